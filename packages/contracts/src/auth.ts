@@ -1,0 +1,62 @@
+import { z } from 'zod';
+
+export const ROLES = ['admin', 'marketer', 'analyst', 'viewer'] as const;
+export const Role = z.enum(ROLES);
+export type Role = z.infer<typeof Role>;
+
+export const LoginRequest = z.object({ email: z.string().trim().email(), password: z.string().min(1).max(200) }).strict();
+export type LoginRequest = z.infer<typeof LoginRequest>;
+
+export const User = z.object({
+  id: z.string().uuid(),
+  email: z.string(),
+  name: z.string(),
+  role: Role,
+  is_active: z.boolean(),
+  created_at: z.string(),
+  updated_at: z.string(),
+  last_login_at: z.string().nullable(),
+});
+export type User = z.infer<typeof User>;
+
+export const LoginResponse = z.object({ token: z.string(), expires_at: z.string(), user: User });
+export type LoginResponse = z.infer<typeof LoginResponse>;
+
+export const UserCreate = z
+  .object({
+    email: z.string().trim().toLowerCase().email().max(254),
+    name: z.string().trim().min(1).max(200),
+    password: z.string().min(10, 'must be at least 10 characters').max(200),
+    role: Role,
+    is_active: z.boolean().default(true),
+  })
+  .strict();
+export type UserCreate = z.infer<typeof UserCreate>;
+
+export const UserUpdate = UserCreate.partial().strict();
+export type UserUpdate = z.infer<typeof UserUpdate>;
+
+export const AuditEntry = z.object({
+  id: z.string(),
+  at: z.string(),
+  actor_id: z.string().nullable(),
+  actor_email: z.string().nullable(),
+  action: z.enum(['create', 'update', 'delete', 'login', 'logout', 'activate', 'sync', 'import']),
+  entity_type: z.string(),
+  entity_id: z.string().nullable(),
+  before: z.unknown().nullable(),
+  after: z.unknown().nullable(),
+  request_id: z.string().nullable(),
+});
+export type AuditEntry = z.infer<typeof AuditEntry>;
+
+export const AuditQuery = z
+  .object({
+    entity_type: z.string().optional(),
+    entity_id: z.string().optional(),
+    actor_id: z.string().optional(),
+    action: z.string().optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    offset: z.coerce.number().int().min(0).default(0),
+  })
+  .strict();

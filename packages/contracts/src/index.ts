@@ -1,0 +1,4 @@
+export * from './common.js';
+export * from './currencies.js';
+export * from './auth.js';
+export * from './products.js';

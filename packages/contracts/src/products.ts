@@ -1,0 +1,184 @@
+import { z } from 'zod';
+import { DecimalString, NonNegativeDecimalString, QueryBool } from './common.js';
+import { isCurrencyCode } from './currencies.js';
+
+export const EXTERNAL_SYSTEMS = ['xiva', 'crm', 'billing', 'manual'] as const;
+export const ExternalSystemKind = z.enum(EXTERNAL_SYSTEMS);
+export type ExternalSystemKind = z.infer<typeof ExternalSystemKind>;
+
+export const PRODUCT_TYPES = ['voice', 'data', 'sms', 'bundle', 'device', 'service', 'addon'] as const;
+export const ProductType = z.enum(PRODUCT_TYPES);
+export type ProductType = z.infer<typeof ProductType>;
+
+export const BILLING_CYCLES = ['daily', 'weekly', 'monthly', 'quarterly', 'yearly', 'one_time'] as const;
+export const BillingCycle = z.enum(BILLING_CYCLES);
+export type BillingCycle = z.infer<typeof BillingCycle>;
+
+/** Status shown in the console: derived from is_active / retired_at. */
+export const PRODUCT_STATUSES = ['active', 'inactive', 'retired'] as const;
+export const ProductStatus = z.enum(PRODUCT_STATUSES);
+export type ProductStatus = z.infer<typeof ProductStatus>;
+
+export const CurrencyCode = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .refine(isCurrencyCode, 'must be an ISO 4217 currency code such as "SAR"');
+
+const JsonObject = z.record(z.string(), z.unknown());
+const Segment = z.string().trim().min(1).max(64);
+
+/** Fields a marketer owns in Lyra; a sync never overwrites them. */
+export const LOCAL_PRODUCT_FIELDS = [
+  'target_segments',
+  'min_customer_value',
+  'max_customer_value',
+  'availability_override',
+  'notes',
+] as const;
+
+export const Product = z.object({
+  id: z.string().uuid(),
+  external_product_id: z.string(),
+  external_system: ExternalSystemKind,
+  external_system_id: z.string().uuid().nullable(),
+  name: z.string(),
+  description: z.string(),
+  product_type: ProductType,
+  category: z.string(),
+  price: z.string().nullable(),
+  currency: z.string(),
+  recurring: z.boolean(),
+  billing_cycle: BillingCycle,
+  features: JsonObject,
+  attributes: JsonObject,
+  is_active: z.boolean(),
+  /** Effective availability: `availability_override` when set, otherwise the source's. */
+  is_available: z.boolean(),
+  source_is_available: z.boolean(),
+  availability_override: z.boolean().nullable(),
+  status: ProductStatus,
+  target_segments: z.array(z.string()),
+  min_customer_value: z.string().nullable(),
+  max_customer_value: z.string().nullable(),
+  notes: z.string().nullable(),
+  source_version: z.string().nullable(),
+  last_synced: z.string().nullable(),
+  sync_frequency: z.string().nullable(),
+  retired_at: z.string().nullable(),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+export type Product = z.infer<typeof Product>;
+
+const productInputShape = {
+  external_product_id: z.string().trim().min(1).max(200),
+  external_system: ExternalSystemKind.default('manual'),
+  name: z.string().trim().min(1).max(300),
+  description: z.string().max(5000).default(''),
+  product_type: ProductType,
+  category: z.string().trim().max(200).default(''),
+  price: NonNegativeDecimalString.nullable().default(null),
+  currency: CurrencyCode,
+  recurring: z.boolean().default(false),
+  billing_cycle: BillingCycle.default('one_time'),
+  features: JsonObject.default({}),
+  attributes: JsonObject.default({}),
+  is_active: z.boolean().default(true),
+  is_available: z.boolean().default(true),
+  availability_override: z.boolean().nullable().default(null),
+  target_segments: z.array(Segment).max(100).default([]),
+  min_customer_value: DecimalString.nullable().default(null),
+  max_customer_value: DecimalString.nullable().default(null),
+  notes: z.string().max(5000).nullable().default(null),
+};
+
+const bandIsOrdered = (v: { min_customer_value?: string | null; max_customer_value?: string | null }) =>
+  v.min_customer_value == null || v.max_customer_value == null || Number(v.min_customer_value) <= Number(v.max_customer_value);
+const bandIssue = { message: 'must not be greater than max_customer_value', path: ['min_customer_value'] };
+
+export const ProductCreate = z.object(productInputShape).strict().refine(bandIsOrdered, bandIssue);
+export type ProductCreate = z.infer<typeof ProductCreate>;
+
+/** PUT: a full replacement of the editable fields (same rules as create). */
+export const ProductReplace = ProductCreate;
+/** PATCH: any subset, no defaults applied. */
+export const ProductPatch = z
+  .object(Object.fromEntries(Object.entries(productInputShape).map(([k, v]) => [k, (v as z.ZodTypeAny).optional()])) as {
+    [K in keyof typeof productInputShape]: z.ZodOptional<(typeof productInputShape)[K]>;
+  })
+  .strict()
+  .refine(bandIsOrdered, bandIssue);
+export type ProductPatch = z.infer<typeof ProductPatch>;
+
+export const PRODUCT_ORDERING_FIELDS = ['name', 'price', 'created_at', 'updated_at', 'product_type', 'category', 'last_synced', 'external_product_id'] as const;
+export const ProductOrdering = z.enum([
+  ...PRODUCT_ORDERING_FIELDS,
+  ...PRODUCT_ORDERING_FIELDS.map((f) => `-${f}` as const),
+] as [string, ...string[]]);
+
+export const ProductListQuery = z
+  .object({
+    product_type: ProductType.optional(),
+    category: z.string().max(200).optional(),
+    external_system: ExternalSystemKind.optional(),
+    external_system_id: z.string().uuid().optional(),
+    is_active: QueryBool.optional(),
+    is_available: QueryBool.optional(),
+    status: ProductStatus.optional(),
+    segment: z.string().max(64).optional(),
+    customer_value: DecimalString.optional(),
+    min_price: DecimalString.optional(),
+    max_price: DecimalString.optional(),
+    currency: z.string().max(3).optional(),
+    search: z.string().max(200).optional(),
+    ordering: ProductOrdering.default('name'),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    offset: z.coerce.number().int().min(0).default(0),
+  })
+  .strict();
+export type ProductListQuery = z.infer<typeof ProductListQuery>;
+
+export const AvailableProductsQuery = z
+  .object({
+    segment: z.string().max(64).optional(),
+    customer_value: DecimalString.optional(),
+    product_type: ProductType.optional(),
+    ordering: ProductOrdering.default('price'),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    offset: z.coerce.number().int().min(0).default(0),
+  })
+  .strict();
+export type AvailableProductsQuery = z.infer<typeof AvailableProductsQuery>;
+
+export const ProductList = z.object({ count: z.number().int(), results: z.array(Product) });
+export type ProductList = z.infer<typeof ProductList>;
+
+export const ProductStats = z.object({
+  total: z.number().int(),
+  active: z.number().int(),
+  available: z.number().int(),
+  retired: z.number().int(),
+  by_type: z.record(z.string(), z.number().int()),
+  by_system: z.record(z.string(), z.number().int()),
+  by_status: z.record(z.string(), z.number().int()),
+  last_synced: z.string().nullable(),
+});
+export type ProductStats = z.infer<typeof ProductStats>;
+
+export const ImportRowError = z.object({ row: z.number().int(), field: z.string().nullable(), message: z.string() });
+export const ProductImportResult = z.object({
+  imported: z.boolean(),
+  created: z.number().int(),
+  updated: z.number().int(),
+  total_rows: z.number().int(),
+  errors: z.array(ImportRowError),
+});
+export type ProductImportResult = z.infer<typeof ProductImportResult>;
+
+/** Columns of the CSV export/import, in order. JSON-valued columns hold JSON text; lists are `;`-separated. */
+export const PRODUCT_CSV_COLUMNS = [
+  'external_product_id', 'external_system', 'name', 'description', 'product_type', 'category', 'price', 'currency',
+  'recurring', 'billing_cycle', 'features', 'attributes', 'is_active', 'is_available', 'target_segments',
+  'min_customer_value', 'max_customer_value', 'notes',
+] as const;
