@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DecimalString, NonNegativeDecimalString, QueryBool } from './common.js';
+import { DecimalString, IsoDateTime, NonNegativeDecimalString, QueryBool } from './common.js';
 import { isCurrencyCode } from './currencies.js';
 
 export const EXTERNAL_SYSTEMS = ['xiva', 'crm', 'billing', 'manual'] as const;
@@ -62,6 +62,9 @@ export const Product = z.object({
   min_customer_value: z.string().nullable(),
   max_customer_value: z.string().nullable(),
   notes: z.string().nullable(),
+  /** Validity window (TMF validFor); outside it the product is not offered. */
+  valid_from: z.string().nullable(),
+  valid_to: z.string().nullable(),
   source_version: z.string().nullable(),
   last_synced: z.string().nullable(),
   sync_frequency: z.string().nullable(),
@@ -71,44 +74,72 @@ export const Product = z.object({
 });
 export type Product = z.infer<typeof Product>;
 
-const productInputShape = {
+/** Field rules without defaults: PATCH applies only what was sent. */
+const productFieldShape = {
   external_product_id: z.string().trim().min(1).max(200),
-  external_system: ExternalSystemKind.default('manual'),
+  external_system: ExternalSystemKind,
   name: z.string().trim().min(1).max(300),
-  description: z.string().max(5000).default(''),
+  description: z.string().max(5000),
   product_type: ProductType,
-  category: z.string().trim().max(200).default(''),
-  price: NonNegativeDecimalString.nullable().default(null),
+  category: z.string().trim().max(200),
+  price: NonNegativeDecimalString.nullable(),
   currency: CurrencyCode,
-  recurring: z.boolean().default(false),
-  billing_cycle: BillingCycle.default('one_time'),
-  features: JsonObject.default({}),
-  attributes: JsonObject.default({}),
-  is_active: z.boolean().default(true),
-  is_available: z.boolean().default(true),
-  availability_override: z.boolean().nullable().default(null),
-  target_segments: z.array(Segment).max(100).default([]),
-  min_customer_value: DecimalString.nullable().default(null),
-  max_customer_value: DecimalString.nullable().default(null),
-  notes: z.string().max(5000).nullable().default(null),
+  recurring: z.boolean(),
+  billing_cycle: BillingCycle,
+  features: JsonObject,
+  attributes: JsonObject,
+  is_active: z.boolean(),
+  is_available: z.boolean(),
+  availability_override: z.boolean().nullable(),
+  target_segments: z.array(Segment).max(100),
+  min_customer_value: DecimalString.nullable(),
+  max_customer_value: DecimalString.nullable(),
+  notes: z.string().max(5000).nullable(),
+  valid_from: IsoDateTime.nullable(),
+  valid_to: IsoDateTime.nullable(),
+};
+
+/** Create/replace: the same rules, with defaults for what may be left out. */
+const productInputShape = {
+  ...productFieldShape,
+  external_system: productFieldShape.external_system.default('manual'),
+  description: productFieldShape.description.default(''),
+  category: productFieldShape.category.default(''),
+  price: productFieldShape.price.default(null),
+  recurring: productFieldShape.recurring.default(false),
+  billing_cycle: productFieldShape.billing_cycle.default('one_time'),
+  features: productFieldShape.features.default({}),
+  attributes: productFieldShape.attributes.default({}),
+  is_active: productFieldShape.is_active.default(true),
+  is_available: productFieldShape.is_available.default(true),
+  availability_override: productFieldShape.availability_override.default(null),
+  target_segments: productFieldShape.target_segments.default([]),
+  min_customer_value: productFieldShape.min_customer_value.default(null),
+  max_customer_value: productFieldShape.max_customer_value.default(null),
+  notes: productFieldShape.notes.default(null),
+  valid_from: productFieldShape.valid_from.default(null),
+  valid_to: productFieldShape.valid_to.default(null),
 };
 
 const bandIsOrdered = (v: { min_customer_value?: string | null; max_customer_value?: string | null }) =>
   v.min_customer_value == null || v.max_customer_value == null || Number(v.min_customer_value) <= Number(v.max_customer_value);
 const bandIssue = { message: 'must not be greater than max_customer_value', path: ['min_customer_value'] };
+const windowIsOrdered = (v: { valid_from?: string | null; valid_to?: string | null }) =>
+  v.valid_from == null || v.valid_to == null || Date.parse(v.valid_from) < Date.parse(v.valid_to);
+const windowIssue = { message: 'must be before valid_to', path: ['valid_from'] };
 
-export const ProductCreate = z.object(productInputShape).strict().refine(bandIsOrdered, bandIssue);
+export const ProductCreate = z.object(productInputShape).strict().refine(bandIsOrdered, bandIssue).refine(windowIsOrdered, windowIssue);
 export type ProductCreate = z.infer<typeof ProductCreate>;
 
 /** PUT: a full replacement of the editable fields (same rules as create). */
 export const ProductReplace = ProductCreate;
 /** PATCH: any subset, no defaults applied. */
 export const ProductPatch = z
-  .object(Object.fromEntries(Object.entries(productInputShape).map(([k, v]) => [k, (v as z.ZodTypeAny).optional()])) as {
-    [K in keyof typeof productInputShape]: z.ZodOptional<(typeof productInputShape)[K]>;
-  })
+  .object(productFieldShape)
+  .partial()
   .strict()
-  .refine(bandIsOrdered, bandIssue);
+  .refine(bandIsOrdered, bandIssue)
+  .refine(windowIsOrdered, windowIssue);
 export type ProductPatch = z.infer<typeof ProductPatch>;
 
 export const PRODUCT_ORDERING_FIELDS = ['name', 'price', 'created_at', 'updated_at', 'product_type', 'category', 'last_synced', 'external_product_id'] as const;
@@ -180,5 +211,5 @@ export type ProductImportResult = z.infer<typeof ProductImportResult>;
 export const PRODUCT_CSV_COLUMNS = [
   'external_product_id', 'external_system', 'name', 'description', 'product_type', 'category', 'price', 'currency',
   'recurring', 'billing_cycle', 'features', 'attributes', 'is_active', 'is_available', 'target_segments',
-  'min_customer_value', 'max_customer_value', 'notes',
+  'min_customer_value', 'max_customer_value', 'notes', 'valid_from', 'valid_to',
 ] as const;

@@ -1,0 +1,121 @@
+import { existsSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import Fastify from 'fastify';
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import fastifyStatic from '@fastify/static';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { AppConfig } from './config.js';
+import type { Container } from './container.js';
+import { registerAuth } from './http/auth.plugin.js';
+import { registerErrorHandling } from './http/errors.plugin.js';
+import type { App } from './http/types.js';
+import { registerAuditRoutes } from './modules/audit/audit.routes.js';
+import { registerAuthRoutes } from './modules/auth/auth.routes.js';
+import { registerHealthRoutes } from './modules/health/health.routes.js';
+import { registerProductRoutes } from './modules/products/products.routes.js';
+import { registerUserRoutes } from './modules/users/users.routes.js';
+
+export interface BuildAppOptions {
+  container: Container;
+  config: Pick<AppConfig, 'logLevel' | 'cookieSecure' | 'webDist'>;
+  /** Extra route registrations (later modules, benchmarks). */
+  extraRoutes?: ((app: App) => void)[];
+}
+
+export const API_BODY_LIMIT = 1024 * 1024;
+
+/** Builds the HTTP app without listening, so tests drive it through inject(). */
+export async function buildApp(opts: BuildAppOptions): Promise<App> {
+  const { container: c, config } = opts;
+  const app = Fastify({
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    bodyLimit: API_BODY_LIMIT,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w-]{8,64}$/.test(given) ? given : randomUUID();
+    },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    ajv: undefined,
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.addContentTypeParser(['text/csv', 'text/plain', 'application/csv'], { parseAs: 'string', bodyLimit: 20 * 1024 * 1024 }, (_req, body, done) => done(null, body));
+  app.addHook('onSend', async (req, reply) => {
+    void reply.header('x-request-id', req.id);
+  });
+
+  registerErrorHandling(app);
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        // Element Plus and ECharts set inline style attributes.
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        fontSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        upgradeInsecureRequests: null,
+      },
+    },
+    frameguard: { action: 'deny' },
+    crossOriginEmbedderPolicy: false,
+    hsts: config.cookieSecure,
+  });
+  await app.register(cookie);
+  registerAuth(app, c.auth);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Lyra loyalty API', version: '1.0.0', description: 'Catalog, external systems, sync, customers and ML scoring for telecom CVM.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, cookie: { type: 'apiKey', in: 'cookie', name: 'lyra_session' } } },
+      security: [{ bearer: [] }, { cookie: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: false, uiConfig: { url: '/api/openapi.json' } as never });
+
+  app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, () => app.swagger());
+  registerHealthRoutes(app, { database: c.database });
+  registerAuthRoutes(app, { auth: c.auth, cookieSecure: config.cookieSecure });
+  registerUserRoutes(app, { users: c.users });
+  registerAuditRoutes(app, { audit: c.audit });
+  registerProductRoutes(app, { products: c.products, csv: c.productsCsv });
+  for (const register of opts.extraRoutes ?? []) register(app);
+
+  await registerConsole(app, config.webDist);
+  return app;
+}
+
+/** Serves the built console; unknown non-API GETs load index.html so deep links work. */
+async function registerConsole(app: App, webDist: string) {
+  const indexHtml = path.join(webDist, 'index.html');
+  const hasConsole = existsSync(indexHtml);
+  if (hasConsole) {
+    await app.register(fastifyStatic, {
+      root: webDist,
+      wildcard: false,
+      index: false,
+      setHeaders: (res, file) => {
+        res.header('cache-control', file.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache');
+      },
+    });
+  }
+  app.setNotFoundHandler((req, reply) => {
+    const isApi = req.url.startsWith('/api/') || req.url === '/api' || req.url.startsWith('/healthz');
+    if (!isApi && hasConsole && (req.method === 'GET' || req.method === 'HEAD')) {
+      return reply.header('cache-control', 'no-cache').sendFile('index.html');
+    }
+    return reply.status(404).send({ error: { code: 'not_found', message: `No route ${req.method} ${req.url.split('?')[0]}`, request_id: req.id } });
+  });
+}

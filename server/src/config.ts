@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import path from 'node:path';
+
+/** The only place that reads process.env; parsed once. */
+const EnvSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().default('0.0.0.0'),
+  DATA_DIR: z.string().default('./data'),
+  DATABASE_URL: z.string().url().optional(),
+  ADMIN_EMAIL: z.string().email().optional(),
+  ADMIN_PASSWORD: z.string().min(10, 'ADMIN_PASSWORD must be at least 10 characters').optional(),
+  DEMO: z.enum(['0', '1', 'true', 'false']).default('1'),
+  LYRA_SECRET_KEY: z.string().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SESSION_TTL_HOURS: z.coerce.number().positive().default(12),
+  JOBS: z.enum(['0', '1', 'true', 'false']).default('1'),
+  SIMULATORS: z.enum(['0', '1', 'true', 'false']).default('1'),
+  WEB_DIST: z.string().optional(),
+  COOKIE_SECURE: z.enum(['0', '1', 'true', 'false']).default('0'),
+});
+
+export interface AppConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  adminEmail: string | undefined;
+  adminPassword: string | undefined;
+  demo: boolean;
+  secretKey: string | undefined;
+  logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+  sessionTtlHours: number;
+  jobs: boolean;
+  simulators: boolean;
+  webDist: string;
+  cookieSecure: boolean;
+}
+
+const truthy = (v: string) => v === '1' || v === 'true';
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
+    throw new Error(`Invalid configuration:\n${lines}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: path.resolve(e.DATA_DIR),
+    databaseUrl: e.DATABASE_URL,
+    adminEmail: e.ADMIN_EMAIL?.toLowerCase(),
+    adminPassword: e.ADMIN_PASSWORD,
+    demo: truthy(e.DEMO),
+    secretKey: e.LYRA_SECRET_KEY,
+    logLevel: e.LOG_LEVEL,
+    sessionTtlHours: e.SESSION_TTL_HOURS,
+    jobs: truthy(e.JOBS),
+    simulators: truthy(e.SIMULATORS),
+    webDist: path.resolve(e.WEB_DIST ?? new URL('../../web/dist', import.meta.url).pathname),
+    cookieSecure: truthy(e.COOKIE_SECURE),
+  };
+}

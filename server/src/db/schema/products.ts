@@ -1,0 +1,52 @@
+import { sql } from 'drizzle-orm';
+import { boolean, index, jsonb, numeric, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'string' });
+
+export const products = pgTable(
+  'products',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    externalSystem: text('external_system').notNull(),
+    externalSystemId: uuid('external_system_id'),
+    externalProductId: text('external_product_id').notNull(),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    productType: text('product_type').notNull(),
+    category: text('category').notNull().default(''),
+    price: numeric('price'),
+    currency: text('currency').notNull(),
+    recurring: boolean('recurring').notNull().default(false),
+    billingCycle: text('billing_cycle').notNull().default('one_time'),
+    features: jsonb('features').$type<Record<string, unknown>>().notNull().default({}),
+    attributes: jsonb('attributes').$type<Record<string, unknown>>().notNull().default({}),
+    isActive: boolean('is_active').notNull().default(true),
+    sourceIsAvailable: boolean('source_is_available').notNull().default(true),
+    // Lyra-owned fields: set by marketers, never written by a sync.
+    availabilityOverride: boolean('availability_override'),
+    targetSegments: text('target_segments').array().notNull().default(sql`'{}'::text[]`),
+    minCustomerValue: numeric('min_customer_value'),
+    maxCustomerValue: numeric('max_customer_value'),
+    notes: text('notes'),
+    validFrom: ts('valid_from'),
+    validTo: ts('valid_to'),
+    // Sync bookkeeping.
+    sourceVersion: text('source_version'),
+    sourceUpdatedAt: ts('source_updated_at'),
+    contentHash: text('content_hash'),
+    lastSynced: ts('last_synced'),
+    lastSeenRunId: uuid('last_seen_run_id'),
+    retiredAt: ts('retired_at'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('products_system_external_id_uq').on(t.externalSystem, t.externalProductId),
+    index('products_type_idx').on(t.productType),
+    index('products_category_idx').on(t.category),
+    index('products_price_idx').on(t.price),
+    index('products_name_idx').on(t.name),
+    index('products_system_id_idx').on(t.externalSystemId),
+    index('products_segments_gin').using('gin', t.targetSegments),
+  ],
+);

@@ -1,0 +1,98 @@
+import type { Product, ProductCreate, ProductPatch } from '@lyra/contracts';
+import { AppError } from '../../lib/errors.js';
+import { MoneyError, normalizeAmount, normalizeDecimal } from '../../lib/money.js';
+import { toIso } from '../../lib/time.js';
+import type { NewProductRow, ProductRow } from './products.repository.js';
+
+export function productStatus(r: Pick<ProductRow, 'retiredAt' | 'isActive'>): Product['status'] {
+  return r.retiredAt ? 'retired' : r.isActive ? 'active' : 'inactive';
+}
+
+export function toProduct(r: ProductRow, syncFrequency: string | null = null): Product {
+  return {
+    id: r.id,
+    external_product_id: r.externalProductId,
+    external_system: r.externalSystem as Product['external_system'],
+    external_system_id: r.externalSystemId,
+    name: r.name,
+    description: r.description,
+    product_type: r.productType as Product['product_type'],
+    category: r.category,
+    price: r.price,
+    currency: r.currency,
+    recurring: r.recurring,
+    billing_cycle: r.billingCycle as Product['billing_cycle'],
+    features: r.features,
+    attributes: r.attributes,
+    is_active: r.isActive,
+    is_available: r.retiredAt === null && (r.availabilityOverride ?? r.sourceIsAvailable),
+    source_is_available: r.sourceIsAvailable,
+    availability_override: r.availabilityOverride,
+    status: productStatus(r),
+    target_segments: r.targetSegments,
+    min_customer_value: r.minCustomerValue,
+    max_customer_value: r.maxCustomerValue,
+    notes: r.notes,
+    valid_from: toIso(r.validFrom),
+    valid_to: toIso(r.validTo),
+    source_version: r.sourceVersion,
+    last_synced: toIso(r.lastSynced),
+    sync_frequency: syncFrequency,
+    retired_at: toIso(r.retiredAt),
+    created_at: toIso(r.createdAt),
+    updated_at: toIso(r.updatedAt),
+  };
+}
+
+/** Price normalised to the currency's minor units ("49" SAR -> "49.00"); too many decimals is a field error. */
+function priceFor(price: string | null, currency: string): string | null {
+  if (price == null) return null;
+  try {
+    return normalizeAmount(price, currency);
+  } catch (err) {
+    if (err instanceof MoneyError) throw AppError.validation({ price: [err.message.replace(/^"[^"]*" /, '')] });
+    throw err;
+  }
+}
+
+const decimalOrNull = (v: string | null) => (v == null ? null : normalizeDecimal(v));
+
+/** API input (create/replace, or a patch merged over the current row) -> column values. */
+export function toRowValues(input: ProductPatch, current?: ProductRow): Partial<NewProductRow> {
+  const out: Partial<NewProductRow> = {};
+  const set = <K extends keyof NewProductRow>(k: K, v: NewProductRow[K] | undefined) => {
+    if (v !== undefined) out[k] = v;
+  };
+  set('externalProductId', input.external_product_id);
+  set('externalSystem', input.external_system);
+  set('name', input.name);
+  set('description', input.description);
+  set('productType', input.product_type);
+  set('category', input.category);
+  set('currency', input.currency);
+  set('recurring', input.recurring);
+  set('billingCycle', input.billing_cycle);
+  set('features', input.features);
+  set('attributes', input.attributes);
+  set('isActive', input.is_active);
+  set('sourceIsAvailable', input.is_available);
+  set('availabilityOverride', input.availability_override);
+  set('targetSegments', input.target_segments ? [...new Set(input.target_segments)] : undefined);
+  set('notes', input.notes);
+  if (input.min_customer_value !== undefined) out.minCustomerValue = decimalOrNull(input.min_customer_value);
+  if (input.max_customer_value !== undefined) out.maxCustomerValue = decimalOrNull(input.max_customer_value);
+  if (input.valid_from !== undefined) out.validFrom = input.valid_from && new Date(input.valid_from).toISOString();
+  if (input.valid_to !== undefined) out.validTo = input.valid_to && new Date(input.valid_to).toISOString();
+  // The price is re-normalised when either it or the currency changes.
+  if (input.price !== undefined || input.currency !== undefined) {
+    const currency = input.currency ?? current?.currency;
+    const price = input.price !== undefined ? input.price : (current?.price ?? null);
+    if (currency) out.price = priceFor(price, currency);
+  }
+  return out;
+}
+
+export type CreateValues = NewProductRow;
+export function toCreateValues(input: ProductCreate): NewProductRow {
+  return toRowValues(input) as NewProductRow;
+}

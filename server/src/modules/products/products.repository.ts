@@ -1,0 +1,164 @@
+import { and, asc, count, eq, isNotNull, isNull, max, sql, type SQL } from 'drizzle-orm';
+import type { AvailableProductsQuery, ProductListQuery } from '@lyra/contracts';
+import type { Db, DbOrTx } from '../../db/client.js';
+import { products } from '../../db/schema/index.js';
+
+export type ProductRow = typeof products.$inferSelect;
+export type NewProductRow = typeof products.$inferInsert;
+
+// Small named query pieces, composed by the list/stats/available queries below.
+const effectiveAvailable = sql<boolean>`(${products.retiredAt} is null and coalesce(${products.availabilityOverride}, ${products.sourceIsAvailable}))`;
+const isRetired = isNotNull(products.retiredAt);
+const isActiveNotRetired = and(eq(products.isActive, true), isNull(products.retiredAt));
+const statusExpr = sql<string>`case when ${products.retiredAt} is not null then 'retired' when ${products.isActive} then 'active' else 'inactive' end`;
+
+const withinCustomerValue = (value: string) =>
+  sql`(${products.minCustomerValue} is null or ${products.minCustomerValue} <= ${value}::numeric)
+      and (${products.maxCustomerValue} is null or ${products.maxCustomerValue} >= ${value}::numeric)`;
+const inSegment = (segment: string) => sql`${products.targetSegments} @> array[${segment}]::text[]`;
+const likePattern = (s: string) => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+const matchesSearch = (s: string) => {
+  const p = likePattern(s);
+  return sql`(${products.name} ilike ${p} or ${products.externalProductId} ilike ${p} or ${products.description} ilike ${p})`;
+};
+const insideValidity = sql`(${products.validFrom} is null or ${products.validFrom} <= now()) and (${products.validTo} is null or ${products.validTo} > now())`;
+
+const ORDER_COLUMNS = {
+  name: products.name,
+  price: products.price,
+  created_at: products.createdAt,
+  updated_at: products.updatedAt,
+  product_type: products.productType,
+  category: products.category,
+  last_synced: products.lastSynced,
+  external_product_id: products.externalProductId,
+} as const;
+
+function orderBy(ordering: string): SQL[] {
+  const descending = ordering.startsWith('-');
+  const key = (descending ? ordering.slice(1) : ordering) as keyof typeof ORDER_COLUMNS;
+  const col = ORDER_COLUMNS[key] ?? products.name;
+  // id breaks ties so offset pages never repeat or skip rows.
+  return [descending ? sql`${col} desc nulls last` : sql`${col} asc nulls last`, asc(products.id)];
+}
+
+export type ProductFilters = Omit<ProductListQuery, 'ordering' | 'limit' | 'offset'>;
+
+function listConditions(f: ProductFilters): SQL | undefined {
+  const where: (SQL | undefined)[] = [];
+  if (f.product_type) where.push(eq(products.productType, f.product_type));
+  if (f.category) where.push(sql`lower(${products.category}) = lower(${f.category})`);
+  if (f.external_system) where.push(eq(products.externalSystem, f.external_system));
+  if (f.external_system_id) where.push(eq(products.externalSystemId, f.external_system_id));
+  if (f.is_active !== undefined) where.push(eq(products.isActive, f.is_active));
+  if (f.is_available !== undefined) where.push(f.is_available ? effectiveAvailable : sql`not ${effectiveAvailable}`);
+  if (f.status === 'retired') where.push(isRetired);
+  if (f.status === 'active') where.push(isActiveNotRetired);
+  if (f.status === 'inactive') where.push(and(eq(products.isActive, false), isNull(products.retiredAt)));
+  if (f.segment) where.push(inSegment(f.segment));
+  if (f.customer_value) where.push(withinCustomerValue(f.customer_value));
+  if (f.min_price) where.push(sql`${products.price} >= ${f.min_price}::numeric`);
+  if (f.max_price) where.push(sql`${products.price} <= ${f.max_price}::numeric`);
+  if (f.currency) where.push(eq(products.currency, f.currency.toUpperCase()));
+  if (f.search?.trim()) where.push(matchesSearch(f.search.trim()));
+  const defined = where.filter((w): w is SQL => w !== undefined);
+  return defined.length ? and(...defined) : undefined;
+}
+
+export function createProductsRepository(db: Db) {
+  return {
+    db,
+
+    async list(q: ProductListQuery): Promise<{ count: number; rows: ProductRow[] }> {
+      const cond = listConditions(q);
+      const [rows, [total]] = await Promise.all([
+        db.select().from(products).where(cond).orderBy(...orderBy(q.ordering)).limit(q.limit).offset(q.offset),
+        db.select({ n: count() }).from(products).where(cond),
+      ]);
+      return { count: total?.n ?? 0, rows };
+    },
+
+    /** Rows in pages for exports; keyset on id so a large catalog streams in bounded memory. */
+    async *iterate(filters: ProductFilters, ordering: string, batch = 1000): AsyncGenerator<ProductRow[]> {
+      const cond = listConditions(filters);
+      for (let offset = 0; ; offset += batch) {
+        const rows = await db.select().from(products).where(cond).orderBy(...orderBy(ordering)).limit(batch).offset(offset);
+        if (rows.length) yield rows;
+        if (rows.length < batch) return;
+      }
+    },
+
+    async available(q: AvailableProductsQuery): Promise<{ count: number; rows: ProductRow[] }> {
+      const where: SQL[] = [isActiveNotRetired!, effectiveAvailable, isNotNull(products.price), insideValidity];
+      if (q.segment) where.push(sql`(cardinality(${products.targetSegments}) = 0 or ${inSegment(q.segment)})`);
+      if (q.customer_value) where.push(withinCustomerValue(q.customer_value));
+      if (q.product_type) where.push(eq(products.productType, q.product_type));
+      const cond = and(...where);
+      const [rows, [total]] = await Promise.all([
+        db.select().from(products).where(cond).orderBy(...orderBy(q.ordering)).limit(q.limit).offset(q.offset),
+        db.select({ n: count() }).from(products).where(cond),
+      ]);
+      return { count: total?.n ?? 0, rows };
+    },
+
+    async stats() {
+      const [byType, bySystem, byStatus, [totals]] = await Promise.all([
+        db.select({ key: products.productType, n: count() }).from(products).groupBy(products.productType),
+        db.select({ key: products.externalSystem, n: count() }).from(products).groupBy(products.externalSystem),
+        db.select({ key: statusExpr, n: count() }).from(products).groupBy(statusExpr),
+        db
+          .select({
+            total: count(),
+            available: sql<number>`count(*) filter (where ${effectiveAvailable})`.mapWith(Number),
+            lastSynced: max(products.lastSynced),
+          })
+          .from(products),
+      ]);
+      const asRecord = (rows: { key: string; n: number }[]) => Object.fromEntries(rows.map((r) => [r.key, r.n]));
+      return {
+        byType: asRecord(byType),
+        bySystem: asRecord(bySystem),
+        byStatus: asRecord(byStatus),
+        total: totals?.total ?? 0,
+        available: totals?.available ?? 0,
+        lastSynced: totals?.lastSynced ?? null,
+      };
+    },
+
+    async findById(tx: DbOrTx, id: string, forUpdate = false): Promise<ProductRow | undefined> {
+      const q = tx.select().from(products).where(eq(products.id, id)).limit(1);
+      const [row] = forUpdate ? await q.for('update') : await q;
+      return row;
+    },
+
+    async findByExternalIds(tx: DbOrTx, system: string, externalIds: string[]): Promise<ProductRow[]> {
+      if (externalIds.length === 0) return [];
+      return tx
+        .select()
+        .from(products)
+        .where(and(eq(products.externalSystem, system), sql`${products.externalProductId} = any(${externalIds}::text[])`));
+    },
+
+    async insert(tx: DbOrTx, values: NewProductRow): Promise<ProductRow> {
+      const [row] = await tx.insert(products).values(values).returning();
+      return row!;
+    },
+
+    async insertMany(tx: DbOrTx, values: NewProductRow[]): Promise<ProductRow[]> {
+      if (values.length === 0) return [];
+      return tx.insert(products).values(values).returning();
+    },
+
+    async update(tx: DbOrTx, id: string, values: Partial<NewProductRow>): Promise<ProductRow | undefined> {
+      const [row] = await tx.update(products).set({ ...values, updatedAt: sql`now()` }).where(eq(products.id, id)).returning();
+      return row;
+    },
+
+    async remove(tx: DbOrTx, id: string): Promise<boolean> {
+      const rows = await tx.delete(products).where(eq(products.id, id)).returning({ id: products.id });
+      return rows.length > 0;
+    },
+  };
+}
+export type ProductsRepository = ReturnType<typeof createProductsRepository>;
+

@@ -1,0 +1,166 @@
+import {
+  LOCAL_PRODUCT_FIELDS,
+  type AvailableProductsQuery, type Product, type ProductCreate, type ProductList, type ProductListQuery,
+  type ProductPatch, type ProductStats,
+} from '@lyra/contracts';
+import { pgErrorCode, PG_FOREIGN_KEY_VIOLATION, PG_UNIQUE_VIOLATION } from '../../db/errors.js';
+import { AppError } from '../../lib/errors.js';
+import { toIso } from '../../lib/time.js';
+import type { AuditRepository } from '../audit/audit.repository.js';
+import { roleMay, type Actor } from '../auth/permissions.js';
+import { toProduct, toRowValues } from './products.mapper.js';
+import type { NewProductRow, ProductRow, ProductsRepository } from './products.repository.js';
+
+/** Column -> API field, to name the fields a caller may not change. */
+const API_FIELD: Partial<Record<keyof NewProductRow, string>> = {
+  externalProductId: 'external_product_id', externalSystem: 'external_system', name: 'name', description: 'description',
+  productType: 'product_type', category: 'category', price: 'price', currency: 'currency', recurring: 'recurring',
+  billingCycle: 'billing_cycle', features: 'features', attributes: 'attributes', isActive: 'is_active',
+  sourceIsAvailable: 'is_available', availabilityOverride: 'availability_override', targetSegments: 'target_segments',
+  minCustomerValue: 'min_customer_value', maxCustomerValue: 'max_customer_value', notes: 'notes',
+  validFrom: 'valid_from', validTo: 'valid_to',
+};
+const LOCAL = new Set<string>(LOCAL_PRODUCT_FIELDS);
+
+const sameValue = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
+/** API fields whose new value differs from the stored row. */
+function changedFields(current: ProductRow, values: Partial<NewProductRow>): string[] {
+  const changed: string[] = [];
+  for (const [col, v] of Object.entries(values) as [keyof NewProductRow, unknown][]) {
+    const field = API_FIELD[col];
+    if (!field) continue;
+    let before: unknown = current[col as keyof ProductRow];
+    let after = v;
+    if (col === 'validFrom' || col === 'validTo') {
+      before = toIso(before as string | null);
+      after = toIso(after as string | null);
+    }
+    if (!sameValue(before, after)) changed.push(field);
+  }
+  return changed;
+}
+
+export function createProductsService(deps: { products: ProductsRepository; audit: Pick<AuditRepository, 'record'> }) {
+  const { products, audit } = deps;
+  const db = products.db;
+
+  function translateWriteError(err: unknown, input: { external_system?: string; external_product_id?: string }): never {
+    const code = pgErrorCode(err);
+    if (code === PG_UNIQUE_VIOLATION) {
+      throw AppError.conflict(
+        `A product with external_product_id "${input.external_product_id}" already exists in ${input.external_system ?? 'this system'}`,
+        'conflict',
+        { fields: { external_product_id: ['already exists for this external_system'] } },
+      );
+    }
+    if (code === PG_FOREIGN_KEY_VIOLATION) throw AppError.conflict('This product is used by other records (campaigns, holdings or purchases) and cannot be deleted; deactivate it instead', 'in_use');
+    throw err;
+  }
+
+  /** Synced products accept only Lyra-owned fields; marketers may only touch those fields at all. */
+  function assertMayChange(actor: Actor, current: ProductRow, values: Partial<NewProductRow>) {
+    const changed = changedFields(current, values);
+    const sourceChanged = changed.filter((f) => !LOCAL.has(f));
+    if (sourceChanged.length === 0) return;
+    if (current.externalSystem !== 'manual') {
+      throw AppError.conflict(
+        `${sourceChanged.join(', ')} ${sourceChanged.length === 1 ? 'is' : 'are'} managed by ${current.externalSystem} and change only through sync; only targeting, availability override and notes can be edited in Lyra`,
+        'source_field_locked',
+        { fields: Object.fromEntries(sourceChanged.map((f) => [f, [`managed by ${current.externalSystem}`]])) },
+      );
+    }
+    if (!roleMay(actor.role, 'products:write')) {
+      throw AppError.forbidden(`The ${actor.role} role may only change targeting fields (${[...LOCAL].join(', ')})`);
+    }
+  }
+
+  async function update(actor: Actor, id: string, input: ProductPatch): Promise<Product> {
+    try {
+      return await db.transaction(async (tx) => {
+        const current = await products.findById(tx, id, true);
+        if (!current) throw AppError.notFound('Product');
+        const values = toRowValues(input, current);
+        assertMayChange(actor, current, values);
+        const min = values.minCustomerValue !== undefined ? values.minCustomerValue : current.minCustomerValue;
+        const max = values.maxCustomerValue !== undefined ? values.maxCustomerValue : current.maxCustomerValue;
+        if (min != null && max != null && Number(min) > Number(max)) {
+          throw AppError.validation({ min_customer_value: ['must not be greater than max_customer_value'] });
+        }
+        if (changedFields(current, values).length === 0) return toProduct(current);
+        const row = await products.update(tx, id, values);
+        const after = toProduct(row!);
+        await audit.record(tx, actor, { action: 'update', entityType: 'product', entityId: id, before: toProduct(current), after });
+        return after;
+      });
+    } catch (err) {
+      translateWriteError(err, { ...input });
+    }
+  }
+
+  return {
+    async list(q: ProductListQuery): Promise<ProductList> {
+      const { count, rows } = await products.list(q);
+      return { count, results: rows.map((r) => toProduct(r)) };
+    },
+
+    async available(q: AvailableProductsQuery): Promise<ProductList> {
+      const { count, rows } = await products.available(q);
+      return { count, results: rows.map((r) => toProduct(r)) };
+    },
+
+    async get(id: string): Promise<Product> {
+      const row = await products.findById(db, id);
+      if (!row) throw AppError.notFound('Product');
+      return toProduct(row);
+    },
+
+    async stats(): Promise<ProductStats> {
+      const s = await products.stats();
+      return {
+        total: s.total,
+        active: s.byStatus.active ?? 0,
+        available: s.available,
+        retired: s.byStatus.retired ?? 0,
+        by_type: s.byType,
+        by_system: s.bySystem,
+        by_status: s.byStatus,
+        last_synced: toIso(s.lastSynced),
+      };
+    },
+
+    async create(actor: Actor, input: ProductCreate): Promise<Product> {
+      if (input.external_system !== 'manual') {
+        throw AppError.validation({ external_system: ['products of xiva, crm and billing come from sync; create manual products only'] });
+      }
+      const values = toRowValues(input) as NewProductRow;
+      try {
+        return await db.transaction(async (tx) => {
+          const row = await products.insert(tx, values);
+          const product = toProduct(row);
+          await audit.record(tx, actor, { action: 'create', entityType: 'product', entityId: row.id, after: product });
+          return product;
+        });
+      } catch (err) {
+        translateWriteError(err, input);
+      }
+    },
+
+    replace: (actor: Actor, id: string, input: ProductCreate) => update(actor, id, input),
+    patch: update,
+
+    async remove(actor: Actor, id: string): Promise<void> {
+      try {
+        await db.transaction(async (tx) => {
+          const current = await products.findById(tx, id, true);
+          if (!current) throw AppError.notFound('Product');
+          await products.remove(tx, id);
+          await audit.record(tx, actor, { action: 'delete', entityType: 'product', entityId: id, before: toProduct(current) });
+        });
+      } catch (err) {
+        translateWriteError(err, {});
+      }
+    },
+  };
+}
+export type ProductsService = ReturnType<typeof createProductsService>;

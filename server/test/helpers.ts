@@ -1,0 +1,79 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { Role } from '@lyra/contracts';
+import { buildApp } from '../src/app.js';
+import { createContainer, type Container } from '../src/container.js';
+import { openPglite, openPostgres, runMigrations, type Database } from '../src/db/client.js';
+import type { App } from '../src/http/types.js';
+import { SYSTEM_ACTOR } from '../src/modules/auth/permissions.js';
+
+/**
+ * A fresh database per test file with the real migrations: in-memory PGlite by default, or a new
+ * database on the PostgreSQL server named by TEST_DATABASE_URL (dropped afterwards).
+ */
+export async function createTestDatabase(): Promise<Database & { dispose(): Promise<void> }> {
+  const serverUrl = process.env.TEST_DATABASE_URL;
+  if (!serverUrl) {
+    const database = await openPglite(null);
+    await runMigrations(database);
+    return Object.assign(database, { dispose: () => database.close() });
+  }
+  const name = `lyra_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const database = await openPostgres(url.toString(), 5);
+  await runMigrations(database);
+  return Object.assign(database, {
+    async dispose() {
+      await database.close();
+      const c = new pg.Client({ connectionString: serverUrl });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  });
+}
+
+export const TEST_PASSWORD = 'correct-horse-battery';
+
+export interface TestContext {
+  app: App;
+  container: Container;
+  database: Database;
+  /** Bearer tokens per role, users created on first use. */
+  token(role: Role): Promise<string>;
+  auth(role: Role): Promise<{ authorization: string }>;
+  close(): Promise<void>;
+}
+
+export async function createTestContext(): Promise<TestContext> {
+  const database = await createTestDatabase();
+  const container = createContainer(database, { sessionTtlHours: 1 });
+  const app = await buildApp({ container, config: { logLevel: 'silent', cookieSecure: false, webDist: '/nonexistent' } });
+  await app.ready();
+  const tokens = new Map<Role, string>();
+  const token = async (role: Role) => {
+    const known = tokens.get(role);
+    if (known) return known;
+    const email = `${role}@test.lyra`;
+    await container.users.create(SYSTEM_ACTOR, { email, name: `Test ${role}`, password: TEST_PASSWORD, role, is_active: true });
+    const login = await container.auth.login(email, TEST_PASSWORD, '127.0.0.1', 'test');
+    tokens.set(role, login.token);
+    return login.token;
+  };
+  return {
+    app,
+    container,
+    database,
+    token,
+    auth: async (role) => ({ authorization: `Bearer ${await token(role)}` }),
+    async close() {
+      await app.close();
+      await database.dispose();
+    },
+  };
+}
