@@ -53,7 +53,7 @@ export interface TestContext {
 export async function createTestContext(): Promise<TestContext> {
   const database = await createTestDatabase();
   const container = createContainer(database, { sessionTtlHours: 1 });
-  const app = await buildApp({ container, config: { logLevel: 'silent', cookieSecure: false, webDist: '/nonexistent' } });
+  const app = await buildApp({ container, config: { logLevel: (process.env.TEST_LOG_LEVEL as 'silent') ?? 'silent', cookieSecure: false, webDist: '/nonexistent' } });
   await app.ready();
   const tokens = new Map<Role, string>();
   const token = async (role: Role) => {

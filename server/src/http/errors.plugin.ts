@@ -37,8 +37,8 @@ export function registerErrorHandling(app: FastifyInstance) {
         err.validation.map((v) => ({
           path: (v.instancePath || '').split('/').filter(Boolean),
           message: v.message ?? 'invalid',
-          code: (v.params as { issue?: { code?: string } })?.issue?.code,
-          keys: (v.params as { issue?: { keys?: string[] } })?.issue?.keys,
+          code: v.keyword,
+          keys: (v.params as { keys?: string[] }).keys,
         })),
       );
       return send(reply, 400, 'validation_error', `Invalid ${where === 'querystring' ? 'query parameters' : where}: ${Object.keys(fields).join(', ')}`, { location: where, fields });

@@ -37,6 +37,17 @@ function fromScaled(v: bigint, scale: number): string {
   return neg ? `-${body}` : body;
 }
 
+/** "1.5e-7" -> "0.00000015", "1e+21" -> "1000000000000000000000": plain digits for the decimal parser. */
+function expandExponent(text: string): string {
+  const m = /^(-?)(\d+)(?:\.(\d+))?e([+-]\d+)$/i.exec(text);
+  if (!m) throw new MoneyError(`"${text}" is not a decimal number`);
+  const [, sign = '', intPart = '', frac = '', expText = '0'] = m;
+  const digits = intPart + frac;
+  const point = intPart.length + Number(expText);
+  const body = point <= 0 ? `0.${'0'.repeat(-point)}${digits}` : point >= digits.length ? digits + '0'.repeat(point - digits.length) : `${digits.slice(0, point)}.${digits.slice(point)}`;
+  return sign + body;
+}
+
 /** "49" SAR -> "49.00"; "1.2345" SAR -> MoneyError (more decimals than the currency has). */
 export function normalizeAmount(value: string, currency: string): string {
   const exp = exponentOf(currency);
@@ -60,7 +71,7 @@ export function amountFromFloat(value: number, currency: string): string {
   if (!Number.isFinite(value)) throw new MoneyError(`"${value}" is not a finite amount`);
   const exp = exponentOf(currency);
   let text = String(value);
-  if (/e/i.test(text)) text = value.toFixed(20).replace(/0+$/, '').replace(/\.$/, '');
+  if (/e/i.test(text)) text = expandExponent(text);
   return fromScaled(toScaled(text, exp, true), exp);
 }
 

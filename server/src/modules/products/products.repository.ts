@@ -1,4 +1,4 @@
-import { and, asc, count, eq, isNotNull, isNull, max, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, isNotNull, isNull, max, sql, type SQL } from 'drizzle-orm';
 import type { AvailableProductsQuery, ProductListQuery } from '@lyra/contracts';
 import type { Db, DbOrTx } from '../../db/client.js';
 import { products } from '../../db/schema/index.js';
@@ -136,7 +136,7 @@ export function createProductsRepository(db: Db) {
       return tx
         .select()
         .from(products)
-        .where(and(eq(products.externalSystem, system), sql`${products.externalProductId} = any(${externalIds}::text[])`));
+        .where(and(eq(products.externalSystem, system), inArray(products.externalProductId, externalIds)));
     },
 
     async insert(tx: DbOrTx, values: NewProductRow): Promise<ProductRow> {

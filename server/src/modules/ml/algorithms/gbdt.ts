@@ -1,0 +1,1119 @@
+/**
+ * Histogram gradient-boosted trees for binary log loss (XGBoost "hist" /
+ * LightGBM style), on typed arrays.
+ *
+ * Training outline per tree:
+ *  1. gradients g = p - y, hessians h = p(1-p) from the current raw scores;
+ *  2. depth-wise growth: for the nodes of a level, histograms of (g, h) per
+ *     feature bin; the best split per node by the regularised gain
+ *     GL^2/(HL+l) + GR^2/(HR+l) - G^2/(H+l), missing values tried on both sides;
+ *  3. the node's row index range is partitioned in place (stable, so row order
+ *     stays ascending and memory access stays forward);
+ *  4. only the smaller child's histogram is built, the sibling is parent - child.
+ *
+ * Trees are stored as flat typed arrays with raw-value thresholds, so scoring
+ * needs no binning; the fitted bins and category lists are saved with the model
+ * (JSON) and used to encode single rows and data sets the same way as training.
+ */
+import { availableParallelism } from 'node:os';
+import type { Dataset, Row } from './dataset.js';
+import { Rng, stratifiedSplitIndices } from './dataset.js';
+import {
+  BINS_PER_FEATURE,
+  MISSING_BIN,
+  binCount,
+  binDataset,
+  columnModelValues,
+  fitBinning,
+  rowModelValue,
+  type FeatureSpec,
+} from './binning.js';
+import { HistBuilder } from './hist-pool.js';
+
+// ---------------------------------------------------------------------------
+// Parameters
+// ---------------------------------------------------------------------------
+
+export interface GbdtParams {
+  /** boosting rounds (upper bound with early stopping) */
+  nTrees: number;
+  /** shrinkage (eta) */
+  learningRate: number;
+  /** depth of every tree (1..16) */
+  maxDepth: number;
+  /** optional cap on leaves per tree; 0 = only maxDepth limits */
+  maxLeaves: number;
+  /** minimum hessian sum in a child (XGBoost min_child_weight) */
+  minChildWeight: number;
+  /** minimum rows in a child (LightGBM min_data_in_leaf); 1 = no limit */
+  minLeafSize: number;
+  /** L2 regularisation on leaf weights */
+  lambda: number;
+  /** minimum loss reduction to split (XGBoost gamma / min_split_loss) */
+  gamma: number;
+  /** fraction of rows sampled per tree */
+  subsample: number;
+  /** fraction of features sampled per tree */
+  colsample: number;
+  /** value bins per feature (<= 255; a missing bin comes on top) */
+  maxBins: number;
+  /** rows sampled to fit the bin cut points */
+  binSampleSize: number;
+  /** stop when the validation log loss has not improved for this many rounds; 0 = off */
+  earlyStoppingRounds: number;
+  /** share of the training rows held out for early stopping when no validation set is given */
+  validationFraction: number;
+  /** per feature: +1 increasing, -1 decreasing, 0 free (numeric features only) */
+  monotone: Record<string, -1 | 0 | 1>;
+  /** categorical splits: categories are ordered by G / (H + smoothing) */
+  catSmoothing: number;
+  /** categorical splits: at most this many categories on the smaller side */
+  maxCatThreshold: number;
+  /** categorical features with at most this many categories use one-vs-rest splits */
+  maxOneHot: number;
+  seed: number;
+  /** threads building histograms; 0 = auto (1 below 200k rows, else all cores up to 8) */
+  nThreads: number;
+}
+
+export const DEFAULT_GBDT_PARAMS: Readonly<GbdtParams> = Object.freeze({
+  nTrees: 100,
+  learningRate: 0.1,
+  maxDepth: 6,
+  maxLeaves: 0,
+  minChildWeight: 1,
+  minLeafSize: 1,
+  lambda: 1,
+  gamma: 0,
+  subsample: 1,
+  colsample: 1,
+  maxBins: 255,
+  binSampleSize: 200_000,
+  earlyStoppingRounds: 0,
+  validationFraction: 0.1,
+  monotone: {},
+  catSmoothing: 10,
+  maxCatThreshold: 32,
+  maxOneHot: 4,
+  seed: 42,
+  nThreads: 0,
+});
+
+export function resolveGbdtParams(p: Partial<GbdtParams> = {}): GbdtParams {
+  const r: GbdtParams = { ...DEFAULT_GBDT_PARAMS, ...stripUndefined(p), monotone: { ...(p.monotone ?? {}) } };
+  const check = (ok: boolean, msg: string): void => {
+    if (!ok) throw new RangeError(`GBDT parameter ${msg}`);
+  };
+  check(Number.isInteger(r.nTrees) && r.nTrees >= 1, `nTrees must be an integer >= 1 (got ${r.nTrees})`);
+  check(r.learningRate > 0 && r.learningRate <= 1, `learningRate must be in (0, 1] (got ${r.learningRate})`);
+  check(Number.isInteger(r.maxDepth) && r.maxDepth >= 1 && r.maxDepth <= 16, `maxDepth must be 1..16 (got ${r.maxDepth})`);
+  check(Number.isInteger(r.maxLeaves) && (r.maxLeaves === 0 || r.maxLeaves >= 2), `maxLeaves must be 0 or >= 2`);
+  check(r.minChildWeight >= 0, 'minChildWeight must be >= 0');
+  check(Number.isInteger(r.minLeafSize) && r.minLeafSize >= 1, 'minLeafSize must be an integer >= 1');
+  check(r.lambda >= 0, 'lambda must be >= 0');
+  check(r.gamma >= 0, 'gamma must be >= 0');
+  check(r.subsample > 0 && r.subsample <= 1, 'subsample must be in (0, 1]');
+  check(r.colsample > 0 && r.colsample <= 1, 'colsample must be in (0, 1]');
+  check(Number.isInteger(r.maxBins) && r.maxBins >= 2 && r.maxBins <= 255, 'maxBins must be 2..255');
+  check(Number.isInteger(r.earlyStoppingRounds) && r.earlyStoppingRounds >= 0, 'earlyStoppingRounds must be >= 0');
+  check(r.validationFraction > 0 && r.validationFraction < 1, 'validationFraction must be in (0, 1)');
+  check(Number.isInteger(r.nThreads) && r.nThreads >= 0, 'nThreads must be an integer >= 0');
+  for (const [k, v] of Object.entries(r.monotone)) check(v === -1 || v === 0 || v === 1, `monotone.${k} must be -1, 0 or 1`);
+  return r;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+// ---------------------------------------------------------------------------
+// Serialized model
+// ---------------------------------------------------------------------------
+
+/** One tree; nodes are numbered breadth-first and the children of a node are adjacent (right = left + 1). */
+export interface GbdtTreeJson {
+  /** split feature index, -1 for a leaf */
+  feature: number[];
+  /** numeric split: go left when value <= threshold; null = +Infinity (left = any value, right = missing); categorical: null */
+  threshold: Array<number | null>;
+  /** index of the left child (right child = left + 1); -1 for a leaf */
+  left: number[];
+  /** 1 when missing values go left */
+  defaultLeft: number[];
+  /** leaf value (already multiplied by the learning rate); 0 on inner nodes */
+  value: number[];
+  /** training rows that reached the node (TreeSHAP weights) */
+  cover: number[];
+  /** loss reduction of the split (0 on leaves) */
+  gain: number[];
+  /** categorical split: category bins (1-based index into the feature's categories) going left */
+  catLeft: Array<number[] | null>;
+}
+
+export interface GbdtModelJson {
+  format: 'lyra-gbdt';
+  version: 1;
+  objective: 'binary:logistic';
+  params: GbdtParams;
+  /** log-odds of the training base rate; raw score = baseScore + sum of tree values */
+  baseScore: number;
+  features: FeatureSpec[];
+  trees: GbdtTreeJson[];
+  /** trees kept (after early stopping) = trees.length */
+  bestIteration: number;
+  importance: { gain: number[]; split: number[] };
+  training: {
+    rows: number;
+    validationRows: number;
+    positives: number;
+    /** validation log loss per round (empty without a validation set) */
+    validationLoss: number[];
+    seconds: number;
+    threads: number;
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Flat forest for scoring
+// ---------------------------------------------------------------------------
+
+/**
+ * All trees in one set of typed arrays; node ids are global. A node is a leaf
+ * when feature < 0. Categorical splits test a bit in an 8-word (256 bin) set.
+ */
+export class FlatForest {
+  readonly roots: Int32Array;
+  readonly feature: Int32Array;
+  readonly threshold: Float64Array;
+  readonly left: Int32Array;
+  readonly defaultLeft: Uint8Array;
+  readonly value: Float64Array;
+  readonly cover: Float64Array;
+  /** offset into catBits for categorical splits, -1 otherwise */
+  readonly catOff: Int32Array;
+  readonly catBits: Uint32Array;
+  readonly maxDepth: number;
+
+  constructor(trees: GbdtTreeJson[]) {
+    let total = 0;
+    let nCat = 0;
+    for (const t of trees) {
+      total += t.feature.length;
+      for (const c of t.catLeft) if (c) nCat++;
+    }
+    this.roots = new Int32Array(trees.length);
+    this.feature = new Int32Array(total);
+    this.threshold = new Float64Array(total);
+    this.left = new Int32Array(total);
+    this.defaultLeft = new Uint8Array(total);
+    this.value = new Float64Array(total);
+    this.cover = new Float64Array(total);
+    this.catOff = new Int32Array(total).fill(-1);
+    this.catBits = new Uint32Array(8 * nCat);
+    let off = 0;
+    let co = 0;
+    let depth = 0;
+    trees.forEach((t, k) => {
+      this.roots[k] = off;
+      const m = t.feature.length;
+      for (let i = 0; i < m; i++) {
+        const j = off + i;
+        const f = t.feature[i]!;
+        this.feature[j] = f;
+        const thr = t.threshold[i];
+        this.threshold[j] = thr === null || thr === undefined ? Infinity : thr;
+        this.left[j] = f < 0 ? -1 : off + t.left[i]!;
+        this.defaultLeft[j] = t.defaultLeft[i]!;
+        this.value[j] = t.value[i]!;
+        this.cover[j] = t.cover[i]!;
+        const cats = t.catLeft[i];
+        if (cats && f >= 0) {
+          this.catOff[j] = co;
+          for (const b of cats) this.catBits[co + (b >>> 5)]! |= 1 << (b & 31);
+          co += 8;
+        }
+      }
+      depth = Math.max(depth, treeDepth(t));
+      off += m;
+    });
+    this.maxDepth = depth;
+  }
+
+  get nTrees(): number {
+    return this.roots.length;
+  }
+
+  /** leaf reached by row-major model values x[base .. base+nFeat) in tree k */
+  leaf(k: number, x: Float64Array, base: number): number {
+    const feature = this.feature;
+    let nd = this.roots[k]!;
+    for (;;) {
+      const f = feature[nd]!;
+      if (f < 0) return nd;
+      nd = this.left[nd]! + this.goRight(nd, x[base + f]!);
+    }
+  }
+
+  /** 0 = left, 1 = right */
+  goRight(nd: number, x: number): number {
+    if (x !== x) return this.defaultLeft[nd]! ? 0 : 1;
+    const co = this.catOff[nd]!;
+    if (co < 0) return x <= this.threshold[nd]! ? 0 : 1;
+    const b = x | 0;
+    return (this.catBits[co + (b >>> 5)]! >>> (b & 31)) & 1 ? 0 : 1;
+  }
+}
+
+function treeDepth(t: GbdtTreeJson): number {
+  const d = new Int32Array(t.feature.length);
+  let max = 0;
+  for (let i = 0; i < t.feature.length; i++) {
+    if (t.feature[i]! >= 0) {
+      const l = t.left[i]!;
+      d[l] = d[l + 1] = d[i]! + 1;
+      max = Math.max(max, d[i]! + 1);
+    }
+  }
+  return max;
+}
+
+// ---------------------------------------------------------------------------
+// Model
+// ---------------------------------------------------------------------------
+
+export class GbdtModel {
+  readonly forest: FlatForest;
+  readonly featureNames: string[];
+  private readonly nFeat: number;
+
+  constructor(readonly json: GbdtModelJson) {
+    if (json.format !== 'lyra-gbdt' || json.version !== 1) throw new Error('not a lyra-gbdt v1 model');
+    this.forest = new FlatForest(json.trees);
+    this.featureNames = json.features.map((f) => f.name);
+    this.nFeat = json.features.length;
+  }
+
+  static fromJSON(json: GbdtModelJson | string): GbdtModel {
+    return new GbdtModel(typeof json === 'string' ? (JSON.parse(json) as GbdtModelJson) : json);
+  }
+
+  /** Plain JSON (for a jsonb column). */
+  toJSON(): GbdtModelJson {
+    return this.json;
+  }
+
+  get features(): FeatureSpec[] {
+    return this.json.features;
+  }
+
+  get baseScore(): number {
+    return this.json.baseScore;
+  }
+
+  get nTrees(): number {
+    return this.forest.nTrees;
+  }
+
+  /** The model values of a single row (see binning.columnModelValues); absent features are NaN. */
+  encodeRow(row: Row): Float64Array {
+    const x = new Float64Array(this.nFeat);
+    this.json.features.forEach((s, f) => (x[f] = rowModelValue(s, row)));
+    return x;
+  }
+
+  /** Per feature, the model values of a data set's rows (columns absent from the data set are all missing). */
+  encodeColumns(ds: Dataset): Float64Array[] {
+    return this.json.features.map((s) => {
+      const c = ds.column(s.name);
+      // numeric columns are used as they are: no copy
+      if (s.kind === 'numeric' && c?.kind === 'numeric') return c.values;
+      return columnModelValues(s, c, ds.nRows);
+    });
+  }
+
+  /** raw score (log-odds) of an encoded row */
+  rawOfEncoded(x: Float64Array, base = 0, nTrees = this.forest.nTrees): number {
+    const fo = this.forest;
+    let s = this.json.baseScore;
+    for (let k = 0; k < nTrees; k++) s += fo.value[fo.leaf(k, x, base)]!;
+    return s;
+  }
+
+  predictRowRaw(row: Row): number {
+    return this.rawOfEncoded(this.encodeRow(row));
+  }
+
+  predictRowProba(row: Row): number {
+    return sigmoid(this.predictRowRaw(row));
+  }
+
+  /**
+   * Raw scores for every row. Rows are processed in blocks copied to a small
+   * row-major buffer, and trees are walked for the whole block before moving on,
+   * so both the block and the tree arrays stay in cache.
+   */
+  predictRaw(ds: Dataset, nTrees = this.forest.nTrees): Float64Array {
+    const cols = this.encodeColumns(ds);
+    const n = ds.nRows;
+    const F = this.nFeat;
+    const out = new Float64Array(n).fill(this.json.baseScore);
+    const B = 512;
+    const xb = new Float64Array(B * F);
+    const fo = this.forest;
+    const { feature, threshold, left, defaultLeft, value, catOff, catBits, roots } = fo;
+    for (let start = 0; start < n; start += B) {
+      const bn = Math.min(B, n - start);
+      for (let f = 0; f < F; f++) {
+        const c = cols[f]!;
+        for (let i = 0; i < bn; i++) xb[i * F + f] = c[start + i]!;
+      }
+      for (let k = 0; k < nTrees; k++) {
+        const root = roots[k]!;
+        for (let i = 0; i < bn; i++) {
+          const rb = i * F;
+          let nd = root;
+          let f = feature[nd]!;
+          while (f >= 0) {
+            const x = xb[rb + f]!;
+            let right: number;
+            if (x !== x) right = defaultLeft[nd]! ^ 1;
+            else {
+              const co = catOff[nd]!;
+              if (co < 0) right = x <= threshold[nd]! ? 0 : 1;
+              else {
+                const b = x | 0;
+                right = ((catBits[co + (b >>> 5)]! >>> (b & 31)) & 1) ^ 1;
+              }
+            }
+            nd = left[nd]! + right;
+            f = feature[nd]!;
+          }
+          out[start + i] = out[start + i]! + value[nd]!;
+        }
+      }
+    }
+    return out;
+  }
+
+  predictProba(ds: Dataset): Float64Array {
+    const r = this.predictRaw(ds);
+    for (let i = 0; i < r.length; i++) r[i] = sigmoid(r[i]!);
+    return r;
+  }
+
+  /** Feature importance by total gain or by split count, highest first. */
+  featureImportance(kind: 'gain' | 'split' = 'gain'): Array<{ feature: string; importance: number }> {
+    const v = this.json.importance[kind];
+    return this.featureNames
+      .map((feature, f) => ({ feature, importance: v[f] ?? 0 }))
+      .sort((a, b) => b.importance - a.importance || (a.feature < b.feature ? -1 : 1));
+  }
+}
+
+export function sigmoid(x: number): number {
+  return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+}
+
+// ---------------------------------------------------------------------------
+// Training
+// ---------------------------------------------------------------------------
+
+export interface GbdtTrainOptions {
+  /** validation set for early stopping (else a stratified share of train when earlyStoppingRounds > 0) */
+  validation?: Dataset;
+  /** called after every round */
+  onIteration?: (info: { iteration: number; validationLoss: number | null }) => void;
+}
+
+/** Trains a model; uses worker threads for large data sets (see GbdtParams.nThreads). */
+export async function trainGbdt(
+  train: Dataset,
+  params: Partial<GbdtParams> = {},
+  opts: GbdtTrainOptions = {},
+): Promise<GbdtModel> {
+  const p = resolveGbdtParams(params);
+  const t0 = performance.now();
+  const prep = prepare(train, p, opts);
+  const threads = p.nThreads > 0 ? p.nThreads : prep.n >= 200_000 ? Math.min(8, availableParallelism()) : 1;
+  const bufs = HistBuilder.allocBuffers(prep.n, prep.nFeat, threads);
+  const builder = await HistBuilder.create(bufs, prep.nFeat, p.minLeafSize > 1, threads);
+  try {
+    return new Trainer(prep, p, builder, opts).run(t0);
+  } finally {
+    await builder.close();
+  }
+}
+
+/** Single-threaded synchronous training (small data, tests, reproductions). */
+export function trainGbdtSync(train: Dataset, params: Partial<GbdtParams> = {}, opts: GbdtTrainOptions = {}): GbdtModel {
+  const p = resolveGbdtParams({ ...params, nThreads: 1 });
+  const t0 = performance.now();
+  const prep = prepare(train, p, opts);
+  const bufs = HistBuilder.allocBuffers(prep.n, prep.nFeat, 1);
+  const builder = HistBuilder.createSync(bufs, prep.nFeat, p.minLeafSize > 1);
+  return new Trainer(prep, p, builder, opts).run(t0);
+}
+
+interface Prepared {
+  n: number;
+  nFeat: number;
+  specs: FeatureSpec[];
+  binsFM: Uint8Array;
+  y: Uint8Array;
+  val: { n: number; binsFM: Uint8Array; y: Uint8Array } | null;
+}
+
+function prepare(train: Dataset, p: GbdtParams, opts: GbdtTrainOptions): Prepared {
+  if (!train.label) throw new Error('training data has no label');
+  if (train.columns.length === 0) throw new Error('training data has no feature columns');
+  for (const [name, dir] of Object.entries(p.monotone)) {
+    const c = train.column(name);
+    if (!c) throw new Error(`monotone constraint on unknown feature ${name}`);
+    if (c.kind === 'categorical' && dir !== 0) throw new Error(`monotone constraint on categorical feature ${name}`);
+  }
+  let fit = train;
+  let val = opts.validation ?? null;
+  if (!val && p.earlyStoppingRounds > 0) {
+    const s = stratifiedSplitIndices(train.label, p.validationFraction, p.seed ^ 0x5bd1e995);
+    fit = train.subset(s.train);
+    val = train.subset(s.test);
+  }
+  if (val && !val.label) throw new Error('validation data has no label');
+  let pos = 0;
+  for (let i = 0; i < fit.nRows; i++) pos += fit.label![i]!;
+  if (pos === 0 || pos === fit.nRows) throw new Error('the label has a single class in the training data');
+  const specs = fitBinning(fit, { maxBins: p.maxBins, sampleSize: p.binSampleSize, seed: p.seed });
+  return {
+    n: fit.nRows,
+    nFeat: specs.length,
+    specs,
+    binsFM: binDataset(specs, fit),
+    y: fit.label!,
+    val: val ? { n: val.nRows, binsFM: binDataset(specs, val), y: val.label! } : null,
+  };
+}
+
+/** A node waiting for its split search (its histogram lives in `slot`). */
+interface OpenNode {
+  id: number;
+  begin: number;
+  end: number;
+  slot: number;
+  G: number;
+  H: number;
+  lo: number;
+  hi: number;
+}
+
+interface Split {
+  gain: number;
+  feature: number;
+  /** numeric: last value bin going left */
+  thrBin: number;
+  defaultLeft: boolean;
+  /** categorical: left bins */
+  catSet: Uint32Array | null;
+  GL: number;
+  HL: number;
+  GR: number;
+  HR: number;
+}
+
+/** A tree in bin space while it is grown (node ids in creation order). */
+class TreeBuild {
+  feature: number[] = [];
+  thrBin: number[] = [];
+  defaultLeft: number[] = [];
+  left: number[] = [];
+  right: number[] = [];
+  value: number[] = [];
+  cover: number[] = [];
+  gain: number[] = [];
+  cat: Array<Uint32Array | null> = [];
+  add(cover: number): number {
+    this.feature.push(-1);
+    this.thrBin.push(0);
+    this.defaultLeft.push(0);
+    this.left.push(-1);
+    this.right.push(-1);
+    this.value.push(0);
+    this.cover.push(cover);
+    this.gain.push(0);
+    this.cat.push(null);
+    return this.feature.length - 1;
+  }
+}
+
+class Trainer {
+  private readonly n: number;
+  private readonly nFeat: number;
+  private readonly nBins: Int32Array;
+  private readonly isCat: Uint8Array;
+  private readonly mono: Int8Array;
+  private readonly constrained: boolean;
+  private readonly S: number;
+  private readonly raw: Float64Array;
+  private readonly tmp: Uint32Array;
+  private readonly active: Uint8Array;
+  private readonly rng: Rng;
+  private readonly gainImp: Float64Array;
+  private readonly splitImp: Float64Array;
+  private freeSlots: number[] = [];
+  private nextSlot = 0;
+
+  constructor(
+    private readonly d: Prepared,
+    private readonly p: GbdtParams,
+    private readonly hb: HistBuilder,
+    private readonly opts: GbdtTrainOptions,
+  ) {
+    this.n = d.n;
+    this.nFeat = d.nFeat;
+    this.nBins = Int32Array.from(d.specs.map(binCount));
+    this.isCat = Uint8Array.from(d.specs.map((s) => (s.kind === 'categorical' ? 1 : 0)));
+    this.mono = Int8Array.from(d.specs.map((s) => p.monotone[s.name] ?? 0));
+    this.constrained = this.mono.some((m) => m !== 0);
+    this.S = hb.withCount ? 3 : 2;
+    this.raw = new Float64Array(this.n);
+    this.tmp = new Uint32Array(this.n);
+    this.active = new Uint8Array(this.nFeat).fill(1);
+    this.rng = new Rng(p.seed);
+    this.gainImp = new Float64Array(this.nFeat);
+    this.splitImp = new Float64Array(this.nFeat);
+    // row-major copy of the bins for the histogram kernel (see hist-pool.ts)
+    const rm = hb.bufs.binsRM;
+    const F = this.nFeat;
+    const n = this.n;
+    for (let f = 0; f < F; f++) {
+      const off = f * n;
+      for (let r = 0; r < n; r++) rm[r * F + f] = d.binsFM[off + r]!;
+    }
+  }
+
+  run(t0: number): GbdtModel {
+    const { p, d, n } = this;
+    const y = d.y;
+    let pos = 0;
+    for (let i = 0; i < n; i++) pos += y[i]!;
+    const baseScore = Math.log(pos / (n - pos));
+    this.raw.fill(baseScore);
+    const valRaw = d.val ? new Float64Array(d.val.n).fill(baseScore) : null;
+    const trees: TreeBuild[] = [];
+    const valLoss: number[] = [];
+    let best = Infinity;
+    let bestIter = 0;
+    const impAt: Array<[Float64Array, Float64Array]> = [];
+    for (let it = 0; it < p.nTrees; it++) {
+      const tree = this.growTree();
+      trees.push(tree);
+      let vl: number | null = null;
+      if (d.val && valRaw) {
+        applyTreeBins(tree, d.val.binsFM, d.val.n, valRaw);
+        vl = logLossRaw(valRaw, d.val.y);
+        valLoss.push(vl);
+        impAt.push([this.gainImp.slice(), this.splitImp.slice()]);
+        if (vl < best - 1e-12) {
+          best = vl;
+          bestIter = it + 1;
+        }
+      }
+      this.opts.onIteration?.({ iteration: it + 1, validationLoss: vl });
+      if (p.earlyStoppingRounds > 0 && d.val && it + 1 - bestIter >= p.earlyStoppingRounds) break;
+    }
+    const keep = p.earlyStoppingRounds > 0 && d.val ? Math.max(1, bestIter) : trees.length;
+    const [gImp, sImp] = keep < trees.length ? impAt[keep - 1]! : [this.gainImp, this.splitImp];
+    const json: GbdtModelJson = {
+      format: 'lyra-gbdt',
+      version: 1,
+      objective: 'binary:logistic',
+      params: p,
+      baseScore,
+      features: d.specs,
+      trees: trees.slice(0, keep).map((t) => this.toJsonTree(t)),
+      bestIteration: keep,
+      importance: { gain: Array.from(gImp), split: Array.from(sImp) },
+      training: {
+        rows: n,
+        validationRows: d.val?.n ?? 0,
+        positives: pos,
+        validationLoss: valLoss,
+        seconds: (performance.now() - t0) / 1000,
+        threads: this.hb.threads,
+      },
+    };
+    return new GbdtModel(json);
+  }
+
+  // ---- gradients and sampling -------------------------------------------
+
+  private computeGradients(): void {
+    const { raw, n } = this;
+    const y = this.d.y;
+    const gh = this.hb.bufs.gh;
+    for (let i = 0; i < n; i++) {
+      const p = 1 / (1 + Math.exp(-raw[i]!));
+      gh[2 * i] = p - y[i]!;
+      // floor keeps every row's hessian > 0, so "H > 0" means "node not empty"
+      gh[2 * i + 1] = Math.max(p * (1 - p), 1e-16);
+    }
+  }
+
+  /** Fills the root index range; returns its length. */
+  private sampleRows(): number {
+    const idx = this.hb.bufs.idx;
+    const n = this.n;
+    if (this.p.subsample >= 1) {
+      for (let i = 0; i < n; i++) idx[i] = i;
+      return n;
+    }
+    let m = 0;
+    const s = this.p.subsample;
+    for (let i = 0; i < n; i++) if (this.rng.next() < s) idx[m++] = i;
+    if (m === 0) idx[m++] = this.rng.int(n);
+    return m;
+  }
+
+  private sampleColumns(): void {
+    const F = this.nFeat;
+    if (this.p.colsample >= 1) return;
+    const k = Math.max(1, Math.round(this.p.colsample * F));
+    const order = this.rng.shuffle(Int32Array.from({ length: F }, (_, i) => i));
+    this.active.fill(0);
+    for (let i = 0; i < k; i++) this.active[order[i]!] = 1;
+  }
+
+  // ---- histogram slots ---------------------------------------------------
+
+  private allocSlot(): number {
+    const s = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.nextSlot++;
+    this.hb.ensureSlots(s + 1);
+    return s;
+  }
+
+  private freeSlot(s: number): void {
+    if (s >= 0) this.freeSlots.push(s);
+  }
+
+  // ---- tree growth -------------------------------------------------------
+
+  private growTree(): TreeBuild {
+    const { p } = this;
+    this.computeGradients();
+    const m = this.sampleRows();
+    this.sampleColumns();
+    const idx = this.hb.bufs.idx;
+    const gh = this.hb.bufs.gh;
+    let G = 0;
+    let H = 0;
+    for (let i = 0; i < m; i++) {
+      const r = idx[i]!;
+      G += gh[2 * r]!;
+      H += gh[2 * r + 1]!;
+    }
+    const tree = new TreeBuild();
+    const rootId = tree.add(m);
+    this.freeSlots = [];
+    this.nextSlot = 0;
+    const root: OpenNode = { id: rootId, begin: 0, end: m, slot: -1, G, H, lo: -Infinity, hi: Infinity };
+    const leaves: OpenNode[] = [];
+    let level: OpenNode[] = [];
+    if (p.maxDepth >= 1 && this.splittable(root)) {
+      root.slot = this.allocSlot();
+      this.hb.build([0, m, root.slot]);
+      level.push(root);
+    } else leaves.push(root);
+    let nLeaves = 1;
+    for (let depth = 0; level.length > 0; depth++) {
+      // best split of every open node
+      const found: Array<[OpenNode, Split]> = [];
+      for (const node of level) {
+        const s = this.findSplit(node);
+        if (s) found.push([node, s]);
+        else {
+          leaves.push(node);
+          this.freeSlot(node.slot);
+        }
+      }
+      // with a leaf budget, the best splits of the level win
+      if (p.maxLeaves > 0) {
+        found.sort((a, b) => b[1].gain - a[1].gain || a[0].id - b[0].id);
+        const room = Math.max(0, p.maxLeaves - nLeaves);
+        for (const [node] of found.splice(room)) {
+          leaves.push(node);
+          this.freeSlot(node.slot);
+        }
+        found.sort((a, b) => a[0].id - b[0].id);
+      }
+      const next: OpenNode[] = [];
+      const jobs: number[] = [];
+      const subtract: Array<[number, number]> = [];
+      const childDepth = depth + 1;
+      for (const [node, s] of found) {
+        nLeaves++;
+        const mid = this.partition(node, s);
+        const lid = tree.add(mid - node.begin);
+        const rid = tree.add(node.end - mid);
+        tree.feature[node.id] = s.feature;
+        tree.thrBin[node.id] = s.thrBin;
+        tree.defaultLeft[node.id] = s.defaultLeft ? 1 : 0;
+        tree.cat[node.id] = s.catSet;
+        tree.left[node.id] = lid;
+        tree.right[node.id] = rid;
+        tree.gain[node.id] = s.gain;
+        this.gainImp[s.feature]! += s.gain;
+        this.splitImp[s.feature]!++;
+        const { lo, hi } = node;
+        let lLo = lo;
+        let lHi = hi;
+        let rLo = lo;
+        let rHi = hi;
+        const mc = this.mono[s.feature]!;
+        if (mc !== 0) {
+          // children's weights stay on their side of the midpoint, which keeps every
+          // leaf below the split ordered (XGBoost's bound propagation)
+          const wl = this.weight(s.GL, s.HL, lo, hi);
+          const wr = this.weight(s.GR, s.HR, lo, hi);
+          const midW = (wl + wr) / 2;
+          if (mc > 0) {
+            lHi = Math.min(hi, midW);
+            rLo = Math.max(lo, midW);
+          } else {
+            lLo = Math.max(lo, midW);
+            rHi = Math.min(hi, midW);
+          }
+        }
+        const L: OpenNode = { id: lid, begin: node.begin, end: mid, slot: -1, G: s.GL, H: s.HL, lo: lLo, hi: lHi };
+        const R: OpenNode = { id: rid, begin: mid, end: node.end, slot: -1, G: s.GR, H: s.HR, lo: rLo, hi: rHi };
+        const canL = childDepth < p.maxDepth && this.splittable(L);
+        const canR = childDepth < p.maxDepth && this.splittable(R);
+        if (canL || canR) {
+          // build the smaller child, derive the larger one as parent - smaller
+          const [small, large] = L.end - L.begin <= R.end - R.begin ? [L, R] : [R, L];
+          small.slot = this.allocSlot();
+          large.slot = node.slot;
+          jobs.push(small.begin, small.end, small.slot);
+          subtract.push([large.slot, small.slot]);
+        } else this.freeSlot(node.slot);
+        for (const [c, ok] of [
+          [L, canL],
+          [R, canR],
+        ] as const) {
+          if (ok) next.push(c);
+          else leaves.push(c);
+        }
+      }
+      this.hb.build(jobs);
+      const hist = this.hb.hist;
+      const hs = this.hb.histSize;
+      for (const [big, small] of subtract) {
+        const a = big * hs;
+        const b = small * hs;
+        for (let i = 0; i < hs; i++) hist[a + i] = hist[a + i]! - hist[b + i]!;
+      }
+      // free the slots of children that will not be split
+      for (const [, small] of subtract) if (!next.some((c) => c.slot === small)) this.freeSlot(small);
+      for (const [big] of subtract) if (!next.some((c) => c.slot === big)) this.freeSlot(big);
+      level = next;
+    }
+    // leaf values and raw score update
+    const lr = p.learningRate;
+    for (const leaf of leaves) tree.value[leaf.id] = this.weight(leaf.G, leaf.H, leaf.lo, leaf.hi) * lr;
+    if (p.subsample >= 1) {
+      const raw = this.raw;
+      for (const leaf of leaves) {
+        const v = tree.value[leaf.id]!;
+        for (let i = leaf.begin; i < leaf.end; i++) {
+          const r = idx[i]!;
+          raw[r] = raw[r]! + v;
+        }
+      }
+    } else applyTreeBins(tree, this.d.binsFM, this.n, this.raw);
+    return tree;
+  }
+
+  private splittable(nd: OpenNode): boolean {
+    const c = nd.end - nd.begin;
+    return c >= 2 * this.p.minLeafSize && c >= 2 && nd.H >= 2 * this.p.minChildWeight;
+  }
+
+  /** optimal leaf weight -G/(H+lambda), clamped to monotone bounds */
+  private weight(G: number, H: number, lo: number, hi: number): number {
+    const w = -G / (H + this.p.lambda);
+    return w < lo ? lo : w > hi ? hi : w;
+  }
+
+  /** score term of a child (larger is better); the split gain is left + right - parent */
+  private score(G: number, H: number, lo: number, hi: number): number {
+    const lam = this.p.lambda;
+    if (!this.constrained) return (G * G) / (H + lam);
+    // with bounds the weight may be clamped; the loss reduction at the clamped weight
+    const w = this.weight(G, H, lo, hi);
+    return -(2 * G * w + (H + lam) * w * w);
+  }
+
+  // best split of a node over the active features, or null
+  private findSplit(node: OpenNode): Split | null {
+    const { p, S, nFeat } = this;
+    const hist = this.hb.hist;
+    const base = node.slot * this.hb.histSize;
+    const parentScore = this.score(node.G, node.H, node.lo, node.hi);
+    const minGain = Math.max(p.gamma, 1e-9);
+    const mcw = p.minChildWeight;
+    const minLeaf = p.minLeafSize;
+    const withCount = S === 3;
+    let best: Split | null = null;
+    let bestGain = minGain;
+    const fStride = BINS_PER_FEATURE * S;
+    for (let f = 0; f < nFeat; f++) {
+      if (!this.active[f]) continue;
+      const o = base + f * fStride;
+      const nb = this.nBins[f]!;
+      let Gt = 0;
+      let Ht = 0;
+      let Ct = 0;
+      for (let b = 0; b < nb; b++) {
+        Gt += hist[o + b * S]!;
+        Ht += hist[o + b * S + 1]!;
+        if (withCount) Ct += hist[o + b * S + 2]!;
+      }
+      const Gm = hist[o]!;
+      const Hm = hist[o + 1]!;
+      const Cm = withCount ? hist[o + 2]! : 0;
+      const mc = this.mono[f]!;
+      const { lo, hi } = node;
+      // evaluates one candidate; returns the gain or -Infinity
+      const evalCand = (GL: number, HL: number, CL: number, GR: number, HR: number, CR: number): number => {
+        if (HL < mcw || HR < mcw || HL <= 0 || HR <= 0) return -Infinity;
+        if (withCount && (CL < minLeaf || CR < minLeaf)) return -Infinity;
+        if (mc !== 0) {
+          const wl = this.weight(GL, HL, lo, hi);
+          const wr = this.weight(GR, HR, lo, hi);
+          if (mc > 0 ? wl > wr : wl < wr) return -Infinity;
+        }
+        return this.score(GL, HL, lo, hi) + this.score(GR, HR, lo, hi) - parentScore;
+      };
+      if (!this.isCat[f]) {
+        let last = 0;
+        for (let b = nb - 1; b >= 1; b--) {
+          if (hist[o + b * S + 1]! > 0) {
+            last = b;
+            break;
+          }
+        }
+        if (last === 0) continue; // only missing values in this node
+        let GL = 0;
+        let HL = 0;
+        let CL = 0;
+        for (let t = 1; t < last; t++) {
+          const h = hist[o + t * S + 1]!;
+          if (h === 0) continue; // empty bin: same partition as the previous threshold
+          GL += hist[o + t * S]!;
+          HL += h;
+          if (withCount) CL += hist[o + t * S + 2]!;
+          // missing values right
+          let g = evalCand(GL, HL, CL, Gt - GL, Ht - HL, Ct - CL);
+          if (g > bestGain) {
+            bestGain = g;
+            best = mkSplit(g, f, t, false, null, GL, HL, Gt - GL, Ht - HL);
+          }
+          if (Hm > 0) {
+            // missing values left
+            g = evalCand(GL + Gm, HL + Hm, CL + Cm, Gt - GL - Gm, Ht - HL - Hm, Ct - CL - Cm);
+            if (g > bestGain) {
+              bestGain = g;
+              best = mkSplit(g, f, t, true, null, GL + Gm, HL + Hm, Gt - GL - Gm, Ht - HL - Hm);
+            }
+          }
+        }
+        if (Hm > 0) {
+          // "is missing" split: every value left, missing right (threshold +Infinity)
+          const g = evalCand(Gt - Gm, Ht - Hm, Ct - Cm, Gm, Hm, Cm);
+          if (g > bestGain) {
+            bestGain = g;
+            best = mkSplit(g, f, nb - 1, false, null, Gt - Gm, Ht - Hm, Gm, Hm);
+          }
+        }
+        continue;
+      }
+      // categorical: categories present in the node
+      const cats: number[] = [];
+      for (let b = 1; b < nb; b++) if (hist[o + b * S + 1]! > 0) cats.push(b);
+      if (cats.length === 0 || (cats.length === 1 && Hm === 0)) continue;
+      const smooth = p.catSmoothing;
+      let order: number[];
+      let maxK: number;
+      let oneVsRest = false;
+      if (cats.length <= p.maxOneHot) {
+        order = cats;
+        maxK = cats.length;
+        oneVsRest = true;
+      } else {
+        // LightGBM many-vs-many: sort by G/(H+s); the best subset is a prefix or suffix
+        const ratio = new Map<number, number>();
+        for (const b of cats) ratio.set(b, hist[o + b * S]! / (hist[o + b * S + 1]! + smooth));
+        order = cats.slice().sort((a, b) => ratio.get(a)! - ratio.get(b)! || a - b);
+        maxK = Math.min(p.maxCatThreshold, cats.length - 1);
+      }
+      const tryDirections = oneVsRest ? 1 : 2;
+      for (let dir = 0; dir < tryDirections; dir++) {
+        let GL = 0;
+        let HL = 0;
+        let CL = 0;
+        for (let k = 0; k < maxK; k++) {
+          const b = oneVsRest ? order[k]! : dir === 0 ? order[k]! : order[order.length - 1 - k]!;
+          const gb = hist[o + b * S]!;
+          const hbv = hist[o + b * S + 1]!;
+          const cb = withCount ? hist[o + b * S + 2]! : 0;
+          if (oneVsRest) {
+            GL = gb;
+            HL = hbv;
+            CL = cb;
+          } else {
+            GL += gb;
+            HL += hbv;
+            CL += cb;
+          }
+          for (const ml of [false, true]) {
+            if (ml && Hm === 0) continue;
+            const gl = ml ? GL + Gm : GL;
+            const hl = ml ? HL + Hm : HL;
+            const cl = ml ? CL + Cm : CL;
+            const g = evalCand(gl, hl, cl, Gt - gl, Ht - hl, Ct - cl);
+            if (g > bestGain) {
+              bestGain = g;
+              const set = new Uint32Array(8);
+              if (oneVsRest) set[b >>> 5] = 1 << (b & 31);
+              else
+                for (let q = 0; q <= k; q++) {
+                  const c = dir === 0 ? order[q]! : order[order.length - 1 - q]!;
+                  set[c >>> 5]! |= 1 << (c & 31);
+                }
+              best = mkSplit(g, f, 0, ml, set, gl, hl, Gt - gl, Ht - hl);
+            }
+          }
+        }
+      }
+    }
+    return best;
+  }
+
+  /** Stable in-place partition of the node's index range; returns the first right position. */
+  private partition(node: OpenNode, s: Split): number {
+    const idx = this.hb.bufs.idx;
+    const tmp = this.tmp;
+    const bins = this.d.binsFM;
+    const off = s.feature * this.n;
+    const dl = s.defaultLeft;
+    let l = node.begin;
+    let rc = 0;
+    if (s.catSet) {
+      const set = s.catSet;
+      for (let i = node.begin; i < node.end; i++) {
+        const r = idx[i]!;
+        const b = bins[off + r]!;
+        const goLeft = b === MISSING_BIN ? dl : ((set[b >>> 5]! >>> (b & 31)) & 1) === 1;
+        if (goLeft) idx[l++] = r;
+        else tmp[rc++] = r;
+      }
+    } else {
+      const t = s.thrBin;
+      for (let i = node.begin; i < node.end; i++) {
+        const r = idx[i]!;
+        const b = bins[off + r]!;
+        if (b === MISSING_BIN ? dl : b <= t) idx[l++] = r;
+        else tmp[rc++] = r;
+      }
+    }
+    idx.set(tmp.subarray(0, rc), l);
+    return l;
+  }
+
+  /** converts a bin-space tree to the JSON form: breadth-first, adjacent children, raw thresholds */
+  private toJsonTree(t: TreeBuild): GbdtTreeJson {
+    const out: GbdtTreeJson = { feature: [], threshold: [], left: [], defaultLeft: [], value: [], cover: [], gain: [], catLeft: [] };
+    const order: number[] = [0];
+    const pos = new Map<number, number>([[0, 0]]);
+    for (let q = 0; q < order.length; q++) {
+      const id = order[q]!;
+      if (t.feature[id]! >= 0) {
+        pos.set(t.left[id]!, order.length);
+        order.push(t.left[id]!);
+        pos.set(t.right[id]!, order.length);
+        order.push(t.right[id]!);
+      }
+    }
+    for (const id of order) {
+      const f = t.feature[id]!;
+      out.feature.push(f);
+      out.value.push(f < 0 ? t.value[id]! : 0);
+      out.cover.push(t.cover[id]!);
+      out.gain.push(f < 0 ? 0 : t.gain[id]!);
+      out.defaultLeft.push(f < 0 ? 0 : t.defaultLeft[id]!);
+      out.left.push(f < 0 ? -1 : pos.get(t.left[id]!)!);
+      const cat = t.cat[id];
+      if (f < 0) {
+        out.threshold.push(null);
+        out.catLeft.push(null);
+      } else if (cat) {
+        out.threshold.push(null);
+        const bins: number[] = [];
+        for (let b = 1; b < 256; b++) if ((cat[b >>> 5]! >>> (b & 31)) & 1) bins.push(b);
+        out.catLeft.push(bins);
+      } else {
+        const spec = this.d.specs[f]!;
+        const tb = t.thrBin[id]!;
+        const cuts = spec.kind === 'numeric' ? spec.cuts : [];
+        // value bin tb holds x <= cuts[tb-1]; the last bin is open-ended
+        out.threshold.push(tb - 1 < cuts.length ? cuts[tb - 1]! : null);
+        out.catLeft.push(null);
+      }
+    }
+    return out;
+  }
+}
+
+function mkSplit(
+  gain: number,
+  feature: number,
+  thrBin: number,
+  defaultLeft: boolean,
+  catSet: Uint32Array | null,
+  GL: number,
+  HL: number,
+  GR: number,
+  HR: number,
+): Split {
+  return { gain, feature, thrBin, defaultLeft, catSet, GL, HL, GR, HR };
+}
+
+/** Adds a bin-space tree's leaf values to raw scores of binned rows (feature-major bins). */
+function applyTreeBins(t: TreeBuild, binsFM: Uint8Array, n: number, raw: Float64Array): void {
+  const { feature, thrBin, defaultLeft, left, right, value, cat } = t;
+  for (let r = 0; r < n; r++) {
+    let nd = 0;
+    for (;;) {
+      const f = feature[nd]!;
+      if (f < 0) break;
+      const b = binsFM[f * n + r]!;
+      let goLeft: boolean;
+      if (b === MISSING_BIN) goLeft = defaultLeft[nd] === 1;
+      else {
+        const set = cat[nd];
+        goLeft = set ? ((set[b >>> 5]! >>> (b & 31)) & 1) === 1 : b <= thrBin[nd]!;
+      }
+      nd = goLeft ? left[nd]! : right[nd]!;
+    }
+    raw[r] = raw[r]! + value[nd]!;
+  }
+}
+
+function logLossRaw(raw: Float64Array, y: Uint8Array): number {
+  let s = 0;
+  for (let i = 0; i < raw.length; i++) {
+    const z = raw[i]!;
+    // log(1 + e^z) - y z, computed stably
+    const sp = z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
+    s += sp - y[i]! * z;
+  }
+  return s / raw.length;
+}
