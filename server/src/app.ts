@@ -12,6 +12,7 @@ import type { AppConfig } from './config.js';
 import type { Container } from './container.js';
 import { registerAuth } from './http/auth.plugin.js';
 import { registerErrorHandling } from './http/errors.plugin.js';
+import { registerResponseCache } from './http/response-cache.plugin.js';
 import type { App } from './http/types.js';
 import { registerAuditRoutes } from './modules/audit/audit.routes.js';
 import { registerAuthRoutes } from './modules/auth/auth.routes.js';
@@ -73,6 +74,11 @@ export async function buildApp(opts: BuildAppOptions): Promise<App> {
   });
   await app.register(cookie);
   registerAuth(app, c.auth);
+  registerResponseCache(app, {
+    catalog: c.products.catalogVersion,
+    // "available" depends on the clock too (validFor): the minute is part of its version.
+    'catalog-now': async () => `${await c.products.catalogVersion()}@${new Date().toISOString().slice(0, 16)}`,
+  });
 
   await app.register(swagger, {
     openapi: {

@@ -13,7 +13,7 @@ import { createUsersService } from './modules/users/users.service.js';
 export function createContainer(database: Database, config: Pick<AppConfig, 'sessionTtlHours'>) {
   const { db } = database;
   const audit = createAuditRepository(db);
-  const productsRepo = createProductsRepository(db);
+  const productsRepo = createProductsRepository(db, database.executeSql);
   const usersRepo = createUsersRepository(db);
   return {
     database,

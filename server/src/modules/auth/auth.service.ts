@@ -3,6 +3,7 @@ import type { LoginResponse, Role } from '@lyra/contracts';
 import { AppError } from '../../lib/errors.js';
 import { DUMMY_HASH_PROMISE, verifyPassword } from '../../lib/passwords.js';
 import { toIso } from '../../lib/time.js';
+import { TtlCache } from '../../lib/versioned-cache.js';
 import type { AuditRepository } from '../audit/audit.repository.js';
 import { toUser } from '../users/users.service.js';
 import type { AuthRepository } from './auth.repository.js';
@@ -11,6 +12,7 @@ import type { Actor } from './permissions.js';
 /** After this many failures within the window, further attempts for that email answer 429. */
 export const MAX_FAILED_LOGINS = 5;
 export const FAILED_LOGIN_WINDOW_SECONDS = 15 * 60;
+export const SESSION_CACHE_MS = 5_000;
 
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
@@ -21,6 +23,14 @@ export function createAuthService(deps: {
   sessionTtlHours: number;
 }) {
   const { auth, audit, db } = deps;
+  // Every API call authenticates; a few seconds of memo spare the session query. Logout on this
+  // instance takes effect at once; on another instance, or after deactivation, within the TTL.
+  const sessions = new TtlCache<Awaited<ReturnType<typeof lookup>>>(SESSION_CACHE_MS);
+  async function lookup(tokenHash: string) {
+    const row = await auth.findSessionUser(tokenHash);
+    if (!row || !row.isActive) return null;
+    return { ...toUser(row), expiresAt: toIso(row.expiresAt) };
+  }
 
   return {
     async login(email: string, password: string, ip: string | null, requestId: string): Promise<LoginResponse> {
@@ -46,15 +56,19 @@ export function createAuthService(deps: {
     },
 
     async logout(token: string, actor: Actor): Promise<void> {
+      sessions.delete(hashToken(token));
       await auth.deleteSession(hashToken(token));
       await audit.record(db, actor, { action: 'logout', entityType: 'session', entityId: actor.id });
     },
 
     /** Resolves a bearer/cookie token to its user, or null when unknown, expired or deactivated. */
     async authenticate(token: string): Promise<(ReturnType<typeof toUser> & { expiresAt: string }) | null> {
-      const row = await auth.findSessionUser(hashToken(token));
-      if (!row || !row.isActive) return null;
-      return { ...toUser(row), expiresAt: toIso(row.expiresAt) };
+      const key = hashToken(token);
+      const known = sessions.get(key);
+      if (known !== undefined && (known === null || Date.parse(known.expiresAt) > Date.now())) return known;
+      const user = await lookup(key);
+      sessions.set(key, user);
+      return user;
     },
   };
 }

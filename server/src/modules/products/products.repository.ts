@@ -1,6 +1,6 @@
 import { and, asc, count, eq, inArray, isNotNull, isNull, max, sql, type SQL } from 'drizzle-orm';
 import type { AvailableProductsQuery, ProductListQuery } from '@lyra/contracts';
-import type { Db, DbOrTx } from '../../db/client.js';
+import type { Database, Db, DbOrTx } from '../../db/client.js';
 import { products } from '../../db/schema/index.js';
 
 export type ProductRow = typeof products.$inferSelect;
@@ -65,9 +65,16 @@ function listConditions(f: ProductFilters): SQL | undefined {
   return defined.length ? and(...defined) : undefined;
 }
 
-export function createProductsRepository(db: Db) {
+export function createProductsRepository(db: Db, executeSql: Database['executeSql']) {
   return {
     db,
+
+    /** Bumped by a statement trigger on every products change (migration 0001). */
+    async catalogVersion(): Promise<string> {
+      // Raw driver call: this runs on every cached read, and the query builder costs more than the query.
+      const { rows } = await executeSql('select version::text as version from catalog_state where id = 1', []);
+      return String(rows[0]?.version ?? '0');
+    },
 
     async list(q: ProductListQuery): Promise<{ count: number; rows: ProductRow[] }> {
       const cond = listConditions(q);

@@ -18,7 +18,7 @@ export function registerProductRoutes(app: App, deps: { products: ProductsServic
   const base = '/api/loyalty/v1/products';
 
   app.get(`${base}/`, {
-    config: { access: 'products:read' },
+    config: { access: 'products:read', cacheBy: 'catalog' },
     schema: { tags, summary: 'List products with filters', querystring: ProductListQuery, response: { 200: ProductList, ...errors } },
   }, (req) => products.list(req.query));
 
@@ -28,12 +28,12 @@ export function registerProductRoutes(app: App, deps: { products: ProductsServic
   }, async (req, reply) => reply.status(201).send(await products.create(actorOf(req), req.body)));
 
   app.get(`${base}/available/`, {
-    config: { access: 'products:read' },
+    config: { access: 'products:read', cacheBy: 'catalog-now' },
     schema: { tags, summary: 'Products a campaign may offer: active, available, inside validFor, priced', querystring: AvailableProductsQuery, response: { 200: ProductList, ...errors } },
   }, (req) => products.available(req.query));
 
   app.get(`${base}/stats/`, {
-    config: { access: 'products:read' },
+    config: { access: 'products:read', cacheBy: 'catalog' },
     schema: { tags, summary: 'Catalog totals by type, system and status', response: { 200: ProductStats, ...errors } },
   }, () => products.stats());
 

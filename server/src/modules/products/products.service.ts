@@ -98,7 +98,24 @@ export function createProductsService(deps: { products: ProductsRepository; audi
     }
   }
 
+  async function computeStats(): Promise<ProductStats> {
+    const s = await products.stats();
+    return {
+      total: s.total,
+      active: s.byStatus.active ?? 0,
+      available: s.available,
+      retired: s.byStatus.retired ?? 0,
+      by_type: s.byType,
+      by_system: s.bySystem,
+      by_status: s.byStatus,
+      last_synced: toIso(s.lastSynced),
+    };
+  }
+
   return {
+    /** The data version list answers may be cached under (see http/response-cache.plugin.ts). */
+    catalogVersion: () => products.catalogVersion(),
+
     async list(q: ProductListQuery): Promise<ProductList> {
       const { count, rows } = await products.list(q);
       return { count, results: rows.map((r) => toProduct(r)) };
@@ -115,19 +132,7 @@ export function createProductsService(deps: { products: ProductsRepository; audi
       return toProduct(row);
     },
 
-    async stats(): Promise<ProductStats> {
-      const s = await products.stats();
-      return {
-        total: s.total,
-        active: s.byStatus.active ?? 0,
-        available: s.available,
-        retired: s.byStatus.retired ?? 0,
-        by_type: s.byType,
-        by_system: s.bySystem,
-        by_status: s.byStatus,
-        last_synced: toIso(s.lastSynced),
-      };
-    },
+    stats: computeStats,
 
     async create(actor: Actor, input: ProductCreate): Promise<Product> {
       if (input.external_system !== 'manual') {

@@ -261,6 +261,25 @@ describe('products API', () => {
     expect((await t.app.inject({ url: '/api/loyalty/v1/audit-log/', headers: await t.auth('marketer') })).statusCode).toBe(403);
   });
 
+  it('serves repeated list reads from the cache only while the catalog is unchanged', async () => {
+    const p = await create({ name: 'Cache probe' });
+    const url = `${base}/?search=${p.external_product_id}`;
+    const first = await t.app.inject({ url, headers: admin });
+    expect(first.headers['x-cache']).toBeUndefined();
+    const second = await t.app.inject({ url, headers: admin });
+    expect(second.headers['x-cache']).toBe('hit');
+    expect(second.body).toBe(first.body);
+    await t.app.inject({ method: 'PATCH', url: `${base}/${p.id}/`, headers: admin, payload: { name: 'Cache probe v2' } });
+    const third = await t.app.inject({ url, headers: admin });
+    expect(third.headers['x-cache']).toBeUndefined();
+    expect(third.json().results[0].name).toBe('Cache probe v2');
+    // A write that bypasses the API (a sync, another instance) invalidates too: the trigger bumps the version.
+    await t.database.executeSql(`update products set name = 'Cache probe v3' where id = $1`, [p.id]);
+    expect((await t.app.inject({ url, headers: admin })).json().results[0].name).toBe('Cache probe v3');
+    // Unauthenticated callers never reach the cache.
+    expect((await t.app.inject({ url })).statusCode).toBe(401);
+  });
+
   it('sends security headers and limits body size', async () => {
     const res = await t.app.inject({ url: `${base}/?limit=1`, headers: admin });
     expect(res.headers['x-content-type-options']).toBe('nosniff');

@@ -88,7 +88,7 @@ export const DEFAULT_GBDT_PARAMS: Readonly<GbdtParams> = Object.freeze({
   subsample: 1,
   colsample: 1,
   maxBins: 255,
-  binSampleSize: 200_000,
+  binSampleSize: 100_000,
   earlyStoppingRounds: 0,
   validationFraction: 0.1,
   monotone: {},

@@ -238,7 +238,7 @@ export class HistBuilder {
         },
         transferList: [port2],
       });
-      w.unref();
+
       this.workers.push(w);
       this.ports.push(port1);
       ready.push(

@@ -1,0 +1,30 @@
+"""XGBoost reference for bench/src/ml.ts: reads float32/uint8 binaries written by
+the bench, trains `hist` with the given threads, prints one JSON line.
+Times exclude file I/O: DMatrix construction + training, and predict separately."""
+import json, sys, time
+import numpy as np
+import xgboost as xgb
+from sklearn.metrics import roc_auc_score
+
+args = json.loads(sys.argv[1])
+n, f = args["rows"], args["features"]
+X = np.fromfile(args["x"], dtype=np.float32).reshape(n, f)
+y = np.fromfile(args["y"], dtype=np.uint8)
+is_test = np.fromfile(args["test"], dtype=np.uint8).astype(bool)
+Xtr, ytr, Xte, yte = X[~is_test], y[~is_test], X[is_test], y[is_test]
+out = {"xgboost": xgb.__version__}
+for nt in args["threads"]:
+    t0 = time.perf_counter()
+    dtr = xgb.DMatrix(Xtr, label=ytr, nthread=nt)
+    booster = xgb.train({"tree_method": "hist", "max_depth": args["depth"], "eta": args["eta"], "lambda": args["lambda"],
+                         "min_child_weight": args["min_child_weight"], "max_bin": 256, "objective": "binary:logistic",
+                         "nthread": nt, "seed": 0}, dtr, args["trees"])
+    train_s = time.perf_counter() - t0
+    dte = xgb.DMatrix(Xte, nthread=nt)
+    auc = roc_auc_score(yte, booster.predict(dte))
+    dall = xgb.DMatrix(X, nthread=nt)
+    t1 = time.perf_counter()
+    booster.predict(dall)
+    pred_s = time.perf_counter() - t1
+    out[str(nt)] = {"train_s": train_s, "auc": float(auc), "predict_s": pred_s, "predict_rows": n}
+print(json.dumps(out))

@@ -1,0 +1,84 @@
+/**
+ * Lyra ML algorithms: data sets, histogram GBDT (+ TreeSHAP reasons), logistic
+ * regression and scorecards, calibration, uplift and evaluation metrics.
+ * Pure computation on typed arrays; persistence is the caller's (every model has
+ * toJSON / fromJSON with plain JSON suitable for a jsonb column).
+ */
+export {
+  Dataset,
+  Rng,
+  mulberry32,
+  readCsv,
+  readCsvFile,
+  parseCsv,
+  forEachCsvRecord,
+  stratifiedSplit,
+  stratifiedSplitIndices,
+  type Column,
+  type NumericColumn,
+  type CategoricalColumn,
+  type Row,
+  type CsvOptions,
+} from './dataset.js';
+export { type FeatureSpec, type NumericFeatureSpec, type CategoricalFeatureSpec } from './binning.js';
+export {
+  GbdtModel,
+  trainGbdt,
+  trainGbdtSync,
+  resolveGbdtParams,
+  DEFAULT_GBDT_PARAMS,
+  sigmoid,
+  type GbdtParams,
+  type GbdtModelJson,
+  type GbdtTreeJson,
+  type GbdtTrainOptions,
+} from './gbdt.js';
+export { treeShap, treeShapEncoded, expectedRaw, topReasons, explainRow, type ShapValues, type Reason } from './treeshap.js';
+export {
+  LogisticModel,
+  trainLogistic,
+  ScorecardModel,
+  fitScorecard,
+  DEFAULT_LOGISTIC_PARAMS,
+  DEFAULT_SCORECARD_PARAMS,
+  type LogisticParams,
+  type LogisticModelJson,
+  type ScorecardParams,
+  type ScorecardJson,
+  type ScorecardRow,
+} from './logistic.js';
+export {
+  fitPlatt,
+  fitIsotonic,
+  fitCalibrator,
+  calibratorFromJSON,
+  PlattCalibrator,
+  IsotonicCalibrator,
+  type Calibrator,
+  type CalibratorJson,
+} from './calibration.js';
+export { TLearner, trainTLearner, trainTLearnerSync, type TLearnerJson } from './uplift.js';
+export {
+  auc,
+  gini,
+  ks,
+  logLoss,
+  brier,
+  rocCurve,
+  liftTable,
+  calibrationTable,
+  expectedCalibrationError,
+  psi,
+  qini,
+  upliftByDecile,
+  classificationMetrics,
+  type ClassificationMetrics,
+  type LiftRow,
+  type CalibrationRow,
+  type RocPoint,
+  type PsiBin,
+  type QiniResult,
+  type QiniPoint,
+  type UpliftDecileRow,
+} from './metrics.js';
+export { syntheticBinary, syntheticUplift, type SyntheticData, type SyntheticUpliftData } from './synthetic.js';

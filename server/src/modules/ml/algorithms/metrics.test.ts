@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { auc, brier, calibrationTable, expectedCalibrationError, gini, ks, liftTable, logLoss, psi, qini, rocCurve, upliftByDecile } from './metrics.js';
+import { Rng } from './dataset.js';
+
+describe('metrics against hand-computed values', () => {
+  it('AUC counts ties as one half', () => {
+    // pairs (pos, neg): scores pos [0.8, 0.4], neg [0.4, 0.2, 0.1]
+    // 0.8 beats all 3; 0.4 ties one (0.5) and beats two -> (3 + 2.5) / 6
+    const s = [0.8, 0.4, 0.4, 0.2, 0.1];
+    const y = [1, 1, 0, 0, 0];
+    expect(auc(s, y)).toBeCloseTo(5.5 / 6, 12);
+    expect(gini(s, y)).toBeCloseTo(2 * (5.5 / 6) - 1, 12);
+    expect(auc([0.5, 0.5, 0.5], [1, 0, 1])).toBe(0.5);
+    expect(auc([0.1, 0.9], [1, 0])).toBe(0);
+    expect(Number.isNaN(auc([0.1, 0.2], [1, 1]))).toBe(true);
+  });
+  it('KS: maximal TPR - FPR, ties move together', () => {
+    // thresholds: >=0.8: tpr .5 fpr 0 -> .5; >=0.4: tpr 1, fpr 1/3 -> .667
+    expect(ks([0.8, 0.4, 0.4, 0.2, 0.1], [1, 1, 0, 0, 0])).toBeCloseTo(2 / 3, 12);
+  });
+  it('log loss and Brier', () => {
+    expect(logLoss([0.9, 0.2], [1, 0])).toBeCloseTo(-(Math.log(0.9) + Math.log(0.8)) / 2, 12);
+    expect(brier([0.9, 0.2], [1, 0])).toBeCloseTo((0.01 + 0.04) / 2, 12);
+    expect(Number.isFinite(logLoss([0, 1], [1, 0]))).toBe(true);
+  });
+  it('lift table by decile', () => {
+    const s = Array.from({ length: 100 }, (_, i) => i / 100);
+    const y = s.map((v) => (v >= 0.9 ? 1 : 0)); // top decile all positive
+    const t = liftTable(s, y);
+    expect(t).toHaveLength(10);
+    expect(t[0]!.positives).toBe(10);
+    expect(t[0]!.lift).toBeCloseTo(10, 12);
+    expect(t[0]!.cumulativeGain).toBe(1);
+    expect(t[9]!.cumulativeLift).toBeCloseTo(1, 12);
+    expect(t[0]!.minScore).toBeCloseTo(0.9, 12);
+  });
+  it('ROC curve is downsampled to <= 200 points and keeps the ends', () => {
+    const r = new Rng(3);
+    const s = Array.from({ length: 5000 }, () => r.next());
+    const y = s.map((v) => (r.next() < v ? 1 : 0));
+    const roc = rocCurve(s, y);
+    expect(roc.length).toBeLessThanOrEqual(200);
+    expect(roc[0]).toMatchObject({ fpr: 0, tpr: 0 });
+    expect(roc[roc.length - 1]).toMatchObject({ fpr: 1, tpr: 1 });
+    for (let i = 1; i < roc.length; i++) expect(roc[i]!.fpr).toBeGreaterThanOrEqual(roc[i - 1]!.fpr);
+  });
+  it('calibration table and ECE', () => {
+    const p = [0.05, 0.15, 0.15, 0.95];
+    const y = [0, 0, 1, 1];
+    const t = calibrationTable(p, y, 10, 'uniform');
+    expect(t.map((r) => r.bin)).toEqual([1, 2, 10]);
+    expect(t[1]!.observedRate).toBe(0.5);
+    // |0.05-0|*1/4 + |0.15-0.5|*2/4 + |0.95-1|*1/4
+    expect(expectedCalibrationError(p, y, 10, 'uniform')).toBeCloseTo(0.05 / 4 + 0.35 / 2 + 0.05 / 4, 12);
+  });
+  it('PSI: 0 for identical distributions, hand value for a shift', () => {
+    const e = Array.from({ length: 1000 }, (_, i) => i);
+    expect(psi(e, e).psi).toBeCloseTo(0, 12);
+    // actual: all in the top decile -> 9 bins at floor 1e-4 vs 0.1, one bin 1 vs 0.1
+    const a = Array.from({ length: 100 }, () => 999);
+    const fl = 1e-4;
+    const expected = 9 * (fl - 0.1) * Math.log(fl / 0.1) + (1 - 0.1) * Math.log(1 / 0.1);
+    expect(psi(e, a).psi).toBeCloseTo(expected, 9);
+    expect(psi(e, a).bins).toHaveLength(10);
+  });
+  it('Qini: a perfect ordering beats random, random is near zero', () => {
+    // treated responders (uplift) have high scores
+    const n = 4000;
+    const r = new Rng(5);
+    const t = Array.from({ length: n }, () => (r.next() < 0.5 ? 1 : 0));
+    const score = Array.from({ length: n }, () => r.next());
+    const y = score.map((s, i) => (r.next() < (t[i] ? 0.1 + 0.5 * s : 0.1) ? 1 : 0));
+    const good = qini(score, y, t);
+    const rnd = qini(Array.from({ length: n }, () => r.next()), y, t);
+    expect(good.qini).toBeGreaterThan(0.01);
+    expect(Math.abs(rnd.qini)).toBeLessThan(good.qini / 2);
+    expect(good.qiniNormalized).toBeGreaterThan(0);
+    const dec = upliftByDecile(score, y, t);
+    expect(dec[0]!.observedUplift).toBeGreaterThan(dec[9]!.observedUplift);
+  });
+});

@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { Dataset } from './dataset.js';
+import { trainGbdtSync, type GbdtModel } from './gbdt.js';
+import { explainRow, expectedRaw, treeShap, treeShapEncoded } from './treeshap.js';
+import { syntheticBinary } from './synthetic.js';
+
+/** Path-dependent conditional expectation E[f(x) | x_S] of the forest (the value function TreeSHAP explains). */
+function condExpectation(model: GbdtModel, x: Float64Array, inS: (f: number) => boolean): number {
+  const fo = model.forest;
+  const walk = (nd: number): number => {
+    const f = fo.feature[nd]!;
+    if (f < 0) return fo.value[nd]!;
+    const l = fo.left[nd]!;
+    if (inS(f)) return walk(l + fo.goRight(nd, x[f]!));
+    return (fo.cover[l]! * walk(l) + fo.cover[l + 1]! * walk(l + 1)) / fo.cover[nd]!;
+  };
+  let s = model.baseScore;
+  for (let k = 0; k < fo.nTrees; k++) s += walk(fo.roots[k]!);
+  return s;
+}
+
+function bruteShapley(model: GbdtModel, x: Float64Array): Float64Array {
+  const M = x.length;
+  const fact = (k: number): number => (k <= 1 ? 1 : k * fact(k - 1));
+  const phi = new Float64Array(M);
+  for (let i = 0; i < M; i++) {
+    for (let mask = 0; mask < 1 << M; mask++) {
+      if (mask & (1 << i)) continue;
+      const size = popcount(mask);
+      const w = (fact(size) * fact(M - size - 1)) / fact(M);
+      const without = condExpectation(model, x, (f) => (mask & (1 << f)) !== 0);
+      const withI = condExpectation(model, x, (f) => f === i || (mask & (1 << f)) !== 0);
+      phi[i] = phi[i]! + w * (withI - without);
+    }
+  }
+  return phi;
+}
+
+function popcount(v: number): number {
+  let c = 0;
+  for (; v; v &= v - 1) c++;
+  return c;
+}
+
+describe('TreeSHAP', () => {
+  it('contributions + bias add up to the raw score for every row', () => {
+    const { dataset } = syntheticBinary({ rows: 5000, features: 10, seed: 8 });
+    const m = trainGbdtSync(dataset, { nTrees: 40, maxDepth: 6, seed: 1 });
+    const raw = m.predictRaw(dataset);
+    for (let r = 0; r < 120; r++) {
+      const s = treeShap(m, dataset.row(r));
+      let sum = s.bias;
+      for (const c of s.contributions) sum += c;
+      expect(Math.abs(sum - raw[r]!)).toBeLessThan(1e-6);
+      expect(s.raw).toBe(raw[r]);
+    }
+  });
+
+  it('matches a brute-force Shapley computation on a tiny model (with missing values and a categorical)', () => {
+    const n = 3000;
+    const cols = [0, 1, 2].map((k) => new Float64Array(n));
+    const codes = new Int32Array(n);
+    const y = new Uint8Array(n);
+    let s = 3;
+    const rnd = (): number => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0), s / 4294967296);
+    for (let i = 0; i < n; i++) {
+      for (const c of cols) c[i] = rnd() < 0.1 ? NaN : rnd() * 2 - 1;
+      codes[i] = Math.floor(rnd() * 5);
+      const z = 1.5 * (cols[0]![i]! || 0) - (cols[1]![i]! > 0.2 ? 1 : 0) + (codes[i]! === 2 ? 1 : 0) + (Number.isNaN(cols[2]![i]!) ? 1 : 0);
+      y[i] = rnd() < 1 / (1 + Math.exp(-z)) ? 1 : 0;
+    }
+    const ds = new Dataset(
+      [
+        { kind: 'numeric', name: 'a', values: cols[0]! },
+        { kind: 'numeric', name: 'b', values: cols[1]! },
+        { kind: 'numeric', name: 'c', values: cols[2]! },
+        { kind: 'categorical', name: 'k', codes, vocabulary: ['p', 'q', 'r', 's', 't'] },
+      ],
+      y,
+    );
+    const m = trainGbdtSync(ds, { nTrees: 4, maxDepth: 4, learningRate: 0.5 });
+    const cols2 = m.encodeColumns(ds);
+    for (let r = 0; r < 25; r++) {
+      const x = Float64Array.from(cols2, (c) => c[r]!);
+      const fast = treeShapEncoded(m, x);
+      const brute = bruteShapley(m, x);
+      for (let f = 0; f < 4; f++) expect(fast.contributions[f]!).toBeCloseTo(brute[f]!, 9);
+      expect(fast.bias).toBeCloseTo(condExpectation(m, x, () => false), 12);
+    }
+    expect(expectedRaw(m)).toBeCloseTo(condExpectation(m, new Float64Array(4), () => false), 12);
+  });
+
+  it('gives top-k reasons with direction and value', () => {
+    const { dataset } = syntheticBinary({ rows: 3000, features: 8, seed: 2 });
+    const m = trainGbdtSync(dataset, { nTrees: 30, maxDepth: 4 });
+    const row = dataset.row(7);
+    const e = explainRow(m, row, 3);
+    expect(e.reasons).toHaveLength(3);
+    for (const r of e.reasons) {
+      expect(r.direction).toBe(r.contribution > 0 ? 'increases' : 'decreases');
+      expect(r.value).toBe(row[r.feature] ?? null);
+    }
+    const mags = e.reasons.map((r) => Math.abs(r.contribution));
+    expect(mags[0]!).toBeGreaterThanOrEqual(mags[1]!);
+  });
+});
