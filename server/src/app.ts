@@ -16,6 +16,7 @@ import { registerResponseCache } from './http/response-cache.plugin.js';
 import type { App } from './http/types.js';
 import { registerAuditRoutes } from './modules/audit/audit.routes.js';
 import { registerAuthRoutes } from './modules/auth/auth.routes.js';
+import { registerCatalogSyncRoutes } from './modules/catalog-sync/catalog-sync.routes.js';
 import { registerHealthRoutes } from './modules/health/health.routes.js';
 import { registerProductRoutes } from './modules/products/products.routes.js';
 import { registerUserRoutes } from './modules/users/users.routes.js';
@@ -97,6 +98,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<App> {
   registerUserRoutes(app, { users: c.users });
   registerAuditRoutes(app, { audit: c.audit });
   registerProductRoutes(app, { products: c.products, csv: c.productsCsv });
+  registerCatalogSyncRoutes(app, { systems: c.externalSystems, sync: c.sync, runs: c.syncRuns });
   for (const register of opts.extraRoutes ?? []) register(app);
 
   await registerConsole(app, config.webDist);

@@ -15,6 +15,7 @@ const EnvSchema = z.object({
   SESSION_TTL_HOURS: z.coerce.number().positive().default(12),
   JOBS: z.enum(['0', '1', 'true', 'false']).default('1'),
   SIMULATORS: z.enum(['0', '1', 'true', 'false']).default('1'),
+  SIMULATOR_PORT: z.coerce.number().int().min(0).max(65530).optional(),
   WEB_DIST: z.string().optional(),
   COOKIE_SECURE: z.enum(['0', '1', 'true', 'false']).default('0'),
 });
@@ -32,6 +33,8 @@ export interface AppConfig {
   sessionTtlHours: number;
   jobs: boolean;
   simulators: boolean;
+  /** First of three loopback ports for the demo simulators (default PORT+11..13). */
+  simulatorPort: number;
   webDist: string;
   cookieSecure: boolean;
 }
@@ -58,6 +61,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     sessionTtlHours: e.SESSION_TTL_HOURS,
     jobs: truthy(e.JOBS),
     simulators: truthy(e.SIMULATORS),
+    simulatorPort: e.SIMULATOR_PORT ?? (e.PORT ? e.PORT + 11 : 0),
     webDist: path.resolve(e.WEB_DIST ?? new URL('../../web/dist', import.meta.url).pathname),
     cookieSecure: truthy(e.COOKIE_SECURE),
   };

@@ -1,29 +1,87 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { AppConfig } from './config.js';
 import type { Database } from './db/client.js';
+import type { JobRunner } from './jobs/runner.js';
+import { createSecretBox, type SecretBox } from './lib/secrets.js';
 import { createAuditRepository } from './modules/audit/audit.repository.js';
 import { createAuthRepository } from './modules/auth/auth.repository.js';
 import { createAuthService } from './modules/auth/auth.service.js';
+import { defaultConnectorRegistry } from './modules/catalog-sync/connectors/index.js';
+import type { ConnectorRegistry } from './modules/catalog-sync/connectors/registry.js';
+import { createExternalSystemsRepository } from './modules/catalog-sync/external-systems.repository.js';
+import { createExternalSystemsService } from './modules/catalog-sync/external-systems.service.js';
+import { createSyncProductsRepository } from './modules/catalog-sync/sync-products.repository.js';
+import { createSyncRunsRepository } from './modules/catalog-sync/sync-runs.repository.js';
+import { createSyncEngine, type SyncEngineDeps } from './modules/catalog-sync/sync.engine.js';
+import { createSyncService } from './modules/catalog-sync/sync.service.js';
 import { createProductsCsv } from './modules/products/products.csv.js';
 import { createProductsRepository } from './modules/products/products.repository.js';
 import { createProductsService } from './modules/products/products.service.js';
 import { createUsersRepository } from './modules/users/users.repository.js';
 import { createUsersService } from './modules/users/users.service.js';
 
+export interface ContainerOptions extends Pick<AppConfig, 'sessionTtlHours'> {
+  secrets?: SecretBox;
+  connectors?: ConnectorRegistry;
+  log?: (msg: string, extra?: Record<string, unknown>) => void;
+  httpOverrides?: SyncEngineDeps['httpOverrides'];
+}
+
 /** Repositories and services wired once; HTTP routes, jobs and CLIs all use the same ones. */
-export function createContainer(database: Database, config: Pick<AppConfig, 'sessionTtlHours'>) {
+export function createContainer(database: Database, opts: ContainerOptions) {
   const { db } = database;
+  const log = opts.log ?? (() => undefined);
   const audit = createAuditRepository(db);
   const productsRepo = createProductsRepository(db, database.executeSql);
   const usersRepo = createUsersRepository(db);
+  const systemsRepo = createExternalSystemsRepository(db);
+  const runsRepo = createSyncRunsRepository(db);
+  // Tests and tools without a configured key get an ephemeral one: secrets stay encrypted at rest.
+  const secrets = opts.secrets ?? createSecretBox(randomBytes(32));
+  const connectors = opts.connectors ?? defaultConnectorRegistry();
+  const jobs: { runner: JobRunner | null } = { runner: null };
+
+  const engine = createSyncEngine({
+    runs: runsRepo,
+    systems: systemsRepo,
+    syncProducts: createSyncProductsRepository(db),
+    connectors,
+    secrets,
+    owner: `${hostname()}:${process.pid}`,
+    bumpCatalogVersion: () => productsRepo.bumpCatalogVersion(),
+    log,
+    ...(opts.httpOverrides && { httpOverrides: opts.httpOverrides }),
+  });
+  const sync = createSyncService({
+    runs: runsRepo,
+    systems: systemsRepo,
+    audit,
+    log,
+    queue: () =>
+      jobs.runner && {
+        enqueueSync: async (runId: string, systemId: string) => {
+          await jobs.runner!.send('catalog-sync', { runId, systemId }, { singletonKey: runId });
+        },
+      },
+  });
+
   return {
     database,
     audit,
-    auth: createAuthService({ auth: createAuthRepository(db), audit, db, sessionTtlHours: config.sessionTtlHours }),
-    authRepository: createAuthRepository(db),
+    jobs,
+    secrets,
+    auth: createAuthService({ auth: createAuthRepository(db), audit, db, sessionTtlHours: opts.sessionTtlHours }),
     users: createUsersService({ users: usersRepo, audit }),
     products: createProductsService({ products: productsRepo, audit }),
     productsRepository: productsRepo,
     productsCsv: createProductsCsv({ products: productsRepo, audit }),
+    externalSystems: createExternalSystemsService({ systems: systemsRepo, audit, secrets, connectors, engine, onSystemsChanged: () => productsRepo.bumpCatalogVersion() }),
+    externalSystemsRepository: systemsRepo,
+    syncRuns: runsRepo,
+    sync,
+    syncEngine: engine,
+    connectors,
   };
 }
 export type Container = ReturnType<typeof createContainer>;

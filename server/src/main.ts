@@ -2,15 +2,26 @@ import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
 import { createContainer } from './container.js';
 import { openDatabase, runMigrations } from './db/client.js';
+import { startJobRunner } from './jobs/runner.js';
+import { acquireLock } from './lib/instance-lock.js';
+import { createSecretBox, loadOrCreateKey } from './lib/secrets.js';
 import { SYSTEM_ACTOR } from './modules/auth/permissions.js';
 import { seedDemoCatalog } from './modules/demo/demo.service.js';
+import { ensureDemoSystems } from './modules/demo/demo-systems.js';
+import { jobHandlers } from './jobs/handlers.js';
 
-/** Starts Lyra: database + migrations, first admin, demo data, HTTP API and console. */
+/** Starts Lyra: database + migrations, first admin, demo data and simulators, jobs, HTTP API and console. */
 async function main() {
   const config = loadConfig();
+  const quiet = config.logLevel === 'silent' || config.logLevel === 'error' || config.logLevel === 'fatal';
+  const log = (msg: string, extra?: Record<string, unknown>) => {
+    if (!quiet) console.log(`${new Date().toISOString()} ${msg}${extra ? ` ${JSON.stringify(extra)}` : ''}`);
+  };
+  const releaseLock = config.databaseUrl ? () => undefined : acquireLock(config.dataDir);
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   await runMigrations(database);
-  const container = createContainer(database, config);
+  const key = loadOrCreateKey({ secretKey: config.secretKey, dataDir: config.dataDir });
+  const container = createContainer(database, { sessionTtlHours: config.sessionTtlHours, secrets: createSecretBox(key.key), log });
 
   const admin = await container.users.ensureInitialAdmin(SYSTEM_ACTOR, config.adminEmail, config.adminPassword);
   if (admin?.generatedPassword) {
@@ -18,23 +29,46 @@ async function main() {
   } else if (admin) {
     console.log(`First start: created admin ${admin.email}`);
   }
+
+  let closeSimulators: (() => Promise<void>) | null = null;
   if (config.demo) {
     const n = await seedDemoCatalog({ products: container.products });
     if (n) console.log(`Demo data: loaded ${n} catalog products`);
+    if (config.simulators) {
+      const { startAllSimulators } = await import('@lyra/simulators');
+      const sims = await startAllSimulators({
+        port: config.simulatorPort, host: '127.0.0.1', seed: 7, currency: 'SAR',
+        xiva: { items: 400, faults: { latencyMs: 40 } }, crm: { items: 150, faults: { latencyMs: 40 } }, billing: { items: 120, faults: { latencyMs: 40 } },
+      });
+      closeSimulators = sims.close;
+      const created = await ensureDemoSystems(container.externalSystems, sims);
+      console.log(`Simulators: Xiva ${sims.xiva.url}, CRM ${sims.crm.url}, Billing ${sims.billing.url}${created.length ? ` (configured: ${created.join(', ')})` : ''}`);
+    }
+  }
+
+  if (config.jobs) {
+    container.jobs.runner = await startJobRunner(database, jobHandlers(container), { work: true, schedule: true, log });
+    // A run left "running" by a killed process is failed now; a slot missed while down runs once now.
+    const recovered = await container.sync.recover({ singleProcess: database.kind === 'pglite' });
+    if (recovered.failed) console.log(`Marked ${recovered.failed} interrupted sync run(s) as failed`);
+    await container.sync.tick(SYSTEM_ACTOR);
   }
 
   const app = await buildApp({ container, config });
   const shutdown = async (signal: string) => {
     app.log.info({ signal }, 'shutting down');
     await app.close();
+    await container.jobs.runner?.stop();
+    await closeSimulators?.();
     await database.close();
+    releaseLock();
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 
   await app.listen({ port: config.port, host: config.host });
-  console.log(`Lyra is running on http://localhost:${config.port} (database: ${database.kind}${database.kind === 'pglite' ? ` in ${config.dataDir}` : ''})`);
+  console.log(`Lyra is running on http://localhost:${config.port} (database: ${database.kind}${database.kind === 'pglite' ? ` in ${config.dataDir}` : ''}; secrets key: ${key.source === 'LYRA_SECRET_KEY' ? 'LYRA_SECRET_KEY' : 'key file in DATA_DIR'})`);
 }
 
 main().catch((err: unknown) => {

@@ -2,3 +2,4 @@ export * from './common.js';
 export * from './currencies.js';
 export * from './auth.js';
 export * from './products.js';
+export * from './catalog-sync.js';

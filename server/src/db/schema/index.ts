@@ -1,2 +1,3 @@
 export * from './users.js';
 export * from './products.js';
+export * from './catalog-sync.js';

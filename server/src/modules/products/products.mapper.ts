@@ -2,13 +2,18 @@ import type { Product, ProductCreate, ProductPatch } from '@lyra/contracts';
 import { AppError } from '../../lib/errors.js';
 import { MoneyError, normalizeAmount, normalizeDecimal } from '../../lib/money.js';
 import { toIso } from '../../lib/time.js';
-import type { NewProductRow, ProductRow } from './products.repository.js';
+import type { NewProductRow, ProductRow, SystemInfo } from './products.repository.js';
 
 export function productStatus(r: Pick<ProductRow, 'retiredAt' | 'isActive'>): Product['status'] {
   return r.retiredAt ? 'retired' : r.isActive ? 'active' : 'inactive';
 }
 
-export function toProduct(r: ProductRow, syncFrequency: string | null = null): Product {
+/**
+ * `last_synced` is when a sync last confirmed the product: its own write, or a later complete full
+ * sync that saw it unchanged (unchanged products are never rewritten, so the row alone can't tell).
+ */
+export function toProduct(r: ProductRow, system?: SystemInfo): Product {
+  const confirmedAt = system?.lastFullSyncAt && !r.retiredAt && (!r.lastSynced || toIso(system.lastFullSyncAt) > toIso(r.lastSynced)) ? system.lastFullSyncAt : r.lastSynced;
   return {
     id: r.id,
     external_product_id: r.externalProductId,
@@ -36,8 +41,8 @@ export function toProduct(r: ProductRow, syncFrequency: string | null = null): P
     valid_from: toIso(r.validFrom),
     valid_to: toIso(r.validTo),
     source_version: r.sourceVersion,
-    last_synced: toIso(r.lastSynced),
-    sync_frequency: syncFrequency,
+    last_synced: toIso(confirmedAt),
+    sync_frequency: system?.syncFrequency ?? null,
     retired_at: toIso(r.retiredAt),
     created_at: toIso(r.createdAt),
     updated_at: toIso(r.updatedAt),

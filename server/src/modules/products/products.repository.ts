@@ -1,9 +1,13 @@
 import { and, asc, count, eq, inArray, isNotNull, isNull, max, sql, type SQL } from 'drizzle-orm';
 import type { AvailableProductsQuery, ProductListQuery } from '@lyra/contracts';
 import type { Database, Db, DbOrTx } from '../../db/client.js';
-import { products } from '../../db/schema/index.js';
+import { externalSystems, products } from '../../db/schema/index.js';
 
 export type ProductRow = typeof products.$inferSelect;
+export interface SystemInfo {
+  syncFrequency: string;
+  lastFullSyncAt: string | null;
+}
 export type NewProductRow = typeof products.$inferInsert;
 
 // Small named query pieces, composed by the list/stats/available queries below.
@@ -74,6 +78,19 @@ export function createProductsRepository(db: Db, executeSql: Database['executeSq
       // Raw driver call: this runs on every cached read, and the query builder costs more than the query.
       const { rows } = await executeSql('select version::text as version from catalog_state where id = 1', []);
       return String(rows[0]?.version ?? '0');
+    },
+
+    /** Bumped explicitly when something shown with products changed without a product row changing (a sync's confirmation time). */
+    async bumpCatalogVersion(): Promise<void> {
+      await executeSql('update catalog_state set version = version + 1 where id = 1', []);
+    },
+
+    /** Per external system: its frequency and when a complete full sync last confirmed its catalog. */
+    async systemsInfo(): Promise<Map<string, SystemInfo>> {
+      const rows = await db
+        .select({ id: externalSystems.id, syncFrequency: externalSystems.syncFrequency, lastFullSyncAt: externalSystems.lastFullSyncAt })
+        .from(externalSystems);
+      return new Map(rows.map((r) => [r.id, r]));
     },
 
     async list(q: ProductListQuery): Promise<{ count: number; rows: ProductRow[] }> {

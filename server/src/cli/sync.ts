@@ -1,0 +1,76 @@
+/**
+ * `npm run sync -- --system xiva|crm|billing [--mode full|incremental] [--force]`
+ * Runs one catalog sync in this process, printing progress and the result. Uses the same
+ * configuration as `npm start` (DATA_DIR or DATABASE_URL, LYRA_SECRET_KEY).
+ */
+import { SyncRequest, type SyncRun } from '@lyra/contracts';
+import { loadConfig } from '../config.js';
+import { createContainer } from '../container.js';
+import { openDatabase, runMigrations } from '../db/client.js';
+import { AppError } from '../lib/errors.js';
+import { acquireLock } from '../lib/instance-lock.js';
+import { createSecretBox, loadOrCreateKey } from '../lib/secrets.js';
+import { SYSTEM_ACTOR } from '../modules/auth/permissions.js';
+
+function parseArgs(argv: string[]) {
+  const out: Record<string, string | boolean> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!a.startsWith('--')) throw new Error(`unexpected argument "${a}"`);
+    const key = a.slice(2);
+    const next = argv[i + 1];
+    if (next !== undefined && !next.startsWith('--')) {
+      out[key] = next;
+      i++;
+    } else out[key] = true;
+  }
+  return out;
+}
+
+const line = (r: SyncRun) =>
+  `${r.status.padEnd(19)} read ${r.progress.items_read}${r.progress.items_total ? `/${r.progress.items_total}` : ''}  ` +
+  Object.entries(r.counts).map(([k, v]) => `${k}=${v}`).join(' ');
+
+async function main() {
+  let args: Record<string, string | boolean>;
+  let req: SyncRequest;
+  try {
+    args = parseArgs(process.argv.slice(2));
+    const unknown = Object.keys(args).filter((k) => !['system', 'mode', 'force'].includes(k));
+    if (unknown.length) throw new Error(`unknown option --${unknown[0]}`);
+    req = SyncRequest.parse({ external_system: args.system, ...(args.mode && { mode: args.mode }), force: args.force === true });
+  } catch (err) {
+    console.error(`${err instanceof Error ? err.message.split('\n')[0] : err}\nusage: npm run sync -- --system xiva|crm|billing [--mode full|incremental] [--force]`);
+    process.exit(2);
+  }
+  const config = loadConfig();
+  const release = config.databaseUrl ? () => undefined : acquireLock(config.dataDir);
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    await runMigrations(database);
+    const key = loadOrCreateKey({ secretKey: config.secretKey, dataDir: config.dataDir });
+    const container = createContainer(database, { sessionTtlHours: 1, secrets: createSecretBox(key.key) });
+    const run = await container.sync.start({ ...SYSTEM_ACTOR, email: 'cli' }, req, { inline: true });
+    console.log(`Sync run ${run.id}: ${run.external_system_name} (${run.requested_mode})`);
+    const timer = setInterval(() => {
+      void container.sync.get(run.id).then((r) => console.log(line(r)), () => undefined);
+    }, 1000);
+    await container.syncEngine.execute(run.id);
+    clearInterval(timer);
+    const done = await container.sync.get(run.id);
+    console.log(line(done));
+    if (done.error) console.log(done.error);
+    for (const e of done.item_errors.slice(0, 10)) console.log(`  item ${e.external_id ?? '(no id)'} at ${e.position}: ${e.reason}`);
+    if (done.item_errors_total > 10) console.log(`  ... ${done.item_errors_total - 10} more item errors`);
+    console.log(`finished in ${((done.duration_ms ?? 0) / 1000).toFixed(1)}s`);
+    process.exitCode = done.status === 'succeeded' ? 0 : done.status === 'partially_succeeded' ? 3 : 1;
+  } catch (err) {
+    console.error(err instanceof AppError ? `${err.message}${err.details ? ` ${JSON.stringify(err.details)}` : ''}` : err);
+    process.exitCode = 1;
+  } finally {
+    await database.close();
+    release();
+  }
+}
+
+void main();

@@ -1,0 +1,59 @@
+import PgBoss from 'pg-boss';
+import type { Database } from '../db/client.js';
+import type { JobHandlers, JobName, JobPayloads } from './jobs.js';
+import { JOB_NAMES } from './jobs.js';
+
+export interface JobRunner {
+  send<K extends JobName>(name: K, data: JobPayloads[K], opts?: PgBoss.SendOptions): Promise<string | null>;
+  stop(): Promise<void>;
+  boss: PgBoss;
+}
+
+export interface JobRunnerOptions {
+  /** Run handlers on this instance (false: only send). */
+  work: boolean;
+  /** Register cron schedules (the minute tick). */
+  schedule: boolean;
+  /** How many catalog syncs this instance runs at once. */
+  syncConcurrency?: number;
+  pollingIntervalSeconds?: number;
+  log?: (msg: string, extra?: Record<string, unknown>) => void;
+}
+
+/**
+ * pg-boss in Lyra's own database: retries, cron and singleton jobs come from it, and several
+ * instances never run the same job twice. On PGlite it runs over the same connection.
+ */
+export async function startJobRunner(database: Database, handlers: JobHandlers, opts: JobRunnerOptions): Promise<JobRunner> {
+  const log = opts.log ?? (() => undefined);
+  const boss =
+    database.kind === 'postgres' && database.url
+      ? new PgBoss({ connectionString: database.url, max: 4, schedule: opts.schedule, supervise: true })
+      : new PgBoss({ db: { executeSql: (text: string, values: unknown[]) => database.executeSql(text, values) }, schedule: opts.schedule, supervise: true });
+  boss.on('error', (err: Error) => log('job runner error', { error: err.message }));
+  await boss.start();
+  for (const name of JOB_NAMES) await boss.createQueue(name);
+
+  if (opts.work) {
+    const poll = opts.pollingIntervalSeconds ?? 1;
+    const wrap = <K extends JobName>(name: K) => async (jobs: PgBoss.Job<JobPayloads[K]>[]) => {
+      for (const job of jobs) {
+        const outcome = await handlers[name](job.data);
+        log(`job ${name} ${outcome.status}`, { id: job.id, ...(outcome.detail && { detail: outcome.detail }) });
+      }
+    };
+    for (let i = 0; i < (opts.syncConcurrency ?? 2); i++) {
+      await boss.work('catalog-sync', { batchSize: 1, pollingIntervalSeconds: poll }, wrap('catalog-sync'));
+    }
+    await boss.work('catalog-sync-tick', { batchSize: 1, pollingIntervalSeconds: poll }, wrap('catalog-sync-tick'));
+  }
+  if (opts.schedule) await boss.schedule('catalog-sync-tick', '* * * * *', {}, { tz: 'UTC', retryLimit: 0 });
+
+  return {
+    boss,
+    send: (name, data, sendOpts) => boss.send(name, data as object, { retryLimit: 2, retryDelay: 30, expireInHours: 4, ...sendOpts }),
+    async stop() {
+      await boss.stop({ graceful: true, wait: true, timeout: 15_000 });
+    },
+  };
+}

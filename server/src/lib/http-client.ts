@@ -1,0 +1,226 @@
+/**
+ * The HTTP client every connector uses: per-request timeout; retries with capped exponential
+ * back-off and full jitter on 5xx, resets and timeouts; 429/503 wait exactly what Retry-After says
+ * (seconds or HTTP date); a total time budget; a request-rate limit; on 401 one token refresh.
+ */
+export class HttpError extends Error {
+  constructor(
+    message: string,
+    readonly status: number | null,
+    readonly url: string,
+    readonly retryable: boolean,
+    readonly body?: string,
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+export interface AuthProvider {
+  /** Headers for the next request (logs in on first use). */
+  headers(http: HttpClient): Promise<Record<string, string>>;
+  /** Called once after a 401; must get fresh credentials or throw. */
+  refresh(http: HttpClient): Promise<void>;
+}
+
+export interface HttpClientOptions {
+  timeoutMs: number;
+  maxRetries: number;
+  /** Requests per minute; 0 = unlimited. */
+  rateLimitPerMinute: number;
+  /** Total time budget for everything this client does (a sync run), ms. */
+  budgetMs: number;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  /** Longest Retry-After honoured before giving up on that request. */
+  maxRetryAfterMs?: number;
+  /** How many 429/503 answers in a row one request may get. */
+  maxRateLimitWaits?: number;
+  userAgent?: string;
+  signal?: AbortSignal;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  random?: () => number;
+  onRetry?: (info: { url: string; attempt: number; reason: string; waitMs: number }) => void;
+}
+
+export interface HttpRequest {
+  method?: 'GET' | 'POST';
+  /** Absolute URL, or a path joined to baseUrl. */
+  url: string;
+  query?: Record<string, string | number | undefined>;
+  headers?: Record<string, string>;
+  json?: unknown;
+  form?: Record<string, string>;
+  /** Statuses answered to the caller instead of raising (default: 2xx). */
+  accept?: number[];
+  /** false for the auth calls themselves. */
+  authenticate?: boolean;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+  json<T = unknown>(): T;
+}
+
+export const defaultSleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason ?? new Error('aborted'));
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal?.reason ?? new Error('aborted'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+
+/** Retry-After as milliseconds: delta-seconds or an HTTP date; null when absent or unreadable. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | null {
+  if (!value) return null;
+  const v = value.trim();
+  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? null : Math.max(0, at - now);
+}
+
+const RETRYABLE_STATUS = new Set([500, 502, 503, 504]);
+
+export class HttpClient {
+  private readonly startedAt = Date.now();
+  private nextSlot = 0;
+  private auth: AuthProvider | null = null;
+  readonly stats = { requests: 0, retries: 0, rateLimited: 0, refreshes: 0 };
+
+  constructor(
+    readonly baseUrl: string,
+    private readonly opts: HttpClientOptions,
+  ) {}
+
+  setAuth(auth: AuthProvider | null): void {
+    this.auth = auth;
+  }
+
+  private get sleep() {
+    return this.opts.sleep ?? defaultSleep;
+  }
+
+  private remainingBudget(): number {
+    return this.opts.budgetMs - (Date.now() - this.startedAt);
+  }
+
+  private async wait(ms: number, url: string) {
+    if (ms > this.remainingBudget()) throw new HttpError(`time budget of ${Math.round(this.opts.budgetMs / 1000)}s exhausted`, null, url, false);
+    if (ms > 0) await this.sleep(ms, this.opts.signal);
+  }
+
+  /** Spaces request starts to honour the configured rate limit. */
+  private async rateLimit(url: string) {
+    const rpm = this.opts.rateLimitPerMinute;
+    if (!rpm) return;
+    const interval = 60_000 / rpm;
+    const now = Date.now();
+    const slot = Math.max(now, this.nextSlot);
+    this.nextSlot = slot + interval;
+    await this.wait(slot - now, url);
+  }
+
+  resolve(url: string, query?: HttpRequest['query']): string {
+    const u = /^https?:\/\//i.test(url) ? new URL(url) : new URL(url.replace(/^\//, ''), this.baseUrl.endsWith('/') ? this.baseUrl : `${this.baseUrl}/`);
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) u.searchParams.set(k, String(v));
+    return u.toString();
+  }
+
+  async request(req: HttpRequest): Promise<HttpResponse> {
+    const url = this.resolve(req.url, req.query);
+    const accept = req.accept ?? [];
+    let attempt = 0;
+    let rateLimitWaits = 0;
+    let refreshed = false;
+    const base = this.opts.backoffBaseMs ?? 250;
+    const cap = this.opts.backoffMaxMs ?? 10_000;
+    const random = this.opts.random ?? Math.random;
+
+    for (;;) {
+      if (this.opts.signal?.aborted) throw this.opts.signal.reason ?? new Error('aborted');
+      await this.rateLimit(url);
+      const headers: Record<string, string> = { accept: 'application/json', 'user-agent': this.opts.userAgent ?? 'Lyra/1.0', ...req.headers };
+      if (req.authenticate !== false && this.auth) Object.assign(headers, await this.auth.headers(this));
+      let body: string | undefined;
+      if (req.json !== undefined) {
+        body = JSON.stringify(req.json);
+        headers['content-type'] = 'application/json';
+      } else if (req.form) {
+        body = new URLSearchParams(req.form).toString();
+        headers['content-type'] = 'application/x-www-form-urlencoded';
+      }
+
+      let failure: { reason: string; waitMs: number | null; status: number | null; retryable: boolean; body?: string };
+      const timeout = AbortSignal.timeout(Math.max(1, Math.min(this.opts.timeoutMs, this.remainingBudget())));
+      const signal = this.opts.signal ? AbortSignal.any([timeout, this.opts.signal]) : timeout;
+      this.stats.requests++;
+      try {
+        const res = await fetch(url, { method: req.method ?? 'GET', headers, body, signal });
+        // The body is read inside the retry loop: a connection dropped mid-body is retried like a reset.
+        const text = await res.text();
+        if ((res.status >= 200 && res.status < 300) || accept.includes(res.status)) {
+          return { status: res.status, headers: res.headers, text, json: <T>() => JSON.parse(text) as T };
+        }
+        if (res.status === 401 && req.authenticate !== false && this.auth && !refreshed) {
+          refreshed = true;
+          this.stats.refreshes++;
+          await this.auth.refresh(this);
+          continue;
+        }
+        const retryAfter = parseRetryAfter(res.headers.get('retry-after'));
+        if (res.status === 429 || (res.status === 503 && retryAfter !== null)) {
+          failure = { reason: `HTTP ${res.status}`, waitMs: retryAfter ?? base, status: res.status, retryable: true, body: text };
+        } else {
+          failure = { reason: `HTTP ${res.status}`, waitMs: null, status: res.status, retryable: RETRYABLE_STATUS.has(res.status), body: text };
+        }
+      } catch (err) {
+        if (this.opts.signal?.aborted) throw this.opts.signal.reason ?? err;
+        const e = err as Error & { cause?: { code?: string } };
+        const reason = timeout.aborted ? `timeout after ${this.opts.timeoutMs}ms` : `${e.cause?.code ?? e.name}: ${e.message}`;
+        failure = { reason, waitMs: null, status: null, retryable: true };
+      }
+
+      if (!failure.retryable) {
+        throw new HttpError(`${req.method ?? 'GET'} ${url} answered ${failure.reason}${failure.body ? `: ${failure.body.slice(0, 300)}` : ''}`, failure.status, url, false, failure.body);
+      }
+      if (failure.status === 429 || (failure.status === 503 && failure.waitMs !== null)) {
+        // Rate limits are not failures of the request: honour Retry-After as given, never multiplied.
+        this.stats.rateLimited++;
+        if (++rateLimitWaits > (this.opts.maxRateLimitWaits ?? 20)) throw new HttpError(`${url}: still rate limited after ${rateLimitWaits - 1} waits`, failure.status, url, true);
+        const waitMs = failure.waitMs!;
+        if (waitMs > (this.opts.maxRetryAfterMs ?? 120_000)) throw new HttpError(`${url}: Retry-After of ${Math.round(waitMs / 1000)}s is longer than allowed`, failure.status, url, true);
+        this.opts.onRetry?.({ url, attempt, reason: failure.reason, waitMs });
+        await this.wait(waitMs, url);
+        continue;
+      }
+      if (attempt >= this.opts.maxRetries) {
+        throw new HttpError(`${req.method ?? 'GET'} ${url} failed after ${attempt + 1} attempts: ${failure.reason}`, failure.status, url, true, failure.body);
+      }
+      const waitMs = Math.floor(random() * Math.min(cap, base * 2 ** attempt));
+      attempt++;
+      this.stats.retries++;
+      this.opts.onRetry?.({ url, attempt, reason: failure.reason, waitMs });
+      await this.wait(waitMs, url);
+    }
+  }
+
+  async getJson<T = unknown>(url: string, query?: HttpRequest['query'], accept?: number[]): Promise<{ status: number; headers: Headers; body: T }> {
+    for (let parseAttempt = 0; ; parseAttempt++) {
+      const res = await this.request({ url, query, ...(accept && { accept }) });
+      try {
+        return { status: res.status, headers: res.headers, body: res.text === '' ? (undefined as T) : res.json<T>() };
+      } catch {
+        // A truncated body that still ended cleanly: retry like a dropped connection.
+        if (parseAttempt >= this.opts.maxRetries) throw new HttpError(`${url}: answer is not valid JSON`, res.status, url, true, res.text.slice(0, 300));
+      }
+    }
+  }
+}

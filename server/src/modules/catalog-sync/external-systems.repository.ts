@@ -1,0 +1,65 @@
+import { and, asc, count, desc, eq, isNotNull, lte, sql } from 'drizzle-orm';
+import type { Db, DbOrTx } from '../../db/client.js';
+import { externalSystems, products, syncRuns } from '../../db/schema/index.js';
+
+export type ExternalSystemRow = typeof externalSystems.$inferSelect;
+export type NewExternalSystemRow = typeof externalSystems.$inferInsert;
+
+export function createExternalSystemsRepository(db: Db) {
+  return {
+    db,
+    async list(): Promise<ExternalSystemRow[]> {
+      return db.select().from(externalSystems).orderBy(asc(externalSystems.name));
+    },
+    async findById(tx: DbOrTx, id: string): Promise<ExternalSystemRow | undefined> {
+      const [row] = await tx.select().from(externalSystems).where(eq(externalSystems.id, id)).limit(1);
+      return row;
+    },
+    async findByType(tx: DbOrTx, systemType: string): Promise<ExternalSystemRow | undefined> {
+      const [row] = await tx.select().from(externalSystems).where(eq(externalSystems.systemType, systemType)).limit(1);
+      return row;
+    },
+    async insert(tx: DbOrTx, values: NewExternalSystemRow): Promise<ExternalSystemRow> {
+      const [row] = await tx.insert(externalSystems).values(values).returning();
+      return row!;
+    },
+    async update(tx: DbOrTx, id: string, values: Partial<NewExternalSystemRow>): Promise<ExternalSystemRow | undefined> {
+      const [row] = await tx.update(externalSystems).set({ ...values, updatedAt: sql`now()` }).where(eq(externalSystems.id, id)).returning();
+      return row;
+    },
+    async remove(tx: DbOrTx, id: string): Promise<boolean> {
+      return (await tx.delete(externalSystems).where(eq(externalSystems.id, id)).returning({ id: externalSystems.id })).length > 0;
+    },
+    async productCounts(): Promise<Record<string, number>> {
+      const rows = await db.select({ id: products.externalSystemId, n: count() }).from(products).where(isNotNull(products.externalSystemId)).groupBy(products.externalSystemId);
+      return Object.fromEntries(rows.map((r) => [r.id!, r.n]));
+    },
+    async lastRuns(): Promise<Record<string, { id: string; status: string; mode: string | null; finishedAt: string | null; createdAt: string }>> {
+      const rows = await db
+        .selectDistinctOn([syncRuns.externalSystemId], { systemId: syncRuns.externalSystemId, id: syncRuns.id, status: syncRuns.status, mode: syncRuns.mode, finishedAt: syncRuns.finishedAt, createdAt: syncRuns.createdAt })
+        .from(syncRuns)
+        .orderBy(syncRuns.externalSystemId, desc(syncRuns.createdAt));
+      return Object.fromEntries(rows.map((r) => [r.systemId, r]));
+    },
+    /** Active scheduled systems whose next slot has come. */
+    async due(now: Date): Promise<ExternalSystemRow[]> {
+      return db
+        .select()
+        .from(externalSystems)
+        .where(and(eq(externalSystems.isActive, true), isNotNull(externalSystems.nextRunAt), lte(externalSystems.nextRunAt, now.toISOString())));
+    },
+    /**
+     * Moves a system's next slot forward only if nobody else did: the instance whose update wins
+     * owns that slot, so a scheduled run happens once however many instances tick.
+     */
+    async claimSlot(tx: DbOrTx, id: string, expectedNextRunAt: string, newNextRunAt: string | null): Promise<boolean> {
+      const rows = await tx
+        .update(externalSystems)
+        .set({ nextRunAt: newNextRunAt })
+        .where(and(eq(externalSystems.id, id), eq(externalSystems.nextRunAt, expectedNextRunAt)))
+        .returning({ id: externalSystems.id });
+      return rows.length > 0;
+    },
+  };
+}
+export type ExternalSystemsRepository = ReturnType<typeof createExternalSystemsRepository>;

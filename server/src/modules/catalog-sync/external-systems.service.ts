@@ -1,0 +1,183 @@
+import { SECRET_MASK, type ConnectionTest, type ExternalSystem, type ExternalSystemCreate, type ExternalSystemPatch } from '@lyra/contracts';
+import { pgErrorCode, PG_UNIQUE_VIOLATION } from '../../db/errors.js';
+import { AppError } from '../../lib/errors.js';
+import type { SecretBox } from '../../lib/secrets.js';
+import type { AuditRepository } from '../audit/audit.repository.js';
+import type { Actor } from '../auth/permissions.js';
+import { toExternalSystem } from './catalog-sync.mapper.js';
+import type { ConnectorRegistry } from './connectors/registry.js';
+import type { ExternalSystemRow, ExternalSystemsRepository, NewExternalSystemRow } from './external-systems.repository.js';
+import { nextRunAfter, validateCron } from './schedule.js';
+import { describeError, type SyncEngine } from './sync.engine.js';
+
+export function createExternalSystemsService(deps: {
+  systems: ExternalSystemsRepository;
+  audit: Pick<AuditRepository, 'record'>;
+  secrets: SecretBox;
+  connectors: ConnectorRegistry;
+  engine: Pick<SyncEngine, 'connectorFor'>;
+  /** Product answers show the system's frequency: cached product lists must be refreshed. */
+  onSystemsChanged?: () => Promise<void>;
+  clock?: () => Date;
+}) {
+  const { systems, audit, secrets, connectors } = deps;
+  const db = systems.db;
+  const now = deps.clock ?? (() => new Date());
+
+  /** Field rules that need more than the schema: auth type per system, cron syntax, secrets needed. */
+  function check(v: { system_type: string; auth: { type: string; secret?: string | null; username?: string | null; header_name?: string | null }; sync_frequency: string; sync_cron: string | null; api_version: string | null }, hasStoredSecret: boolean) {
+    const fields: Record<string, string[]> = {};
+    const factory = connectors.factory(v.system_type);
+    if (!factory.authTypes.includes(v.auth.type as never)) fields['auth.type'] = [`${v.system_type} accepts ${factory.authTypes.join(', ')}`];
+    if (v.auth.type !== 'none' && !v.auth.secret && !hasStoredSecret) fields['auth.secret'] = ['required for this auth type'];
+    if (['jwt', 'oauth2_client_credentials'].includes(v.auth.type) && !v.auth.username) fields['auth.username'] = ['required for this auth type (email or client id)'];
+    if (v.auth.type === 'api_key' && !v.auth.header_name && v.system_type !== 'billing') fields['auth.header_name'] = ['required for api_key auth'];
+    if (v.sync_frequency === 'cron' && v.sync_cron) {
+      const err = validateCron(v.sync_cron);
+      if (err) fields.sync_cron = [`not a valid cron expression: ${err}`];
+    }
+    if (v.system_type === 'xiva' && !v.api_version) fields.api_version = ['required for xiva: v4 or v5'];
+    if (v.system_type !== 'xiva' && v.api_version) fields.api_version = ['only xiva has an api_version'];
+    if (Object.keys(fields).length) throw AppError.validation(fields);
+  }
+
+  const schedule = (r: Pick<ExternalSystemRow, 'syncFrequency' | 'syncIntervalDays' | 'syncCron' | 'isActive'>) =>
+    r.isActive ? (nextRunAfter({ syncFrequency: r.syncFrequency, syncIntervalDays: r.syncIntervalDays, syncCron: r.syncCron }, now())?.toISOString() ?? null) : null;
+
+  const duplicate = (err: unknown): never => {
+    if (pgErrorCode(err) === PG_UNIQUE_VIOLATION) throw AppError.conflict('An external system with this name already exists', 'conflict', { fields: { name: ['already in use'] } });
+    throw err;
+  };
+
+  async function enrich(rows: ExternalSystemRow[]): Promise<ExternalSystem[]> {
+    const [counts, lastRuns] = await Promise.all([systems.productCounts(), systems.lastRuns()]);
+    return rows.map((r) => toExternalSystem(r, { productCount: counts[r.id] ?? 0, lastRun: lastRuns[r.id] }));
+  }
+
+  return {
+    async list(): Promise<ExternalSystem[]> {
+      return enrich(await systems.list());
+    },
+
+    async get(id: string): Promise<ExternalSystem> {
+      const row = await systems.findById(db, id);
+      if (!row) throw AppError.notFound('External system');
+      return (await enrich([row]))[0]!;
+    },
+
+    async create(actor: Actor, input: ExternalSystemCreate): Promise<ExternalSystem> {
+      check(input, false);
+      if (input.auth.secret === SECRET_MASK) throw AppError.validation({ 'auth.secret': ['send the secret itself, not the mask'] });
+      try {
+        const row = await db.transaction(async (tx) => {
+          // Products are keyed by (system type, external id): one connection per system type.
+          if (await systems.findByType(tx, input.system_type)) {
+            throw AppError.conflict(`A ${input.system_type} system is already configured; edit it instead`, 'conflict', { fields: { system_type: ['already configured'] } });
+          }
+          const values: NewExternalSystemRow = {
+            name: input.name, systemType: input.system_type, baseUrl: input.base_url, apiVersion: input.api_version,
+            authType: input.auth.type, authUsername: input.auth.username ?? null, authHeaderName: input.auth.header_name ?? null,
+            authTokenUrl: input.auth.token_url ?? null, authSecretEnc: input.auth.secret ? secrets.encrypt(input.auth.secret) : null,
+            defaultCurrency: input.default_currency, timeoutMs: input.timeout_ms, maxRetries: input.max_retries,
+            rateLimitPerMinute: input.rate_limit_per_minute, isActive: input.is_active, syncFrequency: input.sync_frequency,
+            syncIntervalDays: input.sync_interval_days, syncCron: input.sync_cron, fullSyncEvery: input.full_sync_every,
+            retireGuardPercent: input.retire_guard_percent,
+          };
+          values.nextRunAt = schedule({ syncFrequency: input.sync_frequency, syncIntervalDays: input.sync_interval_days, syncCron: input.sync_cron, isActive: input.is_active });
+          const created = await systems.insert(tx, values);
+          await audit.record(tx, actor, { action: 'create', entityType: 'external_system', entityId: created.id, after: toExternalSystem(created) });
+          return created;
+        });
+        return (await enrich([row]))[0]!;
+      } catch (err) {
+        return duplicate(err);
+      }
+    },
+
+    async update(actor: Actor, id: string, input: ExternalSystemPatch): Promise<ExternalSystem> {
+      try {
+        const row = await db.transaction(async (tx) => {
+          const before = await systems.findById(tx, id);
+          if (!before) throw AppError.notFound('External system');
+          if (input.system_type && input.system_type !== before.systemType) throw AppError.validation({ system_type: ['cannot change; create another system'] });
+          const auth = {
+            type: input.auth?.type ?? before.authType,
+            username: input.auth?.username !== undefined ? input.auth.username : before.authUsername,
+            header_name: input.auth?.header_name !== undefined ? input.auth.header_name : before.authHeaderName,
+            token_url: input.auth?.token_url !== undefined ? input.auth.token_url : before.authTokenUrl,
+            secret: input.auth?.secret,
+          };
+          const keepSecret = auth.secret === undefined || auth.secret === SECRET_MASK;
+          const merged = {
+            system_type: before.systemType,
+            auth: { ...auth, secret: keepSecret ? null : auth.secret },
+            sync_frequency: input.sync_frequency ?? before.syncFrequency,
+            sync_interval_days: input.sync_interval_days !== undefined ? input.sync_interval_days : before.syncIntervalDays,
+            sync_cron: input.sync_cron !== undefined ? input.sync_cron : before.syncCron,
+            api_version: input.api_version !== undefined ? input.api_version : before.apiVersion,
+          };
+          if (merged.sync_frequency === 'every_n_days' && !merged.sync_interval_days) throw AppError.validation({ sync_interval_days: ['required when sync_frequency is every_n_days'] });
+          if (merged.sync_frequency === 'cron' && !merged.sync_cron) throw AppError.validation({ sync_cron: ['required when sync_frequency is cron'] });
+          check(merged, keepSecret && !!before.authSecretEnc && auth.type === before.authType);
+          const values: Partial<NewExternalSystemRow> = {
+            ...(input.name !== undefined && { name: input.name }),
+            ...(input.base_url !== undefined && { baseUrl: input.base_url }),
+            apiVersion: merged.api_version,
+            authType: auth.type, authUsername: auth.username, authHeaderName: auth.header_name, authTokenUrl: auth.token_url,
+            ...(!keepSecret && { authSecretEnc: auth.secret ? secrets.encrypt(auth.secret) : null }),
+            ...(input.default_currency !== undefined && { defaultCurrency: input.default_currency }),
+            ...(input.timeout_ms !== undefined && { timeoutMs: input.timeout_ms }),
+            ...(input.max_retries !== undefined && { maxRetries: input.max_retries }),
+            ...(input.rate_limit_per_minute !== undefined && { rateLimitPerMinute: input.rate_limit_per_minute }),
+            ...(input.is_active !== undefined && { isActive: input.is_active }),
+            syncFrequency: merged.sync_frequency, syncIntervalDays: merged.sync_interval_days, syncCron: merged.sync_cron,
+            ...(input.full_sync_every !== undefined && { fullSyncEvery: input.full_sync_every }),
+            ...(input.retire_guard_percent !== undefined && { retireGuardPercent: input.retire_guard_percent }),
+          };
+          const scheduleChanged = ['sync_frequency', 'sync_interval_days', 'sync_cron', 'is_active'].some((k) => k in input);
+          if (scheduleChanged) {
+            values.nextRunAt = schedule({ syncFrequency: merged.sync_frequency, syncIntervalDays: merged.sync_interval_days, syncCron: merged.sync_cron, isActive: input.is_active ?? before.isActive });
+          }
+          const after = await systems.update(tx, id, values);
+          await audit.record(tx, actor, {
+            action: 'update', entityType: 'external_system', entityId: id, before: toExternalSystem(before),
+            after: { ...toExternalSystem(after!), ...(!keepSecret && { secret_changed: true }) },
+          });
+          return after!;
+        });
+        await deps.onSystemsChanged?.();
+        return (await enrich([row]))[0]!;
+      } catch (err) {
+        return duplicate(err);
+      }
+    },
+
+    async remove(actor: Actor, id: string): Promise<void> {
+      await db.transaction(async (tx) => {
+        const before = await systems.findById(tx, id);
+        if (!before) throw AppError.notFound('External system');
+        await systems.remove(tx, id);
+        await audit.record(tx, actor, { action: 'delete', entityType: 'external_system', entityId: id, before: toExternalSystem(before) });
+      });
+    },
+
+    /** Connects with the stored settings and says what it found, e.g. "v5, 1,234 offerings". */
+    async test(id: string): Promise<ConnectionTest> {
+      const row = await systems.findById(db, id);
+      if (!row) throw AppError.notFound('External system');
+      const started = Date.now();
+      const abort = new AbortController();
+      const timer = setTimeout(() => abort.abort(new Error('connection test took longer than 60s')), 60_000);
+      try {
+        const { connector } = deps.engine.connectorFor({ ...row, maxRetries: Math.min(row.maxRetries, 2) }, abort.signal);
+        const r = await connector.test(abort.signal);
+        return { ...r, duration_ms: Date.now() - started };
+      } catch (err) {
+        return { ok: false, message: describeError(err), details: {}, duration_ms: Date.now() - started };
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+export type ExternalSystemsService = ReturnType<typeof createExternalSystemsService>;

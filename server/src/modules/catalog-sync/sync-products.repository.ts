@@ -1,0 +1,75 @@
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import type { Db, DbOrTx } from '../../db/client.js';
+import { products } from '../../db/schema/index.js';
+import type { NewProductRow } from '../products/products.repository.js';
+
+export interface SyncedProductState {
+  id: string;
+  externalProductId: string;
+  contentHash: string | null;
+  retiredAt: string | null;
+  price: string | null;
+  currency: string;
+  name: string;
+}
+
+/** Source-owned columns a sync writes. Lyra-owned columns (targeting, override, notes) are absent on purpose. */
+export type SourceColumns = Pick<NewProductRow,
+  'name' | 'description' | 'productType' | 'category' | 'price' | 'currency' | 'recurring' | 'billingCycle' | 'features' |
+  'attributes' | 'isActive' | 'sourceIsAvailable' | 'validFrom' | 'validTo' | 'sourceVersion' | 'sourceUpdatedAt' | 'contentHash'>;
+
+const stateColumns = {
+  id: products.id,
+  externalProductId: products.externalProductId,
+  contentHash: products.contentHash,
+  retiredAt: products.retiredAt,
+  price: products.price,
+  currency: products.currency,
+  name: products.name,
+};
+
+export function createSyncProductsRepository(db: Db) {
+  return {
+    db,
+    async findStates(tx: DbOrTx, systemType: string, externalIds: string[]): Promise<SyncedProductState[]> {
+      if (externalIds.length === 0) return [];
+      return tx.select(stateColumns).from(products).where(and(eq(products.externalSystem, systemType), inArray(products.externalProductId, externalIds)));
+    },
+
+    async insertMany(tx: DbOrTx, rows: NewProductRow[]): Promise<void> {
+      if (rows.length) await tx.insert(products).values(rows);
+    },
+
+    /** Writes source columns (and un-retires); never touches Lyra-owned columns. */
+    async updateSource(tx: DbOrTx, id: string, values: SourceColumns & { externalSystemId: string; lastSynced: string }): Promise<void> {
+      await tx
+        .update(products)
+        .set({ ...values, retiredAt: null, updatedAt: sql`now()` })
+        .where(eq(products.id, id));
+    },
+
+    /** Products of the system that are not retired: the population a full snapshot is compared with. */
+    async liveExternalIds(systemType: string): Promise<{ id: string; externalProductId: string }[]> {
+      return db
+        .select({ id: products.id, externalProductId: products.externalProductId })
+        .from(products)
+        .where(and(eq(products.externalSystem, systemType), isNull(products.retiredAt)));
+    },
+
+    /** Retires (never deletes): unavailable, lifecycle Retired, retired_at set. Returns what changed. */
+    async retire(tx: DbOrTx, ids: string[], reason: string): Promise<SyncedProductState[]> {
+      if (ids.length === 0) return [];
+      return tx
+        .update(products)
+        .set({
+          sourceIsAvailable: false,
+          retiredAt: sql`now()`,
+          attributes: sql`${products.attributes} || jsonb_build_object('lifecycle_status', 'Retired', 'retired_reason', ${reason}::text)`,
+          updatedAt: sql`now()`,
+        })
+        .where(and(inArray(products.id, ids), isNull(products.retiredAt)))
+        .returning(stateColumns);
+    },
+  };
+}
+export type SyncProductsRepository = ReturnType<typeof createSyncProductsRepository>;

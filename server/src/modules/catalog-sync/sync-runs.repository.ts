@@ -1,0 +1,114 @@
+import { and, count, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
+import type { SyncRunListQuery } from '@lyra/contracts';
+import type { Db, DbOrTx } from '../../db/client.js';
+import { catalogChanges, externalSystems, syncRuns } from '../../db/schema/index.js';
+
+export type SyncRunRow = typeof syncRuns.$inferSelect;
+export type NewSyncRunRow = typeof syncRuns.$inferInsert;
+export type CatalogChangeRow = typeof catalogChanges.$inferInsert;
+
+export function createSyncRunsRepository(db: Db) {
+  return {
+    db,
+    async insert(tx: DbOrTx, values: NewSyncRunRow): Promise<SyncRunRow> {
+      const [row] = await tx.insert(syncRuns).values(values).returning();
+      return row!;
+    },
+    async findById(tx: DbOrTx, id: string): Promise<(SyncRunRow & { systemName: string | null }) | undefined> {
+      const [row] = await tx
+        .select({ run: syncRuns, systemName: externalSystems.name })
+        .from(syncRuns)
+        .leftJoin(externalSystems, eq(externalSystems.id, syncRuns.externalSystemId))
+        .where(eq(syncRuns.id, id))
+        .limit(1);
+      return row ? { ...row.run, systemName: row.systemName } : undefined;
+    },
+    async activeFor(tx: DbOrTx, systemId: string): Promise<SyncRunRow | undefined> {
+      const [row] = await tx
+        .select()
+        .from(syncRuns)
+        .where(and(eq(syncRuns.externalSystemId, systemId), inArray(syncRuns.status, ['queued', 'running'])))
+        .limit(1);
+      return row;
+    },
+    async list(q: SyncRunListQuery & { systemIds?: string[] }): Promise<{ count: number; rows: (SyncRunRow & { systemName: string | null })[] }> {
+      const where: SQL[] = [];
+      if (q.external_system_id) where.push(eq(syncRuns.externalSystemId, q.external_system_id));
+      if (q.external_system) where.push(eq(syncRuns.systemType, q.external_system));
+      if (q.status) where.push(eq(syncRuns.status, q.status));
+      const cond = where.length ? and(...where) : undefined;
+      const [rows, [total]] = await Promise.all([
+        db
+          .select({ run: syncRuns, systemName: externalSystems.name })
+          .from(syncRuns)
+          .leftJoin(externalSystems, eq(externalSystems.id, syncRuns.externalSystemId))
+          .where(cond)
+          .orderBy(desc(syncRuns.createdAt), desc(syncRuns.id))
+          .limit(q.limit)
+          .offset(q.offset),
+        db.select({ n: count() }).from(syncRuns).where(cond),
+      ]);
+      return { count: total?.n ?? 0, rows: rows.map((r) => ({ ...r.run, systemName: r.systemName })) };
+    },
+    async update(tx: DbOrTx, id: string, values: Partial<NewSyncRunRow>): Promise<void> {
+      await tx.update(syncRuns).set(values).where(eq(syncRuns.id, id));
+    },
+    /** queued -> running, only once: the worker that wins owns the run. */
+    async claim(id: string, owner: string): Promise<SyncRunRow | undefined> {
+      const [row] = await db
+        .update(syncRuns)
+        .set({ status: 'running', owner, startedAt: sql`now()`, heartbeatAt: sql`now()` })
+        .where(and(eq(syncRuns.id, id), eq(syncRuns.status, 'queued')))
+        .returning();
+      return row;
+    },
+    async requestCancel(id: string): Promise<SyncRunRow | undefined> {
+      const [row] = await db
+        .update(syncRuns)
+        .set({ cancelRequested: true })
+        .where(and(eq(syncRuns.id, id), inArray(syncRuns.status, ['queued', 'running'])))
+        .returning();
+      return row;
+    },
+    async cancelQueued(id: string): Promise<boolean> {
+      const rows = await db
+        .update(syncRuns)
+        .set({ status: 'cancelled', finishedAt: sql`now()`, error: 'cancelled before it started' })
+        .where(and(eq(syncRuns.id, id), eq(syncRuns.status, 'queued')))
+        .returning({ id: syncRuns.id });
+      return rows.length > 0;
+    },
+    async isCancelRequested(id: string): Promise<boolean> {
+      const [row] = await db.select({ c: syncRuns.cancelRequested }).from(syncRuns).where(eq(syncRuns.id, id)).limit(1);
+      return row?.c ?? false;
+    },
+    /**
+     * Runs whose process died: any running run when `all` (PGlite has one process, so at start
+     * nothing else can be running), else those whose heartbeat is older than the given age.
+     */
+    async failAbandoned(opts: { all: boolean; staleSeconds: number }): Promise<SyncRunRow[]> {
+      const stale = or(lt(syncRuns.heartbeatAt, sql`now() - make_interval(secs => ${opts.staleSeconds})`), sql`${syncRuns.heartbeatAt} is null`);
+      return db
+        .update(syncRuns)
+        .set({ status: 'failed', finishedAt: sql`now()`, error: 'The process running this sync stopped (crash or restart); the catalog keeps what was committed and the next run converges.' })
+        .where(and(eq(syncRuns.status, 'running'), opts.all ? undefined : stale))
+        .returning();
+    },
+    /** Queued runs older than the given age whose job was lost. */
+    async staleQueued(olderThanSeconds: number): Promise<SyncRunRow[]> {
+      return db.select().from(syncRuns).where(and(eq(syncRuns.status, 'queued'), lt(syncRuns.createdAt, sql`now() - make_interval(secs => ${olderThanSeconds})`)));
+    },
+    async insertChanges(tx: DbOrTx, rows: CatalogChangeRow[]): Promise<void> {
+      if (rows.length) await tx.insert(catalogChanges).values(rows);
+    },
+    async listChanges(limit: number, offset: number, productId?: string) {
+      const cond = productId ? eq(catalogChanges.productId, productId) : undefined;
+      const [rows, [total]] = await Promise.all([
+        db.select().from(catalogChanges).where(cond).orderBy(desc(catalogChanges.createdAt)).limit(limit).offset(offset),
+        db.select({ n: count() }).from(catalogChanges).where(cond),
+      ]);
+      return { count: total?.n ?? 0, rows };
+    },
+  };
+}
+export type SyncRunsRepository = ReturnType<typeof createSyncRunsRepository>;
