@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { buildApp } from '@lyra/server/app.ts';
-import { createContainer } from '@lyra/server/container.ts';
-import { openDatabase, runMigrations } from '@lyra/server/db/client.ts';
-import { SYSTEM_ACTOR } from '@lyra/server/modules/auth/permissions.ts';
+import { buildApp } from '@lyra/server/app';
+import { createContainer } from '@lyra/server/container';
+import { openDatabase, runMigrations } from '@lyra/server/db/client';
+import { SYSTEM_ACTOR } from '@lyra/server/modules/auth/permissions';
 import { syntheticProducts } from './catalog-data.js';
 import { fmt, load, printLoad, type LoadResult } from './stats.js';
 

@@ -1,4 +1,4 @@
-import type { NewProductRow } from '@lyra/server/modules/products/products.repository.ts';
+import type { NewProductRow } from '@lyra/server/modules/products/products.repository';
 
 /** A deterministic synthetic catalog shaped like an operator's: types, categories, prices, targeting. */
 function rng(seed: number) {

@@ -61,7 +61,8 @@ export async function runMlBench(opts: { rows?: number; features?: number; quick
     }
   }
 
-  let xgb: Record<string, { train_s: number; auc: number; predict_s: number; predict_rows: number }> | null = null;
+  type XgbRun = { train_s: number; auc: number; predict_s: number; predict_rows: number };
+  let xgb: Record<string, XgbRun> | null = null;
   let xgbVersion = '';
   if (hasXgboost()) {
     const dir = mkdtempSync(join(tmpdir(), 'lyra-ml-bench-'));
@@ -83,7 +84,7 @@ export async function runMlBench(opts: { rows?: number; features?: number; quick
       const parsed = JSON.parse(out.trim().split('\n').pop()!) as Record<string, unknown>;
       xgbVersion = String(parsed['xgboost']);
       delete parsed['xgboost'];
-      xgb = parsed as typeof xgb;
+      xgb = parsed as Record<string, XgbRun>;
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

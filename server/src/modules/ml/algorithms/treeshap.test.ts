@@ -58,7 +58,7 @@ describe('TreeSHAP', () => {
 
   it('matches a brute-force Shapley computation on a tiny model (with missing values and a categorical)', () => {
     const n = 3000;
-    const cols = [0, 1, 2].map((k) => new Float64Array(n));
+    const cols = [0, 1, 2].map(() => new Float64Array(n));
     const codes = new Int32Array(n);
     const y = new Uint8Array(n);
     let s = 3;
