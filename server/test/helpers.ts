@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { Role } from '@lyra/contracts';
 import { buildApp } from '../src/app.js';
-import { createContainer, type Container } from '../src/container.js';
+import { createContainer, type Container, type ContainerOptions } from '../src/container.js';
 import { openPglite, openPostgres, runMigrations, type Database } from '../src/db/client.js';
 import type { App } from '../src/http/types.js';
 import { SYSTEM_ACTOR } from '../src/modules/auth/permissions.js';
@@ -50,9 +50,12 @@ export interface TestContext {
   close(): Promise<void>;
 }
 
-export async function createTestContext(): Promise<TestContext> {
+/** Fast retries so fault-injection tests do not sleep for real back-off times. */
+export const FAST_HTTP = { backoffBaseMs: 2, backoffMaxMs: 20, budgetMs: 120_000 };
+
+export async function createTestContext(opts: Partial<ContainerOptions> = {}): Promise<TestContext> {
   const database = await createTestDatabase();
-  const container = createContainer(database, { sessionTtlHours: 1 });
+  const container = createContainer(database, { sessionTtlHours: 1, httpOverrides: FAST_HTTP, ...opts });
   const app = await buildApp({ container, config: { logLevel: (process.env.TEST_LOG_LEVEL as 'silent') ?? 'silent', cookieSecure: false, webDist: '/nonexistent' } });
   await app.ready();
   const tokens = new Map<Role, string>();

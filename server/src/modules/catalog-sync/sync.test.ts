@@ -1,0 +1,183 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startBillingSimulator, startCrmSimulator, startXivaSimulator, XIVA_DEFAULT_CREDENTIALS, CRM_DEFAULT_CREDENTIALS, BILLING_DEFAULT_CREDENTIALS } from '@lyra/simulators';
+import type { ExternalSystemCreate, SyncRun } from '@lyra/contracts';
+import { createTestContext, type TestContext } from '../../../test/helpers.js';
+import { SYSTEM_ACTOR } from '../auth/permissions.js';
+
+type Sim = Awaited<ReturnType<typeof startXivaSimulator>>;
+const api = '/api/loyalty/v1';
+
+describe('catalog sync against the simulators', () => {
+  let t: TestContext;
+  let admin: { authorization: string };
+  const sims: { close(): Promise<void> }[] = [];
+  beforeAll(async () => {
+    t = await createTestContext();
+    admin = await t.auth('admin');
+  });
+  afterAll(async () => {
+    await Promise.all(sims.map((s) => s.close()));
+    await t.close();
+  });
+  afterEach(async () => {
+    // Each test configures its own system of a type; remove them so the next can create one.
+    for (const s of await t.container.externalSystems.list()) await t.container.externalSystems.remove(SYSTEM_ACTOR, s.id);
+    await t.database.executeSql("delete from products where external_system <> 'manual'", []);
+  });
+
+  const xivaSystem = (sim: Sim, over: Partial<ExternalSystemCreate> = {}) =>
+    t.container.externalSystems.create(SYSTEM_ACTOR, {
+      name: 'Xiva', system_type: 'xiva', base_url: `${sim.url}/api`, api_version: 'v5',
+      auth: { type: 'jwt', username: XIVA_DEFAULT_CREDENTIALS.email, secret: XIVA_DEFAULT_CREDENTIALS.password },
+      default_currency: null, timeout_ms: 2000, max_retries: 8, rate_limit_per_minute: 0, is_active: true,
+      sync_frequency: 'daily', sync_interval_days: null, sync_cron: null, full_sync_every: 1, retire_guard_percent: 20, ...over,
+    } as ExternalSystemCreate);
+
+  const runSync = async (systemId: string, mode: 'full' | 'incremental' = 'full', force = false): Promise<SyncRun> => {
+    const run = await t.container.sync.start(SYSTEM_ACTOR, { external_system_id: systemId, mode, force }, { inline: true });
+    await t.container.syncEngine.execute(run.id);
+    return t.container.sync.get(run.id);
+  };
+
+  const catalogOf = async (systemType: string) => {
+    const { rows } = await t.database.executeSql(
+      `select external_product_id, name, price, currency, billing_cycle, product_type, features, is_active, retired_at, updated_at, target_segments
+         from products where external_system = $1`, [systemType]);
+    return new Map(rows.map((r) => [r.external_product_id as string, r]));
+  };
+
+  it('maps a full Xiva sync field by field, then a second full sync writes nothing', async () => {
+    const sim = await startXivaSimulator({ items: 150, seed: 11 });
+    sims.push(sim);
+    const system = await xivaSystem(sim);
+    const run = await runSync(system.id);
+    expect(run.status, run.error ?? '').toBe('succeeded');
+    expect(run.counts).toMatchObject({ created: 150, updated: 0, retired: 0, skipped: 0, failed: 0 });
+    const catalog = await catalogOf('xiva');
+    expect(catalog.size).toBe(150);
+    for (const id of sim.store.validIds()) {
+      const e = sim.store.expected(id)!;
+      const p = catalog.get(id)!;
+      expect({ id, name: p.name, price: p.price, currency: p.currency, cycle: p.billing_cycle, type: p.product_type, active: p.is_active })
+        .toEqual({ id, name: e.name, price: e.price, currency: e.currency, cycle: e.billing_cycle, type: e.product_type, active: e.is_active });
+      for (const [k, v] of Object.entries(e.features)) expect((p.features as Record<string, unknown>)[k], `${id} ${k}`).toBe(v);
+    }
+    const before = await catalogOf('xiva');
+    const again = await runSync(system.id);
+    expect(again.counts).toMatchObject({ created: 0, updated: 0, unchanged: 150, retired: 0 });
+    const after = await catalogOf('xiva');
+    for (const [id, row] of before) expect(after.get(id)!.updated_at).toEqual(row.updated_at);
+  });
+
+  it('under faults ends with exactly the simulator\'s valid items and reports malformed ones', async () => {
+    const sim = await startXivaSimulator({ items: 400, seed: 5, faults: { errorRate: 0.1, rateLimitRate: 0.1, retryAfterSeconds: 0, dropRate: 0.05, malformedRate: 0.02, mutateWhilePaging: 2 } });
+    sims.push(sim);
+    const system = await xivaSystem(sim, { max_retries: 12 });
+    const run = await runSync(system.id);
+    expect(['succeeded', 'partially_succeeded'], run.error ?? '').toContain(run.status);
+    expect(run.counts.skipped).toBeGreaterThan(0);
+    expect(run.item_errors.length).toBeGreaterThan(0);
+    expect(run.item_errors[0]).toMatchObject({ reason: expect.any(String), position: expect.any(Number) });
+    // Mutations stop once paging stops; a follow-up full sync converges on the final source state.
+    sim.setFaults({ mutateWhilePaging: 0 });
+    const second = await runSync(system.id);
+    expect(['succeeded', 'partially_succeeded']).toContain(second.status);
+    const catalog = await catalogOf('xiva');
+    const live = [...catalog.entries()].filter(([, r]) => !r.retired_at).map(([id]) => id).sort();
+    expect(live).toEqual([...sim.store.validIds()].sort());
+    for (const id of sim.store.validIds()) expect(catalog.get(id)!.price).toBe(sim.store.expected(id)!.price);
+  });
+
+  it('incremental writes only changed items, keeps targeting, and deletions wait for the next full sync', async () => {
+    const sim = await startXivaSimulator({ items: 200, seed: 21 });
+    sims.push(sim);
+    const system = await xivaSystem(sim);
+    expect((await runSync(system.id)).status).toBe('succeeded');
+    const target = sim.store.validIds()[0]!;
+    const { rows: [row] } = await t.database.executeSql('select id from products where external_product_id = $1', [target]);
+    const patch = await t.app.inject({ method: 'PATCH', url: `${api}/products/${row!.id}/`, headers: admin, payload: { target_segments: ['youth'], min_customer_value: '100', notes: 'keep me' } });
+    expect(patch.statusCode).toBe(200);
+
+    const changed = sim.store.change(5);
+    const removed = sim.store.remove(3).filter((id) => !changed.includes(id));
+    const inc = await runSync(system.id, 'incremental');
+    expect(inc.mode).toBe('incremental');
+    expect(inc.counts.updated).toBe(changed.filter((id) => !removed.includes(id)).length);
+    expect(inc.counts.created).toBe(0);
+    expect(inc.counts.retired).toBe(0);
+    expect(inc.progress.items_read).toBeLessThan(50);
+    let catalog = await catalogOf('xiva');
+    for (const id of removed) expect(catalog.get(id)!.retired_at).toBeNull();
+
+    // Targeting survives a sync that rewrites the product's source fields.
+    const full = await runSync(system.id, 'full');
+    expect(full.counts.retired).toBe(removed.length);
+    catalog = await catalogOf('xiva');
+    for (const id of removed) expect(catalog.get(id)!.retired_at).not.toBeNull();
+    const mine = await t.app.inject({ url: `${api}/products/${row!.id}/`, headers: admin });
+    expect(mine.json()).toMatchObject({ target_segments: ['youth'], min_customer_value: '100', notes: 'keep me' });
+
+    const changes = await t.app.inject({ url: `${api}/catalog-changes/?limit=100`, headers: admin });
+    expect(changes.json().results.filter((c: { change_type: string }) => c.change_type === 'retired').length).toBe(removed.length);
+  });
+
+  it('stops a truncated source answer with the retire guard, and retires only with force', async () => {
+    const sim = await startXivaSimulator({ items: 100, seed: 31 });
+    sims.push(sim);
+    const system = await xivaSystem(sim);
+    expect((await runSync(system.id)).status).toBe('succeeded');
+    // A truncated answer must never retire the rest: either the connector notices (verification
+    // listing) or the retire guard stops the sweep.
+    sim.store.truncateNextListing(40);
+    const truncated = await runSync(system.id);
+    expect(truncated.counts.retired).toBe(0);
+    expect([...(await catalogOf('xiva')).values()].filter((r) => r.retired_at).length).toBe(0);
+    // A source that answers consistently with 30 of 100 items: the guard stops the sweep.
+    const dropped = sim.store.remove(70);
+    const guarded = await runSync(system.id);
+    expect(guarded.status).toBe('partially_succeeded');
+    expect(guarded.error).toMatch(/Retire guard: this full sync would retire 70 of 100/);
+    expect(guarded.counts.retired).toBe(0);
+    expect([...(await catalogOf('xiva')).values()].filter((r) => r.retired_at).length).toBe(0);
+    // Confirmed by a person: a forced full sync applies it.
+    const forced = await runSync(system.id, 'full', true);
+    expect(forced.counts.retired).toBe(dropped.length);
+  });
+
+  it('does not advance the cursor when a run fails half-way', async () => {
+    const sim = await startXivaSimulator({ items: 120, seed: 41 });
+    sims.push(sim);
+    const system = await xivaSystem(sim, { max_retries: 1 });
+    expect((await runSync(system.id)).status).toBe('succeeded');
+    const cursorBefore = (await t.container.externalSystems.get(system.id)).cursor;
+    sim.store.change(10);
+    sim.setFaults({ errorRate: 1 });
+    const failed = await runSync(system.id, 'incremental');
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toBeTruthy();
+    expect((await t.container.externalSystems.get(system.id)).cursor).toEqual(cursorBefore);
+    sim.setFaults({ errorRate: 0 });
+    const ok = await runSync(system.id, 'incremental');
+    expect(ok.counts.updated).toBe(10);
+  });
+
+  it('syncs CRM and Billing catalogs with exact prices', async () => {
+    const crm = await startCrmSimulator({ items: 120, seed: 51 });
+    const billing = await startBillingSimulator({ items: 120, seed: 52 });
+    sims.push(crm, billing);
+    const base = { default_currency: null, timeout_ms: 2000, max_retries: 8, rate_limit_per_minute: 0, is_active: true, sync_frequency: 'weekly', sync_interval_days: null, sync_cron: null, full_sync_every: 1, retire_guard_percent: 20, api_version: null } as const;
+    const crmSystem = await t.container.externalSystems.create(SYSTEM_ACTOR, { ...base, name: 'CRM', system_type: 'crm', base_url: crm.url, auth: { type: 'oauth2_client_credentials', username: CRM_DEFAULT_CREDENTIALS.clientId, secret: CRM_DEFAULT_CREDENTIALS.clientSecret } });
+    const billingSystem = await t.container.externalSystems.create(SYSTEM_ACTOR, { ...base, name: 'Billing', system_type: 'billing', base_url: billing.url, auth: { type: 'api_key', secret: BILLING_DEFAULT_CREDENTIALS.apiKey } });
+    for (const [system, sim, type] of [[crmSystem, crm, 'crm'], [billingSystem, billing, 'billing']] as const) {
+      const run = await runSync(system.id);
+      expect(['succeeded', 'partially_succeeded'], run.error ?? '').toContain(run.status);
+      const catalog = await catalogOf(type);
+      const live = [...catalog.entries()].filter(([, r]) => !r.retired_at).map(([id]) => id).sort();
+      expect(live).toEqual([...sim.store.validIds()].sort());
+      for (const id of sim.store.validIds()) {
+        expect(catalog.get(id)!.price, `${type} ${id}`).toBe(sim.store.expected(id)!.price);
+        expect(catalog.get(id)!.billing_cycle, `${type} ${id}`).toBe(sim.store.expected(id)!.billing_cycle);
+      }
+    }
+  });
+});
