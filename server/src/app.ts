@@ -98,7 +98,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<App> {
   registerUserRoutes(app, { users: c.users });
   registerAuditRoutes(app, { audit: c.audit });
   registerProductRoutes(app, { products: c.products, csv: c.productsCsv });
-  registerCatalogSyncRoutes(app, { systems: c.externalSystems, sync: c.sync, runs: c.syncRuns });
+  registerCatalogSyncRoutes(app, { systems: c.externalSystems, sync: c.sync });
   for (const register of opts.extraRoutes ?? []) register(app);
 
   await registerConsole(app, config.webDist);

@@ -31,6 +31,7 @@ async function main() {
   }
 
   let closeSimulators: (() => Promise<void>) | null = null;
+  let firstDemoSyncs: string[] = [];
   if (config.demo) {
     const n = await seedDemoCatalog({ products: container.products });
     if (n) console.log(`Demo data: loaded ${n} catalog products`);
@@ -42,7 +43,8 @@ async function main() {
       });
       closeSimulators = sims.close;
       const created = await ensureDemoSystems(container.externalSystems, sims);
-      console.log(`Simulators: Xiva ${sims.xiva.url}, CRM ${sims.crm.url}, Billing ${sims.billing.url}${created.length ? ` (configured: ${created.join(', ')})` : ''}`);
+      firstDemoSyncs = created.map((c) => c.systemType);
+      console.log(`Simulators: Xiva ${sims.xiva.url}, CRM ${sims.crm.url}, Billing ${sims.billing.url}${created.length ? ` (configured: ${created.map((c) => c.name).join(', ')})` : ''}`);
     }
   }
 
@@ -52,6 +54,10 @@ async function main() {
     const recovered = await container.sync.recover({ singleProcess: database.kind === 'pglite' });
     if (recovered.failed) console.log(`Marked ${recovered.failed} interrupted sync run(s) as failed`);
     await container.sync.tick(SYSTEM_ACTOR);
+    // A newcomer's first look includes products from all three systems, not only the manual catalog.
+    for (const systemType of firstDemoSyncs) {
+      await container.sync.start(SYSTEM_ACTOR, { external_system: systemType, mode: 'full', force: false });
+    }
   }
 
   const app = await buildApp({ container, config });

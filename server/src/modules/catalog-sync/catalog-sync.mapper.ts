@@ -1,4 +1,5 @@
-import { SECRET_MASK, type ExternalSystem, type SyncRun } from '@lyra/contracts';
+import { SECRET_MASK, type CatalogChange, type ExternalSystem, type SyncRun } from '@lyra/contracts';
+import type { catalogChanges } from '../../db/schema/index.js';
 import { toIso } from '../../lib/time.js';
 import type { ExternalSystemRow } from './external-systems.repository.js';
 import type { SyncRunRow } from './sync-runs.repository.js';
@@ -73,5 +74,12 @@ export function toSyncRun(r: SyncRunRow & { systemName?: string | null }): SyncR
     item_errors: r.itemErrors,
     item_errors_total: r.itemErrorsTotal,
     error: r.error,
+  };
+}
+
+export function toCatalogChange(r: typeof catalogChanges.$inferSelect): CatalogChange {
+  return {
+    id: r.id, product_id: r.productId, external_system_id: r.externalSystemId, sync_run_id: r.syncRunId,
+    change_type: r.changeType as CatalogChange['change_type'], before: r.before, after: r.after, created_at: toIso(r.createdAt),
   };
 }

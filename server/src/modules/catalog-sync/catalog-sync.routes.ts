@@ -7,13 +7,11 @@ import { actorOf } from '../../http/auth.plugin.js';
 import type { App } from '../../http/types.js';
 import type { ExternalSystemsService } from './external-systems.service.js';
 import type { SyncService } from './sync.service.js';
-import type { SyncRunsRepository } from './sync-runs.repository.js';
-import { toIso } from '../../lib/time.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 const api = '/api/loyalty/v1';
 
-export function registerCatalogSyncRoutes(app: App, deps: { systems: ExternalSystemsService; sync: SyncService; runs: Pick<SyncRunsRepository, 'listChanges'> }) {
+export function registerCatalogSyncRoutes(app: App, deps: { systems: ExternalSystemsService; sync: SyncService }) {
   const { systems, sync } = deps;
   const tags = ['external systems'];
   const base = `${api}/external-systems`;
@@ -56,14 +54,5 @@ export function registerCatalogSyncRoutes(app: App, deps: { systems: ExternalSys
   app.get(`${api}/catalog-changes/`, {
     config: { access: 'products:read' },
     schema: { tags: syncTags, summary: 'Retirements and re-pricings made by syncs', querystring: ChangesQuery, response: { 200: listOf(CatalogChange), ...errors } },
-  }, async (req) => {
-    const { count, rows } = await deps.runs.listChanges(req.query.limit, req.query.offset, req.query.product_id);
-    return {
-      count,
-      results: rows.map((r) => ({
-        id: r.id, product_id: r.productId, external_system_id: r.externalSystemId, sync_run_id: r.syncRunId,
-        change_type: r.changeType as 'retired' | 'price_changed' | 'reactivated', before: r.before, after: r.after, created_at: toIso(r.createdAt),
-      })),
-    };
-  });
+  }, (req) => sync.changes(req.query.limit, req.query.offset, req.query.product_id));
 }

@@ -1,9 +1,9 @@
-import type { SyncRequest, SyncRun, SyncRunListQuery } from '@lyra/contracts';
+import type { CatalogChange, SyncRequest, SyncRun, SyncRunListQuery } from '@lyra/contracts';
 import { pgErrorCode, PG_UNIQUE_VIOLATION } from '../../db/errors.js';
 import { AppError } from '../../lib/errors.js';
 import type { AuditRepository } from '../audit/audit.repository.js';
 import type { Actor } from '../auth/permissions.js';
-import { toSyncRun } from './catalog-sync.mapper.js';
+import { toCatalogChange, toSyncRun } from './catalog-sync.mapper.js';
 import type { SyncMode } from './connectors/types.js';
 import type { ExternalSystemRow, ExternalSystemsRepository } from './external-systems.repository.js';
 import { nextRunAfter } from './schedule.js';
@@ -72,6 +72,12 @@ export function createSyncService(deps: {
     async list(q: SyncRunListQuery) {
       const { count, rows } = await runs.list(q);
       return { count, results: rows.map(toSyncRun) };
+    },
+
+    /** Retirements, re-pricings and reactivations made by syncs: what campaigns offering those products must react to. */
+    async changes(limit: number, offset: number, productId?: string): Promise<{ count: number; results: CatalogChange[] }> {
+      const { count, rows } = await runs.listChanges(limit, offset, productId);
+      return { count, results: rows.map(toCatalogChange) };
     },
 
     async get(id: string): Promise<SyncRun> {

@@ -1,0 +1,102 @@
+/** Shared by the connector tests: a fast-retrying HttpClient, a read driver and field comparison. */
+import type { ExpectedProduct } from '@lyra/simulators';
+import { HttpClient } from '../../../lib/http-client.js';
+import type { ConnectorConfig, Connector, ConnectorPage, ItemError, ReadOptions, ReadResult, SourceItem, SyncCursor } from './types.js';
+
+/** The fault mix of the brief: 10% 5xx, 10% 429 (Retry-After 0), 5% drops, 2% malformed, mutations. */
+export const FAULTS = { errorRate: 0.1, rateLimitRate: 0.1, retryAfterSeconds: 0, dropRate: 0.05, malformedRate: 0.02, mutateWhilePaging: 2 };
+
+export function testHttp(baseUrl: string): HttpClient {
+  return new HttpClient(baseUrl, { timeoutMs: 5_000, maxRetries: 8, rateLimitPerMinute: 0, budgetMs: 60_000, backoffBaseMs: 5, backoffMaxMs: 50 });
+}
+
+export function configFor(systemType: ConnectorConfig['systemType'], baseUrl: string, auth: Partial<ConnectorConfig['auth']> & Pick<ConnectorConfig['auth'], 'type'>, extra: Partial<ConnectorConfig> = {}): ConnectorConfig {
+  return {
+    systemType,
+    baseUrl,
+    apiVersion: null,
+    auth: { username: null, secret: null, headerName: null, tokenUrl: null, ...auth },
+    defaultCurrency: null,
+    options: {},
+    ...extra,
+  };
+}
+
+export interface ReadOutcome {
+  result: ReadResult;
+  /** Last emission per id: what the engine ends up holding. */
+  latest: Map<string, SourceItem>;
+  emissions: SourceItem[];
+  errors: ItemError[];
+  pages: ConnectorPage[];
+  logs: string[];
+}
+
+export async function readAll(connector: Connector, opts: Partial<ReadOptions> = {}): Promise<ReadOutcome> {
+  const logs: string[] = [];
+  const gen = connector.read({ mode: 'full', cursor: null, lookbackMs: 5 * 60_000, signal: new AbortController().signal, log: (m) => logs.push(m), ...opts });
+  const out: Omit<ReadOutcome, 'result'> = { latest: new Map(), emissions: [], errors: [], pages: [], logs };
+  let step = await gen.next();
+  while (!step.done) {
+    out.pages.push(step.value);
+    out.errors.push(...step.value.errors);
+    for (const it of step.value.items) {
+      out.emissions.push(it);
+      out.latest.set(it.externalId, it);
+    }
+    step = await gen.next();
+  }
+  return { ...out, result: step.value };
+}
+
+/** The engine's cursor after a run: the greatest (updatedAt, id) seen. */
+export function cursorAfter(items: Iterable<SourceItem>): SyncCursor | null {
+  let best: SyncCursor | null = null;
+  for (const it of items) {
+    if (!it.updatedAt) continue;
+    if (!best || it.updatedAt > best.updatedAt || (it.updatedAt === best.updatedAt && it.externalId > best.id)) best = { updatedAt: it.updatedAt, id: it.externalId };
+  }
+  return best;
+}
+
+/** The fields ExpectedProduct describes, as the connector mapped them. */
+export function asExpected(it: SourceItem): ExpectedProduct {
+  const p = it.product;
+  return {
+    external_product_id: it.externalId,
+    name: p.name,
+    price: p.price ?? '(null)',
+    currency: p.currency,
+    recurring: p.recurring,
+    billing_cycle: p.billing_cycle,
+    product_type: p.product_type,
+    features: p.features,
+    is_active: p.is_active,
+  };
+}
+
+/** Mapped vs ground truth for every valid id; a missing item shows up as undefined. */
+export function compareAll(latest: Map<string, SourceItem>, store: { validIds(): string[]; expected(id: string): ExpectedProduct | undefined }) {
+  const ids = store.validIds().sort();
+  const got = ids.map((id) => {
+    const it = latest.get(id);
+    return it ? asExpected(it) : undefined;
+  });
+  return { got, want: ids.map((id) => store.expected(id)) };
+}
+
+/**
+ * Ids emitted again with nothing changed since their previous emission: what de-duplication
+ * must prevent. (A record that changes and changes back must go out again, so only consecutive
+ * emissions of one id are compared.)
+ */
+export function repeatedEmissions(emissions: SourceItem[]): string[] {
+  const previous = new Map<string, string>();
+  const repeats: string[] = [];
+  for (const it of emissions) {
+    const key = `${it.version}@${JSON.stringify(it.product)}`;
+    if (previous.get(it.externalId) === key) repeats.push(it.externalId);
+    previous.set(it.externalId, key);
+  }
+  return repeats;
+}

@@ -1,0 +1,178 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { XIVA_DEFAULT_CREDENTIALS, startXivaSimulator, type RunningSimulator, type XivaOffering, type XivaOptions } from '@lyra/simulators';
+import { FAULTS, compareAll, configFor, cursorAfter, readAll, repeatedEmissions, testHttp } from './connector-test-kit.js';
+import type { ConnectorConfig } from './types.js';
+import { xivaConnector } from './xiva.js';
+
+const jwt = { type: 'jwt' as const, username: XIVA_DEFAULT_CREDENTIALS.email, secret: XIVA_DEFAULT_CREDENTIALS.password };
+
+function connect(sim: RunningSimulator<XivaOffering>, apiVersion: 'v4' | 'v5' = 'v5', extra: Partial<ConnectorConfig> = {}) {
+  const base = `${sim.url}/api`;
+  const http = testHttp(base);
+  return { http, connector: xivaConnector.create(configFor('xiva', base, jwt, { apiVersion, ...extra }), http) };
+}
+
+const started: Array<RunningSimulator<XivaOffering>> = [];
+async function sim(o: XivaOptions) {
+  const s = await startXivaSimulator(o);
+  started.push(s);
+  return s;
+}
+afterAll(async () => {
+  await Promise.all(started.map((s) => s.close()));
+});
+
+describe('xiva connector on a 300-offering catalog', () => {
+  let xiva: RunningSimulator<XivaOffering>;
+  beforeAll(async () => {
+    xiva = await sim({ items: 300, seed: 11 });
+  });
+
+  it('maps v5 embedded prices field by field', async () => {
+    const { connector } = connect(xiva, 'v5');
+    const r = await readAll(connector);
+    expect(r.result).toEqual({ mode: 'full', completeSnapshot: true, deletedIds: [] });
+    expect(r.errors).toEqual([]);
+    expect(new Set(r.latest.keys())).toEqual(new Set(xiva.store.validIds()));
+    const { got, want } = compareAll(r.latest, xiva.store);
+    expect(got).toEqual(want);
+
+    const raw = xiva.store.all().find((o) => o.lifecycleStatus === 'Retired' && o.id)!;
+    const item = r.latest.get(raw.id!)!;
+    expect(item.updatedAt).toBe(new Date(raw.lastUpdate).toISOString());
+    expect(item.version).toBe(raw.version);
+    expect(item.product).toMatchObject({
+      is_active: false,
+      is_available: false,
+      category: raw.category[0]!.name,
+      valid_from: raw.validFor.startDateTime,
+      valid_to: raw.validFor.endDateTime,
+      attributes: {
+        lifecycle_status: 'Retired',
+        is_bundle: raw.isBundle,
+        is_sellable: raw.isSellable,
+        valid_for: { start_date_time: raw.validFor.startDateTime, end_date_time: raw.validFor.endDateTime },
+        market_segments: raw.marketSegment.map((m) => m.name),
+        channels: raw.channel.map((c) => c.name),
+      },
+    });
+    const unsellable = xiva.store.all().find((o) => o.isSellable === false && o.id && ['Launched', 'Active'].includes(o.lifecycleStatus));
+    if (unsellable) expect(r.latest.get(unsellable.id!)!.product).toMatchObject({ is_active: true, is_available: false });
+  });
+
+  it('maps v4 referenced prices the same, fetching each price once', async () => {
+    const { connector, http } = connect(xiva, 'v4');
+    const before = xiva.stats().requests;
+    const r = await readAll(connector);
+    expect(r.result.completeSnapshot).toBe(true);
+    const { got, want } = compareAll(r.latest, xiva.store);
+    expect(got).toEqual(want);
+    const prices = xiva.store.all().reduce((n, o) => n + o.productOfferingPrice.length, 0);
+    // Listing pages, verification and catch-up are a handful; the rest is one GET per price.
+    expect(xiva.stats().requests - before).toBeLessThan(prices + 20);
+    expect(http.stats.retries).toBe(0);
+  });
+
+  it('reads incrementally only what changed since the cursor', async () => {
+    const { connector } = connect(xiva, 'v5');
+    const full = await readAll(connector);
+    const changed = xiva.store.change(5);
+    const r = await readAll(connect(xiva, 'v5').connector, { mode: 'incremental', cursor: cursorAfter(full.latest.values()) });
+    expect(r.result).toEqual({ mode: 'incremental', completeSnapshot: false, deletedIds: [] });
+    for (const id of changed) expect(r.latest.get(id)?.product.name).toBe(xiva.store.expected(id)!.name);
+    expect(r.latest.size).toBeLessThan(20);
+    const { got, want } = compareAll(new Map(changed.map((id) => [id, r.latest.get(id)!])), { validIds: () => changed, expected: (id) => xiva.store.expected(id) });
+    expect(got).toEqual(want);
+  });
+
+  it('test() tells the version and the number of offerings', async () => {
+    expect(await connect(xiva, 'v5').connector.test(AbortSignal.timeout(5000))).toMatchObject({ ok: true, message: 'v5, 300 offerings', details: { counted_by: 'X-Total-Count' } });
+  });
+});
+
+describe('xiva connector, other server behaviours', () => {
+  it('pages bare capped arrays (no counts, 50 per page whatever the limit)', async () => {
+    const xiva = await sim({ items: 230, seed: 12, pagingStyle: 'bare-capped' });
+    const r = await readAll(connect(xiva).connector);
+    expect(r.result.completeSnapshot).toBe(true);
+    const { got, want } = compareAll(r.latest, xiva.store);
+    expect(got).toEqual(want);
+    expect(await connect(xiva).connector.test(AbortSignal.timeout(5000))).toMatchObject({ ok: true, message: 'v5, 230 offerings', details: { counted_by: 'paging ids' } });
+  });
+
+  it('reports malformed offerings as item errors and maps the rest', async () => {
+    const xiva = await sim({ items: 200, seed: 13, faults: { malformedRate: 0.1 }, apiVersion: 'v4', priceStyle: 'mixed' });
+    const r = await readAll(connect(xiva, 'v4').connector);
+    const malformed = xiva.store.malformedIds();
+    expect(malformed.length).toBeGreaterThan(5);
+    expect(new Set(r.errors.filter((e) => e.externalId).map((e) => e.externalId))).toEqual(new Set(malformed));
+    for (const e of r.errors) {
+      expect(e.position).toBeGreaterThanOrEqual(0);
+      expect(e.reason).toMatch(/no id|no name|not a number|unknown currency/);
+    }
+    const anonymous = xiva.store.all().filter((o) => !o.id).length;
+    expect(r.errors.filter((e) => e.externalId === null)).toHaveLength(anonymous);
+    expect(r.result.completeSnapshot).toBe(true);
+    const { got, want } = compareAll(r.latest, xiva.store);
+    expect(got).toEqual(want);
+  });
+
+  it.each([14, 14 + 100, 14 + 200])('under faults and mutations while paging ends with exactly the valid ids, current content, complete (seed %i)', async (seed) => {
+    const xiva = await sim({ items: 300, seed, faults: FAULTS });
+    const { connector, http } = connect(xiva, 'v5', { options: { page_size: 40 } });
+    const r = await readAll(connector);
+    expect(http.stats.retries + http.stats.rateLimited).toBeGreaterThan(3);
+    expect(r.result.completeSnapshot).toBe(true);
+    const valid = new Set(xiva.store.validIds());
+    for (const id of valid) expect(r.latest.has(id), id).toBe(true);
+    // Anything else emitted was deleted during the run: the next full sync retires it.
+    for (const id of r.latest.keys()) if (!valid.has(id)) expect(xiva.store.expected(id)).toBeUndefined();
+    expect(repeatedEmissions(r.emissions)).toEqual([]);
+    const { got, want } = compareAll(r.latest, xiva.store);
+    expect(got).toEqual(want);
+  });
+
+  it('detects a truncated listing with the id verification and reads the rest', async () => {
+    const xiva = await sim({ items: 300, seed: 15 });
+    xiva.store.truncateNextListing(120);
+    const r = await readAll(connect(xiva).connector);
+    expect(r.logs.join('\n')).toMatch(/verification found 180 offering/);
+    // Never "complete" while missing items: here every valid id was read in the end.
+    if (r.result.completeSnapshot) for (const id of xiva.store.validIds()) expect(r.latest.has(id)).toBe(true);
+    expect(r.result.completeSnapshot).toBe(true);
+  });
+
+  it('falls back to a full read when the server ignores the lastUpdate filter', async () => {
+    const xiva = await sim({ items: 150, seed: 16, supportsLastUpdateFilter: false });
+    const first = await readAll(connect(xiva).connector);
+    xiva.store.change(3);
+    const r = await readAll(connect(xiva).connector, { mode: 'incremental', cursor: cursorAfter(first.latest.values()) });
+    expect(r.result).toMatchObject({ mode: 'full', completeSnapshot: true });
+    expect(r.result.needsFullSync).toMatch(/ignored lastUpdate\.gte/);
+    const { got, want } = compareAll(r.latest, xiva.store);
+    expect(got).toEqual(want);
+  });
+
+  it('gets a new token when the access token expires during the read', async () => {
+    // A fractional TTL is exact; a whole-second one is floored to the second by the simulator
+    // and can leave a fresh token 1 ms to live.
+    const xiva = await sim({ items: 120, seed: 17, tokenTtlSeconds: 0.4, apiVersion: 'v4', faults: { latencyMs: 15 } });
+    const { connector, http } = connect(xiva, 'v4');
+    const r = await readAll(connector);
+    expect(xiva.stats().tokensIssued).toBeGreaterThan(1);
+    expect(http.stats.refreshes).toBeGreaterThan(0);
+    expect(r.result.completeSnapshot).toBe(true);
+    const { got, want } = compareAll(r.latest, xiva.store);
+    expect(got).toEqual(want);
+  });
+
+  it('test() explains a refused login and a wrong API version', async () => {
+    const xiva = await sim({ items: 10, seed: 18, apiVersion: 'v4' });
+    const base = `${xiva.url}/api`;
+    const wrongPassword = xivaConnector.create(configFor('xiva', base, { ...jwt, secret: 'nope' }, { apiVersion: 'v4' }), testHttp(base));
+    expect(await wrongPassword.test(AbortSignal.timeout(5000))).toMatchObject({ ok: false, message: expect.stringMatching(/Xiva login failed \(HTTP 401\): No active account/) });
+    const wrongVersion = await connect(xiva, 'v5').connector.test(AbortSignal.timeout(5000));
+    expect(wrongVersion).toMatchObject({ ok: false, message: expect.stringMatching(/no TMF620 v5 catalog .* this server answers v4/) });
+    expect(await connect(xiva, 'v4').connector.test(AbortSignal.timeout(5000))).toMatchObject({ ok: true, message: 'v4, 10 offerings' });
+  });
+});

@@ -1,0 +1,281 @@
+/**
+ * Xiva BSS connector: TMF620 productOffering over Django JWT auth (see shared/docs/domain.md).
+ *
+ * Full read: (1) page the catalog by id with overlapping offsets (xiva-paging.ts); (2) list
+ * every id again (fields=id, large pages) and compare: ids present but never emitted are fetched
+ * one by one, or, when many are missing (a truncated listing), the catalog is read again;
+ * (3) catch up on everything whose lastUpdate is at or after the run start minus the look-back:
+ * rows added behind our position and rows changed after we read them. Only a read whose last
+ * verification listing completed and is fully covered claims a complete snapshot.
+ *
+ * Incremental read: lastUpdate.gte=<cursor - look-back>, then the same catch-up. A server that
+ * ignores the filter (older offerings come back) gets a full read instead, reported as such.
+ */
+import type { HttpClient } from '../../../lib/http-client.js';
+import { staticAuth, basicAuthorization } from './auth.js';
+import { ReadState, formatCount, headerInt, isHttpStatus, joinUrl, mapLimit, mapOrError, str, toUtcIso, type Json } from './common.js';
+import { XivaJwtAuth } from './xiva-auth.js';
+import { mapOffering, offeringVersion, priceRefIds } from './xiva-map.js';
+import { scanOffsets, type ScanEnd, type ScanPage } from './xiva-paging.js';
+import type { ConnectionTestResult, Connector, ConnectorConfig, ConnectorFactory, ConnectorPage, ItemError, ReadOptions, ReadResult, SourceItem } from './types.js';
+
+type ApiVersion = 'v4' | 'v5';
+const CATALOG_PATHS: Record<ApiVersion, string> = { v5: 'productCatalogManagement/v5/', v4: 'tmf-api/productCatalogManagement/v4/' };
+/** Up to this many ids missing after a full pass are fetched one by one; more means re-read. */
+const MISSING_FETCH_MAX = 50;
+const MAX_FULL_PASSES = 3;
+const CATCH_UP_ROUNDS = 3;
+
+interface Settings {
+  baseUrl: string;
+  version: ApiVersion;
+  catalogUrl: string;
+  pageSize: number;
+  verifyPageSize: number;
+  concurrency: number;
+  defaultCurrency: string | null;
+}
+
+function settingsOf(config: ConnectorConfig): Settings {
+  const version: ApiVersion = /^v?4/i.test(config.apiVersion ?? '') ? 'v4' : 'v5';
+  const num = (key: string, fallback: number) => {
+    const v = Number(config.options[key]);
+    return Number.isInteger(v) && v > 0 ? v : fallback;
+  };
+  return {
+    baseUrl: config.baseUrl,
+    version,
+    catalogUrl: joinUrl(config.baseUrl, CATALOG_PATHS[version]),
+    pageSize: num('page_size', 100),
+    verifyPageSize: num('verify_page_size', 1000),
+    concurrency: num('concurrency', 4),
+    defaultCurrency: config.defaultCurrency,
+  };
+}
+
+function authFor(config: ConnectorConfig) {
+  const { type, username, secret } = config.auth;
+  if (type === 'bearer') return staticAuth({ authorization: `Bearer ${secret ?? ''}` }, 'bearer token');
+  if (type === 'basic') return staticAuth({ authorization: basicAuthorization(username ?? '', secret ?? '') }, 'user name and password');
+  return new XivaJwtAuth(config.baseUrl, username ?? '', secret ?? '');
+}
+
+const offeringsUrl = (s: Settings) => `${s.catalogUrl}productOffering/`;
+
+/** State and steps of one read. */
+class XivaRead {
+  private readonly state = new ReadState();
+  /** Referenced ProductOfferingPrice entities, per run; null = 404. */
+  private readonly prices = new Map<string, Json | null>();
+  private readonly startedAt = Date.now();
+  private readonly log: (m: string) => void;
+  private readonly pageCap = { rows: 0 };
+
+  constructor(
+    private readonly s: Settings,
+    private readonly http: HttpClient,
+    private readonly opts: ReadOptions,
+  ) {
+    this.log = opts.log ?? (() => undefined);
+  }
+
+  async *run(): AsyncGenerator<ConnectorPage, ReadResult, void> {
+    let needsFullSync: string | undefined;
+    if (this.opts.mode === 'incremental' && this.opts.cursor) {
+      const since = Date.parse(this.opts.cursor.updatedAt) - this.opts.lookbackMs;
+      if (Number.isNaN(since)) {
+        needsFullSync = `the stored cursor "${this.opts.cursor.updatedAt}" is not a timestamp`;
+      } else {
+        const r = yield* this.changedSince(since);
+        if (!r.ignored) {
+          yield* this.catchUp();
+          return { mode: 'incremental', completeSnapshot: false, deletedIds: [] };
+        }
+        needsFullSync = `the server ignored lastUpdate.gte (offerings last updated before ${new Date(since).toISOString()} came back)`;
+        this.log(`Xiva: ${needsFullSync}; reading the whole catalog instead`);
+      }
+    }
+    const complete = yield* this.full();
+    return { mode: 'full', completeSnapshot: complete, deletedIds: [], ...(needsFullSync && { needsFullSync }) };
+  }
+
+  private scan(query: Record<string, string>, limit: number) {
+    return scanOffsets(this.http, { url: offeringsUrl(this.s), query, limit, signal: this.opts.signal, note: (m) => this.log(`Xiva: ${m}`), cap: this.pageCap });
+  }
+
+  /**
+   * Pages a listing, emitting what is new. Returns how the scan ended, or null when `stopIf`
+   * stopped it (the abandoned scan holds no connection: every answer was read in full).
+   */
+  private async *emitScan(scan: AsyncGenerator<ScanPage, ScanEnd, void>, stopIf?: (p: ScanPage) => boolean): AsyncGenerator<ConnectorPage, ScanEnd | null, void> {
+    for (;;) {
+      const step = await scan.next();
+      if (step.done) return step.value;
+      const page = step.value;
+      this.state.total = page.total ?? this.state.total;
+      const out = await this.mapRecords(page.records, page.offset);
+      if (out) yield out;
+      if (stopIf?.(page)) return null;
+    }
+  }
+
+  private async *full(): AsyncGenerator<ConnectorPage, boolean, void> {
+    for (let pass = 1; ; pass++) {
+      const main = (yield* this.emitScan(this.scan({ sort: 'id' }, this.s.pageSize)))!;
+      if (!main.complete) this.log(`Xiva: catalog listing did not finish cleanly: ${main.reason ?? 'unknown'}`);
+      const check = await this.verify();
+      if (!check.complete) {
+        this.log(`Xiva: the verification listing did not finish (${check.reason ?? 'unknown'}); not a complete snapshot`);
+        yield* this.catchUp();
+        return false;
+      }
+      if (check.missing.length > 0) this.log(`Xiva: verification found ${check.missing.length} offering(s) present at the source that the listing did not return`);
+      if (check.missing.length <= MISSING_FETCH_MAX) {
+        yield* this.fetchOfferings(check.missing);
+        yield* this.catchUp();
+        return true;
+      }
+      if (pass >= MAX_FULL_PASSES) {
+        yield* this.catchUp();
+        this.log(`Xiva: still ${check.missing.length} offering(s) missing after ${pass} passes; not a complete snapshot`);
+        return false;
+      }
+      this.log('Xiva: reading the catalog again');
+    }
+  }
+
+  /** Lists offerings changed since `sinceMs`; `ignored` when the server returned older ones anyway. */
+  private async *changedSince(sinceMs: number): AsyncGenerator<ConnectorPage, { ignored: boolean; pages: number }, void> {
+    const older = (p: ScanPage) =>
+      p.records.some((r) => {
+        const at = toUtcIso(r.lastUpdate);
+        return at !== null && Date.parse(at) < sinceMs;
+      });
+    // Large pages: a change list that fits in one page is one consistent snapshot.
+    const end = yield* this.emitScan(this.scan({ 'lastUpdate.gte': new Date(sinceMs).toISOString(), sort: 'id' }, this.s.verifyPageSize), older);
+    if (end === null) return { ignored: true, pages: 0 };
+    if (!end.complete) throw new Error(`Xiva: the list of changed offerings did not finish: ${end.reason ?? 'unknown'}`);
+    return { ignored: false, pages: end.pages };
+  }
+
+  /**
+   * Re-lists what changed since the run started (minus the look-back for clock skew): rows added
+   * behind our position and rows changed after we read them. A multi-page round may itself have
+   * missed changes made while it paged, so another round follows, up to a bound.
+   */
+  private async *catchUp(): AsyncGenerator<ConnectorPage, void, void> {
+    let since = this.startedAt - this.opts.lookbackMs;
+    for (let round = 0; round < CATCH_UP_ROUNDS; round++) {
+      const roundStart = Date.now();
+      const r = yield* this.changedSince(since);
+      if (r.ignored) {
+        this.log('Xiva: the server ignores lastUpdate filters; changes made during this run are read by the next sync');
+        return;
+      }
+      if (r.pages <= 1) return;
+      since = roundStart - this.opts.lookbackMs;
+    }
+  }
+
+  /** Lists every id present now and returns those this read has not emitted. */
+  private async verify(): Promise<{ complete: boolean; reason?: string; missing: string[] }> {
+    const scan = this.scan({ fields: 'id', sort: 'id' }, this.s.verifyPageSize);
+    let step = await scan.next();
+    while (!step.done) step = await scan.next();
+    const end = step.value;
+    const missing = [...end.ids].filter((id) => !this.state.has(id));
+    return { complete: end.complete, ...(end.reason && { reason: end.reason }), missing };
+  }
+
+  private async *fetchOfferings(ids: string[]): AsyncGenerator<ConnectorPage, void, void> {
+    const found = await mapLimit(ids, this.s.concurrency, async (id) => {
+      const res = await this.http.getJson<Json>(`${offeringsUrl(this.s)}${encodeURIComponent(id)}/`, undefined, [404]);
+      return res.status === 404 ? null : res.body;
+    });
+    const gone = found.filter((x) => x === null).length;
+    if (gone) this.log(`Xiva: ${gone} of them were deleted meanwhile`);
+    const out = await this.mapRecords(found.filter((x): x is Json => x !== null), this.state.read);
+    if (out) yield out;
+  }
+
+  private async mapRecords(records: Json[], offset: number): Promise<ConnectorPage | null> {
+    const todo: Array<{ raw: Json; id: string; position: number; version: string }> = [];
+    const errors: ItemError[] = [];
+    records.forEach((raw, i) => {
+      const id = str(raw.id);
+      if (!id) {
+        if (this.state.recordAnonymous(raw)) errors.push({ externalId: null, position: offset + i, reason: 'offering has no id' });
+        return;
+      }
+      const version = offeringVersion(raw);
+      if (!this.state.isCurrent(id, version)) todo.push({ raw, id, position: offset + i, version });
+    });
+    if (todo.length === 0 && errors.length === 0) return null;
+    await this.resolvePrices(todo.map((t) => ({ raw: t.raw, changed: this.state.has(t.id) })));
+    const items: SourceItem[] = [];
+    for (const t of todo) {
+      const r = mapOrError(t.id, t.position, () => mapOffering(t.raw, this.prices, this.s.defaultCurrency));
+      this.state.record(t.id, t.version);
+      if (r.item) items.push(r.item);
+      else errors.push(r.error);
+    }
+    return this.state.page(items, errors);
+  }
+
+  /** Fetches referenced prices; an offering that changed during the run gets its prices afresh. */
+  private async resolvePrices(offerings: Array<{ raw: Json; changed: boolean }>): Promise<void> {
+    const wanted = new Set<string>();
+    for (const o of offerings) {
+      for (const id of priceRefIds(o.raw)) {
+        if (o.changed) this.prices.delete(id);
+        if (!this.prices.has(id)) wanted.add(id);
+      }
+    }
+    if (wanted.size === 0) return;
+    await mapLimit([...wanted], this.s.concurrency, async (id) => {
+      const res = await this.http.getJson<Json>(`${this.s.catalogUrl}productOfferingPrice/${encodeURIComponent(id)}/`, undefined, [404]);
+      this.prices.set(id, res.status === 404 ? null : res.body);
+    });
+  }
+}
+
+async function testConnection(s: Settings, http: HttpClient, signal: AbortSignal): Promise<ConnectionTestResult> {
+  const details: Record<string, unknown> = { api_version: s.version, catalog_url: s.catalogUrl };
+  try {
+    const first = await http.getJson(offeringsUrl(s), { limit: 1, fields: 'id' }, [416]);
+    let total = first.status === 416 ? 0 : headerInt(first.headers, 'x-total-count');
+    details.counted_by = 'X-Total-Count';
+    if (total === null) {
+      const scan = scanOffsets(http, { url: offeringsUrl(s), query: { fields: 'id', sort: 'id' }, limit: s.verifyPageSize, signal });
+      let step = await scan.next();
+      while (!step.done) step = await scan.next();
+      total = step.value.ids.size;
+      details.counted_by = 'paging ids';
+    }
+    details.offerings = total;
+    return { ok: true, message: `${s.version}, ${formatCount(total)} offerings`, details };
+  } catch (err) {
+    let message = (err as Error).message;
+    if (isHttpStatus(err, 404)) {
+      const other: ApiVersion = s.version === 'v5' ? 'v4' : 'v5';
+      const probe = await http
+        .getJson(`${joinUrl(s.baseUrl, CATALOG_PATHS[other])}productOffering/`, { limit: 1, fields: 'id' }, [404, 416])
+        .then((r) => r.status !== 404, () => false);
+      message = `no TMF620 ${s.version} catalog at ${s.catalogUrl} (HTTP 404)${probe ? `; this server answers ${other}: set the API version to ${other}` : ''}`;
+    }
+    return { ok: false, message, details };
+  }
+}
+
+export const xivaConnector: ConnectorFactory = {
+  systemType: 'xiva',
+  authTypes: ['jwt', 'bearer', 'basic'],
+  create(config: ConnectorConfig, http: HttpClient): Connector {
+    const s = settingsOf(config);
+    http.setAuth(authFor(config));
+    return {
+      test: (signal) => testConnection(s, http, signal),
+      read: (opts) => new XivaRead(s, http, opts).run(),
+    };
+  },
+};
