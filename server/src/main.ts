@@ -31,7 +31,7 @@ async function main() {
   }
 
   let closeSimulators: (() => Promise<void>) | null = null;
-  let firstDemoSyncs: string[] = [];
+  let firstDemoSyncs: ('xiva' | 'crm' | 'billing')[] = [];
   if (config.demo) {
     const n = await seedDemoCatalog({ products: container.products });
     if (n) console.log(`Demo data: loaded ${n} catalog products`);
