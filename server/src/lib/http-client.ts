@@ -159,6 +159,7 @@ export class HttpClient {
       }
 
       let failure: { reason: string; waitMs: number | null; status: number | null; retryable: boolean; body?: string };
+      let refreshNeeded = false;
       const timeout = AbortSignal.timeout(Math.max(1, Math.min(this.opts.timeoutMs, this.remainingBudget())));
       const signal = this.opts.signal ? AbortSignal.any([timeout, this.opts.signal]) : timeout;
       this.stats.requests++;
@@ -170,10 +171,7 @@ export class HttpClient {
           return { status: res.status, headers: res.headers, text, json: <T>() => JSON.parse(text) as T };
         }
         if (res.status === 401 && req.authenticate !== false && this.auth && !refreshed) {
-          refreshed = true;
-          this.stats.refreshes++;
-          await this.auth.refresh(this);
-          continue;
+          refreshNeeded = true;
         }
         const retryAfter = parseRetryAfter(res.headers.get('retry-after'));
         if (res.status === 429 || (res.status === 503 && retryAfter !== null)) {
@@ -188,6 +186,13 @@ export class HttpClient {
         failure = { reason, waitMs: null, status: null, retryable: true };
       }
 
+      if (refreshNeeded) {
+        // Outside the fetch's try: a refresh that fails (wrong credentials) must surface as itself.
+        refreshed = true;
+        this.stats.refreshes++;
+        await this.auth!.refresh(this);
+        continue;
+      }
       if (!failure.retryable) {
         throw new HttpError(`${req.method ?? 'GET'} ${url} answered ${failure.reason}${failure.body ? `: ${failure.body.slice(0, 300)}` : ''}`, failure.status, url, false, failure.body);
       }

@@ -1,6 +1,7 @@
 import { and, count, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { SyncRunListQuery } from '@lyra/contracts';
 import type { Db, DbOrTx } from '../../db/client.js';
+import { toIso } from '../../lib/time.js';
 import { catalogChanges, externalSystems, syncRuns } from '../../db/schema/index.js';
 
 export type SyncRunRow = typeof syncRuns.$inferSelect;
@@ -62,6 +63,17 @@ export function createSyncRunsRepository(db: Db) {
         .returning();
       return row;
     },
+    /** Start of the system's latest run that read its source successfully. */
+    async lastSucceededStart(systemId: string): Promise<string | null> {
+      const [row] = await db
+        .select({ startedAt: syncRuns.startedAt })
+        .from(syncRuns)
+        .where(and(eq(syncRuns.externalSystemId, systemId), inArray(syncRuns.status, ['succeeded', 'partially_succeeded'])))
+        .orderBy(desc(syncRuns.startedAt))
+        .limit(1);
+      return toIso(row?.startedAt ?? null);
+    },
+
     async requestCancel(id: string): Promise<SyncRunRow | undefined> {
       const [row] = await db
         .update(syncRuns)

@@ -213,7 +213,8 @@ export function createSyncEngine(deps: SyncEngineDeps) {
       await runs.update(runs.db, runId, { mode, cursorBefore: system.cursor });
       log('sync started', { runId, system: system.name, mode });
 
-      const reader = connector.read({ mode, cursor: system.cursor ?? null, lookbackMs: CURSOR_LOOKBACK_MS, signal: abort.signal, log: (m) => log(m, { runId }) });
+      const lastRunStartedAt = await runs.lastSucceededStart(system.id);
+      const reader = connector.read({ mode, cursor: system.cursor ?? null, lookbackMs: CURSOR_LOOKBACK_MS, lastRunStartedAt, signal: abort.signal, log: (m) => log(m, { runId }) });
       let step = await reader.next();
       while (!step.done) {
         const page = step.value;

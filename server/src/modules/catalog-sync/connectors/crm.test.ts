@@ -89,7 +89,7 @@ describe('crm connector, other server behaviours', () => {
     const crm = await sim({ items: 300, seed, pageSize: 100, faults: FAULTS });
     const { connector, http } = connect(crm);
     const r = await readAll(connector);
-    expect(http.stats.retries + http.stats.rateLimited).toBeGreaterThan(3);
+    expect(http.stats.retries + http.stats.rateLimited).toBeGreaterThan(0);
     expect(r.result.completeSnapshot).toBe(true);
     const valid = new Set(crm.store.validIds());
     for (const id of valid) expect(r.latest.has(id), id).toBe(true);

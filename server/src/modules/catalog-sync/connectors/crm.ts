@@ -69,7 +69,11 @@ async function queryAll(http: HttpClient, s: Settings, soql: string, onNextPage?
  * in a sample: every product needs a standard entry before it can have any other.
  */
 async function standardPricebook(http: HttpClient, s: Settings, log: (m: string) => void): Promise<string> {
-  if (s.pricebookId) return s.pricebookId;
+  if (s.pricebookId) {
+    // It is pasted into SOQL text: only a Salesforce id shape may get there.
+    if (!SF_ID.test(s.pricebookId)) throw new Error(`CRM: options.pricebook_id "${s.pricebookId}" is not a Salesforce id`);
+    return s.pricebookId;
+  }
   try {
     const rows = await queryAll(http, s, 'SELECT Id FROM Pricebook2 WHERE IsStandard = true LIMIT 1');
     const id = str(rows[0]?.Id);
@@ -113,7 +117,10 @@ class CrmRead {
     if (this.opts.mode === 'incremental' && this.opts.cursor) {
       const cursorMs = Date.parse(this.opts.cursor.updatedAt);
       const since = cursorMs - this.opts.lookbackMs;
-      const deleted = Number.isNaN(since) ? { expired: `the stored cursor "${this.opts.cursor.updatedAt}" is not a timestamp` } : await this.deletedSince(since, cursorMs);
+      // Deletions since the previous run began; the data cursor can be weeks old in a quiet catalog.
+      const lastRunMs = this.opts.lastRunStartedAt ? Date.parse(this.opts.lastRunStartedAt) : Number.NaN;
+      const deletionsFrom = Number.isNaN(lastRunMs) ? cursorMs : Math.min(Math.max(cursorMs, lastRunMs - this.opts.lookbackMs), Date.now());
+      const deleted = Number.isNaN(since) ? { expired: `the stored cursor "${this.opts.cursor.updatedAt}" is not a timestamp` } : await this.deletedSince(deletionsFrom - this.opts.lookbackMs, deletionsFrom);
       if ('ids' in deleted) {
         yield* this.changedSince(since);
         return { mode: 'incremental', completeSnapshot: false, deletedIds: deleted.ids };
@@ -188,7 +195,7 @@ class CrmRead {
     const body = isObject(res.body) ? res.body : {};
     const earliest = toUtcIso(body.earliestDateAvailable);
     if (earliest && Date.parse(earliest) > cursorMs) {
-      return { expired: `deleted records are only kept since ${earliest}, after the cursor (${new Date(cursorMs).toISOString()})` };
+      return { expired: `deleted records are only kept since ${earliest}, after the last sync (${new Date(cursorMs).toISOString()})` };
     }
     return { ids: objects(body.deletedRecords).map((d) => str(d.id)).filter((x): x is string => x !== null) };
   }

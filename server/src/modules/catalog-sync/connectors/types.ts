@@ -68,6 +68,11 @@ export interface ReadOptions {
   cursor: SyncCursor | null;
   /** Re-read this far behind the cursor: idempotent upserts make overlap harmless, gaps are not. */
   lookbackMs: number;
+  /**
+   * When the last successful run of this system started: explicit deletions (CRM deleted records)
+   * must be read from there, not from the data cursor, which stands still while a catalog is quiet.
+   */
+  lastRunStartedAt?: string | null;
   signal: AbortSignal;
   /** Called by the connector for progress lines that are not pages (e.g. "fetching prices"). */
   log?: (message: string) => void;

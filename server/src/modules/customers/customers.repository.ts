@@ -1,0 +1,455 @@
+import { and, asc, count, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import type {
+  BillImportRow, ContactImportRow, CustomerImportRow, CustomerListQuery, CustomerSubListQuery, PaymentImportRow, UsageImportRow,
+} from '@lyra/contracts';
+import type { Db, DbOrTx } from '../../db/client.js';
+import {
+  campaignContacts, customerBills, customerHoldings, customerPayments, customerPurchases, customers, customerUsage, products,
+} from '../../db/schema/index.js';
+
+export type CustomerRow = typeof customers.$inferSelect;
+export type UsageRow = typeof customerUsage.$inferSelect;
+
+/** Import rows after their catalog references were resolved to Lyra product ids. */
+export type HoldingWrite = { id: string; customer_id: string; product_id: string; started_at: string; ended_at: string | null };
+export type PurchaseWrite = { id: string; customer_id: string; product_id: string; purchased_at: string; price: string; channel: string };
+export type ContactWrite = Omit<ContactImportRow, 'product_external_id' | 'product_system'>;
+
+export interface UpsertCounts {
+  created: number;
+  updated: number;
+}
+
+/** Statement size for bulk writes: arrays travel as one parameter per column, so only memory bounds it. */
+const WRITE_BATCH = 10_000;
+
+// ---------------------------------------------------------------------------------------------
+// Small named query pieces
+
+const likePattern = (s: string) => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+const matchesSearch = (s: string) => {
+  const p = likePattern(s);
+  return sql`(${customers.id} ilike ${p} or ${customers.msisdn} ilike ${p} or ${customers.name} ilike ${p})`;
+};
+const inSegment = (segment: string) => sql`${customers.segments} @> array[${segment}]::text[]`;
+
+const ORDER_COLUMNS = {
+  id: customers.id,
+  name: customers.name,
+  msisdn: customers.msisdn,
+  customer_value: customers.customerValue,
+  activation_date: customers.activationDate,
+  created_at: customers.createdAt,
+  updated_at: customers.updatedAt,
+} as const;
+
+function orderBy(ordering: string): SQL[] {
+  const descending = ordering.startsWith('-');
+  const key = (descending ? ordering.slice(1) : ordering) as keyof typeof ORDER_COLUMNS;
+  const col = ORDER_COLUMNS[key] ?? customers.id;
+  // id breaks ties so offset pages never repeat or skip rows.
+  return [descending ? desc(col) : asc(col), asc(customers.id)];
+}
+
+function listConditions(q: CustomerListQuery): SQL | undefined {
+  const where: (SQL | undefined)[] = [];
+  if (q.search?.trim()) where.push(matchesSearch(q.search.trim()));
+  if (q.segment) where.push(inSegment(q.segment));
+  if (q.status) where.push(eq(customers.status, q.status));
+  if (q.value_band) where.push(eq(customers.valueBand, q.value_band));
+  if (q.plan_type) where.push(eq(customers.planType, q.plan_type));
+  if (q.region) where.push(sql`lower(${customers.region}) = lower(${q.region})`);
+  if (q.min_value) where.push(sql`${customers.customerValue} >= ${q.min_value}::numeric`);
+  if (q.max_value) where.push(sql`${customers.customerValue} <= ${q.max_value}::numeric`);
+  const defined = where.filter((w): w is SQL => w !== undefined);
+  return defined.length ? and(...defined) : undefined;
+}
+
+const productBrief = {
+  productId: products.id,
+  productName: products.name,
+  productType: products.productType,
+  productExternalId: products.externalProductId,
+  productSystem: products.externalSystem,
+};
+
+/** Running payment totals per bill: the day they first cover the amount is the settlement day. */
+const billWithPayments = (customerId: string, paidBy: string | null) => sql`
+  select b.id, b.bill_date, b.due_date, b.amount::text as amount, b.currency,
+    coalesce(p.paid, 0)::text as paid_amount,
+    greatest(b.amount - coalesce(p.paid, 0), 0)::text as outstanding,
+    case when b.amount <= 0 then b.bill_date else p.settled end as settled_date
+  from ${customerBills} b
+  left join lateral (
+    select max(x.cum) as paid, min(x.paid_date) filter (where x.cum >= b.amount) as settled
+    from (
+      select cp.paid_date, sum(cp.amount) over (order by cp.paid_date, cp.id) as cum
+      from ${customerPayments} cp
+      where cp.bill_id = b.id ${paidBy ? sql`and cp.paid_date <= ${paidBy}::date` : sql``}
+    ) x
+  ) p on true
+  where b.customer_id = ${customerId}`;
+
+// ---------------------------------------------------------------------------------------------
+// Bulk upsert through unnest(): one parameter per column keeps any batch size within the wire limits
+
+interface BulkColumn {
+  name: string;
+  /** PostgreSQL type; an array type (`text[]`) travels as array literals and is cast per row. */
+  type: string;
+  values: unknown[];
+}
+
+const ident = (name: string) => sql.raw(`"${name.replace(/"/g, '""')}"`);
+
+/** `{a,"b c"}`: the text form of a text[] value, for arrays of arrays (which unnest would flatten). */
+export function pgTextArray(values: readonly string[]): string {
+  return `{${values.map((v) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
+}
+
+function rowsOf<T>(result: unknown): T[] {
+  return (result as { rows: T[] }).rows;
+}
+
+async function bulkUpsert(tx: DbOrTx, table: string, key: string[], columns: BulkColumn[]): Promise<UpsertCounts> {
+  const total = columns[0]?.values.length ?? 0;
+  let created = 0;
+  let updated = 0;
+  const names = sql.join(columns.map((c) => ident(c.name)), sql`, `);
+  const selects = sql.join(columns.map((c) => (c.type.endsWith('[]') ? sql`u.${ident(c.name)}::${sql.raw(c.type)}` : sql`u.${ident(c.name)}`)), sql`, `);
+  const updates = sql.join(
+    columns.filter((c) => !key.includes(c.name)).map((c) => sql`${ident(c.name)} = excluded.${ident(c.name)}`),
+    sql`, `,
+  );
+  for (let start = 0; start < total; start += WRITE_BATCH) {
+    const arrays = sql.join(
+      columns.map((c) => sql`${sql.param(c.values.slice(start, start + WRITE_BATCH))}::${sql.raw(c.type.endsWith('[]') ? 'text[]' : `${c.type}[]`)}`),
+      sql`, `,
+    );
+    const result = await tx.execute(sql`
+      with written as (
+        insert into ${ident(table)} (${names})
+        select ${selects} from unnest(${arrays}) as u(${names})
+        on conflict (${sql.join(key.map(ident), sql`, `)}) do update set ${updates}, "updated_at" = now()
+        returning (xmax = 0) as created
+      )
+      select count(*) filter (where created)::int as created, count(*)::int as total from written`);
+    const [r] = rowsOf<{ created: number; total: number }>(result);
+    created += r?.created ?? 0;
+    updated += (r?.total ?? 0) - (r?.created ?? 0);
+  }
+  return { created, updated };
+}
+
+const col = <T>(name: string, type: string, rows: readonly T[], pick: (r: T) => unknown): BulkColumn => ({ name, type, values: rows.map(pick) });
+
+export interface CatalogProductRow {
+  id: string;
+  externalProductId: string;
+  externalSystem: string;
+  name: string;
+  productType: string;
+  category: string;
+  price: string | null;
+  currency: string;
+  recurring: boolean;
+  billingCycle: string;
+  features: Record<string, unknown>;
+  targetSegments: string[];
+}
+
+export interface SummaryRow {
+  currentHoldings: number;
+  avgSpend3m: string | null;
+  avgDataGb3m: number | null;
+  avgVoice3m: number | null;
+  lastUsageMonth: string | null;
+  openBills: number;
+  openAmount: string;
+  overdueBills: number;
+  lateBills12m: number;
+  purchases90d: number;
+  lastPurchaseAt: string | null;
+  contacts90d: number;
+  responses90d: number;
+}
+
+export interface BillRow {
+  id: string;
+  bill_date: string;
+  due_date: string;
+  amount: string;
+  currency: string;
+  paid_amount: string;
+  outstanding: string;
+  settled_date: string | null;
+}
+
+export function createCustomersRepository(db: Db) {
+  return {
+    db,
+
+    async hasAny(): Promise<boolean> {
+      const rows = await db.select({ id: customers.id }).from(customers).limit(1);
+      return rows.length > 0;
+    },
+
+    async list(q: CustomerListQuery): Promise<{ count: number; rows: CustomerRow[] }> {
+      const cond = listConditions(q);
+      const [rows, [total]] = await Promise.all([
+        db.select().from(customers).where(cond).orderBy(...orderBy(q.ordering)).limit(q.limit).offset(q.offset),
+        db.select({ n: count() }).from(customers).where(cond),
+      ]);
+      return { count: total?.n ?? 0, rows };
+    },
+
+    async findById(id: string): Promise<CustomerRow | undefined> {
+      const [row] = await db.select().from(customers).where(eq(customers.id, id)).limit(1);
+      return row;
+    },
+
+    /**
+     * The profile's figures at the end of `asOf`: only what happened on or before that day counts,
+     * so the same numbers can be asked for any past date (the ML snapshot rule).
+     */
+    async summary(id: string, asOf: string, moneyScale: number): Promise<SummaryRow> {
+      const end = sql`(${asOf}::date + 1)::timestamptz`;
+      const monthStart = sql`date_trunc('month', ${asOf}::date)::date`;
+      const result = await db.execute(sql`
+        with bills as (${billWithPayments(id, asOf)} and b.bill_date <= ${asOf}::date),
+        usage3 as (
+          select avg(spend) as spend, avg(data_gb) as data_gb, avg(voice_minutes) as voice
+          from ${customerUsage}
+          where customer_id = ${id} and month >= (${monthStart} - interval '3 months')::date and month < ${monthStart}
+        )
+        select
+          (select count(*)::int from ${customerHoldings} h
+            where h.customer_id = ${id} and h.started_at < ${end} and (h.ended_at is null or h.ended_at >= ${end})) as "currentHoldings",
+          (select round(spend, ${moneyScale}::int)::text from usage3) as "avgSpend3m",
+          (select round(data_gb::numeric, 2)::float8 from usage3) as "avgDataGb3m",
+          (select round(voice::numeric, 1)::float8 from usage3) as "avgVoice3m",
+          (select to_char(max(month), 'YYYY-MM') from ${customerUsage} where customer_id = ${id} and month <= ${asOf}::date) as "lastUsageMonth",
+          (select count(*)::int from bills where settled_date is null) as "openBills",
+          (select coalesce(sum(outstanding::numeric), 0)::text from bills where settled_date is null) as "openAmount",
+          (select count(*)::int from bills where settled_date is null and due_date < ${asOf}::date) as "overdueBills",
+          (select count(*)::int from bills
+            where due_date < ${asOf}::date and due_date >= (${asOf}::date - interval '12 months')::date
+              and (settled_date is null or settled_date > due_date)) as "lateBills12m",
+          (select count(*)::int from ${customerPurchases}
+            where customer_id = ${id} and purchased_at < ${end} and purchased_at >= ${end} - interval '90 days') as "purchases90d",
+          (select max(purchased_at)::text from ${customerPurchases} where customer_id = ${id} and purchased_at < ${end}) as "lastPurchaseAt",
+          (select count(*)::int from ${campaignContacts}
+            where customer_id = ${id} and contacted_at < ${end} and contacted_at >= ${end} - interval '90 days') as "contacts90d",
+          (select count(*)::int from ${campaignContacts}
+            where customer_id = ${id} and contacted_at < ${end} and contacted_at >= ${end} - interval '90 days'
+              and responded and (responded_at is null or responded_at < ${end})) as "responses90d"`);
+      return rowsOf<SummaryRow>(result)[0]!;
+    },
+
+    async holdings(customerId: string, q: CustomerSubListQuery) {
+      const cond = eq(customerHoldings.customerId, customerId);
+      const [rows, [total]] = await Promise.all([
+        db
+          .select({ id: customerHoldings.id, startedAt: customerHoldings.startedAt, endedAt: customerHoldings.endedAt, ...productBrief })
+          .from(customerHoldings)
+          .innerJoin(products, eq(products.id, customerHoldings.productId))
+          .where(cond)
+          .orderBy(desc(customerHoldings.startedAt), asc(customerHoldings.id))
+          .limit(q.limit)
+          .offset(q.offset),
+        db.select({ n: count() }).from(customerHoldings).where(cond),
+      ]);
+      return { count: total?.n ?? 0, rows };
+    },
+
+    async usage(customerId: string, q: CustomerSubListQuery) {
+      const cond = eq(customerUsage.customerId, customerId);
+      const [rows, [total]] = await Promise.all([
+        db.select().from(customerUsage).where(cond).orderBy(desc(customerUsage.month)).limit(q.limit).offset(q.offset),
+        db.select({ n: count() }).from(customerUsage).where(cond),
+      ]);
+      return { count: total?.n ?? 0, rows };
+    },
+
+    /** A page of bills (newest first) with their payment totals and settlement day, and the page's payments. */
+    async bills(customerId: string, q: CustomerSubListQuery) {
+      const [result, [total]] = await Promise.all([
+        db.execute(sql`${billWithPayments(customerId, null)} order by b.bill_date desc, b.id limit ${q.limit} offset ${q.offset}`),
+        db.select({ n: count() }).from(customerBills).where(eq(customerBills.customerId, customerId)),
+      ]);
+      const rows = rowsOf<BillRow>(result);
+      const payments = rows.length
+        ? await db
+            .select()
+            .from(customerPayments)
+            .where(inArray(customerPayments.billId, rows.map((r) => r.id)))
+            .orderBy(asc(customerPayments.paidDate), asc(customerPayments.id))
+        : [];
+      return { count: total?.n ?? 0, rows, payments };
+    },
+
+    async purchases(customerId: string, q: CustomerSubListQuery) {
+      const cond = eq(customerPurchases.customerId, customerId);
+      const [rows, [total]] = await Promise.all([
+        db
+          .select({ id: customerPurchases.id, purchasedAt: customerPurchases.purchasedAt, price: customerPurchases.price, channel: customerPurchases.channel, ...productBrief })
+          .from(customerPurchases)
+          .innerJoin(products, eq(products.id, customerPurchases.productId))
+          .where(cond)
+          .orderBy(desc(customerPurchases.purchasedAt), asc(customerPurchases.id))
+          .limit(q.limit)
+          .offset(q.offset),
+        db.select({ n: count() }).from(customerPurchases).where(cond),
+      ]);
+      return { count: total?.n ?? 0, rows };
+    },
+
+    async contacts(customerId: string, q: CustomerSubListQuery) {
+      const cond = eq(campaignContacts.customerId, customerId);
+      const [rows, [total]] = await Promise.all([
+        db
+          .select({
+            id: campaignContacts.id, campaignId: campaignContacts.campaignId, group: campaignContacts.group, contactedAt: campaignContacts.contactedAt,
+            channel: campaignContacts.channel, responded: campaignContacts.responded, respondedAt: campaignContacts.respondedAt,
+            productId: campaignContacts.productId, productName: products.name, productType: products.productType,
+          })
+          .from(campaignContacts)
+          .leftJoin(products, eq(products.id, campaignContacts.productId))
+          .where(cond)
+          .orderBy(desc(campaignContacts.contactedAt), asc(campaignContacts.id))
+          .limit(q.limit)
+          .offset(q.offset),
+        db.select({ n: count() }).from(campaignContacts).where(cond),
+      ]);
+      return { count: total?.n ?? 0, rows };
+    },
+
+    /** Active, priced catalog products: what the synthetic generator lets subscribers hold and buy. */
+    async sellableProducts(): Promise<CatalogProductRow[]> {
+      return db
+        .select({
+          id: products.id, externalProductId: products.externalProductId, externalSystem: products.externalSystem, name: products.name,
+          productType: products.productType, category: products.category, price: products.price, currency: products.currency,
+          recurring: products.recurring, billingCycle: products.billingCycle, features: products.features, targetSegments: products.targetSegments,
+        })
+        .from(products)
+        .where(sql`${products.isActive} and ${products.retiredAt} is null and ${products.price} is not null`)
+        .orderBy(asc(products.externalSystem), asc(products.externalProductId));
+    },
+
+    // -------------------------------------------------------------------------------------------
+    // Import: reference look-ups and bulk upserts, inside the import's transaction
+
+    async customerCurrencies(tx: DbOrTx, ids: string[]): Promise<Map<string, string>> {
+      if (ids.length === 0) return new Map();
+      const rows = rowsOf<{ id: string; currency: string }>(
+        await tx.execute(sql`select id, currency from ${customers} where id = any(${sql.param(ids)}::text[])`),
+      );
+      return new Map(rows.map((r) => [r.id, r.currency]));
+    },
+
+    async billCurrencies(tx: DbOrTx, ids: string[]): Promise<Map<string, string>> {
+      if (ids.length === 0) return new Map();
+      const rows = rowsOf<{ id: string; currency: string }>(
+        await tx.execute(sql`select id, currency from ${customerBills} where id = any(${sql.param(ids)}::text[])`),
+      );
+      return new Map(rows.map((r) => [r.id, r.currency]));
+    },
+
+    async productsByIds(tx: DbOrTx, ids: string[]): Promise<Set<string>> {
+      if (ids.length === 0) return new Set();
+      const rows = await tx.select({ id: products.id }).from(products).where(inArray(products.id, ids));
+      return new Set(rows.map((r) => r.id));
+    },
+
+    async productsByExternalIds(tx: DbOrTx, externalIds: string[]): Promise<{ id: string; externalProductId: string; externalSystem: string }[]> {
+      if (externalIds.length === 0) return [];
+      return tx
+        .select({ id: products.id, externalProductId: products.externalProductId, externalSystem: products.externalSystem })
+        .from(products)
+        .where(inArray(products.externalProductId, externalIds));
+    },
+
+    upsertCustomers: (tx: DbOrTx, rows: readonly CustomerImportRow[]) =>
+      bulkUpsert(tx, 'customers', ['id'], [
+        col('id', 'text', rows, (r) => r.id),
+        col('msisdn', 'text', rows, (r) => r.msisdn),
+        col('name', 'text', rows, (r) => r.name),
+        col('status', 'text', rows, (r) => r.status),
+        col('segments', 'text[]', rows, (r) => pgTextArray(r.segments)),
+        col('value_band', 'text', rows, (r) => r.value_band),
+        col('customer_value', 'numeric', rows, (r) => r.customer_value),
+        col('currency', 'text', rows, (r) => r.currency),
+        col('plan_type', 'text', rows, (r) => r.plan_type),
+        col('activation_date', 'date', rows, (r) => r.activation_date),
+        col('region', 'text', rows, (r) => r.region),
+        col('age_band', 'text', rows, (r) => r.age_band),
+        col('device_type', 'text', rows, (r) => r.device_type),
+        col('device_os', 'text', rows, (r) => r.device_os),
+      ]),
+
+    upsertHoldings: (tx: DbOrTx, rows: readonly HoldingWrite[]) =>
+      bulkUpsert(tx, 'customer_holdings', ['id'], [
+        col('id', 'text', rows, (r) => r.id),
+        col('customer_id', 'text', rows, (r) => r.customer_id),
+        col('product_id', 'uuid', rows, (r) => r.product_id),
+        col('started_at', 'timestamptz', rows, (r) => r.started_at),
+        col('ended_at', 'timestamptz', rows, (r) => r.ended_at),
+      ]),
+
+    upsertUsage: (tx: DbOrTx, rows: readonly UsageImportRow[]) =>
+      bulkUpsert(tx, 'customer_usage', ['customer_id', 'month'], [
+        col('customer_id', 'text', rows, (r) => r.customer_id),
+        col('month', 'date', rows, (r) => r.month),
+        col('data_gb', 'float8', rows, (r) => r.data_gb),
+        col('voice_minutes', 'float8', rows, (r) => r.voice_minutes),
+        col('sms', 'int4', rows, (r) => r.sms),
+        col('spend', 'numeric', rows, (r) => r.spend),
+        col('topup_count', 'int4', rows, (r) => r.topup_count),
+        col('topup_amount', 'numeric', rows, (r) => r.topup_amount),
+      ]),
+
+    upsertBills: (tx: DbOrTx, rows: readonly BillImportRow[]) =>
+      bulkUpsert(tx, 'customer_bills', ['id'], [
+        col('id', 'text', rows, (r) => r.id),
+        col('customer_id', 'text', rows, (r) => r.customer_id),
+        col('bill_date', 'date', rows, (r) => r.bill_date),
+        col('due_date', 'date', rows, (r) => r.due_date),
+        col('amount', 'numeric', rows, (r) => r.amount),
+        col('currency', 'text', rows, (r) => r.currency),
+      ]),
+
+    upsertPayments: (tx: DbOrTx, rows: readonly PaymentImportRow[]) =>
+      bulkUpsert(tx, 'customer_payments', ['id'], [
+        col('id', 'text', rows, (r) => r.id),
+        col('bill_id', 'text', rows, (r) => r.bill_id),
+        col('paid_date', 'date', rows, (r) => r.paid_date),
+        col('amount', 'numeric', rows, (r) => r.amount),
+        col('method', 'text', rows, (r) => r.method),
+      ]),
+
+    upsertPurchases: (tx: DbOrTx, rows: readonly PurchaseWrite[]) =>
+      bulkUpsert(tx, 'customer_purchases', ['id'], [
+        col('id', 'text', rows, (r) => r.id),
+        col('customer_id', 'text', rows, (r) => r.customer_id),
+        col('product_id', 'uuid', rows, (r) => r.product_id),
+        col('purchased_at', 'timestamptz', rows, (r) => r.purchased_at),
+        col('price', 'numeric', rows, (r) => r.price),
+        col('channel', 'text', rows, (r) => r.channel),
+      ]),
+
+    upsertContacts: (tx: DbOrTx, rows: readonly ContactWrite[]) =>
+      bulkUpsert(tx, 'campaign_contacts', ['id'], [
+        col('id', 'text', rows, (r) => r.id),
+        col('campaign_id', 'text', rows, (r) => r.campaign_id),
+        col('customer_id', 'text', rows, (r) => r.customer_id),
+        col('product_id', 'uuid', rows, (r) => r.product_id),
+        col('group', 'text', rows, (r) => r.group),
+        col('contacted_at', 'timestamptz', rows, (r) => r.contacted_at),
+        col('channel', 'text', rows, (r) => r.channel),
+        col('responded', 'bool', rows, (r) => r.responded),
+        col('responded_at', 'timestamptz', rows, (r) => r.responded_at),
+      ]),
+  };
+}
+export type CustomersRepository = ReturnType<typeof createCustomersRepository>;
