@@ -1,0 +1,146 @@
+import { ErrorBody } from '@lyra/contracts';
+import type { ZodType } from 'zod';
+import { ApiError } from './errors';
+
+export const API_BASE = '/api/loyalty/v1';
+
+export type QueryValue = string | number | boolean | null | undefined;
+export type QueryParams = Record<string, QueryValue>;
+
+export interface RequestOptions {
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  query?: QueryParams;
+  /** JSON-encoded as the request body. */
+  json?: unknown;
+  /** Sent as-is, e.g. a CSV upload. */
+  raw?: { body: string; contentType: string };
+  signal?: AbortSignal;
+  /**
+   * Login and the initial session probe expect 401 as a normal answer; everything else
+   * treats 401 as "session expired" and sends the user to the login page.
+   */
+  redirectOn401?: boolean;
+  /**
+   * Failure statuses whose body is still the documented answer (the CSV import answers 422 with its
+   * ProductImportResult when it refused the file); parsed with the schema instead of as an error.
+   */
+  answerStatuses?: number[];
+}
+
+export interface ApiClientOptions {
+  baseUrl?: string;
+  fetch?: typeof fetch;
+  onUnauthorized?: () => void;
+}
+
+/** Builds `?a=1&b=x`, leaving out empty values so URLs stay short and shareable. */
+export function buildQuery(params: QueryParams | undefined): string {
+  if (!params) return '';
+  const qs = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value === undefined || value === null || value === '') continue;
+    qs.append(key, String(value));
+  }
+  const s = qs.toString();
+  return s ? `?${s}` : '';
+}
+
+export function apiUrl(path: string, query?: QueryParams, baseUrl = API_BASE): string {
+  return `${baseUrl}${path}${buildQuery(query)}`;
+}
+
+async function readBody(res: Response): Promise<unknown> {
+  if (res.status === 204) return undefined;
+  const text = await res.text();
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+function toApiError(res: Response, body: unknown): ApiError {
+  const parsed = ErrorBody.safeParse(body);
+  if (parsed.success) {
+    const e = parsed.data.error;
+    return new ApiError({ status: res.status, code: e.code, message: e.message, details: e.details, requestId: e.request_id });
+  }
+  const fallback: Record<number, [string, string]> = {
+    401: ['unauthorized', 'Your session has expired. Please sign in again.'],
+    403: ['forbidden', 'You do not have permission to do this.'],
+    404: ['not_found', 'Not found.'],
+    429: ['rate_limited', 'Too many requests. Please wait a moment and try again.'],
+  };
+  const [code, message] = fallback[res.status] ?? [`http_${res.status}`, `The server answered ${res.status} ${res.statusText}`.trim()];
+  return new ApiError({ status: res.status, code, message });
+}
+
+export function createApiClient(options: ApiClientOptions = {}) {
+  const baseUrl = options.baseUrl ?? API_BASE;
+  const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
+  let onUnauthorized = options.onUnauthorized;
+
+  async function send(path: string, opts: RequestOptions): Promise<{ res: Response; body: unknown }> {
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    let body: string | undefined;
+    if (opts.raw) {
+      headers['Content-Type'] = opts.raw.contentType;
+      body = opts.raw.body;
+    } else if (opts.json !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      body = JSON.stringify(opts.json);
+    }
+    let res: Response;
+    try {
+      res = await doFetch(apiUrl(path, opts.query, baseUrl), {
+        method: opts.method ?? 'GET',
+        headers,
+        body,
+        credentials: 'include',
+        signal: opts.signal,
+      });
+    } catch (err) {
+      if (err instanceof DOMException && err.name === 'AbortError') throw err;
+      throw new ApiError({ status: 0, code: 'network_error', message: 'Cannot reach the Lyra server. Check your connection and try again.' });
+    }
+    const parsedBody = await readBody(res);
+    if (!res.ok && !(opts.answerStatuses?.includes(res.status) && !ErrorBody.safeParse(parsedBody).success)) {
+      const error = toApiError(res, parsedBody);
+      if (res.status === 401 && opts.redirectOn401 !== false) onUnauthorized?.();
+      throw error;
+    }
+    return { res, body: parsedBody };
+  }
+
+  return {
+    /** Calls the API and validates the answer against the shared contract schema. */
+    async request<T>(path: string, schema: ZodType<T>, opts: RequestOptions = {}): Promise<T> {
+      const { body } = await send(path, opts);
+      const parsed = schema.safeParse(body);
+      if (!parsed.success) {
+        // A contract drift is a bug on one side; keep the details for whoever opens the console.
+        console.error(`Unexpected answer from ${path}`, parsed.error.issues, body);
+        throw new ApiError({
+          status: 200,
+          code: 'invalid_response',
+          message: 'The server sent an answer this console does not understand. Please reload the page.',
+          details: parsed.error.issues,
+        });
+      }
+      return parsed.data;
+    },
+    /** For calls whose answer carries no body (204). */
+    async requestVoid(path: string, opts: RequestOptions = {}): Promise<void> {
+      await send(path, opts);
+    },
+    setUnauthorizedHandler(handler: (() => void) | undefined) {
+      onUnauthorized = handler;
+    },
+  };
+}
+
+export type ApiClient = ReturnType<typeof createApiClient>;
+
+/** The console's one client; main.ts wires its 401 handler to the router. */
+export const api = createApiClient();

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { formatBand, formatDateTime, formatWindow, formatJsonValue, formatMoney as rawFormatMoney, formatRelative, humanize } from './format';
+
+// Intl separates code and amount with a no-break space; compare with plain spaces for readability.
+const formatMoney = (...args: Parameters<typeof rawFormatMoney>) => rawFormatMoney(...args).replace(/\u00a0/g, ' ');
+
+describe('formatMoney', () => {
+  it('formats with the currency and its minor units', () => {
+    expect(formatMoney('49', 'SAR', 'en-US')).toBe('SAR 49.00');
+    expect(formatMoney('1234.5', 'USD', 'en-US')).toBe('$1,234.50');
+    expect(formatMoney('1500', 'JPY', 'en-US')).toBe('¥1,500');
+    expect(formatMoney('1.250', 'KWD', 'en-US')).toBe('KWD 1.250');
+  });
+  it('never rounds or loses digits of an exact decimal', () => {
+    expect(formatMoney('123456789012345.123456', 'EUR', 'en-US')).toBe('€123,456,789,012,345.123456');
+    expect(formatMoney('0.1', 'EUR', 'en-US')).toBe('€0.10');
+    expect(formatMoney('19.999', 'SAR', 'en-US')).toBe('SAR 19.999');
+  });
+  it('degrades gracefully', () => {
+    expect(formatMoney(null, 'SAR')).toBe('—');
+    expect(formatMoney('abc', 'SAR')).toBe('abc SAR');
+    expect(formatMoney('10', 'XXQ', 'en-US')).toMatch(/10/);
+  });
+});
+
+describe('formatBand', () => {
+  it('describes open and closed bands', () => {
+    expect(formatBand(null, null)).toBe('Any customer value');
+    expect(formatBand('100', '500')).toBe('100 – 500');
+    expect(formatBand('100', null)).toBe('≥ 100');
+    expect(formatBand(null, '500')).toBe('≤ 500');
+  });
+});
+
+describe('dates', () => {
+  const now = new Date('2026-01-10T12:00:00Z');
+  it('formats relative times', () => {
+    expect(formatRelative(null, now)).toBe('never');
+    expect(formatRelative('2026-01-10T11:59:50Z', now)).toBe('just now');
+    expect(formatRelative('2026-01-10T11:50:00Z', now)).toBe('10 min ago');
+    expect(formatRelative('2026-01-10T09:00:00Z', now)).toBe('3 h ago');
+    expect(formatRelative('2026-01-09T12:00:00Z', now)).toBe('1 day ago');
+    expect(formatRelative('2026-01-05T12:00:00Z', now)).toBe('5 days ago');
+    expect(formatRelative('not a date', now)).toBe('not a date');
+  });
+  it('formats absolute times and missing values', () => {
+    expect(formatDateTime(null)).toBe('—');
+    expect(formatDateTime('2026-01-10T12:00:00Z', 'en-US')).toMatch(/Jan 10, 2026/);
+  });
+});
+
+describe('humanize / formatJsonValue', () => {
+  it('turns keys into labels', () => {
+    expect(humanize('data_gb')).toBe('Data gb');
+    expect(humanize('one_time')).toBe('One time');
+    expect(humanize('')).toBe('');
+  });
+  it('prints scalars plainly and objects as JSON', () => {
+    expect(formatJsonValue(10)).toBe('10');
+    expect(formatJsonValue(true)).toBe('true');
+    expect(formatJsonValue(null)).toBe('—');
+    expect(formatJsonValue({ a: [1] })).toBe('{\n  "a": [\n    1\n  ]\n}');
+  });
+});
+
+describe('formatWindow', () => {
+  it('describes open and closed windows', () => {
+    expect(formatWindow(null, null)).toBe('Always');
+    expect(formatWindow('2026-01-01T00:00:00Z', null, 'en-US')).toMatch(/^From Jan 1, 2026$/);
+    expect(formatWindow(null, '2026-03-01T12:00:00Z', 'en-US')).toMatch(/^Until Mar 1, 2026$/);
+    expect(formatWindow('2026-01-01T12:00:00Z', '2026-03-01T12:00:00Z', 'en-US')).toBe('Jan 1, 2026 – Mar 1, 2026');
+  });
+});

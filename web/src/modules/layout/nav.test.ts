@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { permissionsFor } from '../auth/permissions';
+import { activeNav, initials, visibleNav } from './nav';
+
+describe('navigation', () => {
+  it('shows admins everything and others only what they can open', () => {
+    const labels = (role: Parameters<typeof permissionsFor>[0]) => visibleNav(permissionsFor(role)).flatMap((g) => g.items.map((i) => i.label));
+    expect(labels('admin')).toEqual(['Dashboard', 'Product Catalog', 'Users', 'Audit log']);
+    expect(labels('viewer')).toEqual(['Dashboard', 'Product Catalog']);
+  });
+
+  it('highlights the deepest matching entry', () => {
+    expect(activeNav('/admin')).toBe('/admin');
+    expect(activeNav('/admin/products')).toBe('/admin/products');
+    expect(activeNav('/admin/products/123')).toBe('/admin/products');
+    expect(activeNav('/admin/productsX')).toBe('/admin');
+    expect(activeNav('/elsewhere')).toBeNull();
+  });
+
+  it('makes initials', () => {
+    expect(initials('Mona Lisa Marketer')).toBe('MM');
+    expect(initials('admin')).toBe('AD');
+    expect(initials('  ')).toBe('?');
+  });
+});
