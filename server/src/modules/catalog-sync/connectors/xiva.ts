@@ -199,7 +199,7 @@ class XivaRead {
   }
 
   private async mapRecords(records: Json[], offset: number): Promise<ConnectorPage | null> {
-    const todo: Array<{ raw: Json; id: string; position: number; version: string }> = [];
+    const pending: Array<{ raw: Json; id: string; position: number; version: string }> = [];
     const errors: ItemError[] = [];
     records.forEach((raw, i) => {
       const id = str(raw.id);
@@ -208,12 +208,12 @@ class XivaRead {
         return;
       }
       const version = offeringVersion(raw);
-      if (!this.state.isCurrent(id, version)) todo.push({ raw, id, position: offset + i, version });
+      if (!this.state.isCurrent(id, version)) pending.push({ raw, id, position: offset + i, version });
     });
-    if (todo.length === 0 && errors.length === 0) return null;
-    await this.resolvePrices(todo.map((t) => ({ raw: t.raw, changed: this.state.has(t.id) })));
+    if (pending.length === 0 && errors.length === 0) return null;
+    await this.resolvePrices(pending.map((t) => ({ raw: t.raw, changed: this.state.has(t.id) })));
     const items: SourceItem[] = [];
-    for (const t of todo) {
+    for (const t of pending) {
       const r = mapOrError(t.id, t.position, () => mapOffering(t.raw, this.prices, this.s.defaultCurrency));
       this.state.record(t.id, t.version);
       if (r.item) items.push(r.item);
