@@ -1,16 +1,7 @@
+import { mulberry32 } from '@lyra/server/modules/ml/algorithms/dataset';
 import type { NewProductRow } from '@lyra/server/modules/products/products.repository';
 
-/** A deterministic synthetic catalog shaped like an operator's: types, categories, prices, targeting. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// A deterministic synthetic catalog shaped like an operator's: types, categories, prices, targeting.
 
 const TYPES = [
   ['data', 'Data Bundles', ['Daily Data', 'Weekly Data', 'Monthly Data', 'Unlimited Social', 'Video Pass', 'Night Data']],
@@ -26,7 +17,7 @@ const SEGMENTS = ['youth', 'families', 'high_value', 'business', 'travelers', 'e
 const CYCLES = ['daily', 'weekly', 'monthly', 'monthly', 'monthly', 'one_time'] as const;
 
 export function syntheticProducts(n: number, seed = 1): NewProductRow[] {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)]!;
   const rows: NewProductRow[] = [];
   for (let i = 0; i < n; i++) {
