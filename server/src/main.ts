@@ -7,6 +7,7 @@ import { acquireLock } from './lib/instance-lock.js';
 import { createSecretBox, loadOrCreateKey } from './lib/secrets.js';
 import { SYSTEM_ACTOR } from './modules/auth/permissions.js';
 import { seedDemoCatalog } from './modules/demo/demo.service.js';
+import { seedDemoCustomers } from './modules/customers/customers.seed.js';
 import { ensureDemoSystems } from './modules/demo/demo-systems.js';
 import { jobHandlers } from './jobs/handlers.js';
 
@@ -35,6 +36,8 @@ async function main() {
   if (config.demo) {
     const n = await seedDemoCatalog({ products: container.products });
     if (n) console.log(`Demo data: loaded ${n} catalog products`);
+    const subscribers = await seedDemoCustomers(container, { customers: 3000, seed: 1 });
+    if (subscribers) console.log(`Demo data: generated ${subscribers} subscribers with usage, bills, purchases and campaign contacts`);
     if (config.simulators) {
       const { startAllSimulators } = await import('@lyra/simulators');
       const sims = await startAllSimulators({

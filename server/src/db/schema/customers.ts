@@ -7,8 +7,10 @@ const day = (name: string) => date(name, { mode: 'string' });
 
 /**
  * Subscribers keyed by the operator's own subscriber id, so re-imports of an extract upsert in place.
- * Their history rows cascade with them; catalog products they reference are RESTRICTed, so a product
- * somebody holds, bought or was offered cannot be deleted (the products API answers 409 "in use").
+ * Their history rows cascade with them. Catalog products they reference cannot be deleted while held,
+ * bought or offered: the references are NO ACTION (non-deferrable, so checked at the end of the
+ * deleting statement, which in effect restricts), because PostgreSQL reports that as a foreign-key
+ * violation (23503), which the products API answers with 409 "in_use"; RESTRICT raises 23001 instead.
  */
 export const customers = pgTable(
   'customers',
@@ -47,7 +49,7 @@ export const customerHoldings = pgTable(
   {
     id: text('id').primaryKey(),
     customerId: text('customer_id').notNull().references(() => customers.id, { onDelete: 'cascade' }),
-    productId: uuid('product_id').notNull().references(() => products.id, { onDelete: 'restrict' }),
+    productId: uuid('product_id').notNull().references(() => products.id),
     startedAt: ts('started_at').notNull(),
     endedAt: ts('ended_at'),
     createdAt: ts('created_at').notNull().defaultNow(),
@@ -108,7 +110,7 @@ export const customerPurchases = pgTable(
   {
     id: text('id').primaryKey(),
     customerId: text('customer_id').notNull().references(() => customers.id, { onDelete: 'cascade' }),
-    productId: uuid('product_id').notNull().references(() => products.id, { onDelete: 'restrict' }),
+    productId: uuid('product_id').notNull().references(() => products.id),
     purchasedAt: ts('purchased_at').notNull(),
     price: numeric('price').notNull(),
     channel: text('channel').notNull(),
@@ -128,7 +130,7 @@ export const campaignContacts = pgTable(
     id: text('id').primaryKey(),
     campaignId: text('campaign_id').notNull(),
     customerId: text('customer_id').notNull().references(() => customers.id, { onDelete: 'cascade' }),
-    productId: uuid('product_id').references(() => products.id, { onDelete: 'restrict' }),
+    productId: uuid('product_id').references(() => products.id),
     group: text('group').notNull(),
     contactedAt: ts('contacted_at').notNull(),
     channel: text('channel'),

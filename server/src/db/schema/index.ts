@@ -2,3 +2,4 @@ export * from './users.js';
 export * from './products.js';
 export * from './catalog-sync.js';
 export * from './customers.js';
+export * from './ml.js';

@@ -340,10 +340,14 @@ export function createCustomersRepository(db: Db) {
     // -------------------------------------------------------------------------------------------
     // Import: reference look-ups and bulk upserts, inside the import's transaction
 
+    /**
+     * Look-ups for up to 200,000 ids join an unnested array: `id = any(array)` is rechecked row by row
+     * against the whole array, which takes seconds once a few thousand ids meet a large table.
+     */
     async customerCurrencies(tx: DbOrTx, ids: string[]): Promise<Map<string, string>> {
       if (ids.length === 0) return new Map();
       const rows = rowsOf<{ id: string; currency: string }>(
-        await tx.execute(sql`select id, currency from ${customers} where id = any(${sql.param(ids)}::text[])`),
+        await tx.execute(sql`select c.id, c.currency from unnest(${sql.param(ids)}::text[]) as u(id) join ${customers} c on c.id = u.id`),
       );
       return new Map(rows.map((r) => [r.id, r.currency]));
     },
@@ -351,23 +355,27 @@ export function createCustomersRepository(db: Db) {
     async billCurrencies(tx: DbOrTx, ids: string[]): Promise<Map<string, string>> {
       if (ids.length === 0) return new Map();
       const rows = rowsOf<{ id: string; currency: string }>(
-        await tx.execute(sql`select id, currency from ${customerBills} where id = any(${sql.param(ids)}::text[])`),
+        await tx.execute(sql`select b.id, b.currency from unnest(${sql.param(ids)}::text[]) as u(id) join ${customerBills} b on b.id = u.id`),
       );
       return new Map(rows.map((r) => [r.id, r.currency]));
     },
 
     async productsByIds(tx: DbOrTx, ids: string[]): Promise<Set<string>> {
       if (ids.length === 0) return new Set();
-      const rows = await tx.select({ id: products.id }).from(products).where(inArray(products.id, ids));
+      const rows = rowsOf<{ id: string }>(
+        await tx.execute(sql`select p.id from unnest(${sql.param(ids)}::uuid[]) as u(id) join ${products} p on p.id = u.id`),
+      );
       return new Set(rows.map((r) => r.id));
     },
 
+    /** Every catalog row with one of these source codes, in any system (the caller resolves ambiguity). */
     async productsByExternalIds(tx: DbOrTx, externalIds: string[]): Promise<{ id: string; externalProductId: string; externalSystem: string }[]> {
       if (externalIds.length === 0) return [];
-      return tx
-        .select({ id: products.id, externalProductId: products.externalProductId, externalSystem: products.externalSystem })
-        .from(products)
-        .where(inArray(products.externalProductId, externalIds));
+      return rowsOf(
+        await tx.execute(sql`
+          select p.id, p.external_product_id as "externalProductId", p.external_system as "externalSystem"
+          from unnest(${sql.param(externalIds)}::text[]) as u(code) join ${products} p on p.external_product_id = u.code`),
+      );
     },
 
     upsertCustomers: (tx: DbOrTx, rows: readonly CustomerImportRow[]) =>
