@@ -17,7 +17,9 @@ import type { App } from './http/types.js';
 import { registerAuditRoutes } from './modules/audit/audit.routes.js';
 import { registerAuthRoutes } from './modules/auth/auth.routes.js';
 import { registerCatalogSyncRoutes } from './modules/catalog-sync/catalog-sync.routes.js';
+import { registerCustomerRoutes } from './modules/customers/customers.routes.js';
 import { registerHealthRoutes } from './modules/health/health.routes.js';
+import { registerMlRoutes } from './modules/ml/ml.routes.js';
 import { registerProductRoutes } from './modules/products/products.routes.js';
 import { registerUserRoutes } from './modules/users/users.routes.js';
 
@@ -99,6 +101,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<App> {
   registerAuditRoutes(app, { audit: c.audit });
   registerProductRoutes(app, { products: c.products, csv: c.productsCsv });
   registerCatalogSyncRoutes(app, { systems: c.externalSystems, sync: c.sync });
+  registerCustomerRoutes(app, { customers: c.customers, imports: c.customersImport });
+  registerMlRoutes(app, { ml: c.ml });
   for (const register of opts.extraRoutes ?? []) register(app);
 
   await registerConsole(app, config.webDist);

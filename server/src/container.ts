@@ -15,6 +15,14 @@ import { createSyncProductsRepository } from './modules/catalog-sync/sync-produc
 import { createSyncRunsRepository } from './modules/catalog-sync/sync-runs.repository.js';
 import { createSyncEngine, type SyncEngineDeps } from './modules/catalog-sync/sync.engine.js';
 import { createSyncService } from './modules/catalog-sync/sync.service.js';
+import { createCustomersImport } from './modules/customers/customers.import.js';
+import { createCustomersRepository } from './modules/customers/customers.repository.js';
+import { createCustomersService } from './modules/customers/customers.service.js';
+import { createFeaturesRepository } from './modules/ml/features.repository.js';
+import { createMlRepository } from './modules/ml/ml.repository.js';
+import { createModelCache } from './modules/ml/ml.scoring.js';
+import { createMlService } from './modules/ml/ml.service.js';
+import { createAvailableCatalog } from './modules/ml/predict.js';
 import { createProductsCsv } from './modules/products/products.csv.js';
 import { createProductsRepository } from './modules/products/products.repository.js';
 import { createProductsService } from './modules/products/products.service.js';
@@ -34,6 +42,7 @@ export function createContainer(database: Database, opts: ContainerOptions) {
   const log = opts.log ?? (() => undefined);
   const audit = createAuditRepository(db);
   const productsRepo = createProductsRepository(db, database.executeSql);
+  const customersRepo = createCustomersRepository(db);
   const usersRepo = createUsersRepository(db);
   const systemsRepo = createExternalSystemsRepository(db);
   const runsRepo = createSyncRunsRepository(db);
@@ -66,6 +75,26 @@ export function createContainer(database: Database, opts: ContainerOptions) {
       },
   });
 
+  const mlRepo = createMlRepository(db);
+  const ml = createMlService({
+    ml: mlRepo,
+    features: createFeaturesRepository(db),
+    customers: customersRepo,
+    audit,
+    models: createModelCache((id) => mlRepo.findVersionById(id)),
+    catalog: createAvailableCatalog(productsRepo),
+    log,
+    queue: () =>
+      jobs.runner && {
+        enqueueTraining: async (versionId: string) => {
+          await jobs.runner!.send('ml-train', { versionId }, { singletonKey: versionId, retryLimit: 1, expireInHours: 12 });
+        },
+        enqueueScoring: async (runId: string) => {
+          await jobs.runner!.send('ml-score', { runId }, { singletonKey: runId, retryLimit: 1, expireInHours: 12 });
+        },
+      },
+  });
+
   return {
     database,
     audit,
@@ -76,12 +105,16 @@ export function createContainer(database: Database, opts: ContainerOptions) {
     products: createProductsService({ products: productsRepo, audit }),
     productsRepository: productsRepo,
     productsCsv: createProductsCsv({ products: productsRepo, audit }),
+    customers: createCustomersService({ customers: customersRepo }),
+    customersImport: createCustomersImport({ customers: customersRepo, audit }),
+    customersRepository: customersRepo,
     externalSystems: createExternalSystemsService({ systems: systemsRepo, audit, secrets, connectors, engine, onSystemsChanged: () => productsRepo.bumpCatalogVersion() }),
     externalSystemsRepository: systemsRepo,
     syncRuns: runsRepo,
     sync,
     syncEngine: engine,
     connectors,
+    ml,
   };
 }
 export type Container = ReturnType<typeof createContainer>;

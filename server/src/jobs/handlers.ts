@@ -15,5 +15,14 @@ export function jobHandlers(c: Container): JobHandlers {
       const started = await c.sync.tick(SYSTEM_ACTOR);
       return started.length ? { status: 'succeeded', detail: `${started.length} scheduled run(s) queued` } : { status: 'skipped' };
     },
+    // A failed training or scoring is recorded on its version / run; the job itself is done either way.
+    'ml-train': async ({ versionId }) => {
+      const r = await c.ml.train(versionId);
+      return { status: r.status === 'skipped' ? 'skipped' : 'succeeded', detail: r.detail };
+    },
+    'ml-score': async ({ runId }) => {
+      const r = await c.ml.score(runId);
+      return { status: r.status === 'skipped' ? 'skipped' : 'succeeded', detail: r.detail };
+    },
   };
 }

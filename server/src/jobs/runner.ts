@@ -46,6 +46,9 @@ export async function startJobRunner(database: Database, handlers: JobHandlers, 
       await boss.work('catalog-sync', { batchSize: 1, pollingIntervalSeconds: poll }, wrap('catalog-sync'));
     }
     await boss.work('catalog-sync-tick', { batchSize: 1, pollingIntervalSeconds: poll }, wrap('catalog-sync-tick'));
+    // One training and one scoring run at a time per instance: both are CPU-heavy.
+    await boss.work('ml-train', { batchSize: 1, pollingIntervalSeconds: poll }, wrap('ml-train'));
+    await boss.work('ml-score', { batchSize: 1, pollingIntervalSeconds: poll }, wrap('ml-score'));
   }
   if (opts.schedule) await boss.schedule('catalog-sync-tick', '* * * * *', {}, { tz: 'UTC', retryLimit: 0 });
 

@@ -1,7 +1,7 @@
 // Registers only the ECharts pieces the console draws, which keeps the chart chunk small.
 import { use } from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
-import { BarChart, PieChart } from 'echarts/charts';
+import { BarChart, LineChart, PieChart } from 'echarts/charts';
 import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
 
-use([CanvasRenderer, BarChart, PieChart, GridComponent, LegendComponent, TooltipComponent]);
+use([CanvasRenderer, BarChart, LineChart, PieChart, GridComponent, LegendComponent, TooltipComponent]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBand, formatDateTime, formatWindow, formatJsonValue, formatMoney as rawFormatMoney, formatRelative, humanize } from './format';
+import { formatBand, formatDateTime, formatDuration, formatUtc, formatWindow, formatJsonValue, formatMoney as rawFormatMoney, formatRelative, humanize } from './format';
 
 // Intl separates code and amount with a no-break space; compare with plain spaces for readability.
 const formatMoney = (...args: Parameters<typeof rawFormatMoney>) => rawFormatMoney(...args).replace(/\u00a0/g, ' ');
@@ -43,6 +43,18 @@ describe('dates', () => {
     expect(formatRelative('2026-01-05T12:00:00Z', now)).toBe('5 days ago');
     expect(formatRelative('not a date', now)).toBe('not a date');
   });
+  it('formats future times as "in …"', () => {
+    expect(formatRelative('2026-01-10T12:00:20Z', now)).toBe('in a moment');
+    expect(formatRelative('2026-01-10T12:30:00Z', now)).toBe('in 30 min');
+    expect(formatRelative('2026-01-10T14:00:00Z', now)).toBe('in 2 h');
+    expect(formatRelative('2026-01-13T02:00:00Z', now)).toBe('in 3 days');
+  });
+  it('formats UTC times with the zone spelled out, whatever the browser zone', () => {
+    expect(formatUtc('2026-11-28T02:00:00.000Z')).toBe('Sat, Nov 28, 2026, 02:00 UTC');
+    expect(formatUtc('2026-11-28T23:30:00+03:00')).toBe('Sat, Nov 28, 2026, 20:30 UTC');
+    expect(formatUtc(null)).toBe('—');
+    expect(formatUtc('later')).toBe('later');
+  });
   it('formats absolute times and missing values', () => {
     expect(formatDateTime(null)).toBe('—');
     expect(formatDateTime('2026-01-10T12:00:00Z', 'en-US')).toMatch(/Jan 10, 2026/);
@@ -69,5 +81,17 @@ describe('formatWindow', () => {
     expect(formatWindow('2026-01-01T00:00:00Z', null, 'en-US')).toMatch(/^From Jan 1, 2026$/);
     expect(formatWindow(null, '2026-03-01T12:00:00Z', 'en-US')).toMatch(/^Until Mar 1, 2026$/);
     expect(formatWindow('2026-01-01T12:00:00Z', '2026-03-01T12:00:00Z', 'en-US')).toBe('Jan 1, 2026 – Mar 1, 2026');
+  });
+});
+
+describe('formatDuration', () => {
+  it('picks a unit that reads well', () => {
+    expect(formatDuration(null)).toBe('—');
+    expect(formatDuration(-1)).toBe('—');
+    expect(formatDuration(450)).toBe('450 ms');
+    expect(formatDuration(3349)).toBe('3.3 s');
+    expect(formatDuration(42_000)).toBe('42 s');
+    expect(formatDuration(125_000)).toBe('2 min 05 s');
+    expect(formatDuration(3_720_000)).toBe('1 h 02 min');
   });
 });

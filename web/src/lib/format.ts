@@ -47,15 +47,49 @@ export function formatRelative(iso: string | null | undefined, now: Date = new D
   if (Number.isNaN(d.getTime())) return iso;
   const seconds = Math.round((now.getTime() - d.getTime()) / 1000);
   const abs = Math.abs(seconds);
-  const suffix = seconds >= 0 ? 'ago' : 'from now';
-  if (abs < 45) return 'just now';
-  if (abs < 3600) return `${Math.round(abs / 60)} min ${suffix}`;
-  if (abs < 86_400) return `${Math.round(abs / 3600)} h ${suffix}`;
+  const say = (amount: string) => (seconds >= 0 ? `${amount} ago` : `in ${amount}`);
+  if (abs < 45) return seconds >= 0 ? 'just now' : 'in a moment';
+  if (abs < 3600) return say(`${Math.round(abs / 60)} min`);
+  if (abs < 86_400) return say(`${Math.round(abs / 3600)} h`);
   if (abs < 30 * 86_400) {
     const days = Math.round(abs / 86_400);
-    return `${days} day${days === 1 ? '' : 's'} ${suffix}`;
+    return say(`${days} day${days === 1 ? '' : 's'}`);
   }
   return new Intl.DateTimeFormat(locale, { dateStyle: 'medium' }).format(d);
+}
+
+/**
+ * An absolute time in UTC, labelled as such: schedules run on UTC slots (daily 02:00 UTC), so the
+ * console shows them the way the scheduler sees them. "Sat, Nov 28, 2026, 02:00 UTC".
+ */
+export function formatUtc(iso: string | null | undefined, locale = 'en-US'): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const text = new Intl.DateTimeFormat(locale, {
+    timeZone: 'UTC',
+    weekday: 'short',
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).format(d);
+  return `${text} UTC`;
+}
+
+/** "450 ms", "3.4 s", "2 min 05 s", "1 h 02 min": run durations at a glance. */
+export function formatDuration(ms: number | null | undefined): string {
+  if (ms == null || !Number.isFinite(ms) || ms < 0) return '—';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
+  const totalSeconds = Math.round(ms / 1000);
+  const h = Math.floor(totalSeconds / 3600);
+  const m = Math.floor((totalSeconds % 3600) / 60);
+  const s = totalSeconds % 60;
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return h > 0 ? `${h} h ${pad(m)} min` : `${m} min ${pad(s)} s`;
 }
 
 /** "Billing cycle: one_time" -> "One time". */

@@ -20,11 +20,27 @@ const user: User = {
 
 describe('permissionsFor', () => {
   it('gives each role what the brief says', () => {
-    expect(permissionsFor('admin')).toEqual({ manageProducts: true, editTargeting: true, importProducts: true, manageUsers: true, viewAudit: true });
-    expect(permissionsFor('marketer')).toMatchObject({ manageProducts: false, editTargeting: true, importProducts: false, manageUsers: false });
-    for (const role of ['analyst', 'viewer', null] as const) {
-      expect(Object.values(permissionsFor(role)).every((v) => v === false)).toBe(true);
+    expect(permissionsFor('admin')).toEqual({
+      manageProducts: true,
+      editTargeting: true,
+      importProducts: true,
+      manageUsers: true,
+      viewAudit: true,
+      manageSystems: true,
+      runSync: true,
+      viewSyncRuns: true,
+      manageMl: true,
+    });
+    expect(permissionsFor('marketer')).toMatchObject({ manageProducts: false, editTargeting: true, importProducts: false, manageUsers: false, manageSystems: false, runSync: false });
+    // Everyone signed in reads sync runs (sync:read); analysts also manage ML (ml:manage); nothing else for read-only roles.
+    for (const role of ['analyst', 'viewer'] as const) {
+      const { viewSyncRuns, manageMl, ...rest } = permissionsFor(role);
+      expect(viewSyncRuns).toBe(true);
+      expect(manageMl).toBe(role === 'analyst');
+      expect(Object.values(rest).every((v) => v === false)).toBe(true);
     }
+    expect(permissionsFor('marketer').manageMl).toBe(false);
+    expect(Object.values(permissionsFor(null)).every((v) => v === false)).toBe(true);
   });
 });
 

@@ -10,6 +10,14 @@ export interface Permissions {
   importProducts: boolean;
   manageUsers: boolean;
   viewAudit: boolean;
+  /** External systems (connections, secrets, schedules): `systems:read` / `systems:manage`. */
+  manageSystems: boolean;
+  /** Start and cancel catalog syncs: `sync:run`. */
+  runSync: boolean;
+  /** Sync history and run details: `sync:read`, every role. */
+  viewSyncRuns: boolean;
+  /** Train and activate model versions, start batch scoring: `ml:manage` (admin, analyst). */
+  manageMl: boolean;
 }
 
 export function permissionsFor(role: Role | null | undefined): Permissions {
@@ -20,6 +28,10 @@ export function permissionsFor(role: Role | null | undefined): Permissions {
     importProducts: admin,
     manageUsers: admin,
     viewAudit: admin,
+    manageSystems: admin,
+    runSync: admin,
+    viewSyncRuns: role != null,
+    manageMl: admin || role === 'analyst',
   };
 }
 

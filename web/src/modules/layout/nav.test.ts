@@ -5,8 +5,8 @@ import { activeNav, initials, visibleNav } from './nav';
 describe('navigation', () => {
   it('shows admins everything and others only what they can open', () => {
     const labels = (role: Parameters<typeof permissionsFor>[0]) => visibleNav(permissionsFor(role)).flatMap((g) => g.items.map((i) => i.label));
-    expect(labels('admin')).toEqual(['Dashboard', 'Product Catalog', 'Users', 'Audit log']);
-    expect(labels('viewer')).toEqual(['Dashboard', 'Product Catalog']);
+    expect(labels('admin')).toEqual(['Dashboard', 'Product Catalog', 'External systems', 'Sync history', 'Users', 'Audit log', 'Customers', 'ML models']);
+    expect(labels('viewer')).toEqual(['Dashboard', 'Product Catalog', 'Sync history', 'Customers', 'ML models']);
   });
 
   it('highlights the deepest matching entry', () => {
@@ -14,6 +14,7 @@ describe('navigation', () => {
     expect(activeNav('/admin/products')).toBe('/admin/products');
     expect(activeNav('/admin/products/123')).toBe('/admin/products');
     expect(activeNav('/admin/productsX')).toBe('/admin');
+    expect(activeNav('/admin/sync-runs/5b1c')).toBe('/admin/sync-runs');
     expect(activeNav('/elsewhere')).toBeNull();
   });
 

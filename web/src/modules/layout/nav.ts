@@ -3,7 +3,7 @@ import type { Permissions } from '../auth/permissions';
 export interface NavItem {
   label: string;
   to: string;
-  icon: 'dashboard' | 'catalog' | 'users' | 'audit';
+  icon: 'dashboard' | 'catalog' | 'systems' | 'sync' | 'users' | 'audit' | 'customers' | 'ml';
   permission?: keyof Permissions;
 }
 
@@ -18,8 +18,17 @@ export const NAV: NavGroup[] = [
     title: 'Admin',
     items: [
       { label: 'Product Catalog', to: '/admin/products', icon: 'catalog' },
+      { label: 'External systems', to: '/admin/external-systems', icon: 'systems', permission: 'manageSystems' },
+      { label: 'Sync history', to: '/admin/sync-runs', icon: 'sync', permission: 'viewSyncRuns' },
       { label: 'Users', to: '/admin/users', icon: 'users', permission: 'manageUsers' },
       { label: 'Audit log', to: '/admin/audit-log', icon: 'audit', permission: 'viewAudit' },
+    ],
+  },
+  {
+    title: 'Insights',
+    items: [
+      { label: 'Customers', to: '/customers', icon: 'customers' },
+      { label: 'ML models', to: '/ml', icon: 'ml' },
     ],
   },
 ];

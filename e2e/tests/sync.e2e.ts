@@ -1,0 +1,213 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { startServer, type RunningServer } from './support/server';
+import { chooseOption, launchBrowser, screenshot } from './support/browser';
+import { expectPath, login, tableNames, waitForTable } from './support/app';
+import { apiToken, simulatorControl, waitForIdleSyncs } from './support/api';
+
+describe('catalog sync', () => {
+  let server: RunningServer;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const pageErrors: string[] = [];
+  /** The Xiva simulator's origin, read from the system's base URL on screen. */
+  let xivaSim = '';
+  let runPath = '';
+  const retiredNames: string[] = [];
+
+  const xivaCard = (): Locator => page.locator('[data-test=system-card-xiva]');
+  const drawer = (): Locator => page.locator('[data-test=system-drawer]');
+  /** Element's dropdown menus are teleported to <body>; only the open one is visible. */
+  const menuItem = (test: string): Locator => page.locator(`.el-dropdown-menu__item[data-test=${test}]:visible`);
+
+  beforeAll(async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+    context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'en-US', timezoneId: 'Asia/Riyadh' });
+    page = await context.newPage();
+    page.setDefaultTimeout(20_000);
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    // The demo queues a first full sync of Xiva, CRM and billing on first start; let them finish.
+    await waitForIdleSyncs(server.url, await apiToken(server.url));
+  });
+
+  afterAll(async () => {
+    if (xivaSim) await simulatorControl(xivaSim, { faults: { latencyMs: 40 } }).catch(() => undefined);
+    await context?.close();
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('opens Admin → External systems with the three simulator systems', async () => {
+    await login(page, server.url);
+    await page.locator('[data-test=nav-systems]').click();
+    await page.waitForURL(/\/admin\/external-systems$/);
+    for (const type of ['xiva', 'crm', 'billing']) await page.locator(`[data-test=system-card-${type}]`).waitFor();
+    await expect.poll(() => xivaCard().locator('[data-test=system-last-run]').innerText()).toMatch(/Succeeded/);
+    expect(Number((await xivaCard().locator('[data-test=system-product-count]').innerText()).replace(/\D/g, ''))).toBeGreaterThan(0);
+    xivaSim = (await xivaCard().locator('.url').innerText()).trim().replace(/\/api\/?$/, '');
+    expect(xivaSim).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  });
+
+  it('edits the Xiva frequency to every 3 days, previews the next run and shows the saved one', async () => {
+    await xivaCard().locator('[data-test=system-edit]').click();
+    await drawer().waitFor();
+    // Secrets are write-only: the field is empty and says the stored one is kept.
+    expect(await drawer().locator('[data-test=field-auth-secret]').inputValue()).toBe('');
+    await drawer().locator('[data-test=secret-stored-hint]').waitFor();
+
+    await drawer().locator('[data-test=frequency-option-every_n_days]').click();
+    const days = drawer().locator('[data-test=frequency-days] input');
+    await days.fill('3');
+    await days.press('Tab');
+    const preview = drawer().locator('[data-test=next-run-preview]');
+    await expect.poll(() => preview.innerText()).toContain('Every 3 days at 02:00 UTC');
+    expect(await preview.innerText()).toContain('Next run after saving:');
+    const previewUtc = await preview.locator('[data-test=next-run-utc]').innerText();
+    expect(previewUtc).toMatch(/\d{2}:00 UTC$/);
+
+    await drawer().locator('[data-test=system-save]').click();
+    await drawer().waitFor({ state: 'hidden' });
+    await page.locator('.el-message--success', { hasText: 'Next run' }).waitFor();
+    await expect.poll(() => xivaCard().locator('[data-test=system-frequency]').innerText()).toBe('Every 3 days at 02:00 UTC');
+    // The server's next_run_at, shown in UTC, is the slot the preview promised.
+    await expect.poll(() => xivaCard().locator('[data-test=system-next-run-utc]').innerText()).toBe(previewUtc);
+    expect(await xivaCard().locator('[data-test=system-next-run]').innerText()).toMatch(/^in /);
+  });
+
+  it('tests the Xiva connection', async () => {
+    await xivaCard().locator('[data-test=system-test]').click();
+    const result = xivaCard().locator('[data-test=connection-result] .el-alert');
+    await result.waitFor();
+    expect(await result.getAttribute('data-ok')).toBe('true');
+    expect(await result.innerText()).toMatch(/Connection OK — v5, \d+ offerings/);
+  });
+
+  it('validates the create form (one system per type, so nothing is created)', async () => {
+    await page.locator('[data-test=system-create]').click();
+    await drawer().waitFor();
+    await drawer().locator('[data-test=all-types-configured]').waitFor();
+    await drawer().locator('[data-test=system-save]').click();
+    const errors = () => drawer().locator('.el-form-item__error').allInnerTexts();
+    await expect.poll(errors).toContain('Name is required');
+    expect(await errors()).toEqual(expect.arrayContaining(['Choose the kind of system', 'Base URL is required', 'Choose how Lyra signs in']));
+    expect(await drawer().locator('[data-test=system-form-error]').innerText()).toContain('Please correct the highlighted fields.');
+    await drawer().getByRole('button', { name: 'Cancel' }).click();
+    await drawer().waitFor({ state: 'hidden' });
+    expect(await page.locator('[data-test=systems-list] article').count()).toBe(3);
+  });
+
+  it('syncs Xiva now (full) and follows its progress to the result', async () => {
+    // A slower source makes the progress observable; 3 changed and 2 removed items give the run something to do.
+    await simulatorControl(xivaSim, { faults: { latencyMs: 250 }, change: 3, remove: 2 });
+    await xivaCard().locator('[data-test=sync-now-xiva]').click();
+    await menuItem('sync-mode-full').click();
+
+    const panel = xivaCard().locator('[data-test=sync-progress]');
+    await panel.locator('[data-test=sync-progress-bar]').waitFor();
+    expect(await panel.locator('[data-test=sync-progress-text]').innerText()).toMatch(/items read|Waiting/);
+    await panel.locator('[data-test=sync-cancel]').waitFor();
+
+    const result = panel.locator('[data-test=sync-result]');
+    await result.waitFor({ timeout: 60_000 });
+    expect(await result.getAttribute('data-status')).toBe('succeeded');
+    expect(await panel.locator('[data-test=count-retired] .n').innerText()).toBe('2');
+    expect(Number(await panel.locator('[data-test=count-updated] .n').innerText())).toBeGreaterThan(0);
+    await expect.poll(() => xivaCard().locator('[data-test=system-last-run]').innerText()).toMatch(/Succeeded[\s\S]*just now/);
+    await simulatorControl(xivaSim, { faults: { latencyMs: 40 } });
+    await screenshot(page, 'external-systems.png');
+  });
+
+  it('opens the sync history filtered by Xiva, then the run details with counts and changes', async () => {
+    await page.locator('[data-test=nav-sync]').click();
+    await page.waitForURL(/\/admin\/sync-runs$/);
+    const rows = page.locator('[data-test=runs-table] .el-table__body tr.el-table__row');
+    await expect.poll(() => rows.count()).toBeGreaterThanOrEqual(4);
+    await page.locator('[data-test=runs-chart] canvas').waitFor();
+
+    await chooseOption(page, page.locator('[data-test=filter-run-system]'), 'Xiva BSS');
+    await page.waitForURL((u) => u.searchParams.get('system') === 'xiva');
+    await expect.poll(() => rows.count()).toBe(2);
+    expect(await rows.first().innerText()).toMatch(/Xiva BSS[\s\S]*Manual[\s\S]*Full[\s\S]*Succeeded/);
+
+    await rows.first().locator('a').first().click();
+    await page.waitForURL(/\/admin\/sync-runs\/[0-9a-f-]{36}$/);
+    runPath = new URL(page.url()).pathname;
+    await expect.poll(() => page.locator('[data-test=run-status]').innerText()).toBe('Succeeded');
+    expect(await page.locator('[data-test=count-retired] .n').innerText()).toBe('2');
+    expect(Number((await page.locator('[data-test=count-unchanged] .n').innerText()).replace(/\D/g, ''))).toBeGreaterThan(300);
+    expect(await page.locator('[data-test=run-duration]').innerText()).toMatch(/\d/);
+
+    const changes = page.locator('[data-test=run-changes] .el-table__body tr.el-table__row');
+    await expect.poll(() => changes.filter({ hasText: 'Retired' }).count()).toBe(2);
+    for (const row of await changes.filter({ hasText: 'Retired' }).all()) retiredNames.push((await row.locator('a').innerText()).trim());
+    expect(retiredNames.every((n) => n && !n.startsWith('Product '))).toBe(true);
+    await screenshot(page, 'sync-run.png');
+  });
+
+  it('filters the catalog by system Xiva with last synced times, and lists the retired products', async () => {
+    await page.locator('[data-test=nav-catalog]').click();
+    await page.waitForURL(/\/admin\/products$/);
+    await waitForTable(page);
+    await chooseOption(page, page.locator('[data-test=filter-system]'), 'Xiva BSS');
+    await page.waitForURL((u) => u.searchParams.get('external_system') === 'xiva');
+    await waitForTable(page);
+    const rows = page.locator('[data-test=product-table] .el-table__body tr.el-table__row');
+    await expect.poll(() => rows.count()).toBeGreaterThan(0);
+    for (const row of (await rows.all()).slice(0, 5)) {
+      const text = await row.innerText();
+      expect(text).toContain('Xiva BSS');
+      expect(text).toMatch(/just now|min ago/);
+    }
+
+    await chooseOption(page, page.locator('[data-test=filter-status]'), 'Retired');
+    await page.waitForURL((u) => u.searchParams.get('status') === 'retired' && u.searchParams.get('external_system') === 'xiva');
+    await waitForTable(page);
+    await expect.poll(async () => (await tableNames(page)).sort()).toEqual([...retiredNames].sort());
+  });
+
+  it('shows the sync frequency and history link on a synced product', async () => {
+    await page.locator('[data-test=product-table] .name').first().click();
+    await page.waitForURL(/\/admin\/products\/[0-9a-f-]{36}$/);
+    const card = page.locator('[data-test=sync-card]');
+    await expect.poll(() => card.locator('[data-test=product-sync-frequency]').innerText()).toBe('Every 3 days at 02:00 UTC');
+    expect(await card.locator('[data-test=product-next-sync]').innerText()).toMatch(/UTC/);
+    await page.locator('[data-test=product-changes] .el-table__row', { hasText: 'Retired' }).waitFor();
+    await card.locator('[data-test=product-sync-history]').click();
+    await page.waitForURL((u) => u.pathname === '/admin/sync-runs' && u.searchParams.get('system') === 'xiva');
+  });
+
+  it('stops a suspicious full sync at the retire guard, then confirms the retirement', async () => {
+    // 120 of ~398 offerings vanish at once: more than the 20% guard.
+    await simulatorControl(xivaSim, { remove: 120 });
+    await page.goto(`${server.url}/admin/products`);
+    await waitForTable(page);
+    await page.locator('[data-test=catalog-sync-menu]').click();
+    await menuItem('catalog-sync-xiva-full').click();
+
+    const panel = page.locator('[data-test=catalog-syncs] [data-test=sync-progress]');
+    await panel.locator('[data-test=sync-result]').waitFor({ timeout: 60_000 });
+    expect(await panel.locator('[data-test=sync-result]').getAttribute('data-status')).toBe('partially_succeeded');
+    expect(await panel.locator('[data-test=sync-error]').innerText()).toMatch(/Stopped at the retire guard[\s\S]*Nothing was retired/);
+    expect(await panel.locator('[data-test=count-retired] .n').innerText()).toBe('0');
+
+    await panel.locator('[data-test=sync-force]').click();
+    const confirm = page.locator('.el-message-box:visible');
+    await confirm.waitFor();
+    await confirm.getByRole('button', { name: 'Force full sync' }).click();
+    await expect.poll(() => panel.locator('[data-test=sync-result]').getAttribute('data-status'), { timeout: 60_000 }).toBe('succeeded');
+    expect(await panel.locator('[data-test=count-retired] .n').innerText()).toBe('120');
+    expect(await panel.innerText()).toContain('Full (forced) sync');
+  });
+
+  it('keeps the run details on their own URL', async () => {
+    await page.goto(`${server.url}${runPath}`);
+    await expect.poll(() => page.locator('[data-test=run-status]').innerText()).toBe('Succeeded');
+    expectPath(page, runPath);
+  });
+
+  it('raised no uncaught errors in the page', () => {
+    expect(pageErrors).toEqual([]);
+  });
+});

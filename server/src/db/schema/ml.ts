@@ -1,0 +1,88 @@
+import { sql } from 'drizzle-orm';
+import { bigserial, boolean, doublePrecision, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { customers } from './customers.js';
+import { products } from './products.js';
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'string' });
+
+/**
+ * The model registry. A version is written while it trains (status, progress) and is immutable once
+ * ready or failed: only `is_active` / `activated_*` change afterwards, and the partial unique index
+ * keeps exactly one active version per model.
+ */
+export const mlModelVersions = pgTable(
+  'ml_model_versions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    modelName: text('model_name').notNull(),
+    version: integer('version').notNull(),
+    status: text('status').notNull(),
+    isActive: boolean('is_active').notNull().default(false),
+    algorithm: text('algorithm').notNull(),
+    hyperParameters: jsonb('hyper_parameters').$type<Record<string, unknown>>().notNull(),
+    seed: integer('seed').notNull(),
+    featureList: jsonb('feature_list').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+    /** GBDT (with its fitted bins and category lists), calibrator, T-learner, logistic baseline, scorecard. */
+    artifact: jsonb('artifact').$type<Record<string, unknown>>(),
+    metrics: jsonb('metrics').$type<Record<string, unknown>>(),
+    dataSnapshot: jsonb('data_snapshot').$type<Record<string, unknown>>(),
+    /** Quantiles of the training scores: the expected distribution of the PSI. */
+    trainingScores: jsonb('training_scores').$type<number[]>(),
+    progress: jsonb('progress').$type<{ stage: string; iteration: number; total: number }>().notNull(),
+    error: text('error'),
+    createdBy: text('created_by').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    startedAt: ts('started_at'),
+    finishedAt: ts('finished_at'),
+    activatedAt: ts('activated_at'),
+    activatedBy: text('activated_by'),
+  },
+  (t) => [
+    uniqueIndex('ml_model_versions_model_version_uq').on(t.modelName, t.version),
+    uniqueIndex('ml_model_versions_one_active_uq').on(t.modelName).where(sql`${t.isActive}`),
+  ],
+);
+
+/** A batch scoring run of one model version over (a segment of) the subscribers. */
+export const mlScoringRuns = pgTable(
+  'ml_scoring_runs',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    modelName: text('model_name').notNull(),
+    modelVersionId: uuid('model_version_id').notNull().references(() => mlModelVersions.id, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    status: text('status').notNull(),
+    segment: text('segment'),
+    campaignId: text('campaign_id'),
+    total: integer('total').notNull().default(0),
+    scored: integer('scored').notNull().default(0),
+    psi: doublePrecision('psi'),
+    psiBins: jsonb('psi_bins').$type<Record<string, unknown>[]>(),
+    error: text('error'),
+    requestedBy: text('requested_by').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    startedAt: ts('started_at'),
+    finishedAt: ts('finished_at'),
+  },
+  (t) => [index('ml_scoring_runs_model_idx').on(t.modelName, t.createdAt), index('ml_scoring_runs_version_idx').on(t.modelVersionId, t.finishedAt)],
+);
+
+/** Scores written by batch runs: one row per subscriber and model (propensity: also per top product). */
+export const mlScores = pgTable(
+  'ml_scores',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    customerId: text('customer_id').notNull().references(() => customers.id, { onDelete: 'cascade' }),
+    modelName: text('model_name').notNull(),
+    modelVersionId: uuid('model_version_id').notNull().references(() => mlModelVersions.id, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    productId: uuid('product_id').references(() => products.id, { onDelete: 'cascade' }),
+    campaignId: text('campaign_id'),
+    score: doublePrecision('score').notNull(),
+    uplift: doublePrecision('uplift'),
+    reasons: jsonb('reasons').$type<Record<string, unknown>[]>().notNull().default(sql`'[]'::jsonb`),
+    scoredAt: ts('scored_at').notNull(),
+    runId: uuid('run_id').notNull().references(() => mlScoringRuns.id, { onDelete: 'cascade' }),
+  },
+  (t) => [index('ml_scores_customer_idx').on(t.customerId, t.modelName, t.scoredAt), index('ml_scores_run_idx').on(t.runId)],
+);

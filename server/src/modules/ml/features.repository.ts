@@ -1,0 +1,461 @@
+import { and, asc, eq, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { campaignContacts, customerBills, customerHoldings, customerPayments, customerPurchases, customers, customerUsage, products } from '../../db/schema/index.js';
+import type { BillFact, CustomerFacts, HeldFact, ProductInfo, PurchaseFact } from './features.js';
+
+/**
+ * The feature and label SQL. Every feature query takes the snapshot day S and reads only rows dated
+ * strictly before S; label queries read only [S, S + window). The two never share a predicate, so a
+ * feature cannot see the label window (features.test.ts checks it by deleting every row dated on or
+ * after S and comparing).
+ */
+
+function rowsOf<T>(result: unknown): T[] {
+  return (result as { rows: T[] }).rows;
+}
+
+/** Midnight UTC of a day, whatever the session's time zone. */
+const startOf = (day: string) => sql`((${day}::date)::timestamp at time zone 'UTC')`;
+
+const productColumns = {
+  id: products.id, productType: products.productType, category: products.category, price: products.price, currency: products.currency,
+  recurring: products.recurring, billingCycle: products.billingCycle, features: products.features, targetSegments: products.targetSegments,
+  minCustomerValue: products.minCustomerValue, maxCustomerValue: products.maxCustomerValue,
+};
+type ProductSelect = Pick<typeof products.$inferSelect, keyof typeof productColumns>;
+
+export function toProductInfo(r: ProductSelect): ProductInfo {
+  return {
+    id: r.id,
+    productType: r.productType,
+    category: r.category,
+    price: r.price === null ? null : Number(r.price),
+    currency: r.currency,
+    recurring: r.recurring,
+    billingCycle: r.billingCycle,
+    features: r.features,
+    targetSegments: r.targetSegments,
+    minCustomerValue: r.minCustomerValue === null ? null : Number(r.minCustomerValue),
+    maxCustomerValue: r.maxCustomerValue === null ? null : Number(r.maxCustomerValue),
+  };
+}
+
+/** Active, priced, not retired: what subscribers could buy (the propensity model's candidate products). */
+const sellable = and(eq(products.isActive, true), isNull(products.retiredAt), isNotNull(products.price));
+
+interface FactsRow {
+  id: string;
+  plan_type: string;
+  value_band: string;
+  customer_value: number | null;
+  status: string;
+  segments: string[];
+  region: string | null;
+  age_band: string | null;
+  device_type: string | null;
+  device_os: string | null;
+  activation_date: string;
+  currency: string;
+  usage_months_6m: number | null;
+  data1m: number | null;
+  data3m: number | null;
+  data_prev3m: number | null;
+  data6m: number | null;
+  voice1m: number | null;
+  voice3m: number | null;
+  voice_prev3m: number | null;
+  sms3m: number | null;
+  spend1m: number | null;
+  spend3m: number | null;
+  spend_prev3m: number | null;
+  spend6m: number | null;
+  topups3m: number | null;
+  topup_amount3m: number | null;
+  held: { id: string; t: string; f: Record<string, unknown> }[] | null;
+  device_date: string | null;
+  purchases: { id: string; t: string; c: string; d: number; p: number }[] | null;
+  purchases_total: number | null;
+  days_since_purchase: number | null;
+  contacts180: number | null;
+  responses180: number | null;
+  contacts_total: number | null;
+  responses_total: number | null;
+  days_since_contact: number | null;
+  bills12: number | null;
+  late12: number | null;
+  avg_late12: number | null;
+  max_late12: number | null;
+  overdue: number | null;
+  overdue_amount: number | null;
+  unpaid_share12: number | null;
+  avg_bill3: number | null;
+}
+
+const n = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+/**
+ * Per subscriber, everything the features need as of S, in one statement of small per-table
+ * aggregates. Usage: the complete calendar months before S's month; holdings held at S; purchases,
+ * contacts and responses before S; bills issued and due before S, settled by payments before S.
+ */
+function factsQuery(ids: string[], asOf: string): SQL {
+  const t = startOf(asOf);
+  const d = sql`${asOf}::date`;
+  const m = sql`date_trunc('month', ${asOf}::date)::date`;
+  const m1 = sql`(${m} - interval '1 month')::date`;
+  const m3 = sql`(${m} - interval '3 months')::date`;
+  const m6 = sql`(${m} - interval '6 months')::date`;
+  const idList = sql`${sql.param(ids)}::text[]`;
+  const due12 = sql`due_date < ${d} and due_date >= ${d} - 365`;
+  const late = sql`(settled is null or settled > due_date)`;
+  return sql`
+    with usage as (
+      select customer_id,
+        count(*)::int as usage_months_6m,
+        max(data_gb) filter (where month = ${m1}) as data1m,
+        avg(data_gb) filter (where month >= ${m3}) as data3m,
+        avg(data_gb) filter (where month < ${m3}) as data_prev3m,
+        avg(data_gb) as data6m,
+        max(voice_minutes) filter (where month = ${m1}) as voice1m,
+        avg(voice_minutes) filter (where month >= ${m3}) as voice3m,
+        avg(voice_minutes) filter (where month < ${m3}) as voice_prev3m,
+        avg(sms) filter (where month >= ${m3})::float8 as sms3m,
+        max(spend) filter (where month = ${m1})::float8 as spend1m,
+        avg(spend) filter (where month >= ${m3})::float8 as spend3m,
+        avg(spend) filter (where month < ${m3})::float8 as spend_prev3m,
+        avg(spend)::float8 as spend6m,
+        sum(topup_count) filter (where month >= ${m3})::float8 as topups3m,
+        avg(topup_amount) filter (where month >= ${m3})::float8 as topup_amount3m
+      from ${customerUsage}
+      where customer_id = any(${idList}) and month >= ${m6} and month < ${m}
+      group by customer_id
+    ),
+    held as (
+      select h.customer_id,
+        coalesce(json_agg(json_build_object('id', p.id, 't', p.product_type, 'f', p.features) order by p.id, h.id)
+          filter (where h.ended_at is null or h.ended_at > ${t}), '[]'::json) as held,
+        max(h.started_at) filter (where p.product_type = 'device') as device_start
+      from ${customerHoldings} h join ${products} p on p.id = h.product_id
+      where h.customer_id = any(${idList}) and h.started_at < ${t}
+      group by h.customer_id
+    ),
+    pur as (
+      select x.customer_id,
+        count(*)::int as purchases_total,
+        max(x.purchased_at) as last_at,
+        max(x.purchased_at) filter (where p.product_type = 'device') as device_at,
+        coalesce(json_agg(json_build_object('id', x.product_id, 't', p.product_type, 'c', p.category,
+            'd', floor(extract(epoch from (${t} - x.purchased_at)) / 86400)::int, 'p', x.price::float8) order by x.purchased_at, x.id)
+          filter (where x.purchased_at >= ${t} - interval '365 days'), '[]'::json) as purchases
+      from ${customerPurchases} x join ${products} p on p.id = x.product_id
+      where x.customer_id = any(${idList}) and x.purchased_at < ${t}
+      group by x.customer_id
+    ),
+    con as (
+      -- A response counts once it happened before S; without a time, once the contact's response window (14 days) has passed.
+      select customer_id,
+        count(*) filter (where contacted_at >= ${t} - interval '180 days')::int as contacts180,
+        count(*) filter (where contacted_at >= ${t} - interval '180 days' and responded
+          and coalesce(responded_at < ${t}, contacted_at < ${t} - interval '14 days'))::int as responses180,
+        count(*)::int as contacts_total,
+        count(*) filter (where responded and coalesce(responded_at < ${t}, contacted_at < ${t} - interval '14 days'))::int as responses_total,
+        max(contacted_at) as last_contact
+      from ${campaignContacts}
+      where customer_id = any(${idList}) and contacted_at < ${t} and "group" = 'treated'
+      group by customer_id
+    ),
+    bl as (
+      select b.customer_id, b.bill_date, b.due_date, b.amount::float8 as amount, coalesce(pp.paid, 0)::float8 as paid,
+        case when b.amount <= 0 then b.bill_date else pp.settled end as settled,
+        row_number() over (partition by b.customer_id order by b.bill_date desc, b.id desc) as rn
+      from ${customerBills} b
+      left join lateral (
+        select max(x.cum) as paid, min(x.paid_date) filter (where x.cum >= b.amount) as settled
+        from (
+          select cp.paid_date, sum(cp.amount) over (order by cp.paid_date, cp.id) as cum
+          from ${customerPayments} cp where cp.bill_id = b.id and cp.paid_date < ${d}
+        ) x
+      ) pp on true
+      where b.customer_id = any(${idList}) and b.bill_date < ${d}
+    ),
+    bills as (
+      select customer_id,
+        count(*) filter (where ${due12})::int as bills12,
+        count(*) filter (where ${due12} and ${late})::int as late12,
+        avg(coalesce(settled, ${d}) - due_date) filter (where ${due12} and ${late})::float8 as avg_late12,
+        max(coalesce(settled, ${d}) - due_date) filter (where ${due12} and ${late})::int as max_late12,
+        count(*) filter (where due_date < ${d} and settled is null)::int as overdue,
+        coalesce(sum(greatest(amount - paid, 0)) filter (where due_date < ${d} and settled is null), 0)::float8 as overdue_amount,
+        (sum(greatest(amount - paid, 0)) filter (where ${due12} and settled is null)
+          / nullif(sum(amount) filter (where ${due12}), 0))::float8 as unpaid_share12,
+        avg(amount) filter (where rn <= 3)::float8 as avg_bill3
+      from bl
+      group by customer_id
+    )
+    select c.id, c.plan_type, c.value_band, c.customer_value::float8 as customer_value, c.status, c.segments, c.region, c.age_band,
+      c.device_type, c.device_os, c.activation_date::text as activation_date, c.currency,
+      u.usage_months_6m, u.data1m, u.data3m, u.data_prev3m, u.data6m, u.voice1m, u.voice3m, u.voice_prev3m, u.sms3m,
+      u.spend1m, u.spend3m, u.spend_prev3m, u.spend6m, u.topups3m, u.topup_amount3m,
+      h.held,
+      (greatest(h.device_start, pur.device_at) at time zone 'UTC')::date::text as device_date,
+      pur.purchases, pur.purchases_total, (${d} - (pur.last_at at time zone 'UTC')::date) as days_since_purchase,
+      con.contacts180, con.responses180, con.contacts_total, con.responses_total,
+      (${d} - (con.last_contact at time zone 'UTC')::date) as days_since_contact,
+      bills.bills12, bills.late12, bills.avg_late12, bills.max_late12, bills.overdue, bills.overdue_amount, bills.unpaid_share12, bills.avg_bill3
+    from ${customers} c
+    left join usage u on u.customer_id = c.id
+    left join held h on h.customer_id = c.id
+    left join pur on pur.customer_id = c.id
+    left join con on con.customer_id = c.id
+    left join bills on bills.customer_id = c.id
+    where c.id = any(${idList})
+    order by c.id`;
+}
+
+function toFacts(r: FactsRow, asOf: string): CustomerFacts {
+  return {
+    id: r.id,
+    asOf,
+    planType: r.plan_type,
+    valueBand: r.value_band,
+    customerValue: n(r.customer_value),
+    status: r.status,
+    segments: r.segments ?? [],
+    region: r.region,
+    ageBand: r.age_band,
+    deviceType: r.device_type,
+    deviceOs: r.device_os,
+    activationDate: r.activation_date,
+    currency: r.currency,
+    usageMonths6m: r.usage_months_6m ?? 0,
+    data1m: n(r.data1m),
+    data3m: n(r.data3m),
+    dataPrev3m: n(r.data_prev3m),
+    data6m: n(r.data6m),
+    voice1m: n(r.voice1m),
+    voice3m: n(r.voice3m),
+    voicePrev3m: n(r.voice_prev3m),
+    sms3m: n(r.sms3m),
+    spend1m: n(r.spend1m),
+    spend3m: n(r.spend3m),
+    spendPrev3m: n(r.spend_prev3m),
+    spend6m: n(r.spend6m),
+    topups3m: n(r.topups3m),
+    topupAmount3m: n(r.topup_amount3m),
+    held: (r.held ?? []).map((h): HeldFact => ({ productId: h.id, productType: h.t, features: h.f ?? {} })),
+    lastDeviceDate: r.device_date,
+    purchases: (r.purchases ?? []).map((p): PurchaseFact => ({ productId: p.id, productType: p.t, category: p.c, daysAgo: p.d, price: Number(p.p) })),
+    purchasesTotal: r.purchases_total ?? 0,
+    daysSincePurchase: n(r.days_since_purchase),
+    contacts180d: r.contacts180 ?? 0,
+    responses180d: r.responses180 ?? 0,
+    contactsTotal: r.contacts_total ?? 0,
+    responsesTotal: r.responses_total ?? 0,
+    daysSinceContact: n(r.days_since_contact),
+    bills12m: r.bills12 ?? 0,
+    lateBills12m: r.late12 ?? 0,
+    avgDaysLate12m: n(r.avg_late12),
+    maxDaysLate12m: n(r.max_late12),
+    overdueBills: r.overdue ?? 0,
+    overdueAmount: n(r.overdue_amount),
+    unpaidShare12m: n(r.unpaid_share12),
+    avgBillAmount3: n(r.avg_bill3),
+  };
+}
+
+export interface ResponseLabelRow {
+  id: string;
+  customer_id: string;
+  campaign_id: string;
+  product_id: string | null;
+  group: string;
+  channel: string | null;
+  label: boolean;
+}
+
+export interface DefaultLabelRow {
+  id: string;
+  customer_id: string;
+  bill_date: string;
+  due_date: string;
+  amount: number;
+  label: boolean;
+}
+
+export interface DataHorizons {
+  lastUsageMonth: string | null;
+  lastPurchaseDay: string | null;
+  lastContactDay: string | null;
+  lastResponseDay: string | null;
+  lastPaymentDay: string | null;
+}
+
+export function createFeaturesRepository(db: Db) {
+  return {
+    /** Feature inputs of these subscribers as of S (unknown ids are left out), ordered by id. */
+    async customerFacts(ids: string[], asOf: string): Promise<CustomerFacts[]> {
+      if (ids.length === 0) return [];
+      const rows = rowsOf<FactsRow>(await db.execute(factsQuery(ids, asOf)));
+      return rows.map((r) => toFacts(r, asOf));
+    },
+
+    /**
+     * Subscribers active before S, ordered by id. With `limit`, a seeded sample of that size (the
+     * order of md5(seed || id) is random-looking but repeatable).
+     */
+    async customerIdsBefore(asOf: string, opts: { limit?: number; seed?: number } = {}): Promise<string[]> {
+      const q = db.select({ id: customers.id }).from(customers).where(sql`${customers.activationDate} < ${asOf}::date`);
+      const rows = opts.limit !== undefined
+        ? await q.orderBy(sql`md5(${String(opts.seed ?? 0)} || ${customers.id})`).limit(opts.limit)
+        : await q.orderBy(asc(customers.id));
+      return rows.map((r) => r.id).sort();
+    },
+
+    /** A page of scorable subscribers (active before S, not churned; optionally in a segment), by id after `after`. */
+    async scorableIdsAfter(asOf: string, after: string | null, limit: number, segment?: string | null): Promise<string[]> {
+      const where: SQL[] = [sql`${customers.activationDate} < ${asOf}::date`, sql`${customers.status} <> 'churned'`];
+      if (segment) where.push(sql`${customers.segments} @> array[${segment}]::text[]`);
+      if (after !== null) where.push(sql`${customers.id} > ${after}`);
+      const rows = await db.select({ id: customers.id }).from(customers).where(and(...where)).orderBy(asc(customers.id)).limit(limit);
+      return rows.map((r) => r.id);
+    },
+
+    async countScorable(asOf: string, segment?: string | null): Promise<number> {
+      const [r] = rowsOf<{ n: number }>(
+        await db.execute(sql`
+          select count(*)::int as n from ${customers}
+          where ${customers.activationDate} < ${asOf}::date and ${customers.status} <> 'churned'
+            ${segment ? sql`and ${customers.segments} @> array[${segment}]::text[]` : sql``}`),
+      );
+      return r?.n ?? 0;
+    },
+
+    /** How many of the subscribers active before S hold each segment (to fit the segment features). */
+    async segmentCounts(asOf: string): Promise<{ subscribers: number; counts: Map<string, number> }> {
+      const [rows, total] = await Promise.all([
+        db.execute(sql`
+          select s as segment, count(*)::int as n from ${customers}, unnest(${customers.segments}) as s
+          where ${customers.activationDate} < ${asOf}::date group by s`),
+        this.countCustomersBefore(asOf),
+      ]);
+      return { subscribers: total, counts: new Map(rowsOf<{ segment: string; n: number }>(rows).map((r) => [r.segment, r.n])) };
+    },
+
+    async countCustomersBefore(asOf: string): Promise<number> {
+      const [r] = rowsOf<{ n: number }>(await db.execute(sql`select count(*)::int as n from ${customers} where ${customers.activationDate} < ${asOf}::date`));
+      return r?.n ?? 0;
+    },
+
+    /** Propensity candidates: the sellable catalog, in a stable order. */
+    async sellableProducts(): Promise<ProductInfo[]> {
+      const rows = await db.select(productColumns).from(products).where(sellable).orderBy(asc(products.id));
+      return rows.map(toProductInfo);
+    },
+
+    async productsByIds(ids: string[]): Promise<ProductInfo[]> {
+      if (ids.length === 0) return [];
+      const rows = await db.select(productColumns).from(products).where(inArray(products.id, ids));
+      return rows.map(toProductInfo);
+    },
+
+    /** Display fields of products (recommendations). */
+    async productNames(ids: string[]): Promise<{ id: string; externalProductId: string; name: string; price: string | null }[]> {
+      if (ids.length === 0) return [];
+      return db
+        .select({ id: products.id, externalProductId: products.externalProductId, name: products.name, price: products.price })
+        .from(products)
+        .where(inArray(products.id, ids));
+    },
+
+    /** Label: `customer|product` pairs bought in [from, to). */
+    async purchasesBetween(ids: string[], from: string, to: string): Promise<Set<string>> {
+      if (ids.length === 0) return new Set();
+      const rows = rowsOf<{ k: string }>(
+        await db.execute(sql`
+          select distinct customer_id || '|' || product_id::text as k from ${customerPurchases}
+          where customer_id = any(${sql.param(ids)}::text[]) and purchased_at >= ${startOf(from)} and purchased_at < ${startOf(to)}`),
+      );
+      return new Set(rows.map((r) => r.k));
+    },
+
+    /**
+     * Label: campaign contacts made in [from, to) and whether the subscriber responded within
+     * `responseDays` of the contact (a response without a time counts: the record says so).
+     */
+    async contactsBetween(from: string, to: string, responseDays: number, opts: { limit?: number; seed?: number } = {}): Promise<ResponseLabelRow[]> {
+      const rows = rowsOf<ResponseLabelRow>(
+        await db.execute(sql`
+          select id, customer_id, campaign_id, product_id::text as product_id, "group", channel,
+            (responded and coalesce(responded_at < contacted_at + make_interval(days => ${responseDays}::int), true)) as label
+          from ${campaignContacts}
+          where contacted_at >= ${startOf(from)} and contacted_at < ${startOf(to)}
+          order by ${opts.limit !== undefined ? sql`md5(${String(opts.seed ?? 0)} || id)` : sql`id`}
+          ${opts.limit !== undefined ? sql`limit ${opts.limit}` : sql``}`),
+      );
+      return rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    },
+
+    /** Label: bills due in [from, to) and whether less than their amount was paid by due date + `graceDays`. */
+    async billsDueBetween(from: string, to: string, graceDays: number, opts: { limit?: number; seed?: number } = {}): Promise<DefaultLabelRow[]> {
+      const rows = rowsOf<DefaultLabelRow>(
+        await db.execute(sql`
+          select b.id, b.customer_id, b.bill_date::text as bill_date, b.due_date::text as due_date, b.amount::float8 as amount,
+            coalesce((select sum(cp.amount) from ${customerPayments} cp
+              where cp.bill_id = b.id and cp.paid_date <= b.due_date + ${graceDays}::int), 0) < b.amount as label
+          from ${customerBills} b
+          where b.due_date >= ${from}::date and b.due_date < ${to}::date
+          order by ${opts.limit !== undefined ? sql`md5(${String(opts.seed ?? 0)} || b.id)` : sql`b.id`}
+          ${opts.limit !== undefined ? sql`limit ${opts.limit}` : sql``}`),
+      );
+      return rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    },
+
+    /**
+     * The bill a subscriber's default risk is scored for on day S: the newest bill issued before S
+     * that was not settled by S, else the newest bill (the next one is likely alike); null without bills.
+     */
+    async currentBills(ids: string[], asOf: string): Promise<Map<string, BillFact>> {
+      if (ids.length === 0) return new Map();
+      const rows = rowsOf<{ customer_id: string; id: string; bill_date: string; due_date: string; amount: number }>(
+        await db.execute(sql`
+          select distinct on (b.customer_id) b.customer_id, b.id, b.bill_date::text as bill_date, b.due_date::text as due_date, b.amount::float8 as amount
+          from ${customerBills} b
+          where b.customer_id = any(${sql.param(ids)}::text[]) and b.bill_date < ${asOf}::date
+          order by b.customer_id,
+            (coalesce((select sum(cp.amount) from ${customerPayments} cp where cp.bill_id = b.id and cp.paid_date < ${asOf}::date), 0) >= b.amount),
+            b.bill_date desc, b.id desc`),
+      );
+      return new Map(rows.map((r) => [r.customer_id, { id: r.id, amount: Number(r.amount), billDate: r.bill_date, dueDate: r.due_date }]));
+    },
+
+    /** The product and channel a campaign offers: the most frequent among its contacts; null when the campaign is unknown. */
+    async campaignOffer(campaignId: string): Promise<{ productId: string | null; channel: string | null } | null> {
+      const rows = rowsOf<{ product_id: string | null; channel: string | null }>(
+        await db.execute(sql`
+          select
+            (select product_id::text from ${campaignContacts} where campaign_id = ${campaignId} and product_id is not null
+              group by product_id order by count(*) desc, product_id limit 1) as product_id,
+            (select channel from ${campaignContacts} where campaign_id = ${campaignId} and channel is not null
+              group by channel order by count(*) desc, channel limit 1) as channel
+          where exists (select 1 from ${campaignContacts} where campaign_id = ${campaignId})`),
+      );
+      const r = rows[0];
+      return r ? { productId: r.product_id, channel: r.channel } : null;
+    },
+
+    /** The newest day of each kind of data: where label windows can end. */
+    async horizons(): Promise<DataHorizons> {
+      const [r] = rowsOf<DataHorizons>(
+        await db.execute(sql`
+          select
+            (select max(month)::text from ${customerUsage}) as "lastUsageMonth",
+            (select (max(purchased_at) at time zone 'UTC')::date::text from ${customerPurchases}) as "lastPurchaseDay",
+            (select (max(contacted_at) at time zone 'UTC')::date::text from ${campaignContacts}) as "lastContactDay",
+            (select (max(responded_at) at time zone 'UTC')::date::text from ${campaignContacts}) as "lastResponseDay",
+            (select max(paid_date)::text from ${customerPayments}) as "lastPaymentDay"`),
+      );
+      return r!;
+    },
+  };
+}
+export type FeaturesRepository = ReturnType<typeof createFeaturesRepository>;

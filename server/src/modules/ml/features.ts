@@ -1,0 +1,463 @@
+/**
+ * The one feature definition of every model, used by training and by scoring alike.
+ *
+ * Everything here is computed "as of" a snapshot day S from rows dated strictly before S (the
+ * repository's SQL applies that cut; see features.repository.ts): usage of the complete calendar
+ * months before S's month, holdings held at S, purchases / contacts / responses before S, bills
+ * issued and due before S with the payments made before S. Labels come only from [S, S + window).
+ *
+ * A value that cannot be computed (no usage yet, no bills, a product without allowances) stays
+ * missing (null -> NaN in the data set), never 0: the trees learn where missing values go.
+ */
+import { monthsBetween } from '../customers/customers.mapper.js';
+import type { Column, Row } from './algorithms/index.js';
+
+export type FeatureKind = 'numeric' | 'categorical';
+export interface FeatureDef {
+  name: string;
+  kind: FeatureKind;
+}
+
+/** Allowances marked unlimited (-1 in the catalog) become this large finite number, so bin cut points stay finite. */
+export const UNLIMITED_DATA_GB = 10_000;
+export const UNLIMITED_VOICE_MINUTES = 100_000;
+export const UNLIMITED_SMS = 100_000;
+
+/** Months per billing cycle, to compare a product's price with a month of spend. */
+const CYCLE_MONTHS: Record<string, number> = { daily: 1 / 30, weekly: 7 / 30.4, monthly: 1, quarterly: 3, yearly: 12, one_time: 1 };
+
+// ---------------------------------------------------------------------------------------------
+// Raw inputs (what the repository reads)
+
+/** A catalog product as the features see it (any product: sellable, held or offered). */
+export interface ProductInfo {
+  id: string;
+  productType: string;
+  category: string;
+  price: number | null;
+  currency: string;
+  recurring: boolean;
+  billingCycle: string;
+  features: Record<string, unknown>;
+  targetSegments: string[];
+  minCustomerValue: number | null;
+  maxCustomerValue: number | null;
+}
+
+export interface PurchaseFact {
+  productId: string;
+  productType: string;
+  category: string;
+  /** Whole days between the purchase and S (0 = the day before S). */
+  daysAgo: number;
+  price: number;
+}
+
+export interface HeldFact {
+  productId: string;
+  productType: string;
+  features: Record<string, unknown>;
+}
+
+/** One subscriber as of S, straight from SQL; nulls where there was nothing to aggregate. */
+export interface CustomerFacts {
+  id: string;
+  asOf: string;
+  planType: string;
+  valueBand: string;
+  customerValue: number | null;
+  status: string;
+  segments: string[];
+  region: string | null;
+  ageBand: string | null;
+  deviceType: string | null;
+  deviceOs: string | null;
+  activationDate: string;
+  currency: string;
+  usageMonths6m: number;
+  data1m: number | null;
+  data3m: number | null;
+  dataPrev3m: number | null;
+  data6m: number | null;
+  voice1m: number | null;
+  voice3m: number | null;
+  voicePrev3m: number | null;
+  sms3m: number | null;
+  spend1m: number | null;
+  spend3m: number | null;
+  spendPrev3m: number | null;
+  spend6m: number | null;
+  topups3m: number | null;
+  topupAmount3m: number | null;
+  held: HeldFact[];
+  /** Day of the newest device (holding started or purchase) before S. */
+  lastDeviceDate: string | null;
+  /** Purchases in the 365 days before S. */
+  purchases: PurchaseFact[];
+  purchasesTotal: number;
+  daysSincePurchase: number | null;
+  contacts180d: number;
+  responses180d: number;
+  contactsTotal: number;
+  responsesTotal: number;
+  daysSinceContact: number | null;
+  bills12m: number;
+  lateBills12m: number;
+  avgDaysLate12m: number | null;
+  maxDaysLate12m: number | null;
+  overdueBills: number;
+  overdueAmount: number | null;
+  unpaidShare12m: number | null;
+  avgBillAmount3: number | null;
+}
+
+/** A bill whose payment is predicted (default risk). */
+export interface BillFact {
+  id: string;
+  amount: number;
+  billDate: string;
+  dueDate: string;
+}
+
+/** The offer of a campaign contact (campaign response). */
+export interface OfferFact {
+  product: ProductInfo | null;
+  channel: string | null;
+  /** 1 contacted, 0 held out as control. */
+  contacted: 0 | 1;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fitted preprocessing kept with the model version
+
+export interface FeaturePreprocessing {
+  /** Segments frequent enough at training to become 0/1 features (segment_<name>). */
+  segments: string[];
+}
+
+const MAX_SEGMENT_FEATURES = 30;
+
+/** Segments held by at least 1% of the training subscribers (at most 30), most common first. */
+export function fitSegments(counts: ReadonlyMap<string, number>, subscribers: number): string[] {
+  return [...counts.entries()]
+    .filter(([, c]) => c >= Math.max(1, 0.01 * subscribers))
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, MAX_SEGMENT_FEATURES)
+    .map(([s]) => s);
+}
+
+const segmentFeature = (s: string) => `segment_${s.toLowerCase().replace(/[^a-z0-9]+/g, '_')}`;
+
+// ---------------------------------------------------------------------------------------------
+// Definitions
+
+const num = (name: string): FeatureDef => ({ name, kind: 'numeric' });
+const cat = (name: string): FeatureDef => ({ name, kind: 'categorical' });
+
+export const CUSTOMER_FEATURES: readonly FeatureDef[] = [
+  num('tenure_months'), cat('plan_type'), cat('value_band'), num('customer_value'), cat('status'), cat('age_band'), num('age_min'),
+  cat('device_type'), cat('device_os'), cat('region'),
+  num('usage_months_6m'), num('data_gb_1m'), num('data_gb_3m'), num('data_gb_6m'), num('data_trend_3m'),
+  num('voice_min_1m'), num('voice_min_3m'), num('voice_trend_3m'), num('sms_3m'),
+  num('spend_1m'), num('spend_3m'), num('spend_6m'), num('spend_trend_3m'), num('topups_3m'), num('topup_amount_3m'),
+  num('holdings_count'), num('held_data_gb'), num('held_voice_min'), num('data_gap_gb'), num('voice_gap_min'),
+  num('holdings_bundle'), num('holdings_data'), num('holdings_voice'), num('holdings_service'), num('holdings_addon'), num('holdings_device'),
+  num('months_since_device'), num('purchases_90d'), num('purchases_365d'), num('purchase_amount_365d'), num('purchases_total'), num('days_since_purchase'),
+  num('contacts_180d'), num('responses_180d'), num('response_rate'), num('days_since_contact'),
+  num('bills_12m'), num('late_bills_12m'), num('avg_days_late_12m'), num('max_days_late_12m'), num('overdue_bills'), num('overdue_amount'),
+  num('unpaid_share_12m'), num('avg_bill_amount_3'),
+];
+
+export const PRODUCT_FEATURES: readonly FeatureDef[] = [
+  cat('product_type'), cat('product_category'), cat('product_cycle'), num('product_recurring'), cat('product_brand'),
+  num('product_price'), num('product_monthly_price'), num('product_price_to_spend'),
+  num('product_data_gb'), num('product_voice_min'), num('product_sms'), num('product_data_to_usage'), num('product_data_to_gap'), num('product_voice_to_usage'),
+  num('holds_product'), num('holds_same_type'), num('product_purchases_90d'), num('product_purchases_365d'),
+  num('category_purchases_365d'), num('type_purchases_365d'), num('product_targeted'), num('segment_match'), num('within_value_range'),
+];
+
+export const OFFER_FEATURES: readonly FeatureDef[] = [...PRODUCT_FEATURES, cat('channel'), num('contacted')];
+export const BILL_FEATURES: readonly FeatureDef[] = [num('bill_amount'), num('bill_to_spend_3m'), num('bill_terms_days')];
+
+export type ModelFeatureSet = 'propensity' | 'response' | 'default';
+
+/** The model's feature list, in column order. */
+export function featureDefs(set: ModelFeatureSet, pre: FeaturePreprocessing): FeatureDef[] {
+  const base = [...CUSTOMER_FEATURES, ...pre.segments.map((s) => num(segmentFeature(s)))];
+  if (set === 'propensity') return [...base, ...PRODUCT_FEATURES];
+  if (set === 'response') return [...base, ...OFFER_FEATURES];
+  return [...base, ...BILL_FEATURES];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Values
+
+const ratio = (a: number | null, b: number | null) => (a === null || b === null || !(b > 0) ? null : a / b);
+const round = (x: number | null, digits = 6) => (x === null ? null : Math.round(x * 10 ** digits) / 10 ** digits);
+
+/** Allowance from a product's features: null without one, the unlimited constant for -1. */
+export function allowance(features: Record<string, unknown>, key: 'data_gb' | 'voice_minutes' | 'sms'): number | null {
+  const v = features[key];
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v.trim()) ? Number(v) : NaN;
+  if (!Number.isFinite(n)) return null;
+  if (n >= 0) return n;
+  return key === 'data_gb' ? UNLIMITED_DATA_GB : key === 'voice_minutes' ? UNLIMITED_VOICE_MINUTES : UNLIMITED_SMS;
+}
+
+/** The price of a month of the product (a daily pass x30, a yearly plan / 12; one-off items at their price). */
+export function monthlyPrice(p: Pick<ProductInfo, 'price' | 'billingCycle'>): number | null {
+  if (p.price === null) return null;
+  return p.price / (CYCLE_MONTHS[p.billingCycle] ?? 1);
+}
+
+/** "25-34" -> 25, "65+" -> 65: the band as an ordered number trees can split. */
+function ageMin(band: string | null): number | null {
+  const m = band ? /^\s*(\d+)/.exec(band) : null;
+  return m ? Number(m[1]) : null;
+}
+
+const HOLDING_TYPES = ['bundle', 'data', 'voice', 'service', 'addon', 'device'] as const;
+
+/** Customer-level features (shared by the three models). */
+export function customerRow(f: CustomerFacts, pre: FeaturePreprocessing): Row {
+  let heldData: number | null = null;
+  let heldVoice: number | null = null;
+  const byType = new Map<string, number>();
+  for (const h of f.held) {
+    const d = allowance(h.features, 'data_gb');
+    const v = allowance(h.features, 'voice_minutes');
+    if (d !== null) heldData = (heldData ?? 0) + d;
+    if (v !== null) heldVoice = (heldVoice ?? 0) + v;
+    byType.set(h.productType, (byType.get(h.productType) ?? 0) + 1);
+  }
+  // Holding nothing with an allowance is a real zero allowance, not an unknown one.
+  heldData ??= 0;
+  heldVoice ??= 0;
+  let p90 = 0;
+  let amount365 = 0;
+  for (const p of f.purchases) {
+    if (p.daysAgo < 90) p90++;
+    amount365 += p.price;
+  }
+  const lateAvg = f.bills12m > 0 ? (f.lateBills12m > 0 ? f.avgDaysLate12m : 0) : null;
+  const lateMax = f.bills12m > 0 ? (f.lateBills12m > 0 ? f.maxDaysLate12m : 0) : null;
+  const row: Row = {
+    tenure_months: monthsBetween(f.activationDate, f.asOf),
+    plan_type: f.planType,
+    value_band: f.valueBand,
+    customer_value: f.customerValue,
+    status: f.status,
+    age_band: f.ageBand,
+    age_min: ageMin(f.ageBand),
+    device_type: f.deviceType,
+    device_os: f.deviceOs,
+    region: f.region,
+    usage_months_6m: f.usageMonths6m,
+    data_gb_1m: f.data1m,
+    data_gb_3m: f.data3m,
+    data_gb_6m: f.data6m,
+    data_trend_3m: round(ratio(f.data3m, f.dataPrev3m)),
+    voice_min_1m: f.voice1m,
+    voice_min_3m: f.voice3m,
+    voice_trend_3m: round(ratio(f.voice3m, f.voicePrev3m)),
+    sms_3m: f.sms3m,
+    spend_1m: f.spend1m,
+    spend_3m: f.spend3m,
+    spend_6m: f.spend6m,
+    spend_trend_3m: round(ratio(f.spend3m, f.spendPrev3m)),
+    topups_3m: f.topups3m,
+    topup_amount_3m: f.topupAmount3m,
+    holdings_count: f.held.length,
+    held_data_gb: heldData,
+    held_voice_min: heldVoice,
+    data_gap_gb: f.data3m === null ? null : round(f.data3m - heldData),
+    voice_gap_min: f.voice3m === null ? null : round(f.voice3m - heldVoice),
+    months_since_device: f.lastDeviceDate === null ? null : monthsBetween(f.lastDeviceDate, f.asOf),
+    purchases_90d: p90,
+    purchases_365d: f.purchases.length,
+    purchase_amount_365d: round(amount365, 2),
+    purchases_total: f.purchasesTotal,
+    days_since_purchase: f.daysSincePurchase,
+    contacts_180d: f.contacts180d,
+    responses_180d: f.responses180d,
+    response_rate: f.contactsTotal > 0 ? round(f.responsesTotal / f.contactsTotal) : null,
+    days_since_contact: f.daysSinceContact,
+    bills_12m: f.bills12m,
+    late_bills_12m: f.bills12m > 0 ? f.lateBills12m : null,
+    avg_days_late_12m: lateAvg === null ? null : round(lateAvg, 3),
+    max_days_late_12m: lateMax,
+    overdue_bills: f.overdueBills,
+    overdue_amount: f.overdueAmount,
+    unpaid_share_12m: round(f.unpaidShare12m),
+    avg_bill_amount_3: round(f.avgBillAmount3, 2),
+  };
+  for (const t of HOLDING_TYPES) row[`holdings_${t}`] = byType.get(t) ?? 0;
+  const own = new Set(f.segments);
+  for (const s of pre.segments) row[segmentFeature(s)] = own.has(s) ? 1 : 0;
+  return row;
+}
+
+/** Data allowance of the products held at S (0 when none has one). */
+function heldData(f: CustomerFacts): number {
+  let sum = 0;
+  for (const h of f.held) sum += allowance(h.features, 'data_gb') ?? 0;
+  return sum;
+}
+
+/** Product features and how the product relates to the subscriber (propensity and campaign offers). */
+export function productRow(f: CustomerFacts, p: ProductInfo | null): Row {
+  if (!p) return Object.fromEntries(PRODUCT_FEATURES.map((d) => [d.name, null]));
+  const monthly = monthlyPrice(p);
+  const data = allowance(p.features, 'data_gb');
+  const voice = allowance(p.features, 'voice_minutes');
+  let p90 = 0;
+  let p365 = 0;
+  let cat365 = 0;
+  let type365 = 0;
+  for (const x of f.purchases) {
+    if (x.productId === p.id) {
+      p365++;
+      if (x.daysAgo < 90) p90++;
+    }
+    if (x.category === p.category) cat365++;
+    if (x.productType === p.productType) type365++;
+  }
+  let holds = 0;
+  let sameType = 0;
+  for (const h of f.held) {
+    if (h.productId === p.id) holds = 1;
+    if (h.productType === p.productType) sameType++;
+  }
+  const value = f.customerValue;
+  const inRange =
+    value === null ? null : (p.minCustomerValue === null || p.minCustomerValue <= value) && (p.maxCustomerValue === null || p.maxCustomerValue >= value) ? 1 : 0;
+  const brand = typeof p.features.brand === 'string' && p.features.brand.trim() ? p.features.brand.trim().toLowerCase() : null;
+  return {
+    product_type: p.productType,
+    product_category: p.category || null,
+    product_cycle: p.billingCycle,
+    product_recurring: p.recurring ? 1 : 0,
+    product_brand: brand,
+    product_price: p.price,
+    product_monthly_price: round(monthly, 4),
+    product_price_to_spend: round(ratio(monthly, f.spend3m)),
+    product_data_gb: data,
+    product_voice_min: voice,
+    product_sms: allowance(p.features, 'sms'),
+    product_data_to_usage: data === null ? null : round(ratio(data, f.data3m)),
+    // How much of the data the subscriber uses beyond their allowances the product would cover.
+    product_data_to_gap: data === null || f.data3m === null ? null : round(ratio(data, f.data3m - heldData(f))),
+    product_voice_to_usage: voice === null ? null : round(ratio(voice, f.voice3m)),
+    holds_product: holds,
+    holds_same_type: sameType,
+    product_purchases_90d: p90,
+    product_purchases_365d: p365,
+    category_purchases_365d: cat365,
+    type_purchases_365d: type365,
+    product_targeted: p.targetSegments.length > 0 ? 1 : 0,
+    segment_match: p.targetSegments.some((s) => f.segments.includes(s)) ? 1 : 0,
+    within_value_range: inRange,
+  };
+}
+
+export function offerRow(f: CustomerFacts, o: OfferFact): Row {
+  return { ...productRow(f, o.product), channel: o.channel, contacted: o.contacted };
+}
+
+/** What a row describes besides the subscriber: the product, the campaign offer or the bill. */
+export type RowSubject = { set: 'propensity'; product: ProductInfo } | { set: 'response'; offer: OfferFact } | { set: 'default'; bill: BillFact | null };
+
+/** The model's full feature row (the same function for training and scoring). */
+export function modelRow(f: CustomerFacts, pre: FeaturePreprocessing, subject: RowSubject, base: Row = customerRow(f, pre)): Row {
+  switch (subject.set) {
+    case 'propensity':
+      return { ...base, ...productRow(f, subject.product) };
+    case 'response':
+      return { ...base, ...offerRow(f, subject.offer) };
+    case 'default':
+      return { ...base, ...billRow(f, subject.bill) };
+  }
+}
+
+export function billRow(f: CustomerFacts, b: BillFact | null): Row {
+  if (!b) return { bill_amount: null, bill_to_spend_3m: null, bill_terms_days: null };
+  const terms = Math.round((Date.parse(`${b.dueDate}T00:00:00Z`) - Date.parse(`${b.billDate}T00:00:00Z`)) / 86_400_000);
+  return { bill_amount: b.amount, bill_to_spend_3m: round(ratio(b.amount, f.spend3m)), bill_terms_days: terms };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Column builder: rows -> typed columns of the Dataset, in the definition's order
+
+export class ColumnBuilder {
+  private n = 0;
+  private cap: number;
+  /** Per definition, in order: its numeric values or its categorical codes and vocabulary. */
+  private readonly values: (Float64Array | null)[];
+  private readonly codes: (Int32Array | null)[];
+  private readonly vocab: (Map<string, number> | null)[];
+
+  constructor(
+    readonly defs: readonly FeatureDef[],
+    initial = 1024,
+  ) {
+    this.cap = Math.max(16, initial);
+    this.values = defs.map((d) => (d.kind === 'numeric' ? new Float64Array(this.cap) : null));
+    this.codes = defs.map((d) => (d.kind === 'categorical' ? new Int32Array(this.cap) : null));
+    this.vocab = defs.map((d) => (d.kind === 'categorical' ? new Map<string, number>() : null));
+  }
+
+  get rows(): number {
+    return this.n;
+  }
+
+  add(row: Row): void {
+    if (this.n === this.cap) this.grow();
+    const i = this.n++;
+    const defs = this.defs;
+    for (let k = 0; k < defs.length; k++) {
+      const v = row[defs[k]!.name];
+      const missing = v === null || v === undefined || v === '' || (typeof v === 'number' && !Number.isFinite(v));
+      const values = this.values[k];
+      if (values) {
+        values[i] = missing ? NaN : Number(v);
+        continue;
+      }
+      const codes = this.codes[k]!;
+      if (missing) {
+        codes[i] = -1;
+        continue;
+      }
+      const vocab = this.vocab[k]!;
+      const s = String(v);
+      let code = vocab.get(s);
+      if (code === undefined) vocab.set(s, (code = vocab.size));
+      codes[i] = code;
+    }
+  }
+
+  private grow(): void {
+    this.cap *= 2;
+    for (let k = 0; k < this.defs.length; k++) {
+      const v = this.values[k];
+      if (v) {
+        const b = new Float64Array(this.cap);
+        b.set(v);
+        this.values[k] = b;
+      }
+      const c = this.codes[k];
+      if (c) {
+        const b = new Int32Array(this.cap);
+        b.set(c);
+        this.codes[k] = b;
+      }
+    }
+  }
+
+  columns(): Column[] {
+    return this.defs.map((d, k): Column => {
+      const v = this.values[k];
+      if (v) return { kind: 'numeric', name: d.name, values: v.slice(0, this.n) };
+      return { kind: 'categorical', name: d.name, codes: this.codes[k]!.slice(0, this.n), vocabulary: [...this.vocab[k]!.keys()] };
+    });
+  }
+}

@@ -1,0 +1,188 @@
+/**
+ * Assembles a model's labelled data set for one snapshot from the database, a few hundred
+ * subscribers per statement (each statement is short, so a PGlite database keeps answering the API
+ * between them), into typed columns that move to the training thread without copying.
+ */
+import type { Column } from './algorithms/index.js';
+import { ColumnBuilder, customerRow, featureDefs, fitSegments, modelRow, type CustomerFacts, type FeaturePreprocessing, type ProductInfo } from './features.js';
+import type { FeaturesRepository } from './features.repository.js';
+import type { ModelSpec } from './ml.models.js';
+
+const BATCH = 500;
+const DAY_MS = 86_400_000;
+
+export const addDays = (day: string, n: number) => new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10);
+const firstOfMonth = (day: string) => `${day.slice(0, 7)}-01`;
+const previousMonth = (day: string) => {
+  const d = new Date(Date.parse(`${firstOfMonth(day)}T00:00:00Z`));
+  d.setUTCMonth(d.getUTCMonth() - 1);
+  return d.toISOString().slice(0, 10);
+};
+const monthAfter = (month: string) => {
+  const d = new Date(Date.parse(`${firstOfMonth(month)}T00:00:00Z`));
+  d.setUTCMonth(d.getUTCMonth() + 1);
+  return d.toISOString().slice(0, 10);
+};
+
+export class SnapshotError extends Error {}
+
+/** Days after the window's end the label still needs (a response's days, a bill's grace period). */
+const labelTail = (spec: ModelSpec) => (spec.featureSet === 'response' ? spec.responseDays : spec.featureSet === 'default' ? spec.graceDays : 0);
+
+/**
+ * The snapshot day: the given one (checked), else the first day of the latest month whose label
+ * window lies inside the data and that has a complete month of usage before it.
+ */
+export async function resolveSnapshot(features: Pick<FeaturesRepository, 'horizons'>, spec: ModelSpec, windowDays: number, given?: string): Promise<string> {
+  const h = await features.horizons();
+  const days = [h.lastPurchaseDay, h.lastContactDay, h.lastResponseDay, h.lastPaymentDay, h.lastUsageMonth ? addDays(monthAfter(h.lastUsageMonth), -1) : null]
+    .filter((d): d is string => d !== null)
+    .sort();
+  const horizon = days.at(-1);
+  if (!horizon || !h.lastUsageMonth) throw new SnapshotError('There is no subscriber usage to learn from yet; import subscribers and their history first');
+  // The newest day the data covers is the last day's end: a window may end the day after it.
+  const latestEnd = addDays(horizon, 1);
+  const need = windowDays + labelTail(spec);
+  if (given) {
+    if (addDays(given, need) > latestEnd) {
+      throw new SnapshotError(`The label window of snapshot ${given} (${need} days) ends after the newest data (${horizon}); choose a snapshot_date on or before ${addDays(latestEnd, -need)}`);
+    }
+    return given;
+  }
+  let s = monthAfter(h.lastUsageMonth);
+  while (addDays(s, need) > latestEnd) s = previousMonth(s);
+  return s;
+}
+
+export interface TrainingSet {
+  columns: Column[];
+  label: Uint8Array;
+  treatment: Uint8Array | null;
+  /** propensity: the subscriber (0..k-1) of each row. */
+  groups: Int32Array | null;
+  /** What each row is: `customer|product`, the contact id or the bill id. */
+  keys: string[];
+  pre: FeaturePreprocessing;
+  features: string[];
+  subscribers: number;
+  labelFrom: string;
+  labelTo: string;
+}
+
+interface BuildOptions {
+  windowDays: number;
+  maxRows: number;
+  seed: number;
+  onProgress: (done: number, total: number) => void;
+}
+
+/** Label rows grouped by subscriber, in id order, facts fetched a batch of subscribers at a time. */
+async function* factsInBatches(features: FeaturesRepository, ids: string[], asOf: string): AsyncGenerator<CustomerFacts[]> {
+  for (let i = 0; i < ids.length; i += BATCH) yield await features.customerFacts(ids.slice(i, i + BATCH), asOf);
+}
+
+export async function buildTrainingSet(features: FeaturesRepository, spec: ModelSpec, snapshot: string, opts: BuildOptions): Promise<TrainingSet> {
+  const labelFrom = snapshot;
+  const labelTo = addDays(snapshot, opts.windowDays);
+  const seg = await features.segmentCounts(snapshot);
+  const pre: FeaturePreprocessing = { segments: fitSegments(seg.counts, seg.subscribers) };
+  const defs = featureDefs(spec.featureSet, pre);
+  const labels: number[] = [];
+  const keys: string[] = [];
+  let builder: ColumnBuilder;
+  let treatment: number[] | null = null;
+  let groups: number[] | null = null;
+  let subscribers = 0;
+
+  if (spec.featureSet === 'propensity') {
+    const products = await features.sellableProducts();
+    if (products.length === 0) throw new SnapshotError('The catalog has no active, priced product to learn purchases of');
+    const total = await features.countCustomersBefore(snapshot);
+    const cap = Math.max(1, Math.floor(opts.maxRows / products.length));
+    // Sampling whole subscribers (all their pairs) keeps the purchase rate, and so the calibration, unbiased.
+    const ids = await features.customerIdsBefore(snapshot, total > cap ? { limit: cap, seed: opts.seed } : {});
+    builder = new ColumnBuilder(defs, Math.min(opts.maxRows, ids.length * products.length));
+    const byCurrency = new Map<string, ProductInfo[]>();
+    for (const p of products) byCurrency.set(p.currency, [...(byCurrency.get(p.currency) ?? []), p]);
+    groups = [];
+    let done = 0;
+    for await (const batch of factsInBatches(features, ids, snapshot)) {
+      const bought = await features.purchasesBetween(batch.map((f) => f.id), labelFrom, labelTo);
+      for (const f of batch) {
+        const base = customerRow(f, pre);
+        for (const p of byCurrency.get(f.currency) ?? []) {
+          builder.add(modelRow(f, pre, { set: 'propensity', product: p }, base));
+          labels.push(bought.has(`${f.id}|${p.id}`) ? 1 : 0);
+          keys.push(`${f.id}|${p.id}`);
+          groups.push(subscribers);
+        }
+        subscribers++;
+      }
+      done += batch.length;
+      opts.onProgress(done, ids.length);
+    }
+  } else if (spec.featureSet === 'response') {
+    const contacts = await features.contactsBetween(labelFrom, labelTo, spec.responseDays, { limit: opts.maxRows, seed: opts.seed });
+    const products = new Map((await features.productsByIds([...new Set(contacts.flatMap((c) => (c.product_id ? [c.product_id] : [])))])).map((p) => [p.id, p]));
+    const byCustomer = groupBy(contacts, (c) => c.customer_id);
+    const ids = [...byCustomer.keys()].sort();
+    builder = new ColumnBuilder(defs, contacts.length);
+    treatment = [];
+    let done = 0;
+    for await (const batch of factsInBatches(features, ids, snapshot)) {
+      for (const f of batch) {
+        for (const c of byCustomer.get(f.id)!) {
+          const contacted = c.group === 'control' ? 0 : 1;
+          builder.add(modelRow(f, pre, { set: 'response', offer: { product: c.product_id ? (products.get(c.product_id) ?? null) : null, channel: c.channel, contacted } }));
+          labels.push(c.label ? 1 : 0);
+          keys.push(c.id);
+          treatment.push(contacted);
+        }
+      }
+      done += batch.length;
+      subscribers += batch.length;
+      opts.onProgress(done, ids.length);
+    }
+  } else {
+    const bills = await features.billsDueBetween(labelFrom, labelTo, spec.graceDays, { limit: opts.maxRows, seed: opts.seed });
+    const byCustomer = groupBy(bills, (b) => b.customer_id);
+    const ids = [...byCustomer.keys()].sort();
+    builder = new ColumnBuilder(defs, bills.length);
+    let done = 0;
+    for await (const batch of factsInBatches(features, ids, snapshot)) {
+      for (const f of batch) {
+        for (const b of byCustomer.get(f.id)!) {
+          builder.add(modelRow(f, pre, { set: 'default', bill: { id: b.id, amount: b.amount, billDate: b.bill_date, dueDate: b.due_date } }));
+          labels.push(b.label ? 1 : 0);
+          keys.push(b.id);
+        }
+      }
+      done += batch.length;
+      subscribers += batch.length;
+      opts.onProgress(done, ids.length);
+    }
+  }
+  return {
+    columns: builder.columns(),
+    label: Uint8Array.from(labels),
+    treatment: treatment ? Uint8Array.from(treatment) : null,
+    groups: groups ? Int32Array.from(groups) : null,
+    keys,
+    pre,
+    features: defs.map((d) => d.name),
+    subscribers,
+    labelFrom,
+    labelTo,
+  };
+}
+
+function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const it of items) {
+    const k = key(it);
+    const list = m.get(k);
+    if (list) list.push(it);
+    else m.set(k, [it]);
+  }
+  return m;
+}

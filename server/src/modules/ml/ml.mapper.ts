@@ -1,0 +1,85 @@
+import type {
+  CustomerScore, MlDataSnapshot, MlHeadline, MlMetrics, MlModelName, MlModelVersion, MlModelVersionSummary, MlProgress, MlReason, MlScoringRun, MlStability,
+} from '@lyra/contracts';
+import { toIso } from '../../lib/time.js';
+import type { ModelVersionRow, ScoreRow, ScoringRunRow, VersionSummaryRow } from './ml.repository.js';
+
+/** The documented PSI bands: < 0.1 stable, 0.1-0.25 watch, > 0.25 retrain. */
+export function stabilityOf(psi: number): MlStability {
+  return psi < 0.1 ? 'stable' : psi <= 0.25 ? 'watch' : 'retrain';
+}
+
+function stability(run: ScoringRunRow | undefined): MlModelVersion['stability'] {
+  if (!run || run.psi === null) return null;
+  return { psi: run.psi, status: stabilityOf(run.psi), run_id: run.id, scored_at: toIso(run.finishedAt) };
+}
+
+function base(r: VersionSummaryRow, run: ScoringRunRow | undefined) {
+  const hp = r.hyperParameters;
+  const calibration: MlModelVersion['calibration'] = hp.calibration === 'platt' || hp.calibration === 'isotonic' ? hp.calibration : null;
+  return {
+    id: r.id,
+    model: r.modelName as MlModelName,
+    version: r.version,
+    status: r.status as MlModelVersion['status'],
+    is_active: r.isActive,
+    algorithm: r.algorithm,
+    params: hp,
+    seed: r.seed,
+    features: r.featureList,
+    calibration,
+    data_snapshot: (r.dataSnapshot as MlDataSnapshot | null) ?? null,
+    progress: r.progress as MlProgress,
+    error: r.error,
+    created_by: r.createdBy,
+    created_at: toIso(r.createdAt),
+    started_at: toIso(r.startedAt),
+    finished_at: toIso(r.finishedAt),
+    activated_at: toIso(r.activatedAt),
+    activated_by: r.activatedBy,
+    stability: stability(run),
+  };
+}
+
+export function toVersion(r: ModelVersionRow | VersionSummaryRow, run?: ScoringRunRow): MlModelVersion {
+  return { ...base(r, run), metrics: (r.metrics as MlMetrics | null) ?? null };
+}
+
+export function toVersionSummary(r: VersionSummaryRow, run?: ScoringRunRow): MlModelVersionSummary {
+  const m = r.metrics as MlHeadline | null;
+  return { ...base(r, run), metrics: m ? { auc: m.auc, gini: m.gini, ks: m.ks, log_loss: m.log_loss, brier: m.brier } : null };
+}
+
+export function toRun(r: ScoringRunRow): MlScoringRun {
+  return {
+    id: r.id,
+    model: r.modelName as MlModelName,
+    version: r.version,
+    status: r.status as MlScoringRun['status'],
+    segment: r.segment,
+    campaign_id: r.campaignId,
+    total: r.total,
+    scored: r.scored,
+    psi: r.psi,
+    stability: r.psi === null ? null : stabilityOf(r.psi),
+    error: r.error,
+    requested_by: r.requestedBy,
+    created_at: toIso(r.createdAt),
+    started_at: toIso(r.startedAt),
+    finished_at: toIso(r.finishedAt),
+  };
+}
+
+export function toCustomerScore(r: ScoreRow): CustomerScore {
+  return {
+    model: r.modelName as MlModelName,
+    model_version: r.version,
+    product_id: r.productId,
+    campaign_id: r.campaignId,
+    score: r.score,
+    uplift: r.uplift,
+    reasons: r.reasons as unknown as MlReason[],
+    scored_at: toIso(r.scoredAt as string | Date),
+    run_id: r.runId,
+  };
+}

@@ -1,0 +1,200 @@
+import { and, asc, count, desc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
+import type { Db, DbOrTx } from '../../db/client.js';
+import { mlModelVersions, mlScores, mlScoringRuns } from '../../db/schema/ml.js';
+
+export type ModelVersionRow = typeof mlModelVersions.$inferSelect;
+export type NewModelVersionRow = typeof mlModelVersions.$inferInsert;
+export type ScoringRunRow = typeof mlScoringRuns.$inferSelect;
+export type ScoreRow = typeof mlScores.$inferSelect;
+export type NewScoreRow = typeof mlScores.$inferInsert;
+
+/** Version columns without the (large) serialized model, for lists and status reads. */
+const versionSummary = {
+  id: mlModelVersions.id, modelName: mlModelVersions.modelName, version: mlModelVersions.version, status: mlModelVersions.status,
+  isActive: mlModelVersions.isActive, algorithm: mlModelVersions.algorithm, hyperParameters: mlModelVersions.hyperParameters,
+  seed: mlModelVersions.seed, featureList: mlModelVersions.featureList, metrics: mlModelVersions.metrics, dataSnapshot: mlModelVersions.dataSnapshot,
+  progress: mlModelVersions.progress, error: mlModelVersions.error, createdBy: mlModelVersions.createdBy, createdAt: mlModelVersions.createdAt,
+  startedAt: mlModelVersions.startedAt, finishedAt: mlModelVersions.finishedAt, activatedAt: mlModelVersions.activatedAt, activatedBy: mlModelVersions.activatedBy,
+};
+export type VersionSummaryRow = Pick<ModelVersionRow, keyof typeof versionSummary>;
+
+/** Only a version still training may be written; ready and failed versions are immutable. */
+const stillTraining = (id: string) => and(eq(mlModelVersions.id, id), eq(mlModelVersions.status, 'training'));
+
+export function createMlRepository(db: Db) {
+  return {
+    db,
+
+    /** The next version number of the model, taken under a lock so concurrent requests get distinct numbers. */
+    async insertVersion(tx: DbOrTx, values: Omit<NewModelVersionRow, 'version'>): Promise<ModelVersionRow> {
+      await tx.execute(sql`select pg_advisory_xact_lock(7301002, hashtext(${values.modelName}))`);
+      const [next] = await tx
+        .select({ v: sql<number>`coalesce(max(${mlModelVersions.version}), 0)::int + 1` })
+        .from(mlModelVersions)
+        .where(eq(mlModelVersions.modelName, values.modelName));
+      const [row] = await tx.insert(mlModelVersions).values({ ...values, version: next!.v }).returning();
+      return row!;
+    },
+
+    async findVersion(tx: DbOrTx, modelName: string, version: number): Promise<ModelVersionRow | undefined> {
+      const [row] = await tx.select().from(mlModelVersions).where(and(eq(mlModelVersions.modelName, modelName), eq(mlModelVersions.version, version))).limit(1);
+      return row;
+    },
+
+    async findVersionById(id: string): Promise<ModelVersionRow | undefined> {
+      const [row] = await db.select().from(mlModelVersions).where(eq(mlModelVersions.id, id)).limit(1);
+      return row;
+    },
+
+    async listVersions(modelName: string, limit: number, offset: number): Promise<{ count: number; rows: VersionSummaryRow[] }> {
+      const cond = eq(mlModelVersions.modelName, modelName);
+      const [rows, [total]] = await Promise.all([
+        db.select(versionSummary).from(mlModelVersions).where(cond).orderBy(desc(mlModelVersions.version)).limit(limit).offset(offset),
+        db.select({ n: count() }).from(mlModelVersions).where(cond),
+      ]);
+      return { count: total?.n ?? 0, rows };
+    },
+
+    /** Per model: version count, the active version and the newest version. */
+    async overview(): Promise<{ counts: Map<string, number>; active: VersionSummaryRow[]; latest: VersionSummaryRow[] }> {
+      const [counts, active, latest] = await Promise.all([
+        db.select({ name: mlModelVersions.modelName, n: count() }).from(mlModelVersions).groupBy(mlModelVersions.modelName),
+        db.select(versionSummary).from(mlModelVersions).where(eq(mlModelVersions.isActive, true)),
+        db
+          .selectDistinctOn([mlModelVersions.modelName], versionSummary)
+          .from(mlModelVersions)
+          .orderBy(asc(mlModelVersions.modelName), desc(mlModelVersions.version)),
+      ]);
+      return { counts: new Map(counts.map((c) => [c.name, c.n])), active, latest };
+    },
+
+    /** The active version's id and number: one indexed read per prediction, the model itself comes from the cache. */
+    async activeRef(modelName: string, tx: DbOrTx = db): Promise<{ id: string; version: number } | null> {
+      const [row] = await tx
+        .select({ id: mlModelVersions.id, version: mlModelVersions.version })
+        .from(mlModelVersions)
+        .where(and(eq(mlModelVersions.modelName, modelName), eq(mlModelVersions.isActive, true)))
+        .limit(1);
+      return row ?? null;
+    },
+
+    async hasAnyVersion(modelName: string): Promise<boolean> {
+      const [row] = await db.select({ id: mlModelVersions.id }).from(mlModelVersions).where(eq(mlModelVersions.modelName, modelName)).limit(1);
+      return row !== undefined;
+    },
+
+    async markStarted(id: string, progress: ModelVersionRow['progress']): Promise<boolean> {
+      const rows = await db.update(mlModelVersions).set({ startedAt: sql`now()`, progress }).where(stillTraining(id)).returning({ id: mlModelVersions.id });
+      return rows.length > 0;
+    },
+
+    async updateProgress(id: string, progress: ModelVersionRow['progress']): Promise<void> {
+      await db.update(mlModelVersions).set({ progress }).where(stillTraining(id));
+    },
+
+    async complete(tx: DbOrTx, id: string, values: Pick<NewModelVersionRow, 'artifact' | 'metrics' | 'dataSnapshot' | 'trainingScores' | 'featureList' | 'hyperParameters' | 'progress'>): Promise<ModelVersionRow | undefined> {
+      const [row] = await tx
+        .update(mlModelVersions)
+        .set({ ...values, status: 'ready', finishedAt: sql`now()`, error: null })
+        .where(stillTraining(id))
+        .returning();
+      return row;
+    },
+
+    async fail(id: string, error: string, progress: ModelVersionRow['progress']): Promise<void> {
+      await db.update(mlModelVersions).set({ status: 'failed', error, progress, finishedAt: sql`now()` }).where(stillTraining(id));
+    },
+
+    /** Moves the model's active flag to this version (the partial unique index allows one at a time). */
+    async activate(tx: DbOrTx, modelName: string, id: string, by: string): Promise<ModelVersionRow> {
+      await tx.execute(sql`select pg_advisory_xact_lock(7301003, hashtext(${modelName}))`);
+      await tx
+        .update(mlModelVersions)
+        .set({ isActive: false })
+        .where(and(eq(mlModelVersions.modelName, modelName), eq(mlModelVersions.isActive, true)));
+      const [row] = await tx
+        .update(mlModelVersions)
+        .set({ isActive: true, activatedAt: sql`now()`, activatedBy: by })
+        .where(and(eq(mlModelVersions.id, id), eq(mlModelVersions.status, 'ready')))
+        .returning();
+      return row!;
+    },
+
+    // -------------------------------------------------------------------------------------------
+    // Batch scoring runs
+
+    async insertRun(values: typeof mlScoringRuns.$inferInsert): Promise<ScoringRunRow> {
+      const [row] = await db.insert(mlScoringRuns).values(values).returning();
+      return row!;
+    },
+
+    async findRun(id: string): Promise<ScoringRunRow | undefined> {
+      const [row] = await db.select().from(mlScoringRuns).where(eq(mlScoringRuns.id, id)).limit(1);
+      return row;
+    },
+
+    async listRuns(modelName: string, limit: number, offset: number): Promise<{ count: number; rows: ScoringRunRow[] }> {
+      const cond = eq(mlScoringRuns.modelName, modelName);
+      const [rows, [total]] = await Promise.all([
+        db.select().from(mlScoringRuns).where(cond).orderBy(desc(mlScoringRuns.createdAt), desc(mlScoringRuns.id)).limit(limit).offset(offset),
+        db.select({ n: count() }).from(mlScoringRuns).where(cond),
+      ]);
+      return { count: total?.n ?? 0, rows };
+    },
+
+    /** queued -> running; false when another worker took it or it already finished. */
+    async claimRun(id: string, total: number): Promise<boolean> {
+      const rows = await db
+        .update(mlScoringRuns)
+        .set({ status: 'running', startedAt: sql`now()`, total })
+        .where(and(eq(mlScoringRuns.id, id), eq(mlScoringRuns.status, 'queued')))
+        .returning({ id: mlScoringRuns.id });
+      return rows.length > 0;
+    },
+
+    async runProgress(id: string, scored: number): Promise<void> {
+      await db.update(mlScoringRuns).set({ scored }).where(eq(mlScoringRuns.id, id));
+    },
+
+    async finishRun(id: string, values: { scored: number; psi: number | null; psiBins: Record<string, unknown>[] | null }): Promise<void> {
+      await db.update(mlScoringRuns).set({ ...values, status: 'succeeded', finishedAt: sql`now()` }).where(eq(mlScoringRuns.id, id));
+    },
+
+    async failRun(id: string, error: string): Promise<void> {
+      await db.update(mlScoringRuns).set({ status: 'failed', error, finishedAt: sql`now()` }).where(eq(mlScoringRuns.id, id));
+    },
+
+    /** Per version, its newest finished scoring run with a PSI (the stability shown with the version). */
+    async latestRuns(versionIds: string[]): Promise<Map<string, ScoringRunRow>> {
+      if (versionIds.length === 0) return new Map();
+      const rows = await db
+        .selectDistinctOn([mlScoringRuns.modelVersionId])
+        .from(mlScoringRuns)
+        .where(and(inArray(mlScoringRuns.modelVersionId, versionIds), eq(mlScoringRuns.status, 'succeeded'), isNotNull(mlScoringRuns.psi)))
+        .orderBy(asc(mlScoringRuns.modelVersionId), desc(mlScoringRuns.finishedAt), desc(mlScoringRuns.id));
+      return new Map(rows.map((r) => [r.modelVersionId, r]));
+    },
+
+    // -------------------------------------------------------------------------------------------
+    // Scores
+
+    async insertScores(rows: NewScoreRow[]): Promise<void> {
+      if (rows.length > 0) await db.insert(mlScores).values(rows);
+    },
+
+    /** Per model, the subscriber's rows of the newest scoring (the overall score and, for propensity, its top products). */
+    async latestScores(customerId: string): Promise<ScoreRow[]> {
+      return db.execute(sql`
+        select s.id, s.customer_id as "customerId", s.model_name as "modelName", s.model_version_id as "modelVersionId", s.version,
+          s.product_id as "productId", s.campaign_id as "campaignId", s.score, s.uplift, s.reasons, s.scored_at as "scoredAt", s.run_id as "runId"
+        from ${mlScores} s
+        join (
+          select distinct on (model_name) model_name, run_id from ${mlScores}
+          where customer_id = ${customerId} order by model_name, scored_at desc, id desc
+        ) latest on latest.model_name = s.model_name and latest.run_id = s.run_id
+        where s.customer_id = ${customerId}
+        order by s.model_name, s.product_id nulls first, s.score desc, s.id`).then((r) => (r as unknown as { rows: ScoreRow[] }).rows);
+    },
+  };
+}
+export type MlRepository = ReturnType<typeof createMlRepository>;

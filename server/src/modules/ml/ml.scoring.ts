@@ -1,0 +1,128 @@
+/**
+ * A trained version in memory: its GBDT (with the fitted bins and category lists), calibrator,
+ * uplift model, feature definition and fitted preprocessing, ready to score rows. Versions are
+ * immutable, so a loaded version is cached by id for the life of the process.
+ */
+import type { Level, MlMetrics, MlModelName, MlReason } from '@lyra/contracts';
+import {
+  calibratorFromJSON, Dataset, explainRow, GbdtModel, sigmoid, TLearner,
+  type Calibrator, type CalibratorJson, type GbdtModelJson, type LogisticModelJson, type Row, type ScorecardJson, type TLearnerJson,
+} from './algorithms/index.js';
+import { ColumnBuilder, featureDefs, type FeatureDef, type FeaturePreprocessing, type ModelFeatureSet } from './features.js';
+import type { ModelVersionRow } from './ml.repository.js';
+
+/** What a version stores in its `artifact` column. */
+export interface ModelArtifact {
+  format: 'lyra-ml-version';
+  formatVersion: 1;
+  model: MlModelName;
+  featureSet: ModelFeatureSet;
+  preprocessing: FeaturePreprocessing;
+  scoringOverrides: Record<string, number>;
+  gbdt: GbdtModelJson;
+  calibrator: CalibratorJson;
+  logistic: LogisticModelJson;
+  scorecard: ScorecardJson | null;
+  uplift: TLearnerJson | null;
+}
+
+export type Thresholds = MlMetrics['thresholds'];
+
+export class LoadedModel {
+  readonly gbdt: GbdtModel;
+  readonly calibrator: Calibrator;
+  readonly uplift: TLearner | null;
+  readonly defs: FeatureDef[];
+  readonly thresholds: Thresholds;
+  readonly anyThresholds: Thresholds | null;
+
+  constructor(
+    readonly id: string,
+    readonly name: MlModelName,
+    readonly version: number,
+    readonly artifact: ModelArtifact,
+    metrics: MlMetrics,
+  ) {
+    if (artifact.format !== 'lyra-ml-version' || artifact.formatVersion !== 1) throw new Error(`model version ${id} has an unknown artifact format`);
+    this.gbdt = GbdtModel.fromJSON(artifact.gbdt);
+    this.calibrator = calibratorFromJSON(artifact.calibrator);
+    this.uplift = artifact.uplift ? TLearner.fromJSON(artifact.uplift) : null;
+    this.defs = featureDefs(artifact.featureSet, artifact.preprocessing);
+    this.thresholds = metrics.thresholds;
+    this.anyThresholds = metrics.any_product?.thresholds ?? null;
+  }
+
+  get pre(): FeaturePreprocessing {
+    return this.artifact.preprocessing;
+  }
+
+  /** The row as scoring sees it (a response is scored for a contact). */
+  private prepared(row: Row): Row {
+    return Object.keys(this.artifact.scoringOverrides).length ? { ...row, ...this.artifact.scoringOverrides } : row;
+  }
+
+  /** Calibrated probability of one row. */
+  score(row: Row): number {
+    return this.calibrator.predict(sigmoid(this.gbdt.predictRowRaw(this.prepared(row))));
+  }
+
+  /** Calibrated probabilities of many rows (the compiled tree scorer on typed columns). */
+  scoreMany(rows: Row[]): Float64Array {
+    if (rows.length === 0) return new Float64Array(0);
+    if (rows.length < 8) return Float64Array.from(rows, (r) => this.score(r));
+    const b = new ColumnBuilder(this.defs, rows.length);
+    for (const r of rows) b.add(this.prepared(r));
+    return this.calibrator.predictAll(this.gbdt.predictProba(new Dataset(b.columns())));
+  }
+
+  /** The top TreeSHAP contributions to the raw score (log-odds before calibration, which is monotone). */
+  reasons(row: Row, k = 5): MlReason[] {
+    return explainRow(this.gbdt, this.prepared(row), k).reasons.map((r) => ({
+      feature: r.feature,
+      contribution: r.contribution,
+      direction: r.direction,
+      value: typeof r.value === 'number' || typeof r.value === 'string' ? r.value : null,
+    }));
+  }
+
+  /** p(respond | contacted) - p(respond | not contacted) from the T-learner; null without a control group. */
+  upliftOf(row: Row): number | null {
+    return this.uplift ? this.uplift.predictRow(row).uplift : null;
+  }
+
+  level(p: number, t: Thresholds = this.thresholds): Level {
+    return p >= t.high ? 'high' : p >= t.medium ? 'medium' : 'low';
+  }
+}
+
+export function loadModel(row: ModelVersionRow): LoadedModel {
+  if (row.status !== 'ready' || !row.artifact || !row.metrics) throw new Error(`model version ${row.modelName} v${row.version} is not ready`);
+  return new LoadedModel(row.id, row.modelName as MlModelName, row.version, row.artifact as unknown as ModelArtifact, row.metrics as unknown as MlMetrics);
+}
+
+/** Loaded versions by id: the first request loads (concurrent ones share the promise), later ones reuse. */
+export function createModelCache(load: (id: string) => Promise<ModelVersionRow | undefined>, maxEntries = 16) {
+  const entries = new Map<string, Promise<LoadedModel>>();
+  return {
+    get(id: string): Promise<LoadedModel> {
+      const hit = entries.get(id);
+      if (hit) {
+        entries.delete(id);
+        entries.set(id, hit);
+        return hit;
+      }
+      const p = load(id).then((row) => {
+        if (!row) throw new Error(`model version ${id} not found`);
+        return loadModel(row);
+      });
+      entries.set(id, p);
+      p.catch(() => entries.delete(id));
+      if (entries.size > maxEntries) entries.delete(entries.keys().next().value!);
+      return p;
+    },
+    get size(): number {
+      return entries.size;
+    },
+  };
+}
+export type ModelCache = ReturnType<typeof createModelCache>;

@@ -1,0 +1,406 @@
+import type {
+  CustomerScoreList, MlModel, MlModelName, MlModelVersion, MlPrediction, MlPredictRequest, MlScoreRequest, MlScoringRun, MlTrainRequest, MlVersionList,
+  RecommendedProductList,
+} from '@lyra/contracts';
+import { ML_MODEL_NAMES } from '@lyra/contracts';
+import { AppError } from '../../lib/errors.js';
+import type { AuditRepository } from '../audit/audit.repository.js';
+import { SYSTEM_ACTOR, type Actor } from '../auth/permissions.js';
+import type { CustomersRepository } from '../customers/customers.repository.js';
+import { mulberry32, psi } from './algorithms/index.js';
+import { customerRow, modelRow, type CustomerFacts, type ProductInfo } from './features.js';
+import type { FeaturesRepository } from './features.repository.js';
+import { buildTrainingSet, resolveSnapshot, SnapshotError } from './ml.dataset.js';
+import { stabilityOf, toCustomerScore, toRun, toVersion, toVersionSummary } from './ml.mapper.js';
+import { MODEL_SPECS, resolveTraining } from './ml.models.js';
+import type { MlRepository, ModelVersionRow, NewScoreRow } from './ml.repository.js';
+import { type LoadedModel, type ModelArtifact, type ModelCache } from './ml.scoring.js';
+import {
+  activeModel, anyPurchase, offerFor, predictCampaignResponse, predictPaymentDefaultRisk, predictPropensityToBuy, scoreAvailableProducts,
+  type AvailableCatalog, type PredictDeps,
+} from './predict.js';
+import { trainInWorker } from './training.thread.js';
+import type { TrainingProgress } from './training.js';
+
+/** Where training and scoring runs go: pg-boss in production (see jobs/). */
+export interface MlJobQueue {
+  enqueueTraining(versionId: string): Promise<void>;
+  enqueueScoring(runId: string): Promise<void>;
+}
+
+const ALGORITHM = 'gbdt (histogram, TreeSHAP reasons) + calibration';
+const SCORE_BATCH = 100;
+const TOP_PRODUCTS = 5;
+/** Scores kept for the PSI: a seeded reservoir sample bounds memory on any population. */
+const PSI_SAMPLE = 200_000;
+const PROGRESS_EVERY_MS = 250;
+/** Rare-event training sets larger than this fit their trees on all positives and a sample of negatives (see training.ts). */
+const MAX_FIT_ROWS = 60_000;
+
+const todayUtc = (now: Date) => now.toISOString().slice(0, 10);
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** A seeded reservoir of scores. */
+function reservoir(size: number, seed: number) {
+  const rand = mulberry32(seed);
+  const values = new Float64Array(size);
+  let seen = 0;
+  return {
+    add(x: number) {
+      if (seen < size) values[seen] = x;
+      else {
+        const j = Math.floor(rand() * (seen + 1));
+        if (j < size) values[j] = x;
+      }
+      seen++;
+    },
+    values: () => values.subarray(0, Math.min(seen, size)),
+  };
+}
+
+export function createMlService(deps: {
+  ml: MlRepository;
+  features: FeaturesRepository;
+  customers: Pick<CustomersRepository, 'findById'>;
+  audit: Pick<AuditRepository, 'record'>;
+  models: ModelCache;
+  catalog: AvailableCatalog;
+  queue: () => MlJobQueue | null;
+  clock?: () => Date;
+  log?: (msg: string, extra?: Record<string, unknown>) => void;
+}) {
+  const { ml, features, audit, models, catalog } = deps;
+  const db = ml.db;
+  const now = deps.clock ?? (() => new Date());
+  const log = deps.log ?? (() => undefined);
+  const predictDeps: PredictDeps = { registry: ml, features, catalog, models, clock: now };
+
+  async function versionOf(name: MlModelName, v: number): Promise<ModelVersionRow> {
+    const row = await ml.findVersion(db, name, v);
+    if (!row) throw AppError.notFound(`Version ${v} of ${name}`);
+    return row;
+  }
+
+  function queueOrFail(): MlJobQueue {
+    const queue = deps.queue();
+    if (!queue) throw new AppError(503, 'jobs_unavailable', 'The job runner is not running on this instance; training and batch scoring need it');
+    return queue;
+  }
+
+  /** Progress writes at most every 250 ms (stage changes at once), in order. */
+  function progressWriter(id: string) {
+    let last = 0;
+    let stage = '';
+    let chain: Promise<void> = Promise.resolve();
+    return {
+      push(p: TrainingProgress) {
+        const t = Date.now();
+        if (p.stage === stage && t - last < PROGRESS_EVERY_MS) return;
+        last = t;
+        stage = p.stage;
+        chain = chain.then(() => ml.updateProgress(id, p)).catch((err: unknown) => log('ml progress write failed', { error: (err as Error).message }));
+      },
+      flush: () => chain,
+    };
+  }
+
+  async function train(versionId: string): Promise<{ status: 'ready' | 'failed' | 'skipped'; detail: string }> {
+    const row = await ml.findVersionById(versionId);
+    if (!row || row.status !== 'training') return { status: 'skipped', detail: 'version already finished' };
+    const name = row.modelName as MlModelName;
+    const spec = MODEL_SPECS[name];
+    const request = row.hyperParameters as { request?: MlTrainRequest['params']; snapshot_date?: string | null };
+    const cfg = resolveTraining(spec, request.request ?? {});
+    const progress = progressWriter(versionId);
+    if (!(await ml.markStarted(versionId, { stage: 'features', iteration: 0, total: 0 }))) return { status: 'skipped', detail: 'version already finished' };
+    try {
+      const snapshot = await resolveSnapshot(features, spec, cfg.windowDays, request.snapshot_date ?? undefined);
+      const set = await buildTrainingSet(features, spec, snapshot, {
+        windowDays: cfg.windowDays,
+        maxRows: cfg.maxRows,
+        seed: cfg.seed,
+        onProgress: (done, total) => progress.push({ stage: 'features', iteration: done, total }),
+      });
+      const out = await trainInWorker(
+        {
+          config: {
+            model: name, gbdt: cfg.gbdt, calibration: cfg.calibration, seed: cfg.seed, testFraction: 0.2, calibrationFraction: 0.2,
+            scorecard: spec.scorecard, uplift: spec.uplift, scoringOverrides: spec.scoringOverrides, maxFitRows: MAX_FIT_ROWS,
+          },
+          columns: set.columns,
+          label: set.label,
+          treatment: set.treatment,
+          groups: set.groups,
+        },
+        (p) => progress.push(p),
+      );
+      await progress.flush();
+      const artifact: ModelArtifact = {
+        format: 'lyra-ml-version', formatVersion: 1, model: name, featureSet: spec.featureSet, preprocessing: set.pre,
+        scoringOverrides: spec.scoringOverrides, ...out.core,
+      };
+      const done = await db.transaction(async (tx) => {
+        const saved = await ml.complete(tx, versionId, {
+          artifact: artifact as unknown as Record<string, unknown>,
+          metrics: out.metrics as unknown as Record<string, unknown>,
+          featureList: set.features,
+          trainingScores: out.scoreQuantiles,
+          hyperParameters: {
+            ...out.params, calibration: out.calibration, window_days: cfg.windowDays, max_rows: cfg.maxRows, test_fraction: 0.2, calibration_fraction: 0.2,
+            negative_sampling_rate: out.negativeRate,
+            ...(spec.featureSet === 'response' && { response_days: spec.responseDays }),
+            ...(spec.featureSet === 'default' && { grace_days: spec.graceDays }),
+          },
+          dataSnapshot: {
+            snapshot_date: snapshot, window_days: cfg.windowDays, label_from: set.labelFrom, label_to: set.labelTo, rows: out.rows.total,
+            positives: out.rows.positives, train_rows: out.rows.train, calibration_rows: out.rows.calibration, test_rows: out.rows.test,
+            treated: out.rows.treated, control: out.rows.control, hash: out.hash, subscribers: set.subscribers,
+          },
+          progress: { stage: 'done', iteration: 1, total: 1 },
+        });
+        if (!saved) return null;
+        // The first ready version of a model goes live, so predictions work without a manual step; later ones wait for an analyst.
+        if (!(await ml.activeRef(name, tx))) {
+          await ml.activate(tx, name, versionId, SYSTEM_ACTOR.email);
+          await audit.record(tx, SYSTEM_ACTOR, { action: 'activate', entityType: 'ml_model_version', entityId: versionId, after: { model: name, version: saved.version, reason: 'first ready version' } });
+        }
+        return saved;
+      });
+      if (!done) return { status: 'skipped', detail: 'version already finished' };
+      log('ml model trained', { model: name, version: done.version, auc: out.metrics.auc });
+      return { status: 'ready', detail: `${name} v${done.version} auc=${out.metrics.auc?.toFixed(4) ?? 'n/a'}` };
+    } catch (err) {
+      await progress.flush();
+      const message = err instanceof SnapshotError ? err.message : `Training failed: ${(err as Error).message}`;
+      await ml.fail(versionId, message, { stage: 'failed', iteration: 0, total: 0 });
+      log('ml training failed', { model: name, version: row.version, error: message });
+      return { status: 'failed', detail: message };
+    }
+  }
+
+  /** One page of subscribers scored by one model: the rows to store and the scores for the PSI. */
+  async function scorePage(model: LoadedModel, facts: CustomerFacts[], scoredAt: string, runId: string, campaignId: string | null, psiScores: { add(x: number): void }) {
+    const rows: NewScoreRow[] = [];
+    const common = { modelName: model.name, modelVersionId: model.id, version: model.version, scoredAt, runId };
+    if (model.name === 'propensity_to_buy') {
+      const sellable = await features.sellableProducts();
+      for (const f of facts) {
+        // The PSI compares like with like: all sellable products, as in training.
+        const base = customerRow(f, model.pre);
+        const pool = sellable.filter((p) => p.currency === f.currency);
+        for (const p of model.scoreMany(pool.map((product) => modelRow(f, model.pre, { set: 'propensity', product }, base)))) psiScores.add(p);
+        const ranked = await scoreAvailableProducts({ catalog }, model, f);
+        const top = ranked.slice(0, TOP_PRODUCTS);
+        const reasonsOf = (p: ProductInfo) => model.reasons(modelRow(f, model.pre, { set: 'propensity', product: p }, base));
+        const topReasons = top[0] ? reasonsOf(top[0].product) : [];
+        rows.push({ ...common, customerId: f.id, productId: null, campaignId: null, score: anyPurchase(ranked), reasons: topReasons as unknown as Record<string, unknown>[] });
+        top.forEach((s, i) =>
+          rows.push({ ...common, customerId: f.id, productId: s.product.id, campaignId: null, score: s.propensity, reasons: (i === 0 ? topReasons : reasonsOf(s.product)) as unknown as Record<string, unknown>[] }),
+        );
+        await yieldToEventLoop();
+      }
+    } else if (model.name === 'campaign_response') {
+      const offer = await offerFor({ features }, campaignId ?? undefined);
+      for (const f of facts) {
+        const row = modelRow(f, model.pre, { set: 'response', offer });
+        const p = model.score(row);
+        psiScores.add(p);
+        rows.push({ ...common, customerId: f.id, productId: offer.product?.id ?? null, campaignId, score: p, uplift: model.upliftOf(row), reasons: model.reasons(row) as unknown as Record<string, unknown>[] });
+      }
+    } else {
+      const bills = await features.currentBills(facts.map((f) => f.id), scoredAt.slice(0, 10));
+      for (const f of facts) {
+        const bill = bills.get(f.id) ?? null;
+        const row = modelRow(f, model.pre, { set: 'default', bill });
+        const p = model.score(row);
+        // Subscribers without a bill are scored but are not the population the model learnt from.
+        if (bill) psiScores.add(p);
+        rows.push({ ...common, customerId: f.id, productId: null, campaignId: null, score: p, reasons: model.reasons(row) as unknown as Record<string, unknown>[] });
+      }
+    }
+    return rows;
+  }
+
+  async function score(runId: string): Promise<{ status: 'succeeded' | 'failed' | 'skipped'; detail: string }> {
+    const run = await ml.findRun(runId);
+    if (!run || run.status !== 'queued') return { status: 'skipped', detail: 'run already taken or finished' };
+    const at = now();
+    const today = todayUtc(at);
+    const total = await features.countScorable(today, run.segment);
+    if (!(await ml.claimRun(runId, total))) return { status: 'skipped', detail: 'run already taken' };
+    try {
+      const version = await ml.findVersionById(run.modelVersionId);
+      const model = await models.get(run.modelVersionId);
+      const sample = reservoir(PSI_SAMPLE, 7);
+      const scoredAt = at.toISOString();
+      let scored = 0;
+      for (let after: string | null = null; ; ) {
+        const ids = await features.scorableIdsAfter(today, after, SCORE_BATCH, run.segment);
+        if (ids.length === 0) break;
+        const facts = await features.customerFacts(ids, today);
+        await ml.insertScores(await scorePage(model, facts, scoredAt, runId, run.campaignId, sample));
+        scored += facts.length;
+        after = ids.at(-1)!;
+        await ml.runProgress(runId, scored);
+        await yieldToEventLoop();
+      }
+      const expected = version?.trainingScores ?? [];
+      const actual = sample.values();
+      const drift = expected.length > 0 && actual.length > 0 ? psi(expected, actual) : null;
+      await ml.finishRun(runId, {
+        scored,
+        psi: drift ? drift.psi : null,
+        psiBins: drift ? drift.bins.map((b) => ({ lower: Number.isFinite(b.lower) ? b.lower : null, upper: Number.isFinite(b.upper) ? b.upper : null, expected: b.expected, actual: b.actual, psi: b.psi })) : null,
+      });
+      return { status: 'succeeded', detail: `${scored} subscribers scored${drift ? `, psi=${drift.psi.toFixed(4)} (${stabilityOf(drift.psi)})` : ''}` };
+    } catch (err) {
+      await ml.failRun(runId, (err as Error).message);
+      return { status: 'failed', detail: (err as Error).message };
+    }
+  }
+
+  return {
+    async listModels(): Promise<{ count: number; results: MlModel[] }> {
+      const o = await ml.overview();
+      const runs = await ml.latestRuns([...o.active, ...o.latest].map((v) => v.id));
+      const results = ML_MODEL_NAMES.map((name): MlModel => {
+        const active = o.active.find((v) => v.modelName === name);
+        const latest = o.latest.find((v) => v.modelName === name);
+        return {
+          name,
+          description: MODEL_SPECS[name].description,
+          label: MODEL_SPECS[name].label,
+          active_version: active ? toVersionSummary(active, runs.get(active.id)) : null,
+          latest_version: latest ? toVersionSummary(latest, runs.get(latest.id)) : null,
+          versions: o.counts.get(name) ?? 0,
+        };
+      });
+      return { count: results.length, results };
+    },
+
+    async listVersions(name: MlModelName, limit: number, offset: number): Promise<MlVersionList> {
+      const { count, rows } = await ml.listVersions(name, limit, offset);
+      const runs = await ml.latestRuns(rows.map((r) => r.id));
+      return { count, results: rows.map((r) => toVersionSummary(r, runs.get(r.id))) };
+    },
+
+    async getVersion(name: MlModelName, v: number): Promise<MlModelVersion> {
+      const row = await versionOf(name, v);
+      return toVersion(row, (await ml.latestRuns([row.id])).get(row.id));
+    },
+
+    /** A new version in status `training`, handed to the job queue. */
+    async requestTraining(actor: Actor, name: MlModelName, body: MlTrainRequest = {}): Promise<MlModelVersion> {
+      const queue = queueOrFail();
+      const cfg = resolveTraining(MODEL_SPECS[name], body.params);
+      const row = await db.transaction((tx) =>
+        ml.insertVersion(tx, {
+          modelName: name,
+          status: 'training',
+          algorithm: ALGORITHM,
+          hyperParameters: { request: body.params ?? {}, snapshot_date: body.snapshot_date ?? null },
+          seed: cfg.seed,
+          progress: { stage: 'queued', iteration: 0, total: 0 },
+          createdBy: actor.email,
+        }),
+      );
+      try {
+        await queue.enqueueTraining(row.id);
+      } catch (err) {
+        await ml.fail(row.id, `Could not queue the training job: ${(err as Error).message}`, { stage: 'failed', iteration: 0, total: 0 });
+        throw err;
+      }
+      return toVersion(row);
+    },
+
+    async activate(actor: Actor, name: MlModelName, v: number): Promise<MlModelVersion> {
+      const row = await versionOf(name, v);
+      if (row.status !== 'ready') throw AppError.conflict(`Version ${v} of ${name} is ${row.status}; only a ready version can be activated`, 'version_not_ready');
+      if (!row.isActive) {
+        await db.transaction(async (tx) => {
+          const before = await ml.activeRef(name, tx);
+          await ml.activate(tx, name, row.id, actor.email);
+          await audit.record(tx, actor, {
+            action: 'activate', entityType: 'ml_model_version', entityId: row.id,
+            before: before ? { model: name, active_version: before.version } : { model: name, active_version: null },
+            after: { model: name, active_version: v },
+          });
+        });
+      }
+      return this.getVersion(name, v);
+    },
+
+    async requestScoring(actor: Actor, name: MlModelName, body: MlScoreRequest = {}): Promise<MlScoringRun> {
+      const queue = queueOrFail();
+      const model = await activeModel(predictDeps, name);
+      if (body.campaign_id && name === 'campaign_response') await offerFor({ features }, body.campaign_id);
+      const run = await ml.insertRun({
+        modelName: name, modelVersionId: model.id, version: model.version, status: 'queued', segment: body.segment ?? null,
+        campaignId: name === 'campaign_response' ? (body.campaign_id ?? null) : null, requestedBy: actor.email,
+      });
+      await queue.enqueueScoring(run.id);
+      return toRun(run);
+    },
+
+    async listRuns(name: MlModelName, limit: number, offset: number): Promise<{ count: number; results: MlScoringRun[] }> {
+      const { count, rows } = await ml.listRuns(name, limit, offset);
+      return { count, results: rows.map(toRun) };
+    },
+
+    async getRun(name: MlModelName, id: string): Promise<MlScoringRun> {
+      const run = await ml.findRun(id);
+      if (!run || run.modelName !== name) throw AppError.notFound('Scoring run');
+      return toRun(run);
+    },
+
+    predict(req: MlPredictRequest): Promise<MlPrediction> {
+      switch (req.model) {
+        case 'propensity_to_buy':
+          return predictPropensityToBuy(predictDeps, req.customer_id, req.product_id);
+        case 'campaign_response':
+          return predictCampaignResponse(predictDeps, req.customer_id, req.campaign_id, req.product_id);
+        case 'payment_default_risk':
+          return predictPaymentDefaultRisk(predictDeps, req.customer_id);
+      }
+    },
+
+    async customerScores(customerId: string): Promise<CustomerScoreList> {
+      if (!(await deps.customers.findById(customerId))) throw AppError.notFound('Customer');
+      const rows = await ml.latestScores(customerId);
+      return { count: rows.length, results: rows.map(toCustomerScore) };
+    },
+
+    async recommendedProducts(customerId: string, limit: number): Promise<RecommendedProductList> {
+      const model = await activeModel(predictDeps, 'propensity_to_buy');
+      const at = now();
+      const [f] = await features.customerFacts([customerId], todayUtc(at));
+      if (!f) throw AppError.notFound('Customer');
+      const ranked = (await scoreAvailableProducts({ catalog }, model, f)).slice(0, limit);
+      const base = customerRow(f, model.pre);
+      const names = new Map((await features.productNames(ranked.map((r) => r.product.id))).map((p) => [p.id, p]));
+      const results = ranked.map((r) => {
+        const n = names.get(r.product.id);
+        return {
+          product_id: r.product.id,
+          external_product_id: n?.externalProductId ?? '',
+          name: n?.name ?? '',
+          product_type: r.product.productType,
+          category: r.product.category,
+          price: n?.price ?? null,
+          currency: r.product.currency,
+          propensity: r.propensity,
+          propensity_level: model.level(r.propensity),
+          reasons: model.reasons(modelRow(f, model.pre, { set: 'propensity', product: r.product }, base)),
+        };
+      });
+      return { customer_id: customerId, model_version: model.version, scored_at: at.toISOString(), count: results.length, results };
+    },
+
+    /** Job handlers. */
+    train,
+    score,
+
+    hasAnyVersion: (name: MlModelName) => ml.hasAnyVersion(name),
+  };
+}
+export type MlService = ReturnType<typeof createMlService>;

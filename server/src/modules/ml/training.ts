@@ -1,0 +1,292 @@
+/**
+ * The training pipeline on an assembled data set: pure computation, run in a worker thread
+ * (training.worker.ts) so the API's event loop never waits for it.
+ *
+ *  1. stratified split (seeded): test part, then a calibration part of the rest;
+ *  2. GBDT on the fit part, early-stopped on the calibration part;
+ *  3. Platt or isotonic calibration on the calibration part (held out from the trees' fit);
+ *  4. evaluation on the test part: AUC, Gini, KS, log loss, Brier, lift, calibration, ROC,
+ *     importance; the logistic baseline (and for default risk the scorecard) on the same split;
+ *  5. campaign response with a control group: a T-learner for the uplift, Qini on the test part.
+ * Deterministic: the same data and seed give the same model, metrics and hash.
+ */
+import { createHash } from 'node:crypto';
+import type { MlMetrics, MlModelName } from '@lyra/contracts';
+import {
+  calibrationTable, classificationMetrics, Dataset, expectedCalibrationError, fitCalibrator, fitScorecard, liftTable, mulberry32, rocCurve,
+  stratifiedSplitIndices, trainGbdt, trainLogistic, trainTLearner,
+  type CalibratorJson, type Column, type GbdtModel, type GbdtModelJson, type GbdtParams, type LogisticModelJson, type ScorecardJson,
+  type TLearnerJson,
+} from './algorithms/index.js';
+
+export interface TrainingConfig {
+  model: MlModelName;
+  gbdt: Partial<GbdtParams>;
+  calibration: 'platt' | 'isotonic' | 'auto';
+  seed: number;
+  testFraction: number;
+  calibrationFraction: number;
+  /** Fit a weight-of-evidence scorecard too (default risk). */
+  scorecard: boolean;
+  /** Fit a T-learner on the treatment column when both groups are present (campaign response). */
+  uplift: boolean;
+  /** Column set to 1 for the training score distribution (response: scoring assumes a contact). */
+  scoringOverrides: Record<string, number>;
+  /** Above this many fit rows, rare-event sets keep every positive and a seeded share of the negatives for the trees. */
+  maxFitRows: number;
+}
+
+export interface TrainingInput {
+  config: TrainingConfig;
+  columns: Column[];
+  label: Uint8Array;
+  treatment: Uint8Array | null;
+  /** propensity: the subscriber (0..k-1) of every row, for the "buys any product" score. */
+  groups: Int32Array | null;
+}
+
+export interface TrainingProgress {
+  stage: string;
+  iteration: number;
+  total: number;
+}
+
+export interface ModelArtifactCore {
+  gbdt: GbdtModelJson;
+  calibrator: CalibratorJson;
+  logistic: LogisticModelJson;
+  scorecard: ScorecardJson | null;
+  uplift: TLearnerJson | null;
+}
+
+export interface TrainingOutput {
+  core: ModelArtifactCore;
+  metrics: MlMetrics;
+  calibration: 'platt' | 'isotonic';
+  /** 201 quantiles of the calibrated training scores (the PSI's expected distribution). */
+  scoreQuantiles: number[];
+  rows: { total: number; positives: number; train: number; calibration: number; test: number; treated: number | null; control: number | null };
+  hash: string;
+  params: GbdtParams;
+  /** Share of negative rows the trees were fit on (1 = all); calibration and metrics always use all rows. */
+  negativeRate: number;
+}
+
+const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
+
+/** SHA-256 over column names, values, vocabularies, labels and treatment: identical data, identical hash. */
+export function datasetHash(columns: Column[], label: Uint8Array, treatment: Uint8Array | null): string {
+  const h = createHash('sha256');
+  for (const c of columns) {
+    h.update(`${c.kind}:${c.name}\n`);
+    if (c.kind === 'numeric') h.update(new Uint8Array(c.values.buffer, c.values.byteOffset, c.values.byteLength));
+    else {
+      h.update(new Uint8Array(c.codes.buffer, c.codes.byteOffset, c.codes.byteLength));
+      h.update(JSON.stringify(c.vocabulary));
+    }
+  }
+  h.update(label);
+  if (treatment) h.update(treatment);
+  return h.digest('hex');
+}
+
+function headline(p: ArrayLike<number>, y: Uint8Array) {
+  const m = classificationMetrics(p, y);
+  return { auc: finite(m.auc), gini: finite(m.gini), ks: finite(m.ks), log_loss: finite(m.logLoss), brier: finite(m.brier) };
+}
+
+function quantiles(values: Float64Array, k = 200): number[] {
+  const s = Float64Array.from(values).sort();
+  if (s.length === 0) return [];
+  return Array.from({ length: k + 1 }, (_, i) => s[Math.min(s.length - 1, Math.round((i * (s.length - 1)) / k))]!);
+}
+
+/** The threshold with the best F1 on held-out calibrated probabilities: the yes/no answer's cut. */
+function f1Threshold(p: Float64Array, y: Uint8Array): number {
+  const idx = Array.from(p.keys()).sort((a, b) => p[b]! - p[a]! || a - b);
+  let pos = 0;
+  for (const v of y) pos += v;
+  if (pos === 0) return 1;
+  let tp = 0;
+  let best = -1;
+  let bestT = 0.5;
+  for (let k = 0; k < idx.length; k++) {
+    tp += y[idx[k]!]!;
+    const next = k + 1 < idx.length ? p[idx[k + 1]!]! : -Infinity;
+    if (next === p[idx[k]!]) continue; // ties move together
+    const f1 = (2 * tp) / (k + 1 + pos);
+    if (f1 > best) {
+      best = f1;
+      bestT = p[idx[k]!]!;
+    }
+  }
+  return bestT;
+}
+
+/** Per subscriber: P(buys any) = 1 - prod(1 - p) and whether they bought anything; its metrics and cut points. */
+function anyProduct(p: Float64Array, y: Uint8Array, groups: Int32Array): NonNullable<MlMetrics['any_product']> {
+  let k = 0;
+  for (const g of groups) k = Math.max(k, g + 1);
+  const none = new Float64Array(k).fill(1);
+  const bought = new Uint8Array(k);
+  for (let i = 0; i < p.length; i++) {
+    const g = groups[i]!;
+    none[g] = none[g]! * (1 - p[i]!);
+    if (y[i]) bought[g] = 1;
+  }
+  const any = none.map((v) => 1 - v);
+  const q = quantiles(any);
+  let pos = 0;
+  for (const v of bought) pos += v;
+  return { ...headline(any, bought), rows: k, positives: pos, thresholds: { decision: f1Threshold(any, bought), high: q[180] ?? 1, medium: q[140] ?? 1 } };
+}
+
+function importance(model: GbdtModel): MlMetrics['feature_importance'] {
+  const gain = model.featureImportance('gain');
+  const splits = new Map(model.featureImportance('split').map((r) => [r.feature, r.importance]));
+  const total = gain.reduce((s, r) => s + r.importance, 0);
+  return gain.map((r) => ({ feature: r.feature, importance: r.importance, share: total > 0 ? r.importance / total : 0, splits: Math.round(splits.get(r.feature) ?? 0) }));
+}
+
+/**
+ * Rows to fit the trees on a large rare-event set: every positive and a seeded share of the
+ * negatives (at least ten per positive). The trees' probabilities then run high by a constant
+ * log-odds, which the calibrator, fitted on all held-out rows, takes out.
+ */
+function negativeSample(ds: Dataset, maxRows: number, seed: number, rate?: number): { ds: Dataset; rate: number } {
+  const y = ds.label!;
+  let pos = 0;
+  for (const v of y) pos += v;
+  const neg = ds.nRows - pos;
+  const r = rate ?? (ds.nRows <= maxRows || pos > 0.25 * ds.nRows ? 1 : Math.min(1, Math.max((maxRows - pos) / neg, (10 * pos) / neg)));
+  if (r >= 1) return { ds, rate: 1 };
+  const rand = mulberry32(seed);
+  const keep: number[] = [];
+  for (let i = 0; i < ds.nRows; i++) if (y[i] || rand() < r) keep.push(i);
+  return { ds: ds.subset(keep), rate: r };
+}
+
+function withOverrides(ds: Dataset, overrides: Record<string, number>): Dataset {
+  if (Object.keys(overrides).length === 0) return ds;
+  const cols = ds.columns.map((c): Column => (c.kind === 'numeric' && c.name in overrides ? { ...c, values: new Float64Array(ds.nRows).fill(overrides[c.name]!) } : c));
+  return new Dataset(cols, ds.label, ds.treatment, ds.labelName);
+}
+
+export async function runTraining(input: TrainingInput, onProgress: (p: TrainingProgress) => void): Promise<TrainingOutput> {
+  const { config } = input;
+  const all = new Dataset(input.columns, input.label, input.treatment, 'label');
+  const n = all.nRows;
+  let positives = 0;
+  for (const v of input.label) positives += v;
+  if (n < 50) throw new Error(`only ${n} labelled rows in the snapshot; at least 50 are needed`);
+  if (positives < 10 || n - positives < 10) throw new Error(`the snapshot has ${positives} positive and ${n - positives} negative rows; at least 10 of each are needed`);
+
+  onProgress({ stage: 'splitting', iteration: 0, total: 0 });
+  const hash = datasetHash(input.columns, input.label, input.treatment);
+  const outer = stratifiedSplitIndices(all.label!, config.testFraction, config.seed, all.treatment);
+  const rest = all.subset(outer.train);
+  const test = all.subset(outer.test);
+  const inner = stratifiedSplitIndices(rest.label!, config.calibrationFraction, config.seed + 1, rest.treatment);
+  const fit = rest.subset(inner.train);
+  const cal = rest.subset(inner.test);
+
+  const params: Partial<GbdtParams> = { ...config.gbdt, seed: config.seed };
+  const total = params.nTrees ?? 100;
+  const sampled = negativeSample(fit, config.maxFitRows, config.seed + 2);
+  // Early stopping watches rows distributed like the fit rows.
+  const validation = negativeSample(cal, config.maxFitRows, config.seed + 3, sampled.rate).ds;
+  onProgress({ stage: 'training', iteration: 0, total });
+  const gbdt = await trainGbdt(sampled.ds, params, {
+    validation,
+    onIteration: ({ iteration }) => onProgress({ stage: 'training', iteration, total }),
+  });
+
+  onProgress({ stage: 'calibration', iteration: 0, total: 0 });
+  let calPositives = 0;
+  for (const v of cal.label!) calPositives += v;
+  const method = config.calibration === 'auto' ? (cal.nRows >= 5000 && calPositives >= 200 ? 'isotonic' : 'platt') : config.calibration;
+  const calibrator = fitCalibrator(method, gbdt.predictProba(cal), cal.label!);
+
+  onProgress({ stage: 'evaluation', iteration: 0, total: 0 });
+  const rawTest = gbdt.predictProba(test);
+  const pTest = calibrator.predictAll(rawTest);
+  const yTest = test.label!;
+  const pCal = calibrator.predictAll(gbdt.predictProba(cal));
+  // The baseline gets the same treatment as the trees: fit on the fit rows, Platt-calibrated on the held-out part.
+  const logistic = trainLogistic(sampled.ds);
+  const logisticP = fitCalibrator('platt', logistic.predictProba(cal), cal.label!).predictAll(logistic.predictProba(test));
+  let testPositives = 0;
+  for (const v of yTest) testPositives += v;
+
+  const metrics: MlMetrics = {
+    ...headline(pTest, yTest),
+    rows: test.nRows,
+    positives: testPositives,
+    calibration_error: finite(expectedCalibrationError(pTest, yTest)),
+    lift: liftTable(pTest, yTest).map((r) => ({
+      decile: r.decile, rows: r.rows, positives: r.positives, min_score: finite(r.minScore), max_score: finite(r.maxScore), mean_score: finite(r.meanScore),
+      rate: r.rate, lift: finite(r.lift), cumulative_gain: finite(r.cumulativeGain), cumulative_lift: finite(r.cumulativeLift),
+    })),
+    calibration: calibrationTable(pTest, yTest).map((r) => ({
+      bin: r.bin, rows: r.rows, mean_predicted: r.meanPredicted, observed_rate: r.observedRate, lower: r.lower, upper: r.upper,
+    })),
+    roc: rocCurve(pTest, yTest, 101).map((r) => ({ fpr: r.fpr, tpr: r.tpr, threshold: finite(r.threshold) })),
+    feature_importance: importance(gbdt),
+    uncalibrated: { ...headline(rawTest, yTest), calibration_error: finite(expectedCalibrationError(rawTest, yTest)) },
+    baseline: { algorithm: 'logistic', ...headline(logisticP, yTest) },
+    thresholds: { decision: 0.5, high: 0.5, medium: 0.5 },
+  };
+
+  let scorecard: ScorecardJson | null = null;
+  if (config.scorecard) {
+    onProgress({ stage: 'scorecard', iteration: 0, total: 0 });
+    const sc = fitScorecard(sampled.ds);
+    scorecard = sc.toJSON();
+    metrics.scorecard = {
+      metrics: headline(sc.predictProba(test), yTest),
+      table: sc.scorecard().map((r) => ({
+        feature: r.feature, bin: r.bin, rows: r.rows, events: r.events, event_rate: finite(r.eventRate), woe: r.woe, points: r.points,
+      })),
+    };
+  }
+
+  let uplift: TLearnerJson | null = null;
+  let treated: number | null = null;
+  let control: number | null = null;
+  if (input.treatment) {
+    treated = 0;
+    for (const v of input.treatment) treated += v;
+    control = n - treated;
+  }
+  if (config.uplift && input.treatment && treated! >= 50 && control! >= 50) {
+    onProgress({ stage: 'uplift', iteration: 0, total: 0 });
+    const drop = Object.keys(config.scoringOverrides);
+    const tl = await trainTLearner(rest.dropColumns(drop), { ...params, earlyStoppingRounds: params.earlyStoppingRounds ?? 0 });
+    const ev = tl.evaluate(test.dropColumns(drop));
+    uplift = tl.toJSON();
+    metrics.qini = { qini: finite(ev.qini.qini), qini_normalized: finite(ev.qini.qiniNormalized), curve: ev.qini.curve };
+    metrics.uplift_deciles = ev.deciles.map((r) => ({
+      decile: r.decile, rows: r.rows, treated: r.treated, control: r.control, treated_rate: finite(r.treatedRate), control_rate: finite(r.controlRate),
+      observed_uplift: finite(r.observedUplift), mean_predicted_uplift: finite(r.meanPredictedUplift),
+    }));
+  }
+
+  // Scores of the whole snapshot as scoring will see them: the PSI's reference and the level cut points.
+  const scoring = withOverrides(all, config.scoringOverrides);
+  const pAll = calibrator.predictAll(gbdt.predictProba(scoring));
+  const q = quantiles(pAll);
+  metrics.thresholds = { decision: f1Threshold(pCal, cal.label!), high: q[180] ?? 1, medium: q[140] ?? 1 };
+  if (input.groups) metrics.any_product = anyProduct(pAll, input.label, input.groups);
+
+  onProgress({ stage: 'saving', iteration: 0, total: 0 });
+  return {
+    core: { gbdt: gbdt.toJSON(), calibrator: calibrator.toJSON(), logistic: logistic.toJSON(), scorecard, uplift },
+    metrics,
+    calibration: method,
+    scoreQuantiles: q,
+    rows: { total: n, positives, train: sampled.ds.nRows, calibration: cal.nRows, test: test.nRows, treated, control },
+    hash,
+    params: gbdt.toJSON().params,
+    negativeRate: sampled.rate,
+  };
+}

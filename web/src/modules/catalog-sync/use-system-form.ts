@@ -1,0 +1,114 @@
+import { computed, reactive, ref, shallowRef } from 'vue';
+import type { ExternalSystem, ExternalSystemCreate, ExternalSystemPatch, SystemType } from '@lyra/contracts';
+import { externalSystemsApi } from '../../api/catalog-sync';
+import { errorMessage, isApiError, type FieldErrors } from '../../api/errors';
+import { splitFieldErrors } from '../products/product-form';
+import {
+  SYSTEM_FORM_FIELDS,
+  emptySystemForm,
+  keepsStoredSecret,
+  systemToForm,
+  toCreatePayload,
+  toPatchPayload,
+  validateSystemForm,
+  withSystemType,
+  type SystemFormModel,
+} from './system-form';
+
+export interface SystemWriteApi {
+  create: (body: ExternalSystemCreate) => Promise<ExternalSystem>;
+  patch: (id: string, body: ExternalSystemPatch) => Promise<ExternalSystem>;
+}
+
+/**
+ * State behind the create/edit drawer. Client checks run first; the server's field errors
+ * (including nested ones such as `auth.secret`) land under the same inputs.
+ */
+export function useSystemForm(writeApi: SystemWriteApi = externalSystemsApi) {
+  const open = ref(false);
+  const editing = shallowRef<ExternalSystem | null>(null);
+  const model = reactive<SystemFormModel>(emptySystemForm());
+  const errors = ref<FieldErrors>({});
+  const formError = ref<string | null>(null);
+  const submitting = ref(false);
+
+  const mode = computed(() => (editing.value ? 'edit' : 'create'));
+  /** Edit with a stored secret of the same auth type: the empty password field means "keep it". */
+  const secretStored = computed(() => keepsStoredSecret(model, editing.value));
+
+  function reset(next: SystemFormModel) {
+    Object.assign(model, next);
+    errors.value = {};
+    formError.value = null;
+  }
+
+  function openCreate(type: SystemType | '' = '') {
+    editing.value = null;
+    reset(emptySystemForm(type));
+    open.value = true;
+  }
+
+  function openEdit(system: ExternalSystem) {
+    editing.value = system;
+    reset(systemToForm(system));
+    open.value = true;
+  }
+
+  function setSystemType(type: SystemType) {
+    Object.assign(model, withSystemType({ ...model }, type));
+  }
+
+  const fieldError = (field: string): string | undefined => errors.value[field]?.join(' ');
+
+  async function submit(): Promise<ExternalSystem | null> {
+    formError.value = null;
+    const original = editing.value;
+    errors.value = validateSystemForm(model, original);
+    if (Object.keys(errors.value).length) {
+      formError.value = 'Please correct the highlighted fields.';
+      return null;
+    }
+    submitting.value = true;
+    try {
+      let saved: ExternalSystem;
+      if (original) {
+        const patch = toPatchPayload(model, original);
+        saved = Object.keys(patch).length ? await writeApi.patch(original.id, patch) : original;
+      } else {
+        saved = await writeApi.create(toCreatePayload(model));
+      }
+      open.value = false;
+      // The secret never stays in memory longer than the request.
+      model.auth_secret = '';
+      return saved;
+    } catch (err) {
+      applyServerError(err);
+      return null;
+    } finally {
+      submitting.value = false;
+    }
+  }
+
+  function applyServerError(err: unknown) {
+    if (!isApiError(err)) {
+      formError.value = errorMessage(err);
+      return;
+    }
+    const { shown, other } = splitFieldErrors(err.fieldErrors, SYSTEM_FORM_FIELDS);
+    errors.value = shown;
+    if (err.status === 409) {
+      // One system per type, unique names: the server names the field; say it plainly as well.
+      formError.value = err.message;
+    } else if (err.code === 'validation_error' || err.hasFieldErrors) {
+      formError.value = other.length ? other.join(' · ') : 'The server rejected some fields; see the messages below.';
+    } else if (err.status === 404) {
+      formError.value = 'This system no longer exists. Close the drawer and refresh the page.';
+    } else {
+      formError.value = errorMessage(err);
+    }
+  }
+
+  return { open, editing, model, mode, secretStored, errors, formError, submitting, openCreate, openEdit, setSystemType, fieldError, submit };
+}
+
+export type SystemForm = ReturnType<typeof useSystemForm>;

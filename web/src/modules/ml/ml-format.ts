@@ -1,0 +1,131 @@
+import type { Level, MlModelName, MlStability, MlVersionStatus } from '@lyra/contracts';
+
+type TagType = 'success' | 'warning' | 'danger' | 'info' | 'primary';
+
+export const MODEL_LABELS: Record<MlModelName, string> = {
+  propensity_to_buy: 'Propensity to buy',
+  campaign_response: 'Campaign response',
+  payment_default_risk: 'Payment default risk',
+};
+
+export const MODEL_BLURBS: Record<MlModelName, string> = {
+  propensity_to_buy: 'Which subscribers are likely to buy which catalog product.',
+  campaign_response: 'Who responds to a campaign offer, and the uplift of contacting them.',
+  payment_default_risk: 'Who is likely to pay bills late or not at all.',
+};
+
+export const modelLabel = (name: string): string => (MODEL_LABELS as Record<string, string>)[name] ?? name;
+
+/** 0.8123 -> "0.812"; null/NaN -> "—". AUC, Gini, KS, log loss and Brier are all read at three decimals. */
+export function formatMetric(value: number | null | undefined, digits = 3): string {
+  if (value == null || !Number.isFinite(value)) return '—';
+  return value.toFixed(digits);
+}
+
+/** 0.1234 -> "12.3%". */
+export function formatPercent(value: number | null | undefined, digits = 1): string {
+  if (value == null || !Number.isFinite(value)) return '—';
+  return `${(value * 100).toFixed(digits)}%`;
+}
+
+/** How good an AUC is, in words a marketer can act on. */
+export function aucQuality(auc: number | null | undefined): { label: string; type: TagType } | null {
+  if (auc == null || !Number.isFinite(auc)) return null;
+  if (auc >= 0.8) return { label: 'Strong', type: 'success' };
+  if (auc >= 0.7) return { label: 'Good', type: 'primary' };
+  if (auc >= 0.6) return { label: 'Fair', type: 'warning' };
+  return { label: 'Weak', type: 'danger' };
+}
+
+export const STATUS_TAGS: Record<MlVersionStatus, { label: string; type: TagType }> = {
+  training: { label: 'Training', type: 'warning' },
+  ready: { label: 'Ready', type: 'success' },
+  failed: { label: 'Failed', type: 'danger' },
+};
+
+export const STABILITY_TAGS: Record<MlStability, { label: string; type: TagType; hint: string }> = {
+  stable: { label: 'Stable', type: 'success', hint: 'PSI below 0.1: the scored population looks like the training data.' },
+  watch: { label: 'Watch', type: 'warning', hint: 'PSI 0.1 – 0.25: the population is drifting; keep an eye on it.' },
+  retrain: { label: 'Retrain', type: 'danger', hint: 'PSI above 0.25: the population has shifted; train a new version.' },
+};
+
+/** The documented PSI rule: < 0.1 stable, 0.1 – 0.25 watch, > 0.25 retrain. */
+export function stabilityOf(psi: number | null | undefined): MlStability | null {
+  if (psi == null || !Number.isFinite(psi)) return null;
+  if (psi < 0.1) return 'stable';
+  if (psi <= 0.25) return 'watch';
+  return 'retrain';
+}
+
+/** "Building trees 40 / 200 (20%)"; the stage alone when there is no count. */
+export function progressText(p: { stage: string; iteration: number; total: number }): string {
+  const stage = p.stage ? p.stage[0]!.toUpperCase() + p.stage.slice(1).replace(/[_-]+/g, ' ') : 'Working';
+  if (p.total > 0) return `${stage} ${p.iteration} / ${p.total}`;
+  return stage;
+}
+
+/** Whole percent 0–100 for a progress bar; 0 until the worker reports a total. */
+export function progressPercent(p: { iteration: number; total: number }): number {
+  if (!(p.total > 0)) return 0;
+  return Math.max(0, Math.min(100, Math.round((p.iteration / p.total) * 100)));
+}
+
+export interface LevelThresholds {
+  high: number;
+  medium: number;
+}
+
+/** Used when the version's fitted thresholds are not at hand. */
+export const DEFAULT_THRESHOLDS: LevelThresholds = { high: 0.6, medium: 0.3 };
+
+export function scoreLevel(score: number, thresholds: LevelThresholds | null | undefined = DEFAULT_THRESHOLDS): Level {
+  const t = thresholds ?? DEFAULT_THRESHOLDS;
+  if (score >= t.high) return 'high';
+  if (score >= t.medium) return 'medium';
+  return 'low';
+}
+
+/** A high default risk is bad news; a high propensity or response is good news. */
+export function levelTag(model: MlModelName, level: Level): { label: string; type: TagType } {
+  const risk = model === 'payment_default_risk';
+  const label = `${level[0]!.toUpperCase()}${level.slice(1)}${risk ? ' risk' : ''}`;
+  if (level === 'medium') return { label, type: 'warning' };
+  if (level === 'high') return { label, type: risk ? 'danger' : 'success' };
+  return { label, type: risk ? 'success' : 'info' };
+}
+
+export interface ReasonBar {
+  feature: string;
+  label: string;
+  contribution: number;
+  direction: 'increases' | 'decreases';
+  value: string;
+  /** Width of the bar, 0–100, relative to the strongest reason shown. */
+  width: number;
+}
+
+/** Top reasons by absolute contribution, with bar widths relative to the strongest one. */
+export function reasonBars(
+  reasons: { feature: string; contribution: number; direction: 'increases' | 'decreases'; value: number | string | null }[],
+  limit = 5,
+): ReasonBar[] {
+  const top = [...reasons].sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution)).slice(0, limit);
+  const max = Math.max(...top.map((r) => Math.abs(r.contribution)), 0);
+  return top.map((r) => ({
+    feature: r.feature,
+    label: featureLabel(r.feature),
+    contribution: r.contribution,
+    direction: r.direction,
+    value: r.value == null ? '—' : typeof r.value === 'number' ? String(Number(r.value.toFixed(3))) : r.value,
+    width: max > 0 ? Math.max(4, Math.round((Math.abs(r.contribution) / max) * 100)) : 0,
+  }));
+}
+
+/** `avg_spend_3m` -> "Avg spend 3m". */
+export function featureLabel(feature: string): string {
+  const s = feature.replace(/[_-]+/g, ' ').trim();
+  return s ? s[0]!.toUpperCase() + s.slice(1) : feature;
+}
+
+/** "Quick train": fewer trees on a sample, for a first look in minutes rather than a full run. */
+export const QUICK_TRAIN_PARAMS = { n_trees: 80, max_rows: 20_000, early_stopping_rounds: 20 } as const;
