@@ -364,25 +364,50 @@ export function offerRow(f: CustomerFacts, o: OfferFact): Row {
   return { ...productRow(f, o.product), channel: o.channel, contacted: o.contacted };
 }
 
-/** What a row describes besides the subscriber: the product, the campaign offer or the bill. */
-export type RowSubject = { set: 'propensity'; product: ProductInfo } | { set: 'response'; offer: OfferFact } | { set: 'default'; bill: BillFact | null };
-
-/** The model's full feature row (the same function for training and scoring). */
-export function modelRow(f: CustomerFacts, pre: FeaturePreprocessing, subject: RowSubject, base: Row = customerRow(f, pre)): Row {
-  switch (subject.set) {
-    case 'propensity':
-      return { ...base, ...productRow(f, subject.product) };
-    case 'response':
-      return { ...base, ...offerRow(f, subject.offer) };
-    case 'default':
-      return { ...base, ...billRow(f, subject.bill) };
-  }
-}
-
 export function billRow(f: CustomerFacts, b: BillFact | null): Row {
   if (!b) return { bill_amount: null, bill_to_spend_3m: null, bill_terms_days: null };
   const terms = Math.round((Date.parse(`${b.dueDate}T00:00:00Z`) - Date.parse(`${b.billDate}T00:00:00Z`)) / 86_400_000);
   return { bill_amount: b.amount, bill_to_spend_3m: round(ratio(b.amount, f.spend3m)), bill_terms_days: terms };
+}
+
+/** What a row describes besides the subscriber: the product, the campaign offer or the bill. */
+export type RowSubject = { set: 'propensity'; product: ProductInfo } | { set: 'response'; offer: OfferFact } | { set: 'default'; bill: BillFact | null };
+
+/**
+ * A row kept as parts (subscriber features, subject features): merging ~90 keys per row costs more
+ * than computing them, so bulk paths hand the parts to the column builder as they are.
+ */
+export type RowParts = readonly Row[];
+
+export function subjectRow(f: CustomerFacts, subject: RowSubject): Row {
+  switch (subject.set) {
+    case 'propensity':
+      return productRow(f, subject.product);
+    case 'response':
+      return offerRow(f, subject.offer);
+    case 'default':
+      return billRow(f, subject.bill);
+  }
+}
+
+/** The model's feature row as parts (the same function for training and scoring). */
+export function modelParts(f: CustomerFacts, pre: FeaturePreprocessing, subject: RowSubject, base: Row = customerRow(f, pre)): RowParts {
+  return [base, subjectRow(f, subject)];
+}
+
+/** One plain row from parts; earlier parts win. */
+export function mergeParts(parts: RowParts): Row {
+  const out: Row = {};
+  for (let i = parts.length - 1; i >= 0; i--) {
+    const p = parts[i]!;
+    for (const k in p) out[k] = p[k];
+  }
+  return out;
+}
+
+/** The model's full feature row. */
+export function modelRow(f: CustomerFacts, pre: FeaturePreprocessing, subject: RowSubject, base?: Row): Row {
+  return mergeParts(modelParts(f, pre, subject, base));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -410,12 +435,16 @@ export class ColumnBuilder {
     return this.n;
   }
 
-  add(row: Row): void {
+  /** One row, given whole or as parts (a feature is read from the first part that has it). */
+  add(...parts: Row[]): void {
     if (this.n === this.cap) this.grow();
     const i = this.n++;
     const defs = this.defs;
+    const np = parts.length;
     for (let k = 0; k < defs.length; k++) {
-      const v = row[defs[k]!.name];
+      const name = defs[k]!.name;
+      let v = parts[0]![name];
+      for (let j = 1; v === undefined && j < np; j++) v = parts[j]![name];
       const missing = v === null || v === undefined || v === '' || (typeof v === 'number' && !Number.isFinite(v));
       const values = this.values[k];
       if (values) {

@@ -4,7 +4,7 @@
  * between them), into typed columns that move to the training thread without copying.
  */
 import type { Column } from './algorithms/index.js';
-import { ColumnBuilder, customerRow, featureDefs, fitSegments, modelRow, type CustomerFacts, type FeaturePreprocessing, type ProductInfo } from './features.js';
+import { ColumnBuilder, customerRow, featureDefs, fitSegments, modelParts, type CustomerFacts, type FeaturePreprocessing, type ProductInfo } from './features.js';
 import type { FeaturesRepository } from './features.repository.js';
 import type { ModelSpec } from './ml.models.js';
 
@@ -111,7 +111,7 @@ export async function buildTrainingSet(features: FeaturesRepository, spec: Model
       for (const f of batch) {
         const base = customerRow(f, pre);
         for (const p of byCurrency.get(f.currency) ?? []) {
-          builder.add(modelRow(f, pre, { set: 'propensity', product: p }, base));
+          builder.add(...modelParts(f, pre, { set: 'propensity', product: p }, base));
           labels.push(bought.has(`${f.id}|${p.id}`) ? 1 : 0);
           keys.push(`${f.id}|${p.id}`);
           groups.push(subscribers);
@@ -133,7 +133,7 @@ export async function buildTrainingSet(features: FeaturesRepository, spec: Model
       for (const f of batch) {
         for (const c of byCustomer.get(f.id)!) {
           const contacted = c.group === 'control' ? 0 : 1;
-          builder.add(modelRow(f, pre, { set: 'response', offer: { product: c.product_id ? (products.get(c.product_id) ?? null) : null, channel: c.channel, contacted } }));
+          builder.add(...modelParts(f, pre, { set: 'response', offer: { product: c.product_id ? (products.get(c.product_id) ?? null) : null, channel: c.channel, contacted } }));
           labels.push(c.label ? 1 : 0);
           keys.push(c.id);
           treatment.push(contacted);
@@ -152,7 +152,7 @@ export async function buildTrainingSet(features: FeaturesRepository, spec: Model
     for await (const batch of factsInBatches(features, ids, snapshot)) {
       for (const f of batch) {
         for (const b of byCustomer.get(f.id)!) {
-          builder.add(modelRow(f, pre, { set: 'default', bill: { id: b.id, amount: b.amount, billDate: b.bill_date, dueDate: b.due_date } }));
+          builder.add(...modelParts(f, pre, { set: 'default', bill: { id: b.id, amount: b.amount, billDate: b.bill_date, dueDate: b.due_date } }));
           labels.push(b.label ? 1 : 0);
           keys.push(b.id);
         }

@@ -8,7 +8,7 @@ import {
   calibratorFromJSON, Dataset, explainRow, GbdtModel, sigmoid, TLearner,
   type Calibrator, type CalibratorJson, type GbdtModelJson, type LogisticModelJson, type Row, type ScorecardJson, type TLearnerJson,
 } from './algorithms/index.js';
-import { ColumnBuilder, featureDefs, type FeatureDef, type FeaturePreprocessing, type ModelFeatureSet } from './features.js';
+import { ColumnBuilder, featureDefs, type FeatureDef, type FeaturePreprocessing, type ModelFeatureSet, type RowParts } from './features.js';
 import type { ModelVersionRow } from './ml.repository.js';
 
 /** What a version stores in its `artifact` column. */
@@ -66,12 +66,12 @@ export class LoadedModel {
     return this.calibrator.predict(sigmoid(this.gbdt.predictRowRaw(this.prepared(row))));
   }
 
-  /** Calibrated probabilities of many rows (the compiled tree scorer on typed columns). */
-  scoreMany(rows: Row[]): Float64Array {
+  /** Calibrated probabilities of many rows given as parts (the compiled tree scorer on typed columns). */
+  scoreMany(rows: RowParts[]): Float64Array {
     if (rows.length === 0) return new Float64Array(0);
-    if (rows.length < 8) return Float64Array.from(rows, (r) => this.score(r));
     const b = new ColumnBuilder(this.defs, rows.length);
-    for (const r of rows) b.add(this.prepared(r));
+    const overrides = this.artifact.scoringOverrides;
+    for (const r of rows) b.add(overrides, ...r);
     return this.calibrator.predictAll(this.gbdt.predictProba(new Dataset(b.columns())));
   }
 

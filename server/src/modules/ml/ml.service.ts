@@ -8,7 +8,7 @@ import type { AuditRepository } from '../audit/audit.repository.js';
 import { SYSTEM_ACTOR, type Actor } from '../auth/permissions.js';
 import type { CustomersRepository } from '../customers/customers.repository.js';
 import { mulberry32, psi } from './algorithms/index.js';
-import { customerRow, modelRow, type CustomerFacts, type ProductInfo } from './features.js';
+import { customerRow, modelParts, modelRow, type CustomerFacts, type ProductInfo } from './features.js';
 import type { FeaturesRepository } from './features.repository.js';
 import { buildTrainingSet, resolveSnapshot, SnapshotError } from './ml.dataset.js';
 import { stabilityOf, toCustomerScore, toRun, toVersion, toVersionSummary } from './ml.mapper.js';
@@ -188,7 +188,7 @@ export function createMlService(deps: {
         // The PSI compares like with like: all sellable products, as in training.
         const base = customerRow(f, model.pre);
         const pool = sellable.filter((p) => p.currency === f.currency);
-        for (const p of model.scoreMany(pool.map((product) => modelRow(f, model.pre, { set: 'propensity', product }, base)))) psiScores.add(p);
+        for (const p of model.scoreMany(pool.map((product) => modelParts(f, model.pre, { set: 'propensity', product }, base)))) psiScores.add(p);
         const ranked = await scoreAvailableProducts({ catalog }, model, f);
         const top = ranked.slice(0, TOP_PRODUCTS);
         const reasonsOf = (p: ProductInfo) => model.reasons(modelRow(f, model.pre, { set: 'propensity', product: p }, base));

@@ -7,7 +7,7 @@ import type { CampaignResponsePrediction, DefaultRiskPrediction, MlModelName, Pr
 import { AppError } from '../../lib/errors.js';
 import { VersionedCache } from '../../lib/versioned-cache.js';
 import type { ProductsRepository } from '../products/products.repository.js';
-import { customerRow, modelRow, type CustomerFacts, type OfferFact, type ProductInfo } from './features.js';
+import { customerRow, modelParts, modelRow, type CustomerFacts, type OfferFact, type ProductInfo } from './features.js';
 import { toProductInfo, type FeaturesRepository } from './features.repository.js';
 import type { MlRepository } from './ml.repository.js';
 import type { LoadedModel, ModelCache } from './ml.scoring.js';
@@ -88,7 +88,7 @@ export async function scoreAvailableProducts(deps: Pick<PredictDeps, 'catalog'>,
   const held = new Set(f.held.map((h) => h.productId));
   const candidates = (await deps.catalog.for(f)).filter((p) => !held.has(p.id));
   const base = customerRow(f, model.pre);
-  const p = model.scoreMany(candidates.map((c) => modelRow(f, model.pre, { set: 'propensity', product: c }, base)));
+  const p = model.scoreMany(candidates.map((c) => modelParts(f, model.pre, { set: 'propensity', product: c }, base)));
   return candidates.map((c, i) => ({ product: c, propensity: p[i]! })).sort((a, b) => b.propensity - a.propensity || (a.product.id < b.product.id ? -1 : 1));
 }
 

@@ -9,8 +9,8 @@ export function usageOption(months: UsageMonth[], currency: string) {
   return {
     textStyle: FONT,
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
-    legend: { top: 0, right: 0, textStyle: FONT, itemWidth: 14 },
-    grid: { left: 8, right: 8, top: 36, bottom: 8, containLabel: true },
+    legend: { top: 0, left: 'center', textStyle: FONT, itemWidth: 14 },
+    grid: { left: 8, right: 8, top: 48, bottom: 8, containLabel: true },
     xAxis: { type: 'category', data: rows.map((r) => formatMonth(r.month)), axisLabel: FONT, axisTick: { show: false }, axisLine: { lineStyle: { color: '#e6e8f0' } } },
     yAxis: [
       { type: 'value', name: `Spend (${currency})`, nameTextStyle: FONT, axisLabel: FONT, splitLine: { lineStyle: { color: '#eef0f5' } } },

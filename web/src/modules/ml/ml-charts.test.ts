@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MlMetrics } from '@lyra/contracts';
-import { calibrationOption, importanceHeight, importanceOption, liftOption, qiniOption, rocOption, upliftOption } from './ml-charts';
+import { niceCeil, calibrationOption, importanceHeight, importanceOption, liftOption, qiniOption, rocOption, upliftOption } from './ml-charts';
 
 type Series = { name: string; data: unknown[] };
 const series = (o: { series: unknown }) => o.series as Series[];
@@ -24,7 +24,10 @@ describe('ML chart options', () => {
   it('plots calibration bins as predicted vs observed with a matching diagonal', () => {
     const o = calibrationOption({ calibration: [{ bin: 1, rows: 5, mean_predicted: 0.2, observed_rate: 0.25, lower: 0.1, upper: 0.3 }, { bin: 0, rows: 5, mean_predicted: 0.05, observed_rate: 0.04, lower: 0, upper: 0.08 }] });
     expect(series(o)[0]!.data).toEqual([[0.05, 0.04], [0.2, 0.25]]);
-    expect(series(o)[1]!.data).toEqual([[0, 0], [0.33, 0.33]]);
+    expect(series(o)[1]!.data).toEqual([[0, 0], [0.3, 0.3]]);
+    expect(niceCeil(0.0123)).toBe(0.02);
+    expect(niceCeil(0.0009)).toBe(0.0009);
+    expect(niceCeil(1.4)).toBe(1);
   });
 
   it('ranks feature importance as percentages and sizes the chart', () => {

@@ -8,6 +8,13 @@ const MUTED = '#b4b9c8';
 const SPLIT = { lineStyle: { color: '#eef0f5' } };
 const round = (n: number, d = 3) => Number(n.toFixed(d));
 
+/** Rounds up to one significant digit (0.0123 -> 0.02, 0.287 -> 0.3) so rare-event plots zoom in with clean ticks. */
+export function niceCeil(x: number): number {
+  if (!(x > 0)) return 1;
+  const step = 10 ** Math.floor(Math.log10(x));
+  return Math.min(1, Number((Math.ceil(x / step - 1e-9) * step).toPrecision(1)));
+}
+
 const valueAxis = (name: string, extra: Record<string, unknown> = {}) => ({
   type: 'value',
   name,
@@ -56,8 +63,7 @@ export function liftOption(metrics: Pick<MlMetrics, 'lift'>) {
 /** Calibration: observed rate against mean predicted probability per bin; perfect calibration is the diagonal. */
 export function calibrationOption(metrics: Pick<MlMetrics, 'calibration'>) {
   const rows = [...metrics.calibration].sort((a, b) => a.mean_predicted - b.mean_predicted);
-  const max = Math.min(1, Math.max(0.05, ...rows.flatMap((r) => [r.mean_predicted, r.observed_rate, r.upper])) * 1.1);
-  const top = round(max, 2);
+  const top = niceCeil(Math.min(1, Math.max(0.001, ...rows.flatMap((r) => [r.mean_predicted, r.observed_rate])) * 1.15));
   return {
     ...base,
     tooltip: { trigger: 'item', formatter: (p: { value: number[] }) => `predicted ${p.value[0]}<br/>observed ${p.value[1]}` },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aucQuality, featureLabel, formatMetric, formatPercent, levelTag, progressPercent, progressText, reasonBars, scoreLevel, stabilityOf } from './ml-format';
+import { pickHeadlineScores, aucQuality, featureLabel, formatMetric, formatPercent, levelTag, progressPercent, progressText, reasonBars, scoreLevel, stabilityOf } from './ml-format';
 
 describe('metric formatting', () => {
   it('formats metrics at three decimals and blanks missing values', () => {
@@ -8,6 +8,8 @@ describe('metric formatting', () => {
     expect(formatMetric(Number.NaN)).toBe('—');
     expect(formatPercent(0.1234)).toBe('12.3%');
     expect(formatPercent(undefined)).toBe('—');
+    expect(formatPercent(0.000432)).toBe('0.043%');
+    expect(formatPercent(0)).toBe('0.0%');
   });
 
   it('describes AUC quality', () => {
@@ -68,5 +70,14 @@ describe('score levels', () => {
     expect(bars[0]!.label).toBe('Late bills 12m');
     expect(featureLabel('device_os')).toBe('Device os');
     expect(reasonBars([])).toEqual([]);
+  });
+});
+
+describe('headline scores', () => {
+  it('shows one score per model: "any product" first, else the highest', () => {
+    const s = (model: string, product_id: string | null, score: number) => ({ model, product_id, campaign_id: null, score });
+    const picked = pickHeadlineScores([s('payment_default_risk', null, 0.1), s('propensity_to_buy', 'p1', 0.2), s('propensity_to_buy', 'p2', 0.7), s('propensity_to_buy', null, 0.4)]);
+    expect(picked.map((p) => [p.score.model, p.score.score, p.others])).toEqual([['propensity_to_buy', 0.4, 2], ['payment_default_risk', 0.1, 0]]);
+    expect(pickHeadlineScores([s('propensity_to_buy', 'p1', 0.2), s('propensity_to_buy', 'p2', 0.7)])[0]!.score.score).toBe(0.7);
   });
 });

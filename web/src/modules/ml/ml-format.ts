@@ -25,6 +25,8 @@ export function formatMetric(value: number | null | undefined, digits = 3): stri
 /** 0.1234 -> "12.3%". */
 export function formatPercent(value: number | null | undefined, digits = 1): string {
   if (value == null || !Number.isFinite(value)) return '—';
+  // Rare events (purchase propensities of a fraction of a percent) keep two significant digits.
+  if (value !== 0 && Math.abs(value) < 0.01) return `${(value * 100).toPrecision(2)}%`;
   return `${(value * 100).toFixed(digits)}%`;
 }
 
@@ -128,4 +130,23 @@ export function featureLabel(feature: string): string {
 }
 
 /** "Quick train": fewer trees on a sample, for a first look in minutes rather than a full run. */
-export const QUICK_TRAIN_PARAMS = { n_trees: 80, max_rows: 20_000, early_stopping_rounds: 20 } as const;
+export const QUICK_TRAIN_PARAMS = { n_trees: 60, max_rows: 150_000, early_stopping_rounds: 15 } as const;
+
+/**
+ * One headline score per model: propensity_to_buy stores one score per product (and `product_id: null`
+ * for "any product"); the card shows the "any product" score, else the highest, and counts the rest.
+ */
+export function pickHeadlineScores<T extends { model: string; product_id: string | null; campaign_id: string | null; score: number }>(
+  scores: T[],
+): { score: T; others: number }[] {
+  const byModel = new Map<string, T[]>();
+  for (const s of scores) byModel.set(s.model, [...(byModel.get(s.model) ?? []), s]);
+  const order = ['propensity_to_buy', 'campaign_response', 'payment_default_risk'];
+  return [...byModel.entries()]
+    .sort(([a], [b]) => (order.indexOf(a) + 99) % 99 - (order.indexOf(b) + 99) % 99)
+    .map(([, list]) => {
+      const general = list.find((s) => s.product_id == null && s.campaign_id == null);
+      const best = general ?? [...list].sort((a, b) => b.score - a.score)[0]!;
+      return { score: best, others: list.length - 1 };
+    });
+}
