@@ -32,7 +32,7 @@ export async function startJobRunner(database: Database, handlers: JobHandlers, 
       : new PgBoss({ db: { executeSql: (text: string, values: unknown[]) => database.executeSql(text, values) }, schedule: opts.schedule, supervise: true });
   boss.on('error', (err: Error) => log('job runner error', { error: err.message }));
   await boss.start();
-  for (const name of JOB_NAMES) await boss.createQueue(name);
+  for (const name of JOB_NAMES) await createQueueRetrying(boss, name);
 
   if (opts.work) {
     const poll = opts.pollingIntervalSeconds ?? 1;
@@ -59,4 +59,21 @@ export async function startJobRunner(database: Database, handlers: JobHandlers, 
       await boss.stop({ graceful: true, wait: true, timeout: 15_000 });
     },
   };
+}
+
+/**
+ * Instances starting together on a fresh database race to create the same queues; PostgreSQL may
+ * pick one as a deadlock victim. Creating a queue is idempotent, so the loser simply tries again.
+ */
+async function createQueueRetrying(boss: PgBoss, name: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await boss.createQueue(name);
+      return;
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (attempt >= 5 || (code !== '40P01' && code !== '23505')) throw err;
+      await new Promise((r) => setTimeout(r, 50 + Math.random() * 200 * (attempt + 1)));
+    }
+  }
 }
