@@ -8,8 +8,13 @@
  * Prints training time and test AUC of each, time ratio ours / XGBoost 1 thread
  * (target <= 2), AUC difference (target <= 0.005) and scoring throughput ratio
  * (target >= 0.5). File I/O for the Python side is not counted.
+ *
+ * Then the single prediction through the real HTTP API (runPredictBench): p50/p99 of
+ * POST /ml/predict/ with trained active models, beside a trivial route measured in the
+ * same run (target p99 < 20 ms). `--predict-only` runs only that part.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, availableParallelism } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -26,7 +31,14 @@ function hasXgboost(): boolean {
 const f1 = (x: number): string => x.toFixed(1);
 const f4 = (x: number): string => x.toFixed(4);
 
-export async function runMlBench(opts: { rows?: number; features?: number; quick?: boolean } = {}): Promise<void> {
+export async function runMlBench(opts: { rows?: number; features?: number; quick?: boolean; predictOnly?: boolean } = {}): Promise<void> {
+  // `npm run bench -- ml --predict-only` reaches here through ml-entry.ts, which passes rows and quick only.
+  const predictOnly = opts.predictOnly ?? process.argv.includes('--predict-only');
+  if (!predictOnly) await runTrainingBench(opts);
+  await runPredictBench({ quick: opts.quick ?? false, databaseUrl: argValue('database-url') });
+}
+
+async function runTrainingBench(opts: { rows?: number; features?: number; quick?: boolean }): Promise<void> {
   const quick = opts.quick ?? false;
   const rows = opts.rows ?? (quick ? 100_000 : 1_000_000);
   const features = opts.features ?? 30;
@@ -108,6 +120,149 @@ export async function runMlBench(opts: { rows?: number; features?: number; quick
   if (xgbVersion) console.log(`ml: xgboost ${xgbVersion}`);
 }
 
+// ---------------------------------------------------------------------------
+// Single prediction through the HTTP API
+// ---------------------------------------------------------------------------
+
+const pct = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+
+interface Latency {
+  p50: number;
+  p99: number;
+  max: number;
+  n: number;
+}
+
+function summarize(ms: number[]): Latency {
+  const s = [...ms].sort((a, b) => a - b);
+  return { p50: pct(s, 0.5), p99: pct(s, 0.99), max: s.at(-1)!, n: s.length };
+}
+
+/** Sequential calls from this process (keep-alive): the latency one caller sees, request after request. */
+async function sequential(url: string, init: RequestInit, n: number): Promise<Latency> {
+  const ms: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    const res = await fetch(url, init);
+    await res.arrayBuffer();
+    if (res.status !== 200) throw new Error(`${url} answered ${res.status}`);
+    ms.push(performance.now() - t);
+  }
+  return summarize(ms);
+}
+
+/** `amount` requests over `connections` connections from an autocannon process (the load generator does not share the server's event loop). */
+async function concurrent(url: string, opts: { method: string; body?: string; headers: Record<string, string>; connections: number; amount: number }): Promise<Latency & { errors: number }> {
+  const bin = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
+  const args = [bin, '-j', '-c', String(opts.connections), '-a', String(opts.amount), '-m', opts.method];
+  for (const [k, v] of Object.entries(opts.headers)) args.push('-H', `${k}=${v}`);
+  if (opts.body) args.push('-b', opts.body);
+  args.push(url);
+  const out = await new Promise<string>((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let text = '';
+    child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`autocannon exited ${code}`))));
+  });
+  const r = JSON.parse(out) as { latency: { p50: number; p99: number; max: number }; requests: { total: number }; errors: number; timeouts: number; non2xx: number };
+  return { p50: r.latency.p50, p99: r.latency.p99, max: r.latency.max, n: r.requests.total, errors: r.errors + r.timeouts + r.non2xx };
+}
+
+const fmtLat = (l: Latency): string => `p50=${l.p50.toFixed(2)}ms p99=${l.p99.toFixed(2)}ms max=${l.max.toFixed(1)}ms (n=${l.n})`;
+
+/**
+ * Trains the three models on synthetic subscribers (the real job runner), then measures the
+ * prediction API through a real HTTP server against a trivial route of the same server.
+ */
+export async function runPredictBench(opts: { quick?: boolean; databaseUrl?: string } = {}): Promise<void> {
+  const { buildApp } = await import('@lyra/server/app');
+  const { createContainer } = await import('@lyra/server/container');
+  const { openDatabase, runMigrations } = await import('@lyra/server/db/client');
+  const { startJobRunner } = await import('@lyra/server/jobs/runner');
+  const { jobHandlers } = await import('@lyra/server/jobs/handlers');
+  const { SYSTEM_ACTOR } = await import('@lyra/server/modules/auth/permissions');
+  const { loadSynthetic } = await import('@lyra/server/modules/ml/ml.fixtures');
+  const { ML_MODEL_NAMES } = await import('@lyra/contracts');
+
+  const customers = opts.quick ? 1000 : 3000;
+  const calls = 2000;
+  const dir = mkdtempSync(join(tmpdir(), 'lyra-ml-predict-'));
+  const database = await openDatabase({ databaseUrl: opts.databaseUrl, dataDir: opts.databaseUrl ? null : dir });
+  try {
+    await runMigrations(database);
+    const container = createContainer(database, { sessionTtlHours: 1 });
+    let t = performance.now();
+    // History up to the start of this month: "today" features see recent months, as in production.
+    const snapshot = `${new Date().toISOString().slice(0, 7)}-01`;
+    const data = await loadSynthetic(container, { customers, seed: 2024, snapshot });
+    console.log(`ml.predict: ${customers} synthetic subscribers loaded into ${database.kind} in ${f1((performance.now() - t) / 1000)}s`);
+    container.jobs.runner = await startJobRunner(database, jobHandlers(container), { work: true, schedule: false, pollingIntervalSeconds: 0.5 });
+    t = performance.now();
+    const versions = await Promise.all(ML_MODEL_NAMES.map((name) => container.ml.requestTraining(SYSTEM_ACTOR, name, {})));
+    for (const v of versions) {
+      for (;;) {
+        const cur = await container.ml.getVersion(v.model, v.version);
+        if (cur.status === 'failed') throw new Error(`${v.model} failed: ${cur.error}`);
+        if (cur.status === 'ready') break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+    console.log(`ml.predict: three models trained in ${f1((performance.now() - t) / 1000)}s`);
+
+    await container.users.create(SYSTEM_ACTOR, { email: 'bench-ml@lyra.local', name: 'Bench', password: 'bench-password-1', role: 'marketer', is_active: true });
+    const { token } = await container.auth.login('bench-ml@lyra.local', 'bench-password-1', null, 'bench');
+    const app = await buildApp({
+      container,
+      config: { logLevel: 'silent', cookieSecure: false, webDist: '/nonexistent' },
+      // The baseline: the same server answering a small JSON document, no database, no model.
+      extraRoutes: [(a) => a.post('/bench/trivial', () => ({ ok: true }))],
+    });
+    const address = await app.listen({ port: 0, host: '127.0.0.1' });
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const ids = data.customers.filter((c) => c.status !== 'churned').map((c) => c.id);
+    const product = data.purchases[0]!.product_id!;
+    const campaign = data.campaigns.find((c) => c.productId)!.id;
+    let i = 0;
+    // Different subscribers per call, so nothing is served from a warm row cache.
+    const bodyOf = (model: string) => {
+      const customer_id = ids[i++ % ids.length]!;
+      return JSON.stringify(model === 'propensity_to_buy' ? { model, customer_id, product_id: product } : model === 'campaign_response' ? { model, customer_id, campaign_id: campaign } : { model, customer_id });
+    };
+    const predictUrl = `${address}/api/loyalty/v1/ml/predict/`;
+    // Warm-up: JIT, the model cache, connections.
+    for (const model of ML_MODEL_NAMES) await sequential(predictUrl, { method: 'POST', headers, body: bodyOf(model) }, 50);
+    await sequential(`${address}/bench/trivial`, { method: 'POST', headers, body: '{}' }, 200);
+
+    const trivial = await sequential(`${address}/bench/trivial`, { method: 'POST', headers, body: '{}' }, calls);
+    const all: number[] = [];
+    for (const model of ML_MODEL_NAMES) {
+      const ms: number[] = [];
+      for (let k = 0; k < Math.round(calls / ML_MODEL_NAMES.length); k++) {
+        const t0 = performance.now();
+        const res = await fetch(predictUrl, { method: 'POST', headers, body: bodyOf(model) });
+        await res.arrayBuffer();
+        if (res.status !== 200) throw new Error(`predict ${model} answered ${res.status}`);
+        ms.push(performance.now() - t0);
+      }
+      all.push(...ms);
+      console.log(`ml.predict.api[${model}] ${fmtLat(summarize(ms))}`);
+    }
+    const overall = summarize(all);
+    console.log(`ml.trivial.api (baseline, same server) ${fmtLat(trivial)}`);
+    console.log(`ml.predict.api p50=${overall.p50.toFixed(2)}ms p99=${overall.p99.toFixed(2)}ms (target p99 < 20ms) | trivial route p99=${trivial.p99.toFixed(2)}ms | ${overall.p99 < 20 ? 'OK' : 'ABOVE TARGET'}`);
+
+    const tc = await concurrent(`${address}/bench/trivial`, { method: 'POST', headers, body: '{}', connections: 8, amount: calls });
+    const pc = await concurrent(predictUrl, { method: 'POST', headers, body: bodyOf('propensity_to_buy'), connections: 8, amount: calls });
+    console.log(`ml.predict.api concurrent(8 connections) ${fmtLat(pc)}${pc.errors ? ` ERRORS=${pc.errors}` : ''} | trivial ${fmtLat(tc)}`);
+    await app.close();
+    await container.jobs.runner.stop();
+  } finally {
+    await database.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function argValue(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
@@ -121,5 +276,6 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     rows: rows ? Number(rows) : undefined,
     features: features ? Number(features) : undefined,
     quick: process.argv.includes('--quick'),
+    predictOnly: process.argv.includes('--predict-only'),
   });
 }

@@ -10,6 +10,7 @@ import { seedDemoCatalog } from './modules/demo/demo.service.js';
 import { seedDemoCustomers } from './modules/customers/customers.seed.js';
 import { ensureDemoSystems } from './modules/demo/demo-systems.js';
 import { jobHandlers } from './jobs/handlers.js';
+import { ensureDemoModels } from './modules/ml/ml.demo.js';
 
 /** Starts Lyra: database + migrations, first admin, demo data and simulators, jobs, HTTP API and console. */
 async function main() {
@@ -32,12 +33,9 @@ async function main() {
   }
 
   let closeSimulators: (() => Promise<void>) | null = null;
-  let firstDemoSyncs: ('xiva' | 'crm' | 'billing')[] = [];
   if (config.demo) {
     const n = await seedDemoCatalog({ products: container.products });
     if (n) console.log(`Demo data: loaded ${n} catalog products`);
-    const subscribers = await seedDemoCustomers(container, { customers: 3000, seed: 1 });
-    if (subscribers) console.log(`Demo data: generated ${subscribers} subscribers with usage, bills, purchases and campaign contacts`);
     if (config.simulators) {
       const { startAllSimulators } = await import('@lyra/simulators');
       const sims = await startAllSimulators({
@@ -46,9 +44,18 @@ async function main() {
       });
       closeSimulators = sims.close;
       const created = await ensureDemoSystems(container.externalSystems, sims);
-      firstDemoSyncs = created.map((c) => c.systemType);
       console.log(`Simulators: Xiva ${sims.xiva.url}, CRM ${sims.crm.url}, Billing ${sims.billing.url}${created.length ? ` (configured: ${created.map((c) => c.name).join(', ')})` : ''}`);
+      // A newcomer's first look includes products from all three systems, and the demo subscribers
+      // hold and buy from that whole catalog: the first syncs run here, before subscribers are generated.
+      for (const system of created) {
+        const run = await container.sync.start({ ...SYSTEM_ACTOR, email: 'demo' }, { external_system: system.systemType, mode: 'full', force: false }, { inline: true });
+        await container.syncEngine.execute(run.id);
+        const done = await container.sync.get(run.id);
+        console.log(`Demo data: first sync of ${system.name}: ${done.status}, ${done.counts.created} products`);
+      }
     }
+    const subscribers = await seedDemoCustomers(container, { customers: 3000, seed: 1 });
+    if (subscribers) console.log(`Demo data: generated ${subscribers} subscribers with usage, bills, purchases and campaign contacts`);
   }
 
   if (config.jobs) {
@@ -57,9 +64,11 @@ async function main() {
     const recovered = await container.sync.recover({ singleProcess: database.kind === 'pglite' });
     if (recovered.failed) console.log(`Marked ${recovered.failed} interrupted sync run(s) as failed`);
     await container.sync.tick(SYSTEM_ACTOR);
-    // A newcomer's first look includes products from all three systems, not only the manual catalog.
-    for (const systemType of firstDemoSyncs) {
-      await container.sync.start(SYSTEM_ACTOR, { external_system: systemType, mode: 'full', force: false });
+    if (config.demo) {
+      // Scores to look at from the first minutes: each never-trained model gets a first version,
+      // trained by the job runner in the background; the first ready version goes live by itself.
+      const queued = await ensureDemoModels(container);
+      if (queued.length) console.log(`Demo data: training ${queued.map((v) => v.model).join(', ')} in the background (see ML in the console)`);
     }
   }
 

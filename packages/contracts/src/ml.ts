@@ -230,6 +230,7 @@ export const MlModel = z.object({
 export type MlModel = z.infer<typeof MlModel>;
 
 export const MlModelList = z.object({ count: z.number().int(), results: z.array(MlModel) });
+export type MlModelList = z.infer<typeof MlModelList>;
 export const MlVersionList = z.object({ count: z.number().int(), results: z.array(MlModelVersionSummary) });
 export type MlVersionList = z.infer<typeof MlVersionList>;
 
@@ -265,6 +266,7 @@ export const MlScoringRun = z.object({
 });
 export type MlScoringRun = z.infer<typeof MlScoringRun>;
 export const MlScoringRunList = z.object({ count: z.number().int(), results: z.array(MlScoringRun) });
+export type MlScoringRunList = z.infer<typeof MlScoringRunList>;
 
 // ---------------------------------------------------------------------------------------------
 // Predictions
@@ -340,6 +342,8 @@ export const CustomerScore = z.object({
   product_id: z.string().nullable(),
   campaign_id: z.string().nullable(),
   score: z.number(),
+  /** The score against the version's cut points: high = top 10% of the training population, medium = the next 20%. */
+  level: Level,
   uplift: z.number().nullable(),
   reasons: z.array(MlReason),
   scored_at: z.string(),

@@ -272,9 +272,12 @@ function planCampaigns(ctx: Context): Context['campaigns'] {
     if (monthsBack > ctx.opts.historyMonths - 3) continue;
     add(firstDayOfMonth(ctx.snapshotMonth - monthsBack) + 4 + rng.int(10), roles, false, 0.25);
   }
-  // After it: the response labels of the window.
-  add(ctx.snapshotDay + 3, ['pass', 'data_monthly'], true, 0.35);
-  add(ctx.snapshotDay + 10, ['device', 'service'], true, 0.35);
+  // After it: the response labels of the window. An operator's monthly programme reaches most of the
+  // base (each campaign keeps its own control group), which is also what gives the response model
+  // enough responders to learn from.
+  add(ctx.snapshotDay + 3, ['pass', 'data_monthly'], true, 0.6);
+  add(ctx.snapshotDay + 10, ['device', 'service'], true, 0.5);
+  add(ctx.snapshotDay + 17, ['roaming', 'addon'], true, 0.5);
   return out;
 }
 

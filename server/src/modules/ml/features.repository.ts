@@ -119,15 +119,18 @@ function factsQuery(ids: string[], asOf: string): SQL {
         max(voice_minutes) filter (where month = ${m1}) as voice1m,
         avg(voice_minutes) filter (where month >= ${m3}) as voice3m,
         avg(voice_minutes) filter (where month < ${m3}) as voice_prev3m,
-        avg(sms) filter (where month >= ${m3})::float8 as sms3m,
-        max(spend) filter (where month = ${m1})::float8 as spend1m,
-        avg(spend) filter (where month >= ${m3})::float8 as spend3m,
-        avg(spend) filter (where month < ${m3})::float8 as spend_prev3m,
-        avg(spend)::float8 as spend6m,
-        sum(topup_count) filter (where month >= ${m3})::float8 as topups3m,
-        avg(topup_amount) filter (where month >= ${m3})::float8 as topup_amount3m
-      from ${customerUsage}
-      where customer_id = any(${idList}) and month >= ${m6} and month < ${m}
+        avg(sms::float8) filter (where month >= ${m3}) as sms3m,
+        max(spend) filter (where month = ${m1}) as spend1m,
+        avg(spend) filter (where month >= ${m3}) as spend3m,
+        avg(spend) filter (where month < ${m3}) as spend_prev3m,
+        avg(spend) as spend6m,
+        sum(topup_count::float8) filter (where month >= ${m3}) as topups3m,
+        avg(topup_amount) filter (where month >= ${m3}) as topup_amount3m
+      from (
+        select customer_id, month, data_gb, voice_minutes, sms, spend::float8 as spend, topup_count, topup_amount::float8 as topup_amount
+        from ${customerUsage}
+        where customer_id = any(${idList}) and month >= ${m6} and month < ${m}
+      ) u
       group by customer_id
     ),
     held as (

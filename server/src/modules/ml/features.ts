@@ -154,19 +154,30 @@ const segmentFeature = (s: string) => `segment_${s.toLowerCase().replace(/[^a-z0
 const num = (name: string): FeatureDef => ({ name, kind: 'numeric' });
 const cat = (name: string): FeatureDef => ({ name, kind: 'categorical' });
 
-export const CUSTOMER_FEATURES: readonly FeatureDef[] = [
+const PROFILE: readonly FeatureDef[] = [
   num('tenure_months'), cat('plan_type'), cat('value_band'), num('customer_value'), cat('status'), cat('age_band'), num('age_min'),
-  cat('device_type'), cat('device_os'), cat('region'),
+  cat('device_type'), cat('device_os'),
+];
+const USAGE: readonly FeatureDef[] = [
   num('usage_months_6m'), num('data_gb_1m'), num('data_gb_3m'), num('data_gb_6m'), num('data_trend_3m'),
   num('voice_min_1m'), num('voice_min_3m'), num('voice_trend_3m'), num('sms_3m'),
   num('spend_1m'), num('spend_3m'), num('spend_6m'), num('spend_trend_3m'), num('topups_3m'), num('topup_amount_3m'),
+];
+const SPEND: readonly FeatureDef[] = [num('usage_months_6m'), num('data_gb_3m'), num('voice_min_3m'), num('spend_1m'), num('spend_3m'), num('spend_6m'), num('spend_trend_3m')];
+const HOLDINGS: readonly FeatureDef[] = [
   num('holdings_count'), num('held_data_gb'), num('held_voice_min'), num('data_gap_gb'), num('voice_gap_min'),
   num('holdings_bundle'), num('holdings_data'), num('holdings_voice'), num('holdings_service'), num('holdings_addon'), num('holdings_device'),
-  num('months_since_device'), num('purchases_90d'), num('purchases_365d'), num('purchase_amount_365d'), num('purchases_total'), num('days_since_purchase'),
-  num('contacts_180d'), num('responses_180d'), num('response_rate'), num('days_since_contact'),
+  num('months_since_device'),
+];
+const PURCHASES: readonly FeatureDef[] = [num('purchases_90d'), num('purchases_365d'), num('purchase_amount_365d'), num('purchases_total'), num('days_since_purchase')];
+const CONTACTS: readonly FeatureDef[] = [num('contacts_180d'), num('responses_180d'), num('response_rate'), num('days_since_contact')];
+const PAYMENTS: readonly FeatureDef[] = [
   num('bills_12m'), num('late_bills_12m'), num('avg_days_late_12m'), num('max_days_late_12m'), num('overdue_bills'), num('overdue_amount'),
   num('unpaid_share_12m'), num('avg_bill_amount_3'),
 ];
+
+/** Every subscriber feature customerRow computes (segments come on top, per the fitted vocabulary). */
+export const CUSTOMER_FEATURES: readonly FeatureDef[] = [...PROFILE, cat('region'), ...USAGE, ...HOLDINGS, ...PURCHASES, ...CONTACTS, ...PAYMENTS];
 
 export const PRODUCT_FEATURES: readonly FeatureDef[] = [
   cat('product_type'), cat('product_category'), cat('product_cycle'), num('product_recurring'), cat('product_brand'),
@@ -181,12 +192,17 @@ export const BILL_FEATURES: readonly FeatureDef[] = [num('bill_amount'), num('bi
 
 export type ModelFeatureSet = 'propensity' | 'response' | 'default';
 
-/** The model's feature list, in column order. */
+/**
+ * The model's feature list, in column order. Buying and responding use what a subscriber does and
+ * holds; default risk uses payment history, spend and the bill, and leaves out region and the
+ * marketing segments (geography and segment labels such as nationality are not credit criteria).
+ */
 export function featureDefs(set: ModelFeatureSet, pre: FeaturePreprocessing): FeatureDef[] {
-  const base = [...CUSTOMER_FEATURES, ...pre.segments.map((s) => num(segmentFeature(s)))];
-  if (set === 'propensity') return [...base, ...PRODUCT_FEATURES];
-  if (set === 'response') return [...base, ...OFFER_FEATURES];
-  return [...base, ...BILL_FEATURES];
+  const segments = pre.segments.map((s) => num(segmentFeature(s)));
+  const behaviour = [...PROFILE, cat('region'), ...USAGE, ...HOLDINGS, ...PURCHASES, ...CONTACTS, ...segments];
+  if (set === 'propensity') return [...behaviour, ...PRODUCT_FEATURES];
+  if (set === 'response') return [...behaviour, ...OFFER_FEATURES];
+  return [...PROFILE, ...SPEND, num('holdings_count'), num('holdings_device'), num('months_since_device'), ...PAYMENTS, ...BILL_FEATURES];
 }
 
 // ---------------------------------------------------------------------------------------------

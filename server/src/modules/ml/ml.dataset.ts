@@ -8,7 +8,10 @@ import { ColumnBuilder, customerRow, featureDefs, fitSegments, modelParts, type 
 import type { FeaturesRepository } from './features.repository.js';
 import type { ModelSpec } from './ml.models.js';
 
-const BATCH = 500;
+const BATCH = 250;
+/** Subscribers handled between two turns of the event loop while rows are assembled. */
+const YIELD_EVERY = 25;
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 const DAY_MS = 86_400_000;
 
 export const addDays = (day: string, n: number) => new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10);
@@ -108,7 +111,8 @@ export async function buildTrainingSet(features: FeaturesRepository, spec: Model
     let done = 0;
     for await (const batch of factsInBatches(features, ids, snapshot)) {
       const bought = await features.purchasesBetween(batch.map((f) => f.id), labelFrom, labelTo);
-      for (const f of batch) {
+      for (const [k, f] of batch.entries()) {
+        if (k % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop();
         const base = customerRow(f, pre);
         for (const p of byCurrency.get(f.currency) ?? []) {
           builder.add(...modelParts(f, pre, { set: 'propensity', product: p }, base));

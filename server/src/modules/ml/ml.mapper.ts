@@ -2,7 +2,7 @@ import type {
   CustomerScore, MlDataSnapshot, MlHeadline, MlMetrics, MlModelName, MlModelVersion, MlModelVersionSummary, MlProgress, MlReason, MlScoringRun, MlStability,
 } from '@lyra/contracts';
 import { toIso } from '../../lib/time.js';
-import type { ModelVersionRow, ScoreRow, ScoringRunRow, VersionSummaryRow } from './ml.repository.js';
+import type { ModelVersionRow, ScoreWithCutsRow, ScoringRunRow, VersionSummaryRow } from './ml.repository.js';
 
 /** The documented PSI bands: < 0.1 stable, 0.1-0.25 watch, > 0.25 retrain. */
 export function stabilityOf(psi: number): MlStability {
@@ -70,13 +70,16 @@ export function toRun(r: ScoringRunRow): MlScoringRun {
   };
 }
 
-export function toCustomerScore(r: ScoreRow): CustomerScore {
+export function toCustomerScore(r: ScoreWithCutsRow): CustomerScore {
+  // A propensity row without a product is "buys any product", which has its own cut points.
+  const cuts = (r.modelName === 'propensity_to_buy' && r.productId === null ? r.anyThresholds : null) ?? r.thresholds;
   return {
     model: r.modelName as MlModelName,
     model_version: r.version,
     product_id: r.productId,
     campaign_id: r.campaignId,
     score: r.score,
+    level: !cuts ? 'low' : r.score >= cuts.high ? 'high' : r.score >= cuts.medium ? 'medium' : 'low',
     uplift: r.uplift,
     reasons: r.reasons as unknown as MlReason[],
     scored_at: toIso(r.scoredAt as string | Date),

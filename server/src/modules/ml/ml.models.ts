@@ -4,9 +4,9 @@ import type { ModelFeatureSet } from './features.js';
 
 /**
  * The three models: what each predicts, its label window and its defaults. Hyper-parameters follow
- * the shape of each truth: default risk is close to additive in the payment history (shallow trees,
- * monotone in the late-payment features, as credit reviewers ask), propensity mixes product and
- * subscriber effects (deeper trees).
+ * the shape of each problem: default risk is close to additive in the payment history (stumps,
+ * monotone in the late-payment features, as credit reviewers ask), propensity and response mix
+ * product and subscriber effects (deeper trees); rare positives want leaves of at least 50 rows.
  */
 export interface ModelSpec {
   name: MlModelName;
@@ -35,7 +35,7 @@ export const MODEL_SPECS: Record<MlModelName, ModelSpec> = {
     label: 'a purchase of the product in the 30 days after the snapshot',
     featureSet: 'propensity',
     windowDays: 30,
-    gbdt: { ...COMMON, nTrees: 600, learningRate: 0.08, maxDepth: 6, minLeafSize: 20 },
+    gbdt: { ...COMMON, nTrees: 600, maxDepth: 4, minLeafSize: 50 },
     scorecard: false,
     uplift: false,
     scoringOverrides: {},
@@ -48,7 +48,8 @@ export const MODEL_SPECS: Record<MlModelName, ModelSpec> = {
     label: 'a response within 14 days to a contact made in the 30 days after the snapshot',
     featureSet: 'response',
     windowDays: 30,
-    gbdt: { ...COMMON, nTrees: 600, maxDepth: 3, minLeafSize: 20 },
+    // Few responders per feature: slower learning, stronger L2 and half the features per tree generalise best.
+    gbdt: { ...COMMON, nTrees: 600, maxDepth: 3, minLeafSize: 40, learningRate: 0.03, lambda: 5, colsample: 0.5 },
     scorecard: false,
     uplift: true,
     scoringOverrides: { contacted: 1 },
@@ -62,7 +63,7 @@ export const MODEL_SPECS: Record<MlModelName, ModelSpec> = {
     featureSet: 'default',
     windowDays: 30,
     gbdt: {
-      ...COMMON, nTrees: 800, maxDepth: 2, minLeafSize: 20,
+      ...COMMON, nTrees: 800, maxDepth: 1, minLeafSize: 50,
       monotone: { late_bills_12m: 1, avg_days_late_12m: 1, max_days_late_12m: 1, overdue_bills: 1, overdue_amount: 1, unpaid_share_12m: 1 },
     },
     scorecard: true,

@@ -6,6 +6,9 @@ export type ModelVersionRow = typeof mlModelVersions.$inferSelect;
 export type NewModelVersionRow = typeof mlModelVersions.$inferInsert;
 export type ScoringRunRow = typeof mlScoringRuns.$inferSelect;
 export type ScoreRow = typeof mlScores.$inferSelect;
+type Cuts = { high: number; medium: number } | null;
+/** A stored score with the cut points of the version that made it (for its level). */
+export type ScoreWithCutsRow = ScoreRow & { thresholds: Cuts; anyThresholds: Cuts };
 export type NewScoreRow = typeof mlScores.$inferInsert;
 
 /** Version columns without the (large) serialized model, for lists and status reads. */
@@ -183,17 +186,19 @@ export function createMlRepository(db: Db) {
     },
 
     /** Per model, the subscriber's rows of the newest scoring (the overall score and, for propensity, its top products). */
-    async latestScores(customerId: string): Promise<ScoreRow[]> {
+    async latestScores(customerId: string): Promise<ScoreWithCutsRow[]> {
       return db.execute(sql`
         select s.id, s.customer_id as "customerId", s.model_name as "modelName", s.model_version_id as "modelVersionId", s.version,
-          s.product_id as "productId", s.campaign_id as "campaignId", s.score, s.uplift, s.reasons, s.scored_at as "scoredAt", s.run_id as "runId"
+          s.product_id as "productId", s.campaign_id as "campaignId", s.score, s.uplift, s.reasons, s.scored_at as "scoredAt", s.run_id as "runId",
+          v.metrics -> 'thresholds' as thresholds, v.metrics -> 'any_product' -> 'thresholds' as "anyThresholds"
         from ${mlScores} s
+        join ${mlModelVersions} v on v.id = s.model_version_id
         join (
           select distinct on (model_name) model_name, run_id from ${mlScores}
           where customer_id = ${customerId} order by model_name, scored_at desc, id desc
         ) latest on latest.model_name = s.model_name and latest.run_id = s.run_id
         where s.customer_id = ${customerId}
-        order by s.model_name, s.product_id nulls first, s.score desc, s.id`).then((r) => (r as unknown as { rows: ScoreRow[] }).rows);
+        order by s.model_name, s.product_id nulls first, s.score desc, s.id`).then((r) => (r as unknown as { rows: ScoreWithCutsRow[] }).rows);
     },
   };
 }

@@ -8,7 +8,7 @@ import {
   calibratorFromJSON, Dataset, explainRow, GbdtModel, sigmoid, TLearner,
   type Calibrator, type CalibratorJson, type GbdtModelJson, type LogisticModelJson, type Row, type ScorecardJson, type TLearnerJson,
 } from './algorithms/index.js';
-import { ColumnBuilder, featureDefs, type FeatureDef, type FeaturePreprocessing, type ModelFeatureSet, type RowParts } from './features.js';
+import { ColumnBuilder, featureDefs, mergeParts, type FeatureDef, type FeaturePreprocessing, type ModelFeatureSet, type RowParts } from './features.js';
 import type { ModelVersionRow } from './ml.repository.js';
 
 /** What a version stores in its `artifact` column. */
@@ -58,7 +58,7 @@ export class LoadedModel {
 
   /** The row as scoring sees it (a response is scored for a contact). */
   private prepared(row: Row): Row {
-    return Object.keys(this.artifact.scoringOverrides).length ? { ...row, ...this.artifact.scoringOverrides } : row;
+    return Object.keys(this.artifact.scoringOverrides).length ? mergeParts([this.artifact.scoringOverrides, row]) : row;
   }
 
   /** Calibrated probability of one row. */

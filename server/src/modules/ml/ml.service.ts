@@ -4,6 +4,7 @@ import type {
 } from '@lyra/contracts';
 import { ML_MODEL_NAMES } from '@lyra/contracts';
 import { AppError } from '../../lib/errors.js';
+import { TtlCache } from '../../lib/versioned-cache.js';
 import type { AuditRepository } from '../audit/audit.repository.js';
 import { SYSTEM_ACTOR, type Actor } from '../auth/permissions.js';
 import type { CustomersRepository } from '../customers/customers.repository.js';
@@ -28,7 +29,12 @@ export interface MlJobQueue {
   enqueueScoring(runId: string): Promise<void>;
 }
 
-const ALGORITHM = 'gbdt (histogram, TreeSHAP reasons) + calibration';
+/** What a version of each model is made of (the calibration method is recorded with the parameters). */
+const ALGORITHMS: Record<MlModelName, string> = {
+  propensity_to_buy: 'gbdt + calibration (baseline: logistic regression)',
+  campaign_response: 'gbdt + calibration, t-learner uplift (baseline: logistic regression)',
+  payment_default_risk: 'gbdt (monotone) + calibration, woe scorecard (baseline: logistic regression)',
+};
 const SCORE_BATCH = 100;
 const TOP_PRODUCTS = 5;
 /** Scores kept for the PSI: a seeded reservoir sample bounds memory on any population. */
@@ -36,6 +42,9 @@ const PSI_SAMPLE = 200_000;
 const PROGRESS_EVERY_MS = 250;
 /** Rare-event training sets larger than this fit their trees on all positives and a sample of negatives (see training.ts). */
 const MAX_FIT_ROWS = 60_000;
+const ACTIVE_REF_TTL_MS = 1000;
+/** Training sets up to this size cross-fit their calibration (see training.ts): six fits instead of one. */
+const CROSS_FIT_MAX_ROWS = 50_000;
 
 const todayUtc = (now: Date) => now.toISOString().slice(0, 10);
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -73,7 +82,19 @@ export function createMlService(deps: {
   const db = ml.db;
   const now = deps.clock ?? (() => new Date());
   const log = deps.log ?? (() => undefined);
-  const predictDeps: PredictDeps = { registry: ml, features, catalog, models, clock: now };
+  // Which version is active is read once a second per model, not per prediction; this instance's own
+  // activations clear it at once, another instance's show within the second.
+  const activeRefs = new TtlCache<{ id: string; version: number } | null>(ACTIVE_REF_TTL_MS);
+  const registry: PredictDeps['registry'] = {
+    async activeRef(name) {
+      const hit = activeRefs.get(name);
+      if (hit !== undefined) return hit;
+      const ref = await ml.activeRef(name);
+      activeRefs.set(name, ref);
+      return ref;
+    },
+  };
+  const predictDeps: PredictDeps = { registry, features, catalog, models, clock: now };
 
   async function versionOf(name: MlModelName, v: number): Promise<ModelVersionRow> {
     const row = await ml.findVersion(db, name, v);
@@ -109,7 +130,7 @@ export function createMlService(deps: {
     if (!row || row.status !== 'training') return { status: 'skipped', detail: 'version already finished' };
     const name = row.modelName as MlModelName;
     const spec = MODEL_SPECS[name];
-    const request = row.hyperParameters as { request?: MlTrainRequest['params']; snapshot_date?: string | null };
+    const request = row.hyperParameters as { request?: MlTrainRequest['params']; snapshot_date?: string | null; score_when_live?: boolean };
     const cfg = resolveTraining(spec, request.request ?? {});
     const progress = progressWriter(versionId);
     if (!(await ml.markStarted(versionId, { stage: 'features', iteration: 0, total: 0 }))) return { status: 'skipped', detail: 'version already finished' };
@@ -125,7 +146,7 @@ export function createMlService(deps: {
         {
           config: {
             model: name, gbdt: cfg.gbdt, calibration: cfg.calibration, seed: cfg.seed, testFraction: 0.2, calibrationFraction: 0.2,
-            scorecard: spec.scorecard, uplift: spec.uplift, scoringOverrides: spec.scoringOverrides, maxFitRows: MAX_FIT_ROWS,
+            scorecard: spec.scorecard, uplift: spec.uplift, scoringOverrides: spec.scoringOverrides, maxFitRows: MAX_FIT_ROWS, crossFitMaxRows: CROSS_FIT_MAX_ROWS,
           },
           columns: set.columns,
           label: set.label,
@@ -160,15 +181,21 @@ export function createMlService(deps: {
         });
         if (!saved) return null;
         // The first ready version of a model goes live, so predictions work without a manual step; later ones wait for an analyst.
-        if (!(await ml.activeRef(name, tx))) {
+        const live = !(await ml.activeRef(name, tx));
+        if (live) {
           await ml.activate(tx, name, versionId, SYSTEM_ACTOR.email);
           await audit.record(tx, SYSTEM_ACTOR, { action: 'activate', entityType: 'ml_model_version', entityId: versionId, after: { model: name, version: saved.version, reason: 'first ready version' } });
         }
-        return saved;
+        return { saved, live };
       });
       if (!done) return { status: 'skipped', detail: 'version already finished' };
-      log('ml model trained', { model: name, version: done.version, auc: out.metrics.auc });
-      return { status: 'ready', detail: `${name} v${done.version} auc=${out.metrics.auc?.toFixed(4) ?? 'n/a'}` };
+      activeRefs.delete(name);
+      // Demo start-up asks for a first batch score as soon as its model is live, so subscriber pages show scores.
+      if (done.live && request.score_when_live) {
+        await service.requestScoring(SYSTEM_ACTOR, name).catch((err: unknown) => log('ml scoring after training not queued', { model: name, error: (err as Error).message }));
+      }
+      log('ml model trained', { model: name, version: done.saved.version, auc: out.metrics.auc });
+      return { status: 'ready', detail: `${name} v${done.saved.version} auc=${out.metrics.auc?.toFixed(4) ?? 'n/a'}` };
     } catch (err) {
       await progress.flush();
       const message = err instanceof SnapshotError ? err.message : `Training failed: ${(err as Error).message}`;
@@ -179,11 +206,11 @@ export function createMlService(deps: {
   }
 
   /** One page of subscribers scored by one model: the rows to store and the scores for the PSI. */
-  async function scorePage(model: LoadedModel, facts: CustomerFacts[], scoredAt: string, runId: string, campaignId: string | null, psiScores: { add(x: number): void }) {
+  async function scorePage(model: LoadedModel, facts: CustomerFacts[], run: { scoredAt: string; runId: string; campaignId: string | null; sellable: ProductInfo[] }, psiScores: { add(x: number): void }) {
     const rows: NewScoreRow[] = [];
+    const { scoredAt, runId, campaignId, sellable } = run;
     const common = { modelName: model.name, modelVersionId: model.id, version: model.version, scoredAt, runId };
     if (model.name === 'propensity_to_buy') {
-      const sellable = await features.sellableProducts();
       for (const f of facts) {
         // The PSI compares like with like: all sellable products, as in training.
         const base = customerRow(f, model.pre);
@@ -233,12 +260,13 @@ export function createMlService(deps: {
       const model = await models.get(run.modelVersionId);
       const sample = reservoir(PSI_SAMPLE, 7);
       const scoredAt = at.toISOString();
+      const sellable = model.name === 'propensity_to_buy' ? await features.sellableProducts() : [];
       let scored = 0;
       for (let after: string | null = null; ; ) {
         const ids = await features.scorableIdsAfter(today, after, SCORE_BATCH, run.segment);
         if (ids.length === 0) break;
         const facts = await features.customerFacts(ids, today);
-        await ml.insertScores(await scorePage(model, facts, scoredAt, runId, run.campaignId, sample));
+        await ml.insertScores(await scorePage(model, facts, { scoredAt, runId, campaignId: run.campaignId, sellable }, sample));
         scored += facts.length;
         after = ids.at(-1)!;
         await ml.runProgress(runId, scored);
@@ -259,7 +287,7 @@ export function createMlService(deps: {
     }
   }
 
-  return {
+  const service = {
     async listModels(): Promise<{ count: number; results: MlModel[] }> {
       const o = await ml.overview();
       const runs = await ml.latestRuns([...o.active, ...o.latest].map((v) => v.id));
@@ -290,15 +318,15 @@ export function createMlService(deps: {
     },
 
     /** A new version in status `training`, handed to the job queue. */
-    async requestTraining(actor: Actor, name: MlModelName, body: MlTrainRequest = {}): Promise<MlModelVersion> {
+    async requestTraining(actor: Actor, name: MlModelName, body: MlTrainRequest = {}, opts: { scoreWhenLive?: boolean } = {}): Promise<MlModelVersion> {
       const queue = queueOrFail();
       const cfg = resolveTraining(MODEL_SPECS[name], body.params);
       const row = await db.transaction((tx) =>
         ml.insertVersion(tx, {
           modelName: name,
           status: 'training',
-          algorithm: ALGORITHM,
-          hyperParameters: { request: body.params ?? {}, snapshot_date: body.snapshot_date ?? null },
+          algorithm: ALGORITHMS[name],
+          hyperParameters: { request: body.params ?? {}, snapshot_date: body.snapshot_date ?? null, ...(opts.scoreWhenLive && { score_when_live: true }) },
           seed: cfg.seed,
           progress: { stage: 'queued', iteration: 0, total: 0 },
           createdBy: actor.email,
@@ -326,6 +354,7 @@ export function createMlService(deps: {
             after: { model: name, active_version: v },
           });
         });
+        activeRefs.delete(name);
       }
       return this.getVersion(name, v);
     },
@@ -402,5 +431,6 @@ export function createMlService(deps: {
 
     hasAnyVersion: (name: MlModelName) => ml.hasAnyVersion(name),
   };
+  return service;
 }
 export type MlService = ReturnType<typeof createMlService>;

@@ -13,9 +13,9 @@
 import { createHash } from 'node:crypto';
 import type { MlMetrics, MlModelName } from '@lyra/contracts';
 import {
-  calibrationTable, classificationMetrics, Dataset, expectedCalibrationError, fitCalibrator, fitScorecard, liftTable, mulberry32, rocCurve,
-  stratifiedSplitIndices, trainGbdt, trainLogistic, trainTLearner,
-  type CalibratorJson, type Column, type GbdtModel, type GbdtModelJson, type GbdtParams, type LogisticModelJson, type ScorecardJson,
+  calibrationTable, classificationMetrics, Dataset, expectedCalibrationError, fitCalibrator, fitScorecard, GbdtModel, liftTable, mulberry32,
+  resolveGbdtParams, Rng, rocCurve, stratifiedSplitIndices, TLearner, trainGbdt, trainLogistic,
+  type CalibratorJson, type Column, type GbdtModelJson, type GbdtParams, type LogisticModelJson, type ScorecardJson,
   type TLearnerJson,
 } from './algorithms/index.js';
 
@@ -34,6 +34,8 @@ export interface TrainingConfig {
   scoringOverrides: Record<string, number>;
   /** Above this many fit rows, rare-event sets keep every positive and a seeded share of the negatives for the trees. */
   maxFitRows: number;
+  /** Up to this many rows outside the test part, calibration is cross-fitted (see runTraining). */
+  crossFitMaxRows: number;
 }
 
 export interface TrainingInput {
@@ -166,6 +168,44 @@ function negativeSample(ds: Dataset, maxRows: number, seed: number, rate?: numbe
   return { ds: ds.subset(keep), rate: r };
 }
 
+const FOLDS = 5;
+
+/** A fold (0..k-1) for every row, stratified by label (and treatment) and seeded. */
+function foldsOf(y: Uint8Array, treatment: Uint8Array | null, k: number, seed: number): Uint8Array {
+  const strata: number[][] = [[], [], [], []];
+  for (let i = 0; i < y.length; i++) strata[y[i]! + (treatment ? 2 * treatment[i]! : 0)]!.push(i);
+  const rng = new Rng(seed);
+  const fold = new Uint8Array(y.length);
+  for (const s of strata) {
+    rng.shuffle(s);
+    s.forEach((row, j) => (fold[row] = j % k));
+  }
+  return fold;
+}
+
+/**
+ * The response model of one group (1 treated, 0 control). A group with fewer than five responders
+ * or non-responders has nothing to learn splits from: its model is its smoothed response rate, a
+ * GBDT without trees whose base score is that rate's log-odds.
+ */
+async function groupModel(ds: Dataset, group: 0 | 1, params: Partial<GbdtParams>): Promise<GbdtModel> {
+  const rows: number[] = [];
+  let pos = 0;
+  for (let i = 0; i < ds.nRows; i++) {
+    if (ds.treatment![i] !== group) continue;
+    rows.push(i);
+    pos += ds.label![i]!;
+  }
+  const part = ds.subset(rows);
+  if (pos >= 5 && rows.length - pos >= 5) return trainGbdt(part, params);
+  const rate = (pos + 0.5) / (rows.length + 1);
+  return new GbdtModel({
+    format: 'lyra-gbdt', version: 1, objective: 'binary:logistic', params: resolveGbdtParams(params), baseScore: Math.log(rate / (1 - rate)),
+    features: [], trees: [], bestIteration: 0, importance: { gain: [], split: [] },
+    training: { rows: rows.length, validationRows: 0, positives: pos, validationLoss: [], seconds: 0, threads: 1 },
+  });
+}
+
 function withOverrides(ds: Dataset, overrides: Record<string, number>): Dataset {
   if (Object.keys(overrides).length === 0) return ds;
   const cols = ds.columns.map((c): Column => (c.kind === 'numeric' && c.name in overrides ? { ...c, values: new Float64Array(ds.nRows).fill(overrides[c.name]!) } : c));
@@ -193,25 +233,53 @@ export async function runTraining(input: TrainingInput, onProgress: (p: Training
   const params: Partial<GbdtParams> = { ...config.gbdt, seed: config.seed };
   const total = params.nTrees ?? 100;
   const sampled = negativeSample(fit, config.maxFitRows, config.seed + 2);
-  // Early stopping watches rows distributed like the fit rows.
-  const validation = negativeSample(cal, config.maxFitRows, config.seed + 3, sampled.rate).ds;
-  onProgress({ stage: 'training', iteration: 0, total });
-  const gbdt = await trainGbdt(sampled.ds, params, {
-    validation,
-    onIteration: ({ iteration }) => onProgress({ stage: 'training', iteration, total }),
-  });
+  let gbdt: GbdtModel;
+  // Uncalibrated held-out probabilities and their labels: what the calibrator and the decision threshold learn from.
+  let heldOut: { p: Float64Array; y: Uint8Array };
+  const crossFit = rest.nRows <= config.crossFitMaxRows;
+  if (crossFit) {
+    // Small sets (rare labels, few positives): five-fold cross-fitting. Every row outside the test part
+    // gets an out-of-fold probability for the calibrator, and the final trees see all of those rows
+    // (a quarter more than a fixed calibration split would leave them) with the folds' mean tree count.
+    const fold = foldsOf(rest.label!, rest.treatment, FOLDS, config.seed + 1);
+    const oof = new Float64Array(rest.nRows);
+    let trees = 0;
+    for (let k = 0; k < FOLDS; k++) {
+      const trainIdx: number[] = [];
+      const valIdx: number[] = [];
+      for (let i = 0; i < rest.nRows; i++) (fold[i] === k ? valIdx : trainIdx).push(i);
+      onProgress({ stage: 'cross-fitting', iteration: k, total: FOLDS });
+      const m = await trainGbdt(rest.subset(trainIdx), params, { validation: rest.subset(valIdx) });
+      const p = m.predictProba(rest.subset(valIdx));
+      valIdx.forEach((i, j) => (oof[i] = p[j]!));
+      trees += m.nTrees;
+    }
+    const nTrees = Math.max(1, Math.round(trees / FOLDS));
+    onProgress({ stage: 'training', iteration: 0, total: nTrees });
+    gbdt = await trainGbdt(rest, { ...params, earlyStoppingRounds: 0, nTrees }, { onIteration: ({ iteration }) => onProgress({ stage: 'training', iteration, total: nTrees }) });
+    heldOut = { p: oof, y: rest.label! };
+  } else {
+    // Early stopping watches rows distributed like the fit rows.
+    const validation = negativeSample(cal, config.maxFitRows, config.seed + 3, sampled.rate).ds;
+    onProgress({ stage: 'training', iteration: 0, total });
+    gbdt = await trainGbdt(sampled.ds, params, {
+      validation,
+      onIteration: ({ iteration }) => onProgress({ stage: 'training', iteration, total }),
+    });
+    heldOut = { p: gbdt.predictProba(cal), y: cal.label! };
+  }
 
   onProgress({ stage: 'calibration', iteration: 0, total: 0 });
   let calPositives = 0;
-  for (const v of cal.label!) calPositives += v;
-  const method = config.calibration === 'auto' ? (cal.nRows >= 5000 && calPositives >= 200 ? 'isotonic' : 'platt') : config.calibration;
-  const calibrator = fitCalibrator(method, gbdt.predictProba(cal), cal.label!);
+  for (const v of heldOut.y) calPositives += v;
+  const method = config.calibration === 'auto' ? (heldOut.y.length >= 5000 && calPositives >= 200 ? 'isotonic' : 'platt') : config.calibration;
+  const calibrator = fitCalibrator(method, heldOut.p, heldOut.y);
+  const pCal = calibrator.predictAll(heldOut.p);
 
   onProgress({ stage: 'evaluation', iteration: 0, total: 0 });
   const rawTest = gbdt.predictProba(test);
   const pTest = calibrator.predictAll(rawTest);
   const yTest = test.label!;
-  const pCal = calibrator.predictAll(gbdt.predictProba(cal));
   onProgress({ stage: 'baseline', iteration: 0, total: 0 });
   // The baseline: fit on (at most 10,000 of) the fit rows with the 15 most common categories per
   // feature, since IRLS costs rows x terms^2 per step; Platt-calibrated on the held-out part like the trees.
@@ -260,10 +328,13 @@ export async function runTraining(input: TrainingInput, onProgress: (p: Training
     for (const v of input.treatment) treated += v;
     control = n - treated;
   }
-  if (config.uplift && input.treatment && treated! >= 50 && control! >= 50) {
+  if (config.uplift && input.treatment && control! >= 50 && treated! >= 50) {
     onProgress({ stage: 'uplift', iteration: 0, total: 0 });
     const drop = Object.keys(config.scoringOverrides);
-    const tl = await trainTLearner(rest.dropColumns(drop), { ...params, earlyStoppingRounds: params.earlyStoppingRounds ?? 0 });
+    // The two response models get the main model's number of trees (no held-out rows to stop on).
+    const groupParams = { ...params, earlyStoppingRounds: 0, nTrees: Math.max(1, gbdt.nTrees) };
+    const fitRows = rest.dropColumns(drop);
+    const tl = new TLearner(await groupModel(fitRows, 1, groupParams), await groupModel(fitRows, 0, groupParams));
     const ev = tl.evaluate(test.dropColumns(drop));
     uplift = tl.toJSON();
     metrics.qini = { qini: finite(ev.qini.qini), qini_normalized: finite(ev.qini.qiniNormalized), curve: ev.qini.curve };
@@ -277,7 +348,7 @@ export async function runTraining(input: TrainingInput, onProgress: (p: Training
   const scoring = withOverrides(all, config.scoringOverrides);
   const pAll = calibrator.predictAll(gbdt.predictProba(scoring));
   const q = quantiles(pAll);
-  metrics.thresholds = { decision: f1Threshold(pCal, cal.label!), high: q[180] ?? 1, medium: q[140] ?? 1 };
+  metrics.thresholds = { decision: f1Threshold(pCal, heldOut.y), high: q[180] ?? 1, medium: q[140] ?? 1 };
   if (input.groups) metrics.any_product = anyProduct(pAll, input.label, input.groups);
 
   onProgress({ stage: 'saving', iteration: 0, total: 0 });
@@ -286,7 +357,7 @@ export async function runTraining(input: TrainingInput, onProgress: (p: Training
     metrics,
     calibration: method,
     scoreQuantiles: q,
-    rows: { total: n, positives, train: sampled.ds.nRows, calibration: cal.nRows, test: test.nRows, treated, control },
+    rows: { total: n, positives, train: crossFit ? rest.nRows : sampled.ds.nRows, calibration: heldOut.y.length, test: test.nRows, treated, control },
     hash,
     params: gbdt.toJSON().params,
     negativeRate: sampled.rate,

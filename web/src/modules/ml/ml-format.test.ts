@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pickHeadlineScores, aucQuality, featureLabel, formatMetric, formatPercent, levelTag, progressPercent, progressText, reasonBars, scoreLevel, stabilityOf } from './ml-format';
+import { pickHeadlineScores, aucQuality, featureLabel, formatMetric, formatPercent, levelTag, progressPercent, progressText, reasonBars, stabilityOf } from './ml-format';
 
 describe('metric formatting', () => {
   it('formats metrics at three decimals and blanks missing values', () => {
@@ -38,14 +38,6 @@ describe('metric formatting', () => {
 });
 
 describe('score levels', () => {
-  it('maps a score to a level with the version thresholds, or defaults', () => {
-    expect(scoreLevel(0.2, { high: 0.15, medium: 0.05 })).toBe('high');
-    expect(scoreLevel(0.1, { high: 0.15, medium: 0.05 })).toBe('medium');
-    expect(scoreLevel(0.01, { high: 0.15, medium: 0.05 })).toBe('low');
-    expect(scoreLevel(0.7, null)).toBe('high');
-    expect(scoreLevel(0.4)).toBe('medium');
-  });
-
   it('colours risk the other way round from propensity', () => {
     expect(levelTag('payment_default_risk', 'high')).toEqual({ label: 'High risk', type: 'danger' });
     expect(levelTag('propensity_to_buy', 'high')).toEqual({ label: 'High', type: 'success' });

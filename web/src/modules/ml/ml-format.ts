@@ -72,21 +72,6 @@ export function progressPercent(p: { iteration: number; total: number }): number
   return Math.max(0, Math.min(100, Math.round((p.iteration / p.total) * 100)));
 }
 
-export interface LevelThresholds {
-  high: number;
-  medium: number;
-}
-
-/** Used when the version's fitted thresholds are not at hand. */
-export const DEFAULT_THRESHOLDS: LevelThresholds = { high: 0.6, medium: 0.3 };
-
-export function scoreLevel(score: number, thresholds: LevelThresholds | null | undefined = DEFAULT_THRESHOLDS): Level {
-  const t = thresholds ?? DEFAULT_THRESHOLDS;
-  if (score >= t.high) return 'high';
-  if (score >= t.medium) return 'medium';
-  return 'low';
-}
-
 /** A high default risk is bad news; a high propensity or response is good news. */
 export function levelTag(model: MlModelName, level: Level): { label: string; type: TagType } {
   const risk = model === 'payment_default_risk';

@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestContext, type TestContext } from '../../../test/helpers.js';
+import type { SyntheticData } from '../customers/synthetic.js';
+import { buildCatalog } from '../customers/synthetic.catalog.js';
+import { ColumnBuilder, customerRow, CUSTOMER_FEATURES, featureDefs, productRow, type CustomerFacts, type ProductInfo } from './features.js';
+import { createFeaturesRepository, type FeaturesRepository } from './features.repository.js';
+import { catalogForGenerator, loadSynthetic } from './ml.fixtures.js';
+
+const SNAPSHOT = '2026-09-01';
+const PRE = { segments: ['mass', 'youth', 'expats', 'travelers', 'high_value'] };
+
+describe('features as of a snapshot', () => {
+  let t: TestContext;
+  let data: SyntheticData;
+  let repo: FeaturesRepository;
+  let ids: string[];
+  let products: ProductInfo[];
+
+  beforeAll(async () => {
+    t = await createTestContext();
+    data = await loadSynthetic(t.container, { customers: 400, seed: 11, snapshot: SNAPSHOT });
+    repo = createFeaturesRepository(t.database.db);
+    ids = data.customers.map((c) => c.id).sort();
+    products = await repo.sellableProducts();
+  });
+  afterAll(() => t.close());
+
+  /** Every customer-level and product-pair feature of every subscriber, as the models see them. */
+  async function allFeatures(): Promise<unknown[]> {
+    const facts = await repo.customerFacts(ids, SNAPSHOT);
+    return facts.map((f) => ({ customer: customerRow(f, PRE), products: products.map((p) => productRow(f, p)) }));
+  }
+
+  it("match the generator's own view of each subscriber (the inputs of the true probabilities)", async () => {
+    const facts = new Map((await repo.customerFacts(ids, SNAPSHOT)).map((f) => [f.id, f]));
+    const catalog = buildCatalog(await catalogForGenerator(t.container), data.currency);
+    const byId = new Map(products.map((p) => [p.id, p]));
+    let compared = 0;
+    for (const [id, g] of data.features) {
+      const f = facts.get(id)!;
+      const r = customerRow(f, PRE);
+      expect(r.tenure_months, id).toBe(g.tenureMonths);
+      // The generator writes 0 for "no usage"; the features keep it missing.
+      if (g.avgDataGb3m > 0) expect(r.data_gb_3m as number).toBeCloseTo(g.avgDataGb3m, 6);
+      else expect([null, 0]).toContain(r.data_gb_3m);
+      if (g.avgSpend3m > 0) expect(r.spend_3m as number).toBeCloseTo(g.avgSpend3m, 6);
+      expect(r.months_since_device ?? null).toBe(g.deviceMonths);
+      expect(r.late_bills_12m ?? 0).toBe(g.lateBills12m);
+      expect((r.avg_days_late_12m as number | null) ?? 0).toBeCloseTo(g.avgDaysLate12m, 3);
+      expect(r.overdue_bills).toBe(g.overdueBills);
+      expect(r.holdings_count).toBe(g.held.size);
+      expect(Math.min(r.held_data_gb as number, 1e4)).toBeCloseTo(Math.min(g.heldDataGb, 1e4), 6);
+      expect(r.segment_expats).toBe(g.segments.includes('expats') ? 1 : 0);
+      for (const item of catalog) {
+        const p = productRow(f, byId.get(item.product.id)!);
+        expect(p.product_purchases_90d, `${id} ${item.product.id}`).toBe(g.purchases90d.get(item.index) ?? 0);
+        expect(p.holds_product).toBe(g.held.has(item.index) ? 1 : 0);
+        if (item.role === 'roaming') expect(p.category_purchases_365d).toBe(g.roamingPurchases12m);
+      }
+      compared++;
+    }
+    expect(compared).toBe(400);
+  });
+
+  it('leave what cannot be computed missing, never 0', async () => {
+    const [f] = await repo.customerFacts([ids[0]!], SNAPSHOT);
+    const empty: CustomerFacts = { ...f!, data1m: null, data3m: null, dataPrev3m: null, data6m: null, spend3m: null, usageMonths6m: 0, bills12m: 0, lastDeviceDate: null };
+    const row = customerRow(empty, PRE);
+    expect(row.data_gb_3m).toBeNull();
+    expect(row.data_trend_3m).toBeNull();
+    expect(row.late_bills_12m).toBeNull();
+    expect(row.months_since_device).toBeNull();
+    const noData = productRow(empty, { ...products[0]!, features: {} });
+    expect(noData.product_data_gb).toBeNull();
+    expect(noData.product_price_to_spend).toBeNull();
+    const b = new ColumnBuilder(featureDefs('propensity', PRE));
+    b.add(row, noData);
+    const col = b.columns().find((c) => c.name === 'data_gb_3m')!;
+    expect(col.kind === 'numeric' && Number.isNaN(col.values[0])).toBe(true);
+  });
+
+  it('never read the label window: identical after deleting every row dated on or after the snapshot', async () => {
+    const before = await allFeatures();
+    // The label data is there before the deletion (so the comparison below means something).
+    expect((await repo.purchasesBetween(ids, SNAPSHOT, '2026-10-01')).size).toBeGreaterThan(0);
+    expect((await repo.contactsBetween(SNAPSHOT, '2026-10-01', 14)).length).toBeGreaterThan(0);
+    expect((await repo.billsDueBetween(SNAPSHOT, '2026-10-01', 30)).length).toBeGreaterThan(0);
+
+    // What an extract taken at the snapshot would hold: nothing dated on or after it, no end dates or responses from later.
+    const s = `'${SNAPSHOT}'`;
+    await t.database.executeSql(`
+      delete from customer_purchases where purchased_at >= ${s}::date;
+      delete from customer_holdings where started_at >= ${s}::date;
+      update customer_holdings set ended_at = null where ended_at > ${s}::date;
+      delete from campaign_contacts where contacted_at >= ${s}::date;
+      update campaign_contacts set responded = false, responded_at = null where responded_at >= ${s}::date;
+      delete from customer_payments where paid_date >= ${s}::date;
+      delete from customer_bills where bill_date >= ${s}::date;
+      delete from customer_usage where month >= date_trunc('month', ${s}::date);`);
+    expect((await repo.purchasesBetween(ids, SNAPSHOT, '2026-10-01')).size).toBe(0);
+
+    const after = await allFeatures();
+    expect(after).toEqual(before);
+    expect(CUSTOMER_FEATURES.length).toBeGreaterThan(40);
+  });
+});

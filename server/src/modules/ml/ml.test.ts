@@ -1,0 +1,318 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CustomerScoreList, MlModelList, MlModelVersion, MlScoringRun, RecommendedProductList } from '@lyra/contracts';
+import { createTestContext, type TestContext } from '../../../test/helpers.js';
+import { jobHandlers } from '../../jobs/handlers.js';
+import { startJobRunner } from '../../jobs/runner.js';
+import type { SyntheticData } from '../customers/synthetic.js';
+import { treeShap } from './algorithms/index.js';
+import { modelRow } from './features.js';
+import { createFeaturesRepository } from './features.repository.js';
+import { loadSynthetic } from './ml.fixtures.js';
+import { createMlRepository } from './ml.repository.js';
+import { createModelCache, loadModel } from './ml.scoring.js';
+
+const SNAPSHOT = '2026-09-01';
+const API = '/api/loyalty/v1/ml';
+const MODELS = ['propensity_to_buy', 'campaign_response', 'payment_default_risk'] as const;
+
+async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined>, timeoutMs = 90_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('ML: registry, training jobs, predictions and batch scores', () => {
+  let t: TestContext;
+  let data: SyntheticData;
+  let customerId: string;
+  let campaignId: string;
+
+  const get = async <T>(url: string, role: 'admin' | 'analyst' | 'marketer' | 'viewer' = 'analyst') => {
+    const res = await t.app.inject({ url, headers: await t.auth(role) });
+    return { status: res.statusCode, body: res.json() as T };
+  };
+  const post = async <T>(url: string, payload: unknown, role: 'admin' | 'analyst' | 'marketer' | 'viewer' = 'analyst') => {
+    const res = await t.app.inject({ method: 'POST', url, payload: payload as object, headers: await t.auth(role) });
+    return { status: res.statusCode, body: res.json() as T };
+  };
+  const version = (name: string, v: number) => get<MlModelVersion>(`${API}/models/${name}/versions/${v}/`).then((r) => r.body);
+  const finished = (name: string, v: number) => waitFor(`${name} v${v}`, async () => {
+    const b = await version(name, v);
+    return b.status === 'training' ? null : b;
+  });
+
+  beforeAll(async () => {
+    t = await createTestContext();
+    data = await loadSynthetic(t.container, { customers: 900, seed: 5, snapshot: SNAPSHOT, historyMonths: 9 });
+    t.container.jobs.runner = await startJobRunner(t.database, jobHandlers(t.container), { work: true, schedule: false, pollingIntervalSeconds: 0.5 });
+    // A postpaid subscriber with bills and products held now: every model has something to say about them.
+    const postpaid = data.customers.filter((c) => c.plan_type === 'postpaid' && c.status === 'active').map((c) => c.id);
+    customerId = postpaid.find((id) => data.holdings.some((h) => h.customer_id === id && h.ended_at == null))!;
+    campaignId = data.campaigns.find((c) => c.afterSnapshot && c.productId)!.id;
+  });
+  afterAll(async () => {
+    await t.container.jobs.runner?.stop();
+    await t.close();
+  });
+
+  it('lists the three models before any training, and predictions answer 409 without an active version', async () => {
+    const models = await get<MlModelList>(`${API}/models/`, 'viewer');
+    expect(models.status).toBe(200);
+    expect(models.body.results.map((m) => m.name)).toEqual([...MODELS]);
+    for (const m of models.body.results) expect([m.versions, m.active_version]).toEqual([0, null]);
+    const res = await post<{ error: { code: string; message: string } }>(`${API}/predict/`, { model: 'payment_default_risk', customer_id: customerId });
+    expect(res.status).toBe(409);
+    expect(res.body.error.code).toBe('no_active_model');
+    expect(res.body.error.message).toMatch(/No active version of payment_default_risk/);
+  });
+
+  it('trains in a job (202, progress visible) while /healthz keeps answering; the first ready version goes live, audited', async () => {
+    expect((await post(`${API}/models/propensity_to_buy/train/`, {}, 'viewer')).status).toBe(403);
+    expect((await post(`${API}/models/propensity_to_buy/train/`, {}, 'marketer')).status).toBe(403);
+    const queued: MlModelVersion[] = [];
+    for (const name of MODELS) {
+      const res = await post<MlModelVersion>(`${API}/models/${name}/train/`, name === 'propensity_to_buy' ? {} : { snapshot_date: SNAPSHOT });
+      expect(res.status).toBe(202);
+      expect(res.body).toMatchObject({ model: name, version: 1, status: 'training', is_active: false, metrics: null });
+      queued.push(res.body);
+    }
+    // The API answers while the three versions train one after the other.
+    const latencies: number[] = [];
+    const stages = new Set<string>();
+    for (;;) {
+      const t0 = performance.now();
+      const health = await t.app.inject({ url: '/healthz' });
+      latencies.push(performance.now() - t0);
+      expect(health.statusCode).toBe(200);
+      const states = await Promise.all(MODELS.map((m) => version(m, 1)));
+      for (const s of states) stages.add(s.progress.stage);
+      if (states.every((s) => s.status !== 'training')) break;
+      await new Promise((r) => setTimeout(r, 40));
+    }
+    latencies.sort((a, b) => a - b);
+    expect(latencies.length).toBeGreaterThan(10);
+    expect(latencies[Math.floor(latencies.length / 2)]!).toBeLessThan(100);
+    expect(latencies.at(-1)!).toBeLessThan(1500);
+    expect([...stages].some((s) => ['features', 'training', 'evaluation', 'baseline'].includes(s))).toBe(true);
+
+    for (const name of MODELS) {
+      const v = await version(name, 1);
+      expect(v.status, v.error ?? '').toBe('ready');
+      expect(v.is_active).toBe(true);
+      expect(v.activated_by).toBe('system');
+      expect(v.progress.stage).toBe('done');
+      expect(v.data_snapshot).toMatchObject({ snapshot_date: SNAPSHOT, window_days: 30, label_from: SNAPSHOT, label_to: '2026-10-01' });
+    }
+    const audit = await get<{ results: { action: string; entity_type: string; after: { reason: string } }[] }>('/api/loyalty/v1/audit-log/?entity_type=ml_model_version', 'admin');
+    expect(audit.body.results.filter((a) => a.action === 'activate' && a.after.reason === 'first ready version')).toHaveLength(3);
+  });
+
+  it('a version carries its parameters, data snapshot and every metric with chart data', async () => {
+    for (const name of MODELS) {
+      const v = await version(name, 1);
+      const m = v.metrics!;
+      for (const k of ['auc', 'gini', 'ks', 'log_loss', 'brier'] as const) expect(m[k], `${name} ${k}`).toEqual(expect.any(Number));
+      expect(m.gini).toBeCloseTo(2 * m.auc! - 1, 10);
+      // 900 subscribers leave a handful of test responders: only the two larger labels are asked to beat chance here
+      // (ml.quality.test.ts holds every model to the known probabilities on 20,000 subscribers).
+      if (name !== 'campaign_response') expect(m.auc, name).toBeGreaterThan(0.6);
+      expect(m.auc).toBeGreaterThanOrEqual(0);
+      expect(m.auc).toBeLessThanOrEqual(1);
+      expect(m.lift).toHaveLength(10);
+      expect(m.lift.at(-1)!.cumulative_gain).toBeCloseTo(1, 10);
+      expect(m.calibration.length).toBeGreaterThan(3);
+      expect(m.roc[0]).toMatchObject({ fpr: 0, tpr: 0 });
+      expect(m.roc.at(-1)).toMatchObject({ fpr: 1, tpr: 1 });
+      expect(m.feature_importance[0]!.share).toBeGreaterThan(0);
+      expect(m.baseline.algorithm).toBe('logistic');
+      expect(m.thresholds.decision).toBeGreaterThan(0);
+      expect(v.features.length).toBeGreaterThanOrEqual(25);
+      expect(v.params).toMatchObject({ calibration: expect.stringMatching(/platt|isotonic/), window_days: 30 });
+      expect(v.seed).toBe(42);
+      expect(v.data_snapshot!.hash).toMatch(/^[0-9a-f]{64}$/);
+      expect(v.data_snapshot!.rows).toBe(v.data_snapshot!.train_rows > 0 ? v.data_snapshot!.rows : 0);
+    }
+    const response = (await version('campaign_response', 1)).metrics!;
+    expect(response.qini!.qini).toEqual(expect.any(Number));
+    expect(response.uplift_deciles).toHaveLength(10);
+    const risk = (await version('payment_default_risk', 1)).metrics!;
+    expect(risk.scorecard!.table.length).toBeGreaterThan(5);
+    expect(risk.scorecard!.metrics.auc).toBeGreaterThan(0.6);
+    expect((await version('propensity_to_buy', 1)).metrics!.any_product!.rows).toBeGreaterThan(100);
+    const list = await get<{ count: number; results: MlModelVersion[] }>(`${API}/models/payment_default_risk/versions/`, 'viewer');
+    expect(list.body.count).toBe(1);
+    expect(Object.keys(list.body.results[0]!.metrics!).sort()).toEqual(['auc', 'brier', 'gini', 'ks', 'log_loss']);
+  });
+
+  it('versions are immutable; activation moves the one active flag, is audited, and needs a ready version', async () => {
+    const v1 = await version('payment_default_risk', 1);
+    const v2q = await post<MlModelVersion>(`${API}/models/payment_default_risk/train/`, { snapshot_date: SNAPSHOT, params: { seed: 7, n_trees: 120 } });
+    const bad = await post<MlModelVersion>(`${API}/models/payment_default_risk/train/`, { snapshot_date: '2026-12-20' });
+    expect([v2q.body.version, bad.body.version]).toEqual([2, 3]);
+    const v2 = await finished('payment_default_risk', 2);
+    const v3 = await finished('payment_default_risk', 3);
+    expect(v2).toMatchObject({ status: 'ready', is_active: false, seed: 7 });
+    expect(v3.status).toBe('failed');
+    expect(v3.error).toMatch(/label window of snapshot 2026-12-20/);
+
+    // Ready and failed versions cannot be written again.
+    const repo = createMlRepository(t.database.db);
+    const none = await repo.complete(t.database.db, v1.id, { artifact: {}, metrics: {}, dataSnapshot: {}, trainingScores: [], featureList: [], hyperParameters: {}, progress: { stage: 'x', iteration: 0, total: 0 } });
+    expect(none).toBeUndefined();
+    await repo.fail(v1.id, 'overwritten', { stage: 'failed', iteration: 0, total: 0 });
+    expect(await version('payment_default_risk', 1)).toEqual(v1);
+
+    expect((await post(`${API}/models/payment_default_risk/versions/2/activate/`, {}, 'marketer')).status).toBe(403);
+    const notReady = await post<{ error: { code: string } }>(`${API}/models/payment_default_risk/versions/3/activate/`, {});
+    expect([notReady.status, notReady.body.error.code]).toEqual([409, 'version_not_ready']);
+    expect((await post(`${API}/models/payment_default_risk/versions/99/activate/`, {})).status).toBe(404);
+    const activated = await post<MlModelVersion>(`${API}/models/payment_default_risk/versions/2/activate/`, {}, 'analyst');
+    expect(activated.status).toBe(200);
+    expect(activated.body).toMatchObject({ version: 2, is_active: true, activated_by: 'analyst@test.lyra' });
+    expect((await version('payment_default_risk', 1)).is_active).toBe(false);
+    const models = await get<MlModelList>(`${API}/models/`);
+    expect(models.body.results.find((m) => m.name === 'payment_default_risk')).toMatchObject({ versions: 3, active_version: { version: 2 }, latest_version: { version: 3, status: 'failed' } });
+    const audit = await get<{ results: { action: string; actor_email: string; before: unknown; after: unknown }[] }>(`/api/loyalty/v1/audit-log/?entity_id=${v2.id}`, 'admin');
+    expect(audit.body.results[0]).toMatchObject({ action: 'activate', actor_email: 'analyst@test.lyra', before: { active_version: 1 }, after: { active_version: 2 } });
+    // Back to v1 for the tests below.
+    expect((await post(`${API}/models/payment_default_risk/versions/1/activate/`, {})).status).toBe(200);
+  });
+
+  it('predictions answer exactly the seed keys, both aliases equal, with version, time and reasons', async () => {
+    const common = ['confidence', 'model_version', 'reasons', 'scored_at'];
+    const cases: [object, string[]][] = [
+      [{ model: 'propensity_to_buy', customer_id: customerId }, ['propensity', 'propensity_score', 'will_buy', 'propensity_level']],
+      [{ model: 'propensity_to_buy', customer_id: customerId, product_id: data.purchases[0]!.product_id }, ['propensity', 'propensity_score', 'will_buy', 'propensity_level']],
+      [{ model: 'campaign_response', customer_id: customerId, campaign_id: campaignId }, ['will_respond', 'response_prediction', 'response_probability', 'uplift']],
+      [{ model: 'campaign_response', customer_id: customerId }, ['will_respond', 'response_prediction', 'response_probability', 'uplift']],
+      [{ model: 'payment_default_risk', customer_id: customerId }, ['default_risk', 'default_risk_score', 'risk_level', 'will_default']],
+    ];
+    for (const [req, keys] of cases) {
+      const res = await post<Record<string, unknown>>(`${API}/predict/`, req, 'marketer');
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      const b = res.body;
+      expect(Object.keys(b).sort()).toEqual([...keys, ...common].sort());
+      expect(b.model_version).toBe(1);
+      expect(Date.parse(b.scored_at as string)).toBeGreaterThan(Date.now() - 60_000);
+      expect((b.reasons as unknown[]).length).toBeGreaterThan(0);
+      for (const r of b.reasons as { direction: string; contribution: number }[]) expect(r.direction).toBe(r.contribution > 0 ? 'increases' : 'decreases');
+      const p = (b.propensity ?? b.response_probability ?? b.default_risk) as number;
+      expect(p).toBeGreaterThanOrEqual(0);
+      expect(p).toBeLessThanOrEqual(1);
+      const yes = (b.will_buy ?? b.will_respond ?? b.will_default) as boolean;
+      expect(b.confidence).toBeCloseTo(yes ? p : 1 - p, 12);
+      if ('propensity' in b) expect([b.propensity_score, ['high', 'medium', 'low'].includes(b.propensity_level as string)]).toEqual([b.propensity, true]);
+      if ('will_respond' in b) expect([b.response_prediction, typeof b.uplift]).toEqual([b.will_respond, 'number']);
+      if ('default_risk' in b) expect([b.default_risk_score, ['high', 'medium', 'low'].includes(b.risk_level as string)]).toEqual([b.default_risk, true]);
+    }
+  });
+
+  it('predictions: 404 for unknown subscribers, products and campaigns, 400 for bad input, and only for roles that may predict', async () => {
+    const cases: [object, number][] = [
+      [{ model: 'payment_default_risk', customer_id: 'NO-SUCH-SUB' }, 404],
+      [{ model: 'propensity_to_buy', customer_id: customerId, product_id: '3f1c2a4e-8b7d-4c6e-9a1b-2d3e4f5a6b7c' }, 404],
+      [{ model: 'campaign_response', customer_id: customerId, campaign_id: 'NO-SUCH-CAMPAIGN' }, 404],
+      [{ model: 'churn', customer_id: customerId }, 400],
+      [{ model: 'payment_default_risk' }, 400],
+    ];
+    for (const [req, status] of cases) expect((await post(`${API}/predict/`, req)).status, JSON.stringify(req)).toBe(status);
+    expect((await post(`${API}/predict/`, { model: 'payment_default_risk', customer_id: customerId }, 'viewer')).status).toBe(403);
+    expect((await post(`${API}/predict/`, { model: 'payment_default_risk', customer_id: customerId }, 'admin')).status).toBe(200);
+  });
+
+  it('reasons are the largest TreeSHAP contributions, and all contributions add up to the raw score', async () => {
+    const repo = createMlRepository(t.database.db);
+    const model = loadModel((await repo.findVersionById((await repo.activeRef('payment_default_risk'))!.id))!);
+    const features = createFeaturesRepository(t.database.db);
+    const today = new Date().toISOString().slice(0, 10);
+    const [f] = await features.customerFacts([customerId], today);
+    const bill = (await features.currentBills([customerId], today)).get(customerId) ?? null;
+    const row = modelRow(f!, model.pre, { set: 'default', bill });
+    const shap = treeShap(model.gbdt, row);
+    const sum = shap.contributions.reduce((s, c) => s + c, shap.bias);
+    expect(sum).toBeCloseTo(model.gbdt.predictRowRaw(row), 8);
+    const top = model.gbdt.featureNames
+      .map((feature, i) => ({ feature, contribution: shap.contributions[i]! }))
+      .filter((r) => r.contribution !== 0)
+      .sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution))
+      .slice(0, 5);
+    const res = await post<{ reasons: { feature: string; contribution: number }[] }>(`${API}/predict/`, { model: 'payment_default_risk', customer_id: customerId });
+    expect(res.body.reasons.map((r) => r.feature)).toEqual(top.map((r) => r.feature));
+    res.body.reasons.forEach((r, i) => expect(r.contribution).toBeCloseTo(top[i]!.contribution, 10));
+  });
+
+  it('loads each version once and reuses it', async () => {
+    const repo = createMlRepository(t.database.db);
+    let loads = 0;
+    const cache = createModelCache(async (id) => {
+      loads++;
+      return repo.findVersionById(id);
+    });
+    const ref = (await repo.activeRef('propensity_to_buy'))!;
+    const [a, b] = await Promise.all([cache.get(ref.id), cache.get(ref.id)]);
+    expect(await cache.get(ref.id)).toBe(a);
+    expect(b).toBe(a);
+    expect(loads).toBe(1);
+  });
+
+  it('batch scoring stores scores with their version and time, shows PSI, and feeds subscriber scores and recommendations', async () => {
+    expect((await post(`${API}/models/payment_default_risk/score/`, {}, 'viewer')).status).toBe(403);
+    const runs: MlScoringRun[] = [];
+    for (const name of MODELS) {
+      const res = await post<MlScoringRun>(`${API}/models/${name}/score/`, name === 'campaign_response' ? { campaign_id: campaignId } : {});
+      expect(res.status).toBe(202);
+      expect(res.body).toMatchObject({ model: name, version: 1, status: 'queued' });
+      runs.push(res.body);
+    }
+    const scorable = data.customers.filter((c) => c.status !== 'churned').length;
+    for (const run of runs) {
+      const done = await waitFor(`scoring ${run.model}`, async () => {
+        const r = (await get<MlScoringRun>(`${API}/models/${run.model}/scoring-runs/${run.id}/`, 'viewer')).body;
+        return r.status === 'queued' || r.status === 'running' ? null : r;
+      });
+      expect(done).toMatchObject({ status: 'succeeded', total: scorable, scored: scorable });
+      expect(done.psi).toEqual(expect.any(Number));
+      expect(['stable', 'watch', 'retrain']).toContain(done.stability);
+      const v = await version(run.model, 1);
+      expect(v.stability).toMatchObject({ psi: done.psi, run_id: run.id, status: done.stability });
+    }
+    const listed = await get<{ count: number }>(`${API}/models/propensity_to_buy/scoring-runs/`, 'viewer');
+    expect(listed.body.count).toBe(1);
+
+    const scores = await get<CustomerScoreList>(`/api/loyalty/v1/customers/${customerId}/scores/`, 'viewer');
+    expect(scores.status).toBe(200);
+    expect([...new Set(scores.body.results.map((s) => s.model))].sort()).toEqual([...MODELS].sort());
+    const propensity = scores.body.results.filter((s) => s.model === 'propensity_to_buy');
+    expect(propensity[0]).toMatchObject({ product_id: null, model_version: 1, run_id: runs[0]!.id });
+    expect(propensity.length).toBeGreaterThan(1);
+    for (const s of scores.body.results) {
+      expect(s.reasons.length).toBeGreaterThan(0);
+      expect(s.score).toBeGreaterThanOrEqual(0);
+      expect(s.score).toBeLessThanOrEqual(1);
+      expect(['high', 'medium', 'low']).toContain(s.level);
+    }
+    // Levels follow the version's cut points (the "buys any product" row has its own).
+    const v1 = (await version('payment_default_risk', 1)).metrics!.thresholds;
+    const risk = scores.body.results.find((s) => s.model === 'payment_default_risk')!;
+    expect(risk.level).toBe(risk.score >= v1.high ? 'high' : risk.score >= v1.medium ? 'medium' : 'low');
+    expect(scores.body.results.find((s) => s.model === 'campaign_response')).toMatchObject({ campaign_id: campaignId, uplift: expect.any(Number) });
+    expect((await get(`/api/loyalty/v1/customers/NO-SUCH-SUB/scores/`)).status).toBe(404);
+
+    const recommended = await get<RecommendedProductList>(`/api/loyalty/v1/customers/${customerId}/recommended-products/?limit=100`, 'marketer');
+    expect(recommended.status).toBe(200);
+    const holdings = await get<{ results: { product_id: string; active: boolean }[] }>(`/api/loyalty/v1/customers/${customerId}/holdings/?limit=500`);
+    const held = new Set(holdings.body.results.filter((h) => h.active).map((h) => h.product_id));
+    expect(held.size).toBeGreaterThan(0);
+    expect(recommended.body.results.length).toBeGreaterThan(5);
+    for (const r of recommended.body.results) expect(held.has(r.product_id), r.name).toBe(false);
+    const p = recommended.body.results.map((r) => r.propensity);
+    expect(p).toEqual([...p].sort((a, b) => b - a));
+    expect(recommended.body.results.some((r) => r.name.includes('discontinued'))).toBe(false);
+    expect(recommended.body.results[0]!.reasons.length).toBeGreaterThan(0);
+    expect((await get(`/api/loyalty/v1/customers/${customerId}/recommended-products/`, 'viewer')).status).toBe(403);
+  });
+});
