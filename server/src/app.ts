@@ -109,25 +109,31 @@ export async function buildApp(opts: BuildAppOptions): Promise<App> {
   return app;
 }
 
-/** Serves the built console; unknown non-API GETs load index.html so deep links work. */
+/**
+ * Serves the built console; unknown non-API GETs load index.html so deep links work. Files are
+ * looked up per request (a console rebuilt while the server runs is served at once), and a missing
+ * file (an asset of an older build) is a 404, never index.html under a script's name.
+ */
 async function registerConsole(app: App, webDist: string) {
   const indexHtml = path.join(webDist, 'index.html');
   const hasConsole = existsSync(indexHtml);
   if (hasConsole) {
     await app.register(fastifyStatic, {
       root: webDist,
-      wildcard: false,
-      index: false,
+      wildcard: true,
+      index: 'index.html',
       setHeaders: (res, file) => {
         res.header('cache-control', file.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache');
       },
     });
   }
   app.setNotFoundHandler((req, reply) => {
-    const isApi = req.url.startsWith('/api/') || req.url === '/api' || req.url.startsWith('/healthz');
-    if (!isApi && hasConsole && (req.method === 'GET' || req.method === 'HEAD')) {
+    const urlPath = req.url.split('?')[0]!;
+    const isApi = urlPath.startsWith('/api/') || urlPath === '/api' || urlPath.startsWith('/healthz');
+    const isFile = urlPath.startsWith('/assets/') || /\.[a-z0-9]+$/i.test(urlPath);
+    if (!isApi && !isFile && hasConsole && (req.method === 'GET' || req.method === 'HEAD')) {
       return reply.header('cache-control', 'no-cache').sendFile('index.html');
     }
-    return reply.status(404).send({ error: { code: 'not_found', message: `No route ${req.method} ${req.url.split('?')[0]}`, request_id: req.id } });
+    return reply.status(404).send({ error: { code: 'not_found', message: `No route ${req.method} ${urlPath}`, request_id: req.id } });
   });
 }

@@ -241,7 +241,7 @@ export const MlScoreRequest = z
   .object({
     /** Only subscribers in this segment (default: every active subscriber). */
     segment: z.string().trim().min(1).max(64).optional(),
-    /** campaign_response: score the offer of this campaign. */
+    /** campaign_response: score the offer of this campaign (default: the newest campaign that offered a product). */
     campaign_id: RecordId.optional(),
   })
   .strict();

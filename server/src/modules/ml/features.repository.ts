@@ -446,6 +446,16 @@ export function createFeaturesRepository(db: Db) {
       return r ? { productId: r.product_id, channel: r.channel } : null;
     },
 
+    /** The campaign that contacted subscribers last with a product offer; null when there is none. */
+    async latestOfferCampaign(): Promise<string | null> {
+      const rows = rowsOf<{ campaign_id: string }>(
+        await db.execute(sql`
+          select campaign_id from ${campaignContacts} where product_id is not null
+          order by contacted_at desc, campaign_id limit 1`),
+      );
+      return rows[0]?.campaign_id ?? null;
+    },
+
     /** The newest day of each kind of data: where label windows can end. */
     async horizons(): Promise<DataHorizons> {
       const [r] = rowsOf<DataHorizons>(

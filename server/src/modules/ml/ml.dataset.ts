@@ -8,7 +8,8 @@ import { ColumnBuilder, customerRow, featureDefs, fitSegments, modelParts, type 
 import type { FeaturesRepository } from './features.repository.js';
 import type { ModelSpec } from './ml.models.js';
 
-const BATCH = 250;
+// One statement per batch; on PGlite a statement holds the event loop, so batches stay small (~100 ms each).
+const BATCH = 100;
 /** Subscribers handled between two turns of the event loop while rows are assembled. */
 const YIELD_EVERY = 25;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));

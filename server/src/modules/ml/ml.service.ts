@@ -362,10 +362,14 @@ export function createMlService(deps: {
     async requestScoring(actor: Actor, name: MlModelName, body: MlScoreRequest = {}): Promise<MlScoringRun> {
       const queue = queueOrFail();
       const model = await activeModel(predictDeps, name);
-      if (body.campaign_id && name === 'campaign_response') await offerFor({ features }, body.campaign_id);
+      let campaignId: string | null = null;
+      if (name === 'campaign_response') {
+        // Responses are to an offer: without a campaign named, the newest campaign's offer is scored.
+        if (body.campaign_id) await offerFor({ features }, body.campaign_id);
+        campaignId = body.campaign_id ?? (await features.latestOfferCampaign());
+      }
       const run = await ml.insertRun({
-        modelName: name, modelVersionId: model.id, version: model.version, status: 'queued', segment: body.segment ?? null,
-        campaignId: name === 'campaign_response' ? (body.campaign_id ?? null) : null, requestedBy: actor.email,
+        modelName: name, modelVersionId: model.id, version: model.version, status: 'queued', segment: body.segment ?? null, campaignId, requestedBy: actor.email,
       });
       await queue.enqueueScoring(run.id);
       return toRun(run);

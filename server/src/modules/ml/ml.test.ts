@@ -315,4 +315,20 @@ describe('ML: registry, training jobs, predictions and batch scores', () => {
     expect(recommended.body.results[0]!.reasons.length).toBeGreaterThan(0);
     expect((await get(`/api/loyalty/v1/customers/${customerId}/recommended-products/`, 'viewer')).status).toBe(403);
   });
+
+  it('batch response scoring without a campaign scores the offer of the newest campaign', async () => {
+    const newest = data.contacts.filter((c) => c.product_id).sort((a, b) => (a.contacted_at < b.contacted_at ? 1 : -1))[0]!.campaign_id;
+    const res = await post<MlScoringRun>(`${API}/models/campaign_response/score/`, { segment: 'youth' });
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({ campaign_id: newest, segment: 'youth' });
+    const done = await waitFor('segment scoring', async () => {
+      const r = (await get<MlScoringRun>(`${API}/models/campaign_response/scoring-runs/${res.body.id}/`)).body;
+      return r.status === 'queued' || r.status === 'running' ? null : r;
+    });
+    const youth = data.customers.filter((c) => c.status !== 'churned' && (c.segments ?? []).includes('youth')).length;
+    expect(youth).toBeGreaterThan(0);
+    expect(done).toMatchObject({ status: 'succeeded', scored: youth, campaign_id: newest });
+    expect((await post(`${API}/models/campaign_response/score/`, { campaign_id: 'NO-SUCH-CAMPAIGN' })).status).toBe(404);
+    expect((await post(`${API}/models/campaign_response/score/`, { nonsense: 1 })).status).toBe(400);
+  });
 });
