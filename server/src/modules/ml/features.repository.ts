@@ -1,5 +1,6 @@
 import { and, asc, eq, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import { TtlCache } from '../../lib/versioned-cache.js';
 import { campaignContacts, customerBills, customerHoldings, customerPayments, customerPurchases, customers, customerUsage, products } from '../../db/schema/index.js';
 import type { BillFact, CustomerFacts, HeldFact, ProductInfo, PurchaseFact } from './features.js';
 
@@ -95,13 +96,14 @@ const n = (v: unknown): number | null => (v === null || v === undefined ? null :
 
 /**
  * Per subscriber, everything the features need as of S, in one statement of small per-table
- * aggregates. Usage: the complete calendar months before S's month; holdings held at S; purchases,
- * contacts and responses before S; bills issued and due before S, settled by payments before S.
+ * aggregates. Usage: the complete calendar months before `usageEnd` (see usageEndFor); holdings
+ * held at S; purchases, contacts and responses before S; bills issued and due before S, settled by
+ * payments before S.
  */
-function factsQuery(ids: string[], asOf: string): SQL {
+function factsQuery(ids: string[], asOf: string, usageEnd: string): SQL {
   const t = startOf(asOf);
   const d = sql`${asOf}::date`;
-  const m = sql`date_trunc('month', ${asOf}::date)::date`;
+  const m = sql`${usageEnd}::date`;
   const m1 = sql`(${m} - interval '1 month')::date`;
   const m3 = sql`(${m} - interval '3 months')::date`;
   const m6 = sql`(${m} - interval '6 months')::date`;
@@ -293,12 +295,35 @@ export interface DataHorizons {
   lastPaymentDay: string | null;
 }
 
+/** How long the newest usage month is trusted before it is read again (usage is loaded monthly). */
+const USAGE_END_TTL_MS = 5 * 60_000;
+
 export function createFeaturesRepository(db: Db) {
+  const usageEnds = new TtlCache<string>(USAGE_END_TTL_MS);
+  /**
+   * The month usage features count back from: S's month, or the month after the newest usage
+   * loaded before it when the usage feed lags behind (an extract a month or two old). "Last month's
+   * data" then means the newest month there is, as it did when the model was trained, instead of a
+   * month that is missing for every subscriber. Never reads a month at or after S.
+   */
+  async function usageEndFor(asOf: string): Promise<string> {
+    const key = asOf.slice(0, 7);
+    const hit = usageEnds.get(key);
+    if (hit) return hit;
+    const [r] = rowsOf<{ end: string }>(
+      await db.execute(sql`
+        select coalesce((max(month) + interval '1 month')::date, date_trunc('month', ${asOf}::date)::date)::text as "end"
+        from ${customerUsage} where month < date_trunc('month', ${asOf}::date)`),
+    );
+    usageEnds.set(key, r!.end);
+    return r!.end;
+  }
+
   return {
     /** Feature inputs of these subscribers as of S (unknown ids are left out), ordered by id. */
     async customerFacts(ids: string[], asOf: string): Promise<CustomerFacts[]> {
       if (ids.length === 0) return [];
-      const rows = rowsOf<FactsRow>(await db.execute(factsQuery(ids, asOf)));
+      const rows = rowsOf<FactsRow>(await db.execute(factsQuery(ids, asOf, await usageEndFor(asOf))));
       return rows.map((r) => toFacts(r, asOf));
     },
 

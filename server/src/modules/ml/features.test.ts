@@ -79,6 +79,18 @@ describe('features as of a snapshot', () => {
     expect(col.kind === 'numeric' && Number.isNaN(col.values[0])).toBe(true);
   });
 
+  it('count usage back from the newest month loaded when the usage feed lags behind S', async () => {
+    // The generator's usage ends with the month before the snapshot; scoring two months later sees the same usage months.
+    const usage = (f: CustomerFacts) => [f.usageMonths6m, f.data1m, f.data3m, f.dataPrev3m, f.data6m, f.voice1m, f.spend1m, f.spend3m, f.topups3m];
+    const atSnapshot = await repo.customerFacts(ids.slice(0, 50), SNAPSHOT);
+    const later = await repo.customerFacts(ids.slice(0, 50), '2026-11-15');
+    expect(later.map(usage)).toEqual(atSnapshot.map(usage));
+    expect(atSnapshot.filter((f) => f.data1m !== null).length).toBeGreaterThan(25);
+    // A month with usage inside the window moves the anchor: the months before it are read, never the month of S itself.
+    const earlier = await createFeaturesRepository(t.database.db).customerFacts(ids.slice(0, 50), '2026-08-20');
+    expect(earlier.map((f) => f.data1m)).not.toEqual(atSnapshot.map((f) => f.data1m));
+  });
+
   it('never read the label window: identical after deleting every row dated on or after the snapshot', async () => {
     const before = await allFeatures();
     // The label data is there before the deletion (so the comparison below means something).
