@@ -13,13 +13,13 @@
  * POST /ml/predict/ with trained active models, beside a trivial route measured in the
  * same run (target p99 < 20 ms). `--predict-only` runs only that part.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, availableParallelism } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { auc, stratifiedSplitIndices, syntheticBinary, trainGbdt } from '../../server/src/modules/ml/algorithms/index.js';
+import { autocannon } from './stats.js';
 
 const PY = '/usr/bin/python3';
 
@@ -151,21 +151,13 @@ async function sequential(url: string, init: RequestInit, n: number): Promise<La
   return summarize(ms);
 }
 
-/** `amount` requests over `connections` connections from an autocannon process (the load generator does not share the server's event loop). */
+/** `amount` requests over `connections` connections. */
 async function concurrent(url: string, opts: { method: string; body?: string; headers: Record<string, string>; connections: number; amount: number }): Promise<Latency & { errors: number }> {
-  const bin = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
-  const args = [bin, '-j', '-c', String(opts.connections), '-a', String(opts.amount), '-m', opts.method];
+  const args = ['-c', String(opts.connections), '-a', String(opts.amount), '-m', opts.method];
   for (const [k, v] of Object.entries(opts.headers)) args.push('-H', `${k}=${v}`);
   if (opts.body) args.push('-b', opts.body);
   args.push(url);
-  const out = await new Promise<string>((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let text = '';
-    child.stdout.on('data', (d: Buffer) => (text += d.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`autocannon exited ${code}`))));
-  });
-  const r = JSON.parse(out) as { latency: { p50: number; p99: number; max: number }; requests: { total: number }; errors: number; timeouts: number; non2xx: number };
+  const r = await autocannon(args);
   return { p50: r.latency.p50, p99: r.latency.p99, max: r.latency.max, n: r.requests.total, errors: r.errors + r.timeouts + r.non2xx };
 }
 

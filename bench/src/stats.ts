@@ -13,31 +13,33 @@ export interface LoadResult {
   bytes: number;
 }
 
-interface AutocannonJson {
-  requests: { average: number };
-  latency: { p50: number; p99: number };
+export interface AutocannonJson {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number; max: number };
   throughput: { average: number };
   errors: number;
   timeouts: number;
   non2xx: number;
 }
 
-/**
- * Drives one URL with autocannon in its own process (so the load generator does not share the
- * server's event loop) and keeps the figures we print.
- */
-export async function load(label: string, url: string, opts: { connections?: number; seconds?: number; headers?: Record<string, string> } = {}): Promise<LoadResult> {
-  const args = [autocannonBin, '-j', '-c', String(opts.connections ?? 20), '-d', String(opts.seconds ?? 10)];
-  for (const [k, v] of Object.entries(opts.headers ?? {})) args.push('-H', `${k}=${v}`);
-  args.push(url);
+/** Runs autocannon with these arguments in its own process (the load generator does not share the server's event loop). */
+export async function autocannon(args: string[]): Promise<AutocannonJson> {
   const out = await new Promise<string>((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [autocannonBin, '-j', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let text = '';
     child.stdout.on('data', (d: Buffer) => (text += d.toString()));
     child.on('error', reject);
     child.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`autocannon exited ${code}`))));
   });
-  const r = JSON.parse(out) as AutocannonJson;
+  return JSON.parse(out) as AutocannonJson;
+}
+
+/** Drives one URL for a while and keeps the figures we print. */
+export async function load(label: string, url: string, opts: { connections?: number; seconds?: number; headers?: Record<string, string> } = {}): Promise<LoadResult> {
+  const args = ['-c', String(opts.connections ?? 20), '-d', String(opts.seconds ?? 10)];
+  for (const [k, v] of Object.entries(opts.headers ?? {})) args.push('-H', `${k}=${v}`);
+  args.push(url);
+  const r = await autocannon(args);
   return {
     label,
     reqPerSec: r.requests.average,

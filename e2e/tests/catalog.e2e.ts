@@ -1,32 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { startServer, type RunningServer } from './support/server';
-import { chooseOption, launchBrowser, screenshot } from './support/browser';
+import type { Page } from 'playwright-core';
+import type { RunningServer } from './support/server';
+import { chooseOption, openSession, screenshot, type BrowserSession } from './support/browser';
 import { expectPath, login, tableNames, waitForTable } from './support/app';
 
 describe('product catalog', () => {
+  let session: BrowserSession;
   let server: RunningServer;
-  let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
-  const pageErrors: string[] = [];
   const suffix = Date.now().toString(36).toUpperCase();
   const product = { name: `E2E Fiber Booster ${suffix}`, externalId: `E2E-FIBER-${suffix}`, category: 'E2E Add-ons', price: '79.90' };
   let productPath = '';
 
   beforeAll(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-    context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'en-US', timezoneId: 'Asia/Riyadh' });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    page.on('pageerror', (err) => pageErrors.push(err.message));
+    session = await openSession();
+    ({ server, page } = session);
   });
 
   afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await server?.stop();
+    await session?.close();
   });
 
   it('signs in and lands on the admin dashboard', async () => {
@@ -134,6 +126,6 @@ describe('product catalog', () => {
   });
 
   it('raised no uncaught errors in the page', () => {
-    expect(pageErrors).toEqual([]);
+    expect(session.pageErrors).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { startServer, type RunningServer } from './support/server';
-import { launchBrowser, screenshot } from './support/browser';
+import type { Page } from 'playwright-core';
+import type { RunningServer } from './support/server';
+import { openSession, screenshot, type BrowserSession } from './support/browser';
 import { expectPath, login } from './support/app';
 
 const MODEL = 'propensity_to_buy';
@@ -17,11 +17,9 @@ interface ModelInfo {
 }
 
 describe('ML models and customer scores', () => {
+  let session: BrowserSession;
   let server: RunningServer;
-  let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
-  const pageErrors: string[] = [];
   let readyVersion = 0;
 
   const section = () => page.locator(`[data-test=model-${MODEL}]`);
@@ -34,18 +32,12 @@ describe('ML models and customer scores', () => {
   }
 
   beforeAll(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-    context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'en-US', timezoneId: 'Asia/Riyadh' });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    page.on('pageerror', (err) => pageErrors.push(err.message));
+    session = await openSession();
+    ({ server, page } = session);
   });
 
   afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await server?.stop();
+    await session?.close();
   });
 
   it('signs in as admin and finds demo subscribers', async () => {
@@ -134,6 +126,6 @@ describe('ML models and customer scores', () => {
     await page.locator('[data-test=holdings-table]').waitFor();
     await screenshot(page, 'customer.png');
     expectPath(page, /\/customers\/[^/]+$/);
-    expect(pageErrors).toEqual([]);
+    expect(session.pageErrors).toEqual([]);
   });
 });

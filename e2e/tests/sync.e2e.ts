@@ -1,16 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { startServer, type RunningServer } from './support/server';
-import { chooseOption, launchBrowser, screenshot } from './support/browser';
+import type { Locator, Page } from 'playwright-core';
+import type { RunningServer } from './support/server';
+import { chooseOption, openSession, screenshot, type BrowserSession } from './support/browser';
 import { expectPath, login, tableNames, waitForTable } from './support/app';
 import { apiToken, simulatorControl, waitForIdleSyncs } from './support/api';
 
 describe('catalog sync', () => {
+  let session: BrowserSession;
   let server: RunningServer;
-  let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
-  const pageErrors: string[] = [];
   /** The Xiva simulator's origin, read from the system's base URL on screen. */
   let xivaSim = '';
   let runPath = '';
@@ -22,21 +20,15 @@ describe('catalog sync', () => {
   const menuItem = (test: string): Locator => page.locator(`.el-dropdown-menu__item[data-test=${test}]:visible`);
 
   beforeAll(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-    context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'en-US', timezoneId: 'Asia/Riyadh' });
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    page.on('pageerror', (err) => pageErrors.push(err.message));
+    session = await openSession();
+    ({ server, page } = session);
     // The demo queues a first full sync of Xiva, CRM and billing on first start; let them finish.
     await waitForIdleSyncs(server.url, await apiToken(server.url));
   });
 
   afterAll(async () => {
     if (xivaSim) await simulatorControl(xivaSim, { faults: { latencyMs: 40 } }).catch(() => undefined);
-    await context?.close();
-    await browser?.close();
-    await server?.stop();
+    await session?.close();
   });
 
   it('opens Admin → External systems with the three simulator systems', async () => {
@@ -208,6 +200,6 @@ describe('catalog sync', () => {
   });
 
   it('raised no uncaught errors in the page', () => {
-    expect(pageErrors).toEqual([]);
+    expect(session.pageErrors).toEqual([]);
   });
 });

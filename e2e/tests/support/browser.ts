@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
-import { REPO_ROOT } from './server';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { REPO_ROOT, startServer, type RunningServer } from './server';
 
 export const SCREENSHOT_DIR = path.join(REPO_ROOT, 'e2e', 'screenshots');
 
@@ -11,6 +11,38 @@ export function launchBrowser(): Promise<Browser> {
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+}
+
+export interface BrowserSession {
+  server: RunningServer;
+  page: Page;
+  /** Uncaught errors of the page's scripts: a test ends by expecting none. */
+  pageErrors: string[];
+  close(): Promise<void>;
+}
+
+/** A Lyra server of its own (fresh data folder, demo data) and a desktop-sized page that records script errors. */
+export async function openSession(): Promise<BrowserSession> {
+  const server = await startServer();
+  let browser: Browser | undefined;
+  let context: BrowserContext | undefined;
+  const close = async () => {
+    await context?.close();
+    await browser?.close();
+    await server.stop();
+  };
+  try {
+    browser = await launchBrowser();
+    context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'en-US', timezoneId: 'Asia/Riyadh' });
+    const page = await context.newPage();
+    page.setDefaultTimeout(20_000);
+    const pageErrors: string[] = [];
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    return { server, page, pageErrors, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {
