@@ -152,7 +152,10 @@ function factsQuery(ids: string[], asOf: string, usageEnd: string): SQL {
         coalesce(json_agg(json_build_object('id', x.product_id, 't', p.product_type, 'c', p.category,
             'd', floor(extract(epoch from (${t} - x.purchased_at)) / 86400)::int, 'p', x.price::float8) order by x.purchased_at, x.id)
           filter (where x.purchased_at >= ${t} - interval '365 days'), '[]'::json) as purchases
-      from ${customerPurchases} x join ${products} p on p.id = x.product_id
+      from ${customerPurchases} x
+      -- One product lookup per purchase by primary key ("offset 0" keeps the planner from hashing the whole
+      -- catalog, which costs more than the few purchases of a single prediction).
+      join lateral (select pp.product_type, pp.category from ${products} pp where pp.id = x.product_id offset 0) p on true
       where x.customer_id = any(${idList}) and x.purchased_at < ${t}
       group by x.customer_id
     ),
