@@ -74,6 +74,16 @@ export type ExternalSystemCreate = z.infer<typeof ExternalSystemCreate>;
 export const ExternalSystemPatch = z.object(systemFields).partial().strict().superRefine(frequencyRules);
 export type ExternalSystemPatch = z.infer<typeof ExternalSystemPatch>;
 
+/**
+ * Why a run stopped short, as a machine code next to the `error` text: `retire_guard` (read
+ * everything but retired nothing: the share missing from a full snapshot was above the system's
+ * limit; a forced full sync confirms it), `cancelled` (by a user), `abandoned` (the process running
+ * it died). Null when the run finished normally or failed on an error (`error` says which).
+ */
+export const SYNC_STOP_REASONS = ['retire_guard', 'cancelled', 'abandoned'] as const;
+export const SyncStopReason = z.enum(SYNC_STOP_REASONS);
+export type SyncStopReason = z.infer<typeof SyncStopReason>;
+
 export const ExternalSystem = z.object({
   id: z.string().uuid(),
   name: z.string(),
@@ -102,9 +112,19 @@ export const ExternalSystem = z.object({
   last_success_at: z.string().nullable(),
   last_full_sync_at: z.string().nullable(),
   cursor: z.object({ updated_at: z.string(), id: z.string() }).nullable(),
+  /** Products of this system still in the catalog (not retired). */
   product_count: z.number().int(),
+  /** Products of this system retired by syncs (kept, never deleted). */
+  retired_count: z.number().int(),
   last_run: z
-    .object({ id: z.string(), status: z.string(), mode: z.string().nullable(), finished_at: z.string().nullable(), created_at: z.string() })
+    .object({
+      id: z.string(),
+      status: z.string(),
+      mode: z.string().nullable(),
+      stop_reason: SyncStopReason.nullable(),
+      finished_at: z.string().nullable(),
+      created_at: z.string(),
+    })
     .nullable(),
   created_at: z.string(),
   updated_at: z.string(),
@@ -150,6 +170,7 @@ export const SyncRun = z.object({
   item_errors: z.array(z.object({ external_id: z.string().nullable(), position: z.number().int(), reason: z.string() })),
   item_errors_total: z.number().int(),
   error: z.string().nullable(),
+  stop_reason: SyncStopReason.nullable(),
 });
 export type SyncRun = z.infer<typeof SyncRun>;
 
@@ -174,6 +195,17 @@ export const SyncRunListQuery = z
   })
   .strict();
 export type SyncRunListQuery = z.infer<typeof SyncRunListQuery>;
+
+export const CatalogChangeListQuery = z
+  .object({
+    product_id: z.string().uuid().optional(),
+    /** The changes one sync run made. */
+    run_id: z.string().uuid().optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    offset: z.coerce.number().int().min(0).default(0),
+  })
+  .strict();
+export type CatalogChangeListQuery = z.infer<typeof CatalogChangeListQuery>;
 
 export const CatalogChange = z.object({
   id: z.string(),

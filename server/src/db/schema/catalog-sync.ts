@@ -62,6 +62,8 @@ export const syncRuns = pgTable(
     itemErrors: jsonb('item_errors').$type<{ external_id: string | null; position: number; reason: string }[]>().notNull().default([]),
     itemErrorsTotal: integer('item_errors_total').notNull().default(0),
     error: text('error'),
+    /** Machine code for why the run stopped short (SYNC_STOP_REASONS in the contract); null otherwise. */
+    stopReason: text('stop_reason'),
     cursorBefore: jsonb('cursor_before'),
     cursorAfter: jsonb('cursor_after'),
     httpStats: jsonb('http_stats'),
@@ -88,5 +90,10 @@ export const catalogChanges = pgTable(
     createdAt: ts('created_at').notNull().defaultNow(),
     processedAt: ts('processed_at'),
   },
-  (t) => [index('catalog_changes_product_idx').on(t.productId), index('catalog_changes_created_idx').on(t.createdAt)],
+  (t) => [
+    index('catalog_changes_product_idx').on(t.productId),
+    index('catalog_changes_created_idx').on(t.createdAt),
+    // The changes one run made (the console's run details), newest first.
+    index('catalog_changes_run_idx').on(t.syncRunId, t.createdAt),
+  ],
 );

@@ -1,12 +1,12 @@
-import { SECRET_MASK, type CatalogChange, type ExternalSystem, type SyncRun } from '@lyra/contracts';
+import { SECRET_MASK, type CatalogChange, type ExternalSystem, type SyncRun, type SyncStopReason } from '@lyra/contracts';
 import type { catalogChanges } from '../../db/schema/index.js';
 import { toIso } from '../../lib/time.js';
-import type { ExternalSystemRow } from './external-systems.repository.js';
+import type { ExternalSystemRow, LastRun, ProductCounts } from './external-systems.repository.js';
 import type { SyncRunRow } from './sync-runs.repository.js';
 
 export function toExternalSystem(
   r: ExternalSystemRow,
-  extra: { productCount?: number; lastRun?: { id: string; status: string; mode: string | null; finishedAt: string | null; createdAt: string } | undefined } = {},
+  extra: { productCounts?: ProductCounts | undefined; lastRun?: LastRun | undefined } = {},
 ): ExternalSystem {
   return {
     id: r.id,
@@ -36,9 +36,13 @@ export function toExternalSystem(
     last_success_at: toIso(r.lastSuccessAt),
     last_full_sync_at: toIso(r.lastFullSyncAt),
     cursor: r.cursor ? { updated_at: r.cursor.updatedAt, id: r.cursor.id } : null,
-    product_count: extra.productCount ?? 0,
+    product_count: extra.productCounts?.live ?? 0,
+    retired_count: extra.productCounts?.retired ?? 0,
     last_run: extra.lastRun
-      ? { id: extra.lastRun.id, status: extra.lastRun.status, mode: extra.lastRun.mode, finished_at: toIso(extra.lastRun.finishedAt), created_at: toIso(extra.lastRun.createdAt) }
+      ? {
+        id: extra.lastRun.id, status: extra.lastRun.status, mode: extra.lastRun.mode, stop_reason: extra.lastRun.stopReason as SyncStopReason | null,
+        finished_at: toIso(extra.lastRun.finishedAt), created_at: toIso(extra.lastRun.createdAt),
+      }
       : null,
     created_at: toIso(r.createdAt),
     updated_at: toIso(r.updatedAt),
@@ -74,6 +78,7 @@ export function toSyncRun(r: SyncRunRow & { systemName?: string | null }): SyncR
     item_errors: r.itemErrors,
     item_errors_total: r.itemErrorsTotal,
     error: r.error,
+    stop_reason: r.stopReason as SyncStopReason | null,
   };
 }
 

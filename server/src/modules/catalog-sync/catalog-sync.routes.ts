@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import {
-  CatalogChange, ConnectionTest, ErrorBody, ExternalSystem, ExternalSystemCreate, ExternalSystemPatch, IdParam, listOf,
+  CatalogChange, CatalogChangeListQuery, ConnectionTest, ErrorBody, ExternalSystem, ExternalSystemCreate, ExternalSystemPatch, IdParam, listOf,
   SyncRequest, SyncRun, SyncRunListQuery,
 } from '@lyra/contracts';
 import { actorOf } from '../../http/auth.plugin.js';
@@ -50,9 +50,8 @@ export function registerCatalogSyncRoutes(app: App, deps: { systems: ExternalSys
   app.post(`${api}/sync-runs/:id/cancel/`, { config: { access: 'sync:run' }, schema: { tags: syncTags, params: IdParam, response: { 200: SyncRun, ...errors } } },
     (req) => sync.cancel(actorOf(req), req.params.id));
 
-  const ChangesQuery = z.object({ product_id: z.string().uuid().optional(), limit: z.coerce.number().int().min(1).max(500).default(50), offset: z.coerce.number().int().min(0).default(0) }).strict();
   app.get(`${api}/catalog-changes/`, {
     config: { access: 'products:read' },
-    schema: { tags: syncTags, summary: 'Retirements and re-pricings made by syncs', querystring: ChangesQuery, response: { 200: listOf(CatalogChange), ...errors } },
-  }, (req) => sync.changes(req.query.limit, req.query.offset, req.query.product_id));
+    schema: { tags: syncTags, summary: 'Retirements and re-pricings made by syncs', querystring: CatalogChangeListQuery, response: { 200: listOf(CatalogChange), ...errors } },
+  }, (req) => sync.changes(req.query));
 }

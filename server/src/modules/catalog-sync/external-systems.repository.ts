@@ -4,6 +4,8 @@ import { externalSystems, products, syncRuns } from '../../db/schema/index.js';
 
 export type ExternalSystemRow = typeof externalSystems.$inferSelect;
 export type NewExternalSystemRow = typeof externalSystems.$inferInsert;
+export interface ProductCounts { live: number; retired: number }
+export interface LastRun { id: string; status: string; mode: string | null; stopReason: string | null; finishedAt: string | null; createdAt: string }
 
 export function createExternalSystemsRepository(db: Db) {
   return {
@@ -30,13 +32,22 @@ export function createExternalSystemsRepository(db: Db) {
     async remove(tx: DbOrTx, id: string): Promise<boolean> {
       return (await tx.delete(externalSystems).where(eq(externalSystems.id, id)).returning({ id: externalSystems.id })).length > 0;
     },
-    async productCounts(): Promise<Record<string, number>> {
-      const rows = await db.select({ id: products.externalSystemId, n: count() }).from(products).where(isNotNull(products.externalSystemId)).groupBy(products.externalSystemId);
-      return Object.fromEntries(rows.map((r) => [r.id!, r.n]));
-    },
-    async lastRuns(): Promise<Record<string, { id: string; status: string; mode: string | null; finishedAt: string | null; createdAt: string }>> {
+    /** Per system: products still in the catalog, and those retired (kept for history and campaigns). */
+    async productCounts(): Promise<Record<string, ProductCounts>> {
+      // count(column) counts the non-null values: here, the retired products.
       const rows = await db
-        .selectDistinctOn([syncRuns.externalSystemId], { systemId: syncRuns.externalSystemId, id: syncRuns.id, status: syncRuns.status, mode: syncRuns.mode, finishedAt: syncRuns.finishedAt, createdAt: syncRuns.createdAt })
+        .select({ id: products.externalSystemId, all: count(), retired: count(products.retiredAt) })
+        .from(products)
+        .where(isNotNull(products.externalSystemId))
+        .groupBy(products.externalSystemId);
+      return Object.fromEntries(rows.map((r) => [r.id!, { live: r.all - r.retired, retired: r.retired }]));
+    },
+    async lastRuns(): Promise<Record<string, LastRun>> {
+      const rows = await db
+        .selectDistinctOn([syncRuns.externalSystemId], {
+          systemId: syncRuns.externalSystemId, id: syncRuns.id, status: syncRuns.status, mode: syncRuns.mode, stopReason: syncRuns.stopReason,
+          finishedAt: syncRuns.finishedAt, createdAt: syncRuns.createdAt,
+        })
         .from(syncRuns)
         .orderBy(syncRuns.externalSystemId, desc(syncRuns.createdAt));
       return Object.fromEntries(rows.map((r) => [r.systemId, r]));

@@ -51,7 +51,7 @@ export function createExternalSystemsService(deps: {
 
   async function enrich(rows: ExternalSystemRow[]): Promise<ExternalSystem[]> {
     const [counts, lastRuns] = await Promise.all([systems.productCounts(), systems.lastRuns()]);
-    return rows.map((r) => toExternalSystem(r, { productCount: counts[r.id] ?? 0, lastRun: lastRuns[r.id] }));
+    return rows.map((r) => toExternalSystem(r, { productCounts: counts[r.id], lastRun: lastRuns[r.id] }));
   }
 
   return {

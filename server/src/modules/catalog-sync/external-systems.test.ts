@@ -88,6 +88,7 @@ describe('external systems and sync runs over the API', () => {
       current = (await t.app.inject({ url: `${api}/sync-runs/${run.id}/`, headers: admin })).json();
     }
     expect(current.status, current.error).toBe('succeeded');
+    expect(current.stop_reason).toBeNull();
     expect(current.counts.created).toBe(120);
     expect(current.duration_ms).toBeGreaterThan(0);
     const list = (await t.app.inject({ url: `${api}/sync-runs/?external_system=xiva&status=succeeded`, headers: admin })).json();
@@ -114,6 +115,7 @@ describe('external systems and sync runs over the API', () => {
       current = (await t.app.inject({ url: `${api}/sync-runs/${start.id}/`, headers: admin })).json();
     }
     expect(current.status).toBe('cancelled');
+    expect(current.stop_reason).toBe('cancelled');
     sim.setFaults({ latencyMs: 5 });
   });
 

@@ -73,6 +73,7 @@ describe('sync across processes', () => {
     const { results } = await c.sync.list({ limit: 5, offset: 0 });
     expect(results[0]!.status).toBe('failed');
     expect(results[0]!.error).toMatch(/stopped/);
+    expect(results[0]!.stop_reason).toBe('abandoned');
     const { rows: dupes } = await database.executeSql('select external_product_id, count(*) from products group by 1 having count(*) > 1', []);
     expect(dupes).toEqual([]);
     const { rows: [partial] } = await database.executeSql("select count(*)::int as n from products where external_system = 'xiva'", []);

@@ -1,5 +1,5 @@
 import { and, count, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
-import type { SyncRunListQuery } from '@lyra/contracts';
+import type { CatalogChangeListQuery, SyncRunListQuery, SyncStopReason } from '@lyra/contracts';
 import type { Db, DbOrTx } from '../../db/client.js';
 import { toIso } from '../../lib/time.js';
 import { catalogChanges, externalSystems, syncRuns } from '../../db/schema/index.js';
@@ -85,7 +85,7 @@ export function createSyncRunsRepository(db: Db) {
     async cancelQueued(id: string): Promise<boolean> {
       const rows = await db
         .update(syncRuns)
-        .set({ status: 'cancelled', finishedAt: sql`now()`, error: 'cancelled before it started' })
+        .set({ status: 'cancelled', stopReason: 'cancelled' satisfies SyncStopReason, finishedAt: sql`now()`, error: 'cancelled before it started' })
         .where(and(eq(syncRuns.id, id), eq(syncRuns.status, 'queued')))
         .returning({ id: syncRuns.id });
       return rows.length > 0;
@@ -102,7 +102,10 @@ export function createSyncRunsRepository(db: Db) {
       const stale = or(lt(syncRuns.heartbeatAt, sql`now() - make_interval(secs => ${opts.staleSeconds})`), sql`${syncRuns.heartbeatAt} is null`);
       return db
         .update(syncRuns)
-        .set({ status: 'failed', finishedAt: sql`now()`, error: 'The process running this sync stopped (crash or restart); the catalog keeps what was committed and the next run converges.' })
+        .set({
+          status: 'failed', stopReason: 'abandoned' satisfies SyncStopReason, finishedAt: sql`now()`,
+          error: 'The process running this sync stopped (crash or restart); the catalog keeps what was committed and the next run converges.',
+        })
         .where(and(eq(syncRuns.status, 'running'), opts.all ? undefined : stale))
         .returning();
     },
@@ -113,10 +116,13 @@ export function createSyncRunsRepository(db: Db) {
     async insertChanges(tx: DbOrTx, rows: CatalogChangeRow[]): Promise<void> {
       if (rows.length) await tx.insert(catalogChanges).values(rows);
     },
-    async listChanges(limit: number, offset: number, productId?: string) {
-      const cond = productId ? eq(catalogChanges.productId, productId) : undefined;
+    async listChanges(q: CatalogChangeListQuery) {
+      const where: SQL[] = [];
+      if (q.product_id) where.push(eq(catalogChanges.productId, q.product_id));
+      if (q.run_id) where.push(eq(catalogChanges.syncRunId, q.run_id));
+      const cond = where.length ? and(...where) : undefined;
       const [rows, [total]] = await Promise.all([
-        db.select().from(catalogChanges).where(cond).orderBy(desc(catalogChanges.createdAt)).limit(limit).offset(offset),
+        db.select().from(catalogChanges).where(cond).orderBy(desc(catalogChanges.createdAt), desc(catalogChanges.id)).limit(q.limit).offset(q.offset),
         db.select({ n: count() }).from(catalogChanges).where(cond),
       ]);
       return { count: total?.n ?? 0, rows };

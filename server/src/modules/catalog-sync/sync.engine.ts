@@ -1,4 +1,4 @@
-import type { SyncCounts } from '@lyra/contracts';
+import type { SyncCounts, SyncStopReason } from '@lyra/contracts';
 import type { NewProductRow } from '../products/products.repository.js';
 import { HttpClient, HttpError } from '../../lib/http-client.js';
 import type { SecretBox } from '../../lib/secrets.js';
@@ -269,13 +269,15 @@ export function createSyncEngine(deps: SyncEngineDeps) {
       const final = tally();
       const status = guardMessage || final.skipped > 0 || final.failed > 0 ? 'partially_succeeded' : 'succeeded';
       const error = guardMessage ?? (result.needsFullSync ? `Incremental sync was not possible (${result.needsFullSync}); ran a full scan.` : null);
-      await progress({ status, mode: result.mode, finishedAt, error, cursorAfter, httpStats: http.stats });
+      const stopReason: SyncStopReason | null = guardMessage ? 'retire_guard' : null;
+      await progress({ status, stopReason, mode: result.mode, finishedAt, error, cursorAfter, httpStats: http.stats });
       await deps.bumpCatalogVersion();
       log('sync finished', { runId, status, counts: final });
     } catch (err) {
       const cancelled = err instanceof CancelledError || abort.signal.reason instanceof CancelledError;
       const message = cancelled ? 'Cancelled by a user; what was read so far is kept, nothing was retired.' : describeError(err);
-      await progress({ status: cancelled ? 'cancelled' : 'failed', finishedAt: new Date().toISOString(), error: message }).catch(() => undefined);
+      const stopReason: SyncStopReason | null = cancelled ? 'cancelled' : null;
+      await progress({ status: cancelled ? 'cancelled' : 'failed', stopReason, finishedAt: new Date().toISOString(), error: message }).catch(() => undefined);
       await systems.update(systems.db, system.id, { lastRunAt: new Date().toISOString() }).catch(() => undefined);
       await deps.bumpCatalogVersion().catch(() => undefined);
       log('sync stopped', { runId, error: message });

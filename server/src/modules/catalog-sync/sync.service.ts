@@ -1,4 +1,4 @@
-import type { CatalogChange, SyncRequest, SyncRun, SyncRunListQuery } from '@lyra/contracts';
+import type { CatalogChange, CatalogChangeListQuery, SyncRequest, SyncRun, SyncRunListQuery } from '@lyra/contracts';
 import { pgErrorCode, PG_UNIQUE_VIOLATION } from '../../db/errors.js';
 import { AppError } from '../../lib/errors.js';
 import type { AuditRepository } from '../audit/audit.repository.js';
@@ -75,8 +75,8 @@ export function createSyncService(deps: {
     },
 
     /** Retirements, re-pricings and reactivations made by syncs: what campaigns offering those products must react to. */
-    async changes(limit: number, offset: number, productId?: string): Promise<{ count: number; results: CatalogChange[] }> {
-      const { count, rows } = await runs.listChanges(limit, offset, productId);
+    async changes(q: CatalogChangeListQuery): Promise<{ count: number; results: CatalogChange[] }> {
+      const { count, rows } = await runs.listChanges(q);
       return { count, results: rows.map(toCatalogChange) };
     },
 

@@ -121,11 +121,13 @@ describe('catalog sync against the simulators', () => {
     expect(changes.json().results.filter((c: { change_type: string }) => c.change_type === 'retired').length).toBe(removed.length);
   });
 
-  it('stops a truncated source answer with the retire guard, and retires only with force', async () => {
+  it('stops a truncated source answer with the retire guard, says so in stop_reason, and retires only with force', async () => {
     const sim = await startXivaSimulator({ items: 100, seed: 31 });
     sims.push(sim);
     const system = await xivaSystem(sim);
-    expect((await runSync(system.id)).status).toBe('succeeded');
+    const first = await runSync(system.id);
+    expect(first.status).toBe('succeeded');
+    expect(first.stop_reason).toBeNull();
     // A truncated answer must never retire the rest: either the connector notices (verification
     // listing) or the retire guard stops the sweep.
     sim.store.truncateNextListing(40);
@@ -136,12 +138,86 @@ describe('catalog sync against the simulators', () => {
     const dropped = sim.store.remove(70);
     const guarded = await runSync(system.id);
     expect(guarded.status).toBe('partially_succeeded');
+    expect(guarded.stop_reason).toBe('retire_guard');
     expect(guarded.error).toMatch(/Retire guard: this full sync would retire 70 of 100/);
     expect(guarded.counts.retired).toBe(0);
     expect([...(await catalogOf('xiva')).values()].filter((r) => r.retired_at).length).toBe(0);
-    // Confirmed by a person: a forced full sync applies it.
+    // The API answers the same code, and the system's last run carries it (the console offers the forced sync from it).
+    const answered = (await t.app.inject({ url: `${api}/sync-runs/${guarded.id}/`, headers: admin })).json();
+    expect(answered.stop_reason).toBe('retire_guard');
+    const listed = (await t.app.inject({ url: `${api}/external-systems/`, headers: admin })).json();
+    expect(listed.results[0].last_run).toMatchObject({ id: guarded.id, stop_reason: 'retire_guard' });
+    // Confirmed by a person: a forced full sync applies it, and nothing stopped it.
     const forced = await runSync(system.id, 'full', true);
     expect(forced.counts.retired).toBe(dropped.length);
+    expect(forced.status).toBe('succeeded');
+    expect(forced.stop_reason).toBeNull();
+  });
+
+  it('records a run cancelled before it started with stop_reason cancelled', async () => {
+    const sim = await startXivaSimulator({ items: 10, seed: 33 });
+    sims.push(sim);
+    const system = await xivaSystem(sim);
+    // Started inline, so no worker picks it up: it is still queued when cancelled.
+    const queued = await t.container.sync.start(SYSTEM_ACTOR, { external_system_id: system.id, mode: 'full', force: false }, { inline: true });
+    const cancel = await t.app.inject({ method: 'POST', url: `${api}/sync-runs/${queued.id}/cancel/`, headers: admin });
+    expect(cancel.statusCode, cancel.body).toBe(200);
+    expect(cancel.json()).toMatchObject({ status: 'cancelled', stop_reason: 'cancelled' });
+  });
+
+  it('counts only live products per system, with the retired ones beside them', async () => {
+    const sim = await startXivaSimulator({ items: 100, seed: 35 });
+    sims.push(sim);
+    const system = await xivaSystem(sim);
+    expect((await runSync(system.id)).status).toBe('succeeded');
+    const removed = sim.store.remove(6);
+    const full = await runSync(system.id);
+    expect(full.counts.retired).toBe(removed.length);
+    const { rows: [db] } = await t.database.executeSql(
+      "select count(*) filter (where retired_at is null)::int as live, count(retired_at)::int as retired from products where external_system = 'xiva'", []);
+    expect(Number(db!.retired)).toBe(removed.length);
+    const one = (await t.app.inject({ url: `${api}/external-systems/${system.id}/`, headers: admin })).json();
+    expect({ product_count: one.product_count, retired_count: one.retired_count }).toEqual({ product_count: Number(db!.live), retired_count: removed.length });
+    const [listed] = (await t.app.inject({ url: `${api}/external-systems/`, headers: admin })).json().results;
+    expect({ product_count: listed.product_count, retired_count: listed.retired_count }).toEqual({ product_count: Number(db!.live), retired_count: removed.length });
+  });
+
+  it("lists one run's catalog changes with the run_id filter", async () => {
+    const sim = await startXivaSimulator({ items: 100, seed: 37 });
+    sims.push(sim);
+    const system = await xivaSystem(sim);
+    const initial = await runSync(system.id);
+    expect(initial.status).toBe('succeeded');
+    const firstRemoved = sim.store.remove(5);
+    const first = await runSync(system.id);
+    const secondRemoved = sim.store.remove(3);
+    const second = await runSync(system.id);
+    expect([first.counts.retired, second.counts.retired]).toEqual([firstRemoved.length, secondRemoved.length]);
+
+    const changesOf = async (query: string) => {
+      const res = await t.app.inject({ url: `${api}/catalog-changes/?${query}`, headers: admin });
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json() as { count: number; results: { sync_run_id: string; change_type: string }[] };
+    };
+    const all = await changesOf('limit=100');
+    expect(all.count).toBe(firstRemoved.length + secondRemoved.length);
+    for (const [run, n] of [[first, firstRemoved.length], [second, secondRemoved.length]] as const) {
+      const page = await changesOf(`run_id=${run.id}&limit=100`);
+      expect(page.count).toBe(n);
+      expect(page.results.map((c) => [c.sync_run_id, c.change_type])).toEqual(Array.from({ length: n }, () => [run.id, 'retired']));
+    }
+    // Paging within one run's changes.
+    const paged = await changesOf(`run_id=${first.id}&limit=2&offset=4`);
+    expect({ count: paged.count, shown: paged.results.length }).toEqual({ count: firstRemoved.length, shown: 1 });
+    // A run that only created products, and a run id that does not exist: an empty list, not an error.
+    expect((await changesOf(`run_id=${initial.id}`)).count).toBe(0);
+    expect((await changesOf('run_id=00000000-0000-4000-8000-000000000000')).count).toBe(0);
+    // Strict query: a malformed run_id or an unknown parameter is a 400 naming the field.
+    for (const [query, field] of [['run_id=not-a-uuid', 'run_id'], ['sync_run_id=' + first.id, 'sync_run_id']] as const) {
+      const bad = await t.app.inject({ url: `${api}/catalog-changes/?${query}`, headers: admin });
+      expect(bad.statusCode, query).toBe(400);
+      expect(Object.keys(bad.json().error.details.fields), query).toContain(field);
+    }
   });
 
   it('does not advance the cursor when a run fails half-way', async () => {

@@ -8,14 +8,16 @@ export const isActiveStatus = (status: string | null | undefined): boolean => !!
 
 /**
  * The retire guard stops a full sync that would retire more than the system's limit and asks
- * for a forced full sync. The contract has no machine code for this stop (only the run's `error`
- * text, and status partially_succeeded), so the console recognises the server's wording.
+ * for a forced full sync.
  */
-export function stoppedAtRetireGuard(run: Pick<SyncRun, 'error'> | null | undefined): boolean {
-  return !!run?.error && /retire guard/i.test(run.error);
+export function stoppedAtRetireGuard(run: Pick<SyncRun, 'stop_reason'> | null | undefined): boolean {
+  return run?.stop_reason === 'retire_guard';
 }
 
-/** The limit named in the guard's message ("limit 20%"), for wording the confirmation. */
+/**
+ * The limit named in the guard's message ("limit 20%"), only for wording the confirmation (a run
+ * does not carry its system's settings); null falls back to a wording without the number.
+ */
 export function guardLimit(error: string | null | undefined): number | null {
   const m = /limit (\d{1,3})%/i.exec(error ?? '');
   return m ? Number(m[1]) : null;

@@ -29,8 +29,11 @@ describe('run summaries', () => {
     expect(isActiveStatus('partially_succeeded')).toBe(false);
     expect(isActiveStatus(null)).toBe(false);
     const guard = 'Retire guard: this full sync would retire 100 of 398 Xiva products (25.1%, limit 20%). Nothing was retired; if the source really dropped them, run a full sync with force.';
-    expect(stoppedAtRetireGuard({ error: guard })).toBe(true);
-    expect(stoppedAtRetireGuard({ error: 'Incremental sync was not possible (cursor too old); ran a full scan.' })).toBe(false);
+    // The stop reason decides, whatever the message says.
+    expect(stoppedAtRetireGuard(makeRun({ status: 'partially_succeeded', stop_reason: 'retire_guard', error: guard }))).toBe(true);
+    expect(stoppedAtRetireGuard(makeRun({ status: 'partially_succeeded', stop_reason: 'retire_guard', error: 'Le garde de retrait a arrêté la synchronisation.' }))).toBe(true);
+    expect(stoppedAtRetireGuard(makeRun({ status: 'failed', stop_reason: null, error: 'HTTP 502 from /productOffering mentioning the retire guard' }))).toBe(false);
+    expect(stoppedAtRetireGuard(makeRun({ status: 'cancelled', stop_reason: 'cancelled' }))).toBe(false);
     expect(stoppedAtRetireGuard(null)).toBe(false);
     expect(guardLimit(guard)).toBe(20);
     expect(guardLimit('something else')).toBeNull();

@@ -28,7 +28,8 @@ export function makeSystem(overrides: Partial<ExternalSystem> = {}): ExternalSys
     last_full_sync_at: '2026-11-25T05:33:47.054Z',
     cursor: null,
     product_count: 400,
-    last_run: { id: RUN_ID, status: 'succeeded', mode: 'full', finished_at: '2026-11-25T05:33:47.054Z', created_at: '2026-11-25T05:33:44.964Z' },
+    retired_count: 0,
+    last_run: { id: RUN_ID, status: 'succeeded', mode: 'full', stop_reason: null, finished_at: '2026-11-25T05:33:47.054Z', created_at: '2026-11-25T05:33:44.964Z' },
     created_at: '2026-11-25T05:33:44.630Z',
     updated_at: '2026-11-25T05:33:47.054Z',
     ...overrides,
@@ -57,6 +58,7 @@ export function makeRun(overrides: Partial<SyncRun> = {}): SyncRun {
     item_errors: [],
     item_errors_total: 0,
     error: null,
+    stop_reason: null,
     ...overrides,
   };
 }

@@ -6,11 +6,8 @@ import type { QueryParams } from '../../api/client';
 import { useResource } from '../../lib/use-resource';
 import { changeName } from './run-summary';
 
-/**
- * GET /catalog-changes/ filters by product only, so a run's changes are picked from the newest
- * ones. 500 is the API's page limit and far above what one run usually retires or re-prices.
- */
-export const CHANGES_WINDOW = 500;
+/** The API's page limit; far above what one run usually retires or re-prices. */
+export const CHANGES_PAGE = 500;
 /** Price changes carry no product name; at most this many products are looked up to name them. */
 export const MAX_NAME_LOOKUPS = 25;
 
@@ -24,8 +21,8 @@ const defaultApi: RunChangesApi = { changes: syncApi.changes, product: productsA
 /** Retirements, re-pricings and reactivations one sync run made, with product names where known. */
 export function useRunChanges(runId: Ref<string>, api: RunChangesApi = defaultApi) {
   const resource = useResource(async (signal) => {
-    const page = await api.changes({ limit: CHANGES_WINDOW, offset: 0 }, signal);
-    return { windowFull: page.results.length >= CHANGES_WINDOW && page.count > CHANGES_WINDOW, rows: page.results.filter((c) => c.sync_run_id === runId.value) };
+    const page = await api.changes({ run_id: runId.value, limit: CHANGES_PAGE, offset: 0 }, signal);
+    return { total: page.count, rows: page.results };
   }, { immediate: false });
   watch(runId, () => void resource.reload(), { immediate: true });
 
@@ -52,7 +49,7 @@ export function useRunChanges(runId: Ref<string>, api: RunChangesApi = defaultAp
   );
 
   const rows = computed(() => resource.data.value?.rows ?? []);
-  /** True when older changes fell outside the window, so this run's list may be incomplete. */
-  const maybeIncomplete = computed(() => resource.data.value?.windowFull ?? false);
-  return { ...resource, rows, names, maybeIncomplete };
+  /** All of this run's changes, of which `rows` holds the newest page. */
+  const total = computed(() => resource.data.value?.total ?? 0);
+  return { ...resource, rows, names, total };
 }

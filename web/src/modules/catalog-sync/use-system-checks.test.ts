@@ -7,7 +7,6 @@ import { useRunChanges } from './use-run-changes';
 import { makeRun, makeSystem, RUN_ID } from './test-fixtures';
 
 const flush = () => new Promise((r) => setTimeout(r, 0));
-const GUARD = 'Retire guard: this full sync would retire 100 of 398 Xiva products (25.1%, limit 20%). Nothing was retired.';
 
 describe('useConnectionTests', () => {
   it('keeps ok and failed answers as results, and request failures as errors', async () => {
@@ -36,17 +35,18 @@ describe('useConnectionTests', () => {
 });
 
 describe('useRetireGuards', () => {
-  it('reads partially succeeded full runs once to see whether the guard stopped them', async () => {
-    const getRun = vi.fn(async () => makeRun({ status: 'partially_succeeded', error: GUARD }));
-    const guards = useRetireGuards(getRun);
-    const stopped = makeSystem({ last_run: { id: RUN_ID, status: 'partially_succeeded', mode: 'full', finished_at: null, created_at: '2026-11-25T05:00:00Z' } });
-    const fine = makeSystem({ id: 'other' });
-    await guards.refresh([stopped, fine]);
-    expect(guards.stopped).toEqual({ [stopped.id]: true, other: false });
-    await guards.refresh([stopped, fine]);
-    expect(getRun).toHaveBeenCalledTimes(1);
-    guards.note(stopped.id, makeRun({ force: true }));
+  it("reads the guard stop from each system's last run, and from a run followed live", () => {
+    const guards = useRetireGuards();
+    const stopped = makeSystem({ last_run: { id: RUN_ID, status: 'partially_succeeded', mode: 'full', stop_reason: 'retire_guard', finished_at: null, created_at: '2026-11-25T05:00:00Z' } });
+    // Partially succeeded for another reason (item errors): no forced sync to offer.
+    const skipped = makeSystem({ id: 'skipped', last_run: { id: 'r2', status: 'partially_succeeded', mode: 'full', stop_reason: null, finished_at: null, created_at: '2026-11-25T05:00:00Z' } });
+    const never = makeSystem({ id: 'never', last_run: null });
+    guards.refresh([stopped, skipped, never]);
+    expect(guards.stopped).toEqual({ [stopped.id]: true, skipped: false, never: false });
+    guards.note(stopped.id, makeRun({ force: true, stop_reason: null }));
     expect(guards.stopped[stopped.id]).toBe(false);
+    guards.note('skipped', makeRun({ status: 'partially_succeeded', stop_reason: 'retire_guard' }));
+    expect(guards.stopped.skipped).toBe(true);
   });
 });
 
@@ -63,23 +63,34 @@ describe('useRunChanges', () => {
     ...over,
   });
 
-  it("keeps this run's changes and names re-priced products by looking them up", async () => {
+  it("asks the API for this run's changes and names re-priced products by looking them up", async () => {
     const changes = vi.fn(async () => ({
-      count: 3,
+      count: 2,
       results: [
         change({}),
         change({ id: 'c2', product_id: 'p2', change_type: 'price_changed', before: { price: '5.00', currency: 'SAR' }, after: { price: '5.50', currency: 'SAR' } }),
-        change({ id: 'c3', product_id: 'p3', sync_run_id: 'another-run' }),
       ],
     }));
     const product = vi.fn(async (id: string) => ({ id, name: 'Data Booster 256MB' }));
     const r = useRunChanges(ref(RUN_ID), { changes, product });
     await flush();
     await flush();
-    expect(changes).toHaveBeenCalledWith({ limit: 500, offset: 0 }, expect.any(AbortSignal));
+    expect(changes).toHaveBeenCalledWith({ run_id: RUN_ID, limit: 500, offset: 0 }, expect.any(AbortSignal));
     expect(r.rows.value.map((c) => c.id)).toEqual(['c1', 'c2']);
+    expect(r.total.value).toBe(2);
     expect(product).toHaveBeenCalledExactlyOnceWith('p2');
     expect(r.names).toEqual({ p1: 'Daily Data 512MB', p2: 'Data Booster 256MB' });
-    expect(r.maybeIncomplete.value).toBe(false);
+  });
+
+  it('follows the run id and reports the total when the run changed more than one page', async () => {
+    const changes = vi.fn(async () => ({ count: 1200, results: [change({})] }));
+    const runId = ref(RUN_ID);
+    const r = useRunChanges(runId, { changes, product: vi.fn() });
+    await flush();
+    expect(r.total.value).toBe(1200);
+    expect(r.rows.value).toHaveLength(1);
+    runId.value = 'b2d6c1e0-5a3f-4c2e-9d8b-7f6e5d4c3b2a';
+    await flush();
+    expect(changes).toHaveBeenLastCalledWith({ run_id: 'b2d6c1e0-5a3f-4c2e-9d8b-7f6e5d4c3b2a', limit: 500, offset: 0 }, expect.any(AbortSignal));
   });
 });

@@ -1,6 +1,6 @@
 import { reactive } from 'vue';
 import type { ConnectionTest, ExternalSystem, SyncRun } from '@lyra/contracts';
-import { externalSystemsApi, syncApi } from '../../api/catalog-sync';
+import { externalSystemsApi } from '../../api/catalog-sync';
 import { errorMessage } from '../../api/errors';
 import { stoppedAtRetireGuard } from './run-summary';
 
@@ -39,39 +39,17 @@ export function useConnectionTests(test: (id: string) => Promise<ConnectionTest>
   return { checks, run, clear };
 }
 
-/**
- * Which systems' last run stopped at the retire guard. A system only carries its last run's
- * status (no error text), so partially succeeded full runs are read once to see why.
- */
-export function useRetireGuards(getRun: (id: string) => Promise<SyncRun> = syncApi.run) {
+/** Which systems' last run stopped at the retire guard, from the stop reason each system's last run carries. */
+export function useRetireGuards() {
   const stopped = reactive<Record<string, boolean>>({});
-  const seen = new Map<string, string>();
 
-  async function refresh(systems: ExternalSystem[]) {
-    await Promise.all(
-      systems.map(async (s) => {
-        const last = s.last_run;
-        if (!last || last.status !== 'partially_succeeded' || last.mode !== 'full') {
-          stopped[s.id] = false;
-          seen.delete(s.id);
-          return;
-        }
-        if (seen.get(s.id) === last.id) return;
-        seen.set(s.id, last.id);
-        try {
-          stopped[s.id] = stoppedAtRetireGuard(await getRun(last.id));
-        } catch {
-          // Unknown is shown as "not stopped": the details page still explains the run.
-          stopped[s.id] = false;
-        }
-      }),
-    );
+  function refresh(systems: ExternalSystem[]) {
+    for (const s of systems) stopped[s.id] = stoppedAtRetireGuard(s.last_run);
   }
 
-  /** A run followed live already says whether it stopped at the guard. */
+  /** A run followed live says so as soon as it ends, before the systems are reloaded. */
   function note(systemId: string, run: SyncRun) {
     stopped[systemId] = stoppedAtRetireGuard(run);
-    seen.set(systemId, run.id);
   }
 
   return { stopped, refresh, note };
