@@ -23,8 +23,10 @@ for nt in args["threads"]:
     dte = xgb.DMatrix(Xte, nthread=nt)
     auc = roc_auc_score(yte, booster.predict(dte))
     dall = xgb.DMatrix(X, nthread=nt)
-    t1 = time.perf_counter()
-    booster.predict(dall)
-    pred_s = time.perf_counter() - t1
+    pred_s = float("inf")
+    for _ in range(3):  # best of three, as on the Lyra side
+        t1 = time.perf_counter()
+        booster.predict(dall)
+        pred_s = min(pred_s, time.perf_counter() - t1)
     out[str(nt)] = {"train_s": train_s, "auc": float(auc), "predict_s": pred_s, "predict_rows": n}
 print(json.dumps(out))

@@ -67,9 +67,12 @@ async function runTrainingBench(opts: { rows?: number; features?: number; quick?
     const a = auc(model.predictProba(test), test.label!);
     ours.push({ threads, time, auc: a });
     if (scoreRate === 0) {
-      t = performance.now();
-      model.predictProba(dataset);
-      scoreRate = rows / ((performance.now() - t) / 1000);
+      // Best of three, as on the XGBoost side: a shared machine's hiccups are not the scorer's speed.
+      for (let r = 0; r < 3; r++) {
+        t = performance.now();
+        model.predictProba(dataset);
+        scoreRate = Math.max(scoreRate, rows / ((performance.now() - t) / 1000));
+      }
     }
   }
 

@@ -173,6 +173,13 @@ export const MlDataSnapshot = z.object({
   control: z.number().int().nullable(),
   /** Distinct subscribers in the rows. */
   subscribers: z.number().int(),
+  /**
+   * propensity_to_buy: subscribers kept aside with every (subscriber, product) pair, the real
+   * purchase rate; half calibrate the model, half give its metrics. The other subscribers' rows keep
+   * every purchase and a share of the non-purchases (params.negative_sampling_rate) to fit the trees.
+   */
+  evaluation_subscribers: z.number().int().optional(),
+  evaluation_rows: z.number().int().optional(),
   /** SHA-256 of the feature matrix and labels: the same data gives the same hash. */
   hash: z.string(),
 });

@@ -334,12 +334,14 @@ export function createFeaturesRepository(db: Db) {
      * Subscribers active before S, ordered by id. With `limit`, a seeded sample of that size (the
      * order of md5(seed || id) is random-looking but repeatable).
      */
-    async customerIdsBefore(asOf: string, opts: { limit?: number; seed?: number } = {}): Promise<string[]> {
+    async customerIdsBefore(asOf: string, opts: { limit?: number; seed?: number; sampleOrder?: boolean } = {}): Promise<string[]> {
       const q = db.select({ id: customers.id }).from(customers).where(sql`${customers.activationDate} < ${asOf}::date`);
       const rows = opts.limit !== undefined
         ? await q.orderBy(sql`md5(${String(opts.seed ?? 0)} || ${customers.id})`).limit(opts.limit)
         : await q.orderBy(asc(customers.id));
-      return rows.map((r) => r.id).sort();
+      const ids = rows.map((r) => r.id);
+      // In sample order, any prefix is itself a seeded sample (disjoint from what follows it).
+      return opts.sampleOrder ? ids : ids.sort();
     },
 
     /** A page of scorable subscribers (active before S, not churned; optionally in a segment), by id after `after`. */

@@ -3,7 +3,7 @@
  * subscribers per statement (each statement is short, so a PGlite database keeps answering the API
  * between them), into typed columns that move to the training thread without copying.
  */
-import type { Column } from './algorithms/index.js';
+import { mulberry32, type Column } from './algorithms/index.js';
 import { ColumnBuilder, customerRow, featureDefs, fitSegments, modelParts, type CustomerFacts, type FeaturePreprocessing, type ProductInfo } from './features.js';
 import type { FeaturesRepository } from './features.repository.js';
 import type { ModelSpec } from './ml.models.js';
@@ -71,7 +71,30 @@ export interface TrainingSet {
   subscribers: number;
   labelFrom: string;
   labelTo: string;
+  /**
+   * propensity: the rows above are the trees' fit rows (every purchase, and the non-purchases at
+   * `negativeRate`); these are other subscribers with every (subscriber, product) pair, the real
+   * purchase rate, for calibration and the metrics.
+   */
+  evaluation: EvaluationSet | null;
+  /** Share of the non-purchase pairs kept in the fit rows (1 = all). */
+  negativeRate: number;
 }
+
+export interface EvaluationSet {
+  columns: Column[];
+  label: Uint8Array;
+  /** The subscriber (0..k-1) of each row. */
+  groups: Int32Array;
+  keys: string[];
+  subscribers: number;
+}
+
+/** Most subscribers the fit rows are sampled from (bounds the time spent assembling rows). */
+const MAX_FIT_SUBSCRIBERS = 200_000;
+/** Share of the row budget given to the evaluation subscribers (all their pairs), and their share of the base at most. */
+const EVALUATION_ROW_SHARE = 0.4;
+const EVALUATION_SUBSCRIBER_SHARE = 0.3;
 
 interface BuildOptions {
   windowDays: number;
@@ -98,34 +121,69 @@ export async function buildTrainingSet(features: FeaturesRepository, spec: Model
   let groups: number[] | null = null;
   let subscribers = 0;
 
+  let evaluation: EvaluationSet | null = null;
+  let negativeRate = 1;
   if (spec.featureSet === 'propensity') {
     const products = await features.sellableProducts();
     if (products.length === 0) throw new SnapshotError('The catalog has no active, priced product to learn purchases of');
-    const total = await features.countCustomersBefore(snapshot);
-    const cap = Math.max(1, Math.floor(opts.maxRows / products.length));
-    // Sampling whole subscribers (all their pairs) keeps the purchase rate, and so the calibration, unbiased.
-    const ids = await features.customerIdsBefore(snapshot, total > cap ? { limit: cap, seed: opts.seed } : {});
-    builder = new ColumnBuilder(defs, Math.min(opts.maxRows, ids.length * products.length));
     const byCurrency = new Map<string, ProductInfo[]>();
     for (const p of products) byCurrency.set(p.currency, [...(byCurrency.get(p.currency) ?? []), p]);
+    // Subscribers in a seeded random order: a first share for evaluation with every pair, the rest for the fit rows.
+    const total = await features.countCustomersBefore(snapshot);
+    const evalSubscribers = Math.max(1, Math.min(Math.round(EVALUATION_SUBSCRIBER_SHARE * total), Math.floor((EVALUATION_ROW_SHARE * opts.maxRows) / products.length)));
+    const ordered = await features.customerIdsBefore(snapshot, { limit: Math.min(total, evalSubscribers + MAX_FIT_SUBSCRIBERS), seed: opts.seed, sampleOrder: true });
+    const evalIds = ordered.slice(0, evalSubscribers).sort();
+    const fitIds = ordered.slice(evalSubscribers).sort();
+    // Every purchase stays in the fit rows; non-purchases are kept at the rate that fills the rest of the budget.
+    negativeRate = Math.min(1, ((1 - EVALUATION_ROW_SHARE) * opts.maxRows) / Math.max(1, fitIds.length * products.length));
+    const keep = mulberry32(opts.seed + 17);
+    const progressOf = (done: number) => opts.onProgress(done, ordered.length);
+
+    builder = new ColumnBuilder(defs, Math.min(opts.maxRows, fitIds.length * products.length));
     groups = [];
     let done = 0;
-    for await (const batch of factsInBatches(features, ids, snapshot)) {
+    for await (const batch of factsInBatches(features, fitIds, snapshot)) {
       const bought = await features.purchasesBetween(batch.map((f) => f.id), labelFrom, labelTo);
       for (const [k, f] of batch.entries()) {
         if (k % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop();
         const base = customerRow(f, pre);
         for (const p of byCurrency.get(f.currency) ?? []) {
+          const y = bought.has(`${f.id}|${p.id}`) ? 1 : 0;
+          // The draw is made for every pair, kept or not, so the sample does not depend on the labels' order.
+          if (keep() >= negativeRate && y === 0) continue;
           builder.add(...modelParts(f, pre, { set: 'propensity', product: p }, base));
-          labels.push(bought.has(`${f.id}|${p.id}`) ? 1 : 0);
+          labels.push(y);
           keys.push(`${f.id}|${p.id}`);
           groups.push(subscribers);
         }
         subscribers++;
       }
       done += batch.length;
-      opts.onProgress(done, ids.length);
+      progressOf(done);
     }
+
+    const evalBuilder = new ColumnBuilder(defs, evalIds.length * products.length);
+    const evalLabels: number[] = [];
+    const evalKeys: string[] = [];
+    const evalGroups: number[] = [];
+    let evalCount = 0;
+    for await (const batch of factsInBatches(features, evalIds, snapshot)) {
+      const bought = await features.purchasesBetween(batch.map((f) => f.id), labelFrom, labelTo);
+      for (const [k, f] of batch.entries()) {
+        if (k % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop();
+        const base = customerRow(f, pre);
+        for (const p of byCurrency.get(f.currency) ?? []) {
+          evalBuilder.add(...modelParts(f, pre, { set: 'propensity', product: p }, base));
+          evalLabels.push(bought.has(`${f.id}|${p.id}`) ? 1 : 0);
+          evalKeys.push(`${f.id}|${p.id}`);
+          evalGroups.push(evalCount);
+        }
+        evalCount++;
+      }
+      done += batch.length;
+      progressOf(done);
+    }
+    evaluation = { columns: evalBuilder.columns(), label: Uint8Array.from(evalLabels), groups: Int32Array.from(evalGroups), keys: evalKeys, subscribers: evalCount };
   } else if (spec.featureSet === 'response') {
     const contacts = await features.contactsBetween(labelFrom, labelTo, spec.responseDays, { limit: opts.maxRows, seed: opts.seed });
     const products = new Map((await features.productsByIds([...new Set(contacts.flatMap((c) => (c.product_id ? [c.product_id] : [])))])).map((p) => [p.id, p]));
@@ -175,9 +233,11 @@ export async function buildTrainingSet(features: FeaturesRepository, spec: Model
     keys,
     pre,
     features: defs.map((d) => d.name),
-    subscribers,
+    subscribers: subscribers + (evaluation?.subscribers ?? 0),
     labelFrom,
     labelTo,
+    evaluation,
+    negativeRate,
   };
 }
 

@@ -10,6 +10,7 @@ import { buildTrainingSet, type TrainingSet } from './ml.dataset.js';
 import { ensureDemoModels } from './ml.demo.js';
 import { loadSynthetic } from './ml.fixtures.js';
 import { MODEL_SPECS } from './ml.models.js';
+import { evaluationSplit } from './training.js';
 import { createMlRepository } from './ml.repository.js';
 import { loadModel } from './ml.scoring.js';
 
@@ -53,16 +54,24 @@ describe('model quality against the known probabilities', () => {
     await t.close();
   });
 
-  /** The training set again (it must hash the same), its test rows, and their true probabilities. */
-  async function testRows(name: MlModelName): Promise<{ set: TrainingSet; test: Uint32Array; truth: number[] }> {
+  /**
+   * The training set again, the rows the version was tested on (propensity: the test half of the
+   * evaluation subscribers, with every pair; the others: the stratified test split) and their true probabilities.
+   */
+  async function testRows(name: MlModelName): Promise<{ set: TrainingSet; rows: Dataset; truth: number[] }> {
     const v = versions.get(name)!;
     const set = await buildTrainingSet(createFeaturesRepository(t.database.db), MODEL_SPECS[name], SNAPSHOT, {
       windowDays: 30, maxRows: Number(v.params.max_rows), seed: v.seed, onProgress: () => undefined,
     });
-    const { test } = stratifiedSplitIndices(set.label, 0.2, v.seed, set.treatment);
     const truthOf = (key: string): number =>
       name === 'propensity_to_buy' ? data.truth.purchase.get(key)! : name === 'campaign_response' ? data.truth.response.get(key)!.p : data.truth.default.get(key)!;
-    return { set, test, truth: Array.from(test, (i) => truthOf(set.keys[i]!)) };
+    if (set.evaluation) {
+      const { test } = evaluationSplit(set.evaluation.groups, v.seed);
+      const rows = new Dataset(set.evaluation.columns, set.evaluation.label).subset(test);
+      return { set, rows, truth: Array.from(test, (i) => truthOf(set.evaluation!.keys[i]!)) };
+    }
+    const { test } = stratifiedSplitIndices(set.label, 0.2, v.seed, set.treatment);
+    return { set, rows: new Dataset(set.columns, set.label, set.treatment).subset(test), truth: Array.from(test, (i) => truthOf(set.keys[i]!)) };
   }
 
   for (const name of ML_MODEL_NAMES) {
@@ -71,12 +80,11 @@ describe('model quality against the known probabilities', () => {
       expect(v.status, v.error ?? '').toBe('ready');
       // The default snapshot: the first day after the newest complete month of usage whose label window the data covers.
       expect(v.data_snapshot!.snapshot_date).toBe(SNAPSHOT);
-      const { set, test, truth } = await testRows(name);
-      expect(set.keys.length).toBe(v.data_snapshot!.rows);
+      const { set, rows, truth } = await testRows(name);
+      expect(set.keys.length + (set.evaluation?.keys.length ?? 0)).toBe(v.data_snapshot!.rows);
       const repo = createMlRepository(t.database.db);
       const model = loadModel((await repo.findVersionById(v.id))!);
       // The stored metrics are the model's on exactly these rows.
-      const rows = new Dataset(set.columns, set.label, set.treatment).subset(test);
       const p = model.calibrator.predictAll(model.gbdt.predictProba(rows));
       expect(auc(p, rows.label!)).toBeCloseTo(v.metrics!.auc!, 12);
       expect(truth.every((x) => x > 0 && x < 1)).toBe(true);

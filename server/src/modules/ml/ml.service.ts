@@ -152,6 +152,8 @@ export function createMlService(deps: {
           label: set.label,
           treatment: set.treatment,
           groups: set.groups,
+          evaluation: set.evaluation && { columns: set.evaluation.columns, label: set.evaluation.label, groups: set.evaluation.groups },
+          negativeRate: set.negativeRate,
         },
         (p) => progress.push(p),
       );
@@ -176,6 +178,7 @@ export function createMlService(deps: {
             snapshot_date: snapshot, window_days: cfg.windowDays, label_from: set.labelFrom, label_to: set.labelTo, rows: out.rows.total,
             positives: out.rows.positives, train_rows: out.rows.train, calibration_rows: out.rows.calibration, test_rows: out.rows.test,
             treated: out.rows.treated, control: out.rows.control, hash: out.hash, subscribers: set.subscribers,
+            ...(set.evaluation && { evaluation_subscribers: set.evaluation.subscribers, evaluation_rows: set.evaluation.label.length }),
           },
           progress: { stage: 'done', iteration: 1, total: 1 },
         });

@@ -54,6 +54,11 @@ export function trainInWorker(input: TrainingInput, onProgress: (p: TrainingProg
   keep(input.label);
   if (input.treatment) keep(input.treatment);
   if (input.groups) keep(input.groups);
+  if (input.evaluation) {
+    for (const c of input.evaluation.columns) keep(c.kind === 'numeric' ? c.values : c.codes);
+    keep(input.evaluation.label);
+    keep(input.evaluation.groups);
+  }
   return new Promise<TrainingOutput>((resolve, reject) => {
     let settled = false;
     const finish = (fn: () => void) => {

@@ -45,6 +45,27 @@ export interface TrainingInput {
   treatment: Uint8Array | null;
   /** propensity: the subscriber (0..k-1) of every row, for the "buys any product" score. */
   groups: Int32Array | null;
+  /**
+   * propensity: other subscribers with every pair (the real purchase rate). The rows above then
+   * only fit the trees; these calibrate them (one half of the subscribers) and measure them (the other).
+   */
+  evaluation: { columns: Column[]; label: Uint8Array; groups: Int32Array } | null;
+  /** Share of the negative rows kept when the rows above were assembled (1 = all). */
+  negativeRate: number;
+}
+
+/** The evaluation subscribers split in two, seeded: calibration rows and test rows (every pair of a subscriber on one side). */
+export function evaluationSplit(groups: Int32Array, seed: number): { calibration: Uint32Array; test: Uint32Array } {
+  let k = 0;
+  for (const g of groups) k = Math.max(k, g + 1);
+  const order = Array.from({ length: k }, (_, i) => i);
+  new Rng(seed + 5).shuffle(order);
+  const inTest = new Uint8Array(k);
+  for (let j = 0; j < Math.floor(k / 2); j++) inTest[order[j]!] = 1;
+  const cal: number[] = [];
+  const test: number[] = [];
+  groups.forEach((g, i) => (inTest[g] ? test : cal).push(i));
+  return { calibration: Uint32Array.from(cal), test: Uint32Array.from(test) };
 }
 
 export interface TrainingProgress {
@@ -75,6 +96,11 @@ export interface TrainingOutput {
 }
 
 const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
+const count = (y: Uint8Array | undefined): number => {
+  let c = 0;
+  for (const v of y ?? []) c += v;
+  return c;
+};
 
 /** SHA-256 over column names, values, vocabularies, labels and treatment: identical data, identical hash. */
 export function datasetHash(columns: Column[], label: Uint8Array, treatment: Uint8Array | null): string {
@@ -222,13 +248,36 @@ export async function runTraining(input: TrainingInput, onProgress: (p: Training
   if (positives < 10 || n - positives < 10) throw new Error(`the snapshot has ${positives} positive and ${n - positives} negative rows; at least 10 of each are needed`);
 
   onProgress({ stage: 'splitting', iteration: 0, total: 0 });
-  const hash = datasetHash(input.columns, input.label, input.treatment);
-  const outer = stratifiedSplitIndices(all.label!, config.testFraction, config.seed, all.treatment);
-  const rest = all.subset(outer.train);
-  const test = all.subset(outer.test);
-  const inner = stratifiedSplitIndices(rest.label!, config.calibrationFraction, config.seed + 1, rest.treatment);
-  const fit = rest.subset(inner.train);
-  const cal = rest.subset(inner.test);
+  const evaluation = input.evaluation ? new Dataset(input.evaluation.columns, input.evaluation.label, null, 'label') : null;
+  const hash = datasetHash(
+    evaluation ? [...input.columns, ...input.evaluation!.columns.map((c) => ({ ...c, name: `evaluation:${c.name}` }))] : input.columns,
+    evaluation ? Uint8Array.from([...input.label, ...input.evaluation!.label]) : input.label,
+    input.treatment,
+  );
+  let rest: Dataset;
+  let test: Dataset;
+  let fit: Dataset;
+  let cal: Dataset;
+  // Rows the trees' early stopping watches (distributed like the fit rows).
+  let watch: Dataset | null = null;
+  if (evaluation) {
+    // Propensity: the trees fit the sampled rows (early-stopped on a share of them); the evaluation
+    // subscribers, with the real purchase rate, calibrate (one half) and measure (the other half).
+    const parts = evaluationSplit(input.evaluation!.groups, config.seed);
+    cal = evaluation.subset(parts.calibration);
+    test = evaluation.subset(parts.test);
+    rest = all;
+    const inner = stratifiedSplitIndices(all.label!, config.calibrationFraction, config.seed + 1, null);
+    fit = all.subset(inner.train);
+    watch = all.subset(inner.test);
+  } else {
+    const outer = stratifiedSplitIndices(all.label!, config.testFraction, config.seed, all.treatment);
+    rest = all.subset(outer.train);
+    test = all.subset(outer.test);
+    const inner = stratifiedSplitIndices(rest.label!, config.calibrationFraction, config.seed + 1, rest.treatment);
+    fit = rest.subset(inner.train);
+    cal = rest.subset(inner.test);
+  }
 
   const params: Partial<GbdtParams> = { ...config.gbdt, seed: config.seed };
   const total = params.nTrees ?? 100;
@@ -236,7 +285,7 @@ export async function runTraining(input: TrainingInput, onProgress: (p: Training
   let gbdt: GbdtModel;
   // Uncalibrated held-out probabilities and their labels: what the calibrator and the decision threshold learn from.
   let heldOut: { p: Float64Array; y: Uint8Array };
-  const crossFit = rest.nRows <= config.crossFitMaxRows;
+  const crossFit = !evaluation && rest.nRows <= config.crossFitMaxRows;
   if (crossFit) {
     // Small sets (rare labels, few positives): five-fold cross-fitting. Every row outside the test part
     // gets an out-of-fold probability for the calibrator, and the final trees see all of those rows
@@ -260,7 +309,7 @@ export async function runTraining(input: TrainingInput, onProgress: (p: Training
     heldOut = { p: oof, y: rest.label! };
   } else {
     // Early stopping watches rows distributed like the fit rows.
-    const validation = negativeSample(cal, config.maxFitRows, config.seed + 3, sampled.rate).ds;
+    const validation = negativeSample(watch ?? cal, config.maxFitRows, config.seed + 3, sampled.rate).ds;
     onProgress({ stage: 'training', iteration: 0, total });
     gbdt = await trainGbdt(sampled.ds, params, {
       validation,
@@ -344,12 +393,14 @@ export async function runTraining(input: TrainingInput, onProgress: (p: Training
     }));
   }
 
-  // Scores of the whole snapshot as scoring will see them: the PSI's reference and the level cut points.
-  const scoring = withOverrides(all, config.scoringOverrides);
+  // Scores of the whole snapshot as scoring will see them (for propensity, the evaluation subscribers
+  // with every pair): the PSI's reference and the level cut points.
+  const scoring = withOverrides(evaluation ?? all, config.scoringOverrides);
   const pAll = calibrator.predictAll(gbdt.predictProba(scoring));
   const q = quantiles(pAll);
   metrics.thresholds = { decision: f1Threshold(pCal, heldOut.y), high: q[180] ?? 1, medium: q[140] ?? 1 };
-  if (input.groups) metrics.any_product = anyProduct(pAll, input.label, input.groups);
+  if (input.evaluation) metrics.any_product = anyProduct(pAll, input.evaluation.label, input.evaluation.groups);
+  else if (input.groups) metrics.any_product = anyProduct(pAll, input.label, input.groups);
 
   onProgress({ stage: 'saving', iteration: 0, total: 0 });
   return {
@@ -357,9 +408,12 @@ export async function runTraining(input: TrainingInput, onProgress: (p: Training
     metrics,
     calibration: method,
     scoreQuantiles: q,
-    rows: { total: n, positives, train: crossFit ? rest.nRows : sampled.ds.nRows, calibration: heldOut.y.length, test: test.nRows, treated, control },
+    rows: {
+      total: n + (evaluation?.nRows ?? 0), positives: positives + count(input.evaluation?.label),
+      train: crossFit ? rest.nRows : sampled.ds.nRows, calibration: heldOut.y.length, test: test.nRows, treated, control,
+    },
     hash,
     params: gbdt.toJSON().params,
-    negativeRate: sampled.rate,
+    negativeRate: sampled.rate * input.negativeRate,
   };
 }
