@@ -114,8 +114,8 @@ export async function buildTrainingSet(features: FeaturesRepository, spec: Model
   const seg = await features.segmentCounts(snapshot);
   const pre: FeaturePreprocessing = { segments: fitSegments(seg.counts, seg.subscribers) };
   const defs = featureDefs(spec.featureSet, pre);
-  const labels: number[] = [];
-  const keys: string[] = [];
+  let labels: number[] = [];
+  let keys: string[] = [];
   let builder: ColumnBuilder;
   let treatment: number[] | null = null;
   let groups: number[] | null = null;
@@ -137,53 +137,35 @@ export async function buildTrainingSet(features: FeaturesRepository, spec: Model
     // Every purchase stays in the fit rows; non-purchases are kept at the rate that fills the rest of the budget.
     negativeRate = Math.min(1, ((1 - EVALUATION_ROW_SHARE) * opts.maxRows) / Math.max(1, fitIds.length * products.length));
     const keep = mulberry32(opts.seed + 17);
-    const progressOf = (done: number) => opts.onProgress(done, ordered.length);
-
-    builder = new ColumnBuilder(defs, Math.min(opts.maxRows, fitIds.length * products.length));
-    groups = [];
     let done = 0;
-    for await (const batch of factsInBatches(features, fitIds, snapshot)) {
-      const bought = await features.purchasesBetween(batch.map((f) => f.id), labelFrom, labelTo);
-      for (const [k, f] of batch.entries()) {
-        if (k % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop();
-        const base = customerRow(f, pre);
-        for (const p of byCurrency.get(f.currency) ?? []) {
-          const y = bought.has(`${f.id}|${p.id}`) ? 1 : 0;
-          // The draw is made for every pair, kept or not, so the sample does not depend on the labels' order.
-          if (keep() >= negativeRate && y === 0) continue;
-          builder.add(...modelParts(f, pre, { set: 'propensity', product: p }, base));
-          labels.push(y);
-          keys.push(`${f.id}|${p.id}`);
-          groups.push(subscribers);
+    /** The (subscriber, product) pairs of these subscribers that `kept` admits, as rows of their own set. */
+    const pairs = async (ids: string[], rowsHint: number, kept: (y: number) => boolean) => {
+      const out = { builder: new ColumnBuilder(defs, rowsHint), labels: [] as number[], keys: [] as string[], groups: [] as number[], subscribers: 0 };
+      for await (const batch of factsInBatches(features, ids, snapshot)) {
+        const bought = await features.purchasesBetween(batch.map((f) => f.id), labelFrom, labelTo);
+        for (const [k, f] of batch.entries()) {
+          if (k % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop();
+          const base = customerRow(f, pre);
+          for (const p of byCurrency.get(f.currency) ?? []) {
+            const y = bought.has(`${f.id}|${p.id}`) ? 1 : 0;
+            if (!kept(y)) continue;
+            out.builder.add(...modelParts(f, pre, { set: 'propensity', product: p }, base));
+            out.labels.push(y);
+            out.keys.push(`${f.id}|${p.id}`);
+            out.groups.push(out.subscribers);
+          }
+          out.subscribers++;
         }
-        subscribers++;
+        done += batch.length;
+        opts.onProgress(done, ordered.length);
       }
-      done += batch.length;
-      progressOf(done);
-    }
-
-    const evalBuilder = new ColumnBuilder(defs, evalIds.length * products.length);
-    const evalLabels: number[] = [];
-    const evalKeys: string[] = [];
-    const evalGroups: number[] = [];
-    let evalCount = 0;
-    for await (const batch of factsInBatches(features, evalIds, snapshot)) {
-      const bought = await features.purchasesBetween(batch.map((f) => f.id), labelFrom, labelTo);
-      for (const [k, f] of batch.entries()) {
-        if (k % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop();
-        const base = customerRow(f, pre);
-        for (const p of byCurrency.get(f.currency) ?? []) {
-          evalBuilder.add(...modelParts(f, pre, { set: 'propensity', product: p }, base));
-          evalLabels.push(bought.has(`${f.id}|${p.id}`) ? 1 : 0);
-          evalKeys.push(`${f.id}|${p.id}`);
-          evalGroups.push(evalCount);
-        }
-        evalCount++;
-      }
-      done += batch.length;
-      progressOf(done);
-    }
-    evaluation = { columns: evalBuilder.columns(), label: Uint8Array.from(evalLabels), groups: Int32Array.from(evalGroups), keys: evalKeys, subscribers: evalCount };
+      return out;
+    };
+    // The draw is made for every pair, kept or not, so the sample does not depend on the labels' order.
+    const fit = await pairs(fitIds, Math.min(opts.maxRows, fitIds.length * products.length), (y) => keep() < negativeRate || y === 1);
+    ({ builder, labels, keys, groups, subscribers } = fit);
+    const ev = await pairs(evalIds, evalIds.length * products.length, () => true);
+    evaluation = { columns: ev.builder.columns(), label: Uint8Array.from(ev.labels), groups: Int32Array.from(ev.groups), keys: ev.keys, subscribers: ev.subscribers };
   } else if (spec.featureSet === 'response') {
     const contacts = await features.contactsBetween(labelFrom, labelTo, spec.responseDays, { limit: opts.maxRows, seed: opts.seed });
     const products = new Map((await features.productsByIds([...new Set(contacts.flatMap((c) => (c.product_id ? [c.product_id] : [])))])).map((p) => [p.id, p]));

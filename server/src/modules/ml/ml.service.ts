@@ -43,6 +43,7 @@ const PROGRESS_EVERY_MS = 250;
 /** Rare-event training sets larger than this fit their trees on all positives and a sample of negatives (see training.ts). */
 const MAX_FIT_ROWS = 60_000;
 const ACTIVE_REF_TTL_MS = 1000;
+const OFFER_TTL_MS = 60_000;
 /** Training sets up to this size cross-fit their calibration (see training.ts): six fits instead of one. */
 const CROSS_FIT_MAX_ROWS = 50_000;
 
@@ -94,7 +95,21 @@ export function createMlService(deps: {
       return ref;
     },
   };
-  const predictDeps: PredictDeps = { registry, features, catalog, models, clock: now };
+  // A campaign's offer (its most offered product and channel) is read once a minute, not per prediction.
+  const offers = new TtlCache<{ productId: string | null; channel: string | null }>(OFFER_TTL_MS);
+  const predictFeatures: PredictDeps['features'] = {
+    customerFacts: (ids, asOf) => features.customerFacts(ids, asOf),
+    productsByIds: (ids) => features.productsByIds(ids),
+    currentBills: (ids, asOf) => features.currentBills(ids, asOf),
+    async campaignOffer(id) {
+      const hit = offers.get(id);
+      if (hit) return hit;
+      const offer = await features.campaignOffer(id);
+      if (offer) offers.set(id, offer);
+      return offer;
+    },
+  };
+  const predictDeps: PredictDeps = { registry, features: predictFeatures, catalog, models, clock: now };
 
   async function versionOf(name: MlModelName, v: number): Promise<ModelVersionRow> {
     const row = await ml.findVersion(db, name, v);

@@ -37,7 +37,10 @@ async function subscriber(deps: Pick<PredictDeps, 'features'>, customerId: strin
   return facts;
 }
 
-async function product(deps: Pick<PredictDeps, 'features'>, productId: string): Promise<ProductInfo> {
+async function product(deps: Pick<PredictDeps, 'features'> & Partial<Pick<PredictDeps, 'catalog'>>, productId: string): Promise<ProductInfo> {
+  // An available product comes from the cached catalog; any other (inactive, retired) from the database.
+  const cached = deps.catalog && (await deps.catalog.byId(productId));
+  if (cached) return cached;
   const [p] = await deps.features.productsByIds([productId]);
   if (!p) throw AppError.notFound('Product');
   return p;
@@ -62,8 +65,16 @@ export function createAvailableCatalog(products: Pick<ProductsRepository, 'avail
       }
     });
   }
+  // The same list object is returned until the catalog changes, so its index lives as long as it does.
+  const indexes = new WeakMap<ProductInfo[], Map<string, ProductInfo>>();
   return {
     all,
+    async byId(id: string): Promise<ProductInfo | undefined> {
+      const list = await all();
+      let index = indexes.get(list);
+      if (!index) indexes.set(list, (index = new Map(list.map((p) => [p.id, p]))));
+      return index.get(id);
+    },
     async for(f: CustomerFacts): Promise<ProductInfo[]> {
       const segments = new Set(f.segments);
       const value = f.customerValue;
@@ -130,7 +141,7 @@ export async function predictPropensityToBuy(deps: PredictDeps, customerId: stri
 }
 
 /** The offer of a campaign (its most offered product and channel) or of a product; none: the generic response. */
-export async function offerFor(deps: Pick<PredictDeps, 'features'>, campaignId?: string, productId?: string): Promise<OfferFact> {
+export async function offerFor(deps: Pick<PredictDeps, 'features'> & Partial<Pick<PredictDeps, 'catalog'>>, campaignId?: string, productId?: string): Promise<OfferFact> {
   let channel: string | null = null;
   let pid = productId ?? null;
   if (campaignId) {
