@@ -1,14 +1,14 @@
 import { and, asc, eq, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { TtlCache } from '../../lib/versioned-cache.js';
-import { campaignContacts, customerBills, customerHoldings, customerPayments, customerPurchases, customers, customerUsage, products } from '../../db/schema/index.js';
+import { campaignContacts, customerBills, customerPayments, customerPurchases, customers, customerUsage, products } from '../../db/schema/index.js';
 import type { BillFact, CustomerFacts, HeldFact, ProductInfo, PurchaseFact } from './features.js';
 
 /**
  * The feature and label SQL. Every feature query takes the snapshot day S and reads only rows dated
- * strictly before S; label queries read only [S, S + window). The two never share a predicate, so a
- * feature cannot see the label window (features.test.ts checks it by deleting every row dated on or
- * after S and comparing).
+ * strictly before S (the subscriber facts: the `ml_customer_facts` function of migration 0006); label
+ * queries read only [S, S + window). The two never share a predicate, so a feature cannot see the
+ * label window (features.test.ts checks it by deleting every row dated on or after S and comparing).
  */
 
 function rowsOf<T>(result: unknown): T[] {
@@ -93,132 +93,6 @@ interface FactsRow {
 }
 
 const n = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-
-/**
- * Per subscriber, everything the features need as of S, in one statement of small per-table
- * aggregates. Usage: the complete calendar months before `usageEnd` (see usageEndFor); holdings
- * held at S; purchases, contacts and responses before S; bills issued and due before S, settled by
- * payments before S.
- */
-function factsQuery(ids: string[], asOf: string, usageEnd: string): SQL {
-  const t = startOf(asOf);
-  const d = sql`${asOf}::date`;
-  const m = sql`${usageEnd}::date`;
-  const m1 = sql`(${m} - interval '1 month')::date`;
-  const m3 = sql`(${m} - interval '3 months')::date`;
-  const m6 = sql`(${m} - interval '6 months')::date`;
-  const idList = sql`${sql.param(ids)}::text[]`;
-  const due12 = sql`due_date < ${d} and due_date >= ${d} - 365`;
-  const late = sql`(settled is null or settled > due_date)`;
-  return sql`
-    with usage as (
-      select customer_id,
-        count(*)::int as usage_months_6m,
-        max(data_gb) filter (where month = ${m1}) as data1m,
-        avg(data_gb) filter (where month >= ${m3}) as data3m,
-        avg(data_gb) filter (where month < ${m3}) as data_prev3m,
-        avg(data_gb) as data6m,
-        max(voice_minutes) filter (where month = ${m1}) as voice1m,
-        avg(voice_minutes) filter (where month >= ${m3}) as voice3m,
-        avg(voice_minutes) filter (where month < ${m3}) as voice_prev3m,
-        avg(sms::float8) filter (where month >= ${m3}) as sms3m,
-        max(spend) filter (where month = ${m1}) as spend1m,
-        avg(spend) filter (where month >= ${m3}) as spend3m,
-        avg(spend) filter (where month < ${m3}) as spend_prev3m,
-        avg(spend) as spend6m,
-        sum(topup_count::float8) filter (where month >= ${m3}) as topups3m,
-        avg(topup_amount) filter (where month >= ${m3}) as topup_amount3m
-      from (
-        select customer_id, month, data_gb, voice_minutes, sms, spend::float8 as spend, topup_count, topup_amount::float8 as topup_amount
-        from ${customerUsage}
-        where customer_id = any(${idList}) and month >= ${m6} and month < ${m}
-      ) u
-      group by customer_id
-    ),
-    held as (
-      select h.customer_id,
-        coalesce(json_agg(json_build_object('id', p.id, 't', p.product_type, 'f', p.features) order by p.id, h.id)
-          filter (where h.ended_at is null or h.ended_at > ${t}), '[]'::json) as held,
-        max(h.started_at) filter (where p.product_type = 'device') as device_start
-      from ${customerHoldings} h join ${products} p on p.id = h.product_id
-      where h.customer_id = any(${idList}) and h.started_at < ${t}
-      group by h.customer_id
-    ),
-    pur as (
-      select x.customer_id,
-        count(*)::int as purchases_total,
-        max(x.purchased_at) as last_at,
-        max(x.purchased_at) filter (where p.product_type = 'device') as device_at,
-        coalesce(json_agg(json_build_object('id', x.product_id, 't', p.product_type, 'c', p.category,
-            'd', floor(extract(epoch from (${t} - x.purchased_at)) / 86400)::int, 'p', x.price::float8) order by x.purchased_at, x.id)
-          filter (where x.purchased_at >= ${t} - interval '365 days'), '[]'::json) as purchases
-      from ${customerPurchases} x
-      -- One product lookup per purchase by primary key ("offset 0" keeps the planner from hashing the whole
-      -- catalog, which costs more than the few purchases of a single prediction).
-      join lateral (select pp.product_type, pp.category from ${products} pp where pp.id = x.product_id offset 0) p on true
-      where x.customer_id = any(${idList}) and x.purchased_at < ${t}
-      group by x.customer_id
-    ),
-    con as (
-      -- A response counts once it happened before S; without a time, once the contact's response window (14 days) has passed.
-      select customer_id,
-        count(*) filter (where contacted_at >= ${t} - interval '180 days')::int as contacts180,
-        count(*) filter (where contacted_at >= ${t} - interval '180 days' and responded
-          and coalesce(responded_at < ${t}, contacted_at < ${t} - interval '14 days'))::int as responses180,
-        count(*)::int as contacts_total,
-        count(*) filter (where responded and coalesce(responded_at < ${t}, contacted_at < ${t} - interval '14 days'))::int as responses_total,
-        max(contacted_at) as last_contact
-      from ${campaignContacts}
-      where customer_id = any(${idList}) and contacted_at < ${t} and "group" = 'treated'
-      group by customer_id
-    ),
-    bl as (
-      select b.customer_id, b.bill_date, b.due_date, b.amount::float8 as amount, coalesce(pp.paid, 0)::float8 as paid,
-        case when b.amount <= 0 then b.bill_date else pp.settled end as settled,
-        row_number() over (partition by b.customer_id order by b.bill_date desc, b.id desc) as rn
-      from ${customerBills} b
-      left join lateral (
-        select max(x.cum) as paid, min(x.paid_date) filter (where x.cum >= b.amount) as settled
-        from (
-          select cp.paid_date, sum(cp.amount) over (order by cp.paid_date, cp.id) as cum
-          from ${customerPayments} cp where cp.bill_id = b.id and cp.paid_date < ${d}
-        ) x
-      ) pp on true
-      where b.customer_id = any(${idList}) and b.bill_date < ${d}
-    ),
-    bills as (
-      select customer_id,
-        count(*) filter (where ${due12})::int as bills12,
-        count(*) filter (where ${due12} and ${late})::int as late12,
-        avg(coalesce(settled, ${d}) - due_date) filter (where ${due12} and ${late})::float8 as avg_late12,
-        max(coalesce(settled, ${d}) - due_date) filter (where ${due12} and ${late})::int as max_late12,
-        count(*) filter (where due_date < ${d} and settled is null)::int as overdue,
-        coalesce(sum(greatest(amount - paid, 0)) filter (where due_date < ${d} and settled is null), 0)::float8 as overdue_amount,
-        (sum(greatest(amount - paid, 0)) filter (where ${due12} and settled is null)
-          / nullif(sum(amount) filter (where ${due12}), 0))::float8 as unpaid_share12,
-        avg(amount) filter (where rn <= 3)::float8 as avg_bill3
-      from bl
-      group by customer_id
-    )
-    select c.id, c.plan_type, c.value_band, c.customer_value::float8 as customer_value, c.status, c.segments, c.region, c.age_band,
-      c.device_type, c.device_os, c.activation_date::text as activation_date, c.currency,
-      u.usage_months_6m, u.data1m, u.data3m, u.data_prev3m, u.data6m, u.voice1m, u.voice3m, u.voice_prev3m, u.sms3m,
-      u.spend1m, u.spend3m, u.spend_prev3m, u.spend6m, u.topups3m, u.topup_amount3m,
-      h.held,
-      (greatest(h.device_start, pur.device_at) at time zone 'UTC')::date::text as device_date,
-      pur.purchases, pur.purchases_total, (${d} - (pur.last_at at time zone 'UTC')::date) as days_since_purchase,
-      con.contacts180, con.responses180, con.contacts_total, con.responses_total,
-      (${d} - (con.last_contact at time zone 'UTC')::date) as days_since_contact,
-      bills.bills12, bills.late12, bills.avg_late12, bills.max_late12, bills.overdue, bills.overdue_amount, bills.unpaid_share12, bills.avg_bill3
-    from ${customers} c
-    left join usage u on u.customer_id = c.id
-    left join held h on h.customer_id = c.id
-    left join pur on pur.customer_id = c.id
-    left join con on con.customer_id = c.id
-    left join bills on bills.customer_id = c.id
-    where c.id = any(${idList})
-    order by c.id`;
-}
 
 function toFacts(r: FactsRow, asOf: string): CustomerFacts {
   return {
@@ -326,8 +200,11 @@ export function createFeaturesRepository(db: Db) {
     /** Feature inputs of these subscribers as of S (unknown ids are left out), ordered by id. */
     async customerFacts(ids: string[], asOf: string): Promise<CustomerFacts[]> {
       if (ids.length === 0) return [];
-      const rows = rowsOf<FactsRow>(await db.execute(factsQuery(ids, asOf, await usageEndFor(asOf))));
-      return rows.map((r) => toFacts(r, asOf));
+      // One statement, defined with its reasons in migration 0006 (a function, so its plan is made once per session).
+      const rows = rowsOf<{ facts: FactsRow }>(
+        await db.execute(sql`select ml_customer_facts as facts from ml_customer_facts(${sql.param(ids)}::text[], ${asOf}::date, ${await usageEndFor(asOf)}::date)`),
+      );
+      return rows.map((r) => toFacts(r.facts, asOf));
     },
 
     /**
