@@ -32,8 +32,22 @@ export async function createTestDatabase(): Promise<Database & { dispose(): Prom
       await database.close();
       const c = new pg.Client({ connectionString: serverUrl });
       await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
+      try {
+        // An autovacuum worker that has just started on the database belongs to the superuser, and
+        // FORCE may not end it (42501), nor can the drop go on while it runs (55006): it is brief, try again.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+            break;
+          } catch (err) {
+            const code = (err as { code?: string }).code;
+            if (attempt >= 20 || (code !== '42501' && code !== '55006')) throw err;
+            await new Promise((r) => setTimeout(r, 250));
+          }
+        }
+      } finally {
+        await c.end();
+      }
     },
   });
 }
