@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { RunningServer } from './support/server';
-import { chooseOption, openSession, screenshot, type BrowserSession } from './support/browser';
+import { chooseOption, openSession, reportFailures, screenshot, type BrowserSession } from './support/browser';
 import { expectPath, login, tableNames, waitForTable } from './support/app';
 
 describe('product catalog', () => {
   let session: BrowserSession;
+  reportFailures(() => session);
   let server: RunningServer;
   let page: Page;
   const suffix = Date.now().toString(36).toUpperCase();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { RunningServer } from './support/server';
-import { openSession, screenshot, type BrowserSession } from './support/browser';
+import { openSession, reportFailures, screenshot, type BrowserSession } from './support/browser';
 import { expectPath, login } from './support/app';
 
 const MODEL = 'propensity_to_buy';
@@ -18,6 +18,7 @@ interface ModelInfo {
 
 describe('ML models and customer scores', () => {
   let session: BrowserSession;
+  reportFailures(() => session);
   let server: RunningServer;
   let page: Page;
   let readyVersion = 0;

@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
 import type { RunningServer } from './support/server';
-import { chooseOption, openSession, screenshot, type BrowserSession } from './support/browser';
+import { chooseOption, openSession, reportFailures, screenshot, type BrowserSession } from './support/browser';
 import { expectPath, login, tableNames, waitForTable } from './support/app';
 import { apiToken, simulatorControl, waitForIdleSyncs } from './support/api';
 
 describe('catalog sync', () => {
   let session: BrowserSession;
+  reportFailures(() => session);
   let server: RunningServer;
   let page: Page;
   /** The Xiva simulator's origin, read from the system's base URL on screen. */

@@ -233,8 +233,10 @@ export function createMlService(deps: {
         // The PSI compares like with like: all sellable products, as in training.
         const base = customerRow(f, model.pre);
         const pool = sellable.filter((p) => p.currency === f.currency);
-        for (const p of model.scoreMany(pool.map((product) => modelParts(f, model.pre, { set: 'propensity', product }, base)))) psiScores.add(p);
-        const ranked = await scoreAvailableProducts({ catalog }, model, f);
+        const pooled = model.scoreMany(pool.map((product) => modelParts(f, model.pre, { set: 'propensity', product }, base)));
+        for (const p of pooled) psiScores.add(p);
+        // The ranking reuses these scores: the products a subscriber may be offered are sellable ones.
+        const ranked = await scoreAvailableProducts({ catalog }, model, f, new Map(pool.map((p, i) => [p.id, pooled[i]!])));
         const top = ranked.slice(0, TOP_PRODUCTS);
         const reasonsOf = (p: ProductInfo) => model.reasons(modelRow(f, model.pre, { set: 'propensity', product: p }, base));
         const topReasons = top[0] ? reasonsOf(top[0].product) : [];

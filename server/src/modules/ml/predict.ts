@@ -94,13 +94,20 @@ export interface ProductScore {
   propensity: number;
 }
 
-/** Every available product the subscriber does not hold, scored, highest first (ties by id). */
-export async function scoreAvailableProducts(deps: Pick<PredictDeps, 'catalog'>, model: LoadedModel, f: CustomerFacts): Promise<ProductScore[]> {
+/**
+ * Every available product the subscriber does not hold, scored, highest first (ties by id).
+ * `known` holds this subscriber's scores already computed by the same model (by product id), which
+ * are reused rather than computed again.
+ */
+export async function scoreAvailableProducts(deps: Pick<PredictDeps, 'catalog'>, model: LoadedModel, f: CustomerFacts, known?: ReadonlyMap<string, number>): Promise<ProductScore[]> {
   const held = new Set(f.held.map((h) => h.productId));
   const candidates = (await deps.catalog.for(f)).filter((p) => !held.has(p.id));
+  const missing = known ? candidates.filter((c) => !known.has(c.id)) : candidates;
   const base = customerRow(f, model.pre);
-  const p = model.scoreMany(candidates.map((c) => modelParts(f, model.pre, { set: 'propensity', product: c }, base)));
-  return candidates.map((c, i) => ({ product: c, propensity: p[i]! })).sort((a, b) => b.propensity - a.propensity || (a.product.id < b.product.id ? -1 : 1));
+  const fresh = model.scoreMany(missing.map((c) => modelParts(f, model.pre, { set: 'propensity', product: c }, base)));
+  const scores = new Map(known);
+  missing.forEach((c, i) => scores.set(c.id, fresh[i]!));
+  return candidates.map((c) => ({ product: c, propensity: scores.get(c.id)! })).sort((a, b) => b.propensity - a.propensity || (a.product.id < b.product.id ? -1 : 1));
 }
 
 /** P(buys at least one) = 1 - prod(1 - p_j), reading the products' purchases as independent. */
