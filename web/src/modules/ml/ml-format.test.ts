@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pickHeadlineScores, aucQuality, featureLabel, formatMetric, formatPercent, levelTag, progressPercent, progressText, reasonBars, stabilityOf } from './ml-format';
+import { pickHeadlineScores, aucQuality, featureLabel, formatMetric, formatPercent, levelHint, levelTag, progressPercent, progressText, reasonBars, stabilityOf } from './ml-format';
 
 describe('metric formatting', () => {
   it('formats metrics at three decimals and blanks missing values', () => {
@@ -43,6 +43,12 @@ describe('score levels', () => {
     expect(levelTag('propensity_to_buy', 'high')).toEqual({ label: 'High', type: 'success' });
     expect(levelTag('payment_default_risk', 'low').type).toBe('success');
     expect(levelTag('campaign_response', 'medium').type).toBe('warning');
+  });
+
+  it('says a level is relative to the scores of the version, not a fixed probability', () => {
+    expect(levelHint('propensity_to_buy', 'high')).toBe('High: among the top 10% of subscriber–product scores when this version was trained.');
+    expect(levelHint('propensity_to_buy', 'low', { anyProduct: true })).toBe("Low: below the top 30% of subscribers' chances of buying any product when this version was trained.");
+    expect(levelHint('payment_default_risk', 'medium')).toContain('Medium risk: between the top 10% and the top 30%');
   });
 
   it('keeps the strongest reasons with bars relative to the strongest', () => {

@@ -81,6 +81,24 @@ export function levelTag(model: MlModelName, level: Level): { label: string; typ
   return { label, type: risk ? 'success' : 'info' };
 }
 
+/**
+ * What a level means: levels are cut points of the scores the version gave its training snapshot
+ * (top 10% high, next 20% medium), so a small probability can be "high" for a rare event and a large one "low" where
+ * most subscribers score higher still. Shown beside the tag so nobody reads it as a fixed percentage.
+ */
+export function levelHint(model: MlModelName, level: Level, opts: { anyProduct?: boolean } = {}): string {
+  const population =
+    model === 'propensity_to_buy'
+      ? opts.anyProduct
+        ? "subscribers' chances of buying any product"
+        : 'subscriber–product scores'
+      : model === 'campaign_response'
+        ? 'subscribers\' response scores'
+        : 'subscribers\' default risk scores';
+  const where = level === 'high' ? 'among the top 10%' : level === 'medium' ? 'between the top 10% and the top 30%' : 'below the top 30%';
+  return `${levelTag(model, level).label}: ${where} of ${population} when this version was trained.`;
+}
+
 export interface ReasonBar {
   feature: string;
   label: string;
