@@ -85,6 +85,9 @@ describe('ML models and customer scores', () => {
       await page.locator(`[data-test=chart-${chart}] canvas`).first().waitFor();
     }
     await expect.poll(() => page.locator('[data-test=version-title]').innerText()).toContain('Propensity to buy');
+    const cutPoints = await page.locator('[data-test=cut-points]').innerText();
+    expect(cutPoints).toContain('will_buy = true');
+    expect(cutPoints).toContain('Any product, per subscriber');
     await screenshot(page, 'ml.png');
     await page.locator('.el-breadcrumb__item a, .el-breadcrumb__inner.is-link').first().click();
     await page.waitForURL(/\/ml$/);

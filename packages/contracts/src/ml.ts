@@ -148,6 +148,8 @@ export const MlMetrics = MlHeadline.extend({
   any_product: MlHeadline.extend({
     rows: z.number().int(),
     positives: z.number().int(),
+    /** Mean P(buys any) over those subscribers, beside the share that bought (positives / rows). */
+    mean_predicted: z.number().optional(),
     thresholds: z.object({ decision: z.number(), high: z.number(), medium: z.number() }),
   }).optional(),
   /** campaign_response with a control group: the T-learner's Qini and uplift by decile. */

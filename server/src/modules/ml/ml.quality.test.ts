@@ -99,6 +99,27 @@ describe('model quality against the known probabilities', () => {
     });
   }
 
+  it('propensity_to_buy without a product: P(buys any) ranks like the truth and its mean is close to the share that bought', async () => {
+    const v = versions.get('propensity_to_buy')!;
+    const m = v.metrics!.any_product!;
+    const { set } = await testRows('propensity_to_buy');
+    // The true P(buys any) of each evaluation subscriber, from the same pairs the metrics used.
+    const none = new Float64Array(m.rows).fill(1);
+    const bought = new Uint8Array(m.rows);
+    set.evaluation!.keys.forEach((key, i) => {
+      const g = set.evaluation!.groups[i]!;
+      none[g] = none[g]! * (1 - data.truth.purchase.get(key)!);
+      if (set.evaluation!.label[i]) bought[g] = 1;
+    });
+    const trueAny = Array.from(none, (x) => 1 - x);
+    const best = auc(trueAny, bought);
+    const observed = m.positives / m.rows;
+    const trueMean = trueAny.reduce((a, b) => a + b, 0) / trueAny.length;
+    console.info(`propensity_to_buy (any product): ${m.rows} subscribers, bought ${observed.toFixed(4)}, mean predicted ${m.mean_predicted!.toFixed(4)}, mean true ${trueMean.toFixed(4)}; AUC ${m.auc!.toFixed(4)} vs true ${best.toFixed(4)}`);
+    expect(Math.abs(m.auc! - best)).toBeLessThanOrEqual(0.02);
+    expect(Math.abs(m.mean_predicted! - observed)).toBeLessThan(0.15 * observed);
+  });
+
   it('campaign_response: the T-learner ranks by uplift clearly better than random targeting', async () => {
     const m = versions.get('campaign_response')!.metrics!;
     console.info(`campaign_response uplift: Qini ${m.qini!.qini!.toFixed(5)}, normalized ${m.qini!.qini_normalized!.toFixed(3)}; top decile observed uplift ${m.uplift_deciles![0]!.observed_uplift!.toFixed(3)}`);

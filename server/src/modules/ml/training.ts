@@ -166,7 +166,9 @@ function anyProduct(p: Float64Array, y: Uint8Array, groups: Int32Array): NonNull
   const q = quantiles(any);
   let pos = 0;
   for (const v of bought) pos += v;
-  return { ...headline(any, bought), rows: k, positives: pos, thresholds: { decision: f1Threshold(any, bought), high: q[180] ?? 1, medium: q[140] ?? 1 } };
+  let sum = 0;
+  for (const v of any) sum += v;
+  return { ...headline(any, bought), rows: k, positives: pos, mean_predicted: k ? sum / k : 0, thresholds: { decision: f1Threshold(any, bought), high: q[180] ?? 1, medium: q[140] ?? 1 } };
 }
 
 function importance(model: GbdtModel): MlMetrics['feature_importance'] {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pickHeadlineScores, aucQuality, featureLabel, formatMetric, formatPercent, levelHint, levelTag, progressPercent, progressText, reasonBars, stabilityOf } from './ml-format';
+import { cutPointRows, pickHeadlineScores, aucQuality, featureLabel, formatMetric, formatPercent, levelHint, levelTag, progressPercent, progressText, reasonBars, stabilityOf } from './ml-format';
 
 describe('metric formatting', () => {
   it('formats metrics at three decimals and blanks missing values', () => {
@@ -10,6 +10,11 @@ describe('metric formatting', () => {
     expect(formatPercent(undefined)).toBe('—');
     expect(formatPercent(0.000432)).toBe('0.043%');
     expect(formatPercent(0)).toBe('0.0%');
+    expect(formatPercent(0.9996)).toBe('99.96%');
+    expect(formatPercent(0.995)).toBe('99.5%');
+    expect(formatPercent(0.99999)).toBe('99.999%');
+    expect(formatPercent(0.9999999)).toBe('>99.99%');
+    expect(formatPercent(1)).toBe('100.0%');
   });
 
   it('describes AUC quality', () => {
@@ -77,5 +82,36 @@ describe('headline scores', () => {
     const picked = pickHeadlineScores([s('payment_default_risk', null, 0.1), s('propensity_to_buy', 'p1', 0.2), s('propensity_to_buy', 'p2', 0.7), s('propensity_to_buy', null, 0.4)]);
     expect(picked.map((p) => [p.score.model, p.score.score, p.others])).toEqual([['propensity_to_buy', 0.4, 2], ['payment_default_risk', 0.1, 0]]);
     expect(pickHeadlineScores([s('propensity_to_buy', 'p1', 0.2), s('propensity_to_buy', 'p2', 0.7)])[0]!.score.score).toBe(0.7);
+  });
+});
+
+describe('cut points', () => {
+  const thresholds = { decision: 0.031, high: 0.012, medium: 0.004 };
+  it('lists the yes/no cut and the level cut points of a version', () => {
+    expect(cutPointRows('payment_default_risk', { thresholds })).toEqual([
+      {
+        title: 'Per subscriber',
+        items: [
+          { label: 'will_default = true', value: '≥ 3.1%', hint: expect.any(String) },
+          { label: 'High risk', value: '≥ 1.2%', hint: expect.any(String) },
+          { label: 'Medium risk', value: '≥ 0.40%', hint: expect.any(String) },
+        ],
+      },
+    ]);
+  });
+
+  it('adds the any-product answer of propensity with its mean beside the share that bought', () => {
+    const any = { auc: 0.81, gini: 0.62, ks: 0.5, log_loss: 0.5, brier: 0.17, rows: 2000, positives: 580, mean_predicted: 0.297, thresholds: { decision: 0.3, high: 0.6, medium: 0.4 } };
+    const rows = cutPointRows('propensity_to_buy', { thresholds, any_product: any });
+    expect(rows.map((r) => r.title)).toEqual(['Per subscriber and product', 'Any product, per subscriber']);
+    expect(rows[1]!.items.map((i) => [i.label, i.value])).toEqual([
+      ['Subscribers', '2,000'],
+      ['Bought within 30 days', '29.0%'],
+      ['Mean predicted', '29.7%'],
+      ['AUC', '0.810'],
+      ['will_buy = true', '≥ 30.0%'],
+      ['High', '≥ 60.0%'],
+      ['Medium', '≥ 40.0%'],
+    ]);
   });
 });

@@ -1,4 +1,4 @@
-import type { Level, MlModelName, MlStability, MlVersionStatus } from '@lyra/contracts';
+import type { Level, MlMetrics, MlModelName, MlStability, MlVersionStatus } from '@lyra/contracts';
 
 type TagType = 'success' | 'warning' | 'danger' | 'info' | 'primary';
 
@@ -27,6 +27,11 @@ export function formatPercent(value: number | null | undefined, digits = 1): str
   if (value == null || !Number.isFinite(value)) return '—';
   // Rare events (purchase propensities of a fraction of a percent) keep two significant digits.
   if (value !== 0 && Math.abs(value) < 0.01) return `${(value * 100).toPrecision(2)}%`;
+  // Near-certainties likewise: 0.9996 is not "100.0%".
+  if (value < 1 && value > 0.99) {
+    for (let d = digits; d <= 4; d++) if ((value * 100).toFixed(d) !== (100).toFixed(d)) return `${(value * 100).toFixed(d)}%`;
+    return '>99.99%';
+  }
   return `${(value * 100).toFixed(digits)}%`;
 }
 
@@ -97,6 +102,45 @@ export function levelHint(model: MlModelName, level: Level, opts: { anyProduct?:
         : 'subscribers\' default risk scores';
   const where = level === 'high' ? 'among the top 10%' : level === 'medium' ? 'between the top 10% and the top 30%' : 'below the top 30%';
   return `${levelTag(model, level).label}: ${where} of ${population} when this version was trained.`;
+}
+
+/** The yes/no field each model answers with. */
+const DECISION_FIELDS: Record<MlModelName, string> = {
+  propensity_to_buy: 'will_buy',
+  campaign_response: 'will_respond',
+  payment_default_risk: 'will_default',
+};
+
+export interface CutPointRow {
+  title: string;
+  items: { label: string; value: string; hint: string }[];
+}
+
+/**
+ * How a version turns probabilities into answers: the yes/no cut and the level cut points, and for
+ * propensity the same per subscriber for "any product" with how its mean compares with what happened.
+ */
+export function cutPointRows(model: MlModelName, m: Pick<MlMetrics, 'thresholds' | 'any_product'>): CutPointRow[] {
+  const cuts = (t: MlMetrics['thresholds'], field: string) => [
+    { label: `${field} = true`, value: `≥ ${formatPercent(t.decision)}`, hint: 'The probability with the best F1 score on the held-out rows.' },
+    { label: levelTag(model, 'high').label, value: `≥ ${formatPercent(t.high)}`, hint: 'Top 10% of the scores when this version was trained.' },
+    { label: levelTag(model, 'medium').label, value: `≥ ${formatPercent(t.medium)}`, hint: 'The next 20% of the scores.' },
+  ];
+  const rows: CutPointRow[] = [{ title: model === 'propensity_to_buy' ? 'Per subscriber and product' : 'Per subscriber', items: cuts(m.thresholds, DECISION_FIELDS[model]) }];
+  const any = m.any_product;
+  if (model === 'propensity_to_buy' && any) {
+    rows.push({
+      title: 'Any product, per subscriber',
+      items: [
+        { label: 'Subscribers', value: any.rows.toLocaleString('en-US'), hint: 'Evaluation subscribers, every available product scored.' },
+        { label: 'Bought within 30 days', value: formatPercent(any.rows ? any.positives / any.rows : null), hint: 'Share of those subscribers who bought at least one product in the label window.' },
+        ...(any.mean_predicted !== undefined ? [{ label: 'Mean predicted', value: formatPercent(any.mean_predicted), hint: '1 − Π(1 − p) over the products, averaged: close to the share that bought when calibrated.' }] : []),
+        { label: 'AUC', value: formatMetric(any.auc), hint: 'How well P(buys any) ranks the subscribers who bought anything.' },
+        ...cuts(any.thresholds, 'will_buy'),
+      ],
+    });
+  }
+  return rows;
 }
 
 export interface ReasonBar {
