@@ -95,7 +95,8 @@ export class LoadedModel {
   }
 }
 
-export function loadModel(row: ModelVersionRow): LoadedModel {
+/** A ready version's model from its stored row (or the fields a worker thread receives of it). */
+export function loadModel(row: Pick<ModelVersionRow, 'id' | 'modelName' | 'version' | 'status' | 'artifact' | 'metrics'>): LoadedModel {
   if (row.status !== 'ready' || !row.artifact || !row.metrics) throw new Error(`model version ${row.modelName} v${row.version} is not ready`);
   return new LoadedModel(row.id, row.modelName as MlModelName, row.version, row.artifact as unknown as ModelArtifact, row.metrics as unknown as MlMetrics);
 }

@@ -9,18 +9,20 @@ import type { AuditRepository } from '../audit/audit.repository.js';
 import { SYSTEM_ACTOR, type Actor } from '../auth/permissions.js';
 import type { CustomersRepository } from '../customers/customers.repository.js';
 import { mulberry32, psi } from './algorithms/index.js';
-import { customerRow, modelParts, modelRow, type CustomerFacts, type ProductInfo } from './features.js';
+import { customerRow, modelRow } from './features.js';
 import type { FeaturesRepository } from './features.repository.js';
 import { buildTrainingSet, resolveSnapshot, SnapshotError } from './ml.dataset.js';
 import { stabilityOf, toCustomerScore, toRun, toVersion, toVersionSummary } from './ml.mapper.js';
 import { MODEL_SPECS, resolveTraining } from './ml.models.js';
-import type { MlRepository, ModelVersionRow, NewScoreRow } from './ml.repository.js';
-import { type LoadedModel, type ModelArtifact, type ModelCache } from './ml.scoring.js';
+import type { MlRepository, ModelVersionRow } from './ml.repository.js';
+import { type ModelArtifact, type ModelCache } from './ml.scoring.js';
 import {
-  activeModel, anyPurchase, offerFor, predictCampaignResponse, predictPaymentDefaultRisk, predictPropensityToBuy, scoreAvailableProducts,
+  activeModel, offerFor, predictCampaignResponse, predictPaymentDefaultRisk, predictPropensityToBuy, scoreAvailableProducts,
   type AvailableCatalog, type PredictDeps,
 } from './predict.js';
 import { trainInWorker } from './training.thread.js';
+import { startScoringWorker } from './scoring.thread.js';
+import type { BatchPage } from './ml.batch.js';
 import type { TrainingProgress } from './training.js';
 
 /** Where training and scoring runs go: pg-boss in production (see jobs/). */
@@ -36,7 +38,6 @@ const ALGORITHMS: Record<MlModelName, string> = {
   payment_default_risk: 'gbdt (monotone) + calibration, woe scorecard (baseline: logistic regression)',
 };
 const SCORE_BATCH = 100;
-const TOP_PRODUCTS = 5;
 /** Scores kept for the PSI: a seeded reservoir sample bounds memory on any population. */
 const PSI_SAMPLE = 200_000;
 const PROGRESS_EVERY_MS = 250;
@@ -48,7 +49,6 @@ const OFFER_TTL_MS = 60_000;
 const CROSS_FIT_MAX_ROWS = 50_000;
 
 const todayUtc = (now: Date) => now.toISOString().slice(0, 10);
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** A seeded reservoir of scores. */
 function reservoir(size: number, seed: number) {
@@ -223,51 +223,6 @@ export function createMlService(deps: {
     }
   }
 
-  /** One page of subscribers scored by one model: the rows to store and the scores for the PSI. */
-  async function scorePage(model: LoadedModel, facts: CustomerFacts[], run: { scoredAt: string; runId: string; campaignId: string | null; sellable: ProductInfo[] }, psiScores: { add(x: number): void }) {
-    const rows: NewScoreRow[] = [];
-    const { scoredAt, runId, campaignId, sellable } = run;
-    const common = { modelName: model.name, modelVersionId: model.id, version: model.version, scoredAt, runId };
-    if (model.name === 'propensity_to_buy') {
-      for (const f of facts) {
-        // The PSI compares like with like: all sellable products, as in training.
-        const base = customerRow(f, model.pre);
-        const pool = sellable.filter((p) => p.currency === f.currency);
-        const pooled = model.scoreMany(pool.map((product) => modelParts(f, model.pre, { set: 'propensity', product }, base)));
-        for (const p of pooled) psiScores.add(p);
-        // The ranking reuses these scores: the products a subscriber may be offered are sellable ones.
-        const ranked = await scoreAvailableProducts({ catalog }, model, f, new Map(pool.map((p, i) => [p.id, pooled[i]!])));
-        const top = ranked.slice(0, TOP_PRODUCTS);
-        const reasonsOf = (p: ProductInfo) => model.reasons(modelRow(f, model.pre, { set: 'propensity', product: p }, base));
-        const topReasons = top[0] ? reasonsOf(top[0].product) : [];
-        rows.push({ ...common, customerId: f.id, productId: null, campaignId: null, score: anyPurchase(ranked), reasons: topReasons as unknown as Record<string, unknown>[] });
-        top.forEach((s, i) =>
-          rows.push({ ...common, customerId: f.id, productId: s.product.id, campaignId: null, score: s.propensity, reasons: (i === 0 ? topReasons : reasonsOf(s.product)) as unknown as Record<string, unknown>[] }),
-        );
-        await yieldToEventLoop();
-      }
-    } else if (model.name === 'campaign_response') {
-      const offer = await offerFor({ features }, campaignId ?? undefined);
-      for (const f of facts) {
-        const row = modelRow(f, model.pre, { set: 'response', offer });
-        const p = model.score(row);
-        psiScores.add(p);
-        rows.push({ ...common, customerId: f.id, productId: offer.product?.id ?? null, campaignId, score: p, uplift: model.upliftOf(row), reasons: model.reasons(row) as unknown as Record<string, unknown>[] });
-      }
-    } else {
-      const bills = await features.currentBills(facts.map((f) => f.id), scoredAt.slice(0, 10));
-      for (const f of facts) {
-        const bill = bills.get(f.id) ?? null;
-        const row = modelRow(f, model.pre, { set: 'default', bill });
-        const p = model.score(row);
-        // Subscribers without a bill are scored but are not the population the model learnt from.
-        if (bill) psiScores.add(p);
-        rows.push({ ...common, customerId: f.id, productId: null, campaignId: null, score: p, reasons: model.reasons(row) as unknown as Record<string, unknown>[] });
-      }
-    }
-    return rows;
-  }
-
   async function score(runId: string): Promise<{ status: 'succeeded' | 'failed' | 'skipped'; detail: string }> {
     const run = await ml.findRun(runId);
     if (!run || run.status !== 'queued') return { status: 'skipped', detail: 'run already taken or finished' };
@@ -277,20 +232,40 @@ export function createMlService(deps: {
     if (!(await ml.claimRun(runId, total))) return { status: 'skipped', detail: 'run already taken' };
     try {
       const version = await ml.findVersionById(run.modelVersionId);
-      const model = await models.get(run.modelVersionId);
+      if (!version) throw new Error(`model version ${run.modelVersionId} not found`);
+      const propensity = version.modelName === 'propensity_to_buy';
+      const worker = await startScoringWorker(version, {
+        runId,
+        scoredAt: at.toISOString(),
+        campaignId: run.campaignId,
+        sellable: propensity ? await features.sellableProducts() : [],
+        available: propensity ? await catalog.all() : [],
+        offer: version.modelName === 'campaign_response' ? await offerFor({ features }, run.campaignId ?? undefined) : null,
+      });
       const sample = reservoir(PSI_SAMPLE, 7);
-      const scoredAt = at.toISOString();
-      const sellable = model.name === 'propensity_to_buy' ? await features.sellableProducts() : [];
       let scored = 0;
-      for (let after: string | null = null; ; ) {
+      const readPage = async (after: string | null): Promise<(BatchPage & { lastId: string }) | null> => {
         const ids = await features.scorableIdsAfter(today, after, SCORE_BATCH, run.segment);
-        if (ids.length === 0) break;
+        if (ids.length === 0) return null;
         const facts = await features.customerFacts(ids, today);
-        await ml.insertScores(await scorePage(model, facts, { scoredAt, runId, campaignId: run.campaignId, sellable }, sample));
-        scored += facts.length;
-        after = ids.at(-1)!;
-        await ml.runProgress(runId, scored);
-        await yieldToEventLoop();
+        const bills = version.modelName === 'payment_default_risk' ? await features.currentBills(ids, today) : null;
+        return { facts, bills, lastId: ids.at(-1)! };
+      };
+      try {
+        // The next page is read while the worker scores this one.
+        let next = readPage(null);
+        for (let page = await next; page; page = await next) {
+          const scoring = worker.score({ facts: page.facts, bills: page.bills });
+          next = readPage(page.lastId);
+          next.catch(() => undefined); // awaited on the next turn; a failure there ends the run then
+          const { rows, psiScores } = await scoring;
+          await ml.insertScores(rows);
+          for (const p of psiScores) sample.add(p);
+          scored += page.facts.length;
+          await ml.runProgress(runId, scored);
+        }
+      } finally {
+        await worker.close();
       }
       const expected = version?.trainingScores ?? [];
       const actual = sample.values();

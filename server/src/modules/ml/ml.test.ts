@@ -302,6 +302,15 @@ describe('ML: registry, training jobs, predictions and batch scores', () => {
     expect(scores.body.results.find((s) => s.model === 'campaign_response')).toMatchObject({ campaign_id: campaignId, uplift: expect.any(Number) });
     expect((await get(`/api/loyalty/v1/customers/NO-SUCH-SUB/scores/`)).status).toBe(404);
 
+    // The batch (scored in a worker thread) and a single prediction give the same numbers for the same subscriber and day.
+    const predict = async (body: Record<string, unknown>) => (await post<Record<string, number>>(`${API}/predict/`, { customer_id: customerId, ...body })).body;
+    expect((await predict({ model: 'propensity_to_buy' })).propensity).toBeCloseTo(propensity[0]!.score, 12);
+    const productScore = propensity.find((s) => s.product_id)!;
+    expect((await predict({ model: 'propensity_to_buy', product_id: productScore.product_id })).propensity).toBeCloseTo(productScore.score, 12);
+    const response = scores.body.results.find((s) => s.model === 'campaign_response')!;
+    expect((await predict({ model: 'campaign_response', campaign_id: campaignId })).response_probability).toBeCloseTo(response.score, 12);
+    expect((await predict({ model: 'payment_default_risk' })).default_risk).toBeCloseTo(risk.score, 12);
+
     const recommended = await get<RecommendedProductList>(`/api/loyalty/v1/customers/${customerId}/recommended-products/?limit=100`, 'marketer');
     expect(recommended.status).toBe(200);
     const holdings = await get<{ results: { product_id: string; active: boolean }[] }>(`/api/loyalty/v1/customers/${customerId}/holdings/?limit=500`);

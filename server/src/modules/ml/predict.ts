@@ -76,16 +76,21 @@ export function createAvailableCatalog(products: Pick<ProductsRepository, 'avail
       return index.get(id);
     },
     async for(f: CustomerFacts): Promise<ProductInfo[]> {
-      const segments = new Set(f.segments);
-      const value = f.customerValue;
-      return (await all()).filter(
-        (p) =>
-          p.currency === f.currency &&
-          (p.targetSegments.length === 0 || p.targetSegments.some((s) => segments.has(s))) &&
-          (value === null || ((p.minCustomerValue === null || p.minCustomerValue <= value) && (p.maxCustomerValue === null || p.maxCustomerValue >= value))),
-      );
+      return availableTo(await all(), f);
     },
   };
+}
+
+/** The products of an available list the subscriber may be offered: their currency, segments and value range. */
+export function availableTo(available: readonly ProductInfo[], f: CustomerFacts): ProductInfo[] {
+  const segments = new Set(f.segments);
+  const value = f.customerValue;
+  return available.filter(
+    (p) =>
+      p.currency === f.currency &&
+      (p.targetSegments.length === 0 || p.targetSegments.some((s) => segments.has(s))) &&
+      (value === null || ((p.minCustomerValue === null || p.minCustomerValue <= value) && (p.maxCustomerValue === null || p.maxCustomerValue >= value))),
+  );
 }
 export type AvailableCatalog = ReturnType<typeof createAvailableCatalog>;
 
@@ -94,14 +99,19 @@ export interface ProductScore {
   propensity: number;
 }
 
+/** Every available product the subscriber does not hold, scored, highest first (ties by id). */
+export async function scoreAvailableProducts(deps: Pick<PredictDeps, 'catalog'>, model: LoadedModel, f: CustomerFacts): Promise<ProductScore[]> {
+  return rankProducts(model, f, await deps.catalog.for(f));
+}
+
 /**
- * Every available product the subscriber does not hold, scored, highest first (ties by id).
+ * The products of `offerable` the subscriber does not hold, scored, highest first (ties by id).
  * `known` holds this subscriber's scores already computed by the same model (by product id), which
  * are reused rather than computed again.
  */
-export async function scoreAvailableProducts(deps: Pick<PredictDeps, 'catalog'>, model: LoadedModel, f: CustomerFacts, known?: ReadonlyMap<string, number>): Promise<ProductScore[]> {
+export function rankProducts(model: LoadedModel, f: CustomerFacts, offerable: readonly ProductInfo[], known?: ReadonlyMap<string, number>): ProductScore[] {
   const held = new Set(f.held.map((h) => h.productId));
-  const candidates = (await deps.catalog.for(f)).filter((p) => !held.has(p.id));
+  const candidates = offerable.filter((p) => !held.has(p.id));
   const missing = known ? candidates.filter((c) => !known.has(c.id)) : candidates;
   const base = customerRow(f, model.pre);
   const fresh = model.scoreMany(missing.map((c) => modelParts(f, model.pre, { set: 'propensity', product: c }, base)));

@@ -1,47 +1,14 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../../lib/module-worker.js';
 import type { TrainingInput, TrainingOutput, TrainingProgress } from './training.js';
 
 type WorkerMessage = { type: 'progress'; progress: TrainingProgress } | { type: 'done'; output: TrainingOutput } | { type: 'error'; message: string };
 
-/** tsx's ESM register API, from its package exports. */
-function tsxApiUrl(): string {
-  const require = createRequire(import.meta.url);
-  const manifest = require.resolve('tsx/package.json');
-  const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as { exports: Record<string, { import: { default: string } }> };
-  return pathToFileURL(path.join(path.dirname(manifest), pkg.exports['./esm/api']!.import.default)).href;
-}
-
-/** The parent's node flags minus its own tsx hooks (a flag and its value), which the worker gets anew. */
-function withoutTsx(argv: string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if ((a === '--import' || a === '--require' || a === '-r' || a === '--loader') && argv[i + 1]?.includes('tsx')) i++;
-    else if (!(a.startsWith('--') && a.includes('=') && a.includes('tsx'))) out.push(a);
-  }
-  return out;
-}
-
 /**
  * Runs the training pipeline in a worker thread: the trees take seconds to minutes of CPU, and the
- * API (health checks, predictions) must keep answering meanwhile. Lyra runs from TypeScript sources
- * (tsx, vitest), so a .ts worker gets tsx's hooks; compiled JavaScript runs as it is.
+ * API (health checks, predictions) must keep answering meanwhile.
  */
 export function trainInWorker(input: TrainingInput, onProgress: (p: TrainingProgress) => void): Promise<TrainingOutput> {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const url = new URL(`./training.worker.${fromSource ? 'ts' : 'js'}`, import.meta.url);
-  // Node 20 does not hand a thread's module hooks to its workers and tsx skips --import in them:
-  // the worker registers tsx itself through its API, then imports the entry.
-  const worker = fromSource
-    ? new Worker(`import(${JSON.stringify(tsxApiUrl())}).then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); });`, {
-        eval: true,
-        execArgv: withoutTsx(process.execArgv),
-      })
-    : new Worker(url);
+  const worker = startModuleWorker(import.meta.url, 'training.worker');
   const transfer: ArrayBuffer[] = [];
   const seen = new Set<ArrayBufferLike>();
   const keep = (a: { buffer: ArrayBufferLike }) => {
