@@ -35,17 +35,32 @@ export function parseCsv(text: string): string[][] {
   return rows.filter((r) => !(r.length === 1 && r[0] === ''));
 }
 
-// Cells a spreadsheet would run as formulas are prefixed with a quote on export (CSV injection).
-const FORMULA_START = /^[=+\-@\t\r]/;
+/**
+ * Formula guard (CSV injection): a spreadsheet runs a cell beginning with = + - @ tab or CR as a
+ * formula, so export prefixes those with an apostrophe (which spreadsheets also read as "text
+ * follows"). To make the guard reversible, a value that itself begins with an apostrophe is
+ * prefixed too; import strips exactly one leading apostrophe when what follows begins with one
+ * of those characters, so export -> import gives back every string unchanged. Where a column tells
+ * an empty string from a missing value (a nullable text), the empty string is a lone apostrophe.
+ */
+const GUARDED_START = /^[=+\-@\t\r']/;
 
-export function csvCell(value: unknown, guardFormula = false): string {
+/**
+ * The cell text for a value. `guardFormula` for text a person typed (names, notes...);
+ * `emptyIsText` where '' and null differ (an empty cell reads back as null).
+ */
+export function csvCell(value: unknown, guardFormula = false, emptyIsText = false): string {
   if (value == null) return '';
   let s = typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
-  if (guardFormula && FORMULA_START.test(s)) s = `'${s}`;
+  if (guardFormula && (GUARDED_START.test(s) || (emptyIsText && s === ''))) s = `'${s}`;
   return /[",\r\n]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** Undoes the export's formula guard. */
+/**
+ * Undoes the export's formula guard: one leading apostrophe is dropped when what follows is
+ * guarded text (or nothing: the empty string). Any other apostrophe is the value's own, so files
+ * typed by hand with "'quoted" keep it.
+ */
 export function unguardCell(s: string): string {
-  return s.startsWith("'") && FORMULA_START.test(s.slice(1)) ? s.slice(1) : s;
+  return s.startsWith("'") && (s.length === 1 || GUARDED_START.test(s.slice(1))) ? s.slice(1) : s;
 }

@@ -17,12 +17,15 @@ type RowError = ProductImportResult['errors'][number];
 
 /** One CSV cell -> the JSON value the API schema expects; a thrown message becomes a row error. */
 function cellValue(column: string, raw: string): unknown {
-  const s = unguardCell(raw);
-  if (s === '') {
+  // An empty cell is a missing value; a lone apostrophe is the empty string (see csvCell).
+  if (raw === '') {
     if (NULLABLE_COLUMNS.has(column)) return null;
     if (column === 'target_segments') return [];
     return undefined; // let the schema default (or require) it
   }
+  const s = unguardCell(raw);
+  if (TEXT_COLUMNS.has(column)) return s;
+  if (s === '') return cellValue(column, s);
   if (BOOL_COLUMNS.has(column)) {
     const v = s.trim().toLowerCase();
     if (['true', '1', 'yes', 'y'].includes(v)) return true;
@@ -59,7 +62,7 @@ export function createProductsCsv(deps: { products: ProductsRepository; audit: P
             const v = p[c];
             if (c === 'target_segments') return csvCell((v as string[]).join(';'), true);
             if (c === 'is_available') return csvCell(p.source_is_available);
-            return csvCell(v, TEXT_COLUMNS.has(c));
+            return csvCell(v, TEXT_COLUMNS.has(c), NULLABLE_COLUMNS.has(c));
           }).join(',') + '\r\n';
         }
         yield chunk;
