@@ -11,6 +11,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTyp
 import type { AppConfig } from './config.js';
 import type { Container } from './container.js';
 import { registerAuth } from './http/auth.plugin.js';
+import { registerCsrfProtection } from './http/csrf.plugin.js';
 import { registerErrorHandling } from './http/errors.plugin.js';
 import { registerResponseCache } from './http/response-cache.plugin.js';
 import type { App } from './http/types.js';
@@ -25,7 +26,7 @@ import { registerUserRoutes } from './modules/users/users.routes.js';
 
 export interface BuildAppOptions {
   container: Container;
-  config: Pick<AppConfig, 'logLevel' | 'cookieSecure' | 'webDist'>;
+  config: Pick<AppConfig, 'logLevel' | 'cookieSecure' | 'webDist'> & Partial<Pick<AppConfig, 'trustedOrigins'>>;
   /** Extra route registrations (later modules, benchmarks). */
   extraRoutes?: ((app: App) => void)[];
 }
@@ -76,6 +77,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<App> {
     hsts: config.cookieSecure,
   });
   await app.register(cookie);
+  registerCsrfProtection(app, { trustedOrigins: config.trustedOrigins ?? [] });
   registerAuth(app, c.auth);
   registerResponseCache(app, {
     catalog: c.products.catalogVersion,

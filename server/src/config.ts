@@ -18,6 +18,8 @@ const EnvSchema = z.object({
   SIMULATOR_PORT: z.coerce.number().int().min(0).max(65530).optional(),
   WEB_DIST: z.string().optional(),
   COOKIE_SECURE: z.enum(['0', '1', 'true', 'false']).default('0'),
+  /** Comma-separated origins besides the server's own that may make cookie-authenticated changes. */
+  TRUSTED_ORIGINS: z.string().default(''),
 });
 
 export interface AppConfig {
@@ -37,6 +39,8 @@ export interface AppConfig {
   simulatorPort: number;
   webDist: string;
   cookieSecure: boolean;
+  /** Origins (scheme://host[:port]) other than the server's own trusted to post with the session cookie (csrf.plugin.ts). */
+  trustedOrigins: string[];
 }
 
 const truthy = (v: string) => v === '1' || v === 'true';
@@ -64,5 +68,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     simulatorPort: e.SIMULATOR_PORT ?? (e.PORT ? e.PORT + 11 : 0),
     webDist: path.resolve(e.WEB_DIST ?? new URL('../../web/dist', import.meta.url).pathname),
     cookieSecure: truthy(e.COOKIE_SECURE),
+    trustedOrigins: e.TRUSTED_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
   };
 }

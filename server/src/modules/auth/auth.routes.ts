@@ -26,7 +26,8 @@ export function registerAuthRoutes(app: App, deps: { auth: AuthService; cookieSe
     schema: { tags, summary: 'Sign out (ends this session)', response: { 204: z.null(), 401: ErrorBody } },
   }, async (req, reply) => {
     await auth.logout(req.sessionToken!, actorOf(req));
-    void reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    // The deleting cookie carries the session cookie's attributes (the library default would say SameSite=Lax).
+    void reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'strict', secure: deps.cookieSecure });
     return reply.status(204).send(null);
   });
 
