@@ -7,6 +7,7 @@ import { createSecretBox, type SecretBox } from './lib/secrets.js';
 import { createAuditRepository } from './modules/audit/audit.repository.js';
 import { createAuthRepository } from './modules/auth/auth.repository.js';
 import { createAuthService } from './modules/auth/auth.service.js';
+import type { LoginThrottlePolicy } from './modules/auth/login-throttle.js';
 import { defaultConnectorRegistry } from './modules/catalog-sync/connectors/index.js';
 import type { ConnectorRegistry } from './modules/catalog-sync/connectors/registry.js';
 import { createExternalSystemsRepository } from './modules/catalog-sync/external-systems.repository.js';
@@ -30,6 +31,8 @@ import { createUsersRepository } from './modules/users/users.repository.js';
 import { createUsersService } from './modules/users/users.service.js';
 
 export interface ContainerOptions extends Pick<AppConfig, 'sessionTtlHours'> {
+  /** Sign-in throttling; tests shorten the delays or inject a clock. */
+  loginThrottle?: Partial<LoginThrottlePolicy>;
   secrets?: SecretBox;
   connectors?: ConnectorRegistry;
   log?: (msg: string, extra?: Record<string, unknown>) => void;
@@ -44,6 +47,7 @@ export function createContainer(database: Database, opts: ContainerOptions) {
   const productsRepo = createProductsRepository(db, database.executeSql);
   const customersRepo = createCustomersRepository(db);
   const usersRepo = createUsersRepository(db);
+  const authRepo = createAuthRepository(db);
   const systemsRepo = createExternalSystemsRepository(db);
   const runsRepo = createSyncRunsRepository(db);
   // Tests and tools without a configured key get an ephemeral one: secrets stay encrypted at rest.
@@ -100,8 +104,8 @@ export function createContainer(database: Database, opts: ContainerOptions) {
     audit,
     jobs,
     secrets,
-    auth: createAuthService({ auth: createAuthRepository(db), audit, db, sessionTtlHours: opts.sessionTtlHours }),
-    users: createUsersService({ users: usersRepo, audit }),
+    auth: createAuthService({ auth: authRepo, audit, db, sessionTtlHours: opts.sessionTtlHours, ...(opts.loginThrottle && { throttle: opts.loginThrottle }) }),
+    users: createUsersService({ users: usersRepo, audit, sessions: authRepo }),
     products: createProductsService({ products: productsRepo, audit }),
     productsRepository: productsRepo,
     productsCsv: createProductsCsv({ products: productsRepo, audit }),

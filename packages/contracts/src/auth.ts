@@ -22,11 +22,14 @@ export type User = z.infer<typeof User>;
 export const LoginResponse = z.object({ token: z.string(), expires_at: z.string(), user: User });
 export type LoginResponse = z.infer<typeof LoginResponse>;
 
+/** The one password rule, for new users, admin resets and the user's own change. */
+export const NewPassword = z.string().min(10, 'must be at least 10 characters').max(200);
+
 export const UserCreate = z
   .object({
     email: z.string().trim().toLowerCase().email().max(254),
     name: z.string().trim().min(1).max(200),
-    password: z.string().min(10, 'must be at least 10 characters').max(200),
+    password: NewPassword,
     role: Role,
     is_active: z.boolean().default(true),
   })
@@ -35,6 +38,19 @@ export type UserCreate = z.infer<typeof UserCreate>;
 
 export const UserUpdate = UserCreate.partial().strict();
 export type UserUpdate = z.infer<typeof UserUpdate>;
+
+/** The signed-in user changes their own password. */
+export const PasswordChange = z
+  .object({
+    current_password: z.string().min(1, 'is required').max(200),
+    new_password: NewPassword,
+  })
+  .strict();
+export type PasswordChange = z.infer<typeof PasswordChange>;
+
+/** The session that made the change stays signed in; the user's other sessions end. */
+export const PasswordChangeResult = z.object({ other_sessions_ended: z.number().int().min(0) });
+export type PasswordChangeResult = z.infer<typeof PasswordChangeResult>;
 
 export const AuditEntry = z.object({
   id: z.string(),

@@ -1,4 +1,3 @@
-import { sql } from 'drizzle-orm';
 import { boolean, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'string' });
@@ -27,16 +26,22 @@ export const sessions = pgTable(
   (t) => [index('sessions_user_idx').on(t.userId)],
 );
 
-/** Failed logins per email, shared by all instances, to slow down password guessing. */
-export const loginFailures = pgTable(
-  'login_failures',
+/**
+ * Sign-in throttling shared by all instances: one row per account (`acct:<sha256 of the email>`) and per source
+ * address (`ip:<v4>` / `ip6:<prefix>/64`). Every password check first claims an attempt here in one
+ * upsert that increments and decides, so parallel guesses cannot slip past the count.
+ */
+export const loginThrottle = pgTable(
+  'login_throttle',
   {
-    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
-    email: text('email').notNull(),
-    ip: text('ip'),
-    at: ts('at').notNull().default(sql`now()`),
+    key: text('key').primaryKey(),
+    /** Attempts claimed since the last successful sign-in (or since the counter was forgotten). */
+    attempts: integer('attempts').notNull().default(0),
+    /** The next attempt is refused (429) before this instant: the growing delay. */
+    nextAllowedAt: ts('next_allowed_at').notNull().defaultNow(),
+    lastAttemptAt: ts('last_attempt_at').notNull().defaultNow(),
   },
-  (t) => [index('login_failures_email_at_idx').on(t.email, t.at)],
+  (t) => [index('login_throttle_last_attempt_idx').on(t.lastAttemptAt)],
 );
 
 export const auditLog = pgTable(

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ErrorBody, LoginRequest, LoginResponse, User } from '@lyra/contracts';
+import { ErrorBody, LoginRequest, LoginResponse, PasswordChange, PasswordChangeResult, User } from '@lyra/contracts';
 import { actorOf, SESSION_COOKIE } from '../../http/auth.plugin.js';
 import type { App } from '../../http/types.js';
 import type { AuthService } from './auth.service.js';
@@ -30,6 +30,16 @@ export function registerAuthRoutes(app: App, deps: { auth: AuthService; cookieSe
     void reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'strict', secure: deps.cookieSecure });
     return reply.status(204).send(null);
   });
+
+  app.post(`${base}/password`, {
+    config: { access: 'session:self' },
+    schema: {
+      tags,
+      summary: 'Change your own password (the current one is required); your other sessions end, this one stays',
+      body: PasswordChange,
+      response: { 200: PasswordChangeResult, 400: ErrorBody, 401: ErrorBody, 429: ErrorBody },
+    },
+  }, (req) => auth.changePassword(actorOf(req), req.sessionToken!, req.body, req.ip));
 
   app.get(`${base}/me`, {
     config: { access: 'session:self' },

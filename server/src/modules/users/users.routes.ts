@@ -20,7 +20,7 @@ export function registerUserRoutes(app: App, deps: { users: UsersService }) {
   app.get(`${base}/:id/`, { config: { access }, schema: { tags, params: IdParam, response: { 200: User, ...errors } } },
     (req) => users.get(req.params.id));
   app.patch(`${base}/:id/`, { config: { access }, schema: { tags, params: IdParam, body: UserUpdate, response: { 200: User, ...errors } } },
-    (req) => users.update(actorOf(req), req.params.id, req.body));
+    (req) => users.update(actorOf(req), req.params.id, req.body, req.sessionToken));
   app.delete(`${base}/:id/`, { config: { access }, schema: { tags, params: IdParam, response: { 204: z.null(), ...errors } } },
     async (req, reply) => {
       await users.remove(actorOf(req), req.params.id);

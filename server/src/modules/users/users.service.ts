@@ -4,7 +4,9 @@ import { AppError } from '../../lib/errors.js';
 import { hashPassword } from '../../lib/passwords.js';
 import { toIso } from '../../lib/time.js';
 import type { AuditRepository } from '../audit/audit.repository.js';
+import type { AuthRepository } from '../auth/auth.repository.js';
 import type { Actor } from '../auth/permissions.js';
+import { hashToken } from '../auth/session-token.js';
 import type { UserRow, UsersRepository } from './users.repository.js';
 
 export function toUser(r: UserRow): User {
@@ -20,8 +22,12 @@ export function toUser(r: UserRow): User {
   };
 }
 
-export function createUsersService(deps: { users: UsersRepository; audit: Pick<AuditRepository, 'record'> }) {
-  const { users, audit } = deps;
+export function createUsersService(deps: {
+  users: UsersRepository;
+  audit: Pick<AuditRepository, 'record'>;
+  sessions: Pick<AuthRepository, 'deleteUserSessions'>;
+}) {
+  const { users, audit, sessions } = deps;
   const db = users.db;
 
   const emailTaken = (email: string) => AppError.conflict(`A user with email ${email} already exists`, 'conflict', { fields: { email: ['already in use'] } });
@@ -53,7 +59,12 @@ export function createUsersService(deps: { users: UsersRepository; audit: Pick<A
       }
     },
 
-    async update(actor: Actor, id: string, input: UserUpdate): Promise<User> {
+    /**
+     * A new password, deactivation or a role change ends the user's sessions in the same
+     * transaction, so no instance accepts them afterwards. When admins change their own account,
+     * the session making the change (`currentToken`) stays.
+     */
+    async update(actor: Actor, id: string, input: UserUpdate, currentToken: string | null = null): Promise<User> {
       const { password, ...rest } = input;
       const passwordHash = password ? await hashPassword(password) : undefined;
       try {
@@ -70,9 +81,12 @@ export function createUsersService(deps: { users: UsersRepository; audit: Pick<A
           // Never lock everybody out: the last active admin keeps its role.
           if ((await users.countActiveAdmins(tx)) === 0) throw AppError.conflict('The last active admin cannot be demoted or deactivated', 'last_admin');
           const after = toUser(row!);
+          const endSessions = passwordHash !== undefined || before.isActive !== after.is_active || before.role !== after.role;
+          const keep = id === actor.id && after.is_active && currentToken ? hashToken(currentToken) : null;
+          const ended = endSessions ? await sessions.deleteUserSessions(tx, id, keep) : 0;
           await audit.record(tx, actor, {
             action: 'update', entityType: 'user', entityId: id, before: toUser(before),
-            after: { ...after, ...(passwordHash && { password: 'changed' }) },
+            after: { ...after, ...(passwordHash && { password: 'changed' }), ...(endSessions && { sessions_ended: ended }) },
           });
           return after;
         });
