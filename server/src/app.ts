@@ -12,7 +12,8 @@ import type { AppConfig } from './config.js';
 import type { Container } from './container.js';
 import { registerAuth } from './http/auth.plugin.js';
 import { registerCsrfProtection } from './http/csrf.plugin.js';
-import { registerErrorHandling } from './http/errors.plugin.js';
+import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './http/errors.plugin.js';
+import { registerInputGuard } from './http/input-guard.js';
 import { registerResponseCache } from './http/response-cache.plugin.js';
 import type { App } from './http/types.js';
 import { registerAuditRoutes } from './modules/audit/audit.routes.js';
@@ -44,6 +45,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<App> {
       return typeof given === 'string' && /^[\w-]{8,64}$/.test(given) ? given : randomUUID();
     },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    frameworkErrors,
+    clientErrorHandler,
     ajv: undefined,
   }).withTypeProvider<ZodTypeProvider>();
 
@@ -55,6 +58,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<App> {
   });
 
   registerErrorHandling(app);
+  registerInputGuard(app);
   await app.register(helmet, {
     contentSecurityPolicy: {
       directives: {

@@ -68,10 +68,10 @@ export type AuditEntry = z.infer<typeof AuditEntry>;
 
 export const AuditQuery = z
   .object({
-    entity_type: z.string().optional(),
-    entity_id: z.string().optional(),
-    actor_id: z.string().optional(),
-    action: z.string().optional(),
+    entity_type: z.string().max(64).optional(),
+    entity_id: z.string().max(200).optional(),
+    actor_id: z.string().uuid().optional(),
+    action: z.string().max(64).optional(),
     limit: z.coerce.number().int().min(1).max(500).default(50),
     offset: z.coerce.number().int().min(0).default(0),
   })

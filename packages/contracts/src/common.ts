@@ -19,7 +19,23 @@ export const DecimalString = z
 
 export const NonNegativeDecimalString = DecimalString.refine((v) => !v.startsWith('-'), 'must not be negative');
 
-export const IsoDateTime = z.string().datetime({ offset: true });
+/**
+ * Dates Lyra stores: years 1900 to 9999. PostgreSQL has no year 0 and JavaScript reaches year
+ * 275760; nothing an operator sells, bills or measures lies outside this range, so a date that does
+ * is refused as a typo or a probe rather than stored or passed to the database.
+ */
+export const MIN_YEAR = 1900;
+export const MAX_YEAR = 9999;
+export const inStorableYears = (iso: string) => {
+  const year = new Date(iso).getUTCFullYear();
+  return year >= MIN_YEAR && year <= MAX_YEAR;
+};
+export const YEAR_RANGE_MESSAGE = `must be between the years ${MIN_YEAR} and ${MAX_YEAR}`;
+
+export const IsoDateTime = z.string().datetime({ offset: true }).refine(inStorableYears, YEAR_RANGE_MESSAGE);
+
+/** PostgreSQL `integer`: a number past it is refused as input, never sent to the database. */
+export const PG_INT_MAX = 2_147_483_647;
 
 /** Query-string boolean: "true"/"false"/"1"/"0". */
 export const QueryBool = z

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { NonNegativeDecimalString } from './common.js';
+import { inStorableYears, NonNegativeDecimalString } from './common.js';
 import { CurrencyCode, ExternalSystemKind, ImportRowError, ProductType } from './products.js';
 
 /**
@@ -45,7 +45,7 @@ export const RecordId = z
 
 const isCalendarDate = (s: string) => {
   const d = new Date(`${s}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s && inStorableYears(d.toISOString());
 };
 
 /** A calendar date, YYYY-MM-DD. */
@@ -63,7 +63,7 @@ export const Instant = z
   .string()
   .trim()
   .refine(
-    (s) => (/^\d{4}-\d{2}-\d{2}$/.test(s) ? isCalendarDate(s) : /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i.test(s) && !Number.isNaN(Date.parse(s.replace(' ', 'T')))),
+    (s) => (/^\d{4}-\d{2}-\d{2}$/.test(s) ? isCalendarDate(s) : /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i.test(s) && !Number.isNaN(Date.parse(s.replace(' ', 'T'))) && inStorableYears(s.replace(' ', 'T'))),
     'must be a date (2026-10-31) or a date-time with an offset (2026-10-31T09:30:00+03:00)',
   )
   .transform((s) => new Date(/^\d{4}-\d{2}-\d{2}$/.test(s) ? `${s}T00:00:00Z` : s.replace(' ', 'T')).toISOString());
@@ -73,6 +73,7 @@ export const Month = z
   .string()
   .trim()
   .regex(/^\d{4}-(0[1-9]|1[0-2])(-01)?$/, 'must be a month such as 2026-10')
+  .refine((s) => inStorableYears(`${s.slice(0, 7)}-01T00:00:00Z`), 'must be between the years 1900 and 9999')
   .transform((s) => `${s.slice(0, 7)}-01`);
 
 /** Money is a decimal string, never a JSON number (a binary float cannot hold 0.10 exactly). */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { inStorableYears, PG_INT_MAX, YEAR_RANGE_MESSAGE } from './common.js';
 import { RecordId } from './customers.js';
 
 /**
@@ -30,10 +31,11 @@ export type Level = z.infer<typeof Level>;
 const DateOnly = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date such as 2026-10-01')
-  .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'is not a calendar date');
+  .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'is not a calendar date')
+  .refine((s) => inStorableYears(`${s}T00:00:00Z`), YEAR_RANGE_MESSAGE);
 
 export const MlModelParam = z.object({ name: MlModelName }).strict();
-export const MlVersionParam = z.object({ name: MlModelName, v: z.coerce.number().int().min(1) }).strict();
+export const MlVersionParam = z.object({ name: MlModelName, v: z.coerce.number().int().min(1).max(PG_INT_MAX) }).strict();
 export const MlRunParam = z.object({ name: MlModelName, id: z.string().uuid() }).strict();
 export const MlListQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), offset: z.coerce.number().int().min(0).default(0) }).strict();
 export type MlListQuery = z.infer<typeof MlListQuery>;

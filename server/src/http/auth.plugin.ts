@@ -13,7 +13,7 @@ declare module 'fastify' {
   }
   interface FastifyInstance {
     /** Every route with its declared access, for the access-control test and the docs. */
-    routeTable: { method: string; url: string; access: RouteAccess | undefined }[];
+    routeTable: { method: string; url: string; access: RouteAccess }[];
   }
   interface FastifyRequest {
     user: User | null;
@@ -37,8 +37,13 @@ export function actorOf(request: FastifyRequest): Actor {
 }
 
 /**
- * Every /api route must declare its access; authentication runs before body parsing and
- * validation so an anonymous caller learns nothing but 401.
+ * Whether a request needs a session is decided by the route the router matched, never by the
+ * text of the URL: the router decodes percent-escapes, collapses trailing slashes and so on, so
+ * `/%61pi/...` reaches the same handler as `/api/...` and must meet the same check. Every /api
+ * route declares its access (start-up fails otherwise); routes outside /api are the console's
+ * static files and health, which are public. Authentication runs before body parsing and
+ * validation, so an anonymous caller learns nothing but 401. A request that matches no route is
+ * left to the not-found handler: 404 in the envelope, signed in or not.
  */
 export function registerAuth(app: FastifyInstance, auth: AuthService) {
   app.decorateRequest('user', null);
@@ -46,19 +51,21 @@ export function registerAuth(app: FastifyInstance, auth: AuthService) {
 
   app.decorate('routeTable', []);
   app.addHook('onRoute', (route) => {
+    let access = route.config?.access;
+    if (!access) {
+      const isApi = route.url === '/api' || route.url.startsWith('/api/');
+      // Swagger UI's own routes (under /api/docs) and the console's static files declare nothing.
+      if (isApi && !route.url.startsWith('/api/docs')) throw new Error(`Route ${String(route.method)} ${route.url} does not declare its access`);
+      access = 'public';
+      route.config = { ...route.config, access };
+    }
     for (const method of [route.method].flat()) {
-      if (method !== 'HEAD') app.routeTable.push({ method, url: route.url, access: route.config?.access ?? (route.url.startsWith('/api/docs') ? 'public' : undefined) });
+      if (method !== 'HEAD') app.routeTable.push({ method, url: route.url, access });
     }
-    if (!route.url.startsWith('/api/')) return;
-    if (route.url.startsWith('/api/docs')) {
-      route.config = { ...route.config, access: 'public' };
-      return;
-    }
-    if (!route.config?.access) throw new Error(`Route ${String(route.method)} ${route.url} does not declare its access`);
   });
 
   app.addHook('onRequest', async (request) => {
-    if (!request.url.startsWith('/api/')) return;
+    if (request.is404) return;
     const access = request.routeOptions.config?.access;
     if (access === 'public') return;
     const token = tokenFrom(request);
@@ -67,7 +74,7 @@ export function registerAuth(app: FastifyInstance, auth: AuthService) {
     const { expiresAt: _expiresAt, ...plain } = user;
     request.user = plain;
     request.sessionToken = token;
-    // Unknown /api paths (no access declared) fall through to the 404 handler for signed-in users.
-    if (access && !roleMay(user.role, access)) throw AppError.forbidden(`The ${user.role} role may not do this`);
+    // Fail closed: a matched route without a declared access (impossible after onRoute) is refused.
+    if (!access || !roleMay(user.role, access)) throw AppError.forbidden(`The ${user.role} role may not do this`);
   });
 }

@@ -1,16 +1,21 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { AppError } from '../lib/errors.js';
 
 type FieldErrors = Record<string, string[]>;
 
 function addField(fields: FieldErrors, name: string, message: string) {
-  (fields[name] ??= []).push(message);
+  // Own lookup only: a field named "constructor" or "hasOwnProperty" must not find Object's.
+  if (Object.hasOwn(fields, name)) fields[name]!.push(message);
+  else Object.defineProperty(fields, name, { value: [message], enumerable: true, writable: true, configurable: true });
 }
 
-/** Zod issues -> {field: [messages]}; unknown keys are named as such. */
+/** Zod issues -> {field: [messages]}; unknown keys are named as such. Field names come from input: null prototype. */
 export function zodIssuesToFields(issues: ReadonlyArray<{ path?: PropertyKey[]; message: string; code?: string; keys?: string[] }>): FieldErrors {
-  const fields: FieldErrors = {};
+  const fields: FieldErrors = Object.create(null) as FieldErrors;
   for (const issue of issues) {
     const base = (issue.path ?? []).map(String).join('.');
     if (issue.code === 'unrecognized_keys' && issue.keys) {
@@ -22,11 +27,54 @@ export function zodIssuesToFields(issues: ReadonlyArray<{ path?: PropertyKey[]; 
   return fields;
 }
 
-const send = (reply: import('fastify').FastifyReply, status: number, code: string, message: string, details?: unknown) =>
-  reply.status(status).send({ error: { code, message, ...(details !== undefined && { details }), request_id: reply.request.id } });
+const send = (reply: FastifyReply, status: number, code: string, message: string, details?: unknown) => {
+  // An answer given before the body was read (415, 413, 401 on an upload) leaves the rest of the
+  // body on the socket, where the next request on this keep-alive connection would be parsed
+  // from it: close the connection after answering instead.
+  if (!reply.request.raw.complete) void reply.header('connection', 'close');
+  return reply.status(status).send({ error: { code, message, ...(details !== undefined && { details }), request_id: reply.request.id } });
+};
+
+/**
+ * Errors the router raises before any route or hook runs (a path with bad percent-encoding, a
+ * path parameter over the router's length limit): the same envelope as every other error.
+ */
+export function frameworkErrors(err: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
+  const tooLong = err.code === 'FST_ERR_MAX_PARAM_LENGTH';
+  const message = tooLong ? 'A path parameter is longer than allowed' : err.code === 'FST_ERR_BAD_URL' ? 'The path is not valid percent-encoded UTF-8' : 'The request cannot be routed';
+  return send(reply, tooLong ? 414 : 400, tooLong ? 'uri_too_long' : 'bad_url', message, { location: 'path' });
+}
+
+/**
+ * Requests Node's HTTP parser refuses (headers too large, malformed request lines) never reach
+ * Fastify: answer them in the envelope on the raw socket, then close it, as Node itself does.
+ */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket) {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, message] =
+    err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'headers_too_large', 'The request headers are larger than allowed']
+    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'request_timeout', 'The request was not received in time']
+    : [400, 'bad_request', 'The request is not valid HTTP'];
+  const body = JSON.stringify({ error: { code, message, request_id: randomUUID() } });
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy();
+}
 
 export function registerErrorHandling(app: FastifyInstance) {
   app.setErrorHandler((err: FastifyError | AppError | Error, request, reply) => {
+    try {
+      return answerError(err, request, reply);
+    } catch (failure) {
+      // The handler itself must never fall back to Fastify's own shape.
+      request.log.error({ err: failure, original: err }, 'error handler failed');
+      return send(reply, 500, 'internal_error', 'Internal server error');
+    }
+  });
+}
+
+function answerError(err: FastifyError | AppError | Error, request: FastifyRequest, reply: FastifyReply) {
     if (err instanceof AppError) {
       if (err.headers) void reply.headers(err.headers);
       return send(reply, err.status, err.code, err.message, err.details);
@@ -60,5 +108,4 @@ export function registerErrorHandling(app: FastifyInstance) {
       : status === 429 ? 'too_many_requests'
       : 'bad_request';
     return send(reply, status, code, fe.message);
-  });
 }

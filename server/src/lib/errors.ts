@@ -36,3 +36,14 @@ export class AppError extends Error {
     });
   }
 }
+
+/**
+ * An all-or-nothing import answers its report when it imported, and 422 in the error envelope
+ * (code `import_rejected`, the report with its per-row errors as details) when it refused the file.
+ */
+export function importedOrRejected<T extends { imported: boolean; total_rows: number; errors: { row: number }[] }>(report: T): T {
+  if (report.imported) return report;
+  const rows = new Set(report.errors.map((e) => e.row).filter((r) => r > 0)).size;
+  const what = rows ? `${rows} of ${report.total_rows} rows have errors` : 'The file cannot be read';
+  throw new AppError(422, 'import_rejected', `${what}; nothing was imported`, report);
+}

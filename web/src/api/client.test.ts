@@ -101,13 +101,14 @@ describe('api client', () => {
     await expect(api.request('/auth/login', User, { redirectOn401: false })).rejects.toMatchObject({ status: 429, message: 'Too many attempts, retry in 60 s' });
   });
 
-  it('reads a documented answer sent with a failure status, but still raises error envelopes', async () => {
+  it('reads the documented report carried by an error code it was told to expect, but raises other errors', async () => {
     const result = { imported: false, created: 0, updated: 0, total_rows: 1, errors: [{ row: 2, field: 'price', message: 'must not be negative' }] };
-    const { api } = client(() => json(422, result));
-    await expect(api.request('/products/import/', ProductImportResult, { method: 'POST', answerStatuses: [422] })).resolves.toEqual(result);
+    const rejected = { error: { code: 'import_rejected', message: '1 of 1 rows have errors; nothing was imported', details: result, request_id: 'r1' } };
+    const { api } = client(() => json(422, rejected));
+    await expect(api.request('/products/import/', ProductImportResult, { method: 'POST', answerErrorCodes: ['import_rejected'] })).resolves.toEqual(result);
     const other = client(() => json(422, { error: { code: 'unprocessable', message: 'Nope' } }));
-    await expect(other.api.request('/products/import/', ProductImportResult, { answerStatuses: [422] })).rejects.toMatchObject({ code: 'unprocessable' });
-    await expect(client(() => json(422, result)).api.request('/x', ProductImportResult)).rejects.toMatchObject({ status: 422 });
+    await expect(other.api.request('/products/import/', ProductImportResult, { answerErrorCodes: ['import_rejected'] })).rejects.toMatchObject({ code: 'unprocessable' });
+    await expect(client(() => json(422, rejected)).api.request('/x', ProductImportResult)).rejects.toMatchObject({ status: 422, code: 'import_rejected' });
   });
 
   it('rejects answers that do not match the contract', async () => {

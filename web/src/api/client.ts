@@ -21,10 +21,11 @@ export interface RequestOptions {
    */
   redirectOn401?: boolean;
   /**
-   * Failure statuses whose body is still the documented answer (the CSV import answers 422 with its
-   * ProductImportResult when it refused the file); parsed with the schema instead of as an error.
+   * Error codes whose details are still the documented answer (an import refused as a whole answers
+   * 422 `import_rejected` with its report, per-row errors included, as the details): those details
+   * are parsed with the schema and returned instead of raised.
    */
-  answerStatuses?: number[];
+  answerErrorCodes?: string[];
 }
 
 export interface ApiClientOptions {
@@ -105,8 +106,9 @@ export function createApiClient(options: ApiClientOptions = {}) {
       throw new ApiError({ status: 0, code: 'network_error', message: 'Cannot reach the Lyra server. Check your connection and try again.' });
     }
     const parsedBody = await readBody(res);
-    if (!res.ok && !(opts.answerStatuses?.includes(res.status) && !ErrorBody.safeParse(parsedBody).success)) {
+    if (!res.ok) {
       const error = toApiError(res, parsedBody);
+      if (opts.answerErrorCodes?.includes(error.code) && error.details !== undefined) return { res, body: error.details };
       if (res.status === 401 && opts.redirectOn401 !== false) onUnauthorized?.();
       throw error;
     }

@@ -15,8 +15,8 @@ export const productsApi = {
     api.request('/products/import/', ProductImportResult, {
       method: 'POST',
       raw: { body: csv, contentType: 'text/csv' },
-      // A refused import (some rows invalid) answers 422 with the per-row errors in the same shape.
-      answerStatuses: [422],
+      // A refused import (some rows invalid) answers 422 import_rejected with the report as details.
+      answerErrorCodes: ['import_rejected'],
     }),
   /** A plain link: the browser downloads the file with the session cookie. */
   exportUrl: (query: QueryParams) => apiUrl('/products/export/', { format: 'csv', ...query }),

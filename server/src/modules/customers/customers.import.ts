@@ -7,6 +7,7 @@ import {
 import type { DbOrTx } from '../../db/client.js';
 import { zodIssuesToFields } from '../../http/errors.plugin.js';
 import { AppError } from '../../lib/errors.js';
+import { findUnsafeInput, parseJsonText, textProblem } from '../../lib/input-safety.js';
 import { normalizeAmount } from '../../lib/money.js';
 import type { AuditRepository } from '../audit/audit.repository.js';
 import type { Actor } from '../auth/permissions.js';
@@ -128,6 +129,11 @@ async function* fromCsv(table: CustomerImportTable, chunks: AsyncIterable<string
     const value: Record<string, unknown> = {};
     const errors: RowError[] = [];
     for (let j = 0; j < columns.length; j++) {
+      const unsafe = textProblem(cells[j]!, columns[j]!);
+      if (unsafe) {
+        errors.push({ row, field: unsafe.field, message: unsafe.problem });
+        continue;
+      }
       try {
         const v = cellValue(kinds[j], cells[j]!);
         if (v !== undefined) value[columns[j]!] = v;
@@ -144,13 +150,19 @@ async function* fromJsonLines(chunks: AsyncIterable<string>): AsyncGenerator<Sou
   for await (const { line, text } of textLines(chunks)) {
     let value: unknown;
     try {
-      value = JSON.parse(text);
-    } catch {
-      yield { row: line, errors: [{ row: line, field: null, message: 'is not valid JSON' }] };
+      value = parseJsonText(text, 'The line');
+    } catch (err) {
+      yield { row: line, errors: [{ row: line, field: null, message: (err as Error).message.replace(/^The line /, '') }] };
       continue;
     }
     if (!value || typeof value !== 'object' || Array.isArray(value)) {
       yield { row: line, errors: [{ row: line, field: null, message: 'must be a JSON object (one per line)' }] };
+      continue;
+    }
+    // Keys such as "__proto__" or "constructor", NUL characters: named, never passed on.
+    const unsafe = findUnsafeInput(value);
+    if (unsafe) {
+      yield { row: line, errors: [{ row: line, field: unsafe.field, message: unsafe.problem }] };
       continue;
     }
     yield { row: line, value: value as Record<string, unknown> };

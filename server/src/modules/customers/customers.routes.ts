@@ -6,7 +6,7 @@ import {
 } from '@lyra/contracts';
 import { actorOf } from '../../http/auth.plugin.js';
 import type { App } from '../../http/types.js';
-import { AppError } from '../../lib/errors.js';
+import { AppError, importedOrRejected } from '../../lib/errors.js';
 import { IMPORT_BODY_LIMIT, importColumns, type CustomersImport, type ImportFormat } from './customers.import.js';
 import type { CustomersService } from './customers.service.js';
 
@@ -89,16 +89,15 @@ export function registerCustomerRoutes(app: App, deps: { customers: CustomersSer
           description: `Columns / fields: ${importColumns(table).all.join(', ')}. Required: ${importColumns(table).required.join(', ')}.`,
           body: z.unknown().describe('CSV with a header row, or JSON lines (one object per line)'),
           consumes: ['text/csv', 'application/x-ndjson'],
-          response: { 200: CustomerImportResult, 422: CustomerImportResult, ...importErrors },
+          response: { 200: CustomerImportResult, 422: ErrorBody.describe('code import_rejected; details: the import report with the per-row errors'), ...importErrors },
         },
-      }, async (req, reply) => {
+      }, async (req) => {
         const format = formatOf(req.headers['content-type']);
         const declared = Number(req.headers['content-length']);
         if (declared > IMPORT_BODY_LIMIT) throw new AppError(413, 'payload_too_large', `The body is larger than ${IMPORT_BODY_LIMIT / 1024 / 1024} MB; split the file`);
         const body = req.body as Readable | string | undefined;
         if (body == null || typeof body === 'object' && !(Symbol.asyncIterator in body)) throw AppError.badRequest('Send the file as the request body');
-        const result = await imports.importBody(actorOf(req), table, format, body);
-        return reply.status(result.imported ? 200 : 422).send(result);
+        return importedOrRejected(await imports.importBody(actorOf(req), table, format, body));
       });
     }
   });

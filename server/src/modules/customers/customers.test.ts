@@ -38,7 +38,13 @@ describe('customers API', () => {
 
   const post = async (path: string, headers: Record<string, string>, payload: string) => {
     const res = await t.app.inject({ method: 'POST', url: `${base}/${path}`, headers: { ...admin, ...headers }, payload });
-    return { status: res.statusCode, body: res.json() as ImportBody & { error?: { code: string; details?: { fields?: Record<string, string[]> } } } };
+    const json = res.json() as ImportBody & { error?: { code: string; request_id?: string; details?: ImportBody & { fields?: Record<string, string[]> } } };
+    // A refused file answers 422 in the error envelope, its per-row report as the details.
+    if (res.statusCode === 422) {
+      expect(json.error).toMatchObject({ code: 'import_rejected', request_id: expect.any(String) });
+      return { status: res.statusCode, body: json.error!.details as typeof json };
+    }
+    return { status: res.statusCode, body: json };
   };
   const count = async (qs = '') => (await t.app.inject({ url: `${base}/?limit=1&${qs}`, headers: admin })).json().count as number;
 

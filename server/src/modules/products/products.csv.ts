@@ -1,5 +1,6 @@
 import { PRODUCT_CSV_COLUMNS, ProductCreate, type ProductImportResult, type ProductListQuery } from '@lyra/contracts';
 import { csvCell, parseCsv, unguardCell } from '../../lib/csv.js';
+import { findUnsafeInput, MAX_JSON_DEPTH, parseJsonText } from '../../lib/input-safety.js';
 import { AppError } from '../../lib/errors.js';
 import { zodIssuesToFields } from '../../http/errors.plugin.js';
 import type { AuditRepository } from '../audit/audit.repository.js';
@@ -35,11 +36,13 @@ function cellValue(column: string, raw: string): unknown {
   if (JSON_COLUMNS.has(column)) {
     let parsed: unknown;
     try {
-      parsed = JSON.parse(s);
+      parsed = parseJsonText(s, 'The cell');
     } catch {
-      throw new Error('must be a JSON object such as {"data_gb": 10}');
+      throw new Error(`must be a JSON object such as {"data_gb": 10}, nested at most ${MAX_JSON_DEPTH} levels`);
     }
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('must be a JSON object');
+    const unsafe = findUnsafeInput(parsed);
+    if (unsafe) throw new Error(`${unsafe.field}: ${unsafe.problem}`);
     return parsed;
   }
   if (column === 'target_segments') return s.split(';').map((x) => x.trim()).filter(Boolean);

@@ -5,6 +5,7 @@ import {
   ProductListQuery, ProductPatch, ProductReplace, ProductStats,
 } from '@lyra/contracts';
 import { actorOf } from '../../http/auth.plugin.js';
+import { importedOrRejected } from '../../lib/errors.js';
 import type { App } from '../../http/types.js';
 import type { ProductsCsv } from './products.csv.js';
 import type { ProductsService } from './products.service.js';
@@ -55,12 +56,9 @@ export function registerProductRoutes(app: App, deps: { products: ProductsServic
       tags, summary: 'Import manual products from CSV (all rows or none)',
       body: z.string().describe('CSV text with the export\'s header row'),
       consumes: ['text/csv'],
-      response: { 200: ProductImportResult, 422: ProductImportResult, ...errors },
+      response: { 200: ProductImportResult, 422: ErrorBody.describe('code import_rejected; details: the import report with the per-row errors'), ...errors },
     },
-  }, async (req, reply) => {
-    const result = await csv.import(actorOf(req), req.body);
-    return reply.status(result.imported ? 200 : 422).send(result);
-  });
+  }, async (req) => importedOrRejected(await csv.import(actorOf(req), req.body)));
 
   app.get(`${base}/:id/`, {
     config: { access: 'products:read' },

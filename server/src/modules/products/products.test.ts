@@ -234,7 +234,8 @@ describe('products API', () => {
     const bad = [header, `${tag}-3,Good row,data,10,SAR,true,{}`, `${tag}-4,Bad price,data,1.234,SAR,true,{}`, `${tag}-5,,car,10,XXX,maybe,[1]`, `${tag}-3,Dup,data,10,SAR,true,{}`].join('\n');
     const res = await t.app.inject({ method: 'POST', url: `${base}/import/`, headers: { ...admin, 'content-type': 'text/csv' }, payload: bad });
     expect(res.statusCode).toBe(422);
-    const body = res.json();
+    expect(res.json().error).toMatchObject({ code: 'import_rejected', message: expect.stringMatching(/nothing was imported/), request_id: expect.any(String) });
+    const body = res.json().error.details;
     expect(body.imported).toBe(false);
     expect(body.created).toBe(0);
     const fieldsByRow = (row: number) => body.errors.filter((e: { row: number }) => e.row === row).map((e: { field: string }) => e.field).sort();
