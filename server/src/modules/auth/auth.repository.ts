@@ -39,8 +39,9 @@ export function createAuthRepository(db: Db) {
       return row;
     },
 
-    async setPasswordHash(tx: DbOrTx, userId: string, passwordHash: string): Promise<void> {
-      await tx.update(users).set({ passwordHash, updatedAt: sql`now()` }).where(eq(users.id, userId));
+    async setPasswordHash(tx: DbOrTx, userId: string, passwordHash: string): Promise<UserRow | undefined> {
+      const [row] = await tx.update(users).set({ passwordHash, updatedAt: sql`now()` }).where(eq(users.id, userId)).returning();
+      return row;
     },
 
     async createSession(tokenHash: string, userId: string, expiresAt: Date): Promise<void> {

@@ -115,10 +115,14 @@ export function createAuthService(deps: {
       }
       const passwordHash = await hashPassword(input.new_password);
       const ended = await db.transaction(async (tx) => {
-        await auth.setPasswordHash(tx, user.id, passwordHash);
+        const row = await auth.setPasswordHash(tx, user.id, passwordHash);
+        if (!row) throw AppError.unauthorized();
         const n = await auth.deleteUserSessions(tx, user.id, hashToken(currentToken));
-        // The audit entry says that the password changed, never what it is.
-        await audit.record(tx, actor, { action: 'update', entityType: 'user', entityId: user.id, after: { password: 'changed', other_sessions_ended: n } });
+        // Like an admin's edit of the user; the entry says that the password changed, never what it is.
+        await audit.record(tx, actor, {
+          action: 'update', entityType: 'user', entityId: user.id, before: toUser(user),
+          after: { ...toUser(row), password: 'changed', other_sessions_ended: n },
+        });
         return n;
       });
       return { other_sessions_ended: ended };

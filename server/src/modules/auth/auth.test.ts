@@ -144,7 +144,9 @@ describe('password changes and revoked sessions, on every instance', () => {
 
     const audit = (await t.app.inject({ url: `${api}/audit-log/?entity_type=user&entity_id=${userId}`, headers: await t.auth('admin') })).json();
     const entry = audit.results.find((e: { action: string; actor_id: string }) => e.action === 'update' && e.actor_id === userId);
-    expect(entry.after).toEqual({ password: 'changed', other_sessions_ended: 2 });
+    expect(entry.before).toMatchObject({ email: 'self@test.lyra' });
+    expect(entry.after).toMatchObject({ email: 'self@test.lyra', password: 'changed', other_sessions_ended: 2 });
+    expect(entry.after).not.toHaveProperty('password_hash');
     expect(JSON.stringify(audit)).not.toMatch(/a-brand-new-secret|correct-horse|scrypt\$/);
   });
 
