@@ -176,6 +176,37 @@ describe('fault injection', () => {
       await sim.close();
     }
   });
+
+  it('echoRequestRate turns error answers into debug pages quoting the request, credentials included', async () => {
+    const xiva = await startXivaSimulator({ items: 5, faults: { echoRequestRate: 1 } });
+    const crm = await startCrmSimulator({ items: 5 });
+    try {
+      // A refused login answers with the submitted password.
+      const login = await fetch(`${xiva.url}/api/auth/jwt/create/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'lyra@operator.example', password: 'wrong-pass' }) });
+      expect(login.status).toBe(401);
+      expect(login.headers.get('content-type')).toMatch(/text\/html/);
+      const page = await login.text();
+      expect(page).toContain('"password":"wrong-pass"');
+      expect(page).toContain('DEBUG = True');
+      // A data request answered 401 quotes the Authorization header, token and all.
+      const data = await attempt(`${xiva.url}${XIVA_V5_BASE}productOffering/`, { authorization: 'JWT not.a.token' });
+      expect(data.status).toBe(401);
+      expect(data.body).toContain('authorization: JWT not.a.token');
+      // Successful answers are untouched.
+      const { access } = await xivaLogin(xiva.url);
+      expect((await getJson(`${xiva.url}${XIVA_V5_BASE}productOffering/`, { authorization: `JWT ${access}` })).status).toBe(200);
+      // Off by default; switched on over the control API like any fault.
+      const quiet = await fetch(`${crm.url}/services/oauth2/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials&client_id=x&client_secret=s3cret' });
+      expect(await quiet.text()).not.toContain('s3cret');
+      await postJson(`${crm.url}/__sim/control`, { faults: { echoRequestRate: 1 } });
+      const loud = await fetch(`${crm.url}/services/oauth2/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials&client_id=x&client_secret=s3cret' });
+      expect(loud.status).toBe(400);
+      expect(await loud.text()).toContain('client_secret=s3cret');
+      expect((await postJson(`${crm.url}/__sim/control`, { faults: { echoRequestRate: 2 } })).status).toBe(400);
+    } finally {
+      await Promise.all([xiva.close(), crm.close()]);
+    }
+  });
 });
 
 describe('control API over HTTP', () => {

@@ -15,6 +15,7 @@ export const DEFAULT_FAULTS: FaultConfig = {
   malformedRate: 0,
   mutateWhilePaging: 0,
   timeoutRate: 0,
+  echoRequestRate: 0,
 };
 
 export type FaultDecision =
@@ -24,7 +25,7 @@ export type FaultDecision =
   | { kind: 'rateLimit' }
   | { kind: 'error'; status: 500 | 502 | 503 };
 
-const RATE_KEYS = ['errorRate', 'rateLimitRate', 'dropRate', 'malformedRate', 'timeoutRate'] as const;
+const RATE_KEYS = ['errorRate', 'rateLimitRate', 'dropRate', 'malformedRate', 'timeoutRate', 'echoRequestRate'] as const;
 
 export function normalizeFaults(base: FaultConfig, patch: Partial<FaultConfig>): FaultConfig {
   const next: FaultConfig = { ...base };
@@ -41,10 +42,19 @@ export function normalizeFaults(base: FaultConfig, patch: Partial<FaultConfig>):
 export class FaultInjector {
   private config: FaultConfig;
   private readonly rng: Rng;
+  /** Its own stream, so switching echoes on leaves the fault sequence of a seed unchanged. */
+  private readonly echoRng: Rng;
 
   constructor(seed: number, initial: Partial<FaultConfig> = {}) {
     this.config = normalizeFaults(DEFAULT_FAULTS, initial);
     this.rng = stream(seed, 'faults');
+    this.echoRng = stream(seed, 'echo');
+  }
+
+  /** Whether this error answer becomes a debug page echoing the request (echoRequestRate). */
+  echoes(): boolean {
+    const rate = this.config.echoRequestRate;
+    return rate >= 1 || (rate > 0 && this.echoRng() < rate);
   }
 
   get current(): FaultConfig {

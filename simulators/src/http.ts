@@ -78,6 +78,22 @@ export function json(status: number, value: unknown, headers?: Record<string, st
   return headers ? { status, body: JSON.stringify(value), headers } : { status, body: JSON.stringify(value) };
 }
 
+/**
+ * What a server left in debug mode answers instead of its error (faults.echoRequestRate): a page
+ * quoting the request as received, body first (a login form's password, an OAuth client secret),
+ * then every header (Authorization with its token or Basic credentials). Not escaped, so the
+ * secrets appear exactly as sent.
+ */
+export function debugPage(call: Call, reply: Reply): Reply {
+  const headers = Object.entries(call.headers).map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(', ') : (v ?? '')}`).join('\n');
+  const title = `${reply.status} at ${call.path}`;
+  const body =
+    `<!DOCTYPE html><html><head><title>${title}</title></head><body><h1>${title}</h1>` +
+    `<pre>${call.method} ${call.url.pathname}${call.url.search}\n${call.body}\n${headers}</pre>` +
+    `<p>You're seeing this error because you have DEBUG = True in your settings file.</p></body></html>`;
+  return { ...reply, body, contentType: 'text/html; charset=utf-8' };
+}
+
 export function stripTrailingSlash(path: string): string {
   return path.length > 1 && path.endsWith('/') ? path.replace(/\/+$/, '') : path;
 }
@@ -204,6 +220,7 @@ export async function startHttpCore(o: HttpCoreOptions): Promise<HttpCore> {
     }
     stats.requests += 1;
     const decision = faults.decide();
+    const echo = (reply: Reply) => (reply.status >= 400 && faults.echoes() ? debugPage(call, reply) : reply);
     const { latencyMs, retryAfterSeconds } = faults.current;
     if (latencyMs > 0) await delay(latencyMs);
     if (closed) return;
@@ -213,10 +230,10 @@ export async function startHttpCore(o: HttpCoreOptions): Promise<HttpCore> {
         count('timeout');
         return;
       case 'rateLimit':
-        send(res, o.faultReplies.rateLimited(retryAfterSeconds));
+        send(res, echo(o.faultReplies.rateLimited(retryAfterSeconds)));
         return;
       case 'error':
-        send(res, o.faultReplies.serverError(decision.status, retryAfterSeconds));
+        send(res, echo(o.faultReplies.serverError(decision.status, retryAfterSeconds)));
         return;
       case 'drop':
       case 'none': {
@@ -232,7 +249,7 @@ export async function startHttpCore(o: HttpCoreOptions): Promise<HttpCore> {
           drop(req, res, reply, decision.afterHeaders);
           return;
         }
-        send(res, reply);
+        send(res, echo(reply));
         reply.commit?.();
         return;
       }

@@ -17,6 +17,12 @@ export interface FaultConfig {
   mutateWhilePaging: number;
   /** Share of requests that are never answered, so the client's timeout must fire. */
   timeoutRate: number;
+  /**
+   * Share of error answers (status >= 400, faults included) replaced by a debug page that quotes
+   * the request: its body (passwords, client secrets) and headers (Authorization). A server left in
+   * debug mode; the client must keep none of it.
+   */
+  echoRequestRate: number;
 }
 
 export interface SimulatorOptions {

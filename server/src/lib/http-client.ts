@@ -2,18 +2,35 @@
  * The HTTP client every connector uses: per-request timeout; retries with capped exponential
  * back-off and full jitter on 5xx, resets and timeouts; 429/503 wait exactly what Retry-After says
  * (seconds or HTTP date); a total time budget; a request-rate limit; on 401 one token refresh.
+ *
+ * Its errors say what happened in Lyra's words only -- "503 from /api/x/ (3 attempts)",
+ * "connection refused (host:port)", "timeout after 30 s" -- never the answer's body, which may
+ * echo the credentials sent (see upstream-errors.ts). Every authentication header it sends is
+ * registered with its Redactor, so tokens obtained at run time are masked like configured secrets.
  */
+import { Redactor, errorCodeFrom, hostOf, networkFailure, pathOf, seconds } from './upstream-errors.js';
+
 export class HttpError extends Error {
   constructor(
     message: string,
     readonly status: number | null,
     readonly url: string,
     readonly retryable: boolean,
-    readonly body?: string,
+    /**
+     * What the server answered, accepted for callers' convenience and deliberately dropped: an
+     * error body may echo credentials, and an error object ends up in logs.
+     */
+    _body?: string,
   ) {
     super(message);
     this.name = 'HttpError';
   }
+}
+
+/** "401 from /api/auth/jwt/create/ (invalid_client)": status, path, and the answer's error code when it has one. */
+export function statusFailure(status: number, url: string, body?: string): string {
+  const code = body ? errorCodeFrom(body) : null;
+  return `${status} from ${pathOf(url)}${code ? ` (${code})` : ''}`;
 }
 
 export interface AuthProvider {
@@ -38,6 +55,8 @@ export interface HttpClientOptions {
   maxRateLimitWaits?: number;
   userAgent?: string;
   signal?: AbortSignal;
+  /** The secrets of the system this client talks to; auth headers sent are added to it. */
+  redactor?: Redactor;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   random?: () => number;
   onRetry?: (info: { url: string; attempt: number; reason: string; waitMs: number }) => void;
@@ -94,11 +113,14 @@ export class HttpClient {
   private nextSlot = 0;
   private auth: AuthProvider | null = null;
   readonly stats = { requests: 0, retries: 0, rateLimited: 0, refreshes: 0 };
+  readonly redactor: Redactor;
 
   constructor(
     readonly baseUrl: string,
     private readonly opts: HttpClientOptions,
-  ) {}
+  ) {
+    this.redactor = opts.redactor ?? new Redactor();
+  }
 
   setAuth(auth: AuthProvider | null): void {
     this.auth = auth;
@@ -113,7 +135,7 @@ export class HttpClient {
   }
 
   private async wait(ms: number, url: string) {
-    if (ms > this.remainingBudget()) throw new HttpError(`time budget of ${Math.round(this.opts.budgetMs / 1000)}s exhausted`, null, url, false);
+    if (ms > this.remainingBudget()) throw new HttpError(`time budget of ${seconds(this.opts.budgetMs)} s exhausted (${pathOf(url)})`, null, url, false);
     if (ms > 0) await this.sleep(ms, this.opts.signal);
   }
 
@@ -148,7 +170,11 @@ export class HttpClient {
       if (this.opts.signal?.aborted) throw this.opts.signal.reason ?? new Error('aborted');
       await this.rateLimit(url);
       const headers: Record<string, string> = { accept: 'application/json', 'user-agent': this.opts.userAgent ?? 'Lyra/1.0', ...req.headers };
-      if (req.authenticate !== false && this.auth) Object.assign(headers, await this.auth.headers(this));
+      if (req.authenticate !== false && this.auth) {
+        const authHeaders = await this.auth.headers(this);
+        this.redactor.addHeaderValues(authHeaders);
+        Object.assign(headers, authHeaders);
+      }
       let body: string | undefined;
       if (req.json !== undefined) {
         body = JSON.stringify(req.json);
@@ -158,9 +184,10 @@ export class HttpClient {
         headers['content-type'] = 'application/x-www-form-urlencoded';
       }
 
-      let failure: { reason: string; waitMs: number | null; status: number | null; retryable: boolean; body?: string };
+      let failure: { reason: string; waitMs: number | null; status: number | null; retryable: boolean };
       let refreshNeeded = false;
-      const timeout = AbortSignal.timeout(Math.max(1, Math.min(this.opts.timeoutMs, this.remainingBudget())));
+      const timeoutMs = Math.max(1, Math.min(this.opts.timeoutMs, this.remainingBudget()));
+      const timeout = AbortSignal.timeout(timeoutMs);
       const signal = this.opts.signal ? AbortSignal.any([timeout, this.opts.signal]) : timeout;
       this.stats.requests++;
       try {
@@ -174,15 +201,17 @@ export class HttpClient {
           refreshNeeded = true;
         }
         const retryAfter = parseRetryAfter(res.headers.get('retry-after'));
+        // Only the status, the path and an error code leave this function; the body text does not.
+        const reason = this.redactor.mask(statusFailure(res.status, url, text));
         if (res.status === 429 || (res.status === 503 && retryAfter !== null)) {
-          failure = { reason: `HTTP ${res.status}`, waitMs: retryAfter ?? base, status: res.status, retryable: true, body: text };
+          failure = { reason, waitMs: retryAfter ?? base, status: res.status, retryable: true };
         } else {
-          failure = { reason: `HTTP ${res.status}`, waitMs: null, status: res.status, retryable: RETRYABLE_STATUS.has(res.status), body: text };
+          failure = { reason, waitMs: null, status: res.status, retryable: RETRYABLE_STATUS.has(res.status) };
         }
       } catch (err) {
         if (this.opts.signal?.aborted) throw this.opts.signal.reason ?? err;
-        const e = err as Error & { cause?: { code?: string } };
-        const reason = timeout.aborted ? `timeout after ${this.opts.timeoutMs}ms` : `${e.cause?.code ?? e.name}: ${e.message}`;
+        // A TypeError "fetch failed" says nothing; its cause code says refused, not found, certificate expired...
+        const reason = timeout.aborted ? `timeout after ${seconds(timeoutMs)} s (${pathOf(url)})` : `${networkFailure(err)} (${hostOf(url)})`;
         failure = { reason, waitMs: null, status: null, retryable: true };
       }
 
@@ -193,21 +222,19 @@ export class HttpClient {
         await this.auth!.refresh(this);
         continue;
       }
-      if (!failure.retryable) {
-        throw new HttpError(`${req.method ?? 'GET'} ${url} answered ${failure.reason}${failure.body ? `: ${failure.body.slice(0, 300)}` : ''}`, failure.status, url, false, failure.body);
-      }
+      if (!failure.retryable) throw new HttpError(failure.reason, failure.status, url, false);
       if (failure.status === 429 || (failure.status === 503 && failure.waitMs !== null)) {
         // Rate limits are not failures of the request: honour Retry-After as given, never multiplied.
         this.stats.rateLimited++;
-        if (++rateLimitWaits > (this.opts.maxRateLimitWaits ?? 20)) throw new HttpError(`${url}: still rate limited after ${rateLimitWaits - 1} waits`, failure.status, url, true);
+        if (++rateLimitWaits > (this.opts.maxRateLimitWaits ?? 20)) throw new HttpError(`${failure.reason}: still rate limited after ${rateLimitWaits - 1} waits`, failure.status, url, true);
         const waitMs = failure.waitMs!;
-        if (waitMs > (this.opts.maxRetryAfterMs ?? 120_000)) throw new HttpError(`${url}: Retry-After of ${Math.round(waitMs / 1000)}s is longer than allowed`, failure.status, url, true);
+        if (waitMs > (this.opts.maxRetryAfterMs ?? 120_000)) throw new HttpError(`${failure.reason}: Retry-After of ${seconds(waitMs)} s is longer than allowed`, failure.status, url, true);
         this.opts.onRetry?.({ url, attempt, reason: failure.reason, waitMs });
         await this.wait(waitMs, url);
         continue;
       }
       if (attempt >= this.opts.maxRetries) {
-        throw new HttpError(`${req.method ?? 'GET'} ${url} failed after ${attempt + 1} attempts: ${failure.reason}`, failure.status, url, true, failure.body);
+        throw new HttpError(attempt > 0 ? `${failure.reason}, ${attempt + 1} attempts` : failure.reason, failure.status, url, true);
       }
       const waitMs = Math.floor(random() * Math.min(cap, base * 2 ** attempt));
       attempt++;
@@ -224,7 +251,7 @@ export class HttpClient {
         return { status: res.status, headers: res.headers, body: res.text === '' ? (undefined as T) : res.json<T>() };
       } catch {
         // A truncated body that still ended cleanly: retry like a dropped connection.
-        if (parseAttempt >= this.opts.maxRetries) throw new HttpError(`${url}: answer is not valid JSON`, res.status, url, true, res.text.slice(0, 300));
+        if (parseAttempt >= this.opts.maxRetries) throw new HttpError(`the answer from ${pathOf(url)} is not valid JSON`, res.status, url, true);
       }
     }
   }

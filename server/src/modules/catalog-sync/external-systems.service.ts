@@ -2,13 +2,14 @@ import { SECRET_MASK, type ConnectionTest, type ExternalSystem, type ExternalSys
 import { pgErrorCode, PG_UNIQUE_VIOLATION } from '../../db/errors.js';
 import { AppError } from '../../lib/errors.js';
 import type { SecretBox } from '../../lib/secrets.js';
+import { describeUpstreamError, type Redactor } from '../../lib/upstream-errors.js';
 import type { AuditRepository } from '../audit/audit.repository.js';
 import type { Actor } from '../auth/permissions.js';
 import { toExternalSystem } from './catalog-sync.mapper.js';
 import type { ConnectorRegistry } from './connectors/registry.js';
 import type { ExternalSystemRow, ExternalSystemsRepository, NewExternalSystemRow } from './external-systems.repository.js';
 import { nextRunAfter, validateCron } from './schedule.js';
-import { describeError, type SyncEngine } from './sync.engine.js';
+import type { SyncEngine } from './sync.engine.js';
 
 export function createExternalSystemsService(deps: {
   systems: ExternalSystemsRepository;
@@ -161,19 +162,25 @@ export function createExternalSystemsService(deps: {
       });
     },
 
-    /** Connects with the stored settings and says what it found, e.g. "v5, 1,234 offerings". */
+    /**
+     * Connects with the stored settings and says what it found, e.g. "v5, 1,234 offerings", or what
+     * failed ("401 from /api/auth/jwt/create/", "connection refused"), never what the server
+     * answered; the system's secrets are masked in the answer whatever the connector put there.
+     */
     async test(id: string): Promise<ConnectionTest> {
       const row = await systems.findById(db, id);
       if (!row) throw AppError.notFound('External system');
       const started = Date.now();
       const abort = new AbortController();
-      const timer = setTimeout(() => abort.abort(new Error('connection test took longer than 60s')), 60_000);
+      const timer = setTimeout(() => abort.abort(new Error('connection test took longer than 60 s')), 60_000);
+      let redactor: Redactor | undefined;
       try {
-        const { connector } = deps.engine.connectorFor({ ...row, maxRetries: Math.min(row.maxRetries, 2) }, abort.signal);
+        const { connector, http } = deps.engine.connectorFor({ ...row, maxRetries: Math.min(row.maxRetries, 2) }, abort.signal);
+        redactor = http.redactor;
         const r = await connector.test(abort.signal);
-        return { ...r, duration_ms: Date.now() - started };
+        return { ok: r.ok, message: redactor.mask(r.message), details: redactor.maskDeep(r.details), duration_ms: Date.now() - started };
       } catch (err) {
-        return { ok: false, message: describeError(err), details: {}, duration_ms: Date.now() - started };
+        return { ok: false, message: describeUpstreamError(err, redactor), details: {}, duration_ms: Date.now() - started };
       } finally {
         clearTimeout(timer);
       }

@@ -1,6 +1,7 @@
 import type { SyncCounts, SyncStopReason } from '@lyra/contracts';
 import type { NewProductRow } from '../products/products.repository.js';
-import { HttpClient, HttpError } from '../../lib/http-client.js';
+import { HttpClient } from '../../lib/http-client.js';
+import { Redactor, describeUpstreamError } from '../../lib/upstream-errors.js';
 import type { SecretBox } from '../../lib/secrets.js';
 import type { ConnectorRegistry } from './connectors/registry.js';
 import type { ConnectorConfig, ItemError, MappedProduct, SourceItem, SyncCursor, SyncMode, SystemType } from './connectors/types.js';
@@ -66,7 +67,7 @@ export class CancelledError extends Error {}
 /** Executes one sync run end to end; see ../../../../shared/docs/sync.md for what "correct" means. */
 export function createSyncEngine(deps: SyncEngineDeps) {
   const { runs, systems, syncProducts } = deps;
-  const log = deps.log ?? (() => undefined);
+  const baseLog: NonNullable<SyncEngineDeps['log']> = deps.log ?? (() => undefined);
 
   function connectorConfig(system: ExternalSystemRow): ConnectorConfig {
     return {
@@ -85,8 +86,9 @@ export function createSyncEngine(deps: SyncEngineDeps) {
     };
   }
 
-  function httpClientFor(system: ExternalSystemRow, signal: AbortSignal): HttpClient {
+  function httpClientFor(system: ExternalSystemRow, signal: AbortSignal, redactor: Redactor): HttpClient {
     return new HttpClient(system.baseUrl, {
+      redactor,
       timeoutMs: system.timeoutMs,
       maxRetries: system.maxRetries,
       rateLimitPerMinute: system.rateLimitPerMinute,
@@ -97,10 +99,17 @@ export function createSyncEngine(deps: SyncEngineDeps) {
     });
   }
 
-  /** Creates a connector for a system (also used by "test connection"). */
+  /**
+   * Creates a connector for a system (also used by "test connection"). `http.redactor` knows the
+   * system's secret in the forms it travels in (as is, inside Basic credentials as password or as
+   * an API key in the user place) and learns the tokens the connector obtains.
+   */
   function connectorFor(system: ExternalSystemRow, signal: AbortSignal) {
-    const http = httpClientFor(system, signal);
-    return { connector: deps.connectors.create(connectorConfig(system), http), http };
+    const config = connectorConfig(system);
+    const { username, secret } = config.auth;
+    const redactor = new Redactor().add(secret).addBasic(username, secret).addBasic(secret, '');
+    const http = httpClientFor(system, signal, redactor);
+    return { connector: deps.connectors.create(config, http), http };
   }
 
   async function execute(runId: string): Promise<SyncRunRow | undefined> {
@@ -112,6 +121,9 @@ export function createSyncEngine(deps: SyncEngineDeps) {
       return undefined;
     }
     const system: ExternalSystemRow = found;
+    // The system's secrets, known once the connector exists: masked in everything this run stores or logs.
+    let redactor = new Redactor();
+    const log = (...[msg, extra, ...rest]: Parameters<typeof baseLog>) => baseLog(redactor.mask(msg), extra && redactor.maskDeep(extra), ...rest);
     const abort = new AbortController();
     const counts: SyncCounts = { created: 0, updated: 0, unchanged: 0, retired: 0, skipped: 0, failed: 0 };
     const outcomes = new Map<string, Outcome>();
@@ -126,7 +138,8 @@ export function createSyncEngine(deps: SyncEngineDeps) {
 
     const recordError = (e: ItemError | { externalId: string | null; position: number; reason: string }) => {
       itemErrorsTotal++;
-      if (itemErrors.length < MAX_STORED_ITEM_ERRORS) itemErrors.push({ external_id: e.externalId, position: e.position, reason: e.reason });
+      // Reasons quote records (and database errors quote values): what came from outside is masked and shortened.
+      if (itemErrors.length < MAX_STORED_ITEM_ERRORS) itemErrors.push({ external_id: e.externalId && redactor.mask(e.externalId), position: e.position, reason: redactor.safe(e.reason) });
     };
     const tally = () => {
       const c = { ...counts, created: 0, updated: 0, unchanged: 0 };
@@ -136,6 +149,8 @@ export function createSyncEngine(deps: SyncEngineDeps) {
     const progress = async (extra: Partial<SyncRunRow> = {}) => {
       await runs.update(runs.db, runId, {
         itemsRead, itemsTotal, counts: tally(), itemErrors, itemErrorsTotal, heartbeatAt: new Date().toISOString(), ...extra,
+        // Run messages can quote the source (why an incremental read was impossible...).
+        ...(typeof extra.error === 'string' && { error: redactor.mask(extra.error) }),
       });
     };
 
@@ -208,6 +223,7 @@ export function createSyncEngine(deps: SyncEngineDeps) {
         void runs.update(runs.db, runId, { heartbeatAt: new Date().toISOString() }).catch(() => undefined);
       }, 5_000);
       const { connector, http } = connectorFor(system, abort.signal);
+      redactor = http.redactor;
       let mode: SyncMode = run.requestedMode as SyncMode;
       if (mode === 'incremental' && !system.cursor) mode = 'full';
       await runs.update(runs.db, runId, { mode, cursorBefore: system.cursor });
@@ -275,7 +291,7 @@ export function createSyncEngine(deps: SyncEngineDeps) {
       log('sync finished', { runId, status, counts: final });
     } catch (err) {
       const cancelled = err instanceof CancelledError || abort.signal.reason instanceof CancelledError;
-      const message = cancelled ? 'Cancelled by a user; what was read so far is kept, nothing was retired.' : describeError(err);
+      const message = cancelled ? 'Cancelled by a user; what was read so far is kept, nothing was retired.' : describeUpstreamError(err, redactor);
       const stopReason: SyncStopReason | null = cancelled ? 'cancelled' : null;
       await progress({ status: cancelled ? 'cancelled' : 'failed', stopReason, finishedAt: new Date().toISOString(), error: message }).catch(() => undefined);
       await systems.update(systems.db, system.id, { lastRunAt: new Date().toISOString() }).catch(() => undefined);
@@ -302,9 +318,3 @@ export function createSyncEngine(deps: SyncEngineDeps) {
   return { execute, connectorFor };
 }
 export type SyncEngine = ReturnType<typeof createSyncEngine>;
-
-export function describeError(err: unknown): string {
-  if (err instanceof HttpError) return err.message;
-  if (err instanceof Error) return err.message;
-  return String(err);
-}

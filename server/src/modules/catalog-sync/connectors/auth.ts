@@ -2,7 +2,7 @@
  * AuthProviders for the HttpClient. Token providers share one in-flight login/refresh, so the
  * parallel requests that all got a 401 when a token expired wait for a single new token.
  */
-import { HttpError, type AuthProvider, type HttpClient, type HttpResponse } from '../../../lib/http-client.js';
+import { HttpError, statusFailure, type AuthProvider, type HttpClient, type HttpResponse } from '../../../lib/http-client.js';
 import { isObject, str } from './common.js';
 
 export const basicAuthorization = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
@@ -29,16 +29,13 @@ export class SingleFlight {
   }
 }
 
-/** The error text an auth endpoint gave (`detail`, `error_description`, `message`...). */
+/**
+ * A refused login or token request: status, path and the answer's error code (`invalid_client`),
+ * never its text. Login endpoints are where servers echo what was submitted, password included.
+ */
 export function authFailure(res: HttpResponse, action: string, url: string): HttpError {
-  let reason = res.text.slice(0, 200);
-  const body = safeJson(res);
-  const o = Array.isArray(body) ? body[0] : body;
-  if (isObject(o)) {
-    const parts = [str(o.error), str(o.error_description), str(o.detail), str(o.message)].filter(Boolean);
-    reason = parts.length ? parts.join(': ') : Object.entries(o).map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(' ') : String(v)}`).join('; ');
-  }
-  return new HttpError(`${action} failed (HTTP ${res.status}): ${reason}`, res.status, url, false, res.text);
+  const hint = [400, 401, 403].includes(res.status) ? '; check the credentials' : '';
+  return new HttpError(`${action} refused: ${statusFailure(res.status, url, res.text)}${hint}`, res.status, url, false);
 }
 
 export function safeJson(res: HttpResponse): unknown {
@@ -80,7 +77,9 @@ export class ClientCredentialsAuth implements AuthProvider {
     if (res.status !== 200) throw authFailure(res, 'OAuth2 token request', this.tokenUrl);
     const body = safeJson(res);
     const token = isObject(body) ? str(body.access_token) : null;
-    if (!token) throw new HttpError(`OAuth2 token answer has no access_token`, res.status, this.tokenUrl, false, res.text);
+    if (!token) throw new HttpError(`OAuth2 token answer has no access_token`, res.status, this.tokenUrl, false);
+    // Tokens obtained are secrets too: masked wherever text from outside is kept.
+    http.redactor.add(token);
     this.token = token;
   }
 }

@@ -16,6 +16,7 @@
  * while we page moves to the end of that order and is read again.
  */
 import { HttpError, type HttpClient } from '../../../lib/http-client.js';
+import { describeUpstreamError } from '../../../lib/upstream-errors.js';
 import { basicAuthorization, staticAuth } from './auth.js';
 import { ReadState, isObject, joinUrl, mapOrError, objects, str, type Json } from './common.js';
 import { itemPriceVersion, mapItemPrice } from './billing-map.js';
@@ -167,7 +168,7 @@ async function testConnection(s: Settings, http: HttpClient): Promise<Connection
     details.item_prices_on_first_page = n;
     return { ok: true, message: more ? `connected, more than ${n} item prices` : `connected, ${n} item prices`, details };
   } catch (err) {
-    return { ok: false, message: (err as Error).message, details };
+    return { ok: false, message: describeUpstreamError(err, http.redactor), details };
   }
 }
 

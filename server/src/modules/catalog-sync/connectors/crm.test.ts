@@ -122,6 +122,7 @@ describe('crm connector, other server behaviours', () => {
   it('test() explains refused client credentials', async () => {
     const crm = await sim({ items: 5, seed: 27 });
     const c = crmConnector.create(configFor('crm', crm.url, { ...oauth, secret: 'wrong' }), testHttp(crm.url));
-    expect(await c.test(AbortSignal.timeout(5000))).toMatchObject({ ok: false, message: 'OAuth2 token request failed (HTTP 400): invalid_client: invalid client credentials' });
+    // The error code of the answer, never its text (which a server may fill with what it was sent).
+    expect(await c.test(AbortSignal.timeout(5000))).toMatchObject({ ok: false, message: 'OAuth2 token request refused: 400 from /services/oauth2/token (invalid_client); check the credentials' });
   });
 });

@@ -10,6 +10,7 @@
  * cursor plus the products whose standard entry changed (a price change touches only the entry).
  */
 import type { HttpClient } from '../../../lib/http-client.js';
+import { describeUpstreamError, errorCodeFrom } from '../../../lib/upstream-errors.js';
 import { ClientCredentialsAuth, staticAuth } from './auth.js';
 import { ReadState, formatCount, isHttpStatus, isObject, joinUrl, mapOrError, objects, str, toUtcIso, type Json } from './common.js';
 import { ENTRY_FIELDS, PRODUCT_FIELDS, crmFingerprint, mapProduct } from './crm-map.js';
@@ -189,8 +190,8 @@ class CrmRead {
     const end = soqlDate(Math.ceil(Date.now() / 1000) * 1000);
     const res = await this.http.getJson<Json>(url, { start: soqlDate(sinceMs), end }, [400]);
     if (res.status === 400) {
-      const e = Array.isArray(res.body) && isObject(res.body[0]) ? res.body[0] : {};
-      return { expired: `the deleted-records endpoint refused the window (${str(e.errorCode) ?? 'HTTP 400'}: ${str(e.message) ?? ''})` };
+      // The error code only: the message is the server's free text, kept nowhere (upstream-errors.ts).
+      return { expired: `the deleted-records endpoint refused the window (400${res.body === undefined ? '' : `, ${errorCodeFrom(JSON.stringify(res.body)) ?? 'no error code'}`})` };
     }
     const body = isObject(res.body) ? res.body : {};
     const earliest = toUtcIso(body.earliestDateAvailable);
@@ -279,7 +280,7 @@ async function testConnection(s: Settings, http: HttpClient): Promise<Connection
     details.standard_pricebook_id = await standardPricebook(http, s, () => undefined);
     return { ok: true, message: `${s.apiVersion}, ${formatCount(total)} products`, details };
   } catch (err) {
-    return { ok: false, message: (err as Error).message, details };
+    return { ok: false, message: describeUpstreamError(err, http.redactor), details };
   }
 }
 

@@ -42,6 +42,7 @@ export class XivaJwtAuth implements AuthProvider {
       this.access = access;
       // simplejwt may rotate refresh tokens (ROTATE_REFRESH_TOKENS): keep the new one.
       if (isObject(body) && str(body.refresh)) this.refreshToken = str(body.refresh);
+      http.redactor.add(this.access, this.refreshToken);
       return true;
     } catch (err) {
       if (err instanceof HttpError) return false;
@@ -57,8 +58,10 @@ export class XivaJwtAuth implements AuthProvider {
     if (res.status !== 200) throw authFailure(res, 'Xiva login', url);
     const body = safeJson(res);
     const access = isObject(body) ? str(body.access) : null;
-    if (!access) throw new HttpError('Xiva login answer has no access token', res.status, url, false, res.text);
+    if (!access) throw new HttpError('Xiva login answer has no access token', res.status, url, false);
     this.access = access;
     this.refreshToken = isObject(body) ? str(body.refresh) : null;
+    // Tokens obtained are secrets too: masked wherever text from outside is kept.
+    http.redactor.add(this.access, this.refreshToken);
   }
 }

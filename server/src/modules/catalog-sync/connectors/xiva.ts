@@ -12,6 +12,7 @@
  * ignores the filter (older offerings come back) gets a full read instead, reported as such.
  */
 import type { HttpClient } from '../../../lib/http-client.js';
+import { describeUpstreamError } from '../../../lib/upstream-errors.js';
 import { staticAuth, basicAuthorization } from './auth.js';
 import { ReadState, formatCount, headerInt, isHttpStatus, joinUrl, mapLimit, mapOrError, str, toUtcIso, type Json } from './common.js';
 import { XivaJwtAuth } from './xiva-auth.js';
@@ -255,7 +256,7 @@ async function testConnection(s: Settings, http: HttpClient, signal: AbortSignal
     details.offerings = total;
     return { ok: true, message: `${s.version}, ${formatCount(total)} offerings`, details };
   } catch (err) {
-    let message = (err as Error).message;
+    let message = describeUpstreamError(err, http.redactor);
     if (isHttpStatus(err, 404)) {
       const other: ApiVersion = s.version === 'v5' ? 'v4' : 'v5';
       const probe = await http
