@@ -27,7 +27,7 @@ import { registerUserRoutes } from './modules/users/users.routes.js';
 
 export interface BuildAppOptions {
   container: Container;
-  config: Pick<AppConfig, 'logLevel' | 'cookieSecure' | 'webDist'> & Partial<Pick<AppConfig, 'trustedOrigins'>>;
+  config: Pick<AppConfig, 'logLevel' | 'cookieSecure' | 'webDist'> & Partial<Pick<AppConfig, 'trustedOrigins' | 'trustProxy'>>;
   /** Extra route registrations (later modules, benchmarks). */
   extraRoutes?: ((app: App) => void)[];
 }
@@ -47,6 +47,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<App> {
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     frameworkErrors,
     clientErrorHandler,
+    // A hop count trusts that many proxies in front (what proxy-addr does with a number).
+    trustProxy: typeof config.trustProxy === 'number' ? ((_address: string, hop: number) => hop < (config.trustProxy as number)) : (config.trustProxy ?? false),
     ajv: undefined,
   }).withTypeProvider<ZodTypeProvider>();
 

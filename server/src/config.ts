@@ -20,6 +20,12 @@ const EnvSchema = z.object({
   COOKIE_SECURE: z.enum(['0', '1', 'true', 'false']).default('0'),
   /** Comma-separated origins besides the server's own that may make cookie-authenticated changes. */
   TRUSTED_ORIGINS: z.string().default(''),
+  /**
+   * Behind a load balancer: which proxies' X-Forwarded-For / -Host / -Proto to believe, so sign-in
+   * throttling counts the real client address. "true" (every hop), a hop count, or comma-separated
+   * addresses/CIDRs of the proxies. Empty: none (the socket's address is the client's).
+   */
+  TRUST_PROXY: z.string().trim().default(''),
 });
 
 export interface AppConfig {
@@ -41,6 +47,8 @@ export interface AppConfig {
   cookieSecure: boolean;
   /** Origins (scheme://host[:port]) other than the server's own trusted to post with the session cookie (csrf.plugin.ts). */
   trustedOrigins: string[];
+  /** Fastify's trustProxy: false, true, a hop count, or the proxies' addresses/CIDRs. */
+  trustProxy: boolean | number | string[];
 }
 
 const truthy = (v: string) => v === '1' || v === 'true';
@@ -69,5 +77,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     webDist: path.resolve(e.WEB_DIST ?? new URL('../../web/dist', import.meta.url).pathname),
     cookieSecure: truthy(e.COOKIE_SECURE),
     trustedOrigins: e.TRUSTED_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
   };
+}
+
+function parseTrustProxy(value: string): boolean | number | string[] {
+  if (value === '' || value === 'false' || value === '0') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value.split(',').map((v) => v.trim()).filter(Boolean);
 }

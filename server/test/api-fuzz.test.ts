@@ -7,7 +7,7 @@ import { createTestContext, type TestContext } from './helpers.js';
  * no 5xx, every error in the envelope, nothing changed by a refused request. Bounded for CI; a
  * longer run is `npm run fuzz -- --requests 20000`. FUZZ_SEED replays or varies a run.
  */
-const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 1200);
+const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 1000);
 const SEED = Number(process.env.FUZZ_SEED ?? 20261203);
 
 describe('the API survives malformed input on every operation', () => {
