@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startXivaSimulator, XIVA_DEFAULT_CREDENTIALS, XIVA_V5_BASE } from '@lyra/simulators';
+import type { ExternalSystemCreate } from '@lyra/contracts';
+import { startXivaSimulator, XIVA_DEFAULT_CREDENTIALS, XIVA_V5_BASE, type XivaOptions } from '@lyra/simulators';
 import { createContainer } from '@lyra/server/container';
 import { openDatabase, runMigrations, type Database } from '@lyra/server/db/client';
 import { SYSTEM_ACTOR } from '@lyra/server/modules/auth/permissions';
@@ -67,10 +68,7 @@ export async function runCatalogSyncBench(args: string[]) {
   const { database, dispose } = await freshDatabase(databaseUrl);
   try {
     const c = createContainer(database, { sessionTtlHours: 1 });
-    const system = await c.externalSystems.create(SYSTEM_ACTOR, {
-      name: 'Xiva', system_type: 'xiva', base_url: `${sim.url}/api`, api_version: 'v5', auth: { type: 'jwt', username: XIVA_DEFAULT_CREDENTIALS.email, secret: XIVA_DEFAULT_CREDENTIALS.password },
-      default_currency: null, timeout_ms: 60_000, max_retries: 3, rate_limit_per_minute: 0, is_active: true, sync_frequency: 'manual', sync_interval_days: null, sync_cron: null, full_sync_every: 1, retire_guard_percent: 20,
-    });
+    const system = await c.externalSystems.create(SYSTEM_ACTOR, xivaSystem(sim.url));
     const sync = async (mode: 'full' | 'incremental') => {
       const run = await c.sync.start(SYSTEM_ACTOR, { external_system_id: system.id, mode, force: false }, { inline: true });
       const t0 = performance.now();
@@ -93,8 +91,38 @@ export async function runCatalogSyncBench(args: string[]) {
     const inc = await sync('incremental');
     const writes = inc.run.counts.created + inc.run.counts.updated + inc.run.counts.retired;
     console.log(`catalog-sync.incremental (1% = ${changed.length} changed)  time=${fmt(inc.ms / 1000, 2)}s  share of full=${fmt((inc.ms / full.ms) * 100, 1)}% (target <= 10%)  writes=${writes} (target = ${changed.length})  read=${inc.run.progress.items_read} status=${inc.run.status}`);
+
+    // The same catalog (same seed and size) from a server that sends no X-Total-Count: paging must
+    // find the end by itself, into an empty database like the first full sync.
+    const noCount = await fullSyncOf({ items, seed: 1, totalCount: 'none' }, databaseUrl);
+    console.log(`catalog-sync.full-no-count  time=${fmt(noCount.ms / 1000, 2)}s  vs full with counts=${fmt(noCount.ms / full.ms, 2)}x  read=${noCount.run.progress.items_read} created=${noCount.run.counts.created} status=${noCount.run.status}`);
   } finally {
     await dispose();
     await sim.close();
   }
+}
+
+/** One full sync of a fresh simulator into a fresh database. */
+async function fullSyncOf(options: XivaOptions, databaseUrl: string | undefined) {
+  const sim = await startXivaSimulator(options);
+  const { database, dispose } = await freshDatabase(databaseUrl);
+  try {
+    const c = createContainer(database, { sessionTtlHours: 1 });
+    const system = await c.externalSystems.create(SYSTEM_ACTOR, xivaSystem(sim.url));
+    const run = await c.sync.start(SYSTEM_ACTOR, { external_system_id: system.id, mode: 'full', force: false }, { inline: true });
+    const t0 = performance.now();
+    await c.syncEngine.execute(run.id);
+    const ms = performance.now() - t0;
+    return { ms, run: await c.sync.get(run.id) };
+  } finally {
+    await dispose();
+    await sim.close();
+  }
+}
+
+function xivaSystem(simUrl: string): ExternalSystemCreate {
+  return {
+    name: 'Xiva', system_type: 'xiva', base_url: `${simUrl}/api`, api_version: 'v5', auth: { type: 'jwt', username: XIVA_DEFAULT_CREDENTIALS.email, secret: XIVA_DEFAULT_CREDENTIALS.password },
+    default_currency: null, timeout_ms: 60_000, max_retries: 3, rate_limit_per_minute: 0, is_active: true, sync_frequency: 'manual', sync_interval_days: null, sync_cron: null, full_sync_every: 1, retire_guard_percent: 20,
+  };
 }

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import type { AppConfig } from './config.js';
 import type { Database } from './db/client.js';
 import type { JobRunner } from './jobs/runner.js';
+import type { LogFn } from './lib/log.js';
 import { createSecretBox, type SecretBox } from './lib/secrets.js';
 import { createAuditRepository } from './modules/audit/audit.repository.js';
 import { createAuthRepository } from './modules/auth/auth.repository.js';
@@ -35,7 +36,7 @@ export interface ContainerOptions extends Pick<AppConfig, 'sessionTtlHours'> {
   loginThrottle?: Partial<LoginThrottlePolicy>;
   secrets?: SecretBox;
   connectors?: ConnectorRegistry;
-  log?: (msg: string, extra?: Record<string, unknown>) => void;
+  log?: LogFn;
   httpOverrides?: SyncEngineDeps['httpOverrides'];
 }
 

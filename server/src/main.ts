@@ -4,6 +4,7 @@ import { createContainer } from './container.js';
 import { openDatabase, runMigrations } from './db/client.js';
 import { startJobRunner } from './jobs/runner.js';
 import { acquireLock } from './lib/instance-lock.js';
+import { consoleLog } from './lib/log.js';
 import { createSecretBox, loadOrCreateKey } from './lib/secrets.js';
 import { SYSTEM_ACTOR } from './modules/auth/permissions.js';
 import { seedDemoCatalog } from './modules/demo/demo.service.js';
@@ -15,10 +16,7 @@ import { ensureDemoModels } from './modules/ml/ml.demo.js';
 /** Starts Lyra: database + migrations, first admin, demo data and simulators, jobs, HTTP API and console. */
 async function main() {
   const config = loadConfig();
-  const quiet = config.logLevel === 'silent' || config.logLevel === 'error' || config.logLevel === 'fatal';
-  const log = (msg: string, extra?: Record<string, unknown>) => {
-    if (!quiet) console.log(`${new Date().toISOString()} ${msg}${extra ? ` ${JSON.stringify(extra)}` : ''}`);
-  };
+  const log = consoleLog(config.logLevel);
   const releaseLock = config.databaseUrl ? () => undefined : acquireLock(config.dataDir);
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   await runMigrations(database);

@@ -39,7 +39,8 @@ const USAGE = `usage: tsx simulators/src/cli.ts xiva|crm|billing|all [options]
   --malformed-rate R       share of malformed catalog items
   --mutate-while-paging N  items changed on every list page after the first
   Xiva:    --api-version v4|v5|both  --price-style embedded|referenced|mixed
-           --paging-style tmf|bare-capped  --no-last-update-filter
+           --paging-style tmf|bare-capped  --no-last-update-filter  --last-update-filter both|gt|gte|none
+           --total-count exact|stale|page-size|none  --stale-count-share R  --link-next  --always-200
   CRM:     --page-size N  --deleted-retention-days N
 `;
 
@@ -64,6 +65,11 @@ const { values, positionals } = parseArgs({
     'price-style': { type: 'string' },
     'paging-style': { type: 'string' },
     'no-last-update-filter': { type: 'boolean' },
+    'last-update-filter': { type: 'string' },
+    'total-count': { type: 'string' },
+    'stale-count-share': { type: 'string' },
+    'link-next': { type: 'boolean' },
+    'always-200': { type: 'boolean' },
     'page-size': { type: 'string' },
     'deleted-retention-days': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
@@ -120,6 +126,11 @@ const xivaExtra = {
   ...(values['price-style'] ? { priceStyle: values['price-style'] as 'embedded' | 'referenced' | 'mixed' } : {}),
   ...(values['paging-style'] ? { pagingStyle: values['paging-style'] as 'tmf' | 'bare-capped' } : {}),
   ...(values['no-last-update-filter'] ? { supportsLastUpdateFilter: false } : {}),
+  ...(values['last-update-filter'] ? { lastUpdateFilter: values['last-update-filter'] as 'both' | 'gt' | 'gte' | 'none' } : {}),
+  ...(values['total-count'] ? { totalCount: values['total-count'] as 'exact' | 'stale' | 'page-size' | 'none' } : {}),
+  ...(num('stale-count-share') !== undefined ? { staleCountShare: num('stale-count-share') } : {}),
+  ...(values['link-next'] ? { linkNext: true } : {}),
+  ...(values['always-200'] ? { partialStatus: 200 as const } : {}),
 };
 const pageSize = num('page-size');
 const retention = num('deleted-retention-days');

@@ -4,7 +4,7 @@
  */
 import { startBillingSimulator, BILLING_DEFAULT_CREDENTIALS, BILLING_ITEM_PRICES_PATH, type BillingItemPrice, type BillingOptions } from './billing.js';
 import { startCrmSimulator, CRM_DEFAULT_CREDENTIALS, CRM_TOKEN_PATH, type CrmOptions, type CrmProduct } from './crm.js';
-import { startXivaSimulator, XIVA_DEFAULT_CREDENTIALS, XIVA_V4_BASE, XIVA_V5_BASE, type XivaOffering, type XivaOptions } from './xiva.js';
+import { startXivaSimulator, XIVA_DEFAULT_CREDENTIALS, XIVA_V4_BASE, XIVA_V5_BASE, type RunningXivaSimulator, type XivaOptions } from './xiva.js';
 import type { RunningSimulator, SimulatorOptions } from './types.js';
 
 export type {
@@ -29,6 +29,8 @@ export {
   XIVA_DEFAULT_CREDENTIALS,
   type XivaOffering,
   type XivaOptions,
+  type XivaServerStyle,
+  type RunningXivaSimulator,
   type XivaEmbeddedPrice,
   type XivaPriceRef,
   type XivaProductOfferingPrice,
@@ -58,7 +60,7 @@ export interface AllSimulatorsOptions extends SimulatorOptions {
 
 export interface AllSimulators {
   xiva: {
-    sim: RunningSimulator<XivaOffering>;
+    sim: RunningXivaSimulator;
     url: string;
     /** Full base URLs of the catalog APIs, ending with a slash. */
     v5BaseUrl: string;

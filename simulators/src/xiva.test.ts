@@ -226,6 +226,44 @@ describe('xiva variants', () => {
     }
   });
 
+  it('serves wrong or missing counts, Link rel="next" and 200-only pages on request, while 416 and the rows follow the real data', async () => {
+    const sim = await startXivaSimulator({ items: 60, totalCount: 'stale', staleCountShare: 0.5, linkNext: true });
+    try {
+      const { access } = await xivaLogin(sim.url);
+      const h = { authorization: `JWT ${access}` };
+      const page = (offset: number) => getJson<XivaOffering[]>(`${sim.url}${XIVA_V5_BASE}productOffering/?offset=${offset}&limit=25&fields=id`, h);
+      const first = await page(0);
+      expect([first.status, first.body.length, first.headers.get('x-total-count'), first.headers.get('x-result-count')]).toEqual([206, 25, '30', '25']);
+      const next = /<([^>]+)>;\s*rel="next"/.exec(first.headers.get('link') ?? '')?.[1];
+      expect(next && new URL(next).searchParams.get('offset')).toBe('25');
+      const last = await page(50);
+      expect([last.status, last.body.length, last.headers.get('link')]).toEqual([206, 10, null]);
+      expect((await page(60)).status).toBe(416);
+
+      sim.setServerStyle({ totalCount: 'page-size', linkNext: false });
+      expect((await page(25)).headers.get('x-total-count')).toBe('25');
+      sim.setServerStyle({ totalCount: 'none', partialStatus: 200 });
+      const bare = await page(25);
+      expect([bare.status, bare.headers.get('x-total-count'), bare.headers.get('x-result-count'), bare.body.length]).toEqual([200, null, null, 25]);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it.each(['gt', 'gte'] as const)('with lastUpdateFilter %s honours only that lower bound and ignores the other form', async (op) => {
+    const sim = await startXivaSimulator({ items: 40, lastUpdateFilter: op });
+    try {
+      const { access } = await xivaLogin(sim.url);
+      const h = { authorization: `JWT ${access}` };
+      const since = encodeURIComponent('2030-01-01T00:00:00Z');
+      const other = op === 'gt' ? 'gte' : 'gt';
+      expect((await getJson<XivaOffering[]>(`${sim.url}${XIVA_V5_BASE}productOffering/?lastUpdate.${op}=${since}`, h)).body).toHaveLength(0);
+      expect((await getJson<XivaOffering[]>(`${sim.url}${XIVA_V5_BASE}productOffering/?lastUpdate.${other}=${since}&limit=100`, h)).body).toHaveLength(40);
+    } finally {
+      await sim.close();
+    }
+  });
+
   it('without lastUpdate filter support the filter is ignored (older items come back)', async () => {
     const sim = await startXivaSimulator({ items: 60, supportsLastUpdateFilter: false });
     try {

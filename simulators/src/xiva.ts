@@ -70,7 +70,27 @@ export interface XivaOptions extends SimulatorOptions {
   apiVersion?: 'v4' | 'v5' | 'both';
   priceStyle?: 'embedded' | 'referenced' | 'mixed';
   pagingStyle?: 'tmf' | 'bare-capped';
+  /** Shorthand kept for older callers: false = lastUpdateFilter 'none'. */
   supportsLastUpdateFilter?: boolean;
+  /**
+   * Which lastUpdate lower-bound operators the list honours: 'both' (default), only 'gt' or
+   * only 'gte' (the other is ignored, as Django filter backends ignore unknown parameters), or
+   * 'none'. Upper bounds (.lt/.lte) work whenever any form does.
+   */
+  lastUpdateFilter?: 'both' | 'gt' | 'gte' | 'none';
+  /**
+   * What X-Total-Count says on lists ('tmf' paging only; TMF630 calls it a hint): 'exact'
+   * (default); 'stale', a cached count, `staleCountShare` of the real number (below 1: items were
+   * added since, above 1: items were deleted since); 'page-size', the page size, as some servers
+   * send; 'none', no count headers at all (nor X-Result-Count).
+   */
+  totalCount?: 'exact' | 'stale' | 'page-size' | 'none';
+  /** Share of the real count a 'stale' count shows, default 0.5. */
+  staleCountShare?: number;
+  /** Send `Link: <...offset=...>; rel="next"` on pages that have a next one (default false). */
+  linkNext?: boolean;
+  /** 206 on a page that is not the whole result (default), or 200 on every page. */
+  partialStatus?: 206 | 200;
   email?: string;
   password?: string;
 }
@@ -231,7 +251,9 @@ interface ListQuery {
   range?: { lo?: { ms: number; inclusive: boolean }; hi?: { ms: number; inclusive: boolean }; key: string };
 }
 
-function parseListQuery(url: URL, supportsFilter: boolean): ListQuery | Reply {
+type FilterSupport = 'both' | 'gt' | 'gte' | 'none';
+
+function parseListQuery(url: URL, filter: FilterSupport): ListQuery | Reply {
   const offset = intParam(url, 'offset') ?? 0;
   const limit = intParam(url, 'limit') ?? DEFAULT_LIMIT;
   if (Number.isNaN(offset)) return tmfError(400, 'Bad Request', 'offset must be a non-negative integer');
@@ -241,9 +263,11 @@ function parseListQuery(url: URL, supportsFilter: boolean): ListQuery | Reply {
   const fieldsRaw = url.searchParams.get('fields');
   const q: ListQuery = { offset, limit: Math.min(limit, MAX_LIMIT), sort: rawSort };
   if (fieldsRaw) q.fields = fieldsRaw.split(',').map((f) => f.trim()).filter(Boolean);
-  if (!supportsFilter) return q;
+  if (filter === 'none') return q;
   const range: NonNullable<ListQuery['range']> = { key: '' };
   for (const op of ['gt', 'gte', 'lt', 'lte'] as const) {
+    // A lower-bound form the server does not know is ignored, not refused.
+    if ((op === 'gt' && filter === 'gte') || (op === 'gte' && filter === 'gt')) continue;
     const raw = url.searchParams.get(`lastUpdate.${op}`);
     if (raw === null) continue;
     const ms = parseInstant(raw);
@@ -263,13 +287,27 @@ function project<T extends object>(obj: T, fields: string[]): Partial<T> {
   return out as Partial<T>;
 }
 
-export async function startXivaSimulator(o: XivaOptions = {}): Promise<RunningSimulator<XivaOffering>> {
+/** How the server describes and filters its lists; changeable while it runs (setServerStyle). */
+export type XivaServerStyle = Required<Pick<XivaOptions, 'lastUpdateFilter' | 'totalCount' | 'staleCountShare' | 'linkNext' | 'partialStatus'>>;
+
+export interface RunningXivaSimulator extends RunningSimulator<XivaOffering> {
+  /** Switches list behaviour from the next request on: a server upgraded or misconfigured between two syncs. */
+  setServerStyle(patch: Partial<XivaServerStyle>): void;
+}
+
+export async function startXivaSimulator(o: XivaOptions = {}): Promise<RunningXivaSimulator> {
   const seed = o.seed ?? 1;
   const currency = o.currency ?? 'SAR';
   const { vatPercent } = currencyInfo(currency);
   const apiVersion = o.apiVersion ?? 'both';
   const pagingStyle = o.pagingStyle ?? 'tmf';
-  const supportsFilter = o.supportsLastUpdateFilter ?? true;
+  const style: XivaServerStyle = {
+    lastUpdateFilter: o.lastUpdateFilter ?? (o.supportsLastUpdateFilter === false ? 'none' : 'both'),
+    totalCount: o.totalCount ?? 'exact',
+    staleCountShare: o.staleCountShare ?? 0.5,
+    linkNext: o.linkNext ?? false,
+    partialStatus: o.partialStatus ?? 206,
+  };
   const credentials = { email: o.email ?? XIVA_DEFAULT_CREDENTIALS.email, password: o.password ?? XIVA_DEFAULT_CREDENTIALS.password };
   const accessTtl = o.tokenTtlSeconds ?? 7200;
   const catalog = createCatalog(seed, 'xiva', currency);
@@ -545,8 +583,12 @@ export async function startXivaSimulator(o: XivaOptions = {}): Promise<RunningSi
     return ids;
   };
 
-  /** Pending truncation; `active` once the first page of the truncated listing was served. */
-  let truncation: { keep: number; active: boolean } | undefined;
+  /**
+   * Pending truncation; `active` once the first page of the truncated listing was served, `ended`
+   * once its last one was. It stays in force (requests past its end answer as past the end) until
+   * a listing starts again at offset 0: a client probing for more must see a consistent end.
+   */
+  let truncation: { keep: number; active: boolean; ended: boolean } | undefined;
 
   const store: SimulatorStore<XivaOffering> = {
     all: () => byId.items.map((r) => renderOffering('v5', r)),
@@ -556,7 +598,7 @@ export async function startXivaSimulator(o: XivaOptions = {}): Promise<RunningSi
     remove: (n) => removeRecs(pickValid(mutationRng, n)),
     add: (n) => addRecs(n),
     truncateNextListing: (keep) => {
-      truncation = { keep: Math.max(0, Math.floor(keep)), active: false };
+      truncation = { keep: Math.max(0, Math.floor(keep)), active: false, ended: false };
     },
     expected: (id): ExpectedProduct | undefined => {
       const r = findByKey(id);
@@ -578,8 +620,16 @@ export async function startXivaSimulator(o: XivaOptions = {}): Promise<RunningSi
   // -------------------------------------------------------------------------------------------
   // HTTP
 
+  /** The count headers of one page, as the configured `totalCount` style tells them. */
+  const countHeaders = (total: number, limit: number, count: number): Record<string, string> => {
+    if (style.totalCount === 'none') return {};
+    const shown = style.totalCount === 'stale' ? Math.floor(total * style.staleCountShare) : style.totalCount === 'page-size' ? limit : total;
+    return { 'x-total-count': String(shown), 'x-result-count': String(count) };
+  };
+
   /** Serves the page at q.offset of a `total`-long result in the configured paging style. */
   const page = <T>(
+    call: Call,
     total: number,
     q: Pick<ListQuery, 'offset' | 'limit'>,
     slice: (start: number, count: number) => readonly T[],
@@ -596,10 +646,17 @@ export async function startXivaSimulator(o: XivaOptions = {}): Promise<RunningSi
     }
     const count = Math.min(q.limit, total - q.offset);
     const body = `[${slice(q.offset, count).map(render).join(',')}]`;
+    const headers = countHeaders(total, q.limit, count);
+    if (style.linkNext && q.offset + count < total) {
+      const next = new URL(call.url);
+      next.searchParams.set('offset', String(q.offset + count));
+      next.searchParams.set('limit', String(q.limit));
+      headers.link = `<${next.toString()}>; rel="next"`;
+    }
     return {
-      status: q.offset === 0 && count === total ? 200 : 206,
+      status: q.offset === 0 && count === total ? 200 : style.partialStatus,
       body,
-      headers: { 'x-total-count': String(total), 'x-result-count': String(count) },
+      headers,
       commit: () => after?.(count, total),
     };
   };
@@ -610,7 +667,7 @@ export async function startXivaSimulator(o: XivaOptions = {}): Promise<RunningSi
       items.slice(lo + start, lo + start + count);
 
   const listOfferings = (v: ApiVersion, call: Call): Reply => {
-    const q = parseListQuery(call.url, supportsFilter);
+    const q = parseListQuery(call.url, style.lastUpdateFilter);
     if ('status' in q) return q;
     let view: readonly OfferingRec[];
     let lo = 0;
@@ -634,17 +691,17 @@ export async function startXivaSimulator(o: XivaOptions = {}): Promise<RunningSi
 
     // A truncated answer looks complete to the client: fewer items, consistent counts, normal end.
     const full = !q.range;
+    if (full && truncation?.ended && q.offset === 0) truncation = undefined;
     const trunc = full && truncation && (q.offset === 0 || truncation.active) ? truncation : undefined;
     if (trunc) hi = Math.min(hi, lo + trunc.keep);
 
     const mutations = core.faults.current.mutateWhilePaging;
     const fields = q.fields;
     const render = fields ? (r: OfferingRec) => JSON.stringify(project(renderOffering(v, r), fields)) : (r: OfferingRec) => offeringJson(v, r);
-    return page(hi - lo, q, arraySlice(view, lo), render, (served, total) => {
+    return page(call, hi - lo, q, arraySlice(view, lo), render, (served, total) => {
       if (trunc && truncation === trunc) {
         trunc.active = true;
-        const ended = pagingStyle === 'bare-capped' ? served < BARE_PAGE : q.offset + served >= total;
-        if (ended) truncation = undefined;
+        if (pagingStyle === 'bare-capped' ? served < BARE_PAGE : q.offset + served >= total) trunc.ended = true;
       }
       if (q.offset > 0 && mutations > 0) mutateWhilePaging(mutations);
     });
@@ -660,7 +717,7 @@ export async function startXivaSimulator(o: XivaOptions = {}): Promise<RunningSi
     });
 
   const listPrices = (v: ApiVersion, call: Call): Reply => {
-    const q = parseListQuery(call.url, false);
+    const q = parseListQuery(call.url, 'none');
     if ('status' in q) return q;
     const sums = pricePositions();
     const slice = (start: number, count: number) => {
@@ -682,14 +739,14 @@ export async function startXivaSimulator(o: XivaOptions = {}): Promise<RunningSi
     };
     const fields = q.fields;
     const render = ([rec, n]: [OfferingRec, number]) => (fields ? JSON.stringify(project(renderPop(v, rec, n), fields)) : popJson(v, rec, n));
-    return page(sums[sums.length - 1] ?? 0, q, slice, render);
+    return page(call, sums[sums.length - 1] ?? 0, q, slice, render);
   };
 
   const staticList = (v: ApiVersion, kind: 'category' | 'productSpecification', call: Call): Reply => {
-    const q = parseListQuery(call.url, false);
+    const q = parseListQuery(call.url, 'none');
     if ('status' in q) return q;
     const items = FAMILIES.map((f) => (kind === 'category' ? renderCategory(v, f) : renderSpec(v, f)));
-    return page(items.length, q, arraySlice(items), (x) => JSON.stringify(q.fields ? project(x, q.fields) : x));
+    return page(call, items.length, q, arraySlice(items), (x) => JSON.stringify(q.fields ? project(x, q.fields) : x));
   };
 
   const renderCategory = (v: ApiVersion, f: Family) => ({
@@ -847,7 +904,8 @@ export async function startXivaSimulator(o: XivaOptions = {}): Promise<RunningSi
       apiVersion,
       priceStyle: o.priceStyle ?? 'default (v5 embedded, v4 referenced)',
       pagingStyle,
-      supportsLastUpdateFilter: supportsFilter,
+      supportsLastUpdateFilter: style.lastUpdateFilter !== 'none',
+      ...style,
     }),
   });
   origin = core.url;
@@ -861,6 +919,9 @@ export async function startXivaSimulator(o: XivaOptions = {}): Promise<RunningSi
     stats: core.stats,
     expireTokens: () => {
       tokenGeneration += 1;
+    },
+    setServerStyle: (patch) => {
+      Object.assign(style, patch);
     },
   };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CurrencyCode } from './products.js';
+import { CurrencyCode, ProductType } from './products.js';
 
 export const SYSTEM_TYPES = ['xiva', 'crm', 'billing'] as const;
 export const SystemType = z.enum(SYSTEM_TYPES);
@@ -45,6 +45,10 @@ const systemFields = {
   sync_cron: z.string().trim().max(100).nullable(),
   full_sync_every: z.number().int().min(1).max(1000),
   retire_guard_percent: z.number().int().min(0).max(100),
+  category_type_map: z
+    .record(z.string().trim().min(1).max(200), ProductType)
+    .refine((m) => Object.keys(m).length <= 500, 'at most 500 categories')
+    .refine((m) => new Set(Object.keys(m).map((k) => k.trim().toLowerCase())).size === Object.keys(m).length, 'category names are compared ignoring case: each may appear once'),
 };
 
 const frequencyRules = (v: { sync_frequency?: string; sync_interval_days?: number | null; sync_cron?: string | null }, ctx: z.RefinementCtx) => {
@@ -66,21 +70,30 @@ export const ExternalSystemCreate = z
     sync_cron: systemFields.sync_cron.default(null),
     full_sync_every: systemFields.full_sync_every.default(1),
     retire_guard_percent: systemFields.retire_guard_percent.default(20),
+    /** Absent = no mapping (kept optional so existing clients need not send it). */
+    category_type_map: systemFields.category_type_map.optional(),
   })
   .strict()
   .superRefine(frequencyRules);
 export type ExternalSystemCreate = z.infer<typeof ExternalSystemCreate>;
 
-export const ExternalSystemPatch = z.object(systemFields).partial().strict().superRefine(frequencyRules);
+/**
+ * Only the fields sent. The frequency rules need the stored record too (`every_n_days` may rely
+ * on a stored `sync_interval_days`), so the service checks them on the merged record.
+ */
+export const ExternalSystemPatch = z.object(systemFields).partial().strict();
 export type ExternalSystemPatch = z.infer<typeof ExternalSystemPatch>;
 
 /**
  * Why a run stopped short, as a machine code next to the `error` text: `retire_guard` (read
- * everything but retired nothing: the share missing from a full snapshot was above the system's
- * limit; a forced full sync confirms it), `cancelled` (by a user), `abandoned` (the process running
- * it died). Null when the run finished normally or failed on an error (`error` says which).
+ * everything but retired nothing: the share missing from a full snapshot, of what the system held
+ * before, was above the system's limit; a forced full sync confirms it), `incomplete_snapshot` (a
+ * full sync whose listing did not finish, or read fewer items than the source announced by more
+ * than that limit: nothing retired, and it does not count as a full sync), `cancelled` (by a
+ * user), `abandoned` (the process running it died). Null when the run finished normally or
+ * failed on an error (`error` says which).
  */
-export const SYNC_STOP_REASONS = ['retire_guard', 'cancelled', 'abandoned'] as const;
+export const SYNC_STOP_REASONS = ['retire_guard', 'incomplete_snapshot', 'cancelled', 'abandoned'] as const;
 export const SyncStopReason = z.enum(SYNC_STOP_REASONS);
 export type SyncStopReason = z.infer<typeof SyncStopReason>;
 
@@ -107,6 +120,11 @@ export const ExternalSystem = z.object({
   sync_cron: z.string().nullable(),
   full_sync_every: z.number().int(),
   retire_guard_percent: z.number().int(),
+  /**
+   * Category name (compared ignoring case) -> product type: the administrator's decision, applied
+   * by the next sync over the type a connector infers (a change makes that sync a full one).
+   */
+  category_type_map: z.record(z.string(), ProductType),
   next_run_at: z.string().nullable(),
   last_run_at: z.string().nullable(),
   last_success_at: z.string().nullable(),

@@ -7,22 +7,33 @@ export function jobHandlers(c: Container): JobHandlers {
   return {
     'catalog-sync': async ({ runId }) => {
       const run = await c.syncEngine.execute(runId);
-      return run ? { status: 'succeeded', detail: `${run.status}` } : { status: 'skipped', detail: 'run already taken or finished' };
+      if (!run) return { status: 'skipped', detail: 'run already taken or finished' };
+      const detail = `run ${run.id} ${run.status}${run.stopReason ? ` (${run.stopReason})` : ''}${run.error ? `: ${run.error.slice(0, 300)}` : ''}`;
+      if (run.status === 'failed') return { status: 'failed', detail };
+      if (run.status === 'partially_succeeded') return { status: 'partial', detail };
+      return { status: run.status === 'cancelled' ? 'cancelled' : 'succeeded', detail };
     },
     'catalog-sync-tick': async () => {
       // Several instances: runs whose process died are found by their stale heartbeat.
-      await c.sync.recover({ singleProcess: false });
+      const recovered = await c.sync.recover({ singleProcess: false });
       const started = await c.sync.tick(SYSTEM_ACTOR);
-      return started.length ? { status: 'succeeded', detail: `${started.length} scheduled run(s) queued` } : { status: 'skipped' };
+      const done = [
+        started.length && `${started.length} scheduled run(s) queued`,
+        recovered.failed && `${recovered.failed} abandoned run(s) marked failed`,
+        recovered.requeued && `${recovered.requeued} lost run(s) queued again`,
+      ].filter(Boolean);
+      // Every minute with nothing due is the normal case: 'skipped' logs at debug.
+      if (!done.length) return { status: 'skipped', detail: 'nothing due' };
+      return { status: recovered.failed ? 'partial' : 'succeeded', detail: done.join('; ') };
     },
     // A failed training or scoring is recorded on its version / run; the job itself is done either way.
     'ml-train': async ({ versionId }) => {
       const r = await c.ml.train(versionId);
-      return { status: r.status === 'skipped' ? 'skipped' : 'succeeded', detail: r.detail };
+      return { status: r.status === 'ready' ? 'succeeded' : r.status, detail: r.detail };
     },
     'ml-score': async ({ runId }) => {
       const r = await c.ml.score(runId);
-      return { status: r.status === 'skipped' ? 'skipped' : 'succeeded', detail: r.detail };
+      return { status: r.status, detail: r.detail };
     },
   };
 }

@@ -1,7 +1,11 @@
 import PgBoss from 'pg-boss';
 import type { Database } from '../db/client.js';
+import type { LogFn, LogLevel } from '../lib/log.js';
 import type { JobHandlers, JobName, JobPayloads } from './jobs.js';
-import { JOB_NAMES } from './jobs.js';
+import { JOB_NAMES, type JobOutcome } from './jobs.js';
+
+/** A skipped job (the minute tick with nothing due) is noise at info level. */
+const OUTCOME_LEVEL: Record<JobOutcome['status'], LogLevel> = { succeeded: 'info', partial: 'warn', cancelled: 'info', skipped: 'debug', failed: 'warn' };
 
 export interface JobRunner {
   send<K extends JobName>(name: K, data: JobPayloads[K], opts?: PgBoss.SendOptions): Promise<string | null>;
@@ -17,7 +21,7 @@ export interface JobRunnerOptions {
   /** How many catalog syncs this instance runs at once. */
   syncConcurrency?: number;
   pollingIntervalSeconds?: number;
-  log?: (msg: string, extra?: Record<string, unknown>) => void;
+  log?: LogFn;
 }
 
 /**
@@ -30,7 +34,7 @@ export async function startJobRunner(database: Database, handlers: JobHandlers, 
     database.kind === 'postgres' && database.url
       ? new PgBoss({ connectionString: database.url, max: 4, schedule: opts.schedule, supervise: true })
       : new PgBoss({ db: { executeSql: (text: string, values: unknown[]) => database.executeSql(text, values) }, schedule: opts.schedule, supervise: true });
-  boss.on('error', (err: Error) => log('job runner error', { error: err.message }));
+  boss.on('error', (err: Error) => log('job runner error', { error: err.message }, 'error'));
   await boss.start();
   for (const name of JOB_NAMES) await createQueueRetrying(boss, name);
 
@@ -38,8 +42,15 @@ export async function startJobRunner(database: Database, handlers: JobHandlers, 
     const poll = opts.pollingIntervalSeconds ?? 1;
     const wrap = <K extends JobName>(name: K) => async (jobs: PgBoss.Job<JobPayloads[K]>[]) => {
       for (const job of jobs) {
-        const outcome = await handlers[name](job.data);
-        log(`job ${name} ${outcome.status}`, { id: job.id, ...(outcome.detail && { detail: outcome.detail }) });
+        let outcome: JobOutcome;
+        try {
+          outcome = await handlers[name](job.data);
+        } catch (err) {
+          // pg-boss records the failure and retries per the job's policy; the log says so too.
+          log(`job ${name} failed`, { id: job.id, error: (err as Error).message }, 'error');
+          throw err;
+        }
+        log(`job ${name} ${outcome.status}`, { id: job.id, ...(outcome.detail && { detail: outcome.detail }) }, OUTCOME_LEVEL[outcome.status]);
       }
     };
     for (let i = 0; i < (opts.syncConcurrency ?? 2); i++) {

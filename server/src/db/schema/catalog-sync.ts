@@ -27,6 +27,8 @@ export const externalSystems = pgTable('external_systems', {
   fullSyncEvery: integer('full_sync_every').notNull().default(1),
   retireGuardPercent: integer('retire_guard_percent').notNull().default(20),
   options: jsonb('options').$type<Record<string, unknown>>().notNull().default({}),
+  /** Category name -> product type, set by an administrator; applied by the mappers over what they infer. */
+  categoryTypeMap: jsonb('category_type_map').$type<Record<string, string>>().notNull().default({}),
   /** Incremental cursor {updatedAt, id}: advanced only after a run's writes are committed. */
   cursor: jsonb('cursor').$type<{ updatedAt: string; id: string } | null>(),
   runsSinceFull: integer('runs_since_full').notNull().default(0),

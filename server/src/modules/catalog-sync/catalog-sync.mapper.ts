@@ -31,6 +31,7 @@ export function toExternalSystem(
     sync_cron: r.syncCron,
     full_sync_every: r.fullSyncEvery,
     retire_guard_percent: r.retireGuardPercent,
+    category_type_map: r.categoryTypeMap as ExternalSystem['category_type_map'],
     next_run_at: toIso(r.nextRunAt),
     last_run_at: toIso(r.lastRunAt),
     last_success_at: toIso(r.lastSuccessAt),

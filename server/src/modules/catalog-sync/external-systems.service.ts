@@ -11,6 +11,11 @@ import type { ExternalSystemRow, ExternalSystemsRepository, NewExternalSystemRow
 import { nextRunAfter, validateCron } from './schedule.js';
 import type { SyncEngine } from './sync.engine.js';
 
+const sameMapping = (a: Record<string, string>, b: Record<string, string>) => {
+  const norm = (m: Record<string, string>) => JSON.stringify(Object.entries(m).map(([k, v]) => [k.trim().toLowerCase(), v]).sort());
+  return norm(a) === norm(b);
+};
+
 export function createExternalSystemsService(deps: {
   systems: ExternalSystemsRepository;
   audit: Pick<AuditRepository, 'record'>;
@@ -82,7 +87,7 @@ export function createExternalSystemsService(deps: {
             defaultCurrency: input.default_currency, timeoutMs: input.timeout_ms, maxRetries: input.max_retries,
             rateLimitPerMinute: input.rate_limit_per_minute, isActive: input.is_active, syncFrequency: input.sync_frequency,
             syncIntervalDays: input.sync_interval_days, syncCron: input.sync_cron, fullSyncEvery: input.full_sync_every,
-            retireGuardPercent: input.retire_guard_percent,
+            retireGuardPercent: input.retire_guard_percent, categoryTypeMap: input.category_type_map ?? {},
           };
           values.nextRunAt = schedule({ syncFrequency: input.sync_frequency, syncIntervalDays: input.sync_interval_days, syncCron: input.sync_cron, isActive: input.is_active });
           const created = await systems.insert(tx, values);
@@ -134,7 +139,11 @@ export function createExternalSystemsService(deps: {
             syncFrequency: merged.sync_frequency, syncIntervalDays: merged.sync_interval_days, syncCron: merged.sync_cron,
             ...(input.full_sync_every !== undefined && { fullSyncEvery: input.full_sync_every }),
             ...(input.retire_guard_percent !== undefined && { retireGuardPercent: input.retire_guard_percent }),
+            ...(input.category_type_map !== undefined && { categoryTypeMap: input.category_type_map }),
           };
+          // A new mapping retypes products that did not change at the source, which only a full read
+          // sees: without a cursor the next run (scheduled or manual incremental) is a full one.
+          if (input.category_type_map !== undefined && !sameMapping(input.category_type_map, before.categoryTypeMap)) values.cursor = null;
           const scheduleChanged = ['sync_frequency', 'sync_interval_days', 'sync_cron', 'is_active'].some((k) => k in input);
           if (scheduleChanged) {
             values.nextRunAt = schedule({ syncFrequency: merged.sync_frequency, syncIntervalDays: merged.sync_interval_days, syncCron: merged.sync_cron, isActive: input.is_active ?? before.isActive });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startXivaSimulator, XIVA_DEFAULT_CREDENTIALS } from '@lyra/simulators';
 import { startJobRunner } from '../../jobs/runner.js';
+import type { LogLevel } from '../../lib/log.js';
 import { jobHandlers } from '../../jobs/handlers.js';
 import { createTestContext, type TestContext } from '../../../test/helpers.js';
 import { SYSTEM_ACTOR } from '../auth/permissions.js';
@@ -11,11 +12,14 @@ describe('external systems and sync runs over the API', () => {
   let t: TestContext;
   let admin: { authorization: string };
   let sim: Awaited<ReturnType<typeof startXivaSimulator>>;
+  const logged: Array<{ msg: string; level: LogLevel; extra: Record<string, unknown> | undefined }> = [];
   beforeAll(async () => {
     t = await createTestContext();
     admin = await t.auth('admin');
     sim = await startXivaSimulator({ items: 120, seed: 3, faults: { latencyMs: 5 } });
-    t.container.jobs.runner = await startJobRunner(t.database, jobHandlers(t.container), { work: true, schedule: false, pollingIntervalSeconds: 0.5 });
+    t.container.jobs.runner = await startJobRunner(t.database, jobHandlers(t.container), {
+      work: true, schedule: false, pollingIntervalSeconds: 0.5, log: (msg, extra, level = 'info') => logged.push({ msg, level, extra }),
+    });
   });
   afterAll(async () => {
     await t.container.jobs.runner?.stop();
@@ -62,6 +66,26 @@ describe('external systems and sync runs over the API', () => {
     expect((await t.app.inject({ url: `${api}/external-systems/`, headers: marketer })).statusCode).toBe(403);
   });
 
+  it('PATCH validates the stored record merged with the patch, not the patch alone', async () => {
+    const [s] = (await t.app.inject({ url: `${api}/external-systems/`, headers: admin })).json().results;
+    const patch = (payload: Record<string, unknown>) => t.app.inject({ method: 'PATCH', url: `${api}/external-systems/${s.id}/`, headers: admin, payload });
+    const stored = await patch({ sync_frequency: 'hourly', sync_interval_days: 5 });
+    expect(stored.statusCode, stored.body).toBe(200);
+    // The interval is already stored: switching to every_n_days alone is complete.
+    const everyN = await patch({ sync_frequency: 'every_n_days' });
+    expect(everyN.statusCode, everyN.body).toBe(200);
+    expect(everyN.json()).toMatchObject({ sync_frequency: 'every_n_days', sync_interval_days: 5 });
+    expect(everyN.json().next_run_at).toMatch(/T02:00:00.000Z$/);
+    // What the merged record lacks is still refused, naming the field.
+    const cleared = await patch({ sync_interval_days: null });
+    expect(cleared.statusCode).toBe(400);
+    expect(Object.keys(cleared.json().error.details.fields)).toEqual(['sync_interval_days']);
+    const cron = await patch({ sync_frequency: 'cron' });
+    expect(cron.statusCode).toBe(400);
+    expect(Object.keys(cron.json().error.details.fields)).toEqual(['sync_cron']);
+    expect((await patch({ sync_frequency: 'hourly' })).statusCode).toBe(200);
+  });
+
   it('tests the connection and says what it found', async () => {
     const [s] = (await t.app.inject({ url: `${api}/external-systems/`, headers: admin })).json().results;
     const ok = await t.app.inject({ method: 'POST', url: `${api}/external-systems/${s.id}/test/`, headers: admin });
@@ -101,6 +125,34 @@ describe('external systems and sync runs over the API', () => {
     expect((await t.app.inject({ method: 'POST', url: `${api}/products/sync/`, headers: viewer, payload: { external_system: 'xiva' } })).statusCode).toBe(403);
     expect((await t.app.inject({ method: 'POST', url: `${api}/products/sync/`, headers: admin, payload: { external_system: 'billing' } })).statusCode).toBe(400);
     expect((await t.app.inject({ method: 'POST', url: `${api}/sync-runs/${run.id}/cancel/`, headers: admin })).statusCode).toBe(409);
+  });
+
+  it('logs a failed sync job as failed at warn level, and a tick with nothing due at debug', async () => {
+    const [s] = (await t.app.inject({ url: `${api}/external-systems/`, headers: admin })).json().results;
+    await t.app.inject({ method: 'PATCH', url: `${api}/external-systems/${s.id}/`, headers: admin, payload: { max_retries: 0 } });
+    sim.setFaults({ errorRate: 1 });
+    try {
+      const run = (await t.app.inject({ method: 'POST', url: `${api}/products/sync/`, headers: admin, payload: { external_system: 'xiva' } })).json().run;
+      const line = async (pattern: RegExp) => {
+        for (let i = 0; i < 120; i++) {
+          const hit = logged.find((l) => pattern.test(l.msg) && JSON.stringify(l.extra ?? {}).includes(run.id));
+          if (hit) return hit;
+          await new Promise((r) => setTimeout(r, 250));
+        }
+        return undefined;
+      };
+      const job = await line(/^job catalog-sync /);
+      expect(job).toMatchObject({ msg: 'job catalog-sync failed', level: 'warn', extra: { detail: expect.stringMatching(new RegExp(`^run ${run.id} failed: `)) } });
+      expect(logged.filter((l) => /^job catalog-sync succeeded/.test(l.msg) && JSON.stringify(l.extra).includes(run.id))).toEqual([]);
+    } finally {
+      sim.setFaults({ errorRate: 0 });
+      await t.app.inject({ method: 'PATCH', url: `${api}/external-systems/${s.id}/`, headers: admin, payload: { max_retries: 5 } });
+    }
+    // Nothing is due (the next hourly slot is ahead): the minute tick is quiet.
+    const before = logged.length;
+    await t.container.jobs.runner!.send('catalog-sync-tick', {});
+    for (let i = 0; i < 80 && !logged.slice(before).some((l) => l.msg.startsWith('job catalog-sync-tick')); i++) await new Promise((r) => setTimeout(r, 250));
+    expect(logged.slice(before).find((l) => l.msg.startsWith('job catalog-sync-tick'))).toMatchObject({ msg: 'job catalog-sync-tick skipped', level: 'debug' });
   });
 
   it('cancels a running sync', async () => {

@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, count, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../db/client.js';
 import { products } from '../../db/schema/index.js';
 import type { NewProductRow } from '../products/products.repository.js';
@@ -54,6 +54,15 @@ export function createSyncProductsRepository(db: Db) {
         .select({ id: products.id, externalProductId: products.externalProductId })
         .from(products)
         .where(and(eq(products.externalSystem, systemType), isNull(products.retiredAt)));
+    },
+
+    /** How many products of the system are not retired. */
+    async countLive(systemType: string): Promise<number> {
+      const [row] = await db
+        .select({ n: count() })
+        .from(products)
+        .where(and(eq(products.externalSystem, systemType), isNull(products.retiredAt)));
+      return row?.n ?? 0;
     },
 
     /** Retires (never deletes): unavailable, lifecycle Retired, retired_at set. Returns what changed. */

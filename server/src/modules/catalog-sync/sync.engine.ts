@@ -2,7 +2,9 @@ import type { SyncCounts, SyncStopReason } from '@lyra/contracts';
 import type { NewProductRow } from '../products/products.repository.js';
 import { HttpClient } from '../../lib/http-client.js';
 import { Redactor, describeUpstreamError } from '../../lib/upstream-errors.js';
+import type { LogFn } from '../../lib/log.js';
 import type { SecretBox } from '../../lib/secrets.js';
+import type { CategoryTypeMap } from './connectors/common.js';
 import type { ConnectorRegistry } from './connectors/registry.js';
 import type { ConnectorConfig, ItemError, MappedProduct, SourceItem, SyncCursor, SyncMode, SystemType } from './connectors/types.js';
 import { contentHash } from './content-hash.js';
@@ -24,7 +26,7 @@ export interface SyncEngineDeps {
   /** Identifies this process in sync_runs.owner. */
   owner: string;
   bumpCatalogVersion: () => Promise<void>;
-  log?: (msg: string, extra?: Record<string, unknown>) => void;
+  log?: LogFn;
   /** Fast retries in tests. */
   httpOverrides?: { backoffBaseMs?: number; backoffMaxMs?: number; budgetMs?: number };
 }
@@ -82,6 +84,7 @@ export function createSyncEngine(deps: SyncEngineDeps) {
         tokenUrl: system.authTokenUrl,
       },
       defaultCurrency: system.defaultCurrency,
+      categoryTypeMap: system.categoryTypeMap as CategoryTypeMap,
       options: system.options,
     };
   }
@@ -203,7 +206,7 @@ export function createSyncEngine(deps: SyncEngineDeps) {
         for (const [id, o] of await write(fresh)) outcomes.set(id, o);
       } catch (err) {
         // Isolate the bad row: retry one by one so one unwritable record does not sink the page.
-        log('page write failed; retrying item by item', { error: (err as Error).message });
+        log('page write failed; retrying item by item', { error: (err as Error).message }, 'warn');
         for (const it of fresh) {
           try {
             for (const [id, o] of await write([it])) outcomes.set(id, o);
@@ -229,8 +232,10 @@ export function createSyncEngine(deps: SyncEngineDeps) {
       await runs.update(runs.db, runId, { mode, cursorBefore: system.cursor });
       log('sync started', { runId, system: system.name, mode });
 
+      // What the catalog held before this run: the yardstick for a snapshot that comes back small.
+      const heldBefore = await syncProducts.countLive(systemType);
       const lastRunStartedAt = await runs.lastSucceededStart(system.id);
-      const reader = connector.read({ mode, cursor: system.cursor ?? null, lookbackMs: CURSOR_LOOKBACK_MS, lastRunStartedAt, signal: abort.signal, log: (m) => log(m, { runId }) });
+      const reader = connector.read({ mode, cursor: system.cursor ?? null, lookbackMs: CURSOR_LOOKBACK_MS, lastRunStartedAt, signal: abort.signal, log: (m, level) => log(m, { runId }, level) });
       let step = await reader.next();
       while (!step.done) {
         const page = step.value;
@@ -253,7 +258,7 @@ export function createSyncEngine(deps: SyncEngineDeps) {
         step = await reader.next();
       }
       const result = step.value;
-      let guardMessage: string | null = null;
+      let stop: { reason: SyncStopReason; message: string } | null = null;
 
       // Explicit deletions reported by the source are authoritative; inferred ones need a full snapshot.
       if (result.deletedIds.length) {
@@ -261,34 +266,50 @@ export function createSyncEngine(deps: SyncEngineDeps) {
         const ids = result.deletedIds.filter((x) => !seen.has(x)).map((x) => live.get(x)).filter((x): x is string => !!x);
         counts.retired += await retire(ids, 'deleted at source');
       }
-      if (result.mode === 'full' && result.completeSnapshot) {
-        const live = await syncProducts.liveExternalIds(systemType);
-        const missing = live.filter((r) => !seen.has(r.externalProductId)).map((r) => r.id);
-        const share = live.length ? (missing.length / live.length) * 100 : 0;
-        if (missing.length && share > system.retireGuardPercent && !run.force) {
-          guardMessage = `Retire guard: this full sync would retire ${missing.length} of ${live.length} ${system.name} products (${share.toFixed(1)}%, limit ${system.retireGuardPercent}%). Nothing was retired; if the source really dropped them, run a full sync with force.`;
-        } else {
-          counts.retired += await retire(missing, 'missing from a complete full sync');
+      if (result.mode === 'full' && !result.completeSnapshot) {
+        stop = {
+          reason: 'incomplete_snapshot',
+          message: `Incomplete snapshot: ${result.incompleteReason ?? 'the source listing did not finish'}. Nothing was retired and this does not count as a full sync; the next full sync tries again.`,
+        };
+      } else if (result.mode === 'full') {
+        stop = shortSnapshot(itemsRead, itemsTotal, system.retireGuardPercent, run.force);
+        if (!stop) {
+          const live = await syncProducts.liveExternalIds(systemType);
+          const missing = live.filter((r) => !seen.has(r.externalProductId)).map((r) => r.id);
+          // The share of what the catalog held before the run, so products this run created do not
+          // dilute it. A snapshot that read fewer items than were held, by more than the limit,
+          // always trips it: every held product it did not read is missing.
+          const held = Math.max(heldBefore, 1);
+          const share = (missing.length / held) * 100;
+          if (missing.length && share > system.retireGuardPercent && !run.force) {
+            stop = {
+              reason: 'retire_guard',
+              message: `Retire guard: this full sync would retire ${missing.length} of ${held} ${system.name} products (${share.toFixed(1)}%, limit ${system.retireGuardPercent}%). Nothing was retired; if the source really dropped them, run a full sync with force.`,
+            };
+          } else {
+            counts.retired += await retire(missing, 'missing from a complete full sync');
+          }
         }
       }
 
       // The cursor moves only now, after every page is committed, and to the data's own stamps.
       const cursorAfter = laterCursor(system.cursor ?? null, maxCursor);
       const finishedAt = new Date().toISOString();
-      const isFull = result.mode === 'full';
+      // A full sync is done only when its sweep ran: one stopped short stays due.
+      const fullDone = result.mode === 'full' && result.completeSnapshot && !stop;
       await systems.update(systems.db, system.id, {
         cursor: cursorAfter,
         lastRunAt: finishedAt,
         lastSuccessAt: finishedAt,
-        ...(isFull && result.completeSnapshot ? { lastFullSyncAt: finishedAt, runsSinceFull: 0 } : { runsSinceFull: system.runsSinceFull + 1 }),
+        ...(fullDone ? { lastFullSyncAt: finishedAt, runsSinceFull: 0 } : { runsSinceFull: system.runsSinceFull + 1 }),
       });
       const final = tally();
-      const status = guardMessage || final.skipped > 0 || final.failed > 0 ? 'partially_succeeded' : 'succeeded';
-      const error = guardMessage ?? (result.needsFullSync ? `Incremental sync was not possible (${result.needsFullSync}); ran a full scan.` : null);
-      const stopReason: SyncStopReason | null = guardMessage ? 'retire_guard' : null;
-      await progress({ status, stopReason, mode: result.mode, finishedAt, error, cursorAfter, httpStats: http.stats });
+      const status = stop || final.skipped > 0 || final.failed > 0 ? 'partially_succeeded' : 'succeeded';
+      const fallback = result.needsFullSync ? `Incremental sync was not possible (${result.needsFullSync}); ran a full scan.` : null;
+      const error = stop ? (fallback ? `${stop.message} ${fallback}` : stop.message) : fallback;
+      await progress({ status, stopReason: stop?.reason ?? null, mode: result.mode, finishedAt, error, cursorAfter, httpStats: http.stats });
       await deps.bumpCatalogVersion();
-      log('sync finished', { runId, status, counts: final });
+      log(stop ? `sync stopped short (${stop.reason})` : 'sync finished', { runId, system: system.name, status, counts: final, ...(stop && { error: stop.message }) }, stop ? 'warn' : 'info');
     } catch (err) {
       const cancelled = err instanceof CancelledError || abort.signal.reason instanceof CancelledError;
       const message = cancelled ? 'Cancelled by a user; what was read so far is kept, nothing was retired.' : describeUpstreamError(err, redactor);
@@ -296,7 +317,7 @@ export function createSyncEngine(deps: SyncEngineDeps) {
       await progress({ status: cancelled ? 'cancelled' : 'failed', stopReason, finishedAt: new Date().toISOString(), error: message }).catch(() => undefined);
       await systems.update(systems.db, system.id, { lastRunAt: new Date().toISOString() }).catch(() => undefined);
       await deps.bumpCatalogVersion().catch(() => undefined);
-      log('sync stopped', { runId, error: message });
+      log(cancelled ? 'sync cancelled' : 'sync failed', { runId, system: system.name, error: message }, cancelled ? 'info' : 'warn');
     } finally {
       clearInterval(heartbeat);
     }
@@ -318,3 +339,17 @@ export function createSyncEngine(deps: SyncEngineDeps) {
   return { execute, connectorFor };
 }
 export type SyncEngine = ReturnType<typeof createSyncEngine>;
+
+/**
+ * A snapshot the connector calls complete but that holds fewer items than the source announced
+ * (X-Total-Count, totalSize) by more than the retire guard's share: something cut the listing
+ * short, and sweeping with it would retire live products. Null when it is big enough, when the
+ * source gave no count, or when a person forced the sweep.
+ */
+function shortSnapshot(read: number, announced: number | null, guardPercent: number, force: boolean): { reason: SyncStopReason; message: string } | null {
+  if (force || announced === null || read >= announced * (1 - guardPercent / 100)) return null;
+  return {
+    reason: 'incomplete_snapshot',
+    message: `Incomplete snapshot: the source announced ${announced} items but this full sync read ${read} (${(((announced - read) / announced) * 100).toFixed(1)}% fewer, limit ${guardPercent}%). Nothing was retired and this does not count as a full sync; if the source's count is wrong, run a full sync with force.`,
+  };
+}

@@ -1,6 +1,7 @@
 import type { CatalogChange, CatalogChangeListQuery, SyncRequest, SyncRun, SyncRunListQuery } from '@lyra/contracts';
 import { pgErrorCode, PG_UNIQUE_VIOLATION } from '../../db/errors.js';
 import { AppError } from '../../lib/errors.js';
+import type { LogFn } from '../../lib/log.js';
 import type { AuditRepository } from '../audit/audit.repository.js';
 import type { Actor } from '../auth/permissions.js';
 import { toCatalogChange, toSyncRun } from './catalog-sync.mapper.js';
@@ -20,7 +21,7 @@ export function createSyncService(deps: {
   audit: Pick<AuditRepository, 'record'>;
   queue: () => SyncJobQueue | null;
   clock?: () => Date;
-  log?: (msg: string, extra?: Record<string, unknown>) => void;
+  log?: LogFn;
 }) {
   const { runs, systems, audit } = deps;
   const db = runs.db;
@@ -112,7 +113,7 @@ export function createSyncService(deps: {
           log('scheduled sync queued', { system: system.name, runId: run.id });
         } catch (err) {
           // Still syncing from the previous slot: this slot is skipped, the next one is already set.
-          log('scheduled sync skipped', { system: system.name, reason: (err as Error).message });
+          log('scheduled sync skipped', { system: system.name, reason: (err as Error).message }, 'warn');
         }
       }
       return started;

@@ -154,6 +154,107 @@ describe('catalog sync against the simulators', () => {
     expect(forced.stop_reason).toBeNull();
   });
 
+  const liveIds = async () => [...(await catalogOf('xiva')).entries()].filter(([, r]) => !r.retired_at).map(([id]) => id).sort();
+  const systemState = async (id: string) => {
+    const { rows: [row] } = await t.database.executeSql('select last_full_sync_at, runs_since_full from external_systems where id = $1', [id]);
+    return { lastFullSyncAt: row!.last_full_sync_at as unknown, runsSinceFull: Number(row!.runs_since_full) };
+  };
+
+  it('retires no live offer when the source miscounts or omits its count, and a full sync reads every item', async () => {
+    const sim = await startXivaSimulator({ items: 400, seed: 45 });
+    sims.push(sim);
+    const system = await xivaSystem(sim);
+    expect((await runSync(system.id)).status).toBe('succeeded');
+    const shapes = [
+      { totalCount: 'stale', staleCountShare: 0.5 },
+      { totalCount: 'page-size' },
+      { totalCount: 'none' },
+      { totalCount: 'none', linkNext: true },
+      { totalCount: 'none', partialStatus: 200 },
+      { totalCount: 'stale', staleCountShare: 0.04, linkNext: true },
+    ] as const;
+    for (const shape of shapes) {
+      const label = JSON.stringify(shape);
+      sim.setServerStyle({ linkNext: false, partialStatus: 206, ...shape });
+      const removed = sim.store.remove(2);
+      const run = await runSync(system.id);
+      expect(run.status, `${label} ${run.error ?? ''}`).toBe('succeeded');
+      expect(run.stop_reason, label).toBeNull();
+      // Exactly the deleted offerings are retired; everything the source still has stays live.
+      expect(run.counts.retired, label).toBe(removed.length);
+      expect(run.progress.items_read, label).toBeGreaterThanOrEqual(sim.store.validIds().length);
+      expect(await liveIds(), label).toEqual([...sim.store.validIds()].sort());
+    }
+  });
+
+  it('a full sync that read far fewer items than the source announced retires nothing, says incomplete_snapshot and stays due', async () => {
+    const sim = await startXivaSimulator({ items: 100, seed: 47 });
+    sims.push(sim);
+    const system = await xivaSystem(sim, { full_sync_every: 5 });
+    expect((await runSync(system.id)).status).toBe('succeeded');
+    const done = await systemState(system.id);
+    expect(done.runsSinceFull).toBe(0);
+    // A count still holding deleted items (a cache): 90 read of 180 announced.
+    const removed = sim.store.remove(10);
+    sim.setServerStyle({ totalCount: 'stale', staleCountShare: 2 });
+    const short = await runSync(system.id);
+    expect(short.status).toBe('partially_succeeded');
+    expect(short.stop_reason).toBe('incomplete_snapshot');
+    expect(short.error).toMatch(/Incomplete snapshot: the source announced 180 items but this full sync read 90/);
+    expect(short.counts.retired).toBe(0);
+    expect(await liveIds()).toHaveLength(100);
+    expect(await systemState(system.id)).toEqual({ lastFullSyncAt: done.lastFullSyncAt, runsSinceFull: 1 });
+    // A person who knows the count is wrong confirms: the sweep runs and the full sync is done.
+    const forced = await runSync(system.id, 'full', true);
+    expect(forced).toMatchObject({ status: 'succeeded', stop_reason: null, counts: expect.objectContaining({ retired: removed.length }) });
+    expect((await systemState(system.id)).runsSinceFull).toBe(0);
+  });
+
+  it('a full sync stopped by the retire guard does not count as a full sync', async () => {
+    const sim = await startXivaSimulator({ items: 100, seed: 49 });
+    sims.push(sim);
+    const system = await xivaSystem(sim, { full_sync_every: 3 });
+    expect((await runSync(system.id)).status).toBe('succeeded');
+    const done = await systemState(system.id);
+    const answered = (await t.container.externalSystems.get(system.id)).last_full_sync_at;
+    expect(done.runsSinceFull).toBe(0);
+    expect(answered).not.toBeNull();
+    sim.store.remove(40);
+    const guarded = await runSync(system.id);
+    expect(guarded.stop_reason).toBe('retire_guard');
+    // Not done: the last full sync stays the earlier one and the counter does not restart.
+    expect(await systemState(system.id)).toEqual({ lastFullSyncAt: done.lastFullSyncAt, runsSinceFull: 1 });
+    expect((await t.container.externalSystems.get(system.id)).last_full_sync_at).toBe(answered);
+  });
+
+  it("applies the system's category_type_map on the next sync, which reads the whole catalog", async () => {
+    const sim = await startXivaSimulator({ items: 120, seed: 53 });
+    sims.push(sim);
+    const system = await xivaSystem(sim);
+    expect(system.category_type_map).toEqual({});
+    expect((await runSync(system.id)).status).toBe('succeeded');
+    const dataBundles = sim.store.all().filter((o) => o.id && o.category[0]?.name === 'Data Bundles').map((o) => o.id!);
+    expect(dataBundles.length).toBeGreaterThan(3);
+
+    const url = `${api}/external-systems/${system.id}/`;
+    const bad = await t.app.inject({ method: 'PATCH', url, headers: admin, payload: { category_type_map: { 'Data Bundles': 'gadget' } } });
+    expect(bad.statusCode).toBe(400);
+    expect(Object.keys(bad.json().error.details.fields)[0]).toMatch(/^category_type_map/);
+    const patched = await t.app.inject({ method: 'PATCH', url, headers: admin, payload: { category_type_map: { 'data bundles': 'addon' } } });
+    expect(patched.statusCode, patched.body).toBe(200);
+    expect(patched.json()).toMatchObject({ category_type_map: { 'data bundles': 'addon' }, cursor: null });
+
+    // Nothing changed at the source: an incremental run would see none of them, so it runs full.
+    const run = await runSync(system.id, 'incremental');
+    expect(run).toMatchObject({ mode: 'full', status: 'succeeded', counts: expect.objectContaining({ updated: dataBundles.length, retired: 0 }) });
+    const catalog = await catalogOf('xiva');
+    for (const id of dataBundles) expect(catalog.get(id)!.product_type, id).toBe('addon');
+    for (const id of sim.store.validIds().filter((x) => !dataBundles.includes(x))) expect(catalog.get(id)!.product_type, id).toBe(sim.store.expected(id)!.product_type);
+    // The same mapping again is no change: the cursor stays.
+    const same = await t.app.inject({ method: 'PATCH', url, headers: admin, payload: { category_type_map: { 'Data Bundles': 'addon' } } });
+    expect(same.json().cursor).not.toBeNull();
+  });
+
   it('records a run cancelled before it started with stop_reason cancelled', async () => {
     const sim = await startXivaSimulator({ items: 10, seed: 33 });
     sims.push(sim);

@@ -4,6 +4,7 @@ import type {
 } from '@lyra/contracts';
 import { ML_MODEL_NAMES } from '@lyra/contracts';
 import { AppError } from '../../lib/errors.js';
+import type { LogFn } from '../../lib/log.js';
 import { TtlCache } from '../../lib/versioned-cache.js';
 import type { AuditRepository } from '../audit/audit.repository.js';
 import { SYSTEM_ACTOR, type Actor } from '../auth/permissions.js';
@@ -77,7 +78,7 @@ export function createMlService(deps: {
   catalog: AvailableCatalog;
   queue: () => MlJobQueue | null;
   clock?: () => Date;
-  log?: (msg: string, extra?: Record<string, unknown>) => void;
+  log?: LogFn;
 }) {
   const { ml, features, audit, models, catalog } = deps;
   const db = ml.db;
@@ -134,7 +135,7 @@ export function createMlService(deps: {
         if (p.stage === stage && t - last < PROGRESS_EVERY_MS) return;
         last = t;
         stage = p.stage;
-        chain = chain.then(() => ml.updateProgress(id, p)).catch((err: unknown) => log('ml progress write failed', { error: (err as Error).message }));
+        chain = chain.then(() => ml.updateProgress(id, p)).catch((err: unknown) => log('ml progress write failed', { error: (err as Error).message }, 'warn'));
       },
       flush: () => chain,
     };
@@ -210,7 +211,7 @@ export function createMlService(deps: {
       activeRefs.delete(name);
       // Demo start-up asks for a first batch score as soon as its model is live, so subscriber pages show scores.
       if (done.live && request.score_when_live) {
-        await service.requestScoring(SYSTEM_ACTOR, name).catch((err: unknown) => log('ml scoring after training not queued', { model: name, error: (err as Error).message }));
+        await service.requestScoring(SYSTEM_ACTOR, name).catch((err: unknown) => log('ml scoring after training not queued', { model: name, error: (err as Error).message }, 'warn'));
       }
       log('ml model trained', { model: name, version: done.saved.version, auc: out.metrics.auc });
       return { status: 'ready', detail: `${name} v${done.saved.version} auc=${out.metrics.auc?.toFixed(4) ?? 'n/a'}` };
@@ -218,7 +219,7 @@ export function createMlService(deps: {
       await progress.flush();
       const message = err instanceof SnapshotError ? err.message : `Training failed: ${(err as Error).message}`;
       await ml.fail(versionId, message, { stage: 'failed', iteration: 0, total: 0 });
-      log('ml training failed', { model: name, version: row.version, error: message });
+      log('ml training failed', { model: name, version: row.version, error: message }, 'warn');
       return { status: 'failed', detail: message };
     }
   }

@@ -22,6 +22,7 @@ export function makeSystem(overrides: Partial<ExternalSystem> = {}): ExternalSys
     sync_cron: null,
     full_sync_every: 7,
     retire_guard_percent: 20,
+    category_type_map: {},
     next_run_at: '2026-11-26T02:00:00.000Z',
     last_run_at: '2026-11-25T05:33:47.054Z',
     last_success_at: '2026-11-25T05:33:47.054Z',

@@ -6,8 +6,9 @@
  *   amount: price null.
  * - billing_cycle from period_unit + period (month/3 quarterly, month/12 and year/1 yearly...);
  *   item_type "charge" is one_time; recurring = not a charge.
- * - product_type = metadata.product_type, else metadata.category / item family, else by item
- *   type (plan -> bundle, addon -> addon, charge -> service).
+ * - product_type = metadata.product_type, else metadata.category, else the allowances (only
+ *   SMS -> sms, several kinds -> bundle), else the item family, else by item type (plan ->
+ *   bundle, addon -> addon, charge -> service).
  * - features from metadata.data_gb / voice_minutes / sms; "unlimited" -> -1.
  * - is_active = status "active" (archived -> false); is_available = is_active. Deleted item
  *   prices are not mapped: the connector reports them as deleted.
@@ -19,8 +20,9 @@ import {
   allowanceValue,
   cycleFromPeriod,
   epochSecondsToIso,
+  inferProductType,
+  type CategoryTypeMap,
   isObject,
-  productTypeFrom,
   requireCurrency,
   str,
   type AllowanceKey,
@@ -47,7 +49,7 @@ function minorAmount(value: unknown, currency: string): string {
   }
 }
 
-export function mapItemPrice(i: Json): SourceItem {
+export function mapItemPrice(i: Json, categoryMap?: CategoryTypeMap): SourceItem {
   const id = str(i.id);
   if (!id) throw new ItemProblem('item price has no id');
   const name = str(i.name) ?? str(i.external_name);
@@ -82,7 +84,9 @@ export function mapItemPrice(i: Json): SourceItem {
     product: {
       name,
       description: str(i.description) ?? '',
-      product_type: productTypeFrom(meta.product_type, meta.category, i.item_family_id) ?? TYPE_BY_ITEM[itemType] ?? 'service',
+      product_type: inferProductType({
+        explicit: meta.product_type, categories: [meta.category], features, specifications: [i.item_family_id], fallback: TYPE_BY_ITEM[itemType] ?? 'service', categoryMap,
+      }),
       category,
       price,
       currency,

@@ -18,7 +18,7 @@
 import { HttpError, type HttpClient } from '../../../lib/http-client.js';
 import { describeUpstreamError } from '../../../lib/upstream-errors.js';
 import { basicAuthorization, staticAuth } from './auth.js';
-import { ReadState, isObject, joinUrl, mapOrError, objects, str, type Json } from './common.js';
+import { ReadState, isObject, joinUrl, mapOrError, objects, str, type CategoryTypeMap, type Json } from './common.js';
 import { itemPriceVersion, mapItemPrice } from './billing-map.js';
 import type { ConnectionTestResult, Connector, ConnectorConfig, ConnectorFactory, ConnectorPage, ItemError, ReadOptions, ReadResult, SourceItem } from './types.js';
 
@@ -29,6 +29,7 @@ interface Settings {
   url: string;
   pageSize: number;
   verify: boolean;
+  categoryTypeMap: CategoryTypeMap;
 }
 
 function settingsOf(config: ConnectorConfig): Settings {
@@ -39,6 +40,7 @@ function settingsOf(config: ConnectorConfig): Settings {
     url: /\/api\/v\d+\/?$/.test(base) ? joinUrl(base, 'item_prices') : joinUrl(base, 'api/v2/item_prices'),
     pageSize: Number.isInteger(size) && size > 0 ? Math.min(size, MAX_LIMIT) : MAX_LIMIT,
     verify: config.options.verify_full_listing !== false,
+    categoryTypeMap: config.categoryTypeMap,
   };
 }
 
@@ -59,7 +61,7 @@ class BillingRead {
   private readonly state = new ReadState();
   private readonly deleted = new Set<string>();
   private readonly startedAt = Date.now();
-  private readonly log: (m: string) => void;
+  private readonly log: (m: string, level?: 'info' | 'warn') => void;
   private position = 0;
 
   constructor(
@@ -77,19 +79,19 @@ class BillingRead {
       return { mode: 'incremental', completeSnapshot: false, deletedIds: [...this.deleted] };
     }
     const first = yield* this.list({});
-    let complete = true;
+    let incomplete: string | null = null;
     if (this.s.verify) {
       const second = yield* this.list({ 'sort_by[asc]': 'updated_at' });
       const lost = [...first.ids].filter((id) => !second.ids.has(id));
       const gained = [...second.ids].filter((id) => !first.ids.has(id)).length;
-      if (gained) this.log(`Billing: the verification listing returned ${gained} item price(s) the first listing did not`);
+      if (gained) this.log(`Billing: the verification listing returned ${gained} item price(s) the first listing did not`, 'warn');
       if (lost.length) {
-        complete = false;
-        this.log(`Billing: the verification listing lacks ${lost.length} item price(s) the first listing had (e.g. ${lost[0]}); not a complete snapshot`);
+        incomplete = `the verification listing lacks ${lost.length} item price(s) the first listing had`;
+        this.log(`Billing: the verification listing lacks ${lost.length} item price(s) the first listing had (e.g. ${lost[0]}); not a complete snapshot`, 'warn');
       }
     }
     yield* this.catchUp();
-    return { mode: 'full', completeSnapshot: complete, deletedIds: [...this.deleted] };
+    return { mode: 'full', completeSnapshot: incomplete === null, ...(incomplete !== null && { incompleteReason: incomplete }), deletedIds: [...this.deleted] };
   }
 
   private changedQuery(sinceMs: number): Record<string, string> {
@@ -151,7 +153,7 @@ class BillingRead {
       if (this.state.isCurrent(id, version)) continue;
       this.state.record(id, version);
       this.deleted.delete(id);
-      const m = mapOrError(id, position, () => mapItemPrice(r));
+      const m = mapOrError(id, position, () => mapItemPrice(r, this.s.categoryTypeMap));
       if (m.item) items.push(m.item);
       else errors.push(m.error);
     }

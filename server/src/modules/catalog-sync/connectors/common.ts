@@ -78,6 +78,54 @@ export function productTypeFrom(explicit: unknown, ...families: unknown[]): Prod
   return null;
 }
 
+const ALLOWANCE_TYPES: Record<AllowanceKey, ProductType> = { data_gb: 'data', voice_minutes: 'voice', sms: 'sms' };
+
+/** What the allowances say: one kind -> that kind (only SMS -> sms); several kinds -> bundle; none -> null. */
+export function productTypeFromAllowances(features: Record<string, unknown>): ProductType | null {
+  const kinds = (Object.keys(ALLOWANCE_TYPES) as AllowanceKey[]).filter((k) => typeof features[k] === 'number' && features[k] !== 0);
+  if (kinds.length === 0) return null;
+  return kinds.length > 1 ? 'bundle' : ALLOWANCE_TYPES[kinds[0]!];
+}
+
+/** Category name -> product type, set per external system by an administrator (keys compared case-insensitively). */
+export type CategoryTypeMap = Readonly<Record<string, ProductType>>;
+
+export interface TypeEvidence {
+  /** A type the source states (TMF productType characteristic, Product_Type__c, metadata). */
+  explicit?: unknown;
+  /** Category / family names, most specific first. */
+  categories: unknown[];
+  /** Mapped allowances (data_gb, voice_minutes, sms). */
+  features: Record<string, unknown>;
+  /** Specification or item family names: weaker than a category, which names what is sold. */
+  specifications?: unknown[];
+  /** When nothing above decides (e.g. bundle flag, item type). */
+  fallback: ProductType;
+  categoryMap?: CategoryTypeMap | undefined;
+}
+
+/**
+ * The product type, strongest evidence first: the administrator's category mapping (a deliberate
+ * local decision); a type the source states; a category name that names a type; the allowances
+ * (a "Messaging" offer whose only allowance is SMS is an sms product, not a service); a
+ * specification name; the fallback.
+ */
+export function inferProductType(e: TypeEvidence): ProductType {
+  if (e.categoryMap) {
+    const byName = new Map(Object.entries(e.categoryMap).map(([k, v]) => [k.trim().toLowerCase(), v]));
+    for (const c of e.categories) {
+      const hit = typeof c === 'string' ? byName.get(c.trim().toLowerCase()) : undefined;
+      if (hit) return hit;
+    }
+  }
+  return (
+    productTypeFrom(e.explicit, ...e.categories) ??
+    productTypeFromAllowances(e.features) ??
+    productTypeFrom(null, ...(e.specifications ?? [])) ??
+    e.fallback
+  );
+}
+
 export type AllowanceKey = 'data_gb' | 'voice_minutes' | 'sms';
 const DATA_PER_GB: Record<string, number> = { gb: 1, mb: 1024, kb: 1024 * 1024, tb: 1 / 1024 };
 
@@ -133,6 +181,35 @@ export function headerInt(headers: Headers, name: string): number | null {
 /** `base` + relative path, keeping base's path (`http://h/api` + `x/` -> `http://h/api/x/`). */
 export function joinUrl(base: string, path: string): string {
   return `${base.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
+}
+
+/**
+ * Like joinUrl, but segments the base already ends with are not repeated: an administrator may
+ * paste the API root, the `/tmf-api` prefix or the whole catalog path, and
+ * `http://h/api/tmf-api` + `tmf-api/productCatalogManagement/v4/` must not become
+ * `.../tmf-api/tmf-api/...`. The longest overlap of the base's last segments with the path's
+ * first ones is dropped once.
+ */
+export function joinUrlOnce(base: string, path: string): string {
+  const u = new URL(base);
+  const baseSegs = u.pathname.split('/').filter(Boolean);
+  const pathSegs = path.split('/').filter(Boolean);
+  let k = Math.min(baseSegs.length, pathSegs.length);
+  while (k > 0 && baseSegs.slice(-k).join('/') !== pathSegs.slice(0, k).join('/')) k--;
+  const rest = pathSegs.slice(k).join('/');
+  const trailing = path.endsWith('/') && rest !== '' ? '/' : '';
+  const root = `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
+  return rest === '' ? `${root}${path.endsWith('/') ? '/' : ''}` : `${root}/${rest}${trailing}`;
+}
+
+/** A URL fit to show in answers and logs: no user info, no query string (either may hold a secret). */
+export function displayUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.origin}${u.pathname}`;
+  } catch {
+    return url.replace(/[?#].*$/, '');
+  }
 }
 
 export function isHttpStatus(err: unknown, ...statuses: number[]): err is HttpError {

@@ -17,6 +17,7 @@ export function configFor(systemType: ConnectorConfig['systemType'], baseUrl: st
     apiVersion: null,
     auth: { username: null, secret: null, headerName: null, tokenUrl: null, ...auth },
     defaultCurrency: null,
+    categoryTypeMap: {},
     options: {},
     ...extra,
   };

@@ -7,7 +7,8 @@
  *   with a single standard entry uses it whatever its currency (single-currency orgs).
  * - billing_cycle = Billing_Frequency__c (Daily ... Yearly, One-Time; absent = one_time);
  *   recurring = not one_time.
- * - product_type = Product_Type__c ("Add-on" -> addon), else from Family.
+ * - product_type = Product_Type__c ("Add-on" -> addon), else from Family, else from the
+ *   allowances (only SMS -> sms, several kinds -> bundle), else service.
  * - features: Data_GB__c, Voice_Minutes__c, SMS__c; null = absent; -1 = unlimited.
  * - is_active = IsActive && !IsArchived; is_available = is_active.
  * - updatedAt = the later SystemModstamp of the product and its entry: a price change touches
@@ -15,7 +16,7 @@
  */
 import { createHash } from 'node:crypto';
 import { isCurrencyCode, type BillingCycle } from '@lyra/contracts';
-import { ItemProblem, allowanceValue, decimalAmount, productTypeFrom, requireCurrency, str, toUtcIso, type AllowanceKey, type Json } from './common.js';
+import { ItemProblem, allowanceValue, decimalAmount, inferProductType, requireCurrency, type CategoryTypeMap, str, toUtcIso, type AllowanceKey, type Json } from './common.js';
 import type { SourceItem } from './types.js';
 
 export const PRODUCT_FIELDS = [
@@ -50,7 +51,7 @@ export function crmFingerprint(mapped: unknown): string {
   return createHash('sha1').update(JSON.stringify(mapped)).digest('base64url');
 }
 
-export function mapProduct(p: Json, entries: Json[], defaultCurrency: string | null): SourceItem {
+export function mapProduct(p: Json, entries: Json[], defaultCurrency: string | null, categoryMap?: CategoryTypeMap): SourceItem {
   const id = str(p.Id);
   if (!id) throw new ItemProblem('Product2 has no Id');
   const name = str(p.Name);
@@ -79,7 +80,7 @@ export function mapProduct(p: Json, entries: Json[], defaultCurrency: string | n
     product: {
       name,
       description: str(p.Description) ?? '',
-      product_type: productTypeFrom(p.Product_Type__c, family) ?? 'service',
+      product_type: inferProductType({ explicit: p.Product_Type__c, categories: [family], features, fallback: 'service', categoryMap }),
       category: family ?? '',
       price,
       currency,

@@ -9,10 +9,10 @@
  * look-back): products added or repriced while we read. Incremental read: the deleted ids since the cursor, then Product2 changed since the
  * cursor plus the products whose standard entry changed (a price change touches only the entry).
  */
-import type { HttpClient } from '../../../lib/http-client.js';
+import { HttpError, type HttpClient } from '../../../lib/http-client.js';
 import { describeUpstreamError, errorCodeFrom } from '../../../lib/upstream-errors.js';
 import { ClientCredentialsAuth, staticAuth } from './auth.js';
-import { ReadState, formatCount, isHttpStatus, isObject, joinUrl, mapOrError, objects, str, toUtcIso, type Json } from './common.js';
+import { ReadState, formatCount, isHttpStatus, isObject, joinUrl, mapOrError, objects, str, toUtcIso, type CategoryTypeMap, type Json } from './common.js';
 import { ENTRY_FIELDS, PRODUCT_FIELDS, crmFingerprint, mapProduct } from './crm-map.js';
 import type { ConnectionTestResult, Connector, ConnectorConfig, ConnectorFactory, ConnectorPage, ItemError, ReadOptions, ReadResult, SourceItem } from './types.js';
 
@@ -27,13 +27,14 @@ interface Settings {
   apiVersion: string;
   pricebookId: string | null;
   defaultCurrency: string | null;
+  categoryTypeMap: CategoryTypeMap;
 }
 
 function settingsOf(config: ConnectorConfig): Settings {
   const raw = str(config.options.api_version) ?? 'v59.0';
   const apiVersion = raw.startsWith('v') ? raw : `v${raw}`;
   const pricebookId = str(config.options.pricebook_id);
-  return { baseUrl: config.baseUrl, dataUrl: joinUrl(config.baseUrl, `services/data/${apiVersion}/`), apiVersion, pricebookId, defaultCurrency: config.defaultCurrency };
+  return { baseUrl: config.baseUrl, dataUrl: joinUrl(config.baseUrl, `services/data/${apiVersion}/`), apiVersion, pricebookId, defaultCurrency: config.defaultCurrency, categoryTypeMap: config.categoryTypeMap };
 }
 
 /** SOQL datetime literal, whole seconds (rounded down, so `>=` never skips a record). */
@@ -51,7 +52,10 @@ async function* query(http: HttpClient, s: Settings, soql: string, onNextPage?: 
     const body = isObject(res.body) ? res.body : {};
     yield { records: objects(body.records), totalSize: Number(body.totalSize ?? 0) };
     const next = str(body.nextRecordsUrl);
-    if (body.done !== false || !next) return;
+    // `done: true` ends the query; a next page is followed even when a gateway dropped `done`.
+    // An answer that says more follows but gives no way to it must not pass for the whole result.
+    if (body.done === true || (!next && body.done !== false)) return;
+    if (!next) throw new HttpError(`${url}: the query answer says done=false but has no nextRecordsUrl; the listing cannot be finished`, res.status, url, false);
     // nextRecordsUrl is a path from the server root, not from a base URL with a path prefix.
     url = new URL(next, s.baseUrl).toString();
     q = undefined;
@@ -98,7 +102,7 @@ async function standardPricebook(http: HttpClient, s: Settings, log: (m: string)
 class CrmRead {
   private readonly state = new ReadState();
   private readonly startedAt = Date.now();
-  private readonly log: (m: string) => void;
+  private readonly log: (m: string, level?: 'info' | 'warn') => void;
   private pricebook = '';
   private position = 0;
   /** Pages fetched through nextRecordsUrl: a query answered in one page is a single snapshot. */
@@ -127,7 +131,7 @@ class CrmRead {
         return { mode: 'incremental', completeSnapshot: false, deletedIds: deleted.ids };
       }
       needsFullSync = deleted.expired;
-      this.log(`CRM: ${needsFullSync}; reading the whole catalog instead`);
+      this.log(`CRM: ${needsFullSync}; reading the whole catalog instead`, 'warn');
     }
     yield* this.full();
     return { mode: 'full', completeSnapshot: true, deletedIds: [], ...(needsFullSync && { needsFullSync }) };
@@ -158,7 +162,7 @@ class CrmRead {
     const present = (await this.queryAll('SELECT Id FROM Product2 ORDER BY Id')).map((r) => str(r.Id)).filter((x): x is string => x !== null);
     const missing = present.filter((id) => !this.state.has(id));
     if (missing.length) {
-      this.log(`CRM: verification found ${missing.length} product(s) the listing did not return; fetching them`);
+      this.log(`CRM: verification found ${missing.length} product(s) the listing did not return; fetching them`, 'warn');
       yield* this.productsById(missing);
     }
     yield* this.catchUp();
@@ -260,7 +264,7 @@ class CrmRead {
         if (this.state.recordAnonymous(p)) errors.push({ externalId: null, position, reason: 'Product2 has no Id' });
         continue;
       }
-      const r = mapOrError(id, position, () => mapProduct(p, entries.get(id) ?? [], this.s.defaultCurrency));
+      const r = mapOrError(id, position, () => mapProduct(p, entries.get(id) ?? [], this.s.defaultCurrency, this.s.categoryTypeMap));
       const version = crmFingerprint(r.item ?? r.error.reason);
       if (this.state.isCurrent(id, version)) continue;
       this.state.record(id, version);

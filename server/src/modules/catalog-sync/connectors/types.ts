@@ -1,5 +1,6 @@
 import type { BillingCycle, ProductType } from '@lyra/contracts';
 import type { HttpClient } from '../../../lib/http-client.js';
+import type { CategoryTypeMap } from './common.js';
 
 export type SystemType = 'xiva' | 'crm' | 'billing';
 export type SyncMode = 'full' | 'incremental';
@@ -57,6 +58,8 @@ export interface ReadResult {
   mode: SyncMode;
   /** True only when a full read saw the whole catalog: the condition for retiring missing items. */
   completeSnapshot: boolean;
+  /** Why a full read is not a complete snapshot (shown on the run). */
+  incompleteReason?: string;
   /** Ids the source explicitly reported deleted (CRM deleted-records endpoint). */
   deletedIds: string[];
   /** Set when the source cannot answer an incremental read (deleted-records window expired...). */
@@ -74,8 +77,12 @@ export interface ReadOptions {
    */
   lastRunStartedAt?: string | null;
   signal: AbortSignal;
-  /** Called by the connector for progress lines that are not pages (e.g. "fetching prices"). */
-  log?: (message: string) => void;
+  /**
+   * Called by the connector for progress lines that are not pages (e.g. "fetching prices");
+   * 'warn' for what an administrator should look at (a listing that did not finish, a filter the
+   * server ignores).
+   */
+  log?: (message: string, level?: 'info' | 'warn') => void;
 }
 
 export interface ConnectionTestResult {
@@ -109,6 +116,8 @@ export interface ConnectorConfig {
     tokenUrl: string | null; // oauth2 token endpoint (default per connector)
   };
   defaultCurrency: string | null;
+  /** The administrator's category name -> product type mapping (see inferProductType). */
+  categoryTypeMap: CategoryTypeMap;
   options: Record<string, unknown>;
 }
 

@@ -9,7 +9,9 @@
  *   price null (usage-only offers) in the configured default currency.
  * - billing_cycle from the period type (`recurringChargePeriodType` v5, `recurringChargePeriod`
  *   v4) and length; oneTime -> one_time.
- * - product_type: the `productType` characteristic, else the category / specification name.
+ * - product_type: the `productType` characteristic, else a category name that names a type, else
+ *   the allowances (only SMS -> sms, several kinds -> bundle), else the specification name, else
+ *   bundle when isBundle, service otherwise (see inferProductType).
  * - features: dataAllowance / voiceAllowance / smsAllowance from prodSpecCharValueUse or from
  *   characteristic text ("512 MB"); data in GB (1 GB = 1024 MB); Unlimited = -1.
  * - is_active: lifecycleStatus Launched or Active (absent = active); everything else, including
@@ -22,9 +24,10 @@ import {
   asArray,
   cycleFromPeriod,
   decimalAmount,
+  inferProductType,
+  type CategoryTypeMap,
   isObject,
   objects,
-  productTypeFrom,
   requireCurrency,
   str,
   toUtcIso,
@@ -110,7 +113,7 @@ function features(o: Json): Record<string, number> {
 
 const names = (v: unknown) => objects(v).map((x) => str(x.name)).filter((x): x is string => x !== null);
 
-export function mapOffering(o: Json, entities: PriceEntities, defaultCurrency: string | null): SourceItem {
+export function mapOffering(o: Json, entities: PriceEntities, defaultCurrency: string | null, categoryMap?: CategoryTypeMap): SourceItem {
   const id = str(o.id);
   if (!id) throw new ItemProblem('offering has no id');
   const name = str(o.name);
@@ -146,7 +149,10 @@ export function mapOffering(o: Json, entities: PriceEntities, defaultCurrency: s
   const validFor = isObject(o.validFor) ? o.validFor : {};
   const validFrom = toUtcIso(validFor.startDateTime);
   const validTo = toUtcIso(validFor.endDateTime);
-  const productType = productTypeFrom(characteristics.productType, ...categories, spec) ?? (o.isBundle === true ? 'bundle' : 'service');
+  const allowances = features(o);
+  const productType = inferProductType({
+    explicit: characteristics.productType, categories, features: allowances, specifications: [spec], fallback: o.isBundle === true ? 'bundle' : 'service', categoryMap,
+  });
   const updatedAt = toUtcIso(o.lastUpdate);
 
   return {
@@ -162,7 +168,7 @@ export function mapOffering(o: Json, entities: PriceEntities, defaultCurrency: s
       currency,
       recurring: cycle !== 'one_time',
       billing_cycle: cycle,
-      features: features(o),
+      features: allowances,
       attributes: {
         lifecycle_status: lifecycle,
         is_bundle: o.isBundle === true,

@@ -1,5 +1,6 @@
 /**
- * Offset paging that does not lose rows when the list changes under it.
+ * Offset paging that does not lose rows when the list changes under it, nor when the server
+ * miscounts it.
  *
  * With plain offset paging, a row deleted before the current offset shifts every later row one
  * place left and the row at the page boundary is never seen. So each page is requested a few
@@ -9,10 +10,13 @@
  * de-duplicated by the caller. Rows inserted behind our position are not seen by any offset
  * scheme: the callers catch up on them with a lastUpdate filter and verify with an id listing.
  *
- * The end is an empty page, a 416, X-Total-Count reached, or (when the server gives no count,
- * as bare capped arrays do) a page with nothing new. Works whatever page size the server caps to;
- * once a read has seen that cap, a first page shorter than it is the whole result, which keeps the
- * small catch-up listings at one request (one snapshot) on servers without counts.
+ * Where the list ends: X-Total-Count is a hint (TMF630) and real servers get it wrong -- stale
+ * behind a cache, or the page size in its place -- so it never ends a scan. Paging goes on while
+ * the answer is 206 Partial Content, carries a `Link: <...>; rel="next"`, or is a full page; it
+ * stops on an empty page, a 416, or a short 200 page without a next link. "Full" is measured
+ * against the largest page this server has returned in the read (it may cap `limit`, as bare
+ * capped arrays do): until that is known, a page is taken as possibly full, which costs one
+ * request that answers empty or 416. X-Result-Count, when sent, counts the page too.
  */
 import { HttpError, type HttpClient } from '../../../lib/http-client.js';
 import { headerInt, isHttpStatus, listRecords, str, type Json } from './common.js';
@@ -20,6 +24,7 @@ import { headerInt, isHttpStatus, listRecords, str, type Json } from './common.j
 export interface ScanPage {
   records: Json[];
   offset: number;
+  /** X-Total-Count of this answer: a hint, for progress only. */
   total: number | null;
 }
 
@@ -28,6 +33,10 @@ export interface ScanEnd {
   reason?: string;
   /** Every id the scan returned. */
   ids: Set<string>;
+  /**
+   * Answers that brought rows not seen before in this scan: 1 means the result came in one
+   * answer, a consistent snapshot (the overlap, empty and 416 answers around it add nothing).
+   */
   pages: number;
   total: number | null;
 }
@@ -38,20 +47,31 @@ export interface ScanRequest {
   limit: number;
   signal: AbortSignal;
   note?: (message: string) => void;
-  /** Largest page the server returned without a count, shared by the scans of one read. */
+  /** Largest page the server has returned, shared by the scans of one read. */
   cap?: { rows: number };
 }
 
 const OVERLAP = 5;
 const MAX_STEP_BACKS = 100;
+/** Pages in a row that say more follows but hold nothing new: the server repeats itself. */
+const MAX_STALE_PAGES = 3;
+
+/** True when a Link header (RFC 8288) names a rel="next" target. */
+export function hasNextLink(headers: Headers): boolean {
+  const link = headers.get('link');
+  if (!link) return false;
+  return link.split(/,(?=\s*<)/).some((part) => /;\s*rel\s*=\s*"?(?:[^"]*\s)?next(?:\s[^"]*)?"?\s*(?:;|$)/i.test(part));
+}
 
 export async function* scanOffsets(http: HttpClient, req: ScanRequest): AsyncGenerator<ScanPage, ScanEnd, void> {
   const ids = new Set<string>();
   const query: Record<string, string> = { ...req.query };
+  const cap = req.cap ?? { rows: 0 };
   let offset = 0;
   let pages = 0;
   let total: number | null = null;
   let stepBacks = 0;
+  let stale = 0;
   let anchors: string[] = [];
   let firstId: string | undefined;
   const end = (complete: boolean, reason?: string): ScanEnd => ({ complete, ...(reason && { reason }), ids, pages, total });
@@ -70,7 +90,6 @@ export async function* scanOffsets(http: HttpClient, req: ScanRequest): AsyncGen
       }
       throw err;
     }
-    pages++;
     if (res.status === 416) return end(true);
     const records = listRecords(res.body);
     if (records === null) throw new HttpError(`${req.url}: the answer is not a list`, res.status, req.url, false, JSON.stringify(res.body).slice(0, 300));
@@ -92,15 +111,30 @@ export async function* scanOffsets(http: HttpClient, req: ScanRequest): AsyncGen
       if (!ids.has(id)) fresh++;
       ids.add(id);
     }
+    if (fresh > 0) pages++;
     yield { records, offset, total };
 
-    const reached = offset + records.length;
-    if (total !== null && reached >= total) return end(true);
-    if (total === null && req.cap) {
-      if (offset === 0 && records.length < Math.min(req.cap.rows, req.limit)) return end(true);
-      req.cap.rows = Math.max(req.cap.rows, records.length);
+    // Rows the server says it sent: a page of records we could not all parse is still full.
+    const served = Math.max(records.length, headerInt(res.headers, 'x-result-count') ?? 0);
+    const more = res.status === 206 || hasNextLink(res.headers);
+    const short = cap.rows > 0 && served < Math.min(req.limit, cap.rows);
+    cap.rows = Math.max(cap.rows, Math.min(served, req.limit));
+    if (short && !more) return end(true);
+    if (fresh === 0) {
+      // A page of rows already seen: a server that clamps the offset to its last page.
+      if (!more) return end(true);
+      if (++stale >= MAX_STALE_PAGES) return end(false, `the server kept answering rows already read (offset ${offset}) while saying more follows`);
+    } else {
+      stale = 0;
     }
-    if (total === null && fresh === 0) return end(true);
+    const reached = offset + records.length;
+    if (short) {
+      // The tail: the next answer is empty or a 416, unless rows were added meanwhile (new rows,
+      // so no overlap to check them against).
+      anchors = [];
+      offset = Math.max(offset + 1, reached);
+      continue;
+    }
     anchors = pageIds.slice(-OVERLAP);
     offset = Math.max(offset + 1, reached - Math.min(OVERLAP, Math.floor(records.length / 2)));
   }

@@ -1,18 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { XIVA_DEFAULT_CREDENTIALS, startXivaSimulator, type RunningSimulator, type XivaOffering, type XivaOptions } from '@lyra/simulators';
+import { XIVA_DEFAULT_CREDENTIALS, startXivaSimulator, type RunningXivaSimulator, type XivaOptions } from '@lyra/simulators';
+import { displayUrl, joinUrlOnce } from './common.js';
 import { FAULTS, compareAll, configFor, cursorAfter, readAll, repeatedEmissions, testHttp } from './connector-test-kit.js';
 import type { ConnectorConfig } from './types.js';
 import { xivaConnector } from './xiva.js';
 
 const jwt = { type: 'jwt' as const, username: XIVA_DEFAULT_CREDENTIALS.email, secret: XIVA_DEFAULT_CREDENTIALS.password };
 
-function connect(sim: RunningSimulator<XivaOffering>, apiVersion: 'v4' | 'v5' = 'v5', extra: Partial<ConnectorConfig> = {}) {
+function connect(sim: RunningXivaSimulator, apiVersion: 'v4' | 'v5' = 'v5', extra: Partial<ConnectorConfig> = {}) {
   const base = `${sim.url}/api`;
   const http = testHttp(base);
   return { http, connector: xivaConnector.create(configFor('xiva', base, jwt, { apiVersion, ...extra }), http) };
 }
 
-const started: Array<RunningSimulator<XivaOffering>> = [];
+const started: Array<RunningXivaSimulator> = [];
 async function sim(o: XivaOptions) {
   const s = await startXivaSimulator(o);
   started.push(s);
@@ -23,7 +24,7 @@ afterAll(async () => {
 });
 
 describe('xiva connector on a 300-offering catalog', () => {
-  let xiva: RunningSimulator<XivaOffering>;
+  let xiva: RunningXivaSimulator;
   beforeAll(async () => {
     xiva = await sim({ items: 300, seed: 11 });
   });
@@ -86,7 +87,10 @@ describe('xiva connector on a 300-offering catalog', () => {
   });
 
   it('test() tells the version and the number of offerings', async () => {
-    expect(await connect(xiva, 'v5').connector.test(AbortSignal.timeout(5000))).toMatchObject({ ok: true, message: 'v5, 300 offerings', details: { counted_by: 'X-Total-Count' } });
+    const url = `${xiva.url}/api/productCatalogManagement/v5/productOffering/`;
+    expect(await connect(xiva, 'v5').connector.test(AbortSignal.timeout(5000))).toMatchObject({
+      ok: true, message: `v5, 300 offerings at ${url}`, details: { counted_by: 'X-Total-Count, checked at its last row', url, offerings: 300 },
+    });
   });
 });
 
@@ -97,7 +101,7 @@ describe('xiva connector, other server behaviours', () => {
     expect(r.result.completeSnapshot).toBe(true);
     const { got, want } = compareAll(r.latest, xiva.store);
     expect(got).toEqual(want);
-    expect(await connect(xiva).connector.test(AbortSignal.timeout(5000))).toMatchObject({ ok: true, message: 'v5, 230 offerings', details: { counted_by: 'paging ids' } });
+    expect(await connect(xiva).connector.test(AbortSignal.timeout(5000))).toMatchObject({ ok: true, message: expect.stringMatching(/^v5, 230 offerings at /), details: { counted_by: 'paging ids (no X-Total-Count)' } });
   });
 
   it('reports malformed offerings as item errors and maps the rest', async () => {
@@ -148,7 +152,7 @@ describe('xiva connector, other server behaviours', () => {
     xiva.store.change(3);
     const r = await readAll(connect(xiva).connector, { mode: 'incremental', cursor: cursorAfter(first.latest.values()) });
     expect(r.result).toMatchObject({ mode: 'full', completeSnapshot: true });
-    expect(r.result.needsFullSync).toMatch(/ignored lastUpdate\.gte/);
+    expect(r.result.needsFullSync).toMatch(/ignored lastUpdate\.gt and lastUpdate\.gte/);
     const { got, want } = compareAll(r.latest, xiva.store);
     expect(got).toEqual(want);
   });
@@ -173,6 +177,91 @@ describe('xiva connector, other server behaviours', () => {
     expect(await wrongPassword.test(AbortSignal.timeout(5000))).toMatchObject({ ok: false, message: 'Xiva login refused: 401 from /api/auth/jwt/create/; check the credentials' });
     const wrongVersion = await connect(xiva, 'v5').connector.test(AbortSignal.timeout(5000));
     expect(wrongVersion).toMatchObject({ ok: false, message: expect.stringMatching(/no TMF620 v5 catalog .* this server answers v4/) });
-    expect(await connect(xiva, 'v4').connector.test(AbortSignal.timeout(5000))).toMatchObject({ ok: true, message: 'v4, 10 offerings' });
+    expect(await connect(xiva, 'v4').connector.test(AbortSignal.timeout(5000))).toMatchObject({ ok: true, message: expect.stringMatching(/^v4, 10 offerings at /) });
+  });
+});
+
+/** List shapes of real TMF servers whose counts must never end a listing early (see xiva-paging.ts). */
+const COUNT_SHAPES: Array<[string, Partial<XivaOptions>]> = [
+  ['a stale count, half the real one', { totalCount: 'stale', staleCountShare: 0.5 }],
+  ['a count equal to the page size', { totalCount: 'page-size' }],
+  ['no count at all', { totalCount: 'none' }],
+  ['206 and Link rel="next" only, no count', { totalCount: 'none', linkNext: true }],
+  ['no count and 200 on every page', { totalCount: 'none', partialStatus: 200 }],
+  ['a count 96% short while 206 pages carry Link rel="next"', { totalCount: 'stale', staleCountShare: 0.04, linkNext: true }],
+];
+
+describe('xiva connector, counts that are wrong or missing', () => {
+  // Small pages on both listings, so every listing crosses many pages the count says do not exist.
+  const options = { page_size: 25, verify_page_size: 60 };
+
+  it.each(COUNT_SHAPES)('with %s, a full read gets every offering as a complete snapshot and test() counts them all', async (_name, shape) => {
+    const xiva = await sim({ items: 260, seed: 19, ...shape });
+    const r = await readAll(connect(xiva, 'v5', { options }).connector);
+    expect(r.result).toEqual({ mode: 'full', completeSnapshot: true, deletedIds: [] });
+    expect(new Set(r.latest.keys())).toEqual(new Set(xiva.store.validIds()));
+    const { got, want } = compareAll(r.latest, xiva.store);
+    expect(got).toEqual(want);
+    const t = await connect(xiva, 'v5', { options }).connector.test(AbortSignal.timeout(5000));
+    expect(t).toMatchObject({ ok: true, message: expect.stringMatching(/^v5, 260 offerings at /), details: { offerings: 260, counted_by: expect.stringMatching(/^paging ids/) } });
+  });
+
+  it('the verification listing pages to the real end whatever the count says, and finds what a cut listing missed', async () => {
+    const xiva = await sim({ items: 300, seed: 20, totalCount: 'stale', staleCountShare: 0.2, linkNext: true });
+    // The catalog listing ends after 100 (its count says 20); only the id listing can tell.
+    xiva.store.truncateNextListing(100);
+    const r = await readAll(connect(xiva, 'v5', { options }).connector);
+    expect(r.logs.join('\n')).toMatch(/verification found 200 offering/);
+    expect(r.result.completeSnapshot).toBe(true);
+    expect(new Set(r.latest.keys())).toEqual(new Set(xiva.store.validIds()));
+  });
+
+  it('test() believes a count only when the last row it names exists and nothing follows it', async () => {
+    const xiva = await sim({ items: 90, seed: 21 });
+    const test = () => connect(xiva).connector.test(AbortSignal.timeout(5000));
+    expect(await test()).toMatchObject({ details: { offerings: 90, counted_by: 'X-Total-Count, checked at its last row' } });
+    // Counts that say "1" on a limit=1 answer, or more than there are: paged instead.
+    for (const style of [{ totalCount: 'page-size' as const }, { totalCount: 'stale' as const, staleCountShare: 1.5 }]) {
+      xiva.setServerStyle(style);
+      expect(await test(), JSON.stringify(style)).toMatchObject({ details: { offerings: 90, counted_by: expect.stringMatching(/^paging ids/) } });
+    }
+  });
+});
+
+describe('xiva connector, lastUpdate filter forms', () => {
+  it.each(['gt', 'gte'] as const)('reads incrementally from a server that knows only lastUpdate.%s', async (op) => {
+    const xiva = await sim({ items: 150, seed: 22, lastUpdateFilter: op });
+    const first = await readAll(connect(xiva).connector);
+    const changed = xiva.store.change(4);
+    const r = await readAll(connect(xiva).connector, { mode: 'incremental', cursor: cursorAfter(first.latest.values()) });
+    expect(r.result).toEqual({ mode: 'incremental', completeSnapshot: false, deletedIds: [] });
+    for (const id of changed) expect(r.latest.get(id)?.product.name).toBe(xiva.store.expected(id)!.name);
+    // The page that showed a form being ignored is not emitted: only changed offerings go out.
+    expect(r.latest.size).toBeLessThan(20);
+    // .gt (the TMF630 form) is tried first; only a .gte-only server costs the probe that shows it ignored.
+    expect(r.logs.some((l) => /does not apply lastUpdate\.gt;/.test(l))).toBe(op === 'gte');
+  });
+});
+
+describe('xiva connector, base URLs', () => {
+  it('never doubles a prefix the base URL already ends with, and test() shows the URL it used', async () => {
+    const xiva = await sim({ items: 40, seed: 23 });
+    const cases: Array<[string, 'v4' | 'v5', string]> = [
+      [`${xiva.url}/api/tmf-api`, 'v4', '/api/tmf-api/productCatalogManagement/v4/productOffering/'],
+      [`${xiva.url}/api/tmf-api/productCatalogManagement/v4/`, 'v4', '/api/tmf-api/productCatalogManagement/v4/productOffering/'],
+      [`${xiva.url}/api/productCatalogManagement/v5`, 'v5', '/api/productCatalogManagement/v5/productOffering/'],
+      [`${xiva.url}/api/`, 'v5', '/api/productCatalogManagement/v5/productOffering/'],
+    ];
+    for (const [base, apiVersion, path] of cases) {
+      const connector = xivaConnector.create(configFor('xiva', base, jwt, { apiVersion }), testHttp(base));
+      const url = `${xiva.url}${path}`;
+      expect(await connector.test(AbortSignal.timeout(5000)), base).toMatchObject({ ok: true, message: `${apiVersion}, 40 offerings at ${url}`, details: { url } });
+      const r = await readAll(connector);
+      expect(r.result.completeSnapshot, base).toBe(true);
+      expect(r.latest.size, base).toBe(40);
+    }
+    expect(joinUrlOnce('https://bss.example/api/tmf-api', 'tmf-api/productCatalogManagement/v4/')).toBe('https://bss.example/api/tmf-api/productCatalogManagement/v4/');
+    expect(joinUrlOnce('https://bss.example/tmf-api/x', 'tmf-api/productCatalogManagement/v4/')).toBe('https://bss.example/tmf-api/x/tmf-api/productCatalogManagement/v4/');
+    expect(displayUrl('https://user:secret@bss.example/api/x/?token=abc')).toBe('https://bss.example/api/x/');
   });
 });

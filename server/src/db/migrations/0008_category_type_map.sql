@@ -1,0 +1,1 @@
+ALTER TABLE "external_systems" ADD COLUMN "category_type_map" jsonb DEFAULT '{}'::jsonb NOT NULL;
