@@ -28,7 +28,8 @@ export const MIN_YEAR = 1900;
 export const MAX_YEAR = 9999;
 export const inStorableYears = (iso: string) => {
   const year = new Date(iso).getUTCFullYear();
-  return year >= MIN_YEAR && year <= MAX_YEAR;
+  // A text that is no date at all is the format check's to report, not this one's.
+  return Number.isNaN(year) || (year >= MIN_YEAR && year <= MAX_YEAR);
 };
 export const YEAR_RANGE_MESSAGE = `must be between the years ${MIN_YEAR} and ${MAX_YEAR}`;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { inStorableYears, NonNegativeDecimalString } from './common.js';
+import { inStorableYears, NonNegativeDecimalString, YEAR_RANGE_MESSAGE } from './common.js';
 import { CurrencyCode, ExternalSystemKind, ImportRowError, ProductType } from './products.js';
 
 /**
@@ -73,7 +73,7 @@ export const Month = z
   .string()
   .trim()
   .regex(/^\d{4}-(0[1-9]|1[0-2])(-01)?$/, 'must be a month such as 2026-10')
-  .refine((s) => inStorableYears(`${s.slice(0, 7)}-01T00:00:00Z`), 'must be between the years 1900 and 9999')
+  .refine((s) => !/^\d{4}-(0[1-9]|1[0-2])(-01)?$/.test(s) || inStorableYears(`${s.slice(0, 7)}-01T00:00:00Z`), YEAR_RANGE_MESSAGE)
   .transform((s) => `${s.slice(0, 7)}-01`);
 
 /** Money is a decimal string, never a JSON number (a binary float cannot hold 0.10 exactly). */

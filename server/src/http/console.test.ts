@@ -54,8 +54,8 @@ describe('console files', () => {
       expect(res.statusCode, url).toBe(404);
       expect(res.json()).toMatchObject({ error: { code: 'not_found' } });
     }
-    // API paths never fall back to the console (without a session: 401 before anything else).
+    // API paths never fall back to the console: a path no route matches is 404 in the envelope, signed in or not.
     const api = await app.inject({ url: '/api/loyalty/v1/no-such-thing/' });
-    expect([api.statusCode, api.json().error.code]).toEqual([401, 'unauthorized']);
+    expect([api.statusCode, api.json().error.code]).toEqual([404, 'not_found']);
   });
 });

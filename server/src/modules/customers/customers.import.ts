@@ -152,7 +152,8 @@ async function* fromJsonLines(chunks: AsyncIterable<string>): AsyncGenerator<Sou
     try {
       value = parseJsonText(text, 'The line');
     } catch (err) {
-      yield { row: line, errors: [{ row: line, field: null, message: (err as Error).message.replace(/^The line /, '') }] };
+      const tooDeep = err instanceof AppError && err.code === 'json_too_deep';
+      yield { row: line, errors: [{ row: line, field: null, message: tooDeep ? err.message.replace(/^The line /, '') : 'is not valid JSON' }] };
       continue;
     }
     if (!value || typeof value !== 'object' || Array.isArray(value)) {
