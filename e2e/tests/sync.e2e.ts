@@ -3,7 +3,7 @@ import type { Locator, Page } from 'playwright-core';
 import type { RunningServer } from './support/server';
 import { chooseOption, openSession, reportFailures, screenshot, type BrowserSession } from './support/browser';
 import { expectPath, login, tableNames, waitForTable } from './support/app';
-import { apiToken, simulatorControl, waitForIdleSyncs } from './support/api';
+import { apiGet, apiToken, simulatorControl, waitForIdleSyncs } from './support/api';
 
 describe('catalog sync', () => {
   let session: BrowserSession;
@@ -19,6 +19,17 @@ describe('catalog sync', () => {
   const drawer = (): Locator => page.locator('[data-test=system-drawer]');
   /** Element's dropdown menus are teleported to <body>; only the open one is visible. */
   const menuItem = (test: string): Locator => page.locator(`.el-dropdown-menu__item[data-test=${test}]:visible`);
+  /**
+   * The history chart draws one line per system: ECharts' own accessible description of what it
+   * rendered names each series ("It consists of 3 series count. … representing Xiva BSS …").
+   */
+  const expectOneSeriesPerSystem = async (systems: string[], on: Page = page) => {
+    const chart = on.locator('[data-test=runs-chart] [aria-label*="series"]');
+    await expect.poll(() => chart.getAttribute('aria-label')).toContain(`It consists of ${systems.length} series`);
+    const label = (await chart.getAttribute('aria-label')) ?? '';
+    for (const name of systems) expect(label).toContain(`representing ${name}.`);
+    expect(await on.locator('[data-test=runs-chart]').getAttribute('data-systems')).toBe(String(systems.length));
+  };
 
   beforeAll(async () => {
     session = await openSession();
@@ -77,10 +88,14 @@ describe('catalog sync', () => {
     expect(await result.innerText()).toMatch(/Connection OK — v5, \d+ offerings/);
   });
 
-  it('validates the create form (one system per type, so nothing is created)', async () => {
+  it('validates the create form (nothing is created)', async () => {
+    // An admin may add systems: the button is enabled and says nothing against it.
+    expect(await page.locator('[data-test=system-create]').isDisabled()).toBe(false);
+    expect(await page.locator('[data-test=system-create-wrap]').getAttribute('data-reason')).toBe('');
     await page.locator('[data-test=system-create]').click();
     await drawer().waitFor();
-    await drawer().locator('[data-test=all-types-configured]').waitFor();
+    // Which types may be added is the server's call, not a rule the console repeats: every type is offered.
+    for (const type of ['xiva', 'crm', 'billing']) expect(await drawer().locator(`[data-test=type-${type}]`).isDisabled()).toBe(false);
     await drawer().locator('[data-test=system-save]').click();
     const errors = () => drawer().locator('.el-form-item__error').allInnerTexts();
     await expect.poll(errors).toContain('Name is required');
@@ -93,7 +108,7 @@ describe('catalog sync', () => {
 
   it('syncs Xiva now (full) and follows its progress to the result', async () => {
     // A slower source makes the progress observable; 3 changed and 2 removed items give the run something to do.
-    await simulatorControl(xivaSim, { faults: { latencyMs: 250 }, change: 3, remove: 2 });
+    await simulatorControl(xivaSim, { faults: { latencyMs: 400 }, change: 3, remove: 2 });
     await xivaCard().locator('[data-test=sync-now-xiva]').click();
     await menuItem('sync-mode-full').click();
 
@@ -102,9 +117,28 @@ describe('catalog sync', () => {
     expect(await panel.locator('[data-test=sync-progress-text]').innerText()).toMatch(/items read|Waiting/);
     await panel.locator('[data-test=sync-cancel]').waitFor();
 
+    // What the panel shows while the run goes: it must leave "Starting" and show the run's own progress.
     const result = panel.locator('[data-test=sync-result]');
+    const seen: { phase: string; stage: string; text: string }[] = [];
+    const deadline = Date.now() + 60_000;
+    while (!(await result.count()) && Date.now() < deadline) {
+      const phase = (await panel.getAttribute('data-phase').catch(() => null)) ?? '';
+      const stage = (await panel.getAttribute('data-stage').catch(() => null)) ?? '';
+      const text = phase === 'watching' ? await panel.locator('[data-test=sync-progress-text]').innerText().catch(() => '') : '';
+      seen.push({ phase, stage, text });
+      await page.waitForTimeout(150);
+    }
+    const watching = seen.filter((s) => s.phase === 'watching');
+    expect(watching.length).toBeGreaterThan(0);
+    // Once following the run it never goes back to "starting".
+    expect(seen.slice(seen.findIndex((s) => s.phase === 'watching')).every((s) => s.phase === 'watching' || s.phase === 'finished')).toBe(true);
+    // Live numbers: some items read before the end, under a named stage.
+    expect(watching.some((s) => /^[1-9][\d,]* of [\d,]+ items read$/.test(s.text) && ['reading', 'finishing'].includes(s.stage))).toBe(true);
+    expect(await panel.locator('[data-test=sync-starting]').count()).toBe(0);
+
     await result.waitFor({ timeout: 60_000 });
     expect(await result.getAttribute('data-status')).toBe('succeeded');
+    expect(await panel.locator('[data-test=sync-outcome]').innerText()).toMatch(/Succeeded[\s\S]*Read \d+ items: [\s\S]*2 retired/);
     expect(await panel.locator('[data-test=count-retired] .n').innerText()).toBe('2');
     expect(Number(await panel.locator('[data-test=count-updated] .n').innerText())).toBeGreaterThan(0);
     await expect.poll(() => xivaCard().locator('[data-test=system-last-run]').innerText()).toMatch(/Succeeded[\s\S]*just now/);
@@ -118,6 +152,9 @@ describe('catalog sync', () => {
     const rows = page.locator('[data-test=runs-table] .el-table__body tr.el-table__row');
     await expect.poll(() => rows.count()).toBeGreaterThanOrEqual(4);
     await page.locator('[data-test=runs-chart] canvas').waitFor();
+    await expectOneSeriesPerSystem(['Xiva BSS (simulator)', 'CRM (simulator)', 'Billing OCS (simulator)']);
+    // Every time on the page in the one format.
+    expect(await page.locator('[data-test=run-started]').first().innerText()).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$/);
 
     await chooseOption(page, page.locator('[data-test=filter-run-system]'), 'Xiva BSS');
     await page.waitForURL((u) => u.searchParams.get('system') === 'xiva');
@@ -182,7 +219,7 @@ describe('catalog sync', () => {
     const panel = page.locator('[data-test=catalog-syncs] [data-test=sync-progress]');
     await panel.locator('[data-test=sync-result]').waitFor({ timeout: 60_000 });
     expect(await panel.locator('[data-test=sync-result]').getAttribute('data-status')).toBe('partially_succeeded');
-    expect(await panel.locator('[data-test=sync-error]').innerText()).toMatch(/Stopped at the retire guard[\s\S]*Nothing was retired/);
+    expect(await panel.locator('[data-test=sync-outcome]').innerText()).toMatch(/Stopped at the retire guard[\s\S]*Nothing was retired/);
     expect(await panel.locator('[data-test=count-retired] .n').innerText()).toBe('0');
 
     await panel.locator('[data-test=sync-force]').click();
@@ -198,6 +235,78 @@ describe('catalog sync', () => {
     await page.goto(`${server.url}${runPath}`);
     await expect.poll(() => page.locator('[data-test=run-status]').innerText()).toBe('Succeeded');
     expectPath(page, runPath);
+  });
+
+  it('says plainly why a run that reached nothing failed', async () => {
+    const token = await apiToken(server.url);
+    const billing = (await apiGet<{ results: { id: string; system_type: string; base_url: string }[] }>(server.url, token, '/external-systems/')).results.find((s) => s.system_type === 'billing')!;
+    const patch = (base_url: string) =>
+      fetch(`${server.url}/api/loyalty/v1/external-systems/${billing.id}/`, {
+        method: 'PATCH',
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ base_url }),
+      }).then((r) => expect(r.status).toBe(200));
+    // Set-up: a port nothing listens on, so the run cannot reach the system at all.
+    await patch('http://127.0.0.1:9');
+    try {
+      await page.goto(`${server.url}/admin/external-systems`);
+      const card = page.locator('[data-test=system-card-billing]');
+      await card.locator('[data-test=sync-now-billing]').click();
+      await menuItem('sync-mode-full').click();
+      const panel = card.locator('[data-test=sync-progress]');
+      await panel.locator('[data-test=sync-result]').waitFor({ timeout: 90_000 });
+      expect(await panel.locator('[data-test=sync-result]').getAttribute('data-status')).toBe('failed');
+      const outcome = await panel.locator('[data-test=sync-outcome]').innerText();
+      expect(outcome).toMatch(/Failed — could not reach the system/);
+      expect(outcome).toContain('Nothing was read from the source');
+      expect(outcome).not.toMatch(/TypeError|fetch failed/);
+      expect((await panel.locator('[data-test=sync-error]').innerText()).trim()).not.toBe('');
+
+      await panel.locator('[data-test=sync-run-link]').click();
+      await page.waitForURL(/\/admin\/sync-runs\/[0-9a-f-]{36}$/);
+      expect(await page.locator('[data-test=run-summary]').innerText()).toMatch(/Failed — could not reach the system[\s\S]*Nothing was read/);
+      const none = await page.locator('[data-test=item-errors-none]').innerText();
+      expect(none).toMatch(/No records were read/);
+      expect(none).not.toMatch(/Every record/);
+      expect(await page.locator('[data-test=run-facts]').innerText()).toMatch(/Started\s+\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/);
+      await screenshot(page, 'sync-run-failed.png');
+    } finally {
+      await patch(billing.base_url);
+    }
+  });
+
+  it('gives a non-admin no way to add or manage systems, and the history with one line per system', async () => {
+    const token = await apiToken(server.url);
+    const viewer = { email: 'viewer@lyra.local', name: 'Vera Viewer', password: 'viewer-password-1', role: 'viewer' };
+    const created = await fetch(`${server.url}/api/loyalty/v1/users/`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify(viewer),
+    });
+    expect(created.status).toBe(201);
+    const context = await page.context().browser()!.newContext({ viewport: { width: 1440, height: 900 }, locale: 'en-US', timezoneId: 'Asia/Riyadh' });
+    try {
+      const other = await context.newPage();
+      other.on('pageerror', (err) => session.pageErrors.push(`viewer page: ${err.message}`));
+      await login(other, server.url, viewer.email, viewer.password);
+      // systems:read and systems:manage are the admin's only (server permission table): no menu entry...
+      await other.locator('[data-test=nav-sync]').waitFor();
+      expect(await other.locator('[data-test=nav-systems]').count()).toBe(0);
+      // ...and the page itself sends a viewer back with a reason, so "Add system" is never offered.
+      await other.goto(`${server.url}/admin/external-systems`);
+      await other.waitForURL((u) => u.pathname === '/admin');
+      await other.locator('.el-message', { hasText: 'Your role does not give access to that page.' }).waitFor();
+      expect(await other.locator('[data-test=system-create]').count()).toBe(0);
+
+      await other.locator('[data-test=nav-sync]').click();
+      await other.waitForURL(/\/admin\/sync-runs$/);
+      await other.locator('[data-test=runs-chart] canvas').waitFor();
+      await expectOneSeriesPerSystem(['Xiva BSS (simulator)', 'CRM (simulator)', 'Billing OCS (simulator)'], other);
+      expect(await other.getByRole('button', { name: 'External systems' }).count()).toBe(0);
+      await screenshot(other, 'sync-history-viewer.png');
+    } finally {
+      await context.close();
+    }
   });
 
   it('raised no uncaught errors in the page', () => {

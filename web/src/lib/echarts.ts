@@ -2,6 +2,7 @@
 import { use } from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
 import { BarChart, LineChart, PieChart } from 'echarts/charts';
-import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
+import { AriaComponent, GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
 
-use([CanvasRenderer, BarChart, LineChart, PieChart, GridComponent, LegendComponent, TooltipComponent]);
+// Aria: charts that ask for it describe themselves (series names, values) in an aria-label for screen readers.
+use([CanvasRenderer, BarChart, LineChart, PieChart, AriaComponent, GridComponent, LegendComponent, TooltipComponent]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBand, formatDateTime, formatDuration, formatUtc, formatWindow, formatJsonValue, formatMoney as rawFormatMoney, formatRelative, humanize } from './format';
+import { formatBand, formatDate, formatDateTime, formatDuration, formatTime, formatUtc, formatWindow, formatJsonValue, formatMoney as rawFormatMoney, formatRelative, humanize, zoneLabel } from './format';
 
 // Intl separates code and amount with a no-break space; compare with plain spaces for readability.
 const formatMoney = (...args: Parameters<typeof rawFormatMoney>) => rawFormatMoney(...args).replace(/\u00a0/g, ' ');
@@ -49,15 +49,32 @@ describe('dates', () => {
     expect(formatRelative('2026-01-10T14:00:00Z', now)).toBe('in 2 h');
     expect(formatRelative('2026-01-13T02:00:00Z', now)).toBe('in 3 days');
   });
-  it('formats UTC times with the zone spelled out, whatever the browser zone', () => {
-    expect(formatUtc('2026-11-28T02:00:00.000Z')).toBe('Sat, Nov 28, 2026, 02:00 UTC');
-    expect(formatUtc('2026-11-28T23:30:00+03:00')).toBe('Sat, Nov 28, 2026, 20:30 UTC');
-    expect(formatUtc(null)).toBe('—');
-    expect(formatUtc('later')).toBe('later');
+  it('falls back to the UTC date beyond a month', () => {
+    expect(formatRelative('2025-11-28T23:30:00Z', now)).toBe('2025-11-28');
   });
-  it('formats absolute times and missing values', () => {
+  it('writes every instant one way: UTC, to the minute, zone spelled out, whatever the browser zone', () => {
+    expect(formatTime('2026-12-03T06:31:00.000Z')).toBe('2026-12-03 06:31 UTC');
+    expect(formatTime('2026-11-28T23:30:00+03:00')).toBe('2026-11-28 20:30 UTC');
+    expect(formatTime('2026-01-01T00:00:59.999Z')).toBe('2026-01-01 00:00 UTC');
+    expect(formatTime('2026-12-03T06:31:07.000Z', { seconds: true })).toBe('2026-12-03 06:31:07 UTC');
+    expect(formatTime(new Date(Date.UTC(2026, 11, 3, 6, 31)))).toBe('2026-12-03 06:31 UTC');
+    expect(formatTime(null)).toBe('—');
+    expect(formatTime('')).toBe('—');
+    expect(formatTime('later')).toBe('later');
+    // The old names are the same formatter, so no page mixes styles.
+    expect(formatUtc('2026-11-28T02:00:00.000Z')).toBe('2026-11-28 02:00 UTC');
+    expect(formatDateTime('2026-11-28T02:00:00.000Z')).toBe('2026-11-28 02:00 UTC');
     expect(formatDateTime(null)).toBe('—');
-    expect(formatDateTime('2026-01-10T12:00:00Z', 'en-US')).toMatch(/Jan 10, 2026/);
+    expect(formatDate('2026-11-28T23:30:00-03:00')).toBe('2026-11-29');
+  });
+  it('shows another zone only when asked, in the same shape, with its offset', () => {
+    expect(formatTime('2026-12-03T06:31:00Z', { timeZone: 'Asia/Riyadh' })).toBe('2026-12-03 09:31 GMT+3');
+    expect(formatTime('2026-12-03T06:31:00Z', { timeZone: 'Asia/Kolkata' })).toBe('2026-12-03 12:01 GMT+5:30');
+    expect(formatTime('2026-07-01T02:00:00Z', { timeZone: 'America/New_York' })).toBe('2026-06-30 22:00 GMT-4');
+    expect(formatTime('2026-12-03T06:31:00Z', { timeZone: 'Europe/London' })).toBe('2026-12-03 06:31 UTC');
+    expect(zoneLabel('2026-12-03T06:31:00Z', 'UTC')).toBe('UTC');
+    // An unknown zone falls back to UTC rather than failing the page.
+    expect(formatTime('2026-12-03T06:31:00Z', { timeZone: 'Mars/Olympus' })).toBe('2026-12-03 06:31 UTC');
   });
 });
 

@@ -33,15 +33,70 @@ export function formatBand(min: string | null, max: string | null): string {
   return `≤ ${max ?? ''}`;
 }
 
-export function formatDateTime(iso: string | null | undefined, locale?: string): string {
-  if (!iso) return '—';
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(d);
+const pad2 = (n: number) => String(n).padStart(2, '0');
+
+/** The parts of an instant on the wall clock of `timeZone` (UTC unless told). */
+function wallClock(d: Date, timeZone: string): { date: string; time: string } {
+  if (timeZone === 'UTC') {
+    return { date: `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())}`, time: `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}` };
+  }
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+      .formatToParts(d)
+      .map((p) => [p.type, p.value]),
+  );
+  return { date: `${parts.year}-${parts.month}-${parts.day}`, time: `${parts.hour}:${parts.minute}` };
 }
 
-/** "just now", "5 min ago", "3 h ago", "2 days ago"; falls back to a date beyond a month. */
-export function formatRelative(iso: string | null | undefined, now: Date = new Date(), locale?: string): string {
+/** A zone's offset at an instant as "GMT+3" / "GMT-4:30" ("UTC" for UTC). */
+export function zoneLabel(iso: string | Date, timeZone: string): string {
+  if (timeZone === 'UTC') return 'UTC';
+  const d = iso instanceof Date ? iso : new Date(iso);
+  try {
+    const name = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'shortOffset' }).formatToParts(d).find((p) => p.type === 'timeZoneName')?.value;
+    return name && !/^GMT([+-]0+(:00)?)?$/.test(name) ? name : 'UTC';
+  } catch {
+    return timeZone;
+  }
+}
+
+/**
+ * THE way the console writes an instant: "2026-12-03 06:31 UTC". Schedules run on UTC slots
+ * (daily 02:00 UTC) and every page says times are UTC, so every timestamp goes through here; only
+ * a line that says so shows another zone (`timeZone`, e.g. the browser's: "2026-12-03 09:31 GMT+3").
+ * `seconds` adds ":ss" where runs seconds apart must be told apart.
+ */
+export function formatTime(iso: string | Date | null | undefined, opts: { timeZone?: string; seconds?: boolean } = {}): string {
+  if (iso == null || iso === '') return '—';
+  const d = iso instanceof Date ? iso : new Date(iso);
+  if (Number.isNaN(d.getTime())) return String(iso);
+  const timeZone = opts.timeZone ?? 'UTC';
+  let wall: { date: string; time: string };
+  try {
+    wall = wallClock(d, timeZone);
+  } catch {
+    return formatTime(d, { ...opts, timeZone: 'UTC' });
+  }
+  // Zone offsets are whole minutes: the seconds read the same everywhere.
+  const seconds = opts.seconds ? `:${pad2(d.getUTCSeconds())}` : '';
+  return `${wall.date} ${wall.time}${seconds} ${zoneLabel(d, timeZone)}`;
+}
+
+/** The date alone, same style: "2026-12-03" (UTC). */
+export function formatDate(iso: string | Date | null | undefined): string {
+  if (iso == null || iso === '') return '—';
+  const d = iso instanceof Date ? iso : new Date(iso);
+  if (Number.isNaN(d.getTime())) return String(iso);
+  return wallClock(d, 'UTC').date;
+}
+
+/** Kept for existing callers: the console's one timestamp format (see formatTime). */
+export function formatDateTime(iso: string | null | undefined): string {
+  return formatTime(iso);
+}
+
+/** "just now", "5 min ago", "3 h ago", "2 days ago"; the date (formatDate) beyond a month. */
+export function formatRelative(iso: string | null | undefined, now: Date = new Date()): string {
   if (!iso) return 'never';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
@@ -55,28 +110,12 @@ export function formatRelative(iso: string | null | undefined, now: Date = new D
     const days = Math.round(abs / 86_400);
     return say(`${days} day${days === 1 ? '' : 's'}`);
   }
-  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium' }).format(d);
+  return formatDate(d);
 }
 
-/**
- * An absolute time in UTC, labelled as such: schedules run on UTC slots (daily 02:00 UTC), so the
- * console shows them the way the scheduler sees them. "Sat, Nov 28, 2026, 02:00 UTC".
- */
-export function formatUtc(iso: string | null | undefined, locale = 'en-US'): string {
-  if (!iso) return '—';
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  const text = new Intl.DateTimeFormat(locale, {
-    timeZone: 'UTC',
-    weekday: 'short',
-    year: 'numeric',
-    month: 'short',
-    day: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).format(d);
-  return `${text} UTC`;
+/** Kept for existing callers: an instant in UTC, labelled as such (see formatTime). */
+export function formatUtc(iso: string | null | undefined): string {
+  return formatTime(iso);
 }
 
 /** "450 ms", "3.4 s", "2 min 05 s", "1 h 02 min": run durations at a glance. */

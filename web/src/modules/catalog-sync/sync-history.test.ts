@@ -2,8 +2,11 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { effectScope, nextTick, ref } from 'vue';
 import type { SyncRun } from '@lyra/contracts';
 import { historyLink, parseRunQuery, runsToApiQuery, runsToRouteQuery } from './sync-run-query';
-import { changeMoney, changeName, guardLimit, isActiveStatus, nonZeroCounts, progressPercent, progressText, stoppedAtRetireGuard } from './run-summary';
-import { runsChartOption } from './run-chart';
+import {
+  changeMoney, changeName, guardLimit, isActiveStatus, isUnreachableError, itemErrorsNote, nonZeroCounts, progressPercent, progressText, readableRunError, readRate, runOutcome, runStage,
+  stoppedAtRetireGuard,
+} from './run-summary';
+import { chartSystems, runsChart } from './run-chart';
 import { useSyncHistory } from './use-sync-history';
 import { makeRun } from './test-fixtures';
 
@@ -61,21 +64,139 @@ describe('run summaries', () => {
   });
 });
 
-describe('runsChartOption', () => {
-  it('draws finished runs oldest first, without unchanged items, with the duration in seconds', () => {
+describe('run stages (live progress)', () => {
+  const live = (over: Partial<SyncRun>) => makeRun({ status: 'running', finished_at: null, ...over });
+  it('names where a run is from the fields updated after every page', () => {
+    expect(runStage(makeRun({ status: 'queued' })).stage).toBe('queued');
+    expect(runStage(live({ progress: { items_read: 0, items_total: null, percent: null } }))).toEqual({ stage: 'connecting', label: 'Connecting and reading the first page' });
+    expect(runStage(live({ progress: { items_read: 200, items_total: 398, percent: 50.3 } })).stage).toBe('reading');
+    expect(runStage(live({ progress: { items_read: 200, items_total: null, percent: null } })).stage).toBe('reading');
+    expect(runStage(live({ progress: { items_read: 398, items_total: 398, percent: 100 } })).label).toMatch(/Finishing .*checking what left the source/);
+    expect(runStage(live({ mode: 'incremental', progress: { items_read: 12, items_total: 12, percent: 100 } })).label).toMatch(/saving the cursor/);
+    expect(runStage(live({ cancel_requested: true })).stage).toBe('cancelling');
+    expect(runStage(makeRun()).stage).toBe('done');
+  });
+  it('gives a read rate once there is one', () => {
+    expect(readRate(live({ duration_ms: 4000, progress: { items_read: 200, items_total: null, percent: null } }))).toBe('50.0 items/s');
+    expect(readRate(live({ duration_ms: 2000, progress: { items_read: 5000, items_total: null, percent: null } }))).toBe('2,500 items/s');
+    expect(readRate(live({ duration_ms: 500, progress: { items_read: 10, items_total: null, percent: null } }))).toBeNull();
+    expect(readRate(live({ duration_ms: 9000, progress: { items_read: 0, items_total: null, percent: null } }))).toBeNull();
+  });
+});
+
+describe('run errors and outcomes', () => {
+  const nothing = { items_read: 0, items_total: null, percent: null };
+  const zero = { created: 0, updated: 0, unchanged: 0, retired: 0, skipped: 0, failed: 0 };
+
+  it('never shows a bare "TypeError: fetch failed"', () => {
+    expect(readableRunError('TypeError: fetch failed')).toMatch(/^Could not reach the system/);
+    expect(readableRunError('fetch failed')).toMatch(/^Could not reach the system/);
+    expect(readableRunError('GET /productOffering: TypeError: fetch failed')).toBe('GET /productOffering: could not reach the system');
+    expect(readableRunError('TypeError: fetch failed (connect ECONNREFUSED 10.0.0.5:443)')).toBe('Could not reach the system (connect ECONNREFUSED 10.0.0.5:443) (connection refused)');
+    expect(readableRunError('getaddrinfo ENOTFOUND bss.operator.example')).toBe('Getaddrinfo ENOTFOUND bss.operator.example (host name not found)');
+    // What the fixed server stores already reads well and stays as it is.
+    expect(readableRunError('network error (127.0.0.1:9), 6 attempts')).toBe('Network error (127.0.0.1:9), 6 attempts');
+    expect(readableRunError('connection refused')).toBe('Connection refused');
+    expect(readableRunError('HTTP 401 from /api/auth/jwt/create/')).toBe('HTTP 401 from /api/auth/jwt/create/');
+    expect(readableRunError(null)).toBeNull();
+    expect(readableRunError('  ')).toBeNull();
+    expect(isUnreachableError('TypeError: fetch failed')).toBe(true);
+    expect(isUnreachableError('network error (127.0.0.1:9), 6 attempts')).toBe(true);
+    expect(isUnreachableError('HTTP 500 from /productOffering')).toBe(false);
+  });
+
+  it('says a failed run that read nothing failed, why, and that nothing changed', () => {
+    const run = makeRun({ status: 'failed', progress: nothing, counts: zero, error: 'TypeError: fetch failed' });
+    const o = runOutcome(run);
+    expect(o.tone).toBe('error');
+    expect(o.title).toBe('Failed — could not reach the system');
+    expect(o.reason).toMatch(/^Could not reach the system/);
+    expect(o.detail).toBe('Nothing was read from the source, so the catalog was not changed.');
+    expect(itemErrorsNote(run)).toMatch(/^No records were read/);
+    expect(itemErrorsNote(run)).not.toMatch(/Every record/);
+  });
+
+  it('says how far a failed run got, with its item errors', () => {
+    const run = makeRun({
+      status: 'failed', progress: { items_read: 250, items_total: 398, percent: 62.8 }, counts: { ...zero, created: 3, unchanged: 240, skipped: 7 }, item_errors_total: 7,
+      error: 'HTTP 502 from /productOffering after 6 attempts',
+    });
+    const o = runOutcome(run);
+    expect(o.title).toBe('Failed');
+    expect(o.reason).toBe('HTTP 502 from /productOffering after 6 attempts');
+    expect(o.detail).toBe('Stopped after reading 250 items: what was written so far is kept (3 products created or updated); nothing was retired. 7 records could not be read or written and were skipped.');
+    expect(runOutcome(makeRun({ status: 'failed', progress: nothing, counts: zero, error: null })).reason).toBe('The server recorded no reason.');
+    expect(itemErrorsNote(makeRun({ status: 'failed', progress: { items_read: 250, items_total: null, percent: null }, error: 'x' }))).toBe('None among the 250 records read before the run stopped.');
+  });
+
+  it('words stops, cancels and abandoned runs by their stop reason', () => {
+    expect(runOutcome(makeRun({ status: 'partially_succeeded', stop_reason: 'retire_guard', error: 'Retire guard: … Nothing was retired' })).title).toBe('Stopped at the retire guard — nothing was retired');
+    expect(runOutcome(makeRun({ status: 'partially_succeeded', stop_reason: 'incomplete_snapshot', error: 'Incomplete snapshot: x' })).title).toBe('Incomplete snapshot — nothing was retired');
+    const cancelled = runOutcome(makeRun({ status: 'cancelled', stop_reason: 'cancelled', progress: nothing, counts: zero }));
+    expect(cancelled).toMatchObject({ tone: 'info', title: 'Cancelled', detail: 'Cancelled before anything was read; the catalog was not changed.' });
+    expect(runOutcome(makeRun({ status: 'failed', stop_reason: 'abandoned', error: 'owner died' })).title).toMatch(/^Abandoned/);
+    const partial = runOutcome(makeRun({ status: 'partially_succeeded', item_errors_total: 2, counts: { ...zero, updated: 1, unchanged: 395, skipped: 2 } }));
+    expect(partial.title).toBe('Finished with 2 item errors');
+    expect(partial.detail).toBe('Read 398 items: 1 updated. 2 records could not be read or written and were skipped.');
+  });
+
+  it('tells a clean run from one that read nothing', () => {
+    expect(runOutcome(makeRun())).toMatchObject({ tone: 'success', title: 'Succeeded', detail: 'Read 398 items: 3 updated, 2 retired.' });
+    expect(itemErrorsNote(makeRun())).toBe('All 398 records read could be mapped and written.');
+    expect(runOutcome(makeRun({ mode: 'incremental', progress: nothing, counts: zero })).title).toBe('Up to date — nothing changed at the source');
+    expect(runOutcome(makeRun({ mode: 'full', progress: nothing, counts: zero })).tone).toBe('warning');
+    expect(itemErrorsNote(makeRun({ progress: nothing, counts: zero }))).toBe('The source returned no records.');
+    expect(itemErrorsNote(makeRun({ status: 'running', progress: nothing }))).toBe('Nothing read yet.');
+  });
+});
+
+describe('runsChart', () => {
+  const xiva = (over: Partial<SyncRun>) => makeRun(over);
+  const crm = (over: Partial<SyncRun>) => makeRun({ external_system_id: 'c0000000-0000-4000-8000-000000000001', external_system_name: 'CRM (simulator)', system_type: 'crm', ...over });
+
+  it('draws one line per system on a UTC time axis, each run at its own time', () => {
     const runs = [
-      makeRun({ id: 'c', status: 'running', finished_at: null, duration_ms: 100 }),
-      makeRun({ id: 'b', started_at: '2026-11-25T05:34:11Z', duration_ms: 3349 }),
-      makeRun({ id: 'a', started_at: '2026-11-25T05:33:45Z', duration_ms: 610, counts: { created: 400, updated: 0, unchanged: 0, retired: 0, skipped: 0, failed: 0 } }),
+      xiva({ id: 'x3', status: 'running', finished_at: null }),
+      crm({ id: 'c2', started_at: '2026-12-03T06:59:44Z', status: 'failed', counts: { created: 0, updated: 0, unchanged: 0, retired: 0, skipped: 0, failed: 0 }, error: 'TypeError: fetch failed' }),
+      xiva({ id: 'x2', started_at: '2026-12-03T06:58:16Z', duration_ms: 6600 }),
+      crm({ id: 'c1', started_at: '2026-12-03T06:56:16Z', counts: { created: 150, updated: 0, unchanged: 0, retired: 0, skipped: 0, failed: 0 } }),
+      xiva({ id: 'x1', started_at: '2026-12-03T06:56:15Z', counts: { created: 400, updated: 0, unchanged: 0, retired: 0, skipped: 0, failed: 0 } }),
     ];
-    const option = runsChartOption(runs, 'UTC');
-    expect(option.xAxis.data).toEqual(['Nov 25, 05:33', 'Nov 25, 05:34']);
-    // Runs in the same minute are told apart by their seconds.
-    const same = runsChartOption([makeRun({ id: 'y', started_at: '2026-11-25T05:34:50Z' }), makeRun({ id: 'x', started_at: '2026-11-25T05:34:11Z' })], 'UTC');
-    expect(same.xAxis.data).toEqual(['Nov 25, 05:34:11', 'Nov 25, 05:34:50']);
-    expect(option.series.map((s) => s.name)).toEqual(['Created', 'Updated', 'Retired', 'Skipped', 'Failed', 'Duration (s)']);
-    expect(option.series[0]!.data).toEqual([400, 0]);
-    expect(option.series[5]!.data).toEqual([0.6, 3.3]);
+    const { option, systems, runAt } = runsChart(runs, 'changed');
+    expect(option.xAxis.type).toBe('time');
+    expect(option.useUTC).toBe(true);
+    expect(option.series.map((s) => s.name)).toEqual(['Xiva BSS (simulator)', 'CRM (simulator)']);
+    expect(option.legend.data).toEqual(['Xiva BSS (simulator)', 'CRM (simulator)']);
+    expect(option.series.map((s) => s.type)).toEqual(['line', 'line']);
+    // The running run has no point yet; each point sits at its run's start time.
+    expect(option.series[0]!.data.map((p) => p.value)).toEqual([
+      [Date.parse('2026-12-03T06:56:15Z'), 400],
+      [Date.parse('2026-12-03T06:58:16Z'), 5],
+    ]);
+    expect(option.series[1]!.data.map((p) => p.value[1])).toEqual([150, 0]);
+    // A failed run stands out.
+    expect(option.series[1]!.data[1]).toMatchObject({ symbol: 'triangle', itemStyle: { color: '#e5484d' } });
+    expect(runAt(1, 1)?.id).toBe('c2');
+    expect(runAt(5, 0)).toBeNull();
+    expect(systems.map((s) => s.runs.length)).toEqual([2, 2]);
+
+    expect(runsChart(runs, 'duration').option.series[0]!.data.map((p) => p.value[1])).toEqual([3.3, 6.6]);
+    expect(runsChart(runs, 'read').option.series[1]!.data.map((p) => p.value[1])).toEqual([398, 398]);
+  });
+
+  it('writes tooltips in the one time format, escaped, with the reason in words', () => {
+    const { option } = runsChart([crm({ external_system_name: 'CRM <b>prod</b>', started_at: '2026-12-03T06:59:44Z', status: 'failed', error: 'TypeError: fetch failed' })]);
+    const html = option.tooltip.formatter({ seriesIndex: 0, dataIndex: 0, marker: '' });
+    expect(html).toContain('CRM &lt;b&gt;prod&lt;/b&gt;');
+    expect(html).toContain('2026-12-03 06:59:44 UTC');
+    expect(html).toContain('Could not reach the system');
+    expect(html).not.toContain('TypeError');
+  });
+
+  it('keeps systems of the same name apart', () => {
+    const twin = crm({ external_system_id: 'c0000000-0000-4000-8000-000000000002', external_system_name: 'Xiva BSS (simulator)' });
+    expect(chartSystems([xiva({}), twin]).map((s) => s.name)).toEqual(['Xiva BSS (simulator) (Xiva BSS)', 'Xiva BSS (simulator) (CRM)']);
+    expect(chartSystems([])).toEqual([]);
   });
 });
 

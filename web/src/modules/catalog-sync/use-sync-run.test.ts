@@ -143,6 +143,98 @@ describe('useSyncRun', () => {
   });
 });
 
+describe('useSyncRun: live progress', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('leaves "starting" as soon as the server answers and moves with every poll', async () => {
+    const api = fakeApi([running(0), running(120), running(398), done]);
+    const s = useSyncRun({ api });
+    const seen: string[] = [];
+    const started = s.start(XIVA_ID, 'full');
+    seen.push(s.phase.value);
+    await started;
+    for (let i = 0; i < 4; i++) {
+      seen.push(`${s.phase.value}:${s.run.value?.status}:${s.run.value?.progress.items_read}`);
+      await tick(1000);
+    }
+    seen.push(`${s.phase.value}:${s.run.value?.status}`);
+    expect(seen).toEqual(['starting', 'watching:queued:0', 'watching:running:0', 'watching:running:120', 'watching:running:398', 'finished:succeeded']);
+  });
+
+  it('follows the queued run when the start request is slow to answer, and ignores the late answer', async () => {
+    let answer!: (r: SyncRun) => void;
+    const api = fakeApi([running(40), running(200), done], () => new Promise<SyncRun>((r) => (answer = r)));
+    api.latest = vi.fn(async () => running(10));
+    const s = useSyncRun({ api, startLookupMs: 2500 });
+    const started = s.start(XIVA_ID, 'full');
+    await tick(2499);
+    expect(s.phase.value).toBe('starting');
+    expect(api.latest).not.toHaveBeenCalled();
+    await tick(1);
+    expect(api.latest).toHaveBeenCalledWith(XIVA_ID);
+    expect(s.phase.value).toBe('watching');
+    expect(s.run.value?.progress.items_read).toBe(10);
+    await tick(1000);
+    expect(s.run.value?.progress.items_read).toBe(40);
+    answer(queued);
+    expect(await started).toEqual(queued);
+    // The late 202 (still "queued") does not roll the view back.
+    expect(s.run.value?.progress.items_read).toBe(40);
+    await tick(2000);
+    expect(s.phase.value).toBe('finished');
+  });
+
+  it('keeps looking while the newest run is an old finished one, then takes the answer', async () => {
+    let answer!: (r: SyncRun) => void;
+    const api = fakeApi([done], () => new Promise<SyncRun>((r) => (answer = r)));
+    api.latest = vi.fn(async () => makeRun({ id: 'old-run' }));
+    const s = useSyncRun({ api, startLookupMs: 1000, intervalMs: 1000 });
+    void s.start(XIVA_ID, 'full');
+    await tick(1000);
+    expect(s.phase.value).toBe('starting');
+    expect(s.slowStart.value).toBe(true);
+    await tick(2000);
+    expect(api.latest).toHaveBeenCalledTimes(2);
+    answer(queued);
+    await tick(0);
+    expect(s.phase.value).toBe('watching');
+    expect(s.slowStart.value).toBe(false);
+    await tick(1000);
+    expect(s.phase.value).toBe('finished');
+    await tick(10_000);
+    expect(api.latest).toHaveBeenCalledTimes(2);
+  });
+
+  it('a slow start refused with 409 joins the run it found', async () => {
+    let refuse!: (e: Error) => void;
+    const api = fakeApi([running(30), done], () => new Promise<SyncRun>((_, reject) => (refuse = reject)));
+    const other = makeRun({ ...running(20), id: 'other-run' });
+    api.latest = vi.fn(async () => other);
+    const s = useSyncRun({ api, startLookupMs: 1000 });
+    const started = s.start(XIVA_ID, 'full');
+    await tick(1000);
+    expect(s.run.value?.id).toBe('other-run');
+    refuse(new ApiError({ status: 409, code: 'sync_in_progress', message: 'busy', details: { run_id: 'other-run' } }));
+    expect(await started).toBeNull();
+    expect(s.joined.value).toBe(true);
+    expect(s.phase.value).toBe('watching');
+    expect(s.error.value).toBeNull();
+  });
+
+  it('says how long the progress has not moved', async () => {
+    let clock = 0;
+    const api = fakeApi([running(100), running(100), running(100), running(150)]);
+    const s = useSyncRun({ api, now: () => clock });
+    await s.start(XIVA_ID, 'full');
+    for (const expected of [0, 1000, 2000, 0]) {
+      clock += 1000;
+      await tick(1000);
+      expect(s.quietMs.value).toBe(expected);
+    }
+  });
+});
+
 describe('useSystemSyncs', () => {
   it('keeps one run state per system and stops them all with the view', async () => {
     vi.useFakeTimers();

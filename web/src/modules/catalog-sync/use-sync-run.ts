@@ -8,7 +8,16 @@ export interface SyncRunApi {
   start: (body: StartSyncBody) => Promise<SyncRun>;
   run: (id: string) => Promise<SyncRun>;
   cancel: (id: string) => Promise<SyncRun>;
+  /** The system's newest run (any status), or null: used when the start request is slow to answer. */
+  latest?: (systemId: string) => Promise<SyncRun | null>;
 }
+
+const defaultApi: SyncRunApi = {
+  start: syncApi.start,
+  run: (id) => syncApi.run(id),
+  cancel: syncApi.cancel,
+  latest: async (systemId) => (await syncApi.runs({ external_system_id: systemId, limit: 1 })).results[0] ?? null,
+};
 
 export interface SyncRunOptions {
   api?: SyncRunApi;
@@ -18,19 +27,30 @@ export interface SyncRunOptions {
   maxFailures?: number;
   /** Called once when a followed run reaches a final status. */
   onFinished?: (run: SyncRun) => void;
+  /**
+   * The run exists (and may already be running) before the start request answers: when that
+   * answer takes longer than this, the system's newest run is looked up and followed meanwhile.
+   */
+  startLookupMs?: number;
+  /** Clock, for tests. */
+  now?: () => number;
 }
 
 /**
  * idle -> starting -> watching -> finished, or -> error. `watching` polls the run every
  * `intervalMs` while it is queued or running; a 409 "already syncing" joins the running run.
+ * `starting` lasts only as long as the start request: past `startLookupMs` the run the server
+ * already queued is found and followed, so the view never sits on "Starting" while a run goes on.
  */
 export type SyncPhase = 'idle' | 'starting' | 'watching' | 'finished' | 'error';
 
 /** One sync run followed live: start (or join) it, poll its progress, cancel it, report the result. */
 export function useSyncRun(options: SyncRunOptions = {}) {
-  const api = options.api ?? syncApi;
+  const api = options.api ?? defaultApi;
   const intervalMs = options.intervalMs ?? 1000;
   const maxFailures = options.maxFailures ?? 5;
+  const startLookupMs = options.startLookupMs ?? 2500;
+  const now = options.now ?? Date.now;
 
   const phase = ref<SyncPhase>('idle');
   const run = shallowRef<SyncRun | null>(null);
@@ -40,21 +60,36 @@ export function useSyncRun(options: SyncRunOptions = {}) {
   const cancelling = ref(false);
   /** A poll failed but the view keeps trying: shown as a quiet hint, not an error. */
   const pollWarning = ref<string | null>(null);
+  /** The start request has taken longer than `startLookupMs`: the view says it is looking for the run. */
+  const slowStart = ref(false);
+  /**
+   * How long the run's progress (items read, counts) has not moved, as of the last poll. Pages of
+   * a real source can take minutes; the view says how long it has been waiting on one.
+   */
+  const quietMs = ref(0);
 
   // Each start/attach/stop bumps the generation, so answers for an older run are ignored.
   let generation = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let lookupTimer: ReturnType<typeof setTimeout> | undefined;
   let failures = 0;
+  let lastProgressKey = '';
+  let lastMovedAt = 0;
 
   function clearTimer() {
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
+  }
+  function clearLookup() {
+    if (lookupTimer !== undefined) clearTimeout(lookupTimer);
+    lookupTimer = undefined;
   }
 
   /** Stops polling (leaving the page); the run itself goes on on the server. */
   function stop() {
     generation++;
     clearTimer();
+    clearLookup();
   }
 
   function reset() {
@@ -65,6 +100,8 @@ export function useSyncRun(options: SyncRunOptions = {}) {
     joined.value = false;
     cancelling.value = false;
     pollWarning.value = null;
+    slowStart.value = false;
+    quietMs.value = 0;
   }
 
   function begin(): number {
@@ -74,10 +111,25 @@ export function useSyncRun(options: SyncRunOptions = {}) {
     pollWarning.value = null;
     cancelling.value = false;
     joined.value = false;
+    slowStart.value = false;
+    quietMs.value = 0;
+    lastProgressKey = '';
     return generation;
   }
 
+  function noteProgress(r: SyncRun) {
+    const key = `${r.id}|${r.status}|${r.progress.items_read}|${JSON.stringify(r.counts)}`;
+    if (key !== lastProgressKey) {
+      lastProgressKey = key;
+      lastMovedAt = now();
+    }
+    quietMs.value = Math.max(0, now() - lastMovedAt);
+  }
+
   function follow(r: SyncRun, gen: number) {
+    clearLookup();
+    slowStart.value = false;
+    noteProgress(r);
     run.value = r;
     if (isActiveStatus(r.status)) {
       phase.value = 'watching';
@@ -123,25 +175,61 @@ export function useSyncRun(options: SyncRunOptions = {}) {
     void poll(runId, gen);
   }
 
+  /** The start request is slow: follow the system's newest run if it is active (it is ours, or one that would refuse ours). */
+  function lookForRun(systemId: string, gen: number) {
+    const latest = api.latest;
+    if (!latest) return;
+    lookupTimer = setTimeout(async () => {
+      lookupTimer = undefined;
+      if (gen !== generation || phase.value !== 'starting') return;
+      slowStart.value = true;
+      try {
+        const r = await latest(systemId);
+        if (gen !== generation || phase.value !== 'starting') return;
+        // Ours, or one already going that ours will be refused for (the 409 then marks it as joined).
+        if (r && isActiveStatus(r.status)) {
+          follow(r, gen);
+          return;
+        }
+      } catch {
+        // The start request may still answer; look again.
+      }
+      if (gen === generation && phase.value === 'starting') lookForRun(systemId, gen);
+    }, slowStart.value ? intervalMs * 2 : startLookupMs);
+  }
+
+  // Read through a function: the lookup may set the run while start() awaits, which TypeScript's narrowing cannot see.
+  const followedId = (): string | null => run.value?.id ?? null;
+
   async function start(systemId: string, mode: 'full' | 'incremental', force = false): Promise<SyncRun | null> {
     const gen = begin();
     phase.value = 'starting';
     run.value = null;
+    lookForRun(systemId, gen);
     try {
       const r = await api.start({ external_system_id: systemId, mode, force });
       if (gen !== generation) return null;
+      // Already following it (found while the request was slow): the polls are newer than this answer.
+      if (phase.value !== 'starting' && followedId() === r.id) return r;
       follow(r, gen);
       return r;
     } catch (err) {
       if (gen !== generation) return null;
+      clearLookup();
       const runId = runIdOfConflict(err);
       if (runId) {
         // "Already syncing" is not a failure: show the run that is going on.
         joined.value = true;
-        attach(runId, gen);
+        if (followedId() !== runId || phase.value === 'starting') attach(runId, gen);
+        return null;
+      }
+      if (phase.value !== 'starting' && followedId()) {
+        // The run exists and is followed; the failed answer (e.g. a timeout on the way back) is only a note.
+        pollWarning.value = `The start request failed (${errorMessage(err)}), but the run was queued and is followed.`;
         return null;
       }
       phase.value = 'error';
+      slowStart.value = false;
       error.value = errorMessage(err, 'The sync could not be started.');
       return null;
     }
@@ -169,7 +257,7 @@ export function useSyncRun(options: SyncRunOptions = {}) {
   if (getCurrentScope()) onScopeDispose(stop);
 
   const active = computed(() => phase.value === 'starting' || phase.value === 'watching');
-  return { phase, run, error, joined, cancelling, pollWarning, active, start, attach, cancel, stop, reset };
+  return { phase, run, error, joined, cancelling, pollWarning, slowStart, quietMs, active, start, attach, cancel, stop, reset };
 }
 
 export type SyncRunState = ReturnType<typeof useSyncRun>;

@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import type { ExternalSystem } from '@lyra/contracts';
 import { ApiError } from '../../api/errors';
 import { useSystemForm } from './use-system-form';
 import { makeSystem } from './test-fixtures';
@@ -34,7 +35,7 @@ describe('useSystemForm', () => {
 
   it('puts "already configured" under the type', async () => {
     const api = {
-      create: vi.fn(async () => {
+      create: vi.fn(async (): Promise<ExternalSystem> => {
         throw new ApiError({ status: 409, code: 'conflict', message: 'A xiva system is already configured; edit it instead', details: { fields: { system_type: ['already configured'] } } });
       }),
       patch: vi.fn(),
@@ -45,6 +46,11 @@ describe('useSystemForm', () => {
     await form.submit();
     expect(form.fieldError('system_type')).toBe('already configured');
     expect(form.formError.value).toMatch(/already configured/);
+    // The refusal is handed to the page as the server sent it, and forgotten on the next try.
+    expect(form.serverError.value).toBeInstanceOf(ApiError);
+    api.create.mockImplementationOnce(async () => makeSystem({ name: 'Xiva 2' }));
+    await form.submit();
+    expect(form.serverError.value).toBeNull();
   });
 
   it('saves only changes, clears the typed secret and closes', async () => {

@@ -30,6 +30,8 @@ export function useSystemForm(writeApi: SystemWriteApi = externalSystemsApi) {
   const model = reactive<SystemFormModel>(emptySystemForm());
   const errors = ref<FieldErrors>({});
   const formError = ref<string | null>(null);
+  /** The server's refusal of the last submit, for the page to judge (see add-system.ts). */
+  const serverError = shallowRef<unknown>(null);
   const submitting = ref(false);
 
   const mode = computed(() => (editing.value ? 'edit' : 'create'));
@@ -62,6 +64,7 @@ export function useSystemForm(writeApi: SystemWriteApi = externalSystemsApi) {
 
   async function submit(): Promise<ExternalSystem | null> {
     formError.value = null;
+    serverError.value = null;
     const original = editing.value;
     errors.value = validateSystemForm(model, original);
     if (Object.keys(errors.value).length) {
@@ -90,6 +93,7 @@ export function useSystemForm(writeApi: SystemWriteApi = externalSystemsApi) {
   }
 
   function applyServerError(err: unknown) {
+    serverError.value = err;
     if (!isApiError(err)) {
       formError.value = errorMessage(err);
       return;
@@ -97,7 +101,7 @@ export function useSystemForm(writeApi: SystemWriteApi = externalSystemsApi) {
     const { shown, other } = splitFieldErrors(err.fieldErrors, SYSTEM_FORM_FIELDS);
     errors.value = shown;
     if (err.status === 409) {
-      // One system per type, unique names: the server names the field; say it plainly as well.
+      // Unique names (and, while the server has it, one system per type): the server names the field; say it plainly as well.
       formError.value = err.message;
     } else if (err.code === 'validation_error' || err.hasFieldErrors) {
       formError.value = other.length ? other.join(' · ') : 'The server rejected some fields; see the messages below.';
@@ -108,7 +112,7 @@ export function useSystemForm(writeApi: SystemWriteApi = externalSystemsApi) {
     }
   }
 
-  return { open, editing, model, mode, secretStored, errors, formError, submitting, openCreate, openEdit, setSystemType, fieldError, submit };
+  return { open, editing, model, mode, secretStored, errors, formError, serverError, submitting, openCreate, openEdit, setSystemType, fieldError, submit };
 }
 
 export type SystemForm = ReturnType<typeof useSystemForm>;
