@@ -30,6 +30,11 @@ export const products = pgTable(
     notes: text('notes'),
     validFrom: ts('valid_from'),
     validTo: ts('valid_to'),
+    /**
+     * Whether the validity window contained "now" when last checked: set on insert by a trigger,
+     * flipped (with a catalog change) by refreshValidityWindows when the window opens or closes.
+     */
+    inValidityWindow: boolean('in_validity_window').notNull().default(true),
     // Sync bookkeeping.
     sourceVersion: text('source_version'),
     sourceUpdatedAt: ts('source_updated_at'),
