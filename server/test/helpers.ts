@@ -9,13 +9,15 @@ import { SYSTEM_ACTOR } from '../src/modules/auth/permissions.js';
 
 /**
  * A fresh database per test file with the real migrations: in-memory PGlite by default, or a new
- * database on the PostgreSQL server named by TEST_DATABASE_URL (dropped afterwards).
+ * database on the PostgreSQL server named by TEST_DATABASE_URL (dropped afterwards). `migrate:
+ * false` leaves it empty, for tests that apply migrations step by step.
  */
-export async function createTestDatabase(): Promise<Database & { dispose(): Promise<void> }> {
+export async function createTestDatabase(opts: { migrate?: boolean } = {}): Promise<Database & { dispose(): Promise<void> }> {
   const serverUrl = process.env.TEST_DATABASE_URL;
+  const migrate = opts.migrate ?? true;
   if (!serverUrl) {
     const database = await openPglite(null);
-    await runMigrations(database);
+    if (migrate) await runMigrations(database);
     return Object.assign(database, { dispose: () => database.close() });
   }
   const name = `lyra_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
@@ -26,7 +28,7 @@ export async function createTestDatabase(): Promise<Database & { dispose(): Prom
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   const database = await openPostgres(url.toString(), 5);
-  await runMigrations(database);
+  if (migrate) await runMigrations(database);
   return Object.assign(database, {
     async dispose() {
       await database.close();

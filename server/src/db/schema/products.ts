@@ -46,12 +46,15 @@ export const products = pgTable(
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
   (t) => [
-    uniqueIndex('products_system_external_id_uq').on(t.externalSystem, t.externalProductId),
+    // A synced product is one source record of one connected system: several systems of one type
+    // (prepaid and postpaid billing, production and staging Xiva) may use the same source ids.
+    uniqueIndex('products_system_id_external_id_uq').on(t.externalSystemId, t.externalProductId).where(sql`${t.externalSystemId} is not null`),
+    // Products of no connected system (manual ones, created in Lyra) are unique by id within their kind.
+    uniqueIndex('products_unattached_external_id_uq').on(t.externalSystem, t.externalProductId).where(sql`${t.externalSystemId} is null`),
     index('products_type_idx').on(t.productType),
     index('products_category_idx').on(t.category),
     index('products_price_idx').on(t.price),
     index('products_name_idx').on(t.name),
-    index('products_system_id_idx').on(t.externalSystemId),
     index('products_segments_gin').using('gin', t.targetSegments),
   ],
 );
