@@ -230,7 +230,8 @@ export const CatalogChange = z.object({
   product_id: z.string(),
   external_system_id: z.string().nullable(),
   sync_run_id: z.string().nullable(),
-  change_type: z.enum(['retired', 'price_changed', 'reactivated']),
+  /** `window_opened` / `window_closed`: the validity window began or ended (the product became offerable or stopped being). */
+  change_type: z.enum(['retired', 'price_changed', 'reactivated', 'window_opened', 'window_closed']),
   before: z.unknown(),
   after: z.unknown(),
   created_at: z.string(),

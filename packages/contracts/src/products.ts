@@ -37,11 +37,20 @@ export const LOCAL_PRODUCT_FIELDS = [
   'notes',
 ] as const;
 
+/** Why a product cannot be offered now (the first part of the availability rule it fails). */
+export const UNAVAILABLE_REASONS = ['retired', 'inactive', 'withdrawn_in_lyra', 'unavailable_at_source', 'no_price', 'not_yet_valid', 'validity_ended'] as const;
+export const UnavailableReason = z.enum(UNAVAILABLE_REASONS);
+export type UnavailableReason = z.infer<typeof UnavailableReason>;
+
 export const Product = z.object({
   id: z.string().uuid(),
   external_product_id: z.string(),
+  /** The source system's type (manual: created in Lyra). Several connected systems may share a type. */
   external_system: ExternalSystemKind,
+  /** The connected system the product comes from; null for manual products. Synced products are unique per (system, external_product_id). */
   external_system_id: z.string().uuid().nullable(),
+  /** That system's name; null for manual products and for products of a removed system. */
+  external_system_name: z.string().nullable(),
   name: z.string(),
   description: z.string(),
   product_type: ProductType,
@@ -53,8 +62,13 @@ export const Product = z.object({
   features: JsonObject,
   attributes: JsonObject,
   is_active: z.boolean(),
-  /** Effective availability: `availability_override` when set, otherwise the source's. */
+  /**
+   * Whether the product can be offered now, by the one availability rule: not retired, active,
+   * available (`availability_override` when set, otherwise the source's flag), priced, and inside
+   * its validity window. `unavailable_reason` says which part fails.
+   */
   is_available: z.boolean(),
+  unavailable_reason: UnavailableReason.nullable(),
   source_is_available: z.boolean(),
   availability_override: z.boolean().nullable(),
   status: ProductStatus,
@@ -191,7 +205,15 @@ export const ProductStats = z.object({
   available: z.number().int(),
   retired: z.number().int(),
   by_type: z.record(z.string(), z.number().int()),
+  /** Products per system type (manual included). */
   by_system: z.record(z.string(), z.number().int()),
+  /** Products per source: each connected system (by id and name) and each type's products of no system (manual). */
+  sources: z.array(z.object({
+    external_system: ExternalSystemKind,
+    external_system_id: z.string().uuid().nullable(),
+    external_system_name: z.string().nullable(),
+    count: z.number().int(),
+  })),
   by_status: z.record(z.string(), z.number().int()),
   last_synced: z.string().nullable(),
 });

@@ -8,6 +8,8 @@ export function jobHandlers(c: Container): JobHandlers {
     'catalog-sync': async ({ runId }) => {
       const run = await c.syncEngine.execute(runId);
       if (!run) return { status: 'skipped', detail: 'run already taken or finished' };
+      // Offers the run wrote with a moved validity window open or close now, with their catalog change.
+      await c.products.refreshValidityWindows();
       const detail = `run ${run.id} ${run.status}${run.stopReason ? ` (${run.stopReason})` : ''}${run.error ? `: ${run.error.slice(0, 300)}` : ''}`;
       if (run.status === 'failed') return { status: 'failed', detail };
       if (run.status === 'partially_succeeded') return { status: 'partial', detail };
@@ -17,7 +19,10 @@ export function jobHandlers(c: Container): JobHandlers {
       // Several instances: runs whose process died are found by their stale heartbeat.
       const recovered = await c.sync.recover({ singleProcess: false });
       const started = await c.sync.tick(SYSTEM_ACTOR);
+      const windows = await c.products.refreshValidityWindows();
       const done = [
+        windows.opened && `${windows.opened} offer(s) entered their validity window`,
+        windows.closed && `${windows.closed} offer(s) left their validity window`,
         started.length && `${started.length} scheduled run(s) queued`,
         recovered.failed && `${recovered.failed} abandoned run(s) marked failed`,
         recovered.requeued && `${recovered.requeued} lost run(s) queued again`,

@@ -2,7 +2,7 @@ import { and, asc, count, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type {
   BillImportRow, ContactImportRow, CustomerImportRow, CustomerListQuery, CustomerSubListQuery, PaymentImportRow, UsageImportRow,
 } from '@lyra/contracts';
-import type { Db, DbOrTx } from '../../db/client.js';
+import { rowsOf, type Db, type DbOrTx } from '../../db/client.js';
 import {
   campaignContacts, customerBills, customerHoldings, customerPayments, customerPurchases, customers, customerUsage, products,
 } from '../../db/schema/index.js';
@@ -105,10 +105,6 @@ const ident = (name: string) => sql.raw(`"${name.replace(/"/g, '""')}"`);
 /** `{a,"b c"}`: the text form of a text[] value, for arrays of arrays (which unnest would flatten). */
 export function pgTextArray(values: readonly string[]): string {
   return `{${values.map((v) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
-}
-
-function rowsOf<T>(result: unknown): T[] {
-  return (result as { rows: T[] }).rows;
 }
 
 async function bulkUpsert(tx: DbOrTx, table: string, key: string[], columns: BulkColumn[]): Promise<UpsertCounts> {

@@ -2,6 +2,7 @@ import type { Product, ProductCreate, ProductPatch } from '@lyra/contracts';
 import { AppError } from '../../lib/errors.js';
 import { MoneyError, normalizeAmount, normalizeDecimal } from '../../lib/money.js';
 import { toIso } from '../../lib/time.js';
+import { unavailableReason } from './availability.js';
 import type { NewProductRow, ProductRow, SystemInfo } from './products.repository.js';
 
 export function productStatus(r: Pick<ProductRow, 'retiredAt' | 'isActive'>): Product['status'] {
@@ -30,7 +31,8 @@ export function toProduct(r: ProductRow, system?: SystemInfo): Product {
     features: r.features,
     attributes: r.attributes,
     is_active: r.isActive,
-    is_available: r.retiredAt === null && (r.availabilityOverride ?? r.sourceIsAvailable),
+    is_available: unavailableReason(r) === null,
+    unavailable_reason: unavailableReason(r),
     source_is_available: r.sourceIsAvailable,
     availability_override: r.availabilityOverride,
     status: productStatus(r),

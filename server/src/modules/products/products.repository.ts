@@ -1,7 +1,8 @@
 import { and, asc, count, eq, inArray, isNotNull, isNull, max, sql, type SQL } from 'drizzle-orm';
 import type { AvailableProductsQuery, ProductListQuery } from '@lyra/contracts';
-import type { Database, Db, DbOrTx } from '../../db/client.js';
+import { rowsOf, type Database, type Db, type DbOrTx } from '../../db/client.js';
 import { externalSystems, products } from '../../db/schema/index.js';
+import { availableNow, windowContainsNow } from './availability.js';
 
 export type ProductRow = typeof products.$inferSelect;
 export interface SystemInfo {
@@ -11,7 +12,6 @@ export interface SystemInfo {
 export type NewProductRow = typeof products.$inferInsert;
 
 // Small named query pieces, composed by the list/stats/available queries below.
-const effectiveAvailable = sql<boolean>`(${products.retiredAt} is null and coalesce(${products.availabilityOverride}, ${products.sourceIsAvailable}))`;
 const isRetired = isNotNull(products.retiredAt);
 const isActiveNotRetired = and(eq(products.isActive, true), isNull(products.retiredAt));
 const statusExpr = sql<string>`case when ${products.retiredAt} is not null then 'retired' when ${products.isActive} then 'active' else 'inactive' end`;
@@ -25,7 +25,6 @@ const matchesSearch = (s: string) => {
   const p = likePattern(s);
   return sql`(${products.name} ilike ${p} or ${products.externalProductId} ilike ${p} or ${products.description} ilike ${p})`;
 };
-const insideValidity = sql`(${products.validFrom} is null or ${products.validFrom} <= now()) and (${products.validTo} is null or ${products.validTo} > now())`;
 
 const ORDER_COLUMNS = {
   name: products.name,
@@ -55,7 +54,7 @@ function listConditions(f: ProductFilters): SQL | undefined {
   if (f.external_system) where.push(eq(products.externalSystem, f.external_system));
   if (f.external_system_id) where.push(eq(products.externalSystemId, f.external_system_id));
   if (f.is_active !== undefined) where.push(eq(products.isActive, f.is_active));
-  if (f.is_available !== undefined) where.push(f.is_available ? effectiveAvailable : sql`not ${effectiveAvailable}`);
+  if (f.is_available !== undefined) where.push(f.is_available ? availableNow : sql`not ${availableNow}`);
   if (f.status === 'retired') where.push(isRetired);
   if (f.status === 'active') where.push(isActiveNotRetired);
   if (f.status === 'inactive') where.push(and(eq(products.isActive, false), isNull(products.retiredAt)));
@@ -83,6 +82,35 @@ export function createProductsRepository(db: Db, executeSql: Database['executeSq
     /** Bumped explicitly when something shown with products changed without a product row changing (a sync's confirmation time). */
     async bumpCatalogVersion(): Promise<void> {
       await executeSql('update catalog_state set version = version + 1 where id = 1', []);
+    },
+
+    /**
+     * Flips the stored validity-window flag of every product (or of one) whose window opened or
+     * closed since the flag was last set (retired products aside), and records each flip as a
+     * catalog change, in one statement: a flag never changes without its change row.
+     */
+    async refreshValidityWindows(tx: DbOrTx = db, productId?: string): Promise<{ opened: number; closed: number }> {
+      const result = await tx.execute(sql`
+        with flipped as (
+          update ${products} set in_validity_window = not in_validity_window, updated_at = now()
+          where retired_at is null
+            and in_validity_window <> ${windowContainsNow}
+            ${productId ? sql`and id = ${productId}` : sql``}
+          returning id, external_system_id, in_validity_window, valid_from, valid_to
+        ), recorded as (
+          insert into catalog_changes (product_id, external_system_id, change_type, before, after)
+          select id, external_system_id,
+                 case when in_validity_window then 'window_opened' else 'window_closed' end,
+                 jsonb_build_object('in_validity_window', not in_validity_window),
+                 jsonb_build_object('in_validity_window', in_validity_window, 'valid_from', valid_from, 'valid_to', valid_to)
+          from flipped
+          returning change_type
+        )
+        select count(*) filter (where change_type = 'window_opened')::int as opened,
+               count(*) filter (where change_type = 'window_closed')::int as closed
+        from recorded`);
+      const [row] = rowsOf<{ opened: number; closed: number }>(result);
+      return { opened: Number(row?.opened ?? 0), closed: Number(row?.closed ?? 0) };
     },
 
     /** Per external system: its frequency and when a complete full sync last confirmed its catalog. */
@@ -113,7 +141,7 @@ export function createProductsRepository(db: Db, executeSql: Database['executeSq
     },
 
     async available(q: AvailableProductsQuery): Promise<{ count: number; rows: ProductRow[] }> {
-      const where: SQL[] = [isActiveNotRetired!, effectiveAvailable, isNotNull(products.price), insideValidity];
+      const where: SQL[] = [availableNow];
       if (q.segment) where.push(sql`(cardinality(${products.targetSegments}) = 0 or ${inSegment(q.segment)})`);
       if (q.customer_value) where.push(withinCustomerValue(q.customer_value));
       if (q.product_type) where.push(eq(products.productType, q.product_type));
@@ -133,7 +161,7 @@ export function createProductsRepository(db: Db, executeSql: Database['executeSq
         db
           .select({
             total: count(),
-            available: sql<number>`count(*) filter (where ${effectiveAvailable})`.mapWith(Number),
+            available: sql<number>`count(*) filter (where ${availableNow})`.mapWith(Number),
             lastSynced: max(products.lastSynced),
           })
           .from(products),

@@ -90,7 +90,12 @@ export function createProductsService(deps: { products: ProductsRepository; audi
           throw AppError.validation({ min_customer_value: ['must not be greater than max_customer_value'] });
         }
         if (changedFields(current, values).length === 0) return toProduct(current);
-        const row = await products.update(tx, id, values);
+        let row = await products.update(tx, id, values);
+        // A moved validity window may open or close it now: flipped (and recorded) with the edit.
+        if (values.validFrom !== undefined || values.validTo !== undefined) {
+          const flipped = await products.refreshValidityWindows(tx, id);
+          if (flipped.opened + flipped.closed > 0) row = await products.findById(tx, id);
+        }
         const after = toProduct(row!);
         await audit.record(tx, actor, { action: 'update', entityType: 'product', entityId: id, before: toProduct(current), after });
         return after;
@@ -135,6 +140,9 @@ export function createProductsService(deps: { products: ProductsRepository; audi
     },
 
     stats: computeStats,
+
+    /** Flips products whose validity window opened or closed (minute tick, after each sync). */
+    refreshValidityWindows: () => products.refreshValidityWindows(),
 
     async create(actor: Actor, input: ProductCreate): Promise<Product> {
       if (input.external_system !== 'manual') {

@@ -195,6 +195,36 @@ describe('products API', () => {
     expect(res.statusCode).toBe(200);
     const names = res.json().results.map((r: { name: string }) => r.name).filter((n: string) => n.startsWith(tag)).sort();
     expect(names).toEqual([`${tag} all-segments`, `${tag} ok`]);
+
+    // One rule: each record says whether and why, and the list filter and stats agree with it.
+    const all = (await t.app.inject({ url: `${base}/?search=${tag}&limit=500`, headers: admin })).json().results as { name: string; is_available: boolean; unavailable_reason: string | null }[];
+    const reasons = Object.fromEntries(all.map((p) => [p.name.slice(tag.length + 1), p.unavailable_reason]));
+    expect(reasons).toEqual({ ok: null, 'all-segments': null, 'rich-only': null, inactive: 'inactive', unavailable: 'unavailable_at_source', unpriced: 'no_price', expired: 'validity_ended', future: 'not_yet_valid' });
+    for (const p of all) expect(p.is_available).toBe(p.unavailable_reason === null);
+    const filtered = (await t.app.inject({ url: `${base}/?search=${tag}&is_available=true&limit=500`, headers: admin })).json().results.map((r: { name: string }) => r.name).sort();
+    expect(filtered).toEqual(all.filter((p) => p.is_available).map((p) => p.name).sort());
+    const stats = (await t.app.inject({ url: `${base}/stats/`, headers: admin })).json();
+    const everyAvailable = (await t.app.inject({ url: `${base}/?is_available=true&limit=1`, headers: admin })).json().count;
+    expect(stats.available).toBe(everyAvailable);
+  });
+
+  it('flips an offer whose validity window closes or opens, with a catalog change, and the answers follow at once', async () => {
+    const p = await create({ external_product_id: `win-${Date.now()}`, valid_to: '2099-01-01T00:00:00Z' });
+    expect(p.is_available).toBe(true);
+    const listed = () => t.app.inject({ url: `${base}/?search=${p.external_product_id}&is_available=true`, headers: admin }).then((r) => r.json().count as number);
+    expect(await listed()).toBe(1);
+    // The clock passes valid_to (moved instead of waited for): the minute tick's refresh flips it.
+    await t.database.executeSql(`update products set valid_to = now() - interval '1 minute' where id = $1`, [p.id]);
+    expect(await t.container.products.refreshValidityWindows()).toMatchObject({ closed: 1 });
+    expect(await t.container.products.refreshValidityWindows()).toEqual({ opened: 0, closed: 0 });
+    const after = (await t.app.inject({ url: `${base}/${p.id}/`, headers: admin })).json();
+    expect(after).toMatchObject({ is_available: false, unavailable_reason: 'validity_ended' });
+    expect(await listed()).toBe(0);
+    // An admin moves the window: it opens with the edit, recorded too.
+    const reopened = await t.app.inject({ method: 'PATCH', url: `${base}/${p.id}/`, headers: admin, payload: { valid_to: '2099-06-01T00:00:00Z' } });
+    expect(reopened.json()).toMatchObject({ is_available: true, unavailable_reason: null });
+    const changes = (await t.app.inject({ url: `/api/loyalty/v1/catalog-changes/?product_id=${p.id}`, headers: admin })).json().results.map((c: { change_type: string }) => c.change_type);
+    expect(changes).toEqual(['window_opened', 'window_closed']);
   });
 
   it('answers stats by type, system and status', async () => {

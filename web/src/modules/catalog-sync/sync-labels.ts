@@ -1,4 +1,4 @@
-import type { AUTH_TYPES, SyncFrequency, SyncRun, SyncStatus, SystemType } from '@lyra/contracts';
+import type { AUTH_TYPES, CatalogChange, SyncFrequency, SyncRun, SyncStatus, SystemType } from '@lyra/contracts';
 import type { TagType } from '../products/product-labels';
 
 /** The contract exports the zod enum only; this is its value type. */
@@ -97,15 +97,19 @@ export const COUNT_COLORS: Record<CountKey, string> = {
   failed: '#e5484d',
 };
 
-export const CHANGE_TYPE_LABELS: Record<'retired' | 'price_changed' | 'reactivated', string> = {
+export const CHANGE_TYPE_LABELS: Record<CatalogChange['change_type'], string> = {
   retired: 'Retired',
   price_changed: 'Price changed',
   reactivated: 'Reactivated',
+  window_opened: 'Validity began',
+  window_closed: 'Validity ended',
 };
-export const CHANGE_TYPE_TAGS: Record<'retired' | 'price_changed' | 'reactivated', TagType> = {
+export const CHANGE_TYPE_TAGS: Record<CatalogChange['change_type'], TagType> = {
   retired: 'warning',
   price_changed: 'primary',
   reactivated: 'success',
+  window_opened: 'success',
+  window_closed: 'warning',
 };
 
 /** Status text from the server may be newer than this console; anything unknown reads as-is. */

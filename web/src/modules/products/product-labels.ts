@@ -1,4 +1,4 @@
-import type { BillingCycle, ExternalSystemKind, ProductStatus, ProductType } from '@lyra/contracts';
+import type { BillingCycle, ExternalSystemKind, ProductStatus, ProductType, UnavailableReason } from '@lyra/contracts';
 
 /** Element Plus tag colours. */
 export type TagType = 'primary' | 'success' | 'info' | 'warning' | 'danger';
@@ -29,6 +29,16 @@ export const BILLING_CYCLE_LABELS: Record<BillingCycle, string> = {
   one_time: 'One-time',
 };
 
+/** Why a product cannot be offered now (the availability rule's first failing part). */
+export const UNAVAILABLE_REASON_LABELS: Record<UnavailableReason, string> = {
+  retired: 'retired',
+  inactive: 'inactive',
+  withdrawn_in_lyra: 'withdrawn in Lyra (availability override)',
+  unavailable_at_source: 'not available in the source system',
+  no_price: 'has no price',
+  not_yet_valid: 'its validity period has not begun',
+  validity_ended: 'its validity period has ended',
+};
 export const STATUS_LABELS: Record<ProductStatus, string> = { active: 'Active', inactive: 'Inactive', retired: 'Retired' };
 export const STATUS_TAGS: Record<ProductStatus, TagType> = { active: 'success', inactive: 'warning', retired: 'info' };
 export const SYSTEM_TAGS: Record<ExternalSystemKind, TagType> = { xiva: 'primary', crm: 'success', billing: 'warning', manual: 'info' };

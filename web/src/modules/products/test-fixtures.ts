@@ -19,6 +19,7 @@ export function makeProduct(overrides: Partial<Product> = {}): Product {
     attributes: { lifecycle_status: 'Launched' },
     is_active: true,
     is_available: true,
+    unavailable_reason: null,
     source_is_available: true,
     availability_override: null,
     status: 'active',
