@@ -15,6 +15,15 @@ export function stoppedAtRetireGuard(run: Pick<SyncRun, 'stop_reason'> | null | 
 }
 
 /**
+ * A full sync that retired nothing because it looked too short (the retire guard, or fewer items
+ * than the source announced): an admin who knows the source is right confirms it with a forced
+ * full sync.
+ */
+export function needsForcedSync(run: Pick<SyncRun, 'stop_reason'> | null | undefined): boolean {
+  return run?.stop_reason === 'retire_guard' || run?.stop_reason === 'incomplete_snapshot';
+}
+
+/**
  * The limit named in the guard's message ("limit 20%"), only for wording the confirmation (a run
  * does not carry its system's settings); null falls back to a wording without the number.
  */

@@ -4,7 +4,7 @@ import type { SyncRun } from '@lyra/contracts';
 import { historyLink, parseRunQuery, runsToApiQuery, runsToRouteQuery } from './sync-run-query';
 import {
   changeMoney, changeName, guardLimit, isActiveStatus, isUnreachableError, itemErrorsNote, nonZeroCounts, progressPercent, progressText, readableRunError, readRate, runOutcome, runStage,
-  stoppedAtRetireGuard,
+  needsForcedSync, stoppedAtRetireGuard,
 } from './run-summary';
 import { chartSystems, runsChart } from './run-chart';
 import { useSyncHistory } from './use-sync-history';
@@ -34,6 +34,10 @@ describe('run summaries', () => {
     const guard = 'Retire guard: this full sync would retire 100 of 398 Xiva products (25.1%, limit 20%). Nothing was retired; if the source really dropped them, run a full sync with force.';
     // The stop reason decides, whatever the message says.
     expect(stoppedAtRetireGuard(makeRun({ status: 'partially_succeeded', stop_reason: 'retire_guard', error: guard }))).toBe(true);
+    // Both short-snapshot stops offer the forced full sync; an ordinary partial run does not.
+    expect(needsForcedSync(makeRun({ status: 'partially_succeeded', stop_reason: 'retire_guard' }))).toBe(true);
+    expect(needsForcedSync(makeRun({ status: 'partially_succeeded', stop_reason: 'incomplete_snapshot' }))).toBe(true);
+    expect(needsForcedSync(makeRun({ status: 'partially_succeeded', stop_reason: null }))).toBe(false);
     expect(stoppedAtRetireGuard(makeRun({ status: 'partially_succeeded', stop_reason: 'retire_guard', error: 'Le garde de retrait a arrêté la synchronisation.' }))).toBe(true);
     expect(stoppedAtRetireGuard(makeRun({ status: 'failed', stop_reason: null, error: 'HTTP 502 from /productOffering mentioning the retire guard' }))).toBe(false);
     expect(stoppedAtRetireGuard(makeRun({ status: 'cancelled', stop_reason: 'cancelled' }))).toBe(false);

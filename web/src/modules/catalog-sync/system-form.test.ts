@@ -119,3 +119,27 @@ describe('payloads', () => {
     expect(withSystemType(m, 'crm').auth_type).toBe('oauth2_client_credentials');
   });
 });
+
+describe('category → product type mapping', () => {
+  it('edits the stored map as rows, validates them, and patches only a changed map', () => {
+    const system = makeSystem({ category_type_map: { Messaging: 'sms' } });
+    const m = systemToForm(system);
+    expect(m.category_types).toEqual([{ category: 'Messaging', type: 'sms' }]);
+    expect(toPatchPayload(m, system)).toEqual({});
+
+    m.category_types.push({ category: ' Roaming ', type: 'addon' });
+    expect(validateSystemForm(m, system)).toEqual({});
+    const patch = toPatchPayload(m, system);
+    expect(patch).toEqual({ category_type_map: { Messaging: 'sms', Roaming: 'addon' } });
+    expect(ExternalSystemPatch.safeParse(patch).success).toBe(true);
+
+    const bad = { ...m, category_types: [{ category: '', type: 'sms' as const }, { category: 'messaging', type: '' as const }, { category: 'Messaging', type: 'sms' as const }] };
+    expect(validateSystemForm(bad, system).category_type_map).toEqual([
+      'Every mapping needs a category name',
+      'Choose a product type for "messaging"',
+      '"Messaging" is mapped twice',
+    ]);
+    // Removing every mapping sends an empty map (the server then re-types from Lyra's own rules).
+    expect(toPatchPayload({ ...m, category_types: [] }, system)).toEqual({ category_type_map: {} });
+  });
+});

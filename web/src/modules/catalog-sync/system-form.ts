@@ -6,6 +6,7 @@ import {
   type ExternalSystem,
   type ExternalSystemCreate,
   type ExternalSystemPatch,
+  type ProductType,
   type SyncFrequency,
   type SystemType,
 } from '@lyra/contracts';
@@ -38,6 +39,13 @@ export interface SystemFormModel {
   sync_cron: string;
   full_sync_every: number;
   retire_guard_percent: number;
+  /** Category name -> product type, applied by the next sync before Lyra's own type rules. */
+  category_types: CategoryTypeRow[];
+}
+
+export interface CategoryTypeRow {
+  category: string;
+  type: ProductType | '';
 }
 
 export type SystemFormMode = 'create' | 'edit';
@@ -64,6 +72,7 @@ export function emptySystemForm(type: SystemType | '' = ''): SystemFormModel {
     sync_cron: '',
     full_sync_every: 1,
     retire_guard_percent: 20,
+    category_types: [],
   };
   return type ? withSystemType(m, type) : m;
 }
@@ -96,6 +105,7 @@ export function systemToForm(s: ExternalSystem): SystemFormModel {
     sync_cron: s.sync_cron ?? '',
     full_sync_every: s.full_sync_every,
     retire_guard_percent: s.retire_guard_percent,
+    category_types: Object.entries(s.category_type_map ?? {}).map(([category, type]) => ({ category, type })),
   };
 }
 
@@ -175,6 +185,16 @@ export function validateSystemForm(m: SystemFormModel, original: ExternalSystem 
   if (!intIn(m.full_sync_every, 1, 1000)) add('full_sync_every', 'Between 1 and 1,000');
   if (!intIn(m.retire_guard_percent, 0, 100)) add('retire_guard_percent', 'Between 0 and 100 %');
 
+  const seen = new Set<string>();
+  for (const row of m.category_types) {
+    const category = row.category.trim();
+    if (!category) add('category_type_map', 'Every mapping needs a category name');
+    else if (category.length > 200) add('category_type_map', `"${category.slice(0, 30)}…" is longer than 200 characters`);
+    else if (seen.has(category.toLowerCase())) add('category_type_map', `"${category}" is mapped twice`);
+    if (!row.type) add('category_type_map', `Choose a product type for "${category || 'the new mapping'}"`);
+    seen.add(category.toLowerCase());
+  }
+
   if (!(SYNC_FREQUENCIES as readonly string[]).includes(m.sync_frequency)) add('sync_frequency', 'Choose a frequency');
   if (m.sync_frequency === 'every_n_days' && !intIn(m.sync_interval_days, 1, 365)) add('sync_interval_days', 'Enter a number of days between 1 and 365');
   if (m.sync_frequency === 'cron') {
@@ -227,7 +247,14 @@ export function toCreatePayload(m: SystemFormModel): ExternalSystemCreate {
     ...frequencyPayload(m),
     full_sync_every: m.full_sync_every,
     retire_guard_percent: m.retire_guard_percent,
+    category_type_map: categoryTypeMap(m),
   };
+}
+
+function categoryTypeMap(m: SystemFormModel): Record<string, ProductType> {
+  const map: Record<string, ProductType> = {};
+  for (const row of m.category_types) if (row.category.trim() && row.type) map[row.category.trim()] = row.type;
+  return map;
 }
 
 /**
@@ -250,6 +277,7 @@ export function toPatchPayload(m: SystemFormModel, original: ExternalSystem): Ex
     if (after[key] !== was[key]) patch[key] = after[key];
   }
   if (after.is_active !== was.is_active) patch.is_active = after.is_active;
+  if (JSON.stringify(after.category_type_map) !== JSON.stringify(was.category_type_map)) patch.category_type_map = after.category_type_map ?? {};
   if (JSON.stringify(after.auth) !== JSON.stringify(was.auth)) patch.auth = after.auth;
   if (after.sync_frequency !== was.sync_frequency || after.sync_interval_days !== was.sync_interval_days || after.sync_cron !== was.sync_cron) {
     patch.sync_frequency = after.sync_frequency;

@@ -2,7 +2,7 @@ import { reactive } from 'vue';
 import type { ConnectionTest, ExternalSystem, SyncRun } from '@lyra/contracts';
 import { externalSystemsApi } from '../../api/catalog-sync';
 import { errorMessage } from '../../api/errors';
-import { stoppedAtRetireGuard } from './run-summary';
+import { needsForcedSync } from './run-summary';
 
 export interface ConnectionCheck {
   loading: boolean;
@@ -44,12 +44,12 @@ export function useRetireGuards() {
   const stopped = reactive<Record<string, boolean>>({});
 
   function refresh(systems: ExternalSystem[]) {
-    for (const s of systems) stopped[s.id] = stoppedAtRetireGuard(s.last_run);
+    for (const s of systems) stopped[s.id] = needsForcedSync(s.last_run);
   }
 
   /** A run followed live says so as soon as it ends, before the systems are reloaded. */
   function note(systemId: string, run: SyncRun) {
-    stopped[systemId] = stoppedAtRetireGuard(run);
+    stopped[systemId] = needsForcedSync(run);
   }
 
   return { stopped, refresh, note };
