@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { boolean, index, jsonb, numeric, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { boolean, index, jsonb, numeric, pgTable, text, timestamp, uniqueIndex, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'string' });
 
@@ -42,6 +42,15 @@ export const products = pgTable(
     lastSynced: ts('last_synced'),
     lastSeenRunId: uuid('last_seen_run_id'),
     retiredAt: ts('retired_at'),
+    /**
+     * The offer group (one offer known to several systems) this record belongs to, and how it got
+     * there: the matching rule and its confidence, and whether a person decided it. Automatic matching
+     * after each sync moves only records whose decision is null or 'auto'.
+     */
+    offerGroupId: uuid('offer_group_id').references((): AnyPgColumn => offerGroups.id, { onDelete: 'set null' }),
+    groupRule: text('group_rule'),
+    groupConfidence: numeric('group_confidence'),
+    groupDecision: text('group_decision'),
     createdAt: ts('created_at').notNull().defaultNow(),
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
@@ -56,5 +65,16 @@ export const products = pgTable(
     index('products_price_idx').on(t.price),
     index('products_name_idx').on(t.name),
     index('products_segments_gin').using('gin', t.targetSegments),
+    index('products_offer_group_idx').on(t.offerGroupId),
   ],
 );
+
+/** One offer that several systems know under their own ids: its records point here; one of them is the master. */
+export const offerGroups = pgTable('offer_groups', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  masterProductId: uuid('master_product_id').references((): AnyPgColumn => products.id, { onDelete: 'set null' }),
+  /** True once an admin picked the master; otherwise it follows the default order (xiva, crm, billing, manual). */
+  masterChosen: boolean('master_chosen').notNull().default(false),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});
