@@ -46,7 +46,7 @@ async function main() {
       // A newcomer's first look includes products from all three systems, and the demo subscribers
       // hold and buy from that whole catalog: the first syncs run here, before subscribers are generated.
       for (const system of created) {
-        const run = await container.sync.start({ ...SYSTEM_ACTOR, email: 'demo' }, { external_system: system.systemType, mode: 'full', force: false }, { inline: true });
+        const run = await container.sync.start({ ...SYSTEM_ACTOR, email: 'demo' }, { external_system_id: system.id, mode: 'full', force: false }, { inline: true });
         await container.syncEngine.execute(run.id);
         const done = await container.sync.get(run.id);
         console.log(`Demo data: first sync of ${system.name}: ${done.status}, ${done.counts.created} products`);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { inStorableYears, NonNegativeDecimalString, YEAR_RANGE_MESSAGE } from './common.js';
-import { CurrencyCode, ExternalSystemKind, ImportRowError, ProductType } from './products.js';
+import { CurrencyCode, ImportRowError, ProductType } from './products.js';
 
 /**
  * Subscriber data: the operator's subscribers and their history (holdings, monthly usage, bills,
@@ -94,11 +94,14 @@ const Msisdn = z
 /**
  * A catalog product: Lyra's id, or the source's id (`product_external_id`, with `product_system`
  * when the same code exists in several systems) as an operator's extract carries it.
+ * `product_system` is a connected system's name or id, or a type (xiva, crm, billing, manual):
+ * a type that several systems share designates all of them, and a code found in more than one is
+ * refused, naming them.
  */
 const productRefShape = {
   product_id: z.string().uuid().nullable().default(null),
   product_external_id: z.string().trim().min(1).max(200).nullable().default(null),
-  product_system: ExternalSystemKind.nullable().default(null),
+  product_system: z.string().trim().min(1).max(100).nullable().default(null),
 };
 type ProductRef = { product_id: string | null; product_external_id: string | null; product_system: string | null };
 const oneProductRef = (required: boolean) => (v: ProductRef, ctx: z.RefinementCtx) => {

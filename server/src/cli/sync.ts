@@ -1,9 +1,10 @@
 /**
- * `npm run sync -- --system xiva|crm|billing [--mode full|incremental] [--force]`
- * Runs one catalog sync in this process, printing progress and the result. Uses the same
+ * `npm run sync -- --system NAME [--mode full|incremental] [--force]`
+ * Runs one catalog sync in this process, printing progress and the result. NAME is a system's name
+ * (or id), or its type (xiva, crm, billing) while only one system has that type. Uses the same
  * configuration as `npm start` (DATA_DIR or DATABASE_URL, LYRA_SECRET_KEY).
  */
-import { SyncRequest, type SyncRun } from '@lyra/contracts';
+import { SYSTEM_TYPES, SyncModeSchema, SyncRequest, type SyncRun } from '@lyra/contracts';
 import { loadConfig } from '../config.js';
 import { createContainer } from '../container.js';
 import { openDatabase, runMigrations } from '../db/client.js';
@@ -11,6 +12,9 @@ import { AppError } from '../lib/errors.js';
 import { acquireLock } from '../lib/instance-lock.js';
 import { createSecretBox, loadOrCreateKey } from '../lib/secrets.js';
 import { SYSTEM_ACTOR } from '../modules/auth/permissions.js';
+import { pickSystem } from '../modules/catalog-sync/system-ref.js';
+
+const USAGE = 'usage: npm run sync -- --system NAME [--mode full|incremental] [--force]   (NAME: a system\'s name, or its type when only one system has it)';
 
 function parseArgs(argv: string[]) {
   const out: Record<string, string | boolean> = {};
@@ -32,15 +36,19 @@ const line = (r: SyncRun) =>
   Object.entries(r.counts).map(([k, v]) => `${k}=${v}`).join(' ');
 
 async function main() {
-  let args: Record<string, string | boolean>;
-  let req: SyncRequest;
+  let systemRef: string;
+  let options: Pick<SyncRequest, 'mode' | 'force'>;
   try {
-    args = parseArgs(process.argv.slice(2));
+    const args = parseArgs(process.argv.slice(2));
     const unknown = Object.keys(args).filter((k) => !['system', 'mode', 'force'].includes(k));
     if (unknown.length) throw new Error(`unknown option --${unknown[0]}`);
-    req = SyncRequest.parse({ external_system: args.system, ...(args.mode && { mode: args.mode }), force: args.force === true });
+    if (typeof args.system !== 'string' || !args.system.trim()) throw new Error('--system NAME is required');
+    if (args.mode !== undefined && !SyncModeSchema.safeParse(args.mode).success) throw new Error('--mode must be full or incremental');
+    if (args.force !== undefined && args.force !== true) throw new Error('--force takes no value');
+    systemRef = args.system;
+    options = { ...(typeof args.mode === 'string' && { mode: SyncModeSchema.parse(args.mode) }), force: args.force === true };
   } catch (err) {
-    console.error(`${err instanceof Error ? err.message.split('\n')[0] : err}\nusage: npm run sync -- --system xiva|crm|billing [--mode full|incremental] [--force]`);
+    console.error(`${err instanceof Error ? err.message.split('\n')[0] : err}\n${USAGE}`);
     process.exit(2);
   }
   const config = loadConfig();
@@ -50,6 +58,13 @@ async function main() {
     await runMigrations(database);
     const key = loadOrCreateKey({ secretKey: config.secretKey, dataDir: config.dataDir });
     const container = createContainer(database, { sessionTtlHours: 1, secrets: createSecretBox(key.key) });
+    const picked = pickSystem(systemRef, await container.externalSystemsRepository.list(), SYSTEM_TYPES);
+    if ('error' in picked) {
+      console.error(`${picked.error}\n${USAGE}`);
+      process.exitCode = 2;
+      return;
+    }
+    const req = SyncRequest.parse({ external_system_id: picked.system.id, ...options });
     const run = await container.sync.start({ ...SYSTEM_ACTOR, email: 'cli' }, req, { inline: true });
     console.log(`Sync run ${run.id}: ${run.external_system_name} (${run.requested_mode})`);
     const timer = setInterval(() => {

@@ -1,6 +1,7 @@
-import { and, asc, count, desc, eq, isNotNull, lte, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, isNotNull, isNull, lte, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../db/client.js';
-import { externalSystems, products, syncRuns } from '../../db/schema/index.js';
+import { catalogChanges, externalSystems, products, syncRuns } from '../../db/schema/index.js';
+import { retiredColumns } from './sync-products.repository.js';
 
 export type ExternalSystemRow = typeof externalSystems.$inferSelect;
 export type NewExternalSystemRow = typeof externalSystems.$inferInsert;
@@ -17,9 +18,9 @@ export function createExternalSystemsRepository(db: Db) {
       const [row] = await tx.select().from(externalSystems).where(eq(externalSystems.id, id)).limit(1);
       return row;
     },
-    async findByType(tx: DbOrTx, systemType: string): Promise<ExternalSystemRow | undefined> {
-      const [row] = await tx.select().from(externalSystems).where(eq(externalSystems.systemType, systemType)).limit(1);
-      return row;
+    /** Every system of a type (an operator may connect several), by name. */
+    async listByType(tx: DbOrTx, systemType: string): Promise<ExternalSystemRow[]> {
+      return tx.select().from(externalSystems).where(eq(externalSystems.systemType, systemType)).orderBy(asc(externalSystems.name));
     },
     async insert(tx: DbOrTx, values: NewExternalSystemRow): Promise<ExternalSystemRow> {
       const [row] = await tx.insert(externalSystems).values(values).returning();
@@ -28,6 +29,24 @@ export function createExternalSystemsRepository(db: Db) {
     async update(tx: DbOrTx, id: string, values: Partial<NewExternalSystemRow>): Promise<ExternalSystemRow | undefined> {
       const [row] = await tx.update(externalSystems).set({ ...values, updatedAt: sql`now()` }).where(eq(externalSystems.id, id)).returning();
       return row;
+    },
+    /**
+     * Retires the system's live products, each recorded as a catalog change: no sync will ever
+     * confirm or retire them again (products are keyed by their system, and a system added later
+     * is another one), so they must stop being offered. Kept, never deleted, for history and campaigns.
+     */
+    async retireProductsOf(tx: DbOrTx, id: string, reason: string): Promise<number> {
+      const retired = await tx
+        .update(products)
+        .set(retiredColumns(reason))
+        .where(and(eq(products.externalSystemId, id), isNull(products.retiredAt)))
+        .returning({ id: products.id, price: products.price, currency: products.currency, name: products.name });
+      for (let i = 0; i < retired.length; i += 1000) {
+        await tx.insert(catalogChanges).values(retired.slice(i, i + 1000).map((r) => ({
+          productId: r.id, externalSystemId: id, changeType: 'retired', before: { price: r.price, currency: r.currency, name: r.name }, after: { reason },
+        })));
+      }
+      return retired.length;
     },
     async remove(tx: DbOrTx, id: string): Promise<boolean> {
       return (await tx.delete(externalSystems).where(eq(externalSystems.id, id)).returning({ id: externalSystems.id })).length > 0;

@@ -75,11 +75,9 @@ export function createExternalSystemsService(deps: {
       check(input, false);
       if (input.auth.secret === SECRET_MASK) throw AppError.validation({ 'auth.secret': ['send the secret itself, not the mask'] });
       try {
+        // Several systems of one type may be connected (prepaid and postpaid billing, a staging
+        // Xiva): products are keyed by the system, so only the name must be unique.
         const row = await db.transaction(async (tx) => {
-          // Products are keyed by (system type, external id): one connection per system type.
-          if (await systems.findByType(tx, input.system_type)) {
-            throw AppError.conflict(`A ${input.system_type} system is already configured; edit it instead`, 'conflict', { fields: { system_type: ['already configured'] } });
-          }
           const values: NewExternalSystemRow = {
             name: input.name, systemType: input.system_type, baseUrl: input.base_url, apiVersion: input.api_version,
             authType: input.auth.type, authUsername: input.auth.username ?? null, authHeaderName: input.auth.header_name ?? null,
@@ -162,13 +160,17 @@ export function createExternalSystemsService(deps: {
       }
     },
 
+    /** Removes the system; its live products are retired with it (see retireProductsOf). */
     async remove(actor: Actor, id: string): Promise<void> {
       await db.transaction(async (tx) => {
         const before = await systems.findById(tx, id);
         if (!before) throw AppError.notFound('External system');
+        const retired = await systems.retireProductsOf(tx, id, `external system ${before.name} was removed`);
         await systems.remove(tx, id);
-        await audit.record(tx, actor, { action: 'delete', entityType: 'external_system', entityId: id, before: toExternalSystem(before) });
+        await audit.record(tx, actor, { action: 'delete', entityType: 'external_system', entityId: id, before: toExternalSystem(before), after: { products_retired: retired } });
       });
+      // Product answers name their system.
+      await deps.onSystemsChanged?.();
     },
 
     /**

@@ -28,12 +28,24 @@ const stateColumns = {
   name: products.name,
 };
 
+/** What retiring a product writes (never a delete): unavailable, lifecycle Retired with the reason, retired_at set. */
+export const retiredColumns = (reason: string) => ({
+  sourceIsAvailable: false,
+  retiredAt: sql`now()`,
+  attributes: sql`${products.attributes} || jsonb_build_object('lifecycle_status', 'Retired', 'retired_reason', ${reason}::text)`,
+  updatedAt: sql`now()`,
+});
+
 export function createSyncProductsRepository(db: Db) {
   return {
     db,
-    async findStates(tx: DbOrTx, systemType: string, externalIds: string[]): Promise<SyncedProductState[]> {
+    /**
+     * The stored state of these source ids in one connected system. Keyed by the system, not its
+     * type: another system of the same type may hold the same ids, and they are other products.
+     */
+    async findStates(tx: DbOrTx, systemId: string, externalIds: string[]): Promise<SyncedProductState[]> {
       if (externalIds.length === 0) return [];
-      return tx.select(stateColumns).from(products).where(and(eq(products.externalSystem, systemType), inArray(products.externalProductId, externalIds)));
+      return tx.select(stateColumns).from(products).where(and(eq(products.externalSystemId, systemId), inArray(products.externalProductId, externalIds)));
     },
 
     async insertMany(tx: DbOrTx, rows: NewProductRow[]): Promise<void> {
@@ -41,7 +53,7 @@ export function createSyncProductsRepository(db: Db) {
     },
 
     /** Writes source columns (and un-retires); never touches Lyra-owned columns. */
-    async updateSource(tx: DbOrTx, id: string, values: SourceColumns & { externalSystemId: string; lastSynced: string }): Promise<void> {
+    async updateSource(tx: DbOrTx, id: string, values: SourceColumns & { lastSynced: string }): Promise<void> {
       await tx
         .update(products)
         .set({ ...values, retiredAt: null, updatedAt: sql`now()` })
@@ -49,19 +61,19 @@ export function createSyncProductsRepository(db: Db) {
     },
 
     /** Products of the system that are not retired: the population a full snapshot is compared with. */
-    async liveExternalIds(systemType: string): Promise<{ id: string; externalProductId: string }[]> {
+    async liveExternalIds(systemId: string): Promise<{ id: string; externalProductId: string }[]> {
       return db
         .select({ id: products.id, externalProductId: products.externalProductId })
         .from(products)
-        .where(and(eq(products.externalSystem, systemType), isNull(products.retiredAt)));
+        .where(and(eq(products.externalSystemId, systemId), isNull(products.retiredAt)));
     },
 
     /** How many products of the system are not retired. */
-    async countLive(systemType: string): Promise<number> {
+    async countLive(systemId: string): Promise<number> {
       const [row] = await db
         .select({ n: count() })
         .from(products)
-        .where(and(eq(products.externalSystem, systemType), isNull(products.retiredAt)));
+        .where(and(eq(products.externalSystemId, systemId), isNull(products.retiredAt)));
       return row?.n ?? 0;
     },
 
@@ -70,12 +82,7 @@ export function createSyncProductsRepository(db: Db) {
       if (ids.length === 0) return [];
       return tx
         .update(products)
-        .set({
-          sourceIsAvailable: false,
-          retiredAt: sql`now()`,
-          attributes: sql`${products.attributes} || jsonb_build_object('lifecycle_status', 'Retired', 'retired_reason', ${reason}::text)`,
-          updatedAt: sql`now()`,
-        })
+        .set(retiredColumns(reason))
         .where(and(inArray(products.id, ids), isNull(products.retiredAt)))
         .returning(stateColumns);
     },

@@ -137,6 +137,8 @@ export function createSyncEngine(deps: SyncEngineDeps) {
     let itemsRead = 0;
     let itemsTotal: number | null = null;
     let maxCursor: SyncCursor | null = null;
+    // Stored with each product as its `external_system` (the API names the type); a product's
+    // identity is the system's id, since several systems of one type may share source ids.
     const systemType = system.systemType as SystemType;
 
     const recordError = (e: ItemError | { externalId: string | null; position: number; reason: string }) => {
@@ -172,7 +174,7 @@ export function createSyncEngine(deps: SyncEngineDeps) {
       if (fresh.length === 0) return;
       const write = async (batch: SourceItem[]) =>
         syncProducts.db.transaction(async (tx) => {
-          const states = new Map((await syncProducts.findStates(tx, systemType, batch.map((i) => i.externalId))).map((s) => [s.externalProductId, s]));
+          const states = new Map((await syncProducts.findStates(tx, system.id, batch.map((i) => i.externalId))).map((s) => [s.externalProductId, s]));
           const inserts: NewProductRow[] = [];
           const changes: CatalogChangeRow[] = [];
           const now = new Date().toISOString();
@@ -190,7 +192,7 @@ export function createSyncEngine(deps: SyncEngineDeps) {
               result.set(it.externalId, outcomes.get(it.externalId) ?? 'unchanged');
               continue;
             }
-            await syncProducts.updateSource(tx, st.id, { ...cols, externalSystemId: system.id, lastSynced: now });
+            await syncProducts.updateSource(tx, st.id, { ...cols, lastSynced: now });
             result.set(it.externalId, outcomes.get(it.externalId) === 'created' ? 'created' : 'updated');
             if (st.retiredAt) {
               changes.push({ productId: st.id, externalSystemId: system.id, syncRunId: runId, changeType: 'reactivated', before: { retired_at: st.retiredAt }, after: { price: cols.price, currency: cols.currency } });
@@ -233,7 +235,7 @@ export function createSyncEngine(deps: SyncEngineDeps) {
       log('sync started', { runId, system: system.name, mode });
 
       // What the catalog held before this run: the yardstick for a snapshot that comes back small.
-      const heldBefore = await syncProducts.countLive(systemType);
+      const heldBefore = await syncProducts.countLive(system.id);
       const lastRunStartedAt = await runs.lastSucceededStart(system.id);
       const reader = connector.read({ mode, cursor: system.cursor ?? null, lookbackMs: CURSOR_LOOKBACK_MS, lastRunStartedAt, signal: abort.signal, log: (m, level) => log(m, { runId }, level) });
       let step = await reader.next();
@@ -262,7 +264,7 @@ export function createSyncEngine(deps: SyncEngineDeps) {
 
       // Explicit deletions reported by the source are authoritative; inferred ones need a full snapshot.
       if (result.deletedIds.length) {
-        const live = new Map((await syncProducts.liveExternalIds(systemType)).map((r) => [r.externalProductId, r.id]));
+        const live = new Map((await syncProducts.liveExternalIds(system.id)).map((r) => [r.externalProductId, r.id]));
         const ids = result.deletedIds.filter((x) => !seen.has(x)).map((x) => live.get(x)).filter((x): x is string => !!x);
         counts.retired += await retire(ids, 'deleted at source');
       }
@@ -274,7 +276,7 @@ export function createSyncEngine(deps: SyncEngineDeps) {
       } else if (result.mode === 'full') {
         stop = shortSnapshot(itemsRead, itemsTotal, system.retireGuardPercent, run.force);
         if (!stop) {
-          const live = await syncProducts.liveExternalIds(systemType);
+          const live = await syncProducts.liveExternalIds(system.id);
           const missing = live.filter((r) => !seen.has(r.externalProductId)).map((r) => r.id);
           // The share of what the catalog held before the run, so products this run created do not
           // dilute it. A snapshot that read fewer items than were held, by more than the limit,

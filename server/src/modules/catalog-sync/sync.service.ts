@@ -8,6 +8,7 @@ import { toCatalogChange, toSyncRun } from './catalog-sync.mapper.js';
 import type { SyncMode } from './connectors/types.js';
 import type { ExternalSystemRow, ExternalSystemsRepository } from './external-systems.repository.js';
 import { nextRunAfter } from './schedule.js';
+import { quotedNames } from './system-ref.js';
 import type { SyncRunsRepository } from './sync-runs.repository.js';
 
 /** Where queued runs go: pg-boss in production (see jobs/), executed by the sync engine. */
@@ -53,18 +54,28 @@ export function createSyncService(deps: {
     }
   }
 
+  /**
+   * `external_system` names a type: it designates a system only while that type has one. With
+   * several (prepaid and postpaid billing), the caller must give `external_system_id`.
+   */
+  async function onlySystemOfType(type: string): Promise<ExternalSystemRow> {
+    const ofType = await systems.listByType(db, type);
+    if (ofType.length === 1) return ofType[0]!;
+    throw AppError.validation({
+      external_system: [ofType.length === 0
+        ? `no ${type} system is configured`
+        : `${ofType.length} ${type} systems are configured (${quotedNames(ofType)}); give external_system_id to choose one`],
+    });
+  }
+
   /** A scheduled run is full every `full_sync_every` runs, incremental otherwise. */
   const scheduledMode = (s: ExternalSystemRow): SyncMode => (!s.cursor || s.runsSinceFull + 1 >= s.fullSyncEvery ? 'full' : 'incremental');
 
   return {
     /** `inline`: the caller executes the run itself (the command-line sync) instead of the job queue. */
     async start(actor: Actor, req: SyncRequest, opts: { inline?: boolean } = {}): Promise<SyncRun> {
-      const system = req.external_system_id ? await systems.findById(db, req.external_system_id) : await systems.findByType(db, req.external_system!);
-      if (!system) {
-        throw AppError.validation(
-          req.external_system_id ? { external_system_id: ['no such external system'] } : { external_system: [`no ${req.external_system} system is configured`] },
-        );
-      }
+      const system = req.external_system_id ? await systems.findById(db, req.external_system_id) : await onlySystemOfType(req.external_system!);
+      if (!system) throw AppError.validation({ external_system_id: ['no such external system'] });
       if (!system.isActive) throw AppError.conflict(`${system.name} is inactive; activate it before syncing`, 'system_inactive');
       const run = await createRun(system, { trigger: 'manual', mode: req.mode ?? 'full', force: req.force, actor, enqueue: !opts.inline });
       return toSyncRun({ ...run, systemName: system.name });

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import {
-  CUSTOMER_IMPORT_ROWS, MAX_CUSTOMER_IMPORT_ROWS,
+  CUSTOMER_IMPORT_ROWS, EXTERNAL_SYSTEMS, MAX_CUSTOMER_IMPORT_ROWS,
   type BillImportRow, type ContactImportRow, type CustomerImportInputs, type CustomerImportResult, type CustomerImportRow,
   type CustomerImportTable, type HoldingImportRow, type PaymentImportRow, type PurchaseImportRow, type UsageImportRow,
 } from '@lyra/contracts';
@@ -11,8 +11,9 @@ import { findUnsafeInput, parseJsonText, textProblem } from '../../lib/input-saf
 import { normalizeAmount } from '../../lib/money.js';
 import type { AuditRepository } from '../audit/audit.repository.js';
 import type { Actor } from '../auth/permissions.js';
+import { designatedSystems, type NamedSystem, type SystemRefMatch } from '../catalog-sync/system-ref.js';
 import { csvRecords, textChunks, textLines, type ByteSource } from './customers.parse.js';
-import type { ContactWrite, CustomersRepository, HoldingWrite, PurchaseWrite, UpsertCounts } from './customers.repository.js';
+import type { ContactWrite, CustomersRepository, HoldingWrite, ProductCandidate, PurchaseWrite, UpsertCounts } from './customers.repository.js';
 
 /**
  * Imports of subscriber data: CSV (header row) or JSON lines, or records handed over in process (the
@@ -223,34 +224,66 @@ interface Valid<T> {
 
 type ProductRef = { product_id: string | null; product_external_id: string | null; product_system: string | null };
 
+/** Where a candidate product comes from, as a person would name it: its system's name, else its type. */
+const sourceLabel = (p: ProductCandidate) => p.systemName ?? (p.externalSystemId ? `${p.externalSystem} (removed system)` : p.externalSystem);
+
 export function createCustomersImport(deps: {
-  customers: Pick<CustomersRepository, 'db' | 'customerCurrencies' | 'billCurrencies' | 'productsByIds' | 'productsByExternalIds' |
+  customers: Pick<CustomersRepository, 'db' | 'customerCurrencies' | 'billCurrencies' | 'productsByIds' | 'productsByExternalIds' | 'systemNames' |
     'upsertCustomers' | 'upsertHoldings' | 'upsertUsage' | 'upsertBills' | 'upsertPayments' | 'upsertPurchases' | 'upsertContacts'>;
   audit: Pick<AuditRepository, 'record'>;
 }) {
   const { customers: repo, audit } = deps;
 
-  /** Lyra product ids for the rows' references; a reference that resolves to nothing (or to several) is a row error. */
+  /**
+   * Lyra product ids for the rows' references; a reference that resolves to nothing (or to several)
+   * is a row error. `product_system` designates systems as the command line does (name, id, then
+   * type; see system-ref.ts): with several systems of one type, a type may still match several
+   * products, and the error then names their systems.
+   */
   async function resolveProducts(tx: DbOrTx, rows: Valid<ProductRef>[], errors: ErrorList): Promise<Map<number, string | null>> {
     const out = new Map<number, string | null>();
     const uuids = [...new Set(rows.map((r) => r.data.product_id).filter((v): v is string => v != null))];
     const externals = [...new Set(rows.map((r) => r.data.product_external_id).filter((v): v is string => v != null))];
-    const [known, byExternal] = await Promise.all([repo.productsByIds(tx, uuids), repo.productsByExternalIds(tx, externals)]);
-    const candidates = new Map<string, { id: string; externalSystem: string }[]>();
+    const [known, byExternal, systems] = await Promise.all([
+      repo.productsByIds(tx, uuids),
+      repo.productsByExternalIds(tx, externals),
+      rows.some((r) => r.data.product_system) ? repo.systemNames(tx) : Promise.resolve([]),
+    ]);
+    const candidates = new Map<string, ProductCandidate[]>();
     for (const p of byExternal) candidates.set(p.externalProductId, [...(candidates.get(p.externalProductId) ?? []), p]);
+    const designations = new Map<string, SystemRefMatch<NamedSystem>>();
+    const designate = (ref: string) => {
+      let m = designations.get(ref);
+      if (!m) designations.set(ref, (m = designatedSystems(ref, systems, EXTERNAL_SYSTEMS)));
+      return m;
+    };
+    const inDesignated = (p: ProductCandidate, m: SystemRefMatch<NamedSystem>) =>
+      m.by === 'type' ? p.externalSystem === m.type : m.systems.some((s) => s.id === p.externalSystemId);
     for (const { row, data } of rows) {
       if (data.product_id) {
         if (known.has(data.product_id)) out.set(row, data.product_id);
         else errors.add({ row, field: 'product_id', message: `unknown product ${data.product_id}` });
-      } else if (data.product_external_id) {
-        const matches = (candidates.get(data.product_external_id) ?? []).filter((p) => !data.product_system || p.externalSystem === data.product_system);
-        if (matches.length === 1) out.set(row, matches[0]!.id);
-        else if (matches.length === 0) {
-          errors.add({ row, field: 'product_external_id', message: `unknown product "${data.product_external_id}"${data.product_system ? ` in ${data.product_system}` : ''}` });
-        } else {
-          errors.add({ row, field: 'product_system', message: `"${data.product_external_id}" exists in ${matches.map((m) => m.externalSystem).join(', ')}; name the system` });
+        continue;
+      }
+      if (!data.product_external_id) {
+        out.set(row, null);
+        continue;
+      }
+      let matches = candidates.get(data.product_external_id) ?? [];
+      if (data.product_system) {
+        const designated = designate(data.product_system);
+        if (designated.by === 'none') {
+          errors.add({ row, field: 'product_system', message: `no system is named "${data.product_system}"; give a connected system's name or id, or a type (${EXTERNAL_SYSTEMS.join(', ')})` });
+          continue;
         }
-      } else out.set(row, null);
+        matches = matches.filter((p) => inDesignated(p, designated));
+      }
+      if (matches.length === 1) out.set(row, matches[0]!.id);
+      else if (matches.length === 0) {
+        errors.add({ row, field: 'product_external_id', message: `unknown product "${data.product_external_id}"${data.product_system ? ` in ${data.product_system}` : ''}` });
+      } else {
+        errors.add({ row, field: 'product_system', message: `"${data.product_external_id}" exists in ${matches.map(sourceLabel).join(', ')}; name the system` });
+      }
     }
     return out;
   }

@@ -4,7 +4,7 @@ import type {
 } from '@lyra/contracts';
 import { rowsOf, type Db, type DbOrTx } from '../../db/client.js';
 import {
-  campaignContacts, customerBills, customerHoldings, customerPayments, customerPurchases, customers, customerUsage, products,
+  campaignContacts, customerBills, customerHoldings, customerPayments, customerPurchases, customers, customerUsage, externalSystems, products,
 } from '../../db/schema/index.js';
 
 export type CustomerRow = typeof customers.$inferSelect;
@@ -138,6 +138,15 @@ async function bulkUpsert(tx: DbOrTx, table: string, key: string[], columns: Bul
 }
 
 const col = <T>(name: string, type: string, rows: readonly T[], pick: (r: T) => unknown): BulkColumn => ({ name, type, values: rows.map(pick) });
+
+/** A product a source code may refer to, with its system (name null: manual, or the system was removed). */
+export interface ProductCandidate {
+  id: string;
+  externalProductId: string;
+  externalSystem: string;
+  externalSystemId: string | null;
+  systemName: string | null;
+}
 
 export interface CatalogProductRow {
   id: string;
@@ -365,13 +374,20 @@ export function createCustomersRepository(db: Db) {
     },
 
     /** Every catalog row with one of these source codes, in any system (the caller resolves ambiguity). */
-    async productsByExternalIds(tx: DbOrTx, externalIds: string[]): Promise<{ id: string; externalProductId: string; externalSystem: string }[]> {
+    async productsByExternalIds(tx: DbOrTx, externalIds: string[]): Promise<ProductCandidate[]> {
       if (externalIds.length === 0) return [];
       return rowsOf(
         await tx.execute(sql`
-          select p.id, p.external_product_id as "externalProductId", p.external_system as "externalSystem"
-          from unnest(${sql.param(externalIds)}::text[]) as u(code) join ${products} p on p.external_product_id = u.code`),
+          select p.id, p.external_product_id as "externalProductId", p.external_system as "externalSystem",
+                 p.external_system_id as "externalSystemId", s.name as "systemName"
+          from unnest(${sql.param(externalIds)}::text[]) as u(code) join ${products} p on p.external_product_id = u.code
+          left join ${externalSystems} s on s.id = p.external_system_id`),
       );
+    },
+
+    /** The connected systems, for references that name one (`product_system`). */
+    async systemNames(tx: DbOrTx): Promise<{ id: string; name: string; systemType: string }[]> {
+      return tx.select({ id: externalSystems.id, name: externalSystems.name, systemType: externalSystems.systemType }).from(externalSystems);
     },
 
     upsertCustomers: (tx: DbOrTx, rows: readonly CustomerImportRow[]) =>

@@ -5,8 +5,9 @@ import type { ExternalSystemsService } from '../catalog-sync/external-systems.se
 /**
  * The demo's three external systems, configured against the built-in simulators so "Sync now"
  * works out of the box. Existing systems keep their settings; only a moved simulator URL is updated.
+ * A type that already has a system of the operator's gets no simulator beside it.
  */
-export async function ensureDemoSystems(systems: ExternalSystemsService, sims: AllSimulators): Promise<{ name: string; systemType: 'xiva' | 'crm' | 'billing' }[]> {
+export async function ensureDemoSystems(systems: ExternalSystemsService, sims: AllSimulators): Promise<{ id: string; name: string; systemType: 'xiva' | 'crm' | 'billing' }[]> {
   const wanted = [
     {
       name: 'Xiva BSS (simulator)', system_type: 'xiva' as const, base_url: `${sims.xiva.url}/api`, api_version: 'v5' as const,
@@ -25,15 +26,15 @@ export async function ensureDemoSystems(systems: ExternalSystemsService, sims: A
     },
   ];
   const existing = await systems.list();
-  const created: { name: string; systemType: 'xiva' | 'crm' | 'billing' }[] = [];
+  const created: { id: string; name: string; systemType: 'xiva' | 'crm' | 'billing' }[] = [];
   for (const w of wanted) {
-    const found = existing.find((s) => s.system_type === w.system_type);
+    const found = existing.find((s) => s.name === w.name) ?? existing.find((s) => s.system_type === w.system_type);
     if (!found) {
-      await systems.create(SYSTEM_ACTOR, {
+      const system = await systems.create(SYSTEM_ACTOR, {
         default_currency: null, timeout_ms: 15_000, max_retries: 5, rate_limit_per_minute: 0, is_active: true,
         sync_interval_days: null, sync_cron: null, retire_guard_percent: 20, ...w,
       });
-      created.push({ name: w.name, systemType: w.system_type });
+      created.push({ id: system.id, name: w.name, systemType: w.system_type });
     } else if (found.name === w.name && found.base_url !== w.base_url) {
       await systems.update(SYSTEM_ACTOR, found.id, { base_url: w.base_url });
     }

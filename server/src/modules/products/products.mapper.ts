@@ -20,6 +20,7 @@ export function toProduct(r: ProductRow, system?: SystemInfo): Product {
     external_product_id: r.externalProductId,
     external_system: r.externalSystem as Product['external_system'],
     external_system_id: r.externalSystemId,
+    external_system_name: system?.name ?? null,
     name: r.name,
     description: r.description,
     product_type: r.productType as Product['product_type'],

@@ -6,6 +6,7 @@ import { availableNow, windowContainsNow } from './availability.js';
 
 export type ProductRow = typeof products.$inferSelect;
 export interface SystemInfo {
+  name: string;
   syncFrequency: string;
   lastFullSyncAt: string | null;
 }
@@ -113,10 +114,10 @@ export function createProductsRepository(db: Db, executeSql: Database['executeSq
       return { opened: Number(row?.opened ?? 0), closed: Number(row?.closed ?? 0) };
     },
 
-    /** Per external system: its frequency and when a complete full sync last confirmed its catalog. */
+    /** Per external system: its name, its frequency and when a complete full sync last confirmed its catalog. */
     async systemsInfo(): Promise<Map<string, SystemInfo>> {
       const rows = await db
-        .select({ id: externalSystems.id, syncFrequency: externalSystems.syncFrequency, lastFullSyncAt: externalSystems.lastFullSyncAt })
+        .select({ id: externalSystems.id, name: externalSystems.name, syncFrequency: externalSystems.syncFrequency, lastFullSyncAt: externalSystems.lastFullSyncAt })
         .from(externalSystems);
       return new Map(rows.map((r) => [r.id, r]));
     },
@@ -154,9 +155,15 @@ export function createProductsRepository(db: Db, executeSql: Database['executeSq
     },
 
     async stats() {
-      const [byType, bySystem, byStatus, [totals]] = await Promise.all([
+      const [byType, bySystem, sources, byStatus, [totals]] = await Promise.all([
         db.select({ key: products.productType, n: count() }).from(products).groupBy(products.productType),
         db.select({ key: products.externalSystem, n: count() }).from(products).groupBy(products.externalSystem),
+        // Per connected system (the name is null once a system is removed), and per type for rows of no system.
+        db
+          .select({ type: products.externalSystem, systemId: products.externalSystemId, name: externalSystems.name, n: count() })
+          .from(products)
+          .leftJoin(externalSystems, eq(externalSystems.id, products.externalSystemId))
+          .groupBy(products.externalSystem, products.externalSystemId, externalSystems.name),
         db.select({ key: statusExpr, n: count() }).from(products).groupBy(statusExpr),
         db
           .select({
@@ -170,6 +177,7 @@ export function createProductsRepository(db: Db, executeSql: Database['executeSq
       return {
         byType: asRecord(byType),
         bySystem: asRecord(bySystem),
+        sources,
         byStatus: asRecord(byStatus),
         total: totals?.total ?? 0,
         available: totals?.available ?? 0,

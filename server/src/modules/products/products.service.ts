@@ -1,5 +1,5 @@
 import {
-  LOCAL_PRODUCT_FIELDS,
+  EXTERNAL_SYSTEMS, LOCAL_PRODUCT_FIELDS,
   type AvailableProductsQuery, type Product, type ProductCreate, type ProductList, type ProductListQuery,
   type ProductPatch, type ProductStats,
 } from '@lyra/contracts';
@@ -21,6 +21,7 @@ const API_FIELD: Partial<Record<keyof NewProductRow, string>> = {
   validFrom: 'valid_from', validTo: 'valid_to',
 };
 const LOCAL = new Set<string>(LOCAL_PRODUCT_FIELDS);
+const SOURCE_ORDER: readonly string[] = EXTERNAL_SYSTEMS;
 
 const systemOf = (systems: Map<string, SystemInfo>, r: ProductRow) => (r.externalSystemId ? systems.get(r.externalSystemId) : undefined);
 
@@ -83,6 +84,10 @@ export function createProductsService(deps: { products: ProductsRepository; audi
         const current = await products.findById(tx, id, true);
         if (!current) throw AppError.notFound('Product');
         const values = toRowValues(input, current);
+        // A manual product belongs to no connected system: it cannot become a synced one by an edit.
+        if (current.externalSystem === 'manual' && values.externalSystem !== undefined && values.externalSystem !== 'manual') {
+          throw AppError.validation({ external_system: ['a manual product stays manual; products of xiva, crm and billing come from sync'] });
+        }
         assertMayChange(actor, current, values);
         const min = values.minCustomerValue !== undefined ? values.minCustomerValue : current.minCustomerValue;
         const max = values.maxCustomerValue !== undefined ? values.maxCustomerValue : current.maxCustomerValue;
@@ -114,6 +119,9 @@ export function createProductsService(deps: { products: ProductsRepository; audi
       retired: s.byStatus.retired ?? 0,
       by_type: s.byType,
       by_system: s.bySystem,
+      sources: s.sources
+        .map((x) => ({ external_system: x.type as ProductStats['sources'][number]['external_system'], external_system_id: x.systemId, external_system_name: x.name, count: x.n }))
+        .sort((a, b) => SOURCE_ORDER.indexOf(a.external_system) - SOURCE_ORDER.indexOf(b.external_system) || (a.external_system_name ?? '').localeCompare(b.external_system_name ?? '')),
       by_status: s.byStatus,
       last_synced: toIso(s.lastSynced),
     };
