@@ -53,17 +53,35 @@ describe('external systems and sync runs over the API', () => {
     expect(audit.results.map((e: { action: string }) => e.action)).toEqual(['update', 'create']);
   });
 
-  it('validates systems: field errors, cron syntax, one system per type, admin only', async () => {
+  it('validates systems: field errors, cron syntax, unique names, admin only', async () => {
     const bad = await t.app.inject({ method: 'POST', url: `${api}/external-systems/`, headers: admin, payload: body({ name: 'X2', base_url: 'ftp://x', sync_frequency: 'cron', sync_interval_days: null, extra: 1 }) });
     expect(bad.statusCode).toBe(400);
     expect(Object.keys(bad.json().error.details.fields)).toEqual(expect.arrayContaining(['base_url', 'extra', 'sync_cron']));
     const cron = await t.app.inject({ method: 'POST', url: `${api}/external-systems/`, headers: admin, payload: body({ name: 'X3', system_type: 'crm', api_version: null, auth: { type: 'oauth2_client_credentials', username: 'id', secret: 's' }, sync_frequency: 'cron', sync_interval_days: null, sync_cron: 'every tuesday' }) });
     expect(cron.statusCode).toBe(400);
     expect(cron.json().error.details.fields.sync_cron[0]).toMatch(/cron/);
-    const dup = await t.app.inject({ method: 'POST', url: `${api}/external-systems/`, headers: admin, payload: body({ name: 'Another Xiva' }) });
+    const dup = await t.app.inject({ method: 'POST', url: `${api}/external-systems/`, headers: admin, payload: body({ name: 'Xiva BSS' }) });
     expect(dup.statusCode).toBe(409);
+    expect(dup.json().error.details.fields).toEqual({ name: ['already in use'] });
     const marketer = await t.auth('marketer');
     expect((await t.app.inject({ url: `${api}/external-systems/`, headers: marketer })).statusCode).toBe(403);
+  });
+
+  it('connects a second system of a type; a sync by type then says which systems it could mean', async () => {
+    const staging = await t.app.inject({ method: 'POST', url: `${api}/external-systems/`, headers: admin, payload: body({ name: 'Xiva staging', sync_frequency: 'manual', sync_interval_days: null }) });
+    expect(staging.statusCode, staging.body).toBe(201);
+    expect(staging.json()).toMatchObject({ system_type: 'xiva', product_count: 0 });
+    try {
+      const listed = (await t.app.inject({ url: `${api}/external-systems/`, headers: admin })).json();
+      expect(listed.results.map((s: { name: string; system_type: string }) => [s.name, s.system_type])).toEqual([['Xiva BSS', 'xiva'], ['Xiva staging', 'xiva']]);
+      const byType = await t.app.inject({ method: 'POST', url: `${api}/products/sync/`, headers: admin, payload: { external_system: 'xiva' } });
+      expect(byType.statusCode).toBe(400);
+      expect(byType.json().error.details.fields).toEqual({ external_system: ['2 xiva systems are configured ("Xiva BSS", "Xiva staging"); give external_system_id to choose one'] });
+      expect((await t.app.inject({ method: 'POST', url: `${api}/products/sync/`, headers: admin, payload: { external_system: 'crm' } })).json().error.details.fields)
+        .toEqual({ external_system: ['no crm system is configured'] });
+    } finally {
+      expect((await t.app.inject({ method: 'DELETE', url: `${api}/external-systems/${staging.json().id}/`, headers: admin })).statusCode).toBe(204);
+    }
   });
 
   it('PATCH validates the stored record merged with the patch, not the patch alone', async () => {

@@ -338,6 +338,74 @@ describe('catalog sync against the simulators', () => {
     expect(ok.counts.updated).toBe(10);
   });
 
+  it('keeps two systems of one type apart: the same source ids are two sets of products, each changed and retired only by its own runs', async () => {
+    // A production and a staging Xiva serving the same catalog (same seed, so the same offering ids).
+    const prod = await startXivaSimulator({ items: 60, seed: 61 });
+    const staging = await startXivaSimulator({ items: 60, seed: 61 });
+    sims.push(prod, staging);
+    expect([...staging.store.validIds()].sort()).toEqual([...prod.store.validIds()].sort());
+    const a = await xivaSystem(prod, { name: 'Xiva production' });
+    const b = await xivaSystem(staging, { name: 'Xiva staging' });
+    const productsOf = async (systemId: string) => {
+      const { rows } = await t.database.executeSql(
+        'select id, external_product_id, external_system, price, retired_at, updated_at from products where external_system_id = $1', [systemId]);
+      return new Map(rows.map((r) => [r.external_product_id as string, r]));
+    };
+    expect((await runSync(a.id)).counts).toMatchObject({ created: 60, retired: 0 });
+    expect((await runSync(b.id)).counts).toMatchObject({ created: 60, retired: 0 });
+    const aBefore = await productsOf(a.id);
+    const bBefore = await productsOf(b.id);
+    expect([...aBefore.keys()].sort()).toEqual([...bBefore.keys()].sort());
+    expect([...aBefore.values()].every((r) => r.external_system === 'xiva')).toBe(true);
+    expect(new Set([...aBefore.values(), ...bBefore.values()].map((r) => r.id)).size).toBe(120);
+
+    // Staging changes and drops offerings: only staging's products follow, production's stay as they were.
+    const changed = staging.store.change(5);
+    const removed = staging.store.remove(6);
+    const bRun = await runSync(b.id);
+    expect(bRun.counts).toMatchObject({ created: 0, updated: changed.filter((id) => !removed.includes(id)).length, retired: removed.length });
+    const aAfter = await productsOf(a.id);
+    for (const [id, row] of aBefore) expect({ id, retired: aAfter.get(id)!.retired_at, updated: aAfter.get(id)!.updated_at }).toEqual({ id, retired: null, updated: row.updated_at });
+    const bAfter = await productsOf(b.id);
+    for (const id of removed) expect(bAfter.get(id)!.retired_at, id).not.toBeNull();
+    // Production's own full sync finds its catalog unchanged: nothing of staging's is its concern.
+    expect((await runSync(a.id)).counts).toMatchObject({ created: 0, updated: 0, unchanged: 60, retired: 0 });
+
+    // The retire guard weighs a system's own catalog: 40 of production's 60, not of the 114 live in both.
+    prod.store.remove(40);
+    const guarded = await runSync(a.id);
+    expect(guarded.stop_reason).toBe('retire_guard');
+    expect(guarded.error).toMatch(/would retire 40 of 60 Xiva production products/);
+    const forced = await runSync(a.id, 'full', true);
+    expect(forced.counts.retired).toBe(40);
+    expect([...(await productsOf(b.id)).values()].filter((r) => r.retired_at).length).toBe(removed.length);
+
+    // The API: each product names its system, the list filters by system, counts and changes are per system.
+    const listOf = async (systemId: string) => (await t.app.inject({ url: `${api}/products/?external_system_id=${systemId}&limit=500`, headers: admin })).json();
+    const [aList, bList] = [await listOf(a.id), await listOf(b.id)];
+    expect([aList.count, bList.count]).toEqual([60, 60]);
+    expect(new Set(aList.results.map((p: { external_system_name: string }) => p.external_system_name))).toEqual(new Set(['Xiva production']));
+    expect(bList.results[0]).toMatchObject({ external_system: 'xiva', external_system_id: b.id, external_system_name: 'Xiva staging' });
+    const systems = (await t.app.inject({ url: `${api}/external-systems/`, headers: admin })).json().results as { id: string; product_count: number; retired_count: number }[];
+    expect(systems.map((s) => [s.id, s.product_count, s.retired_count])).toEqual([[a.id, 20, 40], [b.id, 54, removed.length]]);
+    const stats = (await t.app.inject({ url: `${api}/products/stats/`, headers: admin })).json();
+    expect(stats.sources.filter((x: { external_system: string }) => x.external_system === 'xiva')).toEqual([
+      { external_system: 'xiva', external_system_id: a.id, external_system_name: 'Xiva production', count: 60 },
+      { external_system: 'xiva', external_system_id: b.id, external_system_name: 'Xiva staging', count: 60 },
+    ]);
+    const changes = (await t.app.inject({ url: `${api}/catalog-changes/?run_id=${forced.id}&limit=100`, headers: admin })).json();
+    expect(changes.count).toBe(40);
+    expect(new Set(changes.results.map((c: { external_system_id: string }) => c.external_system_id))).toEqual(new Set([a.id]));
+
+    // A system removed: its live products are retired (no run will ever confirm them again), the other system's stay.
+    await t.container.externalSystems.remove(SYSTEM_ACTOR, b.id);
+    expect([...(await productsOf(b.id)).values()].filter((r) => !r.retired_at)).toEqual([]);
+    expect([...(await productsOf(a.id)).values()].filter((r) => !r.retired_at)).toHaveLength(20);
+    const gone = (await t.app.inject({ url: `${api}/products/?external_system_id=${b.id}&limit=1`, headers: admin })).json();
+    expect(gone.results[0]).toMatchObject({ status: 'retired', external_system_name: null, external_system: 'xiva' });
+    expect(gone.results[0].attributes.retired_reason).toBe('external system Xiva staging was removed');
+  });
+
   it('syncs CRM and Billing catalogs with exact prices', async () => {
     const crm = await startCrmSimulator({ items: 120, seed: 51 });
     const billing = await startBillingSimulator({ items: 120, seed: 52 });

@@ -299,6 +299,45 @@ describe('customers API', () => {
     expect(usage.body.errors).toEqual([{ row: 2, field: 'customer_id', message: 'unknown customer GHOST' }]);
   });
 
+  it('resolves product_system by a system\'s name or id; a code in several systems of one type is refused, naming them', async () => {
+    // A production and a staging Xiva (several systems of one type) both list the same add-on.
+    const system = (name: string) => t.container.externalSystems.create(SYSTEM_ACTOR, {
+      name, system_type: 'xiva', base_url: 'http://127.0.0.1:9/api', api_version: 'v5', auth: { type: 'bearer', secret: 'not-used' }, default_currency: null, timeout_ms: 2000,
+      max_retries: 0, rate_limit_per_minute: 0, is_active: true, sync_frequency: 'manual', sync_interval_days: null, sync_cron: null, full_sync_every: 1, retire_guard_percent: 20,
+    });
+    const [prod, staging] = [await system('Xiva production'), await system('Xiva staging')];
+    const addon = async (systemId: string) => (await t.container.productsRepository.insert(t.database.db, {
+      externalSystem: 'xiva', externalSystemId: systemId, externalProductId: 'T-ROAM-1', name: 'GCC Roaming Pass', productType: 'addon', price: '30.00', currency: 'SAR',
+      recurring: false, billingCycle: 'one_time', features: {}, attributes: {}, lastSynced: new Date().toISOString(),
+    })).id;
+    const [inProd, inStaging] = [await addon(prod.id), await addon(staging.id)];
+
+    const refused = await post('holdings/import/', NDJSON, jsonl([
+      { id: 'T-H20', customer_id: 'T-1002', product_external_id: 'T-ROAM-1', started_at: '2026-01-01' },
+      { id: 'T-H21', customer_id: 'T-1002', product_external_id: 'T-ROAM-1', product_system: 'xiva', started_at: '2026-01-01' },
+      { id: 'T-H22', customer_id: 'T-1002', product_external_id: 'T-ROAM-1', product_system: 'Xiva staging', started_at: '2026-01-01' },
+      { id: 'T-H23', customer_id: 'T-1002', product_external_id: 'T-ROAM-1', product_system: prod.id, started_at: '2026-01-01' },
+      { id: 'T-H24', customer_id: 'T-1002', product_external_id: 'T-ROAM-1', product_system: 'Xiva test', started_at: '2026-01-01' },
+      { id: 'T-H25', customer_id: 'T-1002', product_external_id: 'T-DATA-5', product_system: 'Xiva staging', started_at: '2026-01-01' },
+    ]));
+    expect(refused.status).toBe(422);
+    expect(refused.body.errors.map((e) => `${e.row} ${e.field}: ${e.message}`)).toEqual([
+      '1 product_system: "T-ROAM-1" exists in Xiva production, Xiva staging; name the system',
+      '2 product_system: "T-ROAM-1" exists in Xiva production, Xiva staging; name the system',
+      '5 product_system: no system is named "Xiva test"; give a connected system\'s name or id, or a type (xiva, crm, billing, manual)',
+      '6 product_external_id: unknown product "T-DATA-5" in Xiva staging',
+    ]);
+
+    const named = await post('holdings/import/', CSV, [
+      'id,customer_id,product_external_id,product_system,started_at',
+      'T-H22,T-1002,T-ROAM-1,xiva staging,2026-01-01',
+      `T-H23,T-1002,T-ROAM-1,${prod.id},2026-01-01`,
+    ].join('\n'));
+    expect(named.body, JSON.stringify(named.body)).toMatchObject({ imported: true, created: 2 });
+    const { rows } = await t.database.executeSql("select id, product_id from customer_holdings where id in ('T-H22', 'T-H23') order by id");
+    expect(rows.map((r) => [r.id, r.product_id])).toEqual([['T-H22', inStaging], ['T-H23', inProd]]);
+  });
+
   it('filters, searches, orders and pages the list', async () => {
     const list = async (qs: string) => {
       const res = await t.app.inject({ url: `${base}/?search=T-1&${qs}`, headers: admin });

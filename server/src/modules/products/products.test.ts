@@ -128,6 +128,14 @@ describe('products API', () => {
     expect(same.statusCode).toBe(200);
   });
 
+  it('keeps a manual product manual: it belongs to no connected system', async () => {
+    const p = await create();
+    expect(p).toMatchObject({ external_system: 'manual', external_system_id: null, external_system_name: null });
+    const res = await t.app.inject({ method: 'PATCH', url: `${base}/${p.id}/`, headers: admin, payload: { external_system: 'xiva' } });
+    expect(res.statusCode).toBe(400);
+    expect(Object.keys(res.json().error.details.fields)).toEqual(['external_system']);
+  });
+
   it('lets a marketer edit targeting but not other fields; viewers cannot write', async () => {
     const p = await create();
     const marketer = await t.auth('marketer');
@@ -236,6 +244,12 @@ describe('products API', () => {
     expect(s.by_system.xiva).toBeGreaterThan(0);
     expect(s.by_type.data).toBeGreaterThan(0);
     expect(s.by_status.active + (s.by_status.inactive ?? 0) + (s.by_status.retired ?? 0)).toBe(s.total);
+    // Per source: manual products and synced ones of no connected system, counted per type.
+    expect(s.sources.reduce((n: number, x: { count: number }) => n + x.count, 0)).toBe(s.total);
+    expect(s.sources).toEqual(expect.arrayContaining([
+      { external_system: 'manual', external_system_id: null, external_system_name: null, count: s.by_system.manual },
+      { external_system: 'xiva', external_system_id: null, external_system_name: null, count: s.by_system.xiva },
+    ]));
   });
 
   it('exports CSV and imports it back; a bad file imports nothing and names rows and fields', async () => {

@@ -6,7 +6,8 @@ export const RUNS_PAGE_SIZE = 25;
 
 /**
  * Sync history filters, kept in the URL. The system is filtered by type (`external_system`), not id:
- * every role may read runs, but only admins may list systems, and there is one system per type.
+ * every role may read runs, but only admins may list systems. A type several systems share shows
+ * the runs of all of them; each run row names its system.
  */
 export interface RunListState {
   system?: SystemType;

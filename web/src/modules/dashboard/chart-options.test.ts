@@ -9,6 +9,10 @@ const stats: ProductStats = {
   retired: 1,
   by_type: { data: 4, sms: 0, bundle: 6 },
   by_system: { manual: 3, xiva: 7 },
+  sources: [
+    { external_system: 'xiva', external_system_id: '6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b', external_system_name: 'Xiva BSS', count: 7 },
+    { external_system: 'manual', external_system_id: null, external_system_name: null, count: 3 },
+  ],
   by_status: { active: 9, retired: 1 },
   last_synced: null,
 };

@@ -1,4 +1,4 @@
-import type { BillingCycle, ExternalSystemKind, ProductStatus, ProductType, UnavailableReason } from '@lyra/contracts';
+import type { BillingCycle, ExternalSystemKind, Product, ProductStatus, ProductType, UnavailableReason } from '@lyra/contracts';
 
 /** Element Plus tag colours. */
 export type TagType = 'primary' | 'success' | 'info' | 'warning' | 'danger';
@@ -19,6 +19,16 @@ export const SYSTEM_LABELS: Record<ExternalSystemKind, string> = {
   billing: 'Billing',
   manual: 'Manual',
 };
+
+/**
+ * The system a product comes from, as people know it: the connected system's name (several
+ * systems may share a type), else the type's label; a product whose system was removed says so.
+ */
+export function systemNameOf(p: Pick<Product, 'external_system' | 'external_system_id' | 'external_system_name'>): string {
+  if (p.external_system_name) return p.external_system_name;
+  const type = labelOf(SYSTEM_LABELS, p.external_system);
+  return p.external_system_id ? `${type} (removed system)` : type;
+}
 
 export const BILLING_CYCLE_LABELS: Record<BillingCycle, string> = {
   daily: 'Daily',

@@ -7,10 +7,14 @@ import {
   orderingFromSort,
   parseListQuery,
   sortFromOrdering,
+  sourceOptions,
+  sourcePatch,
+  sourceValue,
   toApiQuery,
   toRouteQuery,
   withFilters,
 } from './product-query';
+import { systemNameOf } from './product-labels';
 
 describe('URL <-> list state', () => {
   it('reads a full query', () => {
@@ -93,5 +97,56 @@ describe('catalogBackLink', () => {
     expect(catalogBackLink('/admin/products/abc')).toBe('/admin/products');
     expect(catalogBackLink('/admin/audit-log')).toBe('/admin/products');
     expect(catalogBackLink(null)).toBe('/admin/products');
+  });
+});
+
+describe('the Source filter: one connected system by id, or a type', () => {
+  const PROD = '6f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b';
+  const STAGING = '7a2e3d4c-5b6f-4071-9b8c-0d1e2f3a4b5c';
+  const OCS = '8b3f4e5d-6c70-4182-8c9d-1e2f3a4b5c6d';
+  const sources = [
+    { external_system: 'xiva', external_system_id: PROD, external_system_name: 'Xiva production', count: 60 },
+    { external_system: 'xiva', external_system_id: STAGING, external_system_name: 'Xiva staging', count: 58 },
+    { external_system: 'billing', external_system_id: OCS, external_system_name: 'Prepaid OCS', count: 12 },
+    { external_system: 'crm', external_system_id: null, external_system_name: null, count: 4 },
+    { external_system: 'manual', external_system_id: null, external_system_name: null, count: 9 },
+  ] as const;
+
+  it('offers each system by name, all systems of a shared type, and manual products', () => {
+    expect(sourceOptions([...sources], {})).toEqual([
+      { value: 'type:xiva', label: 'All Xiva BSS systems' },
+      { value: `id:${PROD}`, label: 'Xiva production' },
+      { value: `id:${STAGING}`, label: 'Xiva staging' },
+      { value: 'type:crm', label: 'CRM' },
+      { value: `id:${OCS}`, label: 'Prepaid OCS' },
+      { value: 'type:manual', label: 'Created in Lyra' },
+    ]);
+  });
+
+  it('sets one of external_system_id or external_system, clearing the other', () => {
+    const byId = withFilters(parseListQuery({ external_system: 'xiva' }), sourcePatch(`id:${STAGING}`));
+    expect(byId.filters).toEqual({ external_system_id: STAGING });
+    expect(sourceValue(byId.filters)).toBe(`id:${STAGING}`);
+    expect(toApiQuery(byId)).toMatchObject({ external_system_id: STAGING });
+    expect(toRouteQuery(byId)).toEqual({ external_system_id: STAGING });
+    const byType = withFilters(byId, sourcePatch('type:manual'));
+    expect(byType.filters).toEqual({ external_system: 'manual' });
+    expect(withFilters(byType, sourcePatch('')).filters).toEqual({});
+    expect(withFilters(byType, sourcePatch('type:spaceship')).filters).toEqual({});
+  });
+
+  it('reads a system id from the URL (a system card links there), and drops a malformed one', () => {
+    expect(parseListQuery({ external_system_id: STAGING.toUpperCase(), status: 'retired' }).filters).toEqual({ external_system_id: STAGING, status: 'retired' });
+    expect(parseListQuery({ external_system_id: 'xiva' }).filters).toEqual({});
+    expect(hasActiveFilters({ external_system_id: STAGING })).toBe(true);
+    // A system the stats do not list (no products yet) is still shown as chosen.
+    const other = 'ad516a7f-8e92-43a4-8ebf-3a4b5c6d7e8f';
+    expect(sourceOptions([...sources], { external_system_id: other }).at(-1)).toEqual({ value: `id:${other}`, label: 'Selected system' });
+  });
+
+  it("names a product's system: its name, else its type, and says when the system was removed", () => {
+    expect(systemNameOf({ external_system: 'xiva', external_system_id: STAGING, external_system_name: 'Xiva staging' })).toBe('Xiva staging');
+    expect(systemNameOf({ external_system: 'manual', external_system_id: null, external_system_name: null })).toBe('Manual');
+    expect(systemNameOf({ external_system: 'billing', external_system_id: OCS, external_system_name: null })).toBe('Billing (removed system)');
   });
 });

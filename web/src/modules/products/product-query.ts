@@ -3,10 +3,12 @@ import {
   PRODUCT_STATUSES,
   PRODUCT_TYPES,
   type ExternalSystemKind,
+  type ProductStats,
   type ProductStatus,
   type ProductType,
 } from '@lyra/contracts';
 import type { QueryParams } from '../../api/client';
+import { SYSTEM_LABELS, systemNameOf } from './product-labels';
 
 /** What the filter bar edits; names match the API's query parameters. */
 export interface ProductFilters {
@@ -14,7 +16,10 @@ export interface ProductFilters {
   product_type?: ProductType;
   category?: string;
   status?: ProductStatus;
+  /** A type: every system of it (and, for manual, the products created in Lyra). */
   external_system?: ExternalSystemKind;
+  /** One connected system; several may share a type. */
+  external_system_id?: string;
   is_available?: 'true' | 'false';
 }
 
@@ -30,7 +35,7 @@ export type RouteQuery = Record<string, string | null | (string | null)[] | unde
 export const PAGE_SIZES = [10, 20, 50, 100] as const;
 export const DEFAULT_PAGE_SIZE = 20;
 export const DEFAULT_ORDERING = 'name';
-export const FILTER_KEYS = ['search', 'product_type', 'category', 'status', 'external_system', 'is_available'] as const;
+export const FILTER_KEYS = ['search', 'product_type', 'category', 'status', 'external_system', 'external_system_id', 'is_available'] as const;
 
 /** Table column prop -> API ordering field. */
 export const SORTABLE_COLUMNS = {
@@ -50,6 +55,7 @@ const first = (v: RouteQuery[string]): string | undefined => {
 const oneOf = <T extends string>(allowed: readonly T[], v: string | undefined): T | undefined =>
   v !== undefined && (allowed as readonly string[]).includes(v) ? (v as T) : undefined;
 const ORDERINGS = Object.values(SORTABLE_COLUMNS).flatMap((f) => [f, `-${f}`]) as string[];
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * URL -> list state. Anything unknown or malformed is dropped rather than sent, so a hand-edited
@@ -67,6 +73,8 @@ export function parseListQuery(query: RouteQuery): ProductListState {
   if (status) filters.status = status;
   const system = oneOf(EXTERNAL_SYSTEMS, first(query.external_system));
   if (system) filters.external_system = system;
+  const systemId = first(query.external_system_id);
+  if (systemId && UUID.test(systemId)) filters.external_system_id = systemId.toLowerCase();
   const available = oneOf(['true', 'false'] as const, first(query.is_available));
   if (available) filters.is_available = available;
 
@@ -150,4 +158,48 @@ export function clampPage(page: number, pageSize: number, count: number): number
 /** Where "Back to catalog" goes: the list the user came from (with its filters), else the plain list. */
 export function catalogBackLink(previous: string | null): string {
   return previous && previous.startsWith('/admin/products') && !previous.startsWith('/admin/products/') ? previous : '/admin/products';
+}
+
+/** One choice of the "Source" filter: a connected system (by id), or a type (manual, or all systems of a type). */
+export interface SourceOption {
+  value: string;
+  label: string;
+}
+
+/** The filter's value for the current filters: `id:<system id>`, `type:<type>` or none. */
+export function sourceValue(f: ProductFilters): string {
+  if (f.external_system_id) return `id:${f.external_system_id}`;
+  return f.external_system ? `type:${f.external_system}` : '';
+}
+
+/** A choice -> the filters it sets; the other key is cleared, so one source is filtered at a time. */
+export function sourcePatch(value: string | undefined | null): Pick<ProductFilters, 'external_system' | 'external_system_id'> {
+  if (value?.startsWith('id:')) return { external_system_id: value.slice(3), external_system: undefined };
+  const type = oneOf(EXTERNAL_SYSTEMS, value?.startsWith('type:') ? value.slice(5) : undefined);
+  return { external_system: type, external_system_id: undefined };
+}
+
+/**
+ * The choices, from the catalog's sources (stats): each connected system by name; a type's
+ * products of no system (manual ones: created in Lyra); and, when several systems share a type,
+ * all of them at once. The current choice stays listed even if the stats do not have it.
+ */
+export function sourceOptions(sources: ProductStats['sources'], current: ProductFilters): SourceOption[] {
+  const options: SourceOption[] = [];
+  const perType = new Map<string, number>();
+  for (const s of sources) if (s.external_system_id) perType.set(s.external_system, (perType.get(s.external_system) ?? 0) + 1);
+  for (const type of EXTERNAL_SYSTEMS) {
+    const ofType = sources.filter((s) => s.external_system === type);
+    if ((perType.get(type) ?? 0) > 1) options.push({ value: `type:${type}`, label: `All ${SYSTEM_LABELS[type]} systems` });
+    for (const s of ofType) {
+      if (s.external_system_id) options.push({ value: `id:${s.external_system_id}`, label: systemNameOf(s) });
+      else if (type === 'manual') options.push({ value: 'type:manual', label: 'Created in Lyra' });
+      else if (!(perType.get(type) ?? 0)) options.push({ value: `type:${type}`, label: SYSTEM_LABELS[type] });
+    }
+  }
+  const selected = sourceValue(current);
+  if (selected && !options.some((o) => o.value === selected)) {
+    options.push({ value: selected, label: current.external_system ? SYSTEM_LABELS[current.external_system] : 'Selected system' });
+  }
+  return options;
 }

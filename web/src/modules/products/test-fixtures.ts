@@ -7,6 +7,7 @@ export function makeProduct(overrides: Partial<Product> = {}): Product {
     external_product_id: 'PO-SOCIAL-30',
     external_system: 'manual',
     external_system_id: null,
+    external_system_name: null,
     name: 'Unlimited Social 30',
     description: 'Social apps without limits',
     product_type: 'data',

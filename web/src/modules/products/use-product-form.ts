@@ -15,7 +15,7 @@ import {
   type FormMode,
   type ProductFormModel,
 } from './product-form';
-import { SYSTEM_LABELS, labelOf } from './product-labels';
+import { systemNameOf } from './product-labels';
 
 export interface ProductWriteApi {
   create: (body: Record<string, unknown>) => Promise<Product>;
@@ -44,7 +44,7 @@ export function useProductForm(writeApi: ProductWriteApi = productsApi) {
   );
   const visibleFields = computed(() => (mode.value === 'local' ? LOCAL_FIELDS : PRODUCT_FORM_FIELDS));
   const lockedBy = computed(() =>
-    editing.value && isSynced(editing.value) ? labelOf(SYSTEM_LABELS, editing.value.external_system) : null,
+    editing.value && isSynced(editing.value) ? systemNameOf(editing.value) : null,
   );
 
   function reset(next: ProductFormModel) {
