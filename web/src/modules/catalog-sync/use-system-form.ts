@@ -101,7 +101,7 @@ export function useSystemForm(writeApi: SystemWriteApi = externalSystemsApi) {
     const { shown, other } = splitFieldErrors(err.fieldErrors, SYSTEM_FORM_FIELDS);
     errors.value = shown;
     if (err.status === 409) {
-      // Unique names (and, while the server has it, one system per type): the server names the field; say it plainly as well.
+      // A name already in use: the server names the field; say it plainly as well.
       formError.value = err.message;
     } else if (err.code === 'validation_error' || err.hasFieldErrors) {
       formError.value = other.length ? other.join(' · ') : 'The server rejected some fields; see the messages below.';
