@@ -22,6 +22,7 @@ import { registerCatalogSyncRoutes } from './modules/catalog-sync/catalog-sync.r
 import { registerCustomerRoutes } from './modules/customers/customers.routes.js';
 import { registerHealthRoutes } from './modules/health/health.routes.js';
 import { registerMlRoutes } from './modules/ml/ml.routes.js';
+import { registerOfferGroupRoutes } from './modules/products/offer-groups.routes.js';
 import { registerProductRoutes } from './modules/products/products.routes.js';
 import { registerUserRoutes } from './modules/users/users.routes.js';
 
@@ -108,6 +109,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<App> {
   registerUserRoutes(app, { users: c.users });
   registerAuditRoutes(app, { audit: c.audit });
   registerProductRoutes(app, { products: c.products, csv: c.productsCsv });
+  registerOfferGroupRoutes(app, { groups: c.offerGroups });
   registerCatalogSyncRoutes(app, { systems: c.externalSystems, sync: c.sync });
   registerCustomerRoutes(app, { customers: c.customers, imports: c.customersImport });
   registerMlRoutes(app, { ml: c.ml });

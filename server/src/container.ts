@@ -25,6 +25,8 @@ import { createMlRepository } from './modules/ml/ml.repository.js';
 import { createModelCache } from './modules/ml/ml.scoring.js';
 import { createMlService } from './modules/ml/ml.service.js';
 import { createAvailableCatalog } from './modules/ml/predict.js';
+import { createOfferGroupsRepository } from './modules/products/offer-groups.repository.js';
+import { createOfferGroupsService } from './modules/products/offer-groups.service.js';
 import { createProductsCsv } from './modules/products/products.csv.js';
 import { createProductsRepository } from './modules/products/products.repository.js';
 import { createProductsService } from './modules/products/products.service.js';
@@ -46,6 +48,8 @@ export function createContainer(database: Database, opts: ContainerOptions) {
   const log = opts.log ?? (() => undefined);
   const audit = createAuditRepository(db);
   const productsRepo = createProductsRepository(db, database.executeSql);
+  const offerGroupsRepo = createOfferGroupsRepository(db);
+  const offerGroups = createOfferGroupsService({ groups: offerGroupsRepo, products: productsRepo, audit });
   const customersRepo = createCustomersRepository(db);
   const usersRepo = createUsersRepository(db);
   const authRepo = createAuthRepository(db);
@@ -107,7 +111,9 @@ export function createContainer(database: Database, opts: ContainerOptions) {
     secrets,
     auth: createAuthService({ auth: authRepo, audit, db, sessionTtlHours: opts.sessionTtlHours, ...(opts.loginThrottle && { throttle: opts.loginThrottle }) }),
     users: createUsersService({ users: usersRepo, audit, sessions: authRepo }),
-    products: createProductsService({ products: productsRepo, audit }),
+    products: createProductsService({ products: productsRepo, audit, groups: offerGroups }),
+    offerGroups,
+    offerGroupsRepository: offerGroupsRepo,
     productsRepository: productsRepo,
     productsCsv: createProductsCsv({ products: productsRepo, audit }),
     customers: createCustomersService({ customers: customersRepo }),

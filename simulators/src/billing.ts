@@ -125,7 +125,7 @@ export async function startBillingSimulator(o: BillingOptions = {}): Promise<Run
   const currency = o.currency ?? 'SAR';
   currencyInfo(currency);
   const apiKey = o.apiKey ?? BILLING_DEFAULT_CREDENTIALS.apiKey;
-  const catalog = createCatalog(seed, 'billing', currency);
+  const catalog = createCatalog(seed, o.catalogOf ?? 'billing', currency);
   const recStreams = itemStreams(seed, 'billing:records');
   const mutationRng = stream(seed, 'billing:mutations');
   let malformedRate = o.faults?.malformedRate ?? 0;

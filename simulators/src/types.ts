@@ -36,6 +36,12 @@ export interface SimulatorOptions {
   seed?: number;
   /** ISO 4217 code of the catalog prices, default SAR. */
   currency?: string;
+  /**
+   * Whose catalog this simulator renders (default its own). With the same seed, a CRM or billing
+   * simulator given 'xiva' knows the same offers as the Xiva simulator (names, prices, cycles), under
+   * its own ids, as an operator's BSS, CRM and billing do.
+   */
+  catalogOf?: 'xiva' | 'crm' | 'billing';
   faults?: Partial<FaultConfig>;
   /** Lifetime of access tokens (Xiva JWT access, CRM session). Fractions allowed, e.g. 0.5. */
   tokenTtlSeconds?: number;

@@ -310,7 +310,7 @@ export async function startXivaSimulator(o: XivaOptions = {}): Promise<RunningXi
   };
   const credentials = { email: o.email ?? XIVA_DEFAULT_CREDENTIALS.email, password: o.password ?? XIVA_DEFAULT_CREDENTIALS.password };
   const accessTtl = o.tokenTtlSeconds ?? 7200;
-  const catalog = createCatalog(seed, 'xiva', currency);
+  const catalog = createCatalog(seed, o.catalogOf ?? 'xiva', currency);
   const mutationRng = stream(seed, 'xiva:mutations');
   const idStreams = itemStreams(seed, 'xiva:ids');
   const lookStreams = itemStreams(seed, 'xiva:look');

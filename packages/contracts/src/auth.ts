@@ -57,7 +57,7 @@ export const AuditEntry = z.object({
   at: z.string(),
   actor_id: z.string().nullable(),
   actor_email: z.string().nullable(),
-  action: z.enum(['create', 'update', 'delete', 'login', 'logout', 'activate', 'sync', 'import']),
+  action: z.enum(['create', 'update', 'delete', 'login', 'logout', 'activate', 'sync', 'import', 'confirm', 'set_master', 'split', 'link']),
   entity_type: z.string(),
   entity_id: z.string().nullable(),
   before: z.unknown().nullable(),

@@ -42,6 +42,52 @@ export const UNAVAILABLE_REASONS = ['retired', 'inactive', 'withdrawn_in_lyra', 
 export const UnavailableReason = z.enum(UNAVAILABLE_REASONS);
 export type UnavailableReason = z.infer<typeof UnavailableReason>;
 
+export const GROUP_RULES = ['shared_code', 'name_price_cycle', 'manual'] as const;
+export const GroupRule = z.enum(GROUP_RULES);
+export const GROUP_DECISIONS = ['auto', 'confirmed', 'manual_link', 'manual_split'] as const;
+export const GroupDecision = z.enum(GROUP_DECISIONS);
+
+/** One record of an offer group: the same offer as one system knows it. */
+export const OfferGroupMember = z.object({
+  product_id: z.string().uuid(),
+  external_system: ExternalSystemKind,
+  external_system_id: z.string().uuid().nullable(),
+  external_system_name: z.string().nullable(),
+  external_product_id: z.string(),
+  name: z.string(),
+  price: z.string().nullable(),
+  currency: z.string(),
+  billing_cycle: BillingCycle,
+  status: ProductStatus,
+  is_master: z.boolean(),
+  /** How the record got into the group, how sure the rule is (0..1), and whether a person decided it. */
+  group_rule: GroupRule.nullable(),
+  group_confidence: z.number().nullable(),
+  group_decision: GroupDecision.nullable(),
+});
+export type OfferGroupMember = z.infer<typeof OfferGroupMember>;
+
+/** Fields on which the members of a group disagree, with each member's value. */
+export const OfferGroupDisagreement = z.object({
+  field: z.enum(['price', 'currency', 'billing_cycle', 'status', 'name']),
+  values: z.array(z.object({ product_id: z.string().uuid(), value: z.string().nullable() })),
+});
+
+export const OfferGroup = z.object({
+  id: z.string().uuid(),
+  master_product_id: z.string().uuid().nullable(),
+  /** True once an admin picked the master; otherwise the default order (xiva, crm, billing, manual) decides. */
+  master_chosen: z.boolean(),
+  name: z.string(),
+  members: z.array(OfferGroupMember),
+  disagreements: z.array(OfferGroupDisagreement),
+  /** Every member's grouping was decided by a person (confirmed, linked or split). */
+  confirmed: z.boolean(),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+export type OfferGroup = z.infer<typeof OfferGroup>;
+
 export const Product = z.object({
   id: z.string().uuid(),
   external_product_id: z.string(),
@@ -83,6 +129,14 @@ export const Product = z.object({
   last_synced: z.string().nullable(),
   sync_frequency: z.string().nullable(),
   retired_at: z.string().nullable(),
+  /** The offer group (the same offer in several systems) of this record; null when it stands alone. */
+  offer_group_id: z.string().uuid().nullable(),
+  is_group_master: z.boolean(),
+  /** Collapsed list (`collapse_groups=true`): each record of the offer, and whether their prices disagree. */
+  group_sources: z.array(OfferGroupMember).optional(),
+  group_price_differs: z.boolean().optional(),
+  /** Product details: its group, members and disagreements. */
+  group: OfferGroup.nullable().optional(),
   created_at: z.string(),
   updated_at: z.string(),
 });
@@ -177,6 +231,8 @@ export const ProductListQuery = z
     max_price: DecimalString.optional(),
     currency: z.string().max(3).optional(),
     search: z.string().max(200).optional(),
+    /** One row per offer group (its master, with `group_sources`); records of no group as they are. */
+    collapse_groups: QueryBool.optional(),
     ordering: ProductOrdering.default('name'),
     limit: z.coerce.number().int().min(1).max(500).default(50),
     offset: z.coerce.number().int().min(0).default(0),
@@ -235,3 +291,23 @@ export const PRODUCT_CSV_COLUMNS = [
   'recurring', 'billing_cycle', 'features', 'attributes', 'is_active', 'is_available', 'target_segments',
   'min_customer_value', 'max_customer_value', 'notes', 'valid_from', 'valid_to',
 ] as const;
+
+export const OfferGroupListQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    offset: z.coerce.number().int().min(0).default(0),
+  })
+  .strict();
+export type OfferGroupListQuery = z.infer<typeof OfferGroupListQuery>;
+export const OfferGroupList = z.object({ count: z.number().int(), results: z.array(OfferGroup) });
+export type OfferGroupList = z.infer<typeof OfferGroupList>;
+export const OfferGroupMasterBody = z.object({ product_id: z.string().uuid() }).strict();
+export type OfferGroupMasterBody = z.infer<typeof OfferGroupMasterBody>;
+/** Link a product to a group: name the group, or another product whose group it joins. */
+export const ProductLinkBody = z
+  .object({ group_id: z.string().uuid().optional(), product_id: z.string().uuid().optional() })
+  .strict()
+  .refine((v) => (v.group_id === undefined) !== (v.product_id === undefined), { message: 'give either group_id or product_id', path: ['group_id'] });
+export type ProductLinkBody = z.infer<typeof ProductLinkBody>;
+export const OfferMatchResult = z.object({ grouped: z.number().int(), groups: z.number().int(), by_rule: z.record(z.string(), z.number().int()) });
+export type OfferMatchResult = z.infer<typeof OfferMatchResult>;

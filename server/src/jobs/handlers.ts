@@ -10,6 +10,8 @@ export function jobHandlers(c: Container): JobHandlers {
       if (!run) return { status: 'skipped', detail: 'run already taken or finished' };
       // Offers the run wrote with a moved validity window open or close now, with their catalog change.
       await c.products.refreshValidityWindows();
+      // Records of one offer in several systems are grouped again (manual decisions stay as they are).
+      if (run.status === 'succeeded' || run.status === 'partially_succeeded') await c.offerGroups.match();
       const detail = `run ${run.id} ${run.status}${run.stopReason ? ` (${run.stopReason})` : ''}${run.error ? `: ${run.error.slice(0, 300)}` : ''}`;
       if (run.status === 'failed') return { status: 'failed', detail };
       if (run.status === 'partially_succeeded') return { status: 'partial', detail };

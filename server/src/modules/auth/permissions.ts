@@ -9,6 +9,8 @@ export const PERMISSIONS = {
   'products:write': ['admin'],
   /** Lyra-owned product fields (targeting, availability override, notes). */
   'products:target': ['admin', 'marketer'],
+  /** Offer groups: confirm, choose the master, split and link records. */
+  'offer_groups:manage': ['admin'],
   'users:manage': ['admin'],
   'audit:read': ['admin'],
   'systems:read': ['admin'],

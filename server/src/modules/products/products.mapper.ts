@@ -13,7 +13,7 @@ export function productStatus(r: Pick<ProductRow, 'retiredAt' | 'isActive'>): Pr
  * `last_synced` is when a sync last confirmed the product: its own write, or a later complete full
  * sync that saw it unchanged (unchanged products are never rewritten, so the row alone can't tell).
  */
-export function toProduct(r: ProductRow, system?: SystemInfo): Product {
+export function toProduct(r: ProductRow, system?: SystemInfo, isGroupMaster = false): Product {
   const confirmedAt = system?.lastFullSyncAt && !r.retiredAt && (!r.lastSynced || toIso(system.lastFullSyncAt) > toIso(r.lastSynced)) ? system.lastFullSyncAt : r.lastSynced;
   return {
     id: r.id,
@@ -47,6 +47,8 @@ export function toProduct(r: ProductRow, system?: SystemInfo): Product {
     last_synced: toIso(confirmedAt),
     sync_frequency: system?.syncFrequency ?? null,
     retired_at: toIso(r.retiredAt),
+    offer_group_id: r.offerGroupId,
+    is_group_master: r.offerGroupId != null && isGroupMaster,
     created_at: toIso(r.createdAt),
     updated_at: toIso(r.updatedAt),
   };

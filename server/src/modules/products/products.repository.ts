@@ -65,6 +65,8 @@ function listConditions(f: ProductFilters): SQL | undefined {
   if (f.max_price) where.push(sql`${products.price} <= ${f.max_price}::numeric`);
   if (f.currency) where.push(eq(products.currency, f.currency.toUpperCase()));
   if (f.search?.trim()) where.push(matchesSearch(f.search.trim()));
+  // Collapsed: one row per offer group (its master), records of no group as they are.
+  if (f.collapse_groups) where.push(sql`(${products.offerGroupId} is null or ${products.id} = (select g.master_product_id from offer_groups g where g.id = ${products.offerGroupId}))`);
   const defined = where.filter((w): w is SQL => w !== undefined);
   return defined.length ? and(...defined) : undefined;
 }

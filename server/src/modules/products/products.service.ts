@@ -9,6 +9,7 @@ import { toIso } from '../../lib/time.js';
 import type { AuditRepository } from '../audit/audit.repository.js';
 import { roleMay, type Actor } from '../auth/permissions.js';
 import { toProduct, toRowValues } from './products.mapper.js';
+import type { OfferGroupsService } from './offer-groups.service.js';
 import type { NewProductRow, ProductRow, ProductsRepository, SystemInfo } from './products.repository.js';
 
 /** Column -> API field, to name the fields a caller may not change. */
@@ -44,8 +45,10 @@ function changedFields(current: ProductRow, values: Partial<NewProductRow>): str
   return changed;
 }
 
-export function createProductsService(deps: { products: ProductsRepository; audit: Pick<AuditRepository, 'record'> }) {
+export function createProductsService(deps: { products: ProductsRepository; audit: Pick<AuditRepository, 'record'>; groups?: Pick<OfferGroupsService, 'decorate'> }) {
   const { products, audit } = deps;
+  /** Offer-group fields (master flag, collapsed sources, the details' group card). */
+  const withGroups = (list: Product[], opts: { sources?: boolean; details?: boolean } = {}) => (deps.groups ? deps.groups.decorate(list, opts) : Promise.resolve(list));
   const db = products.db;
 
   function translateWriteError(err: unknown, input: { external_system?: string; external_product_id?: string }): never {
@@ -133,18 +136,19 @@ export function createProductsService(deps: { products: ProductsRepository; audi
 
     async list(q: ProductListQuery): Promise<ProductList> {
       const [{ count, rows }, systems] = await Promise.all([products.list(q), products.systemsInfo()]);
-      return { count, results: rows.map((r) => toProduct(r, systemOf(systems, r))) };
+      return { count, results: await withGroups(rows.map((r) => toProduct(r, systemOf(systems, r))), { sources: q.collapse_groups === true }) };
     },
 
     async available(q: AvailableProductsQuery): Promise<ProductList> {
       const [{ count, rows }, systems] = await Promise.all([products.available(q), products.systemsInfo()]);
-      return { count, results: rows.map((r) => toProduct(r, systemOf(systems, r))) };
+      return { count, results: await withGroups(rows.map((r) => toProduct(r, systemOf(systems, r)))) };
     },
 
     async get(id: string): Promise<Product> {
       const [row, systems] = await Promise.all([products.findById(db, id), products.systemsInfo()]);
       if (!row) throw AppError.notFound('Product');
-      return toProduct(row, systemOf(systems, row));
+      const [product] = await withGroups([toProduct(row, systemOf(systems, row))], { details: true });
+      return product!;
     },
 
     stats: computeStats,

@@ -1,0 +1,257 @@
+import { asc, eq, inArray, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
+import { rowsOf, type Db, type DbOrTx } from '../../db/client.js';
+import { externalSystems, offerGroups, products } from '../../db/schema/index.js';
+
+export type OfferGroupRow = typeof offerGroups.$inferSelect;
+export type GroupRule = 'shared_code' | 'name_price_cycle' | 'manual';
+export type GroupDecision = 'auto' | 'confirmed' | 'manual_link' | 'manual_split';
+
+/** Default master order: the BSS (Xiva) record, else the CRM's, else billing's, else a manual one. */
+export const SOURCE_PRIORITY = sql`case ${products.externalSystem} when 'xiva' then 0 when 'crm' then 1 when 'billing' then 2 else 3 end`;
+
+/** Confidence of each automatic rule (a name+price+cycle key shared by several records of one system is less sure). */
+export const MATCH_CONFIDENCE = { sharedCode: 1, namePriceCycle: 0.8, namePriceCycleAmbiguous: 0.5 } as const;
+
+/**
+ * The code a record shares with the other systems: a Xiva record's own TMF id; for the CRM and
+ * billing, the TMF id their record names (CRM ProductCode -> attributes.product_code, billing
+ * metadata -> attributes.tmf_id / xiva_id / metadata.*).
+ */
+const sharedCode = sql`case when p.external_system = 'xiva' then p.external_product_id
+  else nullif(btrim(coalesce(p.attributes->>'tmf_id', p.attributes->>'xiva_id', p.attributes->'metadata'->>'tmf_id',
+                             p.attributes->'metadata'->>'xiva_id', p.attributes->>'product_code')), '') end`;
+/** Name (case, spaces and punctuation ignored) + price + currency + billing cycle. */
+const nameKey = sql`regexp_replace(lower(p.name), '[^[:alnum:]]+', '', 'g') || '|' || coalesce(trim_scale(p.price)::text, '-') || '|' || p.currency || '|' || p.billing_cycle`;
+
+export interface GroupMemberRow {
+  id: string;
+  offerGroupId: string;
+  externalSystem: string;
+  externalSystemId: string | null;
+  externalSystemName: string | null;
+  externalProductId: string;
+  name: string;
+  price: string | null;
+  currency: string;
+  billingCycle: string;
+  isActive: boolean;
+  retiredAt: string | null;
+  groupRule: string | null;
+  groupConfidence: string | null;
+  groupDecision: string | null;
+}
+
+export interface MatchResult {
+  grouped: number;
+  groups: number;
+  byRule: Record<string, number>;
+}
+
+export function createOfferGroupsRepository(db: Db) {
+  /** Points every group at a master that is one of its members: the admin's pick, else the default order. */
+  async function tidy(tx: DbOrTx): Promise<void> {
+    // A group left with no members goes; so does one left with a single automatic member.
+    await tx.execute(sql`
+      update ${products} p set offer_group_id = null, group_rule = null, group_confidence = null, group_decision = null
+      where p.group_decision = 'auto' and p.offer_group_id in (
+        select offer_group_id from ${products} where offer_group_id is not null group by offer_group_id having count(*) = 1)`);
+    await tx.execute(sql`delete from ${offerGroups} g where not exists (select 1 from ${products} p where p.offer_group_id = g.id)`);
+    await tx.execute(sql`
+      update ${offerGroups} g set master_product_id = best.id, master_chosen = case when best.id = g.master_product_id then g.master_chosen else false end, updated_at = now()
+      from (
+        select distinct on (p.offer_group_id) p.offer_group_id, p.id
+        from ${products} p where p.offer_group_id is not null
+        order by p.offer_group_id, case p.external_system when 'xiva' then 0 when 'crm' then 1 when 'billing' then 2 else 3 end, (p.retired_at is not null), p.external_product_id, p.id
+      ) best
+      where best.offer_group_id = g.id
+        and (g.master_product_id is null
+             or not g.master_chosen and g.master_product_id <> best.id
+             or not exists (select 1 from ${products} m where m.id = g.master_product_id and m.offer_group_id = g.id))`);
+  }
+
+  return {
+    db,
+    tidy,
+
+    /**
+     * Groups the records of one offer across systems, set-based, in one transaction:
+     * 1. records naming the same shared code (a Xiva TMF id), from at least two systems: rule shared_code, confidence 1;
+     * 2. the rest by normalised name + price + currency + billing cycle, from at least two systems: rule name_price_cycle.
+     * Several records of one system with one key are paired in id order (one per system per group).
+     * Only records whose decision is null or 'auto' move: confirmed and manual decisions survive every run.
+     * An existing group keeps its id when its (best-ranked) member stays in it.
+     */
+    async matchAll(): Promise<MatchResult> {
+      return db.transaction(async (tx) => {
+        await tx.execute(sql`select pg_advisory_xact_lock(7301010, 1)`);
+        await tx.execute(sql`create temp table if not exists offer_match (
+          id uuid primary key, ck text not null, rule text not null, conf numeric not null, prio int not null, old_gid uuid, gid uuid) on commit drop`);
+        await tx.execute(sql`delete from offer_match`);
+        await tx.execute(sql`
+          insert into offer_match (id, ck, rule, conf, prio, old_gid)
+          with free as (
+            select p.id, coalesce(p.external_system_id::text, p.external_system) as sys, p.external_product_id as xid,
+                   ${sharedCode} as code, ${nameKey} as nk,
+                   case p.external_system when 'xiva' then 0 when 'crm' then 1 when 'billing' then 2 else 3 end as prio,
+                   p.offer_group_id as old_gid
+            from ${products} p
+            where p.group_decision is null or p.group_decision = 'auto'
+          ),
+          code_multi as (select code from free where code is not null group by code having count(distinct sys) >= 2),
+          by_code as (
+            select f.id, 'c:' || f.code || '#' || row_number() over (partition by f.code, f.sys order by f.xid, f.id) as ck,
+                   'shared_code' as rule, ${MATCH_CONFIDENCE.sharedCode}::numeric as conf
+            from free f join code_multi using (code)
+          ),
+          code_clusters as (select ck from by_code group by ck having count(*) >= 2),
+          coded as (select b.* from by_code b join code_clusters using (ck)),
+          rest as (select f.* from free f where not exists (select 1 from coded c where c.id = f.id)),
+          name_multi as (
+            select nk, max(n) as per_system from (select nk, sys, count(*) as n from rest group by nk, sys) x
+            group by nk having count(*) >= 2
+          ),
+          by_name as (
+            select r.id, 'n:' || r.nk || '#' || row_number() over (partition by r.nk, r.sys order by r.xid, r.id) as ck,
+                   'name_price_cycle' as rule,
+                   case when m.per_system = 1 then ${MATCH_CONFIDENCE.namePriceCycle}::numeric else ${MATCH_CONFIDENCE.namePriceCycleAmbiguous}::numeric end as conf
+            from rest r join name_multi m using (nk)
+          ),
+          named as (select b.* from by_name b where b.ck in (select ck from by_name group by ck having count(*) >= 2)),
+          assigned as (select * from coded union all select * from named)
+          select a.id, a.ck, a.rule, a.conf, f.prio, f.old_gid from assigned a join free f using (id)`);
+        // Each cluster keeps the group of its best-ranked member that had one, unless an earlier cluster took it.
+        await tx.execute(sql`
+          with cand as (
+            select distinct on (ck) ck, old_gid from offer_match where old_gid is not null order by ck, prio, id
+          ),
+          kept as (select distinct on (old_gid) old_gid, ck from cand order by old_gid, ck),
+          gids as (
+            select c.ck, coalesce(k.old_gid, gen_random_uuid()) as gid
+            from (select distinct ck from offer_match) c left join kept k using (ck)
+          )
+          update offer_match m set gid = g.gid from gids g where g.ck = m.ck`);
+        await tx.execute(sql`insert into ${offerGroups} (id) select distinct gid from offer_match on conflict (id) do nothing`);
+        await tx.execute(sql`
+          update ${products} p set offer_group_id = m.gid, group_rule = m.rule, group_confidence = m.conf, group_decision = 'auto'
+          from offer_match m
+          where p.id = m.id
+            and (p.offer_group_id is distinct from m.gid or p.group_rule is distinct from m.rule
+                 or p.group_confidence is distinct from m.conf or p.group_decision is distinct from 'auto')`);
+        // Automatic records that match nothing any more leave their group.
+        await tx.execute(sql`
+          update ${products} p set offer_group_id = null, group_rule = null, group_confidence = null, group_decision = null
+          where (p.group_decision is null or p.group_decision = 'auto') and p.offer_group_id is not null
+            and not exists (select 1 from offer_match m where m.id = p.id)`);
+        await tidy(tx);
+        const counts = rowsOf<{ rule: string; n: number; groups: number }>(await tx.execute(sql`
+          select rule, count(*)::int as n, count(distinct gid)::int as groups from offer_match group by rule`));
+        return {
+          grouped: counts.reduce((s, r) => s + Number(r.n), 0),
+          groups: counts.reduce((s, r) => s + Number(r.groups), 0),
+          byRule: Object.fromEntries(counts.map((r) => [r.rule, Number(r.n)])),
+        };
+      });
+    },
+
+    async findGroup(tx: DbOrTx, id: string, forUpdate = false): Promise<OfferGroupRow | undefined> {
+      const q = tx.select().from(offerGroups).where(eq(offerGroups.id, id)).limit(1);
+      const [row] = forUpdate ? await q.for('update') : await q;
+      return row;
+    },
+
+    async listGroups(limit: number, offset: number): Promise<{ count: number; rows: OfferGroupRow[] }> {
+      const [rows, [total]] = await Promise.all([
+        db.select().from(offerGroups).orderBy(asc(offerGroups.createdAt), asc(offerGroups.id)).limit(limit).offset(offset),
+        db.select({ n: sql<number>`count(*)::int`.mapWith(Number) }).from(offerGroups),
+      ]);
+      return { count: total?.n ?? 0, rows };
+    },
+
+    async groupsByIds(tx: DbOrTx, ids: string[]): Promise<OfferGroupRow[]> {
+      if (ids.length === 0) return [];
+      return tx.select().from(offerGroups).where(inArray(offerGroups.id, ids));
+    },
+
+    /** Members of these groups with their system's name, master-order first. */
+    async members(tx: DbOrTx, groupIds: string[]): Promise<GroupMemberRow[]> {
+      if (groupIds.length === 0) return [];
+      return tx
+        .select({
+          id: products.id,
+          offerGroupId: sql<string>`${products.offerGroupId}`,
+          externalSystem: products.externalSystem,
+          externalSystemId: products.externalSystemId,
+          externalSystemName: externalSystems.name,
+          externalProductId: products.externalProductId,
+          name: products.name,
+          price: products.price,
+          currency: products.currency,
+          billingCycle: products.billingCycle,
+          isActive: products.isActive,
+          retiredAt: products.retiredAt,
+          groupRule: products.groupRule,
+          groupConfidence: products.groupConfidence,
+          groupDecision: products.groupDecision,
+        })
+        .from(products)
+        .leftJoin(externalSystems, eq(externalSystems.id, products.externalSystemId))
+        .where(inArray(products.offerGroupId, groupIds))
+        .orderBy(SOURCE_PRIORITY, asc(products.externalProductId), asc(products.id));
+    },
+
+    async createGroup(tx: DbOrTx, masterProductId: string, masterChosen = false): Promise<OfferGroupRow> {
+      const [row] = await tx.insert(offerGroups).values({ masterProductId, masterChosen }).returning();
+      return row!;
+    },
+
+    async setMaster(tx: DbOrTx, groupId: string, productId: string): Promise<void> {
+      await tx.update(offerGroups).set({ masterProductId: productId, masterChosen: true, updatedAt: sql`now()` }).where(eq(offerGroups.id, groupId));
+    },
+
+    /** Puts products in a group by a person's decision (link, split), or confirms a group's members where they are. */
+    async assign(tx: DbOrTx, productIds: string[], groupId: string, rule: GroupRule | null, decision: GroupDecision): Promise<void> {
+      if (productIds.length === 0) return;
+      const set: Partial<typeof products.$inferInsert> = { offerGroupId: groupId, groupDecision: decision };
+      if (rule) Object.assign(set, { groupRule: rule, groupConfidence: '1' });
+      await tx.update(products).set(set).where(inArray(products.id, productIds));
+    },
+
+    async confirm(tx: DbOrTx, groupId: string): Promise<void> {
+      await tx.update(products).set({ groupDecision: 'confirmed' }).where(eq(products.offerGroupId, groupId));
+      await tx.update(offerGroups).set({ updatedAt: sql`now()` }).where(eq(offerGroups.id, groupId));
+    },
+
+    /** The masters of these groups (group id -> master product id). */
+    async masters(groupIds: string[]): Promise<Map<string, string | null>> {
+      if (groupIds.length === 0) return new Map();
+      const rows = await db.select({ id: offerGroups.id, master: offerGroups.masterProductId }).from(offerGroups).where(inArray(offerGroups.id, groupIds));
+      return new Map(rows.map((r) => [r.id, r.master]));
+    },
+
+    /**
+     * The ids that count as "this product" for purchases: every member of its offer group (a purchase
+     * recorded under the CRM or billing id of an offer counts for the offer), or just itself.
+     */
+    async groupMemberIds(productId: string, tx: DbOrTx = db): Promise<string[]> {
+      const rows = rowsOf<{ id: string }>(await tx.execute(sql`
+        select p.id from ${products} p
+        where p.id = ${productId}
+           or p.offer_group_id = (select offer_group_id from ${products} where id = ${productId} and offer_group_id is not null)
+        order by p.id`));
+      return rows.map((r) => r.id);
+    },
+  };
+}
+export type OfferGroupsRepository = ReturnType<typeof createOfferGroupsRepository>;
+
+/**
+ * SQL piece: "this product id belongs to the offer of product X" (X itself or any member of its
+ * group), for queries over purchases, holdings or campaign contacts, e.g.
+ * `where ${sameOfferAs(customerPurchases.productId, id)}`.
+ */
+export function sameOfferAs(productIdColumn: SQLWrapper, productId: string): SQL {
+  return sql`${productIdColumn} in (
+    select m.id from ${products} m
+    where m.id = ${productId}
+       or m.offer_group_id = (select g.offer_group_id from ${products} g where g.id = ${productId} and g.offer_group_id is not null))`;
+}
