@@ -10,6 +10,10 @@ const VERBS: Record<AuditEntry['action'], string> = {
   activate: 'activated',
   sync: 'synced',
   import: 'imported',
+  confirm: 'confirmed',
+  set_master: 'chose the master of',
+  split: 'split a product into',
+  link: 'linked a product into',
 };
 
 const nameIn = (v: unknown): string | null => {

@@ -150,3 +150,15 @@ describe('the Source filter: one connected system by id, or a type', () => {
     expect(systemNameOf({ external_system: 'billing', external_system_id: OCS, external_system_name: null })).toBe('Billing (removed system)');
   });
 });
+
+describe('collapsed offer groups view', () => {
+  it('lives in the URL, reaches the API, and is not counted as a filter', () => {
+    const state = parseListQuery({ collapse_groups: 'true', search: 'roaming' });
+    expect(state.filters.collapse_groups).toBe('true');
+    expect(toRouteQuery(state)).toMatchObject({ collapse_groups: 'true' });
+    expect(filtersToApi(state.filters)).toMatchObject({ collapse_groups: 'true' });
+    expect(parseListQuery({ collapse_groups: 'yes' }).filters.collapse_groups).toBeUndefined();
+    expect(hasActiveFilters({ collapse_groups: 'true' })).toBe(false);
+    expect(hasActiveFilters({ collapse_groups: 'true', search: 'x' })).toBe(true);
+  });
+});

@@ -21,6 +21,8 @@ export interface ProductFilters {
   /** One connected system; several may share a type. */
   external_system_id?: string;
   is_available?: 'true' | 'false';
+  /** A view, not a filter: one row per offer group (its master record, with a badge per source). */
+  collapse_groups?: 'true';
 }
 
 export interface ProductListState {
@@ -35,7 +37,7 @@ export type RouteQuery = Record<string, string | null | (string | null)[] | unde
 export const PAGE_SIZES = [10, 20, 50, 100] as const;
 export const DEFAULT_PAGE_SIZE = 20;
 export const DEFAULT_ORDERING = 'name';
-export const FILTER_KEYS = ['search', 'product_type', 'category', 'status', 'external_system', 'external_system_id', 'is_available'] as const;
+export const FILTER_KEYS = ['search', 'product_type', 'category', 'status', 'external_system', 'external_system_id', 'is_available', 'collapse_groups'] as const;
 
 /** Table column prop -> API ordering field. */
 export const SORTABLE_COLUMNS = {
@@ -77,6 +79,7 @@ export function parseListQuery(query: RouteQuery): ProductListState {
   if (systemId && UUID.test(systemId)) filters.external_system_id = systemId.toLowerCase();
   const available = oneOf(['true', 'false'] as const, first(query.is_available));
   if (available) filters.is_available = available;
+  if (first(query.collapse_groups) === 'true') filters.collapse_groups = 'true';
 
   const ordering = oneOf(ORDERINGS, first(query.ordering)) ?? DEFAULT_ORDERING;
   const page = positiveInt(first(query.page)) ?? 1;
@@ -123,7 +126,7 @@ export function toApiQuery(state: ProductListState): QueryParams {
 }
 
 export function hasActiveFilters(filters: ProductFilters): boolean {
-  return FILTER_KEYS.some((k) => Boolean(filters[k]));
+  return FILTER_KEYS.some((k) => k !== 'collapse_groups' && Boolean(filters[k]));
 }
 
 /** Changing a filter sends the user back to page 1: page 7 of the old result set means nothing now. */

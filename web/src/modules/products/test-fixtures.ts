@@ -34,6 +34,8 @@ export function makeProduct(overrides: Partial<Product> = {}): Product {
     last_synced: null,
     sync_frequency: null,
     retired_at: null,
+    offer_group_id: null,
+    is_group_master: false,
     created_at: '2026-01-01T00:00:00Z',
     updated_at: '2026-01-01T00:00:00Z',
     ...overrides,

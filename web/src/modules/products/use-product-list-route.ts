@@ -28,7 +28,8 @@ export function useProductListRoute() {
   return {
     state,
     setFilters: (patch: Partial<ProductFilters>) => go(withFilters(state.value, patch), 'replace'),
-    clearFilters: () => go({ ...state.value, filters: {}, page: 1 }),
+    // The collapsed view is a way of looking, not a filter: clearing filters keeps it.
+    clearFilters: () => go({ ...state.value, filters: state.value.filters.collapse_groups ? { collapse_groups: 'true' } : {}, page: 1 }),
     setSort: (prop: string | null, order: SortOrder) => go({ ...state.value, ordering: orderingFromSort(prop, order), page: 1 }, 'replace'),
     setPage: (page: number) => go({ ...state.value, page }),
     setPageSize: (pageSize: number) => go({ ...state.value, pageSize, page: 1 }, 'replace'),
