@@ -79,62 +79,80 @@ export function createOfferGroupsRepository(db: Db) {
      * 2. the rest by normalised name + price + currency + billing cycle, from at least two systems: rule name_price_cycle.
      * Several records of one system with one key are paired in id order (one per system per group).
      * Only records whose decision is null or 'auto' move: confirmed and manual decisions survive every run.
+     * Records a person confirmed where a rule put them anchor their group: a new record of the same offer
+     * joins it. Records linked or split off by hand neither move nor attract others (a person said
+     * where they belong, whatever their name or code says).
      * An existing group keeps its id when its (best-ranked) member stays in it.
      */
     async matchAll(): Promise<MatchResult> {
       return db.transaction(async (tx) => {
         await tx.execute(sql`select pg_advisory_xact_lock(7301010, 1)`);
         await tx.execute(sql`create temp table if not exists offer_match (
-          id uuid primary key, ck text not null, rule text not null, conf numeric not null, prio int not null, old_gid uuid, gid uuid) on commit drop`);
+          id uuid primary key, ck text not null, rule text not null, conf numeric not null, prio int not null,
+          old_gid uuid, anchor_gid uuid, gid uuid) on commit drop`);
         await tx.execute(sql`delete from offer_match`);
         await tx.execute(sql`
-          insert into offer_match (id, ck, rule, conf, prio, old_gid)
-          with free as (
+          insert into offer_match (id, ck, rule, conf, prio, old_gid, anchor_gid)
+          with cand as (
             select p.id, coalesce(p.external_system_id::text, p.external_system) as sys, p.external_product_id as xid,
                    ${sharedCode} as code, ${nameKey} as nk,
                    case p.external_system when 'xiva' then 0 when 'crm' then 1 when 'billing' then 2 else 3 end as prio,
-                   p.offer_group_id as old_gid
+                   p.offer_group_id as old_gid,
+                   case when p.group_decision = 'confirmed' then p.offer_group_id end as anchor_gid
             from ${products} p
             where p.group_decision is null or p.group_decision = 'auto'
+               or (p.group_decision = 'confirmed' and p.group_rule in ('shared_code', 'name_price_cycle') and p.offer_group_id is not null)
           ),
-          code_multi as (select code from free where code is not null group by code having count(distinct sys) >= 2),
+          code_multi as (select code from cand where code is not null group by code having count(distinct sys) >= 2),
           by_code as (
-            select f.id, 'c:' || f.code || '#' || row_number() over (partition by f.code, f.sys order by f.xid, f.id) as ck,
+            select f.id, 'c:' || f.code || '#' || row_number() over (partition by f.code, f.sys order by f.anchor_gid is null, f.xid, f.id) as ck,
                    'shared_code' as rule, ${MATCH_CONFIDENCE.sharedCode}::numeric as conf
-            from free f join code_multi using (code)
+            from cand f join code_multi using (code)
           ),
           code_clusters as (select ck from by_code group by ck having count(*) >= 2),
           coded as (select b.* from by_code b join code_clusters using (ck)),
-          rest as (select f.* from free f where not exists (select 1 from coded c where c.id = f.id)),
+          rest as (select f.* from cand f where not exists (select 1 from coded c where c.id = f.id)),
           name_multi as (
             select nk, max(n) as per_system from (select nk, sys, count(*) as n from rest group by nk, sys) x
             group by nk having count(*) >= 2
           ),
           by_name as (
-            select r.id, 'n:' || r.nk || '#' || row_number() over (partition by r.nk, r.sys order by r.xid, r.id) as ck,
+            select r.id, 'n:' || r.nk || '#' || row_number() over (partition by r.nk, r.sys order by r.anchor_gid is null, r.xid, r.id) as ck,
                    'name_price_cycle' as rule,
                    case when m.per_system = 1 then ${MATCH_CONFIDENCE.namePriceCycle}::numeric else ${MATCH_CONFIDENCE.namePriceCycleAmbiguous}::numeric end as conf
             from rest r join name_multi m using (nk)
           ),
           named as (select b.* from by_name b where b.ck in (select ck from by_name group by ck having count(*) >= 2)),
           assigned as (select * from coded union all select * from named)
-          select a.id, a.ck, a.rule, a.conf, f.prio, f.old_gid from assigned a join free f using (id)`);
-        // Each cluster keeps the group of its best-ranked member that had one, unless an earlier cluster took it.
+          select a.id, a.ck, a.rule, a.conf, f.prio, f.old_gid, f.anchor_gid from assigned a join cand f using (id)`);
+        // A cluster with an anchor goes to the anchor's group (the best-ranked anchor's, if several);
+        // otherwise it keeps the group of its best-ranked member that had one, unless an earlier cluster took it
+        // (a group a person linked a record into thus keeps its automatic members too).
         await tx.execute(sql`
-          with cand as (
-            select distinct on (ck) ck, old_gid from offer_match where old_gid is not null order by ck, prio, id
+          with anchored as (
+            select distinct on (ck) ck, anchor_gid from offer_match where anchor_gid is not null order by ck, prio, id
           ),
-          kept as (select distinct on (old_gid) old_gid, ck from cand order by old_gid, ck),
+          prior as (
+            select distinct on (ck) ck, old_gid from offer_match m
+            where anchor_gid is null and old_gid is not null
+              and not exists (select 1 from anchored a where a.ck = m.ck)
+            order by ck, prio, id
+          ),
+          kept as (select distinct on (old_gid) old_gid, ck from prior order by old_gid, ck),
           gids as (
-            select c.ck, coalesce(k.old_gid, gen_random_uuid()) as gid
-            from (select distinct ck from offer_match) c left join kept k using (ck)
+            select c.ck, coalesce(a.anchor_gid, k.old_gid, gen_random_uuid()) as gid
+            from (select distinct ck from offer_match) c
+            left join anchored a using (ck)
+            left join kept k using (ck)
           )
           update offer_match m set gid = g.gid from gids g where g.ck = m.ck`);
+        // Clusters of anchors only change nothing; the others need their group to exist.
+        await tx.execute(sql`delete from offer_match m where m.ck in (select ck from offer_match group by ck having bool_and(anchor_gid is not null))`);
         await tx.execute(sql`insert into ${offerGroups} (id) select distinct gid from offer_match on conflict (id) do nothing`);
         await tx.execute(sql`
           update ${products} p set offer_group_id = m.gid, group_rule = m.rule, group_confidence = m.conf, group_decision = 'auto'
           from offer_match m
-          where p.id = m.id
+          where p.id = m.id and m.anchor_gid is null
             and (p.offer_group_id is distinct from m.gid or p.group_rule is distinct from m.rule
                  or p.group_confidence is distinct from m.conf or p.group_decision is distinct from 'auto')`);
         // Automatic records that match nothing any more leave their group.
@@ -144,7 +162,7 @@ export function createOfferGroupsRepository(db: Db) {
             and not exists (select 1 from offer_match m where m.id = p.id)`);
         await tidy(tx);
         const counts = rowsOf<{ rule: string; n: number; groups: number }>(await tx.execute(sql`
-          select rule, count(*)::int as n, count(distinct gid)::int as groups from offer_match group by rule`));
+          select rule, count(*)::int as n, count(distinct gid)::int as groups from offer_match where anchor_gid is null group by rule`));
         return {
           grouped: counts.reduce((s, r) => s + Number(r.n), 0),
           groups: counts.reduce((s, r) => s + Number(r.groups), 0),

@@ -202,6 +202,17 @@ describe('offer groups: one offer, many sources', () => {
     // The group of g3 now has two billing records with different prices: the collapsed row says so.
     const row = (await collapsed()).find((r) => r.offer_group_id === g3.id)!;
     expect(row.group_sources).toHaveLength(4);
+    // A new record of a confirmed offer (same name, price and cycle) joins its group on the next matching.
+    const g3Xiva = after3.members.find((m) => m.external_system === 'xiva')!;
+    const newcomer = await t.container.productsRepository.insert(t.container.productsRepository.db, {
+      externalSystem: 'billing', externalProductId: 'late-billing-record', name: ` ${g3Xiva.name.toUpperCase()} `, productType: 'addon',
+      currency: g3Xiva.currency, price: g3Xiva.price, billingCycle: g3Xiva.billing_cycle,
+    });
+    await sync(systems.crm);
+    const joined = await get<Product>(`/products/${newcomer.id}/`);
+    expect(joined.offer_group_id).toBe(g3.id);
+    expect(joined.group!.members.find((m) => m.product_id === newcomer.id)).toMatchObject({ group_rule: 'name_price_cycle', group_decision: 'auto' });
+    expect(joined.group!.members.filter((m) => m.group_decision === 'confirmed')).toHaveLength(4);
     const audit = await get<{ results: { action: string }[] }>('/audit-log/?limit=100');
     expect(audit.results.map((a) => a.action)).toEqual(expect.arrayContaining(['split', 'link', 'confirm']));
   });
