@@ -51,6 +51,7 @@ async function main() {
         const done = await container.sync.get(run.id);
         console.log(`Demo data: first sync of ${system.name}: ${done.status}, ${done.counts.created} products`);
       }
+      if (created.length) await container.offerGroups.match();
     }
     const subscribers = await seedDemoCustomers(container, { customers: 3000, seed: 1 });
     if (subscribers) console.log(`Demo data: generated ${subscribers} subscribers with usage, bills, purchases and campaign contacts`);

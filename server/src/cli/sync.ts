@@ -74,6 +74,11 @@ async function main() {
     clearInterval(timer);
     const done = await container.sync.get(run.id);
     console.log(line(done));
+    // As after a queued run: records of one offer in several systems are grouped again.
+    if (done.status === 'succeeded' || done.status === 'partially_succeeded') {
+      const matched = await container.offerGroups.match();
+      console.log(`offer groups: ${matched.groups} group(s) of ${matched.grouped} automatically matched record(s)`);
+    }
     if (done.error) console.log(done.error);
     for (const e of done.item_errors.slice(0, 10)) console.log(`  item ${e.external_id ?? '(no id)'} at ${e.position}: ${e.reason}`);
     if (done.item_errors_total > 10) console.log(`  ... ${done.item_errors_total - 10} more item errors`);
