@@ -151,7 +151,7 @@ export function createProductsCsv(deps: { products: ProductsRepository; audit: P
 
       return db.transaction(async (tx) => {
         const existing = new Map(
-          (await products.findByExternalIds(tx, 'manual', valid.map((v) => v.input.external_product_id))).map((r) => [r.externalProductId, r]),
+          (await products.findUnattachedByExternalIds(tx, 'manual', valid.map((v) => v.input.external_product_id))).map((r) => [r.externalProductId, r]),
         );
         let created = 0;
         let updated = 0;

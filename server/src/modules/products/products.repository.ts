@@ -193,12 +193,16 @@ export function createProductsRepository(db: Db, executeSql: Database['executeSq
       return row;
     },
 
-    async findByExternalIds(tx: DbOrTx, system: string, externalIds: string[]): Promise<ProductRow[]> {
+    /**
+     * Products of no connected system (manual ones) with these external ids: the rows unique by
+     * (type, external id), looked up through that partial index (synced products are keyed by system).
+     */
+    async findUnattachedByExternalIds(tx: DbOrTx, systemType: string, externalIds: string[]): Promise<ProductRow[]> {
       if (externalIds.length === 0) return [];
       return tx
         .select()
         .from(products)
-        .where(and(eq(products.externalSystem, system), inArray(products.externalProductId, externalIds)));
+        .where(and(eq(products.externalSystem, systemType), isNull(products.externalSystemId), inArray(products.externalProductId, externalIds)));
     },
 
     async insert(tx: DbOrTx, values: NewProductRow): Promise<ProductRow> {
