@@ -192,6 +192,10 @@ export const SyncRun = z.object({
 });
 export type SyncRun = z.infer<typeof SyncRun>;
 
+/**
+ * Which system to sync: `external_system_id`, or `external_system` (a type) while only one system
+ * has that type; with several (prepaid and postpaid billing), a type is refused naming them.
+ */
 export const SyncRequest = z
   .object({
     external_system_id: z.string().uuid().optional(),
@@ -206,6 +210,7 @@ export type SyncRequest = z.infer<typeof SyncRequest>;
 export const SyncRunListQuery = z
   .object({
     external_system_id: z.string().uuid().optional(),
+    /** A type: the runs of every system of that type. */
     external_system: SystemType.optional(),
     status: SyncStatus.optional(),
     limit: z.coerce.number().int().min(1).max(200).default(50),
