@@ -386,6 +386,8 @@ describe('catalog sync against the simulators', () => {
     expect([aList.count, bList.count]).toEqual([60, 60]);
     expect(new Set(aList.results.map((p: { external_system_name: string }) => p.external_system_name))).toEqual(new Set(['Xiva production']));
     expect(bList.results[0]).toMatchObject({ external_system: 'xiva', external_system_id: b.id, external_system_name: 'Xiva staging' });
+    const edited = await t.app.inject({ method: 'PATCH', url: `${api}/products/${bList.results[0].id}/`, headers: admin, payload: { notes: 'staging only' } });
+    expect(edited.json()).toMatchObject({ notes: 'staging only', external_system_name: 'Xiva staging', sync_frequency: 'daily' });
     const systems = (await t.app.inject({ url: `${api}/external-systems/`, headers: admin })).json().results as { id: string; product_count: number; retired_count: number }[];
     expect(systems.map((s) => [s.id, s.product_count, s.retired_count])).toEqual([[a.id, 20, 40], [b.id, 54, removed.length]]);
     const stats = (await t.app.inject({ url: `${api}/products/stats/`, headers: admin })).json();

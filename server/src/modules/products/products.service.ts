@@ -82,8 +82,9 @@ export function createProductsService(deps: { products: ProductsRepository; audi
   }
 
   async function update(actor: Actor, id: string, input: ProductPatch): Promise<Product> {
+    let saved: ProductRow;
     try {
-      return await db.transaction(async (tx) => {
+      saved = await db.transaction(async (tx) => {
         const current = await products.findById(tx, id, true);
         if (!current) throw AppError.notFound('Product');
         const values = toRowValues(input, current);
@@ -97,20 +98,21 @@ export function createProductsService(deps: { products: ProductsRepository; audi
         if (min != null && max != null && Number(min) > Number(max)) {
           throw AppError.validation({ min_customer_value: ['must not be greater than max_customer_value'] });
         }
-        if (changedFields(current, values).length === 0) return toProduct(current);
+        if (changedFields(current, values).length === 0) return current;
         let row = await products.update(tx, id, values);
         // A moved validity window may open or close it now: flipped (and recorded) with the edit.
         if (values.validFrom !== undefined || values.validTo !== undefined) {
           const flipped = await products.refreshValidityWindows(tx, id);
           if (flipped.opened + flipped.closed > 0) row = await products.findById(tx, id);
         }
-        const after = toProduct(row!);
-        await audit.record(tx, actor, { action: 'update', entityType: 'product', entityId: id, before: toProduct(current), after });
-        return after;
+        await audit.record(tx, actor, { action: 'update', entityType: 'product', entityId: id, before: toProduct(current), after: toProduct(row!) });
+        return row!;
       });
     } catch (err) {
       translateWriteError(err, { ...input });
     }
+    // The answer names the product's system and its schedule, like every other product answer.
+    return toProduct(saved, systemOf(await products.systemsInfo(), saved));
   }
 
   async function computeStats(): Promise<ProductStats> {
