@@ -23,6 +23,16 @@ const sharedCode = sql`case when p.external_system = 'xiva' then p.external_prod
 /** Name (case, spaces and punctuation ignored) + price + currency + billing cycle. */
 const nameKey = sql`regexp_replace(lower(p.name), '[^[:alnum:]]+', '', 'g') || '|' || coalesce(trim_scale(p.price)::text, '-') || '|' || p.currency || '|' || p.billing_cycle`;
 
+/**
+ * SQL piece for product queries: the row stands for its offer (no group, or the group's master; when the
+ * master is gone, e.g. deleted, the first member in the default order until the next matching fixes it).
+ */
+export const standsForItsOffer = sql`(${products.offerGroupId} is null or ${products.id} = coalesce(
+  (select g.master_product_id from offer_groups g join products gm on gm.id = g.master_product_id and gm.offer_group_id = g.id
+    where g.id = ${products.offerGroupId}),
+  (select m.id from products m where m.offer_group_id = ${products.offerGroupId}
+    order by case m.external_system when 'xiva' then 0 when 'crm' then 1 when 'billing' then 2 else 3 end, m.external_product_id, m.id limit 1)))`;
+
 export interface GroupMemberRow {
   id: string;
   offerGroupId: string;

@@ -233,4 +233,19 @@ describe('offer groups: one offer, many sources', () => {
     const [n] = await db.select({ n: sql<number>`count(*)::int` }).from(customerPurchases).where(sameOfferAs(customerPurchases.productId, xiva!.product_id));
     expect(Number(n!.n)).toBe(2);
   });
+
+  it('a group whose master was deleted still shows once when collapsed, and the next matching tidies it', async () => {
+    const { rows } = await t.database.executeSql(`select id, offer_group_id from products where external_product_id in ('CRM-NAMED-1', 'bill-named-1') order by external_system desc`, []);
+    const [crm, billing] = rows as { id: string; offer_group_id: string }[];
+    expect(crm!.offer_group_id).toBe(billing!.offer_group_id);
+    const del = await t.app.inject({ method: 'DELETE', url: `${api}/products/${crm!.id}/`, headers: admin });
+    expect(del.statusCode, del.body).toBe(204);
+    const shown = (await get<ProductList>('/products/?collapse_groups=true&search=super%20saver&limit=50')).results;
+    expect(shown.map((p) => p.id)).toContain(billing!.id);
+    await post('/offer-groups/match/');
+    const after = await get<Product>(`/products/${billing!.id}/`);
+    // Alone now: an automatic group of one is dissolved.
+    expect(after.offer_group_id).toBeNull();
+    expect(after.group).toBeNull();
+  });
 });

@@ -3,6 +3,7 @@ import type { AvailableProductsQuery, ProductListQuery } from '@lyra/contracts';
 import { rowsOf, type Database, type Db, type DbOrTx } from '../../db/client.js';
 import { externalSystems, products } from '../../db/schema/index.js';
 import { availableNow, windowContainsNow } from './availability.js';
+import { standsForItsOffer } from './offer-groups.repository.js';
 
 export type ProductRow = typeof products.$inferSelect;
 export interface SystemInfo {
@@ -66,7 +67,7 @@ function listConditions(f: ProductFilters): SQL | undefined {
   if (f.currency) where.push(eq(products.currency, f.currency.toUpperCase()));
   if (f.search?.trim()) where.push(matchesSearch(f.search.trim()));
   // Collapsed: one row per offer group (its master), records of no group as they are.
-  if (f.collapse_groups) where.push(sql`(${products.offerGroupId} is null or ${products.id} = (select g.master_product_id from offer_groups g where g.id = ${products.offerGroupId}))`);
+  if (f.collapse_groups) where.push(standsForItsOffer);
   const defined = where.filter((w): w is SQL => w !== undefined);
   return defined.length ? and(...defined) : undefined;
 }
