@@ -58,6 +58,11 @@ export interface MatchResult {
 }
 
 export function createOfferGroupsRepository(db: Db) {
+  /** One grouping change at a time (matching, confirm, master, split, link), across instances. */
+  async function lock(tx: DbOrTx): Promise<void> {
+    await tx.execute(sql`select pg_advisory_xact_lock(7301010, 1)`);
+  }
+
   /** Points every group at a master that is one of its members: the admin's pick, else the default order. */
   async function tidy(tx: DbOrTx): Promise<void> {
     // A group left with no members goes; so does one left with a single automatic member.
@@ -82,6 +87,7 @@ export function createOfferGroupsRepository(db: Db) {
   return {
     db,
     tidy,
+    lock,
 
     /**
      * Groups the records of one offer across systems, set-based, in one transaction:
@@ -96,7 +102,7 @@ export function createOfferGroupsRepository(db: Db) {
      */
     async matchAll(): Promise<MatchResult> {
       return db.transaction(async (tx) => {
-        await tx.execute(sql`select pg_advisory_xact_lock(7301010, 1)`);
+        await lock(tx);
         await tx.execute(sql`create temp table if not exists offer_match (
           id uuid primary key, ck text not null, rule text not null, conf numeric not null, prio int not null,
           old_gid uuid, anchor_gid uuid, gid uuid) on commit drop`);
@@ -162,7 +168,7 @@ export function createOfferGroupsRepository(db: Db) {
         await tx.execute(sql`
           update ${products} p set offer_group_id = m.gid, group_rule = m.rule, group_confidence = m.conf, group_decision = 'auto'
           from offer_match m
-          where p.id = m.id and m.anchor_gid is null
+          where p.id = m.id and m.anchor_gid is null and (p.group_decision is null or p.group_decision = 'auto')
             and (p.offer_group_id is distinct from m.gid or p.group_rule is distinct from m.rule
                  or p.group_confidence is distinct from m.conf or p.group_decision is distinct from 'auto')`);
         // Automatic records that match nothing any more leave their group.

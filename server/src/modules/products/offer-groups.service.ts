@@ -96,6 +96,7 @@ export function createOfferGroupsService(deps: { groups: OfferGroupsRepository; 
     /** Every member's place is confirmed: automatic matching will not move them any more. */
     async confirm(actor: Actor, id: string): Promise<OfferGroup> {
       return db.transaction(async (tx) => {
+        await groups.lock(tx);
         const g = await groups.findGroup(tx, id, true);
         if (!g) throw AppError.notFound('Offer group');
         const before = await loadGroup(tx, id);
@@ -108,6 +109,7 @@ export function createOfferGroupsService(deps: { groups: OfferGroupsRepository; 
 
     async setMaster(actor: Actor, id: string, productId: string): Promise<OfferGroup> {
       const group = await db.transaction(async (tx) => {
+        await groups.lock(tx);
         const g = await groups.findGroup(tx, id, true);
         if (!g) throw AppError.notFound('Offer group');
         const p = await productOrThrow(tx, productId);
@@ -125,6 +127,7 @@ export function createOfferGroupsService(deps: { groups: OfferGroupsRepository; 
     /** The product leaves its group for a group of its own; automatic matching leaves it there. */
     async split(actor: Actor, productId: string): Promise<OfferGroup> {
       return db.transaction(async (tx) => {
+        await groups.lock(tx);
         const p = await productOrThrow(tx, productId);
         const before = p.offerGroupId ? await loadGroup(tx, p.offerGroupId) : null;
         const own = await groups.createGroup(tx, productId);
@@ -139,6 +142,7 @@ export function createOfferGroupsService(deps: { groups: OfferGroupsRepository; 
     /** The product joins a group (named, or the group of another product); both stay there across syncs. */
     async link(actor: Actor, productId: string, body: ProductLinkBody): Promise<OfferGroup> {
       return db.transaction(async (tx) => {
+        await groups.lock(tx);
         const p = await productOrThrow(tx, productId);
         let groupId: string;
         if (body.group_id) {
