@@ -152,6 +152,10 @@ describe('offer groups: one offer, many sources', () => {
     expect(again.master_product_id).toBe(billing.product_id);
     const rows = await collapsed();
     expect(rows.find((r) => r.offer_group_id === groupId)!.id).toBe(billing.product_id);
+    // Answers of an edit say it too.
+    const patched = await t.app.inject({ method: 'PATCH', url: `${api}/products/${billing.product_id}/`, headers: admin, payload: { notes: 'master of its offer' } });
+    expect(patched.statusCode, patched.body).toBe(200);
+    expect(patched.json()).toMatchObject({ offer_group_id: groupId, is_group_master: true });
     const audit = await get<{ results: { action: string; entity_id: string }[] }>('/audit-log/?limit=50');
     expect(audit.results.some((a) => a.action === 'set_master' && a.entity_id === groupId)).toBe(true);
   });

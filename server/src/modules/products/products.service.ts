@@ -112,7 +112,8 @@ export function createProductsService(deps: { products: ProductsRepository; audi
       translateWriteError(err, { ...input });
     }
     // The answer names the product's system and its schedule, like every other product answer.
-    return toProduct(saved, systemOf(await products.systemsInfo(), saved));
+    const [answer] = await withGroups([toProduct(saved, systemOf(await products.systemsInfo(), saved))]);
+    return answer!;
   }
 
   async function computeStats(): Promise<ProductStats> {
