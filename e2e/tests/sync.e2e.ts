@@ -156,8 +156,9 @@ describe('catalog sync', () => {
     // Every time on the page in the one format.
     expect(await page.locator('[data-test=run-started]').first().innerText()).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$/);
 
-    await chooseOption(page, page.locator('[data-test=filter-run-system]'), 'Xiva BSS');
-    await page.waitForURL((u) => u.searchParams.get('system') === 'xiva');
+    // One connected system by name (its id in the URL); "All Xiva BSS" would take every Xiva system.
+    await chooseOption(page, page.locator('[data-test=filter-run-system]'), 'Xiva BSS (simulator)');
+    await page.waitForURL((u) => /^[0-9a-f-]{36}$/.test(u.searchParams.get('system_id') ?? ''));
     await expect.poll(() => rows.count()).toBe(2);
     expect(await rows.first().innerText()).toMatch(/Xiva BSS[\s\S]*Manual[\s\S]*Full[\s\S]*Succeeded/);
 
@@ -206,7 +207,9 @@ describe('catalog sync', () => {
     expect(await card.locator('[data-test=product-next-sync]').innerText()).toMatch(/UTC/);
     await page.locator('[data-test=product-changes] .el-table__row', { hasText: 'Retired' }).waitFor();
     await card.locator('[data-test=product-sync-history]').click();
-    await page.waitForURL((u) => u.pathname === '/admin/sync-runs' && u.searchParams.get('system') === 'xiva');
+    // The product's own system, by id: another system of the same type keeps its runs apart.
+    await page.waitForURL((u) => u.pathname === '/admin/sync-runs' && /^[0-9a-f-]{36}$/.test(u.searchParams.get('system_id') ?? ''));
+    await page.locator('[data-test=runs-table] .el-table__row').first().waitFor();
   });
 
   it('stops a suspicious full sync at the retire guard, then confirms the retirement', async () => {

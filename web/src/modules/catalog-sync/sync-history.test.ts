@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { effectScope, nextTick, ref } from 'vue';
 import type { SyncRun } from '@lyra/contracts';
-import { historyLink, parseRunQuery, runsToApiQuery, runsToRouteQuery } from './sync-run-query';
+import { fromSystemFilterValue, historyLink, parseRunQuery, runsToApiQuery, runsToRouteQuery, systemFilterValue } from './sync-run-query';
 import {
   changeMoney, changeName, guardLimit, isActiveStatus, isUnreachableError, itemErrorsNote, nonZeroCounts, progressPercent, progressText, readableRunError, readRate, runOutcome, runStage,
   needsForcedSync, stoppedAtRetireGuard,
@@ -21,6 +21,16 @@ describe('sync history URL', () => {
   it('filters the API by system type and pages with limit/offset', () => {
     expect(runsToApiQuery({ system: 'billing', status: 'running', page: 2 })).toEqual({ external_system: 'billing', status: 'running', limit: 25, offset: 25 });
     expect(historyLink('xiva')).toBe('/admin/sync-runs?system=xiva');
+    // One system by id (several systems may share a type); the filter select carries both forms.
+    const id = '3f1c2a4e-8b7d-4c6e-9a1b-2d3e4f5a6b7c';
+    expect(historyLink('xiva', id)).toBe(`/admin/sync-runs?system_id=${id}`);
+    expect(parseRunQuery({ system_id: id, system: 'crm' })).toEqual({ systemId: id, page: 1 });
+    expect(parseRunQuery({ system_id: 'not-an-id' })).toEqual({ page: 1 });
+    expect(runsToRouteQuery({ systemId: id, page: 1 })).toEqual({ system_id: id });
+    expect(runsToApiQuery({ systemId: id, page: 1 })).toMatchObject({ external_system_id: id, external_system: undefined });
+    expect(fromSystemFilterValue(systemFilterValue({ systemId: id }))).toEqual({ systemId: id, system: undefined });
+    expect(fromSystemFilterValue(systemFilterValue({ system: 'billing' }))).toEqual({ system: 'billing', systemId: undefined });
+    expect(fromSystemFilterValue('')).toEqual({ system: undefined, systemId: undefined });
     expect(historyLink('manual')).toBe('/admin/sync-runs');
   });
 });
