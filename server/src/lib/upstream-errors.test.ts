@@ -60,6 +60,11 @@ describe('failures in words', () => {
     expect(describeUpstreamError(fetchFailed({ code: 'CERT_HAS_EXPIRED' }))).toBe('certificate expired');
   });
 
+  it('says a port the Fetch standard blocks is blocked, from the real fetch', async () => {
+    const err = await fetch('http://127.0.0.1:9/').then(() => null, (e: unknown) => e);
+    expect(networkFailure(err)).toMatch(/^port blocked for HTTP clients/);
+  });
+
   it('never repeats what a parser quoted, and masks what it keeps', () => {
     let syntax: unknown;
     try {

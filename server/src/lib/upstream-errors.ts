@@ -129,6 +129,13 @@ function errorCode(err: unknown, depth = 0): string | null {
   return errorCode(e.cause, depth + 1);
 }
 
+/** Messages of the cause chain, for undici's own fixed texts (never shown as such). */
+function causeMessages(err: unknown, depth = 0): string[] {
+  if (!err || typeof err !== 'object' || depth > 5) return [];
+  const e = err as Coded & { message?: unknown };
+  return [...(typeof e.message === 'string' ? [e.message] : []), ...causeMessages(e.cause, depth + 1)];
+}
+
 /**
  * A network failure in words: `connection refused`, `host not found`, `certificate expired`...
  * Messages of these errors are Node's and undici's, but only the code is used: a message may
@@ -136,6 +143,8 @@ function errorCode(err: unknown, depth = 0): string | null {
  */
 export function networkFailure(err: unknown): string {
   const code = errorCode(err);
+  // fetch refuses ports the Fetch standard blocks (9, 25, 6000 ...) before connecting, with no code.
+  if (!code && causeMessages(err).includes('bad port')) return 'port blocked for HTTP clients (a port such as 9, 25 or 6000 cannot serve HTTP; check the URL)';
   if (!code) return 'network error';
   return NETWORK_CAUSES[code] ?? `network error (${code})`;
 }
