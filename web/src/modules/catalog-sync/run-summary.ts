@@ -84,7 +84,7 @@ const SOCKET_CODES: [RegExp, string][] = [
   [/\bCERT_|\bUNABLE_TO_VERIFY_LEAF_SIGNATURE\b|\bSELF_SIGNED_CERT/, 'TLS certificate not accepted'],
 ];
 const BARE_FETCH_FAILED = /^\s*(?:TypeError:\s*)?fetch failed\.?\s*$/i;
-const UNREACHABLE = /fetch failed|could not reach|network error|connection refused|host name not found|timed out|connection reset|unreachable|ECONN|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH/i;
+const UNREACHABLE = /fetch failed|could not reach|network error|connection refused|host name not found|timed out|connection reset|unreachable|ECONN|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|port blocked|host not found/i;
 
 export function readableRunError(error: string | null | undefined): string | null {
   const text = error?.trim();

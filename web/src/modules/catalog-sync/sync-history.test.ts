@@ -116,6 +116,8 @@ describe('run errors and outcomes', () => {
     expect(readableRunError('  ')).toBeNull();
     expect(isUnreachableError('TypeError: fetch failed')).toBe(true);
     expect(isUnreachableError('network error (127.0.0.1:9), 6 attempts')).toBe(true);
+    expect(isUnreachableError('port blocked for HTTP clients (a port such as 9, 25 or 6000 cannot serve HTTP; check the URL) (127.0.0.1:9), 6 attempts')).toBe(true);
+    expect(isUnreachableError('host not found (bss.example), 2 attempts')).toBe(true);
     expect(isUnreachableError('HTTP 500 from /productOffering')).toBe(false);
   });
 
