@@ -5,7 +5,7 @@ import type { Database } from './db/client.js';
 import type { JobRunner } from './jobs/runner.js';
 import type { LogFn } from './lib/log.js';
 import { createSecretBox, type SecretBox } from './lib/secrets.js';
-import { createAuditRepository } from './modules/audit/audit.repository.js';
+import { createAuditRepository, legacyAudit } from './modules/audit/audit.repository.js';
 import { createAuthRepository } from './modules/auth/auth.repository.js';
 import { createAuthService } from './modules/auth/auth.service.js';
 import type { LoginThrottlePolicy } from './modules/auth/login-throttle.js';
@@ -46,7 +46,7 @@ export interface ContainerOptions extends Pick<AppConfig, 'sessionTtlHours'> {
 export function createContainer(database: Database, opts: ContainerOptions) {
   const { db } = database;
   const log = opts.log ?? (() => undefined);
-  const audit = createAuditRepository(db);
+  const audit = legacyAudit;
   const productsRepo = createProductsRepository(db, database.executeSql);
   const offerGroupsRepo = createOfferGroupsRepository(db);
   const offerGroups = createOfferGroupsService({ groups: offerGroupsRepo, products: productsRepo, audit });
@@ -106,7 +106,7 @@ export function createContainer(database: Database, opts: ContainerOptions) {
 
   return {
     database,
-    audit,
+    audit: createAuditRepository(db),
     jobs,
     secrets,
     auth: createAuthService({ auth: authRepo, audit, db, sessionTtlHours: opts.sessionTtlHours, ...(opts.loginThrottle && { throttle: opts.loginThrottle }) }),

@@ -1,6 +1,7 @@
 import { and, count, desc, eq, type SQL } from 'drizzle-orm';
 import type { AuditEntry } from '@lyra/contracts';
-import type { Db, DbOrTx } from '../../db/client.js';
+import type { DbOrTx } from '../../db/client.js';
+import { paged } from '../../db/unit-of-work.js';
 import { auditLog } from '../../db/schema/index.js';
 import { SYSTEM_ACTOR, type Actor } from '../auth/permissions.js';
 
@@ -21,11 +22,14 @@ export interface AuditQuery {
   offset: number;
 }
 
-export function createAuditRepository(db: Db) {
+/**
+ * Bound to the database or to a unit of work's transaction: built inside `transaction(fn)`, the
+ * entry commits together with the change it records.
+ */
+export function createAuditRepository(db: DbOrTx) {
   return {
-    /** Written inside the caller's transaction so the change and its audit entry commit together. */
-    async record(tx: DbOrTx, actor: Actor, entry: AuditRecord): Promise<void> {
-      await tx.insert(auditLog).values({
+    async record(actor: Actor, entry: AuditRecord): Promise<void> {
+      await db.insert(auditLog).values({
         actorId: actor.id === SYSTEM_ACTOR.id ? null : actor.id,
         actorEmail: actor.email,
         action: entry.action,
@@ -44,13 +48,13 @@ export function createAuditRepository(db: Db) {
       if (q.actor_id) where.push(eq(auditLog.actorId, q.actor_id));
       if (q.action) where.push(eq(auditLog.action, q.action));
       const cond = where.length ? and(...where) : undefined;
-      const [rows, [total]] = await Promise.all([
+      const page = await paged(
         db.select().from(auditLog).where(cond).orderBy(desc(auditLog.at), desc(auditLog.id)).limit(q.limit).offset(q.offset),
         db.select({ n: count() }).from(auditLog).where(cond),
-      ]);
+      );
       return {
-        count: total?.n ?? 0,
-        results: rows.map((r) => ({
+        count: page.count,
+        results: page.results.map((r) => ({
           id: r.id,
           at: new Date(r.at).toISOString(),
           actor_id: r.actorId,
@@ -67,3 +71,10 @@ export function createAuditRepository(db: Db) {
   };
 }
 export type AuditRepository = ReturnType<typeof createAuditRepository>;
+
+/**
+ * TRANSITIONAL (issue 10): the old `record(tx, actor, entry)` shape for services not yet moved to a
+ * unit of work. Removed once every service records through `transaction(({ audit }) => ...)`.
+ */
+export type LegacyAudit = { record(tx: DbOrTx, actor: Actor, entry: AuditRecord): Promise<void> };
+export const legacyAudit: LegacyAudit = { record: (tx, actor, entry) => createAuditRepository(tx).record(actor, entry) };

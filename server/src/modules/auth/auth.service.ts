@@ -4,7 +4,7 @@ import { AppError } from '../../lib/errors.js';
 import { DUMMY_HASH_PROMISE, hashPassword, verifyPassword } from '../../lib/passwords.js';
 import { toIso } from '../../lib/time.js';
 import { TtlCache } from '../../lib/versioned-cache.js';
-import type { AuditRepository } from '../audit/audit.repository.js';
+import type { LegacyAudit } from '../audit/audit.repository.js';
 import { toUser } from '../users/users.service.js';
 import type { AuthRepository } from './auth.repository.js';
 import { accountKey, addressKey, DEFAULT_LOGIN_THROTTLE, type LoginThrottlePolicy } from './login-throttle.js';
@@ -19,8 +19,8 @@ const PURGE_EVERY_MS = 60 * 60_000;
 
 export function createAuthService(deps: {
   auth: AuthRepository;
-  audit: Pick<AuditRepository, 'record'>;
-  db: Parameters<AuditRepository['record']>[0];
+  audit: LegacyAudit;
+  db: import('../../db/client.js').Db;
   sessionTtlHours: number;
   throttle?: Partial<LoginThrottlePolicy>;
 }) {

@@ -3,7 +3,7 @@ import { pgErrorCode, PG_UNIQUE_VIOLATION } from '../../db/errors.js';
 import { AppError } from '../../lib/errors.js';
 import type { SecretBox } from '../../lib/secrets.js';
 import { describeUpstreamError, type Redactor } from '../../lib/upstream-errors.js';
-import type { AuditRepository } from '../audit/audit.repository.js';
+import type { LegacyAudit } from '../audit/audit.repository.js';
 import type { Actor } from '../auth/permissions.js';
 import { toExternalSystem } from './catalog-sync.mapper.js';
 import type { ConnectorRegistry } from './connectors/registry.js';
@@ -18,7 +18,7 @@ const sameMapping = (a: Record<string, string>, b: Record<string, string>) => {
 
 export function createExternalSystemsService(deps: {
   systems: ExternalSystemsRepository;
-  audit: Pick<AuditRepository, 'record'>;
+  audit: LegacyAudit;
   secrets: SecretBox;
   connectors: ConnectorRegistry;
   engine: Pick<SyncEngine, 'connectorFor'>;

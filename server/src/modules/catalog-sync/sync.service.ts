@@ -2,7 +2,7 @@ import type { CatalogChange, CatalogChangeListQuery, SyncRequest, SyncRun, SyncR
 import { pgErrorCode, PG_UNIQUE_VIOLATION } from '../../db/errors.js';
 import { AppError } from '../../lib/errors.js';
 import type { LogFn } from '../../lib/log.js';
-import type { AuditRepository } from '../audit/audit.repository.js';
+import type { LegacyAudit } from '../audit/audit.repository.js';
 import type { Actor } from '../auth/permissions.js';
 import { toCatalogChange, toSyncRun } from './catalog-sync.mapper.js';
 import type { SyncMode } from './connectors/types.js';
@@ -19,7 +19,7 @@ export interface SyncJobQueue {
 export function createSyncService(deps: {
   runs: SyncRunsRepository;
   systems: ExternalSystemsRepository;
-  audit: Pick<AuditRepository, 'record'>;
+  audit: LegacyAudit;
   queue: () => SyncJobQueue | null;
   clock?: () => Date;
   log?: LogFn;

@@ -9,7 +9,7 @@ import { zodIssuesToFields } from '../../http/errors.plugin.js';
 import { AppError } from '../../lib/errors.js';
 import { findUnsafeInput, parseJsonText, textProblem } from '../../lib/input-safety.js';
 import { normalizeAmount } from '../../lib/money.js';
-import type { AuditRepository } from '../audit/audit.repository.js';
+import type { LegacyAudit } from '../audit/audit.repository.js';
 import type { Actor } from '../auth/permissions.js';
 import { designatedSystems, type NamedSystem, type SystemRefMatch } from '../catalog-sync/system-ref.js';
 import { csvRecords, textChunks, textLines, type ByteSource } from './customers.parse.js';
@@ -230,7 +230,7 @@ const sourceLabel = (p: ProductCandidate) => p.systemName ?? (p.externalSystemId
 export function createCustomersImport(deps: {
   customers: Pick<CustomersRepository, 'db' | 'customerCurrencies' | 'billCurrencies' | 'productsByIds' | 'productsByExternalIds' | 'systemNames' |
     'upsertCustomers' | 'upsertHoldings' | 'upsertUsage' | 'upsertBills' | 'upsertPayments' | 'upsertPurchases' | 'upsertContacts'>;
-  audit: Pick<AuditRepository, 'record'>;
+  audit: LegacyAudit;
 }) {
   const { customers: repo, audit } = deps;
 

@@ -6,7 +6,7 @@ import { ML_MODEL_NAMES } from '@lyra/contracts';
 import { AppError } from '../../lib/errors.js';
 import type { LogFn } from '../../lib/log.js';
 import { TtlCache } from '../../lib/versioned-cache.js';
-import type { AuditRepository } from '../audit/audit.repository.js';
+import type { LegacyAudit } from '../audit/audit.repository.js';
 import { SYSTEM_ACTOR, type Actor } from '../auth/permissions.js';
 import type { CustomersRepository } from '../customers/customers.repository.js';
 import { mulberry32, psi } from './algorithms/index.js';
@@ -73,7 +73,7 @@ export function createMlService(deps: {
   ml: MlRepository;
   features: FeaturesRepository;
   customers: Pick<CustomersRepository, 'findById'>;
-  audit: Pick<AuditRepository, 'record'>;
+  audit: LegacyAudit;
   models: ModelCache;
   catalog: AvailableCatalog;
   queue: () => MlJobQueue | null;

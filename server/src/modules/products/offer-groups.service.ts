@@ -3,7 +3,7 @@ import type {
 } from '@lyra/contracts';
 import { AppError } from '../../lib/errors.js';
 import { toIso } from '../../lib/time.js';
-import type { AuditRepository } from '../audit/audit.repository.js';
+import type { LegacyAudit } from '../audit/audit.repository.js';
 import type { Actor } from '../auth/permissions.js';
 import type { DbOrTx } from '../../db/client.js';
 import { productStatus } from './products.mapper.js';
@@ -44,7 +44,7 @@ function disagreements(members: OfferGroupMember[]): OfferGroup['disagreements']
 export const pricesDiffer = (members: OfferGroupMember[]) =>
   new Set(members.map((m) => `${m.price == null ? '-' : Number(m.price)} ${m.currency}`)).size > 1;
 
-export function createOfferGroupsService(deps: { groups: OfferGroupsRepository; products: ProductsRepository; audit: Pick<AuditRepository, 'record'> }) {
+export function createOfferGroupsService(deps: { groups: OfferGroupsRepository; products: ProductsRepository; audit: LegacyAudit }) {
   const { groups, products, audit } = deps;
   const db = groups.db;
 

@@ -3,7 +3,7 @@ import { csvCell, parseCsv, unguardCell } from '../../lib/csv.js';
 import { findUnsafeInput, MAX_JSON_DEPTH, parseJsonText } from '../../lib/input-safety.js';
 import { AppError } from '../../lib/errors.js';
 import { zodIssuesToFields } from '../../http/errors.plugin.js';
-import type { AuditRepository } from '../audit/audit.repository.js';
+import type { LegacyAudit } from '../audit/audit.repository.js';
 import type { Actor } from '../auth/permissions.js';
 import { toProduct, toRowValues } from './products.mapper.js';
 import type { NewProductRow, ProductsRepository } from './products.repository.js';
@@ -49,7 +49,7 @@ function cellValue(column: string, raw: string): unknown {
   return s;
 }
 
-export function createProductsCsv(deps: { products: ProductsRepository; audit: Pick<AuditRepository, 'record'> }) {
+export function createProductsCsv(deps: { products: ProductsRepository; audit: LegacyAudit }) {
   const { products, audit } = deps;
   const db = products.db;
 

@@ -6,7 +6,7 @@ import {
 import { pgErrorCode, PG_FOREIGN_KEY_VIOLATION, PG_UNIQUE_VIOLATION } from '../../db/errors.js';
 import { AppError } from '../../lib/errors.js';
 import { toIso } from '../../lib/time.js';
-import type { AuditRepository } from '../audit/audit.repository.js';
+import type { LegacyAudit } from '../audit/audit.repository.js';
 import { roleMay, type Actor } from '../auth/permissions.js';
 import { toProduct, toRowValues } from './products.mapper.js';
 import type { OfferGroupsService } from './offer-groups.service.js';
@@ -45,7 +45,7 @@ function changedFields(current: ProductRow, values: Partial<NewProductRow>): str
   return changed;
 }
 
-export function createProductsService(deps: { products: ProductsRepository; audit: Pick<AuditRepository, 'record'>; groups?: Pick<OfferGroupsService, 'decorate'> }) {
+export function createProductsService(deps: { products: ProductsRepository; audit: LegacyAudit; groups?: Pick<OfferGroupsService, 'decorate'> }) {
   const { products, audit } = deps;
   /** Offer-group fields (master flag, collapsed sources, the details' group card). */
   const withGroups = (list: Product[], opts: { sources?: boolean; details?: boolean } = {}) => (deps.groups ? deps.groups.decorate(list, opts) : Promise.resolve(list));

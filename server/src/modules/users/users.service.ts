@@ -3,7 +3,7 @@ import { pgErrorCode, PG_UNIQUE_VIOLATION } from '../../db/errors.js';
 import { AppError } from '../../lib/errors.js';
 import { hashPassword } from '../../lib/passwords.js';
 import { toIso } from '../../lib/time.js';
-import type { AuditRepository } from '../audit/audit.repository.js';
+import type { LegacyAudit } from '../audit/audit.repository.js';
 import type { AuthRepository } from '../auth/auth.repository.js';
 import type { Actor } from '../auth/permissions.js';
 import { hashToken } from '../auth/session-token.js';
@@ -24,7 +24,7 @@ export function toUser(r: UserRow): User {
 
 export function createUsersService(deps: {
   users: UsersRepository;
-  audit: Pick<AuditRepository, 'record'>;
+  audit: LegacyAudit;
   sessions: Pick<AuthRepository, 'deleteUserSessions'>;
 }) {
   const { users, audit, sessions } = deps;
