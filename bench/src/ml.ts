@@ -184,8 +184,8 @@ export async function runPredictBench(opts: { quick?: boolean; databaseUrl?: str
   const { buildApp } = await import('@lyra/server/app');
   const { createContainer } = await import('@lyra/server/container');
   const { openDatabase, runMigrations } = await import('@lyra/server/db/client');
-  const { startJobRunner } = await import('@lyra/server/jobs/runner');
-  const { jobHandlers } = await import('@lyra/server/jobs/handlers');
+  const { openJobs } = await import('@lyra/server/jobs/runner');
+  const { ALL_JOBS, jobWorkers } = await import('@lyra/server/jobs/index');
   const { SYSTEM_ACTOR } = await import('@lyra/server/modules/auth/permissions');
   const { loadSynthetic } = await import('@lyra/server/modules/ml/ml.fixtures');
   const { ML_MODEL_NAMES } = await import('@lyra/contracts');
@@ -196,13 +196,14 @@ export async function runPredictBench(opts: { quick?: boolean; databaseUrl?: str
   const database = await openDatabase({ databaseUrl: opts.databaseUrl, dataDir: opts.databaseUrl ? null : dir });
   try {
     await runMigrations(database);
-    const container = createContainer(database, { sessionTtlHours: 1 });
+    const jobs = await openJobs(database, ALL_JOBS, { schedule: false });
+    const container = createContainer(database, { sessionTtlHours: 1, jobs });
     let t = performance.now();
     // History up to the start of this month: "today" features see recent months, as in production.
     const snapshot = `${new Date().toISOString().slice(0, 7)}-01`;
     const data = await loadSynthetic(container, { customers, seed: 2024, snapshot });
     console.log(`ml.predict: ${customers} synthetic subscribers loaded into ${database.kind} in ${f1((performance.now() - t) / 1000)}s`);
-    container.jobs.runner = await startJobRunner(database, jobHandlers(container), { work: true, schedule: false, pollingIntervalSeconds: 0.5 });
+    await jobs.work(jobWorkers(container), { pollingIntervalSeconds: 0.5 });
     t = performance.now();
     const versions = await Promise.all(ML_MODEL_NAMES.map((name) => container.ml.requestTraining(SYSTEM_ACTOR, name, {})));
     for (const v of versions) {
@@ -267,7 +268,7 @@ export async function runPredictBench(opts: { quick?: boolean; databaseUrl?: str
     const pc = await concurrent(predictUrl, { method: 'POST', headers, body: bodyOf('propensity_to_buy'), connections: 8, amount: calls });
     console.log(`ml.predict.api concurrent(8 connections) ${fmtLat(pc)}${pc.errors ? ` ERRORS=${pc.errors}` : ''} | trivial ${fmtLat(tc)}`);
     await app.close();
-    await container.jobs.runner.stop();
+    await jobs.stop();
   } finally {
     await database.close();
     rmSync(dir, { recursive: true, force: true });

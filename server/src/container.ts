@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { AppConfig } from './config.js';
 import type { Database } from './db/client.js';
-import type { JobRunner } from './jobs/runner.js';
+import { jobsUnavailable, type Jobs } from './jobs/runner.js';
+import { catalogSyncJob } from './modules/catalog-sync/catalog-sync.jobs.js';
+import { mlScoreJob, mlTrainJob } from './modules/ml/ml.jobs.js';
 import type { LogFn } from './lib/log.js';
 import { createSecretBox, type SecretBox } from './lib/secrets.js';
 import { createAuditRepository, legacyAudit } from './modules/audit/audit.repository.js';
@@ -40,6 +42,8 @@ export interface ContainerOptions extends Pick<AppConfig, 'sessionTtlHours'> {
   connectors?: ConnectorRegistry;
   log?: LogFn;
   httpOverrides?: SyncEngineDeps['httpOverrides'];
+  /** pg-boss, opened before the container (see jobs/runner.ts); without it, sending a job answers 503. */
+  jobs?: Jobs;
 }
 
 /** Repositories and services wired once; HTTP routes, jobs and CLIs all use the same ones. */
@@ -58,7 +62,7 @@ export function createContainer(database: Database, opts: ContainerOptions) {
   // Tests and tools without a configured key get an ephemeral one: secrets stay encrypted at rest.
   const secrets = opts.secrets ?? createSecretBox(randomBytes(32));
   const connectors = opts.connectors ?? defaultConnectorRegistry();
-  const jobs: { runner: JobRunner | null } = { runner: null };
+  const queueOn: Jobs['queueOn'] = opts.jobs ? opts.jobs.queueOn : () => jobsUnavailable;
 
   const engine = createSyncEngine({
     runs: runsRepo,
@@ -77,11 +81,11 @@ export function createContainer(database: Database, opts: ContainerOptions) {
     audit,
     log,
     queue: () =>
-      jobs.runner && {
-        enqueueSync: async (runId: string, systemId: string) => {
-          await jobs.runner!.send('catalog-sync', { runId, systemId }, { singletonKey: runId });
+      opts.jobs ? {
+        enqueueSync: async (runId: string) => {
+          await queueOn(db).send(catalogSyncJob, { runId });
         },
-      },
+      } : null,
   });
 
   const mlRepo = createMlRepository(db);
@@ -94,20 +98,21 @@ export function createContainer(database: Database, opts: ContainerOptions) {
     catalog: createAvailableCatalog(productsRepo),
     log,
     queue: () =>
-      jobs.runner && {
+      opts.jobs ? {
         enqueueTraining: async (versionId: string) => {
-          await jobs.runner!.send('ml-train', { versionId }, { singletonKey: versionId, retryLimit: 1, expireInHours: 12 });
+          await queueOn(db).send(mlTrainJob, { versionId });
         },
         enqueueScoring: async (runId: string) => {
-          await jobs.runner!.send('ml-score', { runId }, { singletonKey: runId, retryLimit: 1, expireInHours: 12 });
+          await queueOn(db).send(mlScoreJob, { runId });
         },
-      },
+      } : null,
   });
 
   return {
     database,
     audit: createAuditRepository(db),
-    jobs,
+    // Whether this instance can send jobs (pg-boss opened); working them is a separate choice (JOBS=1).
+    jobsAvailable: opts.jobs !== undefined,
     secrets,
     auth: createAuthService({ auth: authRepo, audit, db, sessionTtlHours: opts.sessionTtlHours, ...(opts.loginThrottle && { throttle: opts.loginThrottle }) }),
     users: createUsersService({ users: usersRepo, audit, sessions: authRepo }),

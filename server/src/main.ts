@@ -2,7 +2,8 @@ import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
 import { createContainer } from './container.js';
 import { openDatabase, runMigrations } from './db/client.js';
-import { startJobRunner } from './jobs/runner.js';
+import { ALL_JOBS, jobWorkers } from './jobs/index.js';
+import { openJobs } from './jobs/runner.js';
 import { acquireLock } from './lib/instance-lock.js';
 import { consoleLog } from './lib/log.js';
 import { createSecretBox, loadOrCreateKey } from './lib/secrets.js';
@@ -10,7 +11,6 @@ import { SYSTEM_ACTOR } from './modules/auth/permissions.js';
 import { seedDemoCatalog } from './modules/demo/demo.service.js';
 import { seedDemoCustomers } from './modules/customers/customers.seed.js';
 import { ensureDemoSystems } from './modules/demo/demo-systems.js';
-import { jobHandlers } from './jobs/handlers.js';
 import { ensureDemoModels } from './modules/ml/ml.demo.js';
 
 /** Starts Lyra: database + migrations, first admin, demo data and simulators, jobs, HTTP API and console. */
@@ -21,7 +21,9 @@ async function main() {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   await runMigrations(database);
   const key = loadOrCreateKey({ secretKey: config.secretKey, dataDir: config.dataDir });
-  const container = createContainer(database, { sessionTtlHours: config.sessionTtlHours, secrets: createSecretBox(key.key), log });
+  // Every instance can send jobs (an API-only instance queues syncs and trainings); JOBS=1 ones also work them.
+  const jobs = await openJobs(database, ALL_JOBS, { schedule: config.jobs, log });
+  const container = createContainer(database, { sessionTtlHours: config.sessionTtlHours, secrets: createSecretBox(key.key), log, jobs });
 
   const admin = await container.users.ensureInitialAdmin(SYSTEM_ACTOR, config.adminEmail, config.adminPassword);
   if (admin?.generatedPassword) {
@@ -58,7 +60,7 @@ async function main() {
   }
 
   if (config.jobs) {
-    container.jobs.runner = await startJobRunner(database, jobHandlers(container), { work: true, schedule: true, log });
+    await jobs.work(jobWorkers(container));
     // A run left "running" by a killed process is failed now; a slot missed while down runs once now.
     const recovered = await container.sync.recover({ singleProcess: database.kind === 'pglite' });
     if (recovered.failed) console.log(`Marked ${recovered.failed} interrupted sync run(s) as failed`);
@@ -75,7 +77,7 @@ async function main() {
   const shutdown = async (signal: string) => {
     app.log.info({ signal }, 'shutting down');
     await app.close();
-    await container.jobs.runner?.stop();
+    await jobs.stop();
     await closeSimulators?.();
     await database.close();
     releaseLock();

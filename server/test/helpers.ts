@@ -5,6 +5,9 @@ import { buildApp } from '../src/app.js';
 import { createContainer, type Container, type ContainerOptions } from '../src/container.js';
 import { openPglite, openPostgres, runMigrations, type Database } from '../src/db/client.js';
 import type { App } from '../src/http/types.js';
+import { ALL_JOBS, jobWorkers } from '../src/jobs/index.js';
+import { openJobs, type Jobs } from '../src/jobs/runner.js';
+import type { LogFn } from '../src/lib/log.js';
 import { SYSTEM_ACTOR } from '../src/modules/auth/permissions.js';
 
 /**
@@ -63,15 +66,24 @@ export interface TestContext {
   /** Bearer tokens per role, users created on first use. */
   token(role: Role): Promise<string>;
   auth(role: Role): Promise<{ authorization: string }>;
+  /** pg-boss when opened with `workJobs`. */
+  jobs: Jobs | undefined;
   close(): Promise<void>;
 }
 
 /** Fast retries so fault-injection tests do not sleep for real back-off times. */
 export const FAST_HTTP = { backoffBaseMs: 2, backoffMaxMs: 20, budgetMs: 120_000 };
 
-export async function createTestContext(opts: Partial<ContainerOptions> = {}): Promise<TestContext> {
+/**
+ * `workJobs`: pg-boss opened on the test database and every module's jobs worked by this process
+ * (no cron schedules: tests send what they need). Without it, sending a job answers 503.
+ */
+export async function createTestContext(opts: Partial<Omit<ContainerOptions, 'jobs'>> & { workJobs?: { pollingIntervalSeconds?: number; log?: LogFn } } = {}): Promise<TestContext> {
+  const { workJobs, ...containerOpts } = opts;
   const database = await createTestDatabase();
-  const container = createContainer(database, { sessionTtlHours: 1, httpOverrides: FAST_HTTP, ...opts });
+  const jobs = workJobs ? await openJobs(database, ALL_JOBS, { schedule: false, ...(workJobs.log && { log: workJobs.log }) }) : undefined;
+  const container = createContainer(database, { sessionTtlHours: 1, httpOverrides: FAST_HTTP, ...containerOpts, ...(jobs && { jobs }) });
+  if (jobs) await jobs.work(jobWorkers(container), { pollingIntervalSeconds: workJobs?.pollingIntervalSeconds ?? 0.5 });
   const app = await buildApp({ container, config: { logLevel: (process.env.TEST_LOG_LEVEL as 'silent') ?? 'silent', cookieSecure: false, webDist: '/nonexistent' } });
   await app.ready();
   const tokens = new Map<Role, string>();
@@ -90,8 +102,10 @@ export async function createTestContext(opts: Partial<ContainerOptions> = {}): P
     database,
     token,
     auth: async (role) => ({ authorization: `Bearer ${await token(role)}` }),
+    jobs,
     async close() {
       await app.close();
+      await jobs?.stop();
       await database.dispose();
     },
   };

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startXivaSimulator, XIVA_DEFAULT_CREDENTIALS } from '@lyra/simulators';
-import { startJobRunner } from '../../jobs/runner.js';
 import type { LogLevel } from '../../lib/log.js';
-import { jobHandlers } from '../../jobs/handlers.js';
+import { catalogSyncTickJob } from './catalog-sync.jobs.js';
 import { createTestContext, type TestContext } from '../../../test/helpers.js';
 import { SYSTEM_ACTOR } from '../auth/permissions.js';
 
@@ -14,15 +13,11 @@ describe('external systems and sync runs over the API', () => {
   let sim: Awaited<ReturnType<typeof startXivaSimulator>>;
   const logged: Array<{ msg: string; level: LogLevel; extra: Record<string, unknown> | undefined }> = [];
   beforeAll(async () => {
-    t = await createTestContext();
+    t = await createTestContext({ workJobs: { pollingIntervalSeconds: 0.5, log: (msg, extra, level = 'info') => logged.push({ msg, level, extra }) } });
     admin = await t.auth('admin');
     sim = await startXivaSimulator({ items: 120, seed: 3, faults: { latencyMs: 5 } });
-    t.container.jobs.runner = await startJobRunner(t.database, jobHandlers(t.container), {
-      work: true, schedule: false, pollingIntervalSeconds: 0.5, log: (msg, extra, level = 'info') => logged.push({ msg, level, extra }),
-    });
   });
   afterAll(async () => {
-    await t.container.jobs.runner?.stop();
     await sim.close();
     await t.close();
   });
@@ -168,7 +163,7 @@ describe('external systems and sync runs over the API', () => {
     }
     // Nothing is due (the next hourly slot is ahead): the minute tick is quiet.
     const before = logged.length;
-    await t.container.jobs.runner!.send('catalog-sync-tick', {});
+    await t.jobs!.queueOn(t.database.db).send(catalogSyncTickJob, {});
     for (let i = 0; i < 80 && !logged.slice(before).some((l) => l.msg.startsWith('job catalog-sync-tick')); i++) await new Promise((r) => setTimeout(r, 250));
     expect(logged.slice(before).find((l) => l.msg.startsWith('job catalog-sync-tick'))).toMatchObject({ msg: 'job catalog-sync-tick skipped', level: 'debug' });
   });

@@ -10,8 +10,8 @@ import { SYSTEM_ACTOR } from '../auth/permissions.js';
  * after the newest complete month of usage whose label window the data covers); a generator run
  * with a snapshot inside a month should pass that day.
  */
-export async function ensureDemoModels(container: Pick<Container, 'ml' | 'customers' | 'jobs'>, opts: { snapshot_date?: string; scoreWhenLive?: boolean } = {}): Promise<MlModelVersion[]> {
-  if (!container.jobs.runner || !(await container.customers.hasAny())) return [];
+export async function ensureDemoModels(container: Pick<Container, 'ml' | 'customers' | 'jobsAvailable'>, opts: { snapshot_date?: string; scoreWhenLive?: boolean } = {}): Promise<MlModelVersion[]> {
+  if (!container.jobsAvailable || !(await container.customers.hasAny())) return [];
   const queued: MlModelVersion[] = [];
   for (const name of ML_MODEL_NAMES as readonly MlModelName[]) {
     if (await container.ml.hasAnyVersion(name)) continue;

@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ML_MODEL_NAMES, type MlModelName, type MlModelVersion } from '@lyra/contracts';
 import { createTestContext, type TestContext } from '../../../test/helpers.js';
-import { jobHandlers } from '../../jobs/handlers.js';
-import { startJobRunner } from '../../jobs/runner.js';
 import type { SyntheticData } from '../customers/synthetic.js';
 import { auc, Dataset, stratifiedSplitIndices } from './algorithms/index.js';
 import { createFeaturesRepository } from './features.repository.js';
@@ -30,9 +28,8 @@ describe('model quality against the known probabilities', () => {
   const versions = new Map<MlModelName, MlModelVersion>();
 
   beforeAll(async () => {
-    t = await createTestContext();
+    t = await createTestContext({ workJobs: { pollingIntervalSeconds: 0.5 } });
     data = await loadSynthetic(t.container, { customers: SUBSCRIBERS, seed: 2026, snapshot: SNAPSHOT, historyMonths: 6 });
-    t.container.jobs.runner = await startJobRunner(t.database, jobHandlers(t.container), { work: true, schedule: false, pollingIntervalSeconds: 0.5 });
     // The demo start-up path: no version yet, so all three are queued with the default snapshot.
     // (Without the demo's batch scoring afterwards: 20,000 subscribers x 3 models of scoring is not what is tested here.)
     const queued = await ensureDemoModels(t.container, { scoreWhenLive: false });
@@ -52,7 +49,6 @@ describe('model quality against the known probabilities', () => {
     // two-core one; the bound only catches a hang.
   }, 900_000);
   afterAll(async () => {
-    await t.container.jobs.runner?.stop();
     await t.close();
   });
 

@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CustomerScoreList, MlModelList, MlModelVersion, MlScoringRun, RecommendedProductList } from '@lyra/contracts';
 import { createTestContext, type TestContext } from '../../../test/helpers.js';
-import { jobHandlers } from '../../jobs/handlers.js';
-import { startJobRunner } from '../../jobs/runner.js';
 import type { SyntheticData } from '../customers/synthetic.js';
 import { treeShap } from './algorithms/index.js';
 import { modelRow } from './features.js';
@@ -47,16 +45,14 @@ describe('ML: registry, training jobs, predictions and batch scores', { timeout:
   });
 
   beforeAll(async () => {
-    t = await createTestContext();
+    t = await createTestContext({ workJobs: { pollingIntervalSeconds: 0.5 } });
     data = await loadSynthetic(t.container, { customers: 900, seed: 5, snapshot: SNAPSHOT, historyMonths: 9 });
-    t.container.jobs.runner = await startJobRunner(t.database, jobHandlers(t.container), { work: true, schedule: false, pollingIntervalSeconds: 0.5 });
     // A postpaid subscriber with bills and products held now: every model has something to say about them.
     const postpaid = data.customers.filter((c) => c.plan_type === 'postpaid' && c.status === 'active').map((c) => c.id);
     customerId = postpaid.find((id) => data.holdings.some((h) => h.customer_id === id && h.ended_at == null))!;
     campaignId = data.campaigns.find((c) => c.afterSnapshot && c.productId)!.id;
   });
   afterAll(async () => {
-    await t.container.jobs.runner?.stop();
     await t.close();
   });
 

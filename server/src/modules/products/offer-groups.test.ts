@@ -6,7 +6,8 @@ import {
 } from '@lyra/simulators';
 import type { ExternalSystem, OfferGroup, Product, ProductList } from '@lyra/contracts';
 import { createTestContext, type TestContext } from '../../../test/helpers.js';
-import { jobHandlers } from '../../jobs/handlers.js';
+import { jobWorkers } from '../../jobs/index.js';
+import { catalogSyncJob } from '../catalog-sync/catalog-sync.jobs.js';
 import { SYSTEM_ACTOR } from '../auth/permissions.js';
 import { customerPurchases } from '../../db/schema/index.js';
 import { sameOfferAs } from './offer-groups.repository.js';
@@ -31,7 +32,8 @@ describe('offer groups: one offer, many sources', () => {
   /** A full sync through the job handler (as the queue runs it): matching runs at its end. */
   const sync = async (system: ExternalSystem) => {
     const run = await t.container.sync.start(SYSTEM_ACTOR, { external_system_id: system.id, mode: 'full', force: true }, { inline: true });
-    const r = await jobHandlers(t.container)['catalog-sync']!({ runId: run.id, systemId: system.id } as never);
+    const worker = jobWorkers(t.container).find((w) => w.job === catalogSyncJob)!;
+    const r = await worker.handle({ runId: run.id });
     expect(r.status, r.detail).toBe('succeeded');
   };
   const collapsed = async () => {
