@@ -24,3 +24,14 @@ export function parseTimestamp(v: string): Date | null {
   const d = new Date(hasOffset ? normalised : s.length === 10 ? `${normalised}T00:00:00Z` : `${normalised}Z`);
   return Number.isNaN(d.getTime()) ? null : d;
 }
+
+const DAY_MS = 86_400_000;
+
+/** The UTC calendar day of an instant, YYYY-MM-DD. */
+export const isoDay = (at: Date): string => at.toISOString().slice(0, 10);
+
+/** Today in UTC, YYYY-MM-DD: the day subscriber figures and snapshots are reckoned in, whatever the host's zone. */
+export const todayUtc = (now = new Date()): string => isoDay(now);
+
+/** The day `n` days after (before, when negative) a YYYY-MM-DD day. */
+export const addDays = (day: string, n: number): string => isoDay(new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS));

@@ -1,13 +1,10 @@
 import type { Bill, CampaignContact, Customer, Holding, Payment, Purchase, UsageMonth } from '@lyra/contracts';
 import { currencyExponent } from '@lyra/contracts';
 import { compareDecimal, normalizeAmount } from '../../lib/money.js';
-import { toIso } from '../../lib/time.js';
+import { todayUtc, toIso } from '../../lib/time.js';
 import type { BillRow, CustomerRow, UsageRow } from './customers.repository.js';
 
 const DAY_MS = 86_400_000;
-
-/** Today's date in UTC, YYYY-MM-DD. */
-export const todayUtc = (now = new Date()) => now.toISOString().slice(0, 10);
 
 /** Whole months from `from` to `to` (dates); a month counts once its day-of-month is reached. */
 export function monthsBetween(from: string, to: string): number {

@@ -1,4 +1,5 @@
 import { CUSTOMER_IMPORT_TABLES, type BillingCycle, type CustomerImportTable, type ProductType } from '@lyra/contracts';
+import { addDays, todayUtc } from '../../lib/time.js';
 import { SYSTEM_ACTOR, type Actor } from '../auth/permissions.js';
 import type { CustomersImport } from './customers.import.js';
 import type { CustomersRepository } from './customers.repository.js';
@@ -55,7 +56,7 @@ function mergeMean(into: { meanP: number; positives: number }, n: number, add: {
   into.positives += add.positives;
 }
 
-export const defaultSnapshot = (now = new Date()) => isoDate(Math.floor(now.getTime() / DAY_MS) - 61);
+export const defaultSnapshot = (now = new Date()) => addDays(todayUtc(now), -61);
 
 export async function loadSyntheticCustomers(deps: Deps, opts: LoadOptions): Promise<LoadResult> {
   const started = Date.now();

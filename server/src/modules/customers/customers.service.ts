@@ -4,8 +4,8 @@ import {
   type CustomerSubListQuery, type HoldingList, type Payment, type PurchaseList, type UsageList,
 } from '@lyra/contracts';
 import { AppError } from '../../lib/errors.js';
-import { toIso } from '../../lib/time.js';
-import { money, monthsBetween, todayUtc, toBill, toContact, toCustomer, toHolding, toPayment, toPurchase, toUsage } from './customers.mapper.js';
+import { todayUtc, toIso } from '../../lib/time.js';
+import { money, monthsBetween, toBill, toContact, toCustomer, toHolding, toPayment, toPurchase, toUsage } from './customers.mapper.js';
 import type { CustomerRow, CustomersRepository } from './customers.repository.js';
 
 type Repo = Pick<CustomersRepository, 'list' | 'findById' | 'summary' | 'holdings' | 'usage' | 'bills' | 'purchases' | 'contacts' | 'hasAny'>;

@@ -3,6 +3,7 @@
  * from its own stream (seed, index), so any slice of the population comes out identical to the
  * same subscribers of a whole run: the CLI can generate 100,000 subscribers in bounded chunks.
  */
+import { isoDay } from '../../lib/time.js';
 
 /** splitmix32: spreads (seed, stream) over the 32-bit state space. */
 function splitmix32(x: number): number {
@@ -117,7 +118,8 @@ export const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.ma
 
 export const DAY_MS = 86_400_000;
 export const dayOf = (isoDate: string) => Math.floor(Date.parse(`${isoDate.slice(0, 10)}T00:00:00Z`) / DAY_MS);
-export const isoDate = (day: number) => new Date(day * DAY_MS).toISOString().slice(0, 10);
+/** A day number (days since 1970-01-01) as YYYY-MM-DD. */
+export const isoDate = (day: number) => isoDay(new Date(day * DAY_MS));
 /** An instant inside a day, to the second. */
 export const isoInstant = (day: number, secondOfDay: number) => new Date(day * DAY_MS + Math.floor(secondOfDay) * 1000).toISOString().replace('.000Z', 'Z');
 export const monthOfDay = (day: number) => {

@@ -20,6 +20,7 @@ import {
   type PaymentImportInput, type PlanType, type PurchaseImportInput, type UsageImportInput, type ValueBand,
 } from '@lyra/contracts';
 import { amountFromMinorUnits } from '../../lib/money.js';
+import { addDays } from '../../lib/time.js';
 import { buildCatalog, dominantCurrency, type CatalogItem, type SyntheticProduct } from './synthetic.catalog.js';
 import {
   clamp, dayOf, daysInMonth, EXPAT_FIRST_NAMES, EXPAT_LAST_NAMES, FIRST_NAMES, firstDayOfMonth, isoDate, isoInstant, LAST_NAMES,
@@ -281,12 +282,57 @@ function planCampaigns(ctx: Context): Context['campaigns'] {
   return out;
 }
 
-function generateSubscriber(ctx: Context, index: number, out: SyntheticData, sums: { purchase: number; response: number; default: number }) {
-  const { catalog, snapshotDay, scale } = ctx;
+/** What a subscriber is like beyond its rows: drawn first, seen by models only through the rows it produces. */
+interface Habits {
+  wealth: number;
+  tenureDays: number;
+  /** The last day with service (the day before churn, or before the snapshot). */
+  lastDay: number;
+  dataAppetite: number;
+  voiceAppetite: number;
+  smsAppetite: number;
+  trend: number;
+  /** 0 pays on time, 1 often late, 2 late or never. */
+  discipline: number;
+  traveler: boolean;
+  method: string;
+  channel: string;
+  /** Monthly spend the subscriber is comfortable with. */
+  budget: number;
+}
+
+type Who = { name: string; msisdn: string; region: string };
+type Sums = { purchase: number; response: number; default: number };
+
+/**
+ * One subscriber's rows, in steps that draw from the subscriber's own random stream in a fixed
+ * order: the order is part of the output (a seed gives the same rows), so a step never moves.
+ */
+function generateSubscriber(ctx: Context, index: number, out: SyntheticData, sums: Sums) {
+  const { sub, habits, who } = drawSubscriber(ctx, index);
+  addHoldings(ctx, sub, habits);
+  addUsage(ctx, sub, habits);
+  const inDefaultWindow = addBills(ctx, sub, habits);
+  addPastPurchases(ctx, sub, habits);
+  if (sub.churn === null) sub.suspended = drawSuspension(ctx, sub);
+  // The snapshot: features, then the outcomes drawn from the truth.
+  const f = featuresAt(ctx, sub, ctx.snapshotDay);
+  out.features.set(sub.id, f);
+  drawDefaults(ctx, sub, habits, f, inDefaultWindow, out, sums);
+  drawPurchases(ctx, sub, habits, f, out, sums);
+  const contacts = drawContacts(ctx, sub, f, out, sums);
+  emit(ctx, sub, f, who, out, contacts);
+}
+
+/** Seconds into a day when something is bought: waking hours. */
+const purchaseSecond = (rng: Rng) => 5 * 3600 + rng.int(16 * 3600);
+
+/** Who they are, their latent habits, and when they joined (and perhaps left). */
+function drawSubscriber(ctx: Context, index: number): { sub: Sub; habits: Habits; who: Who } {
+  const { snapshotDay } = ctx;
   const rng = new Rng(ctx.opts.seed, index + 1);
   const id = `${ctx.opts.idPrefix}${String(index + 1).padStart(7, '0')}`;
 
-  // Who they are.
   const ageIndex = rng.weighted(AGE_WEIGHTS.map((w, i) => [i, w] as const));
   const expat = rng.bool([0.35, 0.42, 0.4, 0.3, 0.15, 0.05][ageIndex]!);
   const planType: PlanType = rng.bool([0.82, 0.66, 0.55, 0.5, 0.55, 0.62][ageIndex]! + (expat ? 0.1 : 0)) ? 'prepaid' : 'postpaid';
@@ -303,7 +349,6 @@ function generateSubscriber(ctx: Context, index: number, out: SyntheticData, sum
   const tenureDays = Math.floor(r < 0.2 ? rng.uniform(5, 365) : r < 0.55 ? rng.uniform(365, 1460) : rng.uniform(1460, 5475));
   const activation = snapshotDay - tenureDays;
 
-  // Latent habits: observable only through the rows they produce.
   const dataAppetite = Math.min(900, rng.logNormal([20, 15, 10, 6, 3.5, 1.8][ageIndex]!, 0.65) * (deviceOs === 'ios' ? 1.2 : 1) * (expat ? 1.1 : 1) *
     (deviceType === 'feature_phone' ? 0.03 : deviceType === 'router' ? 12 : deviceType === 'tablet' ? 1.5 : 1));
   const voiceAppetite = deviceType === 'router' ? 0 : rng.logNormal([170, 260, 320, 330, 300, 240][ageIndex]!, 0.55) * (expat ? 1.25 : 1);
@@ -328,13 +373,19 @@ function generateSubscriber(ctx: Context, index: number, out: SyntheticData, sum
     activation, churn, suspended: false, holdings: [], usage: new Map(), bills: [], purchases: [],
   };
   const budget = wealth * (planType === 'prepaid' ? 60 : 170);
-  const second = () => 5 * 3600 + rng.int(16 * 3600);
+  const habits: Habits = { wealth, tenureDays, lastDay, dataAppetite, voiceAppetite, smsAppetite, trend, discipline, traveler, method, channel, budget };
+  return { sub, habits, who: { name, msisdn, region } };
+}
 
-  // Holdings: a base plan, recurring add-ons, perhaps a device on instalments.
+/** Holdings: a base plan, recurring add-ons, perhaps a device on instalments; each started by a purchase. */
+function addHoldings(ctx: Context, sub: Sub, habits: Habits) {
+  const { catalog, snapshotDay } = ctx;
+  const { rng, activation, churn, planType, deviceType, deviceOs } = sub;
+  const { tenureDays, lastDay, dataAppetite, voiceAppetite, budget, channel } = habits;
   const addHolding = (item: CatalogItem, start: number, end: number | null) => {
-    const h: Holding = { id: `${id}-H${sub.holdings.length + 1}`, item, start, startSecond: second(), end };
+    const h: Holding = { id: `${sub.id}-H${sub.holdings.length + 1}`, item, start, startSecond: purchaseSecond(rng), end };
     sub.holdings.push(h);
-    sub.purchases.push({ id: `${id}-O${sub.purchases.length + 1}`, item, day: start, second: h.startSecond, channel: rng.bool(0.7) ? channel : 'retail' });
+    sub.purchases.push({ id: `${sub.id}-O${sub.purchases.length + 1}`, item, day: start, second: h.startSecond, channel: rng.bool(0.7) ? channel : 'retail' });
   };
   const plans = catalog.filter((c) => (deviceType === 'router' ? c.role === 'home' : c.role === `${planType}_plan`));
   if (plans.length) {
@@ -357,10 +408,10 @@ function generateSubscriber(ctx: Context, index: number, out: SyntheticData, sum
     const item = rng.weighted(pickFrom.map((c) => {
       let w = 1;
       if (c.role === 'data_monthly') w = dataAppetite > 10 ? 3 : 0.5;
-      if (c.role === 'intl_voice') w = expat ? 4 : 0.1;
+      if (c.role === 'intl_voice') w = sub.expat ? 4 : 0.1;
       if (c.role === 'voice') w = voiceAppetite > 500 ? 2 : 0.5;
-      if (c.role === 'sms') w = ageIndex >= 4 ? 2 : 0.3;
-      if (c.role === 'service') w = c.entertainment && ageIndex <= 1 ? 2.5 : 0.8;
+      if (c.role === 'sms') w = sub.ageIndex >= 4 ? 2 : 0.3;
+      if (c.role === 'service') w = c.entertainment && sub.ageIndex <= 1 ? 2.5 : 0.8;
       return [c, w * (c.monthly < 0.5 * budget ? 1 : 0.3)] as const;
     }));
     taken.add(item.index);
@@ -379,9 +430,15 @@ function generateSubscriber(ctx: Context, index: number, out: SyntheticData, sum
     addHolding(item, start, end < snapshotDay ? end : null);
   }
   if (churn !== null) for (const h of sub.holdings) if (h.end === null || h.end > churn) h.end = Math.max(h.start + 1, churn);
+}
 
-  // Monthly usage and spend, from the first month of history (or activation) to the last before the snapshot.
-  const heldOn = (day: number) => sub.holdings.filter((h) => h.start <= day && (h.end === null || h.end > day));
+const heldOn = (sub: Sub, day: number) => sub.holdings.filter((h) => h.start <= day && (h.end === null || h.end > day));
+
+/** Monthly usage and spend, from the first month of history (or activation) to the last before the snapshot. */
+function addUsage(ctx: Context, sub: Sub, habits: Habits) {
+  const { scale } = ctx;
+  const { rng, activation, planType } = sub;
+  const { wealth, lastDay, dataAppetite, voiceAppetite, smsAppetite, trend } = habits;
   const denomination = rng.weighted([[10, wealth < 0.8 ? 3 : 1], [20, 2], [30, 2], [50, wealth > 1 ? 2 : 1], [100, wealth > 1.3 ? 2 : 0.3]] as const);
   for (let m = Math.max(ctx.historyStartMonth, monthOfDay(activation)); m < ctx.snapshotMonth; m++) {
     const first = firstDayOfMonth(m);
@@ -394,7 +451,7 @@ function generateSubscriber(ctx: Context, index: number, out: SyntheticData, sum
     const data = dataAppetite * Math.pow(1 + trend, m - ctx.snapshotMonth) * rng.logNormal(1, 0.25) * summer * frac;
     const voice = voiceAppetite * rng.logNormal(1, 0.2) * frac;
     const sms = Math.round(smsAppetite * rng.logNormal(1, 0.4) * frac);
-    const held = heldOn(Math.min(first + 14, activeTo));
+    const held = heldOn(sub, Math.min(first + 14, activeTo));
     let allowanceGb = 0;
     let allowanceVoice = 0;
     let fees = 0;
@@ -418,8 +475,16 @@ function generateSubscriber(ctx: Context, index: number, out: SyntheticData, sum
     }
     sub.usage.set(m, { data: Math.round(data * 100) / 100, voice: Math.round(voice * 10) / 10, sms, spendMinor, topups, topupMinor });
   }
+}
 
-  // Bills: postpaid monthly bills for each usage month; prepaid device instalments billed on their own.
+/**
+ * Bills: postpaid monthly bills for each usage month; prepaid device instalments billed on their own.
+ * Bills due outside the default window are paid now; those inside it wait for their outcome.
+ * Answers which bills are in the window.
+ */
+function addBills(ctx: Context, sub: Sub, habits: Habits): (b: Bill) => boolean {
+  const { snapshotDay } = ctx;
+  const { rng, id, planType, churn } = sub;
   const cycleDay = 1 + rng.int(28);
   const terms = rng.bool(0.3) ? 21 : 14;
   for (const [m, u] of sub.usage) {
@@ -427,42 +492,53 @@ function generateSubscriber(ctx: Context, index: number, out: SyntheticData, sum
     if (planType === 'postpaid' && u.spendMinor > 0) {
       sub.bills.push({ id: `${id}-B${monthLabel(m).replace('-', '')}`, issue, due: issue + terms, amountMinor: u.spendMinor, instalment: false, payments: [], settled: null });
     } else if (planType === 'prepaid') {
-      const device = heldOn(firstDayOfMonth(m) + 14).find((h) => h.item.role === 'device');
+      const device = heldOn(sub, firstDayOfMonth(m) + 14).find((h) => h.item.role === 'device');
       if (device) sub.bills.push({ id: `${id}-I${monthLabel(m).replace('-', '')}`, issue, due: issue + terms, amountMinor: device.item.priceMinor, instalment: true, payments: [], settled: null });
     }
   }
   const windowEnd = snapshotDay + DEFAULT_DUE_WINDOW_DAYS;
   const inDefaultWindow = (b: Bill) => b.due >= snapshotDay && b.due < windowEnd;
-  for (const b of sub.bills) if (!inDefaultWindow(b)) payBill(sub, b, drawDelay(rng, discipline, churn !== null && b.due > churn), method);
+  for (const b of sub.bills) if (!inDefaultWindow(b)) payBill(sub, b, drawDelay(rng, habits.discipline, churn !== null && b.due > churn), habits.method);
+  return inDefaultWindow;
+}
 
-  // Purchases of passes and one-off items before the snapshot, at rates the same purchase model gives
-  // mid-history (travelers buy roaming far more often: a habit only their purchases reveal).
-  const mid = Math.max(activation + 1, snapshotDay - Math.round((ctx.opts.historyMonths * 30.44) / 2));
+/**
+ * Purchases of passes and one-off items before the snapshot, at rates the same purchase model gives
+ * mid-history (travelers buy roaming far more often: a habit only their purchases reveal).
+ */
+function addPastPurchases(ctx: Context, sub: Sub, habits: Habits) {
+  const { rng, id, activation } = sub;
+  const { lastDay, traveler, channel } = habits;
+  const mid = Math.max(activation + 1, ctx.snapshotDay - Math.round((ctx.opts.historyMonths * 30.44) / 2));
   const profile = featuresAt(ctx, sub, mid);
-  const buyFrom = Math.max(activation, historyStart);
+  const buyFrom = Math.max(activation, firstDayOfMonth(ctx.historyStartMonth));
   const activeMonths = Math.max(0, (lastDay - buyFrom) / 30.44);
-  for (const item of catalog) {
+  for (const item of ctx.catalog) {
     if (!item.repeatable || activeMonths <= 0) continue;
     const p = purchaseProbability(profile, item) * (item.role === 'roaming' ? (traveler ? 30 : 0.3) : 1);
     const n = Math.min(24, rng.poisson(-Math.log(1 - Math.min(p, 0.95)) * activeMonths));
     for (let k = 0; k < n; k++) {
-      sub.purchases.push({ id: `${id}-O${sub.purchases.length + 1}`, item, day: buyFrom + rng.int(Math.max(1, lastDay - buyFrom + 1)), second: second(), channel: rng.bool(0.7) ? channel : rng.pick(['app', 'web', 'retail']) });
+      sub.purchases.push({ id: `${id}-O${sub.purchases.length + 1}`, item, day: buyFrom + rng.int(Math.max(1, lastDay - buyFrom + 1)), second: purchaseSecond(rng), channel: rng.bool(0.7) ? channel : rng.pick(['app', 'web', 'retail']) });
     }
   }
-  if (churn === null) {
-    const oldestOverdue = Math.min(...sub.bills.filter((b) => b.due < snapshotDay && (b.settled === null || b.settled >= snapshotDay)).map((b) => b.due));
-    sub.suspended = (snapshotDay - oldestOverdue > 45 && rng.bool(0.7)) || rng.bool(0.005);
-  }
+}
 
-  // The snapshot: features, then the outcomes drawn from the truth.
-  const f = featuresAt(ctx, sub, snapshotDay);
-  out.features.set(id, f);
-  const keep = ctx.opts.keepTruth;
+/** Suspended at the snapshot: mostly for a bill overdue more than 45 days, rarely for no visible reason. */
+function drawSuspension(ctx: Context, sub: Sub): boolean {
+  const { snapshotDay } = ctx;
+  const oldestOverdue = Math.min(...sub.bills.filter((b) => b.due < snapshotDay && (b.settled === null || b.settled >= snapshotDay)).map((b) => b.due));
+  return (snapshotDay - oldestOverdue > 45 && sub.rng.bool(0.7)) || sub.rng.bool(0.005);
+}
+
+/** Outcome of each bill due in the default window: paid within the grace days, or not (perhaps in part, perhaps later). */
+function drawDefaults(ctx: Context, sub: Sub, habits: Habits, f: SyntheticFeatures, inDefaultWindow: (b: Bill) => boolean, out: SyntheticData, sums: Sums) {
+  const { rng } = sub;
+  const { discipline, method } = habits;
   for (const b of sub.bills) {
     if (!inDefaultWindow(b)) continue;
-    const p = defaultProbability(f, { amount: b.amountMinor / scale, instalment: b.instalment });
+    const p = defaultProbability(f, { amount: b.amountMinor / ctx.scale, instalment: b.instalment });
     const unpaid = rng.bool(p);
-    if (keep) out.truth.default.set(b.id, p);
+    if (ctx.opts.keepTruth) out.truth.default.set(b.id, p);
     out.summary.default.bills++;
     out.summary.default.positives += unpaid ? 1 : 0;
     sums.default += p;
@@ -477,21 +553,32 @@ function generateSubscriber(ctx: Context, index: number, out: SyntheticData, sum
       } else if (r2 < 0.4) payBill(sub, b, DEFAULT_GRACE_DAYS + 1 + rng.int(60), method);
     }
   }
-  for (const item of catalog) {
+}
+
+/** Outcome of every (subscriber, product) pair: bought in the purchase window or not (a non-repeatable one is then held). */
+function drawPurchases(ctx: Context, sub: Sub, habits: Habits, f: SyntheticFeatures, out: SyntheticData, sums: Sums) {
+  const { rng, id } = sub;
+  for (const item of ctx.catalog) {
     const p = purchaseProbability(f, item);
     const bought = rng.bool(p);
-    if (keep) out.truth.purchase.set(`${id}|${item.product.id}`, p);
+    if (ctx.opts.keepTruth) out.truth.purchase.set(`${id}|${item.product.id}`, p);
     out.summary.purchase.pairs++;
     out.summary.purchase.positives += bought ? 1 : 0;
     sums.purchase += p;
     if (!bought) continue;
-    const day = snapshotDay + rng.int(PURCHASE_WINDOW_DAYS);
-    const s = second();
-    sub.purchases.push({ id: `${id}-O${sub.purchases.length + 1}`, item, day, second: s, channel });
+    const day = ctx.snapshotDay + rng.int(PURCHASE_WINDOW_DAYS);
+    const s = purchaseSecond(rng);
+    sub.purchases.push({ id: `${id}-O${sub.purchases.length + 1}`, item, day, second: s, channel: habits.channel });
     if (!item.repeatable) sub.holdings.push({ id: `${id}-H${sub.holdings.length + 1}`, item, start: day, startSecond: s, end: null });
   }
+}
 
-  // Campaign contacts: features as of each contact day; control subscribers are held out.
+/**
+ * Campaign contacts: features as of each contact day; control subscribers are held out. Every
+ * campaign draws its numbers whether or not it reaches the subscriber, so streams stay aligned.
+ */
+function drawContacts(ctx: Context, sub: Sub, f: SyntheticFeatures, out: SyntheticData, sums: Sums): ContactImportInput[] {
+  const { rng, id, activation, churn } = sub;
   const contacts: ContactImportInput[] = [];
   for (const c of ctx.campaigns) {
     const picked = rng.bool(c.reach);
@@ -505,7 +592,7 @@ function generateSubscriber(ctx: Context, index: number, out: SyntheticData, sum
     const p = control ? probs.pControl : probs.pTreated;
     const responded = u < p;
     const contactId = `${c.id}-${id}`;
-    if (keep) out.truth.response.set(contactId, { p, pTreated: probs.pTreated, pControl: probs.pControl });
+    if (ctx.opts.keepTruth) out.truth.response.set(contactId, { p, pTreated: probs.pTreated, pControl: probs.pControl });
     out.summary.response.contacts++;
     out.summary.response.positives += responded ? 1 : 0;
     sums.response += p;
@@ -522,8 +609,7 @@ function generateSubscriber(ctx: Context, index: number, out: SyntheticData, sum
       responded_at: responded ? new Date((at + Math.floor(delay * RESPONSE_WINDOW_DAYS * 86400)) * 1000).toISOString().replace('.000Z', 'Z') : null,
     });
   }
-
-  emit(ctx, sub, f, { name, msisdn, region }, out, contacts);
+  return contacts;
 }
 
 /** Days after the due date a bill is paid (negative: early), or null when it is never paid. */
@@ -715,7 +801,7 @@ export function syntheticLabels(data: Pick<SyntheticData, 'windows' | 'purchases
   for (const p of data.payments) {
     const due = dueOf.get(p.bill_id);
     if (!due || !data.truth.default.has(p.bill_id)) continue;
-    const deadline = new Date(Date.parse(`${due}T00:00:00Z`) + data.windows.default.graceDays * 86_400_000).toISOString().slice(0, 10);
+    const deadline = addDays(due, data.windows.default.graceDays);
     if (p.paid_date <= deadline) paid.set(p.bill_id, (paid.get(p.bill_id) ?? 0n) + minor(p.amount));
   }
   const unpaid = new Map<string, 0 | 1>();
