@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Pagination } from './common.js';
 
 export const ROLES = ['admin', 'marketer', 'analyst', 'viewer'] as const;
 export const Role = z.enum(ROLES);
@@ -72,7 +73,6 @@ export const AuditQuery = z
     entity_id: z.string().max(200).optional(),
     actor_id: z.string().uuid().optional(),
     action: z.string().max(64).optional(),
-    limit: z.coerce.number().int().min(1).max(500).default(50),
-    offset: z.coerce.number().int().min(0).default(0),
+    ...Pagination(),
   })
   .strict();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Pagination } from './common.js';
 import { CurrencyCode, ProductType } from './products.js';
 
 export const SYSTEM_TYPES = ['xiva', 'crm', 'billing'] as const;
@@ -213,8 +214,7 @@ export const SyncRunListQuery = z
     /** A type: the runs of every system of that type. */
     external_system: SystemType.optional(),
     status: SyncStatus.optional(),
-    limit: z.coerce.number().int().min(1).max(200).default(50),
-    offset: z.coerce.number().int().min(0).default(0),
+    ...Pagination({ max: 200 }),
   })
   .strict();
 export type SyncRunListQuery = z.infer<typeof SyncRunListQuery>;
@@ -224,8 +224,7 @@ export const CatalogChangeListQuery = z
     product_id: z.string().uuid().optional(),
     /** The changes one sync run made. */
     run_id: z.string().uuid().optional(),
-    limit: z.coerce.number().int().min(1).max(500).default(50),
-    offset: z.coerce.number().int().min(0).default(0),
+    ...Pagination(),
   })
   .strict();
 export type CatalogChangeListQuery = z.infer<typeof CatalogChangeListQuery>;

@@ -1,16 +1,5 @@
 import { z } from 'zod';
 
-/** The one error body every 4xx/5xx answer carries. */
-export const ErrorBody = z.object({
-  error: z.object({
-    code: z.string(),
-    message: z.string(),
-    details: z.unknown().optional(),
-    request_id: z.string().optional(),
-  }),
-});
-export type ErrorBody = z.infer<typeof ErrorBody>;
-
 /** Exact decimal as a string: "49", "49.5", "-3.125". Never a binary float. */
 export const DecimalString = z
   .string()
@@ -43,10 +32,16 @@ export const QueryBool = z
   .enum(['true', 'false', '1', '0'])
   .transform((v) => v === 'true' || v === '1');
 
-export const Pagination = {
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  offset: z.coerce.number().int().min(0).default(0),
-};
+/**
+ * `limit` and `offset` of every paged list, spread into its query schema. Lists whose rows are
+ * heavy (sync runs, model versions) cap the page lower; the default page is 50 rows.
+ */
+export function Pagination({ max = 500, defaultLimit = 50 }: { max?: number; defaultLimit?: number } = {}) {
+  return {
+    limit: z.coerce.number().int().min(1).max(max).default(defaultLimit),
+    offset: z.coerce.number().int().min(0).default(0),
+  };
+}
 
 export const listOf = <T extends z.ZodTypeAny>(item: T) =>
   z.object({ count: z.number().int(), results: z.array(item) });

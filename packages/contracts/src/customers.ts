@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { inStorableYears, NonNegativeDecimalString, YEAR_RANGE_MESSAGE } from './common.js';
+import { inStorableYears, NonNegativeDecimalString, Pagination, YEAR_RANGE_MESSAGE } from './common.js';
 import { CurrencyCode, ImportRowError, ProductType } from './products.js';
 
 /**
@@ -296,9 +296,6 @@ export const CustomerOrdering = z.enum([
   ...CUSTOMER_ORDERING_FIELDS.map((f) => `-${f}` as const),
 ] as [string, ...string[]]);
 
-const Limit = z.coerce.number().int().min(1).max(500).default(50);
-const Offset = z.coerce.number().int().min(0).default(0);
-
 export const CustomerListQuery = z
   .object({
     /** Case-insensitive substring of id, msisdn or name. */
@@ -311,8 +308,7 @@ export const CustomerListQuery = z
     min_value: NonNegativeDecimalString.optional(),
     max_value: NonNegativeDecimalString.optional(),
     ordering: CustomerOrdering.default('id'),
-    limit: Limit,
-    offset: Offset,
+    ...Pagination(),
   })
   .strict();
 export type CustomerListQuery = z.infer<typeof CustomerListQuery>;
@@ -430,7 +426,7 @@ export const CampaignContact = z.object({
 });
 export type CampaignContact = z.infer<typeof CampaignContact>;
 
-export const CustomerSubListQuery = z.object({ limit: Limit, offset: Offset }).strict();
+export const CustomerSubListQuery = z.object(Pagination()).strict();
 export type CustomerSubListQuery = z.infer<typeof CustomerSubListQuery>;
 
 export const HoldingList = z.object({ count: z.number().int(), results: z.array(Holding) });

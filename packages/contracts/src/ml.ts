@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { inStorableYears, PG_INT_MAX, YEAR_RANGE_MESSAGE } from './common.js';
+import { inStorableYears, Pagination, PG_INT_MAX, YEAR_RANGE_MESSAGE } from './common.js';
 import { RecordId } from './customers.js';
 
 /**
@@ -37,7 +37,7 @@ const DateOnly = z
 export const MlModelParam = z.object({ name: MlModelName }).strict();
 export const MlVersionParam = z.object({ name: MlModelName, v: z.coerce.number().int().min(1).max(PG_INT_MAX) }).strict();
 export const MlRunParam = z.object({ name: MlModelName, id: z.string().uuid() }).strict();
-export const MlListQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), offset: z.coerce.number().int().min(0).default(0) }).strict();
+export const MlListQuery = z.object(Pagination({ max: 200 })).strict();
 export type MlListQuery = z.infer<typeof MlListQuery>;
 
 // ---------------------------------------------------------------------------------------------

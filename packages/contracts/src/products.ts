@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DecimalString, IsoDateTime, NonNegativeDecimalString, QueryBool } from './common.js';
+import { DecimalString, IsoDateTime, NonNegativeDecimalString, Pagination, QueryBool } from './common.js';
 import { isCurrencyCode } from './currencies.js';
 
 export const EXTERNAL_SYSTEMS = ['xiva', 'crm', 'billing', 'manual'] as const;
@@ -234,8 +234,7 @@ export const ProductListQuery = z
     /** One row per offer group (its master, with `group_sources`); records of no group as they are. */
     collapse_groups: QueryBool.optional(),
     ordering: ProductOrdering.default('name'),
-    limit: z.coerce.number().int().min(1).max(500).default(50),
-    offset: z.coerce.number().int().min(0).default(0),
+    ...Pagination(),
   })
   .strict();
 export type ProductListQuery = z.infer<typeof ProductListQuery>;
@@ -246,8 +245,7 @@ export const AvailableProductsQuery = z
     customer_value: DecimalString.optional(),
     product_type: ProductType.optional(),
     ordering: ProductOrdering.default('price'),
-    limit: z.coerce.number().int().min(1).max(500).default(50),
-    offset: z.coerce.number().int().min(0).default(0),
+    ...Pagination(),
   })
   .strict();
 export type AvailableProductsQuery = z.infer<typeof AvailableProductsQuery>;
@@ -294,8 +292,7 @@ export const PRODUCT_CSV_COLUMNS = [
 
 export const OfferGroupListQuery = z
   .object({
-    limit: z.coerce.number().int().min(1).max(500).default(50),
-    offset: z.coerce.number().int().min(0).default(0),
+    ...Pagination(),
   })
   .strict();
 export type OfferGroupListQuery = z.infer<typeof OfferGroupListQuery>;

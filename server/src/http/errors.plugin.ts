@@ -3,6 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { codeToStatus, type ErrorCode } from '@lyra/contracts';
 import { AppError } from '../lib/errors.js';
 
 type FieldErrors = Record<string, string[]>;
@@ -27,7 +28,8 @@ export function zodIssuesToFields(issues: ReadonlyArray<{ path?: PropertyKey[]; 
   return fields;
 }
 
-const send = (reply: FastifyReply, status: number, code: string, message: string, details?: unknown) => {
+/** The status follows from the code, except for framework refusals passed on with their own 4xx. */
+const send = (reply: FastifyReply, code: ErrorCode, message: string, details?: unknown, status: number = codeToStatus(code)) => {
   // An answer given before the body was read (415, 413, 401 on an upload) leaves the rest of the
   // body on the socket, where the next request on this keep-alive connection would be parsed
   // from it: close the connection after answering instead.
@@ -42,7 +44,7 @@ const send = (reply: FastifyReply, status: number, code: string, message: string
 export function frameworkErrors(err: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
   const tooLong = err.code === 'FST_ERR_MAX_PARAM_LENGTH';
   const message = tooLong ? 'A path parameter is longer than allowed' : err.code === 'FST_ERR_BAD_URL' ? 'The path is not valid percent-encoded UTF-8' : 'The request cannot be routed';
-  return send(reply, tooLong ? 414 : 400, tooLong ? 'uri_too_long' : 'bad_url', message, { location: 'path' });
+  return send(reply, tooLong ? 'uri_too_long' : 'bad_url', message, { location: 'path' });
 }
 
 /**
@@ -51,10 +53,11 @@ export function frameworkErrors(err: FastifyError, _request: FastifyRequest, rep
  */
 export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket) {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
-  const [status, code, message] =
-    err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'headers_too_large', 'The request headers are larger than allowed']
-    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'request_timeout', 'The request was not received in time']
-    : [400, 'bad_request', 'The request is not valid HTTP'];
+  const [code, message]: [ErrorCode, string] =
+    err.code === 'HPE_HEADER_OVERFLOW' ? ['headers_too_large', 'The request headers are larger than allowed']
+    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? ['request_timeout', 'The request was not received in time']
+    : ['bad_request', 'The request is not valid HTTP'];
+  const status = codeToStatus(code);
   const body = JSON.stringify({ error: { code, message, request_id: randomUUID() } });
   if (socket.writable) {
     socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
@@ -69,7 +72,7 @@ export function registerErrorHandling(app: FastifyInstance) {
     } catch (failure) {
       // The handler itself must never fall back to Fastify's own shape.
       request.log.error({ err: failure, original: err }, 'error handler failed');
-      return send(reply, 500, 'internal_error', 'Internal server error');
+      return send(reply, 'internal_error', 'Internal server error');
     }
   });
 }
@@ -77,7 +80,7 @@ export function registerErrorHandling(app: FastifyInstance) {
 function answerError(err: FastifyError | AppError | Error, request: FastifyRequest, reply: FastifyReply) {
     if (err instanceof AppError) {
       if (err.headers) void reply.headers(err.headers);
-      return send(reply, err.status, err.code, err.message, err.details);
+      return send(reply, err.code, err.message, err.details);
     }
     if (hasZodFastifySchemaValidationErrors(err)) {
       const where = (err as FastifyError).validationContext ?? 'body';
@@ -89,23 +92,23 @@ function answerError(err: FastifyError | AppError | Error, request: FastifyReque
           keys: (v.params as { keys?: string[] }).keys,
         })),
       );
-      return send(reply, 400, 'validation_error', `Invalid ${where === 'querystring' ? 'query parameters' : where}: ${Object.keys(fields).join(', ')}`, { location: where, fields });
+      return send(reply, 'validation_error', `Invalid ${where === 'querystring' ? 'query parameters' : where}: ${Object.keys(fields).join(', ')}`, { location: where, fields });
     }
     if (isResponseSerializationError(err)) {
       request.log.error({ err, issues: err.cause?.issues }, 'response does not match its schema');
-      return send(reply, 500, 'internal_error', 'Internal server error');
+      return send(reply, 'internal_error', 'Internal server error');
     }
     const fe = err as FastifyError;
     const status = fe.statusCode ?? 500;
     if (status >= 500) {
       request.log.error({ err }, 'unhandled error');
-      return send(reply, 500, 'internal_error', 'Internal server error');
+      return send(reply, 'internal_error', 'Internal server error');
     }
-    const code =
+    const code: ErrorCode =
       fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'payload_too_large'
       : fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'unsupported_media_type'
       : fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ? 'invalid_json'
       : status === 429 ? 'too_many_requests'
       : 'bad_request';
-    return send(reply, status, code, fe.message);
+    return send(reply, code, fe.message, undefined, status);
 }

@@ -1,37 +1,55 @@
-/** The one error type: a stable machine code, an HTTP status, a human message and optional details. */
+import { codeToStatus, type CodeOfStatus, type ErrorCode, type StatusOf } from '@lyra/contracts';
+
+type Headers = Record<string, string>;
+type ByCode = [code: ErrorCode, message: string, details?: unknown, headers?: Headers];
+/**
+ * The older spelling with the status first, kept while callers move to `new AppError(code, ...)`;
+ * the status must be the one the contracts give the code, so the two cannot disagree.
+ */
+type StatusFirst = { [C in ErrorCode]: [status: StatusOf<C>, code: C, message: string, details?: unknown, headers?: Headers] }[ErrorCode];
+
+/**
+ * The one error type: a machine code from the contracts' `ErrorCode` union, a human message and
+ * optional details. The HTTP status follows from the code (`codeToStatus`), so the console can
+ * switch on codes knowing what each one means.
+ */
 export class AppError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details?: unknown,
-    readonly headers?: Record<string, string>,
-  ) {
+  readonly status: number;
+  readonly code: ErrorCode;
+  readonly details: unknown;
+  readonly headers: Headers | undefined;
+
+  constructor(...args: ByCode | StatusFirst) {
+    const [code, message, details, headers] = typeof args[0] === 'number' ? (args.slice(1) as ByCode) : (args as ByCode);
     super(message);
     this.name = 'AppError';
+    this.code = code;
+    this.status = codeToStatus(code);
+    this.details = details;
+    this.headers = headers;
   }
 
   static badRequest(message: string, details?: unknown) {
-    return new AppError(400, 'bad_request', message, details);
+    return new AppError('bad_request', message, details);
   }
   /** A validation failure naming the fields: details = {fields: {name: [messages]}}. */
   static validation(fields: Record<string, string[]>, message = 'Some fields are invalid') {
-    return new AppError(400, 'validation_error', message, { fields });
+    return new AppError('validation_error', message, { fields });
   }
   static unauthorized(message = 'Authentication required') {
-    return new AppError(401, 'unauthorized', message);
+    return new AppError('unauthorized', message);
   }
   static forbidden(message = 'Your role may not do this') {
-    return new AppError(403, 'forbidden', message);
+    return new AppError('forbidden', message);
   }
   static notFound(what: string) {
-    return new AppError(404, 'not_found', `${what} not found`);
+    return new AppError('not_found', `${what} not found`);
   }
-  static conflict(message: string, code = 'conflict', details?: unknown) {
-    return new AppError(409, code, message, details);
+  static conflict(message: string, code: CodeOfStatus<409> = 'conflict', details?: unknown) {
+    return new AppError(code, message, details);
   }
   static tooMany(message: string, retryAfterSeconds: number) {
-    return new AppError(429, 'too_many_requests', message, { retry_after_seconds: retryAfterSeconds }, {
+    return new AppError('too_many_requests', message, { retry_after_seconds: retryAfterSeconds }, {
       'retry-after': String(retryAfterSeconds),
     });
   }
@@ -45,5 +63,5 @@ export function importedOrRejected<T extends { imported: boolean; total_rows: nu
   if (report.imported) return report;
   const rows = new Set(report.errors.map((e) => e.row).filter((r) => r > 0)).size;
   const what = rows ? `${rows} of ${report.total_rows} rows have errors` : 'The file cannot be read';
-  throw new AppError(422, 'import_rejected', `${what}; nothing was imported`, report);
+  throw new AppError('import_rejected', `${what}; nothing was imported`, report);
 }

@@ -97,7 +97,7 @@ describe('api client', () => {
   });
 
   it('keeps 429 wording from the server', async () => {
-    const { api } = client(() => json(429, { error: { code: 'rate_limited', message: 'Too many attempts, retry in 60 s' } }));
+    const { api } = client(() => json(429, { error: { code: 'too_many_requests', message: 'Too many attempts, retry in 60 s' } }));
     await expect(api.request('/auth/login', User, { redirectOn401: false })).rejects.toMatchObject({ status: 429, message: 'Too many attempts, retry in 60 s' });
   });
 
@@ -106,8 +106,8 @@ describe('api client', () => {
     const rejected = { error: { code: 'import_rejected', message: '1 of 1 rows have errors; nothing was imported', details: result, request_id: 'r1' } };
     const { api } = client(() => json(422, rejected));
     await expect(api.request('/products/import/', ProductImportResult, { method: 'POST', answerErrorCodes: ['import_rejected'] })).resolves.toEqual(result);
-    const other = client(() => json(422, { error: { code: 'unprocessable', message: 'Nope' } }));
-    await expect(other.api.request('/products/import/', ProductImportResult, { answerErrorCodes: ['import_rejected'] })).rejects.toMatchObject({ code: 'unprocessable' });
+    const other = client(() => json(422, { error: { code: 'validation_error', message: 'Nope' } }));
+    await expect(other.api.request('/products/import/', ProductImportResult, { answerErrorCodes: ['import_rejected'] })).rejects.toMatchObject({ code: 'validation_error' });
     await expect(client(() => json(422, rejected)).api.request('/x', ProductImportResult)).rejects.toMatchObject({ status: 422, code: 'import_rejected' });
   });
 

@@ -1,6 +1,6 @@
-import { ErrorBody } from '@lyra/contracts';
+import { ErrorBody, type ErrorCode } from '@lyra/contracts';
 import type { ZodType } from 'zod';
-import { ApiError } from './errors';
+import { ApiError, type ApiErrorCode } from './errors';
 
 export const API_BASE = '/api/loyalty/v1';
 
@@ -25,7 +25,7 @@ export interface RequestOptions {
    * 422 `import_rejected` with its report, per-row errors included, as the details): those details
    * are parsed with the schema and returned instead of raised.
    */
-  answerErrorCodes?: string[];
+  answerErrorCodes?: ErrorCode[];
 }
 
 export interface ApiClientOptions {
@@ -67,11 +67,11 @@ function toApiError(res: Response, body: unknown): ApiError {
     const e = parsed.data.error;
     return new ApiError({ status: res.status, code: e.code, message: e.message, details: e.details, requestId: e.request_id });
   }
-  const fallback: Record<number, [string, string]> = {
+  const fallback: Record<number, [ApiErrorCode, string]> = {
     401: ['unauthorized', 'Your session has expired. Please sign in again.'],
     403: ['forbidden', 'You do not have permission to do this.'],
     404: ['not_found', 'Not found.'],
-    429: ['rate_limited', 'Too many requests. Please wait a moment and try again.'],
+    429: ['too_many_requests', 'Too many requests. Please wait a moment and try again.'],
   };
   const [code, message] = fallback[res.status] ?? [`http_${res.status}`, `The server answered ${res.status} ${res.statusText}`.trim()];
   return new ApiError({ status: res.status, code, message });
@@ -108,7 +108,7 @@ export function createApiClient(options: ApiClientOptions = {}) {
     const parsedBody = await readBody(res);
     if (!res.ok) {
       const error = toApiError(res, parsedBody);
-      if (opts.answerErrorCodes?.includes(error.code) && error.details !== undefined) return { res, body: error.details };
+      if (opts.answerErrorCodes?.some((code) => code === error.code) && error.details !== undefined) return { res, body: error.details };
       if (res.status === 401 && opts.redirectOn401 !== false) onUnauthorized?.();
       throw error;
     }

@@ -21,7 +21,7 @@ describe('fieldErrorsFrom', () => {
 describe('errorMessage', () => {
   it('prefers the server message for client errors and stays generic for 5xx', () => {
     expect(errorMessage(new ApiError({ status: 409, code: 'in_use', message: 'Used by 2 campaigns' }))).toBe('Used by 2 campaigns');
-    expect(errorMessage(new ApiError({ status: 500, code: 'internal', message: 'stack trace' }))).toMatch(/could not complete the request \(500\)/);
+    expect(errorMessage(new ApiError({ status: 500, code: 'internal_error', message: 'stack trace' }))).toMatch(/could not complete the request \(500\)/);
     expect(errorMessage(new Error('boom'))).toBe('boom');
     expect(errorMessage(42, 'fallback')).toBe('fallback');
   });

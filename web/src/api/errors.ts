@@ -1,19 +1,28 @@
+import type { ErrorCode } from '@lyra/contracts';
+
+/**
+ * What the console itself reports when no error envelope came back: the server was unreachable,
+ * answered something the contracts do not describe, or failed without the envelope (`http_502`).
+ */
+export type ClientErrorCode = 'network_error' | 'invalid_response' | `http_${number}`;
+export type ApiErrorCode = ErrorCode | ClientErrorCode;
+
 /** Field name -> messages, as the server sends them in `details.fields` (and as client validation produces them). */
 export type FieldErrors = Record<string, string[]>;
 
 /**
- * Every failed API call surfaces as one of these, so views can branch on a stable
- * machine `code` (`validation_error`, `source_field_locked`, `in_use`, ...) instead of parsing text.
+ * Every failed API call surfaces as one of these, so views can branch on a stable machine `code`
+ * (the contracts' `ErrorCode`: `validation_error`, `source_field_locked`, `in_use`, ...) instead of parsing text.
  */
 export class ApiError extends Error {
   override readonly name = 'ApiError';
   readonly status: number;
-  readonly code: string;
+  readonly code: ApiErrorCode;
   readonly details: unknown;
   readonly requestId: string | undefined;
   readonly fieldErrors: FieldErrors;
 
-  constructor(init: { status: number; code: string; message: string; details?: unknown; requestId?: string | undefined }) {
+  constructor(init: { status: number; code: ApiErrorCode; message: string; details?: unknown; requestId?: string | undefined }) {
     super(init.message);
     this.status = init.status;
     this.code = init.code;

@@ -1,35 +1,10 @@
-import type { Role } from '@lyra/contracts';
+import { PERMISSIONS, roleMay, type Permission, type Role } from '@lyra/contracts';
 
-const ALL: readonly Role[] = ['admin', 'marketer', 'analyst', 'viewer'];
+// The table lives in the contracts, where the console reads it too; these names stay for the server's own imports.
+export { PERMISSIONS, roleMay, type Permission };
 
-/** What each role may do. Routes name one permission; `public` routes need no token. */
-export const PERMISSIONS = {
-  'session:self': ALL,
-  'products:read': ALL,
-  'products:write': ['admin'],
-  /** Lyra-owned product fields (targeting, availability override, notes). */
-  'products:target': ['admin', 'marketer'],
-  /** Offer groups: confirm, choose the master, split and link records. */
-  'offer_groups:manage': ['admin'],
-  'users:manage': ['admin'],
-  'audit:read': ['admin'],
-  'systems:read': ['admin'],
-  'systems:manage': ['admin'],
-  'sync:read': ALL,
-  'sync:run': ['admin'],
-  'customers:read': ALL,
-  'customers:write': ['admin'],
-  'ml:read': ALL,
-  'ml:manage': ['admin', 'analyst'],
-  'ml:predict': ['admin', 'analyst', 'marketer'],
-} as const satisfies Record<string, readonly Role[]>;
-
-export type Permission = keyof typeof PERMISSIONS;
+/** Routes name one permission; `public` routes need no token. */
 export type RouteAccess = 'public' | Permission;
-
-export function roleMay(role: Role, permission: Permission): boolean {
-  return (PERMISSIONS[permission] as readonly Role[]).includes(role);
-}
 
 export interface Actor {
   id: string;

@@ -87,7 +87,7 @@ describe('useLogin', () => {
 
   it('shows the right message for 401 and 429', async () => {
     const login = useLogin(async () => {
-      throw new ApiError({ status: 429, code: 'rate_limited', message: 'Too many login attempts; try again in 15 minutes' });
+      throw new ApiError({ status: 429, code: 'too_many_requests', message: 'Too many login attempts; try again in 15 minutes' });
     });
     login.form.email = 'a@b.co';
     login.form.password = 'x';

@@ -1,38 +1,31 @@
-import type { Role } from '@lyra/contracts';
+import { roleMay, type Permission, type Role } from '@lyra/contracts';
 
 /**
- * What each role may do in the console. The server enforces the same rules; the console
- * only hides what would be refused so people are not offered buttons that fail.
+ * What the console offers, each read from the permission the server checks for it (the table is
+ * the contracts' own). The console only hides what would be refused so people are not offered
+ * buttons that fail; the server enforces the rules.
  */
-export interface Permissions {
-  manageProducts: boolean;
-  editTargeting: boolean;
-  importProducts: boolean;
-  manageUsers: boolean;
-  viewAudit: boolean;
-  /** External systems (connections, secrets, schedules): `systems:read` / `systems:manage`. */
-  manageSystems: boolean;
-  /** Start and cancel catalog syncs: `sync:run`. */
-  runSync: boolean;
-  /** Sync history and run details: `sync:read`, every role. */
-  viewSyncRuns: boolean;
-  /** Train and activate model versions, start batch scoring: `ml:manage` (admin, analyst). */
-  manageMl: boolean;
-}
+const CONSOLE_PERMISSIONS = {
+  manageProducts: 'products:write',
+  editTargeting: 'products:target',
+  importProducts: 'products:write',
+  manageUsers: 'users:manage',
+  viewAudit: 'audit:read',
+  /** External systems (connections, secrets, schedules). */
+  manageSystems: 'systems:manage',
+  /** Start and cancel catalog syncs. */
+  runSync: 'sync:run',
+  /** Sync history and run details: every role. */
+  viewSyncRuns: 'sync:read',
+  /** Train and activate model versions, start batch scoring (admin, analyst). */
+  manageMl: 'ml:manage',
+} as const satisfies Record<string, Permission>;
+
+export type Permissions = Record<keyof typeof CONSOLE_PERMISSIONS, boolean>;
 
 export function permissionsFor(role: Role | null | undefined): Permissions {
-  const admin = role === 'admin';
-  return {
-    manageProducts: admin,
-    editTargeting: admin || role === 'marketer',
-    importProducts: admin,
-    manageUsers: admin,
-    viewAudit: admin,
-    manageSystems: admin,
-    runSync: admin,
-    viewSyncRuns: role != null,
-    manageMl: admin || role === 'analyst',
-  };
+  const entries = Object.entries(CONSOLE_PERMISSIONS).map(([name, permission]) => [name, roleMay(role, permission)]);
+  return Object.fromEntries(entries) as Permissions;
 }
 
 export const ROLE_LABELS: Record<Role, string> = {

@@ -31,10 +31,17 @@ export function useLogin(signIn: (body: LoginForm) => Promise<User>) {
 
 export function loginErrorMessage(err: unknown): string {
   if (!isApiError(err)) return 'Sign-in failed. Please try again.';
-  if (err.status === 401) return err.message && err.code !== 'unauthorized' ? err.message : 'Wrong email or password.';
-  // 429 carries the server's own wording (how long to wait), which is the most useful thing to show.
-  if (err.status === 429) return err.message || 'Too many sign-in attempts. Please wait a few minutes and try again.';
-  if (err.status === 0) return err.message;
-  if (err.status >= 500) return 'The server could not sign you in right now. Please try again shortly.';
-  return err.message || 'Sign-in failed. Please try again.';
+  switch (err.code) {
+    // The server does not say which of the two was wrong, and neither does the console.
+    case 'unauthorized':
+      return 'Wrong email or password.';
+    // The throttle's own wording says how long to wait, which is the most useful thing to show.
+    case 'too_many_requests':
+      return err.message || 'Too many sign-in attempts. Please wait a few minutes and try again.';
+    case 'network_error':
+      return err.message;
+    default:
+      if (err.status >= 500) return 'The server could not sign you in right now. Please try again shortly.';
+      return err.message || 'Sign-in failed. Please try again.';
+  }
 }

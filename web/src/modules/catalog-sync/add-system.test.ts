@@ -18,7 +18,7 @@ describe('"Add system" gate', () => {
 
   it('closes on a refusal the server reports that the form cannot fix, not on field errors', () => {
     expect(refusalOf(new ApiError({ status: 403, code: 'forbidden', message: 'Your role may not do this' }))).toBe('Your role may not do this');
-    expect(refusalOf(new ApiError({ status: 409, code: 'system_limit', message: 'This licence allows 5 systems' }))).toBe('This licence allows 5 systems');
+    expect(refusalOf(new ApiError({ status: 409, code: 'system_inactive', message: 'This licence allows 5 systems' }))).toBe('This licence allows 5 systems');
     // Type already configured, duplicate name, validation: the form shows them; the button stays.
     expect(refusalOf(new ApiError({ status: 409, code: 'conflict', message: 'A xiva system is already configured; edit it instead', details: { fields: { system_type: ['already configured'] } } }))).toBeNull();
     expect(refusalOf(new ApiError({ status: 409, code: 'conflict', message: 'An external system with this name already exists', details: { fields: { name: ['already in use'] } } }))).toBeNull();
