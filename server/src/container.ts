@@ -22,7 +22,7 @@ import { createSyncService } from './modules/catalog-sync/sync.service.js';
 import { createCustomersImport } from './modules/customers/customers.import.js';
 import { createCustomersRepository } from './modules/customers/customers.repository.js';
 import { createCustomersService } from './modules/customers/customers.service.js';
-import { createFeaturesRepository } from './modules/ml/features.repository.js';
+import { createFeaturesRepository } from './modules/ml/features/features.repository.js';
 import { createMlRepository } from './modules/ml/ml.repository.js';
 import { createModelCache } from './modules/ml/ml.scoring.js';
 import { createMlService } from './modules/ml/ml.service.js';

@@ -5,7 +5,7 @@
  */
 import type { NewScoreRow } from './ml.repository.js';
 import type { LoadedModel } from './ml.scoring.js';
-import { customerRow, modelParts, modelRow, type BillFact, type CustomerFacts, type OfferFact, type ProductInfo } from './features.js';
+import { customerRow, modelParts, modelRow, type BillFact, type CustomerFacts, type OfferFact, type ProductInfo } from './features/features.js';
 import { anyPurchase, availableTo, rankProducts } from './predict.js';
 
 /** Product scores stored per subscriber besides the any-product score. */

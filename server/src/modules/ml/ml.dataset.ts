@@ -4,8 +4,8 @@
  * between them), into typed columns that move to the training thread without copying.
  */
 import { mulberry32, type Column } from './algorithms/index.js';
-import { ColumnBuilder, customerRow, featureDefs, fitSegments, modelParts, type CustomerFacts, type FeaturePreprocessing, type ProductInfo } from './features.js';
-import type { FeaturesRepository } from './features.repository.js';
+import { ColumnBuilder, customerRow, featureDefs, fitSegments, modelParts, type CustomerFacts, type FeaturePreprocessing, type ProductInfo } from './features/features.js';
+import type { FeaturesRepository } from './features/features.repository.js';
 import type { ModelSpec } from './ml.models.js';
 
 // One statement per batch; on PGlite a statement holds the event loop, so batches stay small (~100 ms each).

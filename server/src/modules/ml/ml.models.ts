@@ -1,6 +1,6 @@
 import type { MlModelName, MlTrainParams } from '@lyra/contracts';
 import type { GbdtParams } from './algorithms/index.js';
-import type { ModelFeatureSet } from './features.js';
+import type { ModelFeatureSet } from './features/features.js';
 
 /**
  * The three models: what each predicts, its label window and its defaults. Hyper-parameters follow

@@ -3,7 +3,7 @@ import { ML_MODEL_NAMES, type MlModelName, type MlModelVersion } from '@lyra/con
 import { createTestContext, type TestContext } from '../../../test/helpers.js';
 import type { SyntheticData } from '../customers/synthetic.js';
 import { auc, Dataset, stratifiedSplitIndices } from './algorithms/index.js';
-import { createFeaturesRepository } from './features.repository.js';
+import { createFeaturesRepository } from './features/features.repository.js';
 import { buildTrainingSet, type TrainingSet } from './ml.dataset.js';
 import { ensureDemoModels } from './ml.demo.js';
 import { loadSynthetic } from './ml.fixtures.js';

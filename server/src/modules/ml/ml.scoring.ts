@@ -8,7 +8,7 @@ import {
   calibratorFromJSON, Dataset, explainRow, GbdtModel, sigmoid, TLearner,
   type Calibrator, type CalibratorJson, type GbdtModelJson, type LogisticModelJson, type Row, type ScorecardJson, type TLearnerJson,
 } from './algorithms/index.js';
-import { ColumnBuilder, featureDefs, mergeParts, type FeatureDef, type FeaturePreprocessing, type ModelFeatureSet, type RowParts } from './features.js';
+import { ColumnBuilder, featureDefs, mergeParts, type FeatureDef, type FeaturePreprocessing, type ModelFeatureSet, type RowParts } from './features/features.js';
 import type { ModelVersionRow } from './ml.repository.js';
 
 /** What a version stores in its `artifact` column. */

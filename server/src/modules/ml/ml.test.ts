@@ -3,8 +3,8 @@ import type { CustomerScoreList, MlModelList, MlModelVersion, MlScoringRun, Reco
 import { createTestContext, type TestContext } from '../../../test/helpers.js';
 import type { SyntheticData } from '../customers/synthetic.js';
 import { treeShap } from './algorithms/index.js';
-import { modelRow } from './features.js';
-import { createFeaturesRepository } from './features.repository.js';
+import { modelRow } from './features/features.js';
+import { createFeaturesRepository } from './features/features.repository.js';
 import { loadSynthetic } from './ml.fixtures.js';
 import { createMlRepository } from './ml.repository.js';
 import { createModelCache, loadModel } from './ml.scoring.js';

@@ -7,8 +7,8 @@ import type { CampaignResponsePrediction, DefaultRiskPrediction, MlModelName, Pr
 import { AppError } from '../../lib/errors.js';
 import { VersionedCache } from '../../lib/versioned-cache.js';
 import type { ProductsRepository } from '../products/products.repository.js';
-import { customerRow, modelParts, modelRow, type CustomerFacts, type OfferFact, type ProductInfo } from './features.js';
-import { toProductInfo, type FeaturesRepository } from './features.repository.js';
+import { customerRow, modelParts, modelRow, type CustomerFacts, type OfferFact, type ProductInfo } from './features/features.js';
+import { toProductInfo, type FeaturesRepository } from './features/features.repository.js';
 import type { MlRepository } from './ml.repository.js';
 import type { LoadedModel, ModelCache } from './ml.scoring.js';
 

@@ -9,8 +9,8 @@
  * A value that cannot be computed (no usage yet, no bills, a product without allowances) stays
  * missing (null -> NaN in the data set), never 0: the trees learn where missing values go.
  */
-import { monthsBetween } from '../customers/customers.mapper.js';
-import type { Column, Row } from './algorithms/index.js';
+import { monthsBetween } from '../../customers/customers.mapper.js';
+import type { Column, Row } from '../algorithms/index.js';
 
 export type FeatureKind = 'numeric' | 'categorical';
 export interface FeatureDef {

@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
-import type { Db } from '../../db/client.js';
-import { TtlCache } from '../../lib/versioned-cache.js';
-import { campaignContacts, customerBills, customerPayments, customerPurchases, customers, customerUsage, products } from '../../db/schema/index.js';
+import type { Db } from '../../../db/client.js';
+import { TtlCache } from '../../../lib/versioned-cache.js';
+import { campaignContacts, customerBills, customerPayments, customerPurchases, customers, customerUsage, products } from '../../../db/schema/index.js';
 import type { BillFact, CustomerFacts, HeldFact, ProductInfo, PurchaseFact } from './features.js';
 
 /**

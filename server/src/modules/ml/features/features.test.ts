@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestContext, type TestContext } from '../../../test/helpers.js';
-import type { SyntheticData } from '../customers/synthetic.js';
-import { buildCatalog } from '../customers/synthetic.catalog.js';
+import { createTestContext, type TestContext } from '../../../../test/helpers.js';
+import type { SyntheticData } from '../../customers/synthetic.js';
+import { buildCatalog } from '../../customers/synthetic.catalog.js';
 import { ColumnBuilder, customerRow, CUSTOMER_FEATURES, featureDefs, productRow, type CustomerFacts, type ProductInfo } from './features.js';
 import { createFeaturesRepository, type FeaturesRepository } from './features.repository.js';
-import { catalogForGenerator, loadSynthetic } from './ml.fixtures.js';
+import { catalogForGenerator, loadSynthetic } from '../ml.fixtures.js';
 
 const SNAPSHOT = '2026-09-01';
 const PRE = { segments: ['mass', 'youth', 'expats', 'travelers', 'high_value'] };
