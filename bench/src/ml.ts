@@ -18,7 +18,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, availableParallelism } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { auc, stratifiedSplitIndices, syntheticBinary, trainGbdt } from '../../server/src/modules/ml/algorithms/index.js';
+import { auc, stratifiedSplitIndices, syntheticBinary, trainGbdt } from '@lyra/ml';
 import { autocannon } from './stats.js';
 
 const PY = '/usr/bin/python3';
@@ -31,7 +31,7 @@ function hasXgboost(): boolean {
 const f1 = (x: number): string => x.toFixed(1);
 const f4 = (x: number): string => x.toFixed(4);
 
-export async function runMlBench(opts: { rows?: number; features?: number; quick?: boolean; predictOnly?: boolean } = {}): Promise<void> {
+export async function runMlBench(opts: { rows?: number | undefined; features?: number | undefined; quick?: boolean; predictOnly?: boolean } = {}): Promise<void> {
   // `npm run bench -- ml --predict-only` reaches here through ml-entry.ts, which passes rows and quick only.
   const predictOnly = opts.predictOnly ?? process.argv.includes('--predict-only');
   if (predictOnly) {
@@ -48,7 +48,7 @@ export async function runMlBench(opts: { rows?: number; features?: number; quick
   if (child.status !== 0) throw new Error(`the prediction benchmark exited with ${child.status}`);
 }
 
-async function runTrainingBench(opts: { rows?: number; features?: number; quick?: boolean }): Promise<void> {
+async function runTrainingBench(opts: { rows?: number | undefined; features?: number | undefined; quick?: boolean | undefined }): Promise<void> {
   const quick = opts.quick ?? false;
   const rows = opts.rows ?? (quick ? 100_000 : 1_000_000);
   const features = opts.features ?? 30;
@@ -180,7 +180,7 @@ const fmtLat = (l: Latency): string => `p50=${l.p50.toFixed(2)}ms p99=${l.p99.to
  * Trains the three models on synthetic subscribers (the real job runner), then measures the
  * prediction API through a real HTTP server against a trivial route of the same server.
  */
-export async function runPredictBench(opts: { quick?: boolean; databaseUrl?: string } = {}): Promise<void> {
+export async function runPredictBench(opts: { quick?: boolean; databaseUrl?: string | undefined } = {}): Promise<void> {
   const { buildApp } = await import('@lyra/server/app');
   const { createContainer } = await import('@lyra/server/container');
   const { openDatabase, runMigrations } = await import('@lyra/server/db/client');

@@ -66,7 +66,7 @@ export interface HttpRequest {
   method?: 'GET' | 'POST';
   /** Absolute URL, or a path joined to baseUrl. */
   url: string;
-  query?: Record<string, string | number | undefined>;
+  query?: Record<string, string | number | undefined> | undefined;
   headers?: Record<string, string>;
   json?: unknown;
   form?: Record<string, string>;
@@ -191,7 +191,7 @@ export class HttpClient {
       const signal = this.opts.signal ? AbortSignal.any([timeout, this.opts.signal]) : timeout;
       this.stats.requests++;
       try {
-        const res = await fetch(url, { method: req.method ?? 'GET', headers, body, signal });
+        const res = await fetch(url, { method: req.method ?? 'GET', headers, signal, ...(body !== undefined && { body }) });
         // The body is read inside the retry loop: a connection dropped mid-body is retried like a reset.
         const text = await res.text();
         if ((res.status >= 200 && res.status < 300) || accept.includes(res.status)) {
