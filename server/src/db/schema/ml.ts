@@ -84,5 +84,10 @@ export const mlScores = pgTable(
     scoredAt: ts('scored_at').notNull(),
     runId: uuid('run_id').notNull().references(() => mlScoringRuns.id, { onDelete: 'cascade' }),
   },
-  (t) => [index('ml_scores_customer_idx').on(t.customerId, t.modelName, t.scoredAt), index('ml_scores_run_idx').on(t.runId)],
+  (t) => [
+    index('ml_scores_customer_idx').on(t.customerId, t.modelName, t.scoredAt),
+    // Audiences read a run by score ("latest active score of model M above x", audience.sql.ts); the
+    // run_id prefix also serves what the former (run_id) index did.
+    index('ml_scores_run_score_idx').on(t.runId, t.productId, t.score),
+  ],
 );

@@ -1,7 +1,8 @@
-import { and, asc, eq, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
+import { and, asc, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../../db/client.js';
 import { TtlCache } from '../../../lib/versioned-cache.js';
 import { campaignContacts, customerBills, customerPayments, customerPurchases, customers, customerUsage, products } from '../../../db/schema/index.js';
+import { productOnSale, subscriberInSegment } from '../../audience/audience.sql.js';
 import type { BillFact, CustomerFacts, HeldFact, ProductInfo, PurchaseFact } from './features.js';
 
 /**
@@ -40,9 +41,6 @@ export function toProductInfo(r: ProductSelect): ProductInfo {
     maxCustomerValue: r.maxCustomerValue === null ? null : Number(r.maxCustomerValue),
   };
 }
-
-/** Active, priced, not retired: what subscribers could buy (the propensity model's candidate products). */
-const sellable = and(eq(products.isActive, true), isNull(products.retiredAt), isNotNull(products.price));
 
 interface FactsRow {
   id: string;
@@ -224,7 +222,7 @@ export function createFeaturesRepository(db: Db) {
     /** A page of scorable subscribers (active before S, not churned; optionally in a segment), by id after `after`. */
     async scorableIdsAfter(asOf: string, after: string | null, limit: number, segment?: string | null): Promise<string[]> {
       const where: SQL[] = [sql`${customers.activationDate} < ${asOf}::date`, sql`${customers.status} <> 'churned'`];
-      if (segment) where.push(sql`${customers.segments} @> array[${segment}]::text[]`);
+      if (segment) where.push(subscriberInSegment(segment));
       if (after !== null) where.push(sql`${customers.id} > ${after}`);
       const rows = await db.select({ id: customers.id }).from(customers).where(and(...where)).orderBy(asc(customers.id)).limit(limit);
       return rows.map((r) => r.id);
@@ -235,7 +233,7 @@ export function createFeaturesRepository(db: Db) {
         await db.execute(sql`
           select count(*)::int as n from ${customers}
           where ${customers.activationDate} < ${asOf}::date and ${customers.status} <> 'churned'
-            ${segment ? sql`and ${customers.segments} @> array[${segment}]::text[]` : sql``}`),
+            ${segment ? sql`and ${subscriberInSegment(segment)}` : sql``}`),
       );
       return r?.n ?? 0;
     },
@@ -256,9 +254,9 @@ export function createFeaturesRepository(db: Db) {
       return r?.n ?? 0;
     },
 
-    /** Propensity candidates: the sellable catalog, in a stable order. */
+    /** Propensity candidates: the catalog on sale (active, priced, not retired), in a stable order. */
     async sellableProducts(): Promise<ProductInfo[]> {
-      const rows = await db.select(productColumns).from(products).where(sellable).orderBy(asc(products.id));
+      const rows = await db.select(productColumns).from(products).where(productOnSale).orderBy(asc(products.id));
       return rows.map(toProductInfo);
     },
 
