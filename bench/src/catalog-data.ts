@@ -1,4 +1,4 @@
-import { mulberry32 } from '@lyra/server/modules/ml/algorithms/dataset';
+import { mulberry32 } from '@lyra/ml';
 import type { NewProductRow } from '@lyra/server/modules/products/products.repository';
 
 // A deterministic synthetic catalog shaped like an operator's: types, categories, prices, targeting.

@@ -5,8 +5,8 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { syntheticUplift } from './synthetic.js';
 
-const ROOT = resolve(import.meta.dirname, '../../../../..');
-const CLI = join(ROOT, 'server/src/cli/ml.ts');
+const ROOT = resolve(import.meta.dirname, '../../..');
+const CLI = join(ROOT, 'packages/ml/src/cli.ts');
 const TSX = join(ROOT, 'node_modules/.bin/tsx');
 const dir = mkdtempSync(join(tmpdir(), 'lyra-ml-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -17,7 +17,7 @@ import {
   trainTLearner,
   type ClassificationMetrics,
   type Dataset,
-} from '../modules/ml/algorithms/index.js';
+} from './index.js';
 
 class UsageError extends Error {}
 

@@ -3,7 +3,7 @@
  * subscribers per statement (each statement is short, so a PGlite database keeps answering the API
  * between them), into typed columns that move to the training thread without copying.
  */
-import { mulberry32, type Column } from './algorithms/index.js';
+import { mulberry32, type Column } from '@lyra/ml';
 import { ColumnBuilder, customerRow, featureDefs, fitSegments, modelParts, type CustomerFacts, type FeaturePreprocessing, type ProductInfo } from './features/features.js';
 import type { FeaturesRepository } from './features/features.repository.js';
 import type { ModelSpec } from './ml.models.js';

@@ -1,5 +1,5 @@
 import type { MlModelName, MlTrainParams } from '@lyra/contracts';
-import type { GbdtParams } from './algorithms/index.js';
+import type { GbdtParams } from '@lyra/ml';
 import type { ModelFeatureSet } from './features/features.js';
 
 /**

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ML_MODEL_NAMES, type MlModelName, type MlModelVersion } from '@lyra/contracts';
 import { createTestContext, type TestContext } from '../../../test/helpers.js';
 import type { SyntheticData } from '../customers/synthetic.js';
-import { auc, Dataset, stratifiedSplitIndices } from './algorithms/index.js';
+import { auc, Dataset, stratifiedSplitIndices } from '@lyra/ml';
 import { createFeaturesRepository } from './features/features.repository.js';
 import { buildTrainingSet, type TrainingSet } from './ml.dataset.js';
 import { ensureDemoModels } from './ml.demo.js';

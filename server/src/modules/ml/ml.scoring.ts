@@ -7,7 +7,7 @@ import type { Level, MlMetrics, MlModelName, MlReason } from '@lyra/contracts';
 import {
   calibratorFromJSON, Dataset, explainRow, GbdtModel, sigmoid, TLearner,
   type Calibrator, type CalibratorJson, type GbdtModelJson, type LogisticModelJson, type Row, type ScorecardJson, type TLearnerJson,
-} from './algorithms/index.js';
+} from '@lyra/ml';
 import { ColumnBuilder, featureDefs, mergeParts, type FeatureDef, type FeaturePreprocessing, type ModelFeatureSet, type RowParts } from './features/features.js';
 import type { ModelVersionRow } from './ml.repository.js';
 

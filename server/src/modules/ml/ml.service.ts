@@ -9,7 +9,7 @@ import { TtlCache } from '../../lib/versioned-cache.js';
 import type { LegacyAudit } from '../audit/audit.repository.js';
 import { SYSTEM_ACTOR, type Actor } from '../auth/permissions.js';
 import type { CustomersRepository } from '../customers/customers.repository.js';
-import { mulberry32, psi } from './algorithms/index.js';
+import { mulberry32, psi } from '@lyra/ml';
 import { customerRow, modelRow } from './features/features.js';
 import type { FeaturesRepository } from './features/features.repository.js';
 import { buildTrainingSet, resolveSnapshot, SnapshotError } from './ml.dataset.js';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CustomerScoreList, MlModelList, MlModelVersion, MlScoringRun, RecommendedProductList } from '@lyra/contracts';
 import { createTestContext, type TestContext } from '../../../test/helpers.js';
 import type { SyntheticData } from '../customers/synthetic.js';
-import { treeShap } from './algorithms/index.js';
+import { treeShap } from '@lyra/ml';
 import { modelRow } from './features/features.js';
 import { createFeaturesRepository } from './features/features.repository.js';
 import { loadSynthetic } from './ml.fixtures.js';

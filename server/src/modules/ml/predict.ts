@@ -59,7 +59,7 @@ export function createAvailableCatalog(products: Pick<ProductsRepository, 'avail
     return cache.getOrCompute('available', version, async () => {
       const out: ProductInfo[] = [];
       for (let offset = 0; ; offset += 500) {
-        const { rows } = await products.available({ ordering: 'price', limit: 500, offset });
+        const { results: rows } = await products.available({ ordering: 'price', limit: 500, offset });
         out.push(...rows.map(toProductInfo));
         if (rows.length < 500) return out;
       }

@@ -17,7 +17,7 @@ import {
   resolveGbdtParams, Rng, rocCurve, stratifiedSplitIndices, TLearner, trainGbdt, trainLogistic,
   type CalibratorJson, type Column, type GbdtModelJson, type GbdtParams, type LogisticModelJson, type ScorecardJson,
   type TLearnerJson,
-} from './algorithms/index.js';
+} from '@lyra/ml';
 
 export interface TrainingConfig {
   model: MlModelName;

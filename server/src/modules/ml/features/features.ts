@@ -10,7 +10,7 @@
  * missing (null -> NaN in the data set), never 0: the trees learn where missing values go.
  */
 import { monthsBetween } from '../../customers/customers.mapper.js';
-import type { Column, Row } from '../algorithms/index.js';
+import type { Column, Row } from '@lyra/ml';
 
 export type FeatureKind = 'numeric' | 'categorical';
 export interface FeatureDef {
