@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { AppConfig } from './config.js';
-import type { Database } from './db/client.js';
+import type { Database, DbOrTx } from './db/client.js';
+import { createUnitOfWork } from './db/unit-of-work.js';
 import { jobsUnavailable, type Jobs } from './jobs/runner.js';
-import { catalogSyncJob } from './modules/catalog-sync/catalog-sync.jobs.js';
 import { mlScoreJob, mlTrainJob } from './modules/ml/ml.jobs.js';
 import type { LogFn } from './lib/log.js';
 import { createSecretBox, type SecretBox } from './lib/secrets.js';
@@ -57,17 +57,21 @@ export function createContainer(database: Database, opts: ContainerOptions) {
   const customersRepo = createCustomersRepository(db);
   const usersRepo = createUsersRepository(db);
   const authRepo = createAuthRepository(db);
-  const systemsRepo = createExternalSystemsRepository(db);
-  const runsRepo = createSyncRunsRepository(db);
   // Tests and tools without a configured key get an ephemeral one: secrets stay encrypted at rest.
   const secrets = opts.secrets ?? createSecretBox(randomBytes(32));
   const connectors = opts.connectors ?? defaultConnectorRegistry();
   const queueOn: Jobs['queueOn'] = opts.jobs ? opts.jobs.queueOn : () => jobsUnavailable;
 
+  // Catalog sync's repositories and job queue, on the database or bound to a unit of work's transaction.
+  const catalogSyncOn = (h: DbOrTx) => ({
+    runs: createSyncRunsRepository(h), systems: createExternalSystemsRepository(h), syncProducts: createSyncProductsRepository(h),
+    audit: createAuditRepository(h), jobs: queueOn(h),
+  });
+  const catalogSyncRepos = catalogSyncOn(db);
+  const catalogSyncUow = createUnitOfWork(db, catalogSyncOn);
   const engine = createSyncEngine({
-    runs: runsRepo,
-    systems: systemsRepo,
-    syncProducts: createSyncProductsRepository(db),
+    ...catalogSyncRepos,
+    uow: catalogSyncUow,
     connectors,
     secrets,
     owner: `${hostname()}:${process.pid}`,
@@ -75,18 +79,7 @@ export function createContainer(database: Database, opts: ContainerOptions) {
     log,
     ...(opts.httpOverrides && { httpOverrides: opts.httpOverrides }),
   });
-  const sync = createSyncService({
-    runs: runsRepo,
-    systems: systemsRepo,
-    audit,
-    log,
-    queue: () =>
-      opts.jobs ? {
-        enqueueSync: async (runId: string) => {
-          await queueOn(db).send(catalogSyncJob, { runId });
-        },
-      } : null,
-  });
+  const sync = createSyncService({ ...catalogSyncRepos, uow: catalogSyncUow, log });
 
   const mlRepo = createMlRepository(db);
   const ml = createMlService({
@@ -124,9 +117,9 @@ export function createContainer(database: Database, opts: ContainerOptions) {
     customers: createCustomersService({ customers: customersRepo }),
     customersImport: createCustomersImport({ customers: customersRepo, audit }),
     customersRepository: customersRepo,
-    externalSystems: createExternalSystemsService({ systems: systemsRepo, audit, secrets, connectors, engine, onSystemsChanged: () => productsRepo.bumpCatalogVersion() }),
-    externalSystemsRepository: systemsRepo,
-    syncRuns: runsRepo,
+    externalSystems: createExternalSystemsService({
+      systems: catalogSyncRepos.systems, uow: catalogSyncUow, secrets, connectors, engine, onSystemsChanged: () => productsRepo.bumpCatalogVersion(),
+    }),
     sync,
     syncEngine: engine,
     connectors,

@@ -58,7 +58,8 @@ async function main() {
     await runMigrations(database);
     const key = loadOrCreateKey({ secretKey: config.secretKey, dataDir: config.dataDir });
     const container = createContainer(database, { sessionTtlHours: 1, secrets: createSecretBox(key.key) });
-    const picked = pickSystem(systemRef, await container.externalSystemsRepository.list(), SYSTEM_TYPES);
+    const systems = (await container.externalSystems.list()).map((s) => ({ id: s.id, name: s.name, systemType: s.system_type }));
+    const picked = pickSystem(systemRef, systems, SYSTEM_TYPES);
     if ('error' in picked) {
       console.error(`${picked.error}\n${USAGE}`);
       process.exitCode = 2;

@@ -1,5 +1,5 @@
 import { and, asc, count, desc, eq, isNotNull, isNull, lte, sql } from 'drizzle-orm';
-import type { Db, DbOrTx } from '../../db/client.js';
+import type { DbOrTx } from '../../db/client.js';
 import { catalogChanges, externalSystems, products, syncRuns } from '../../db/schema/index.js';
 import { retiredColumns } from './sync-products.repository.js';
 
@@ -8,26 +8,26 @@ export type NewExternalSystemRow = typeof externalSystems.$inferInsert;
 export interface ProductCounts { live: number; retired: number }
 export interface LastRun { id: string; status: string; mode: string | null; stopReason: string | null; finishedAt: string | null; createdAt: string }
 
-export function createExternalSystemsRepository(db: Db) {
+/** Bound to the database or to a unit of work's transaction. */
+export function createExternalSystemsRepository(db: DbOrTx) {
   return {
-    db,
     async list(): Promise<ExternalSystemRow[]> {
       return db.select().from(externalSystems).orderBy(asc(externalSystems.name));
     },
-    async findById(tx: DbOrTx, id: string): Promise<ExternalSystemRow | undefined> {
-      const [row] = await tx.select().from(externalSystems).where(eq(externalSystems.id, id)).limit(1);
+    async findById(id: string): Promise<ExternalSystemRow | undefined> {
+      const [row] = await db.select().from(externalSystems).where(eq(externalSystems.id, id)).limit(1);
       return row;
     },
     /** Every system of a type (an operator may connect several), by name. */
-    async listByType(tx: DbOrTx, systemType: string): Promise<ExternalSystemRow[]> {
-      return tx.select().from(externalSystems).where(eq(externalSystems.systemType, systemType)).orderBy(asc(externalSystems.name));
+    async listByType(systemType: string): Promise<ExternalSystemRow[]> {
+      return db.select().from(externalSystems).where(eq(externalSystems.systemType, systemType)).orderBy(asc(externalSystems.name));
     },
-    async insert(tx: DbOrTx, values: NewExternalSystemRow): Promise<ExternalSystemRow> {
-      const [row] = await tx.insert(externalSystems).values(values).returning();
+    async insert(values: NewExternalSystemRow): Promise<ExternalSystemRow> {
+      const [row] = await db.insert(externalSystems).values(values).returning();
       return row!;
     },
-    async update(tx: DbOrTx, id: string, values: Partial<NewExternalSystemRow>): Promise<ExternalSystemRow | undefined> {
-      const [row] = await tx.update(externalSystems).set({ ...values, updatedAt: sql`now()` }).where(eq(externalSystems.id, id)).returning();
+    async update(id: string, values: Partial<NewExternalSystemRow>): Promise<ExternalSystemRow | undefined> {
+      const [row] = await db.update(externalSystems).set({ ...values, updatedAt: sql`now()` }).where(eq(externalSystems.id, id)).returning();
       return row;
     },
     /**
@@ -35,21 +35,21 @@ export function createExternalSystemsRepository(db: Db) {
      * confirm or retire them again (products are keyed by their system, and a system added later
      * is another one), so they must stop being offered. Kept, never deleted, for history and campaigns.
      */
-    async retireProductsOf(tx: DbOrTx, id: string, reason: string): Promise<number> {
-      const retired = await tx
+    async retireProductsOf(id: string, reason: string): Promise<number> {
+      const retired = await db
         .update(products)
         .set(retiredColumns(reason))
         .where(and(eq(products.externalSystemId, id), isNull(products.retiredAt)))
         .returning({ id: products.id, price: products.price, currency: products.currency, name: products.name });
       for (let i = 0; i < retired.length; i += 1000) {
-        await tx.insert(catalogChanges).values(retired.slice(i, i + 1000).map((r) => ({
+        await db.insert(catalogChanges).values(retired.slice(i, i + 1000).map((r) => ({
           productId: r.id, externalSystemId: id, changeType: 'retired', before: { price: r.price, currency: r.currency, name: r.name }, after: { reason },
         })));
       }
       return retired.length;
     },
-    async remove(tx: DbOrTx, id: string): Promise<boolean> {
-      return (await tx.delete(externalSystems).where(eq(externalSystems.id, id)).returning({ id: externalSystems.id })).length > 0;
+    async remove(id: string): Promise<boolean> {
+      return (await db.delete(externalSystems).where(eq(externalSystems.id, id)).returning({ id: externalSystems.id })).length > 0;
     },
     /** Per system: products still in the catalog, and those retired (kept for history and campaigns). */
     async productCounts(): Promise<Record<string, ProductCounts>> {
@@ -82,8 +82,8 @@ export function createExternalSystemsRepository(db: Db) {
      * Moves a system's next slot forward only if nobody else did: the instance whose update wins
      * owns that slot, so a scheduled run happens once however many instances tick.
      */
-    async claimSlot(tx: DbOrTx, id: string, expectedNextRunAt: string, newNextRunAt: string | null): Promise<boolean> {
-      const rows = await tx
+    async claimSlot(id: string, expectedNextRunAt: string, newNextRunAt: string | null): Promise<boolean> {
+      const rows = await db
         .update(externalSystems)
         .set({ nextRunAt: newNextRunAt })
         .where(and(eq(externalSystems.id, id), eq(externalSystems.nextRunAt, expectedNextRunAt)))

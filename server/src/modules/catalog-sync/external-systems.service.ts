@@ -1,9 +1,10 @@
 import { SECRET_MASK, type ConnectionTest, type ExternalSystem, type ExternalSystemCreate, type ExternalSystemPatch } from '@lyra/contracts';
 import { pgErrorCode, PG_UNIQUE_VIOLATION } from '../../db/errors.js';
+import type { UnitOfWork } from '../../db/unit-of-work.js';
 import { AppError } from '../../lib/errors.js';
 import type { SecretBox } from '../../lib/secrets.js';
 import { describeUpstreamError, type Redactor } from '../../lib/upstream-errors.js';
-import type { LegacyAudit } from '../audit/audit.repository.js';
+import type { AuditRepository } from '../audit/audit.repository.js';
 import type { Actor } from '../auth/permissions.js';
 import { toExternalSystem } from './catalog-sync.mapper.js';
 import type { ConnectorRegistry } from './connectors/registry.js';
@@ -17,8 +18,9 @@ const sameMapping = (a: Record<string, string>, b: Record<string, string>) => {
 };
 
 export function createExternalSystemsService(deps: {
-  systems: ExternalSystemsRepository;
-  audit: LegacyAudit;
+  systems: Pick<ExternalSystemsRepository, 'list' | 'findById' | 'productCounts' | 'lastRuns'>;
+  /** A system's change is written with its audit entry (and, on removal, its products' retirement). */
+  uow: UnitOfWork<{ systems: Pick<ExternalSystemsRepository, 'findById' | 'insert' | 'update' | 'remove' | 'retireProductsOf'>; audit: Pick<AuditRepository, 'record'> }>;
   secrets: SecretBox;
   connectors: ConnectorRegistry;
   engine: Pick<SyncEngine, 'connectorFor'>;
@@ -26,8 +28,7 @@ export function createExternalSystemsService(deps: {
   onSystemsChanged?: () => Promise<void>;
   clock?: () => Date;
 }) {
-  const { systems, audit, secrets, connectors } = deps;
-  const db = systems.db;
+  const { systems, uow, secrets, connectors } = deps;
   const now = deps.clock ?? (() => new Date());
 
   /** Field rules that need more than the schema: auth type per system, cron syntax, secrets needed. */
@@ -66,7 +67,7 @@ export function createExternalSystemsService(deps: {
     },
 
     async get(id: string): Promise<ExternalSystem> {
-      const row = await systems.findById(db, id);
+      const row = await systems.findById(id);
       if (!row) throw AppError.notFound('External system');
       return (await enrich([row]))[0]!;
     },
@@ -77,7 +78,7 @@ export function createExternalSystemsService(deps: {
       try {
         // Several systems of one type may be connected (prepaid and postpaid billing, a staging
         // Xiva): products are keyed by the system, so only the name must be unique.
-        const row = await db.transaction(async (tx) => {
+        const row = await uow.transaction(async (tx) => {
           const values: NewExternalSystemRow = {
             name: input.name, systemType: input.system_type, baseUrl: input.base_url, apiVersion: input.api_version,
             authType: input.auth.type, authUsername: input.auth.username ?? null, authHeaderName: input.auth.header_name ?? null,
@@ -88,8 +89,8 @@ export function createExternalSystemsService(deps: {
             retireGuardPercent: input.retire_guard_percent, categoryTypeMap: input.category_type_map ?? {},
           };
           values.nextRunAt = schedule({ syncFrequency: input.sync_frequency, syncIntervalDays: input.sync_interval_days, syncCron: input.sync_cron, isActive: input.is_active });
-          const created = await systems.insert(tx, values);
-          await audit.record(tx, actor, { action: 'create', entityType: 'external_system', entityId: created.id, after: toExternalSystem(created) });
+          const created = await tx.systems.insert(values);
+          await tx.audit.record(actor, { action: 'create', entityType: 'external_system', entityId: created.id, after: toExternalSystem(created) });
           return created;
         });
         return (await enrich([row]))[0]!;
@@ -100,8 +101,8 @@ export function createExternalSystemsService(deps: {
 
     async update(actor: Actor, id: string, input: ExternalSystemPatch): Promise<ExternalSystem> {
       try {
-        const row = await db.transaction(async (tx) => {
-          const before = await systems.findById(tx, id);
+        const row = await uow.transaction(async (tx) => {
+          const before = await tx.systems.findById(id);
           if (!before) throw AppError.notFound('External system');
           if (input.system_type && input.system_type !== before.systemType) throw AppError.validation({ system_type: ['cannot change; create another system'] });
           const auth = {
@@ -146,8 +147,8 @@ export function createExternalSystemsService(deps: {
           if (scheduleChanged) {
             values.nextRunAt = schedule({ syncFrequency: merged.sync_frequency, syncIntervalDays: merged.sync_interval_days, syncCron: merged.sync_cron, isActive: input.is_active ?? before.isActive });
           }
-          const after = await systems.update(tx, id, values);
-          await audit.record(tx, actor, {
+          const after = await tx.systems.update(id, values);
+          await tx.audit.record(actor, {
             action: 'update', entityType: 'external_system', entityId: id, before: toExternalSystem(before),
             after: { ...toExternalSystem(after!), ...(!keepSecret && { secret_changed: true }) },
           });
@@ -162,12 +163,12 @@ export function createExternalSystemsService(deps: {
 
     /** Removes the system; its live products are retired with it (see retireProductsOf). */
     async remove(actor: Actor, id: string): Promise<void> {
-      await db.transaction(async (tx) => {
-        const before = await systems.findById(tx, id);
+      await uow.transaction(async (tx) => {
+        const before = await tx.systems.findById(id);
         if (!before) throw AppError.notFound('External system');
-        const retired = await systems.retireProductsOf(tx, id, `external system ${before.name} was removed`);
-        await systems.remove(tx, id);
-        await audit.record(tx, actor, { action: 'delete', entityType: 'external_system', entityId: id, before: toExternalSystem(before), after: { products_retired: retired } });
+        const retired = await tx.systems.retireProductsOf(id, `external system ${before.name} was removed`);
+        await tx.systems.remove(id);
+        await tx.audit.record(actor, { action: 'delete', entityType: 'external_system', entityId: id, before: toExternalSystem(before), after: { products_retired: retired } });
       });
       // Product answers name their system.
       await deps.onSystemsChanged?.();
@@ -179,7 +180,7 @@ export function createExternalSystemsService(deps: {
      * answered; the system's secrets are masked in the answer whatever the connector put there.
      */
     async test(id: string): Promise<ConnectionTest> {
-      const row = await systems.findById(db, id);
+      const row = await systems.findById(id);
       if (!row) throw AppError.notFound('External system');
       const started = Date.now();
       const abort = new AbortController();

@@ -1,5 +1,5 @@
 import { and, count, eq, inArray, isNull, sql } from 'drizzle-orm';
-import type { Db, DbOrTx } from '../../db/client.js';
+import type { DbOrTx } from '../../db/client.js';
 import { products } from '../../db/schema/index.js';
 import type { NewProductRow } from '../products/products.repository.js';
 
@@ -36,25 +36,25 @@ export const retiredColumns = (reason: string) => ({
   updatedAt: sql`now()`,
 });
 
-export function createSyncProductsRepository(db: Db) {
+/** Bound to the database or to a unit of work's transaction. */
+export function createSyncProductsRepository(db: DbOrTx) {
   return {
-    db,
     /**
      * The stored state of these source ids in one connected system. Keyed by the system, not its
      * type: another system of the same type may hold the same ids, and they are other products.
      */
-    async findStates(tx: DbOrTx, systemId: string, externalIds: string[]): Promise<SyncedProductState[]> {
+    async findStates(systemId: string, externalIds: string[]): Promise<SyncedProductState[]> {
       if (externalIds.length === 0) return [];
-      return tx.select(stateColumns).from(products).where(and(eq(products.externalSystemId, systemId), inArray(products.externalProductId, externalIds)));
+      return db.select(stateColumns).from(products).where(and(eq(products.externalSystemId, systemId), inArray(products.externalProductId, externalIds)));
     },
 
-    async insertMany(tx: DbOrTx, rows: NewProductRow[]): Promise<void> {
-      if (rows.length) await tx.insert(products).values(rows);
+    async insertMany(rows: NewProductRow[]): Promise<void> {
+      if (rows.length) await db.insert(products).values(rows);
     },
 
     /** Writes source columns (and un-retires); never touches Lyra-owned columns. */
-    async updateSource(tx: DbOrTx, id: string, values: SourceColumns & { lastSynced: string }): Promise<void> {
-      await tx
+    async updateSource(id: string, values: SourceColumns & { lastSynced: string }): Promise<void> {
+      await db
         .update(products)
         .set({ ...values, retiredAt: null, updatedAt: sql`now()` })
         .where(eq(products.id, id));
@@ -78,9 +78,9 @@ export function createSyncProductsRepository(db: Db) {
     },
 
     /** Retires (never deletes): unavailable, lifecycle Retired, retired_at set. Returns what changed. */
-    async retire(tx: DbOrTx, ids: string[], reason: string): Promise<SyncedProductState[]> {
+    async retire(ids: string[], reason: string): Promise<SyncedProductState[]> {
       if (ids.length === 0) return [];
-      return tx
+      return db
         .update(products)
         .set(retiredColumns(reason))
         .where(and(inArray(products.id, ids), isNull(products.retiredAt)))

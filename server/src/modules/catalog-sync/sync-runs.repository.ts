@@ -1,58 +1,55 @@
 import { and, count, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { CatalogChangeListQuery, SyncRunListQuery, SyncStopReason } from '@lyra/contracts';
-import type { Db, DbOrTx } from '../../db/client.js';
+import type { DbOrTx } from '../../db/client.js';
+import { paged } from '../../db/unit-of-work.js';
 import { toIso } from '../../lib/time.js';
 import { catalogChanges, externalSystems, syncRuns } from '../../db/schema/index.js';
 
 export type SyncRunRow = typeof syncRuns.$inferSelect;
 export type NewSyncRunRow = typeof syncRuns.$inferInsert;
 export type CatalogChangeRow = typeof catalogChanges.$inferInsert;
+type SyncRunWithSystem = SyncRunRow & { systemName: string | null };
 
-export function createSyncRunsRepository(db: Db) {
+const ACTIVE = ['queued', 'running'] as const;
+
+/** Bound to the database or to a unit of work's transaction. */
+export function createSyncRunsRepository(db: DbOrTx) {
+  /** A run with its system's name (null once the system is deleted). */
+  const withSystemName = () =>
+    db.select({ run: syncRuns, systemName: externalSystems.name }).from(syncRuns).leftJoin(externalSystems, eq(externalSystems.id, syncRuns.externalSystemId));
+  const flatten = (r: { run: SyncRunRow; systemName: string | null }): SyncRunWithSystem => ({ ...r.run, systemName: r.systemName });
+
   return {
-    db,
-    async insert(tx: DbOrTx, values: NewSyncRunRow): Promise<SyncRunRow> {
-      const [row] = await tx.insert(syncRuns).values(values).returning();
+    async insert(values: NewSyncRunRow): Promise<SyncRunRow> {
+      const [row] = await db.insert(syncRuns).values(values).returning();
       return row!;
     },
-    async findById(tx: DbOrTx, id: string): Promise<(SyncRunRow & { systemName: string | null }) | undefined> {
-      const [row] = await tx
-        .select({ run: syncRuns, systemName: externalSystems.name })
-        .from(syncRuns)
-        .leftJoin(externalSystems, eq(externalSystems.id, syncRuns.externalSystemId))
-        .where(eq(syncRuns.id, id))
-        .limit(1);
-      return row ? { ...row.run, systemName: row.systemName } : undefined;
+    async findById(id: string): Promise<SyncRunWithSystem | undefined> {
+      const [row] = await withSystemName().where(eq(syncRuns.id, id)).limit(1);
+      return row && flatten(row);
     },
-    async activeFor(tx: DbOrTx, systemId: string): Promise<SyncRunRow | undefined> {
-      const [row] = await tx
+    async activeFor(systemId: string): Promise<SyncRunRow | undefined> {
+      const [row] = await db
         .select()
         .from(syncRuns)
-        .where(and(eq(syncRuns.externalSystemId, systemId), inArray(syncRuns.status, ['queued', 'running'])))
+        .where(and(eq(syncRuns.externalSystemId, systemId), inArray(syncRuns.status, [...ACTIVE])))
         .limit(1);
       return row;
     },
-    async list(q: SyncRunListQuery & { systemIds?: string[] }): Promise<{ count: number; rows: (SyncRunRow & { systemName: string | null })[] }> {
+    async list(q: SyncRunListQuery): Promise<{ count: number; results: SyncRunWithSystem[] }> {
       const where: SQL[] = [];
       if (q.external_system_id) where.push(eq(syncRuns.externalSystemId, q.external_system_id));
       if (q.external_system) where.push(eq(syncRuns.systemType, q.external_system));
       if (q.status) where.push(eq(syncRuns.status, q.status));
       const cond = where.length ? and(...where) : undefined;
-      const [rows, [total]] = await Promise.all([
-        db
-          .select({ run: syncRuns, systemName: externalSystems.name })
-          .from(syncRuns)
-          .leftJoin(externalSystems, eq(externalSystems.id, syncRuns.externalSystemId))
-          .where(cond)
-          .orderBy(desc(syncRuns.createdAt), desc(syncRuns.id))
-          .limit(q.limit)
-          .offset(q.offset),
+      const page = await paged(
+        withSystemName().where(cond).orderBy(desc(syncRuns.createdAt), desc(syncRuns.id)).limit(q.limit).offset(q.offset),
         db.select({ n: count() }).from(syncRuns).where(cond),
-      ]);
-      return { count: total?.n ?? 0, rows: rows.map((r) => ({ ...r.run, systemName: r.systemName })) };
+      );
+      return { count: page.count, results: page.results.map(flatten) };
     },
-    async update(tx: DbOrTx, id: string, values: Partial<NewSyncRunRow>): Promise<void> {
-      await tx.update(syncRuns).set(values).where(eq(syncRuns.id, id));
+    async update(id: string, values: Partial<NewSyncRunRow>): Promise<void> {
+      await db.update(syncRuns).set(values).where(eq(syncRuns.id, id));
     },
     /** queued -> running, only once: the worker that wins owns the run. */
     async claim(id: string, owner: string): Promise<SyncRunRow | undefined> {
@@ -78,7 +75,7 @@ export function createSyncRunsRepository(db: Db) {
       const [row] = await db
         .update(syncRuns)
         .set({ cancelRequested: true })
-        .where(and(eq(syncRuns.id, id), inArray(syncRuns.status, ['queued', 'running'])))
+        .where(and(eq(syncRuns.id, id), inArray(syncRuns.status, [...ACTIVE])))
         .returning();
       return row;
     },
@@ -113,19 +110,18 @@ export function createSyncRunsRepository(db: Db) {
     async staleQueued(olderThanSeconds: number): Promise<SyncRunRow[]> {
       return db.select().from(syncRuns).where(and(eq(syncRuns.status, 'queued'), lt(syncRuns.createdAt, sql`now() - make_interval(secs => ${olderThanSeconds})`)));
     },
-    async insertChanges(tx: DbOrTx, rows: CatalogChangeRow[]): Promise<void> {
-      if (rows.length) await tx.insert(catalogChanges).values(rows);
+    async insertChanges(rows: CatalogChangeRow[]): Promise<void> {
+      if (rows.length) await db.insert(catalogChanges).values(rows);
     },
     async listChanges(q: CatalogChangeListQuery) {
       const where: SQL[] = [];
       if (q.product_id) where.push(eq(catalogChanges.productId, q.product_id));
       if (q.run_id) where.push(eq(catalogChanges.syncRunId, q.run_id));
       const cond = where.length ? and(...where) : undefined;
-      const [rows, [total]] = await Promise.all([
+      return paged(
         db.select().from(catalogChanges).where(cond).orderBy(desc(catalogChanges.createdAt), desc(catalogChanges.id)).limit(q.limit).offset(q.offset),
         db.select({ n: count() }).from(catalogChanges).where(cond),
-      ]);
-      return { count: total?.n ?? 0, rows };
+      );
     },
   };
 }

@@ -1,4 +1,5 @@
-import type { SyncCounts, SyncStopReason } from '@lyra/contracts';
+import type { SyncStopReason } from '@lyra/contracts';
+import type { UnitOfWork } from '../../db/unit-of-work.js';
 import type { NewProductRow } from '../products/products.repository.js';
 import { HttpClient } from '../../lib/http-client.js';
 import { Redactor, describeUpstreamError } from '../../lib/upstream-errors.js';
@@ -6,21 +7,25 @@ import type { LogFn } from '../../lib/log.js';
 import type { SecretBox } from '../../lib/secrets.js';
 import type { CategoryTypeMap } from './connectors/common.js';
 import type { ConnectorRegistry } from './connectors/registry.js';
-import type { ConnectorConfig, ItemError, MappedProduct, SourceItem, SyncCursor, SyncMode, SystemType } from './connectors/types.js';
+import type { Connector, ConnectorConfig, ConnectorPage, MappedProduct, ReadResult, SourceItem, SyncMode, SystemType } from './connectors/types.js';
 import { contentHash } from './content-hash.js';
 import type { ExternalSystemRow, ExternalSystemsRepository } from './external-systems.repository.js';
 import type { SourceColumns, SyncedProductState, SyncProductsRepository } from './sync-products.repository.js';
-import type { CatalogChangeRow, SyncRunRow, SyncRunsRepository } from './sync-runs.repository.js';
+import { laterCursor, RunTally, type ItemOutcome } from './sync-run-tally.js';
+import type { CatalogChangeRow, NewSyncRunRow, SyncRunRow, SyncRunsRepository } from './sync-runs.repository.js';
 
-export const MAX_STORED_ITEM_ERRORS = 100;
 /** Incremental reads start this far before the cursor; re-reading is idempotent, missing is not. */
-export const CURSOR_LOOKBACK_MS = 5 * 60_000;
+const CURSOR_LOOKBACK_MS = 5 * 60_000;
 const DEFAULT_RUN_BUDGET_MS = 2 * 3600_000;
+const HEARTBEAT_MS = 5_000;
+const RETIRE_BATCH = 500;
 
 export interface SyncEngineDeps {
-  runs: SyncRunsRepository;
-  systems: ExternalSystemsRepository;
-  syncProducts: SyncProductsRepository;
+  runs: Pick<SyncRunsRepository, 'claim' | 'findById' | 'update' | 'isCancelRequested' | 'lastSucceededStart'>;
+  systems: Pick<ExternalSystemsRepository, 'findById' | 'update'>;
+  syncProducts: Pick<SyncProductsRepository, 'countLive' | 'liveExternalIds'>;
+  /** Each batch of products (written or retired) commits together with its catalog changes. */
+  uow: UnitOfWork<{ syncProducts: Pick<SyncProductsRepository, 'findStates' | 'insertMany' | 'updateSource' | 'retire'>; runs: Pick<SyncRunsRepository, 'insertChanges'> }>;
   connectors: ConnectorRegistry;
   secrets: SecretBox;
   /** Identifies this process in sync_runs.owner. */
@@ -31,7 +36,19 @@ export interface SyncEngineDeps {
   httpOverrides?: { backoffBaseMs?: number; backoffMaxMs?: number; budgetMs?: number };
 }
 
-type Outcome = 'created' | 'updated' | 'unchanged';
+/** Why a full sync did not sweep: shown on the run, which ends partially succeeded. */
+type Stop = { reason: SyncStopReason; message: string };
+
+/** One run as it executes: its rows, its abort signal, what it did so far, and a log that masks the system's secrets. */
+interface RunContext {
+  readonly run: SyncRunRow;
+  readonly system: ExternalSystemRow;
+  readonly abort: AbortController;
+  readonly tally: RunTally;
+  /** The system's secrets, known once the connector exists: masked in everything this run stores or logs. */
+  redactor: Redactor;
+  readonly log: LogFn;
+}
 
 function toSourceColumns(item: SourceItem, hash: string): SourceColumns {
   const p: MappedProduct = item.product;
@@ -56,20 +73,12 @@ function toSourceColumns(item: SourceItem, hash: string): SourceColumns {
   };
 }
 
-const cursorOf = (item: SourceItem): SyncCursor | null => (item.updatedAt ? { updatedAt: item.updatedAt, id: item.externalId } : null);
-const laterCursor = (a: SyncCursor | null, b: SyncCursor | null): SyncCursor | null => {
-  if (!a) return b;
-  if (!b) return a;
-  if (a.updatedAt !== b.updatedAt) return a.updatedAt > b.updatedAt ? a : b;
-  return a.id >= b.id ? a : b;
-};
-
-export class CancelledError extends Error {}
+class CancelledError extends Error {}
 
 /** Executes one sync run end to end; see ../../../../shared/docs/sync.md for what "correct" means. */
 export function createSyncEngine(deps: SyncEngineDeps) {
-  const { runs, systems, syncProducts } = deps;
-  const baseLog: NonNullable<SyncEngineDeps['log']> = deps.log ?? (() => undefined);
+  const { runs, systems, syncProducts, uow } = deps;
+  const baseLog: LogFn = deps.log ?? (() => undefined);
 
   function connectorConfig(system: ExternalSystemRow): ConnectorConfig {
     return {
@@ -116,226 +125,260 @@ export function createSyncEngine(deps: SyncEngineDeps) {
   }
 
   async function execute(runId: string): Promise<SyncRunRow | undefined> {
+    const ctx = await claimRun(runId);
+    if (!ctx) return undefined;
+    const stopHeartbeat = startHeartbeat(ctx);
+    try {
+      await runToEnd(ctx);
+    } catch (err) {
+      await recordFailure(ctx, err);
+    } finally {
+      stopHeartbeat();
+    }
+    return (await runs.findById(runId)) ?? undefined;
+  }
+
+  /** queued -> running for this process, with the system it syncs; undefined when another worker took it or the system is gone. */
+  async function claimRun(runId: string): Promise<RunContext | undefined> {
     const run = await runs.claim(runId, deps.owner);
     if (!run) return undefined; // already taken, finished or cancelled
-    const found = await systems.findById(systems.db, run.externalSystemId);
-    if (!found) {
-      await runs.update(runs.db, runId, { status: 'failed', finishedAt: new Date().toISOString(), error: 'external system was deleted' });
+    const system = await systems.findById(run.externalSystemId);
+    if (!system) {
+      await runs.update(runId, { status: 'failed', finishedAt: new Date().toISOString(), error: 'external system was deleted' });
       return undefined;
     }
-    const system: ExternalSystemRow = found;
-    // The system's secrets, known once the connector exists: masked in everything this run stores or logs.
-    let redactor = new Redactor();
-    const log = (...[msg, extra, ...rest]: Parameters<typeof baseLog>) => baseLog(redactor.mask(msg), extra && redactor.maskDeep(extra), ...rest);
-    const abort = new AbortController();
-    const counts: SyncCounts = { created: 0, updated: 0, unchanged: 0, retired: 0, skipped: 0, failed: 0 };
-    const outcomes = new Map<string, Outcome>();
-    const seen = new Set<string>();
-    const hashes = new Map<string, string>();
-    const itemErrors: { external_id: string | null; position: number; reason: string }[] = [];
-    let itemErrorsTotal = 0;
-    let itemsRead = 0;
-    let itemsTotal: number | null = null;
-    let maxCursor: SyncCursor | null = null;
-    // Stored with each product as its `external_system` (the API names the type); a product's
-    // identity is the system's id, since several systems of one type may share source ids.
-    const systemType = system.systemType as SystemType;
+    const ctx: RunContext = {
+      run, system, abort: new AbortController(), tally: new RunTally(), redactor: new Redactor(),
+      log: (msg, extra, level) => baseLog(ctx.redactor.mask(msg), extra && ctx.redactor.maskDeep(extra), level),
+    };
+    return ctx;
+  }
 
-    const recordError = (e: ItemError | { externalId: string | null; position: number; reason: string }) => {
-      itemErrorsTotal++;
-      // Reasons quote records (and database errors quote values): what came from outside is masked and shortened.
-      if (itemErrors.length < MAX_STORED_ITEM_ERRORS) itemErrors.push({ external_id: e.externalId && redactor.mask(e.externalId), position: e.position, reason: redactor.safe(e.reason) });
-    };
-    const tally = () => {
-      const c = { ...counts, created: 0, updated: 0, unchanged: 0 };
-      for (const o of outcomes.values()) c[o]++;
-      return c;
-    };
-    const progress = async (extra: Partial<SyncRunRow> = {}) => {
-      await runs.update(runs.db, runId, {
-        itemsRead, itemsTotal, counts: tally(), itemErrors, itemErrorsTotal, heartbeatAt: new Date().toISOString(), ...extra,
-        // Run messages can quote the source (why an incremental read was impossible...).
-        ...(typeof extra.error === 'string' && { error: redactor.mask(extra.error) }),
-      });
-    };
+  /** Tells other instances the run is alive, and stops it when a user asked, even while a page is slow to come. */
+  function startHeartbeat(ctx: RunContext): () => void {
+    const timer = setInterval(() => {
+      void runs.isCancelRequested(ctx.run.id).then((c) => c && ctx.abort.abort(new CancelledError('cancelled by a user')), () => undefined);
+      void runs.update(ctx.run.id, { heartbeatAt: new Date().toISOString() }).catch(() => undefined);
+    }, HEARTBEAT_MS);
+    return () => clearInterval(timer);
+  }
 
-    /** Applies one page in one transaction: new rows inserted, changed rows updated, unchanged untouched. */
-    async function applyPage(items: SourceItem[]) {
-      const unique = new Map<string, SourceItem>();
-      for (const it of items) unique.set(it.externalId, it);
-      const fresh: SourceItem[] = [];
-      for (const it of unique.values()) {
-        const hash = contentHash(it.product);
-        // A repeat within the run (offset paging shifted under us) with the same content is a no-op.
-        if (hashes.get(it.externalId) === hash) continue;
-        hashes.set(it.externalId, hash);
-        fresh.push(it);
-      }
-      if (fresh.length === 0) return;
-      const write = async (batch: SourceItem[]) =>
-        syncProducts.db.transaction(async (tx) => {
-          const states = new Map((await syncProducts.findStates(tx, system.id, batch.map((i) => i.externalId))).map((s) => [s.externalProductId, s]));
-          const inserts: NewProductRow[] = [];
-          const changes: CatalogChangeRow[] = [];
-          const now = new Date().toISOString();
-          const result = new Map<string, Outcome>();
-          for (const it of batch) {
-            const hash = hashes.get(it.externalId)!;
-            const st: SyncedProductState | undefined = states.get(it.externalId);
-            const cols = toSourceColumns(it, hash);
-            if (!st) {
-              inserts.push({ ...cols, externalSystem: systemType, externalSystemId: system.id, externalProductId: it.externalId, lastSynced: now });
-              result.set(it.externalId, 'created');
-              continue;
-            }
-            if (st.contentHash === hash && !st.retiredAt) {
-              result.set(it.externalId, outcomes.get(it.externalId) ?? 'unchanged');
-              continue;
-            }
-            await syncProducts.updateSource(tx, st.id, { ...cols, lastSynced: now });
-            result.set(it.externalId, outcomes.get(it.externalId) === 'created' ? 'created' : 'updated');
-            if (st.retiredAt) {
-              changes.push({ productId: st.id, externalSystemId: system.id, syncRunId: runId, changeType: 'reactivated', before: { retired_at: st.retiredAt }, after: { price: cols.price, currency: cols.currency } });
-            } else if (st.price !== cols.price || st.currency !== cols.currency) {
-              changes.push({ productId: st.id, externalSystemId: system.id, syncRunId: runId, changeType: 'price_changed', before: { price: st.price, currency: st.currency }, after: { price: cols.price, currency: cols.currency } });
-            }
-          }
-          await syncProducts.insertMany(tx, inserts);
-          await runs.insertChanges(tx, changes);
-          return result;
-        });
-      try {
-        for (const [id, o] of await write(fresh)) outcomes.set(id, o);
-      } catch (err) {
-        // Isolate the bad row: retry one by one so one unwritable record does not sink the page.
-        log('page write failed; retrying item by item', { error: (err as Error).message }, 'warn');
-        for (const it of fresh) {
-          try {
-            for (const [id, o] of await write([it])) outcomes.set(id, o);
-          } catch (e) {
-            counts.failed++;
-            hashes.delete(it.externalId);
-            recordError({ externalId: it.externalId, position: itemsRead, reason: `could not be written: ${(e as Error).message.slice(0, 300)}` });
-          }
-        }
-      }
+  async function runToEnd(ctx: RunContext): Promise<void> {
+    const { connector, http } = connectorFor(ctx.system, ctx.abort.signal);
+    ctx.redactor = http.redactor;
+    // An incremental run of a system that never synced has nowhere to resume from.
+    const mode: SyncMode = ctx.run.requestedMode === 'incremental' && ctx.system.cursor ? 'incremental' : 'full';
+    await runs.update(ctx.run.id, { mode, cursorBefore: ctx.system.cursor });
+    ctx.log('sync started', { runId: ctx.run.id, system: ctx.system.name, mode });
+    // What the catalog held before this run: the yardstick for a snapshot that comes back small.
+    const heldBefore = await syncProducts.countLive(ctx.system.id);
+    const result = await readAndWrite(ctx, connector, mode);
+    const stop = await sweep(ctx, result, heldBefore);
+    await finish(ctx, result, stop, http.stats);
+  }
+
+  /** Reads the source page by page, writing each page before the next is read; a cancellation stops it between pages. */
+  async function readAndWrite(ctx: RunContext, connector: Connector, mode: SyncMode): Promise<ReadResult> {
+    const { run, system, abort } = ctx;
+    const lastRunStartedAt = await runs.lastSucceededStart(system.id);
+    const reader = connector.read({
+      mode, cursor: system.cursor ?? null, lookbackMs: CURSOR_LOOKBACK_MS, lastRunStartedAt, signal: abort.signal,
+      log: (m, level) => ctx.log(m, { runId: run.id }, level),
+    });
+    let step = await reader.next();
+    while (!step.done) {
+      await takePage(ctx, step.value);
+      if (await runs.isCancelRequested(run.id)) abort.abort(new CancelledError('cancelled by a user'));
+      if (abort.signal.aborted) throw abort.signal.reason;
+      await saveProgress(ctx);
+      step = await reader.next();
     }
+    return step.value;
+  }
 
-    let heartbeat: NodeJS.Timeout | undefined;
+  async function takePage(ctx: RunContext, page: ConnectorPage): Promise<void> {
+    ctx.tally.notePage(page, ctx.redactor);
+    const fresh = freshItems(ctx.tally, page.items);
+    if (fresh.length === 0) return;
     try {
-      heartbeat = setInterval(() => {
-        void runs.isCancelRequested(runId).then((c) => c && abort.abort(new CancelledError('cancelled by a user')), () => undefined);
-        void runs.update(runs.db, runId, { heartbeatAt: new Date().toISOString() }).catch(() => undefined);
-      }, 5_000);
-      const { connector, http } = connectorFor(system, abort.signal);
-      redactor = http.redactor;
-      let mode: SyncMode = run.requestedMode as SyncMode;
-      if (mode === 'incremental' && !system.cursor) mode = 'full';
-      await runs.update(runs.db, runId, { mode, cursorBefore: system.cursor });
-      log('sync started', { runId, system: system.name, mode });
-
-      // What the catalog held before this run: the yardstick for a snapshot that comes back small.
-      const heldBefore = await syncProducts.countLive(system.id);
-      const lastRunStartedAt = await runs.lastSucceededStart(system.id);
-      const reader = connector.read({ mode, cursor: system.cursor ?? null, lookbackMs: CURSOR_LOOKBACK_MS, lastRunStartedAt, signal: abort.signal, log: (m, level) => log(m, { runId }, level) });
-      let step = await reader.next();
-      while (!step.done) {
-        const page = step.value;
-        itemsRead = page.read;
-        itemsTotal = page.total;
-        for (const e of page.errors) {
-          counts.skipped++;
-          recordError(e);
-          // Present at the source even if unreadable: never retired for being malformed.
-          if (e.externalId) seen.add(e.externalId);
-        }
-        for (const it of page.items) {
-          seen.add(it.externalId);
-          maxCursor = laterCursor(maxCursor, cursorOf(it));
-        }
-        await applyPage(page.items);
-        if (await runs.isCancelRequested(runId)) abort.abort(new CancelledError('cancelled by a user'));
-        if (abort.signal.aborted) throw abort.signal.reason;
-        await progress();
-        step = await reader.next();
-      }
-      const result = step.value;
-      let stop: { reason: SyncStopReason; message: string } | null = null;
-
-      // Explicit deletions reported by the source are authoritative; inferred ones need a full snapshot.
-      if (result.deletedIds.length) {
-        const live = new Map((await syncProducts.liveExternalIds(system.id)).map((r) => [r.externalProductId, r.id]));
-        const ids = result.deletedIds.filter((x) => !seen.has(x)).map((x) => live.get(x)).filter((x): x is string => !!x);
-        counts.retired += await retire(ids, 'deleted at source');
-      }
-      if (result.mode === 'full' && !result.completeSnapshot) {
-        stop = {
-          reason: 'incomplete_snapshot',
-          message: `Incomplete snapshot: ${result.incompleteReason ?? 'the source listing did not finish'}. Nothing was retired and this does not count as a full sync; the next full sync tries again.`,
-        };
-      } else if (result.mode === 'full') {
-        stop = shortSnapshot(itemsRead, itemsTotal, system.retireGuardPercent, run.force);
-        if (!stop) {
-          const live = await syncProducts.liveExternalIds(system.id);
-          const missing = live.filter((r) => !seen.has(r.externalProductId)).map((r) => r.id);
-          // The share of what the catalog held before the run, so products this run created do not
-          // dilute it. A snapshot that read fewer items than were held, by more than the limit,
-          // always trips it: every held product it did not read is missing.
-          const held = Math.max(heldBefore, 1);
-          const share = (missing.length / held) * 100;
-          if (missing.length && share > system.retireGuardPercent && !run.force) {
-            stop = {
-              reason: 'retire_guard',
-              message: `Retire guard: this full sync would retire ${missing.length} of ${held} ${system.name} products (${share.toFixed(1)}%, limit ${system.retireGuardPercent}%). Nothing was retired; if the source really dropped them, run a full sync with force.`,
-            };
-          } else {
-            counts.retired += await retire(missing, 'missing from a complete full sync');
-          }
-        }
-      }
-
-      // The cursor moves only now, after every page is committed, and to the data's own stamps.
-      const cursorAfter = laterCursor(system.cursor ?? null, maxCursor);
-      const finishedAt = new Date().toISOString();
-      // A full sync is done only when its sweep ran: one stopped short stays due.
-      const fullDone = result.mode === 'full' && result.completeSnapshot && !stop;
-      await systems.update(systems.db, system.id, {
-        cursor: cursorAfter,
-        lastRunAt: finishedAt,
-        lastSuccessAt: finishedAt,
-        ...(fullDone ? { lastFullSyncAt: finishedAt, runsSinceFull: 0 } : { runsSinceFull: system.runsSinceFull + 1 }),
-      });
-      const final = tally();
-      const status = stop || final.skipped > 0 || final.failed > 0 ? 'partially_succeeded' : 'succeeded';
-      const fallback = result.needsFullSync ? `Incremental sync was not possible (${result.needsFullSync}); ran a full scan.` : null;
-      const error = stop ? (fallback ? `${stop.message} ${fallback}` : stop.message) : fallback;
-      await progress({ status, stopReason: stop?.reason ?? null, mode: result.mode, finishedAt, error, cursorAfter, httpStats: http.stats });
-      await deps.bumpCatalogVersion();
-      log(stop ? `sync stopped short (${stop.reason})` : 'sync finished', { runId, system: system.name, status, counts: final, ...(stop && { error: stop.message }) }, stop ? 'warn' : 'info');
+      for (const [id, o] of await writeBatch(ctx, fresh)) ctx.tally.outcomes.set(id, o);
     } catch (err) {
-      const cancelled = err instanceof CancelledError || abort.signal.reason instanceof CancelledError;
-      const message = cancelled ? 'Cancelled by a user; what was read so far is kept, nothing was retired.' : describeUpstreamError(err, redactor);
-      const stopReason: SyncStopReason | null = cancelled ? 'cancelled' : null;
-      await progress({ status: cancelled ? 'cancelled' : 'failed', stopReason, finishedAt: new Date().toISOString(), error: message }).catch(() => undefined);
-      await systems.update(systems.db, system.id, { lastRunAt: new Date().toISOString() }).catch(() => undefined);
-      await deps.bumpCatalogVersion().catch(() => undefined);
-      log(cancelled ? 'sync cancelled' : 'sync failed', { runId, system: system.name, error: message }, cancelled ? 'info' : 'warn');
-    } finally {
-      clearInterval(heartbeat);
+      // Isolate the bad row: retry one by one so one unwritable record does not sink the page.
+      ctx.log('page write failed; retrying item by item', { error: (err as Error).message }, 'warn');
+      for (const it of fresh) await writeAlone(ctx, it);
     }
-    return (await runs.findById(runs.db, runId)) ?? undefined;
+  }
 
-    async function retire(ids: string[], reason: string): Promise<number> {
-      let n = 0;
-      for (let i = 0; i < ids.length; i += 500) {
-        await syncProducts.db.transaction(async (tx) => {
-          const retired = await syncProducts.retire(tx, ids.slice(i, i + 500), reason);
-          n += retired.length;
-          await runs.insertChanges(tx, retired.map((r) => ({ productId: r.id, externalSystemId: system.id, syncRunId: runId, changeType: 'retired', before: { price: r.price, currency: r.currency, name: r.name }, after: { reason } })));
-        });
-      }
-      return n;
+  /**
+   * The page's records not yet written with this content in this run (offset paging may serve one
+   * twice, and a page may repeat an id), their content noted as written.
+   */
+  function freshItems(tally: RunTally, items: SourceItem[]): SourceItem[] {
+    const unique = new Map<string, SourceItem>();
+    for (const it of items) unique.set(it.externalId, it);
+    const fresh: SourceItem[] = [];
+    for (const it of unique.values()) {
+      const hash = contentHash(it.product);
+      if (tally.hashes.get(it.externalId) === hash) continue;
+      tally.hashes.set(it.externalId, hash);
+      fresh.push(it);
     }
+    return fresh;
+  }
+
+  async function writeAlone(ctx: RunContext, item: SourceItem): Promise<void> {
+    const { tally } = ctx;
+    try {
+      for (const [id, o] of await writeBatch(ctx, [item])) tally.outcomes.set(id, o);
+    } catch (e) {
+      tally.counts.failed++;
+      tally.hashes.delete(item.externalId);
+      tally.recordError({ externalId: item.externalId, position: tally.itemsRead, reason: `could not be written: ${(e as Error).message.slice(0, 300)}` }, ctx.redactor);
+    }
+  }
+
+  /** One transaction: new rows inserted, changed rows updated (re-pricings and reactivations recorded), unchanged untouched. */
+  function writeBatch(ctx: RunContext, batch: SourceItem[]): Promise<Map<string, ItemOutcome>> {
+    const { run, system, tally } = ctx;
+    return uow.transaction(async (tx) => {
+      const states = new Map((await tx.syncProducts.findStates(system.id, batch.map((i) => i.externalId))).map((s) => [s.externalProductId, s]));
+      const inserts: NewProductRow[] = [];
+      const changes: CatalogChangeRow[] = [];
+      const now = new Date().toISOString();
+      const result = new Map<string, ItemOutcome>();
+      for (const it of batch) {
+        const cols = toSourceColumns(it, tally.hashes.get(it.externalId)!);
+        const st: SyncedProductState | undefined = states.get(it.externalId);
+        if (!st) {
+          // Stored with the system's type as `external_system` (the API names the type); the
+          // product's identity is the system's id, since several systems of one type may share source ids.
+          inserts.push({ ...cols, externalSystem: system.systemType as SystemType, externalSystemId: system.id, externalProductId: it.externalId, lastSynced: now });
+          result.set(it.externalId, 'created');
+          continue;
+        }
+        if (st.contentHash === cols.contentHash && !st.retiredAt) {
+          result.set(it.externalId, tally.outcomes.get(it.externalId) ?? 'unchanged');
+          continue;
+        }
+        await tx.syncProducts.updateSource(st.id, { ...cols, lastSynced: now });
+        result.set(it.externalId, tally.outcomes.get(it.externalId) === 'created' ? 'created' : 'updated');
+        const change = changeOf(st, cols);
+        if (change) changes.push({ ...change, productId: st.id, externalSystemId: system.id, syncRunId: run.id });
+      }
+      await tx.syncProducts.insertMany(inserts);
+      await tx.runs.insertChanges(changes);
+      return result;
+    });
+  }
+
+  /** What campaigns must hear of an updated product: it came back, or its price moved. */
+  function changeOf(st: SyncedProductState, cols: SourceColumns): Pick<CatalogChangeRow, 'changeType' | 'before' | 'after'> | null {
+    if (st.retiredAt) return { changeType: 'reactivated', before: { retired_at: st.retiredAt }, after: { price: cols.price, currency: cols.currency } };
+    if (st.price !== cols.price || st.currency !== cols.currency) {
+      return { changeType: 'price_changed', before: { price: st.price, currency: st.currency }, after: { price: cols.price, currency: cols.currency } };
+    }
+    return null;
+  }
+
+  /**
+   * Retires what left the source: explicit deletions always (the source is authoritative), missing
+   * products only after a complete full snapshot that passes the guards. Returns why it stopped short.
+   */
+  async function sweep(ctx: RunContext, result: ReadResult, heldBefore: number): Promise<Stop | null> {
+    const { run, system, tally } = ctx;
+    if (result.deletedIds.length) {
+      const live = new Map((await syncProducts.liveExternalIds(system.id)).map((r) => [r.externalProductId, r.id]));
+      const ids = result.deletedIds.filter((x) => !tally.seen.has(x)).map((x) => live.get(x)).filter((x): x is string => !!x);
+      tally.counts.retired += await retire(ctx, ids, 'deleted at source');
+    }
+    if (result.mode !== 'full') return null;
+    if (!result.completeSnapshot) {
+      return {
+        reason: 'incomplete_snapshot',
+        message: `Incomplete snapshot: ${result.incompleteReason ?? 'the source listing did not finish'}. Nothing was retired and this does not count as a full sync; the next full sync tries again.`,
+      };
+    }
+    return shortSnapshot(tally.itemsRead, tally.itemsTotal, system.retireGuardPercent, run.force) ?? (await retireMissing(ctx, heldBefore));
+  }
+
+  /** The retire guard: a complete snapshot that would retire too much of the catalog retires nothing unless forced. */
+  async function retireMissing(ctx: RunContext, heldBefore: number): Promise<Stop | null> {
+    const { run, system, tally } = ctx;
+    const live = await syncProducts.liveExternalIds(system.id);
+    const missing = live.filter((r) => !tally.seen.has(r.externalProductId)).map((r) => r.id);
+    // The share of what the catalog held before the run, so products this run created do not
+    // dilute it. A snapshot that read fewer items than were held, by more than the limit,
+    // always trips it: every held product it did not read is missing.
+    const held = Math.max(heldBefore, 1);
+    const share = (missing.length / held) * 100;
+    if (missing.length && share > system.retireGuardPercent && !run.force) {
+      return {
+        reason: 'retire_guard',
+        message: `Retire guard: this full sync would retire ${missing.length} of ${held} ${system.name} products (${share.toFixed(1)}%, limit ${system.retireGuardPercent}%). Nothing was retired; if the source really dropped them, run a full sync with force.`,
+      };
+    }
+    tally.counts.retired += await retire(ctx, missing, 'missing from a complete full sync');
+    return null;
+  }
+
+  /** Retires in batches, each with its catalog changes in one transaction. */
+  async function retire(ctx: RunContext, ids: string[], reason: string): Promise<number> {
+    const { run, system } = ctx;
+    let n = 0;
+    for (let i = 0; i < ids.length; i += RETIRE_BATCH) {
+      await uow.transaction(async (tx) => {
+        const retired = await tx.syncProducts.retire(ids.slice(i, i + RETIRE_BATCH), reason);
+        n += retired.length;
+        await tx.runs.insertChanges(retired.map((r) => ({
+          productId: r.id, externalSystemId: system.id, syncRunId: run.id, changeType: 'retired',
+          before: { price: r.price, currency: r.currency, name: r.name }, after: { reason },
+        })));
+      });
+    }
+    return n;
+  }
+
+  /** Moves the system's cursor and schedule counters, then records the run's outcome. */
+  async function finish(ctx: RunContext, result: ReadResult, stop: Stop | null, httpStats: HttpClient['stats']): Promise<void> {
+    const { run, system, tally } = ctx;
+    // The cursor moves only now, after every page is committed, and to the data's own stamps.
+    const cursorAfter = laterCursor(system.cursor ?? null, tally.maxCursor);
+    const finishedAt = new Date().toISOString();
+    // A full sync is done only when its sweep ran: one stopped short stays due.
+    const fullDone = result.mode === 'full' && result.completeSnapshot && !stop;
+    await systems.update(system.id, {
+      cursor: cursorAfter,
+      lastRunAt: finishedAt,
+      lastSuccessAt: finishedAt,
+      ...(fullDone ? { lastFullSyncAt: finishedAt, runsSinceFull: 0 } : { runsSinceFull: system.runsSinceFull + 1 }),
+    });
+    const counts = tally.totals();
+    const status = stop || counts.skipped > 0 || counts.failed > 0 ? 'partially_succeeded' : 'succeeded';
+    const fallback = result.needsFullSync ? `Incremental sync was not possible (${result.needsFullSync}); ran a full scan.` : null;
+    const error = stop ? (fallback ? `${stop.message} ${fallback}` : stop.message) : fallback;
+    await saveProgress(ctx, { status, stopReason: stop?.reason ?? null, mode: result.mode, finishedAt, error, cursorAfter, httpStats });
+    await deps.bumpCatalogVersion();
+    ctx.log(stop ? `sync stopped short (${stop.reason})` : 'sync finished', { runId: run.id, system: system.name, status, counts, ...(stop && { error: stop.message }) }, stop ? 'warn' : 'info');
+  }
+
+  /** A run that threw: cancelled by a user, or failed (the upstream's failure said without its secrets). What was committed stays. */
+  async function recordFailure(ctx: RunContext, err: unknown): Promise<void> {
+    const { run, system, abort } = ctx;
+    const cancelled = err instanceof CancelledError || abort.signal.reason instanceof CancelledError;
+    const message = cancelled ? 'Cancelled by a user; what was read so far is kept, nothing was retired.' : describeUpstreamError(err, ctx.redactor);
+    const stopReason: SyncStopReason | null = cancelled ? 'cancelled' : null;
+    await saveProgress(ctx, { status: cancelled ? 'cancelled' : 'failed', stopReason, finishedAt: new Date().toISOString(), error: message }).catch(() => undefined);
+    await systems.update(system.id, { lastRunAt: new Date().toISOString() }).catch(() => undefined);
+    await deps.bumpCatalogVersion().catch(() => undefined);
+    ctx.log(cancelled ? 'sync cancelled' : 'sync failed', { runId: run.id, system: system.name, error: message }, cancelled ? 'info' : 'warn');
+  }
+
+  async function saveProgress(ctx: RunContext, extra: Partial<NewSyncRunRow> = {}): Promise<void> {
+    await runs.update(ctx.run.id, {
+      ...ctx.tally.progress(), heartbeatAt: new Date().toISOString(), ...extra,
+      // Run messages can quote the source (why an incremental read was impossible...).
+      ...(typeof extra.error === 'string' && { error: ctx.redactor.mask(extra.error) }),
+    });
   }
 
   return { execute, connectorFor };
@@ -348,7 +391,7 @@ export type SyncEngine = ReturnType<typeof createSyncEngine>;
  * short, and sweeping with it would retire live products. Null when it is big enough, when the
  * source gave no count, or when a person forced the sweep.
  */
-function shortSnapshot(read: number, announced: number | null, guardPercent: number, force: boolean): { reason: SyncStopReason; message: string } | null {
+function shortSnapshot(read: number, announced: number | null, guardPercent: number, force: boolean): Stop | null {
   if (force || announced === null || read >= announced * (1 - guardPercent / 100)) return null;
   return {
     reason: 'incomplete_snapshot',
