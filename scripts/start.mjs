@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// `npm start`: builds the console when its build is missing or older than its sources, then runs the server.
+// `npm start`: builds the console and the server when a build is missing or older than its sources,
+// then runs the compiled server (plain node; TypeScript is not compiled at run time).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildServer, SERVER_DIST, serverBuildIsStale } from './build-server.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'web', 'dist', 'index.html');
@@ -29,6 +31,17 @@ if (stale && existsSync(path.join(root, 'web', 'index.html'))) {
   }
 }
 
-const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'server', 'src', 'main.ts')], { cwd: root, stdio: 'inherit', env: process.env });
+if (serverBuildIsStale()) {
+  console.log(existsSync(path.join(SERVER_DIST, 'main.js')) ? 'Server sources changed: rebuilding the server...' : 'Building the server (first start)...');
+  try {
+    await buildServer();
+  } catch (err) {
+    console.error(`Building the server failed: ${err instanceof Error ? err.message : err}`);
+    process.exit(1);
+  }
+}
+
+// Source maps: stack traces name the TypeScript files and lines.
+const child = spawn(process.execPath, ['--enable-source-maps', path.join(SERVER_DIST, 'main.js')], { cwd: root, stdio: 'inherit', env: process.env });
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
