@@ -14,6 +14,7 @@ import { registerAuth } from './http/auth.plugin.js';
 import { registerCsrfProtection } from './http/csrf.plugin.js';
 import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './http/errors.plugin.js';
 import { registerInputGuard } from './http/input-guard.js';
+import { OneLinePerRequest } from './http/request-log.js';
 import { registerResponseCache } from './http/response-cache.plugin.js';
 import type { App } from './http/types.js';
 import { registerAuditRoutes } from './modules/audit/audit.routes.js';
@@ -40,6 +41,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<App> {
   const { container: c, config } = opts;
   const app = Fastify({
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    // One line per request (Fastify writes two), health checks and console files at debug.
+    logController: new OneLinePerRequest(),
     bodyLimit: API_BODY_LIMIT,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
