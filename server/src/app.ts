@@ -14,9 +14,11 @@ import { registerAuth } from './http/auth.plugin.js';
 import { registerCsrfProtection } from './http/csrf.plugin.js';
 import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './http/errors.plugin.js';
 import { registerInputGuard } from './http/input-guard.js';
+import { registerMetrics } from './http/metrics.plugin.js';
 import { OneLinePerRequest } from './http/request-log.js';
 import { registerResponseCache } from './http/response-cache.plugin.js';
 import type { App } from './http/types.js';
+import { createMetrics } from './lib/metrics.js';
 import { registerAuditRoutes } from './modules/audit/audit.routes.js';
 import { registerAuthRoutes } from './modules/auth/auth.routes.js';
 import { registerCatalogSyncRoutes } from './modules/catalog-sync/catalog-sync.routes.js';
@@ -29,7 +31,7 @@ import { registerUserRoutes } from './modules/users/users.routes.js';
 
 export interface BuildAppOptions {
   container: Container;
-  config: Pick<AppConfig, 'logLevel' | 'cookieSecure' | 'webDist'> & Partial<Pick<AppConfig, 'trustedOrigins' | 'trustProxy'>>;
+  config: Pick<AppConfig, 'logLevel' | 'cookieSecure' | 'webDist'> & Partial<Pick<AppConfig, 'trustedOrigins' | 'trustProxy' | 'metricsToken' | 'metricsPort' | 'metricsHost'>>;
   /** Extra route registrations (later modules, benchmarks). */
   extraRoutes?: ((app: App) => void)[];
 }
@@ -63,6 +65,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<App> {
     void reply.header('x-request-id', req.id);
   });
 
+  registerMetrics(app, createMetrics({ database: c.database }), { token: config.metricsToken, port: config.metricsPort, host: config.metricsHost ?? '127.0.0.1' });
   registerErrorHandling(app);
   registerInputGuard(app);
   await app.register(helmet, {

@@ -26,6 +26,11 @@ const EnvSchema = z.object({
    * addresses/CIDRs of the proxies. Empty: none (the socket's address is the client's).
    */
   TRUST_PROXY: z.string().trim().default(''),
+  /** Bearer token for GET /metrics; long enough not to be guessed. */
+  METRICS_TOKEN: z.string().trim().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
+  /** A port of its own for /metrics (then never served on PORT). */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  METRICS_HOST: z.string().optional(),
 });
 
 export interface AppConfig {
@@ -49,6 +54,10 @@ export interface AppConfig {
   trustedOrigins: string[];
   /** Fastify's trustProxy: false, true, a hop count, or the proxies' addresses/CIDRs. */
   trustProxy: boolean | number | string[];
+  /** GET /metrics: the bearer token it asks for, and its own port and interface (default HOST) if any. */
+  metricsToken: string | undefined;
+  metricsPort: number | undefined;
+  metricsHost: string;
 }
 
 const truthy = (v: string) => v === '1' || v === 'true';
@@ -78,6 +87,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     cookieSecure: truthy(e.COOKIE_SECURE),
     trustedOrigins: e.TRUSTED_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    metricsToken: e.METRICS_TOKEN,
+    metricsPort: e.METRICS_PORT,
+    metricsHost: e.METRICS_HOST ?? e.HOST,
   };
 }
 
