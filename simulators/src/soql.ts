@@ -5,7 +5,7 @@
  *   [WHERE <field> <op> <value> [AND ...]] [ORDER BY Id | SystemModstamp[, Id] | LastModifiedDate[, Id]] [LIMIT n]
  * Anything else is rejected with Salesforce's error codes (MALFORMED_QUERY, INVALID_FIELD, INVALID_TYPE).
  */
-import type { CrmPricebookEntry, CrmProduct } from './crm.js';
+import type { CrmPricebookEntry, CrmProduct } from './crm.wire.js';
 
 export type SObject = 'Product2' | 'PricebookEntry';
 
