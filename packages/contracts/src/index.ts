@@ -7,3 +7,4 @@ export * from './products.js';
 export * from './catalog-sync.js';
 export * from './customers.js';
 export * from './ml.js';
+export * from './campaign-message.js';
