@@ -6,6 +6,7 @@ import { ALL_JOBS, jobWorkers } from './jobs/index.js';
 import { openJobs } from './jobs/runner.js';
 import { acquireLock } from './lib/instance-lock.js';
 import { consoleLog } from './lib/log.js';
+import { recordJobOutcome } from './lib/metrics.js';
 import { createSecretBox, loadOrCreateKey } from './lib/secrets.js';
 import { SYSTEM_ACTOR } from './modules/auth/permissions.js';
 import { seedDemoCatalog } from './modules/demo/demo.service.js';
@@ -22,7 +23,7 @@ async function main() {
   await runMigrations(database);
   const key = loadOrCreateKey({ secretKey: config.secretKey, dataDir: config.dataDir });
   // Every instance can send jobs (an API-only instance queues syncs and trainings); JOBS=1 ones also work them.
-  const jobs = await openJobs(database, ALL_JOBS, { schedule: config.jobs, log });
+  const jobs = await openJobs(database, ALL_JOBS, { schedule: config.jobs, log, onOutcome: recordJobOutcome });
   const container = createContainer(database, { sessionTtlHours: config.sessionTtlHours, secrets: createSecretBox(key.key), log, jobs });
 
   const admin = await container.users.ensureInitialAdmin(SYSTEM_ACTOR, config.adminEmail, config.adminPassword);
