@@ -8,3 +8,5 @@ export * from './catalog-sync.js';
 export * from './customers.js';
 export * from './ml.js';
 export * from './campaign-message.js';
+export * from './http.js';
+export * from './routes/index.js';

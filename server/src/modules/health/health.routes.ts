@@ -1,14 +1,10 @@
-import { z } from 'zod';
+import { HealthRoutes } from '@lyra/contracts';
 import type { Database } from '../../db/client.js';
+import { serve } from '../../http/declared-route.js';
 import type { App } from '../../http/types.js';
 
-const Health = z.object({ status: z.enum(['ok', 'unavailable']), database: z.enum(['pglite', 'postgres']), time: z.string() });
-
 export function registerHealthRoutes(app: App, deps: { database: Database }) {
-  app.get('/healthz', {
-    config: { access: 'public' },
-    schema: { tags: ['health'], summary: '200 when the database answers', response: { 200: Health, 503: Health } },
-  }, async (_req, reply) => {
+  serve(app, HealthRoutes.health, { config: { access: 'public' } }, async (_req, reply) => {
     const body = { database: deps.database.kind, time: new Date().toISOString() };
     try {
       await deps.database.executeSql('select 1', []);
