@@ -116,6 +116,66 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
+function writeReply(res: ServerResponse, reply: Reply): void {
+  const body = reply.body ?? '';
+  res.writeHead(reply.status, {
+    'content-type': reply.contentType ?? `${JSON_TYPE}; charset=utf-8`,
+    'content-length': String(Buffer.byteLength(body)),
+    ...reply.headers,
+  });
+  res.end(body);
+}
+
+/** The fault "drop": the connection closes before the headers, or halfway through the body. */
+function dropReply(req: IncomingMessage, res: ServerResponse, reply: Reply, afterHeaders: boolean): void {
+  const body = reply.body ?? '';
+  if (!afterHeaders || body.length < 2) {
+    req.socket.destroy();
+    return;
+  }
+  res.writeHead(reply.status, {
+    'content-type': reply.contentType ?? `${JSON_TYPE}; charset=utf-8`,
+    'content-length': String(Buffer.byteLength(body)),
+    ...reply.headers,
+  });
+  // Wait until the partial body reached the socket, otherwise destroy() would discard it.
+  res.write(body.slice(0, Math.floor(body.length / 2)), () => req.socket.destroy());
+}
+
+/** The test control API under /__sim/: state, expected products, faults and store changes. */
+function controlReply(call: Call, o: HttpCoreOptions, state: (withIds: boolean) => object): Reply {
+  if (call.method === 'GET' && call.path === '/__sim/state') {
+    const ids = call.url.searchParams.get('ids');
+    return json(200, state(ids === '1' || ids === 'true'));
+  }
+  const expected = /^\/__sim\/expected\/(.+)$/.exec(call.path);
+  if (call.method === 'GET' && expected?.[1]) {
+    const e = o.store.expected(decodeURIComponent(expected[1]));
+    return e ? json(200, e) : json(404, { error: 'no expected product for this id (unknown, deleted or malformed)' });
+  }
+  if (call.method === 'POST' && call.path === '/__sim/control') {
+    let cmd: ControlCommand;
+    try {
+      cmd = (call.body ? JSON.parse(call.body) : {}) as ControlCommand;
+    } catch {
+      return json(400, { error: 'body must be JSON' });
+    }
+    try {
+      if (cmd.faults) o.setFaults(cmd.faults);
+      const result: Record<string, unknown> = {};
+      if (cmd.expireTokens) o.expireTokens();
+      if (cmd.change) result.changed = o.store.change(cmd.change);
+      if (cmd.remove) result.removed = o.store.remove(cmd.remove);
+      if (cmd.add) result.added = o.store.add(cmd.add);
+      if (cmd.truncateNextListing !== undefined) o.store.truncateNextListing(cmd.truncateNextListing);
+      return json(200, { ok: true, ...result, state: state(false) });
+    } catch (err) {
+      return json(400, { error: (err as Error).message });
+    }
+  }
+  return json(404, { error: 'unknown control endpoint; use GET /__sim/state, GET /__sim/expected/<id>, POST /__sim/control' });
+}
+
 export async function startHttpCore(o: HttpCoreOptions): Promise<HttpCore> {
   const faults = new FaultInjector(o.seed, o.faults);
   const stats: SimulatorStats = { requests: 0, byStatus: {}, tokensIssued: 0 };
@@ -137,73 +197,24 @@ export async function startHttpCore(o: HttpCoreOptions): Promise<HttpCore> {
     });
 
   const send = (res: ServerResponse, reply: Reply) => {
-    const body = reply.body ?? '';
-    res.writeHead(reply.status, {
-      'content-type': reply.contentType ?? `${JSON_TYPE}; charset=utf-8`,
-      'content-length': String(Buffer.byteLength(body)),
-      ...reply.headers,
-    });
-    res.end(body);
+    writeReply(res, reply);
     count(String(reply.status));
   };
 
   const drop = (req: IncomingMessage, res: ServerResponse, reply: Reply, afterHeaders: boolean) => {
     count('dropped');
-    const body = reply.body ?? '';
-    if (!afterHeaders || body.length < 2) {
-      req.socket.destroy();
-      return;
-    }
-    res.writeHead(reply.status, {
-      'content-type': reply.contentType ?? `${JSON_TYPE}; charset=utf-8`,
-      'content-length': String(Buffer.byteLength(body)),
-      ...reply.headers,
-    });
-    // Wait until the partial body reached the socket, otherwise destroy() would discard it.
-    res.write(body.slice(0, Math.floor(body.length / 2)), () => req.socket.destroy());
+    dropReply(req, res, reply, afterHeaders);
   };
 
-  const control = async (call: Call): Promise<Reply> => {
-    const state = (withIds: boolean) => ({
-      system: o.system,
-      url: origin,
-      counts: o.counts(),
-      faults: faults.current,
-      stats: snapshot(),
-      ...o.describe(),
-      ...(withIds ? { validIds: o.store.validIds(), malformedIds: o.store.malformedIds() } : {}),
-    });
-    if (call.method === 'GET' && call.path === '/__sim/state') {
-      const ids = call.url.searchParams.get('ids');
-      return json(200, state(ids === '1' || ids === 'true'));
-    }
-    const expected = /^\/__sim\/expected\/(.+)$/.exec(call.path);
-    if (call.method === 'GET' && expected?.[1]) {
-      const e = o.store.expected(decodeURIComponent(expected[1]));
-      return e ? json(200, e) : json(404, { error: 'no expected product for this id (unknown, deleted or malformed)' });
-    }
-    if (call.method === 'POST' && call.path === '/__sim/control') {
-      let cmd: ControlCommand;
-      try {
-        cmd = (call.body ? JSON.parse(call.body) : {}) as ControlCommand;
-      } catch {
-        return json(400, { error: 'body must be JSON' });
-      }
-      try {
-        if (cmd.faults) o.setFaults(cmd.faults);
-        const result: Record<string, unknown> = {};
-        if (cmd.expireTokens) o.expireTokens();
-        if (cmd.change) result.changed = o.store.change(cmd.change);
-        if (cmd.remove) result.removed = o.store.remove(cmd.remove);
-        if (cmd.add) result.added = o.store.add(cmd.add);
-        if (cmd.truncateNextListing !== undefined) o.store.truncateNextListing(cmd.truncateNextListing);
-        return json(200, { ok: true, ...result, state: state(false) });
-      } catch (err) {
-        return json(400, { error: (err as Error).message });
-      }
-    }
-    return json(404, { error: 'unknown control endpoint; use GET /__sim/state, GET /__sim/expected/<id>, POST /__sim/control' });
-  };
+  const state = (withIds: boolean) => ({
+    system: o.system,
+    url: origin,
+    counts: o.counts(),
+    faults: faults.current,
+    stats: snapshot(),
+    ...o.describe(),
+    ...(withIds ? { validIds: o.store.validIds(), malformedIds: o.store.malformedIds() } : {}),
+  });
 
   const onRequest = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', origin);
@@ -215,7 +226,7 @@ export async function startHttpCore(o: HttpCoreOptions): Promise<HttpCore> {
       return;
     }
     if (call.path.startsWith('/__sim/')) {
-      send(res, await control(call));
+      send(res, controlReply(call, o, state));
       return;
     }
     stats.requests += 1;
