@@ -205,10 +205,10 @@ export async function runPredictBench(opts: { quick?: boolean; databaseUrl?: str
     console.log(`ml.predict: ${customers} synthetic subscribers loaded into ${database.kind} in ${f1((performance.now() - t) / 1000)}s`);
     await jobs.work(jobWorkers(container), { pollingIntervalSeconds: 0.5 });
     t = performance.now();
-    const versions = await Promise.all(ML_MODEL_NAMES.map((name) => container.ml.requestTraining(SYSTEM_ACTOR, name, {})));
+    const versions = await Promise.all(ML_MODEL_NAMES.map((name) => container.ml.training.requestTraining(SYSTEM_ACTOR, name, {})));
     for (const v of versions) {
       for (;;) {
-        const cur = await container.ml.getVersion(v.model, v.version);
+        const cur = await container.ml.registry.getVersion(v.model, v.version);
         if (cur.status === 'failed') throw new Error(`${v.model} failed: ${cur.error}`);
         if (cur.status === 'ready') break;
         await new Promise((r) => setTimeout(r, 200));

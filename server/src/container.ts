@@ -4,10 +4,9 @@ import type { AppConfig } from './config.js';
 import type { Database, DbOrTx } from './db/client.js';
 import { createUnitOfWork } from './db/unit-of-work.js';
 import { jobsUnavailable, type Jobs } from './jobs/runner.js';
-import { mlScoreJob, mlTrainJob } from './modules/ml/ml.jobs.js';
 import type { LogFn } from './lib/log.js';
 import { createSecretBox, type SecretBox } from './lib/secrets.js';
-import { createAuditRepository, legacyAudit } from './modules/audit/audit.repository.js';
+import { createAuditRepository } from './modules/audit/audit.repository.js';
 import { createAuthRepository } from './modules/auth/auth.repository.js';
 import { createAuthService } from './modules/auth/auth.service.js';
 import type { LoginThrottlePolicy } from './modules/auth/login-throttle.js';
@@ -22,11 +21,15 @@ import { createSyncService } from './modules/catalog-sync/sync.service.js';
 import { createCustomersImport } from './modules/customers/customers.import.js';
 import { createCustomersRepository } from './modules/customers/customers.repository.js';
 import { createCustomersService } from './modules/customers/customers.service.js';
+import { createAvailableCatalog } from './modules/ml/features/available-catalog.js';
 import { createFeaturesRepository } from './modules/ml/features/features.repository.js';
 import { createMlRepository } from './modules/ml/ml.repository.js';
-import { createModelCache } from './modules/ml/ml.scoring.js';
-import { createMlService } from './modules/ml/ml.service.js';
-import { createAvailableCatalog } from './modules/ml/predict.js';
+import type { MlServices } from './modules/ml/ml.services.js';
+import { createPredictionsService } from './modules/ml/predictions.service.js';
+import { createRegistryService } from './modules/ml/registry.service.js';
+import { createModelCache } from './modules/ml/scoring/loaded-model.js';
+import { createScoringRun } from './modules/ml/scoring/scoring-run.js';
+import { createTrainingRun } from './modules/ml/training/training-run.js';
 import { createOfferGroupsRepository } from './modules/products/offer-groups.repository.js';
 import { createOfferGroupsService } from './modules/products/offer-groups.service.js';
 import { createProductsCsv } from './modules/products/products.csv.js';
@@ -50,7 +53,6 @@ export interface ContainerOptions extends Pick<AppConfig, 'sessionTtlHours'> {
 export function createContainer(database: Database, opts: ContainerOptions) {
   const { db } = database;
   const log = opts.log ?? (() => undefined);
-  const audit = legacyAudit;
   const productsRepo = createProductsRepository(db, database.executeSql);
   const offerGroupsRepo = createOfferGroupsRepository(db);
   const offerGroups = createOfferGroupsService({ groups: offerGroupsRepo, products: productsRepo, audit });
@@ -81,25 +83,21 @@ export function createContainer(database: Database, opts: ContainerOptions) {
   });
   const sync = createSyncService({ ...catalogSyncRepos, uow: catalogSyncUow, log });
 
+  // ML: the registry, training and scoring runs, predictions. A version or a scoring run is written
+  // with its job, and an activation with its audit entry, through the unit of work.
+  const mlOn = (h: DbOrTx) => ({ ml: createMlRepository(h), audit: createAuditRepository(h), jobs: queueOn(h) });
+  const mlUow = createUnitOfWork(db, mlOn);
   const mlRepo = createMlRepository(db);
-  const ml = createMlService({
-    ml: mlRepo,
-    features: createFeaturesRepository(db),
-    customers: customersRepo,
-    audit,
-    models: createModelCache((id) => mlRepo.findVersionById(id)),
-    catalog: createAvailableCatalog(productsRepo),
-    log,
-    queue: () =>
-      opts.jobs ? {
-        enqueueTraining: async (versionId: string) => {
-          await queueOn(db).send(mlTrainJob, { versionId });
-        },
-        enqueueScoring: async (runId: string) => {
-          await queueOn(db).send(mlScoreJob, { runId });
-        },
-      } : null,
-  });
+  const mlFeatures = createFeaturesRepository(db);
+  const mlCatalog = createAvailableCatalog(productsRepo);
+  const mlRegistry = createRegistryService({ ml: mlRepo, uow: mlUow, models: createModelCache((id) => mlRepo.findVersionById(id)) });
+  const mlScoring = createScoringRun({ ml: mlRepo, features: mlFeatures, catalog: mlCatalog, registry: mlRegistry, uow: mlUow });
+  const ml: MlServices = {
+    registry: mlRegistry,
+    training: createTrainingRun({ ml: mlRepo, features: mlFeatures, uow: mlUow, registry: mlRegistry, scoring: mlScoring, log }),
+    scoring: mlScoring,
+    predictions: createPredictionsService({ registry: mlRegistry, features: mlFeatures, catalog: mlCatalog, customers: customersRepo, ml: mlRepo }),
+  };
 
   return {
     database,

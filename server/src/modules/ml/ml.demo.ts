@@ -14,8 +14,8 @@ export async function ensureDemoModels(container: Pick<Container, 'ml' | 'custom
   if (!container.jobsAvailable || !(await container.customers.hasAny())) return [];
   const queued: MlModelVersion[] = [];
   for (const name of ML_MODEL_NAMES as readonly MlModelName[]) {
-    if (await container.ml.hasAnyVersion(name)) continue;
-    queued.push(await container.ml.requestTraining(SYSTEM_ACTOR, name, opts.snapshot_date ? { snapshot_date: opts.snapshot_date } : {}, { scoreWhenLive: opts.scoreWhenLive ?? true }));
+    if (await container.ml.registry.hasAnyVersion(name)) continue;
+    queued.push(await container.ml.training.requestTraining(SYSTEM_ACTOR, name, opts.snapshot_date ? { snapshot_date: opts.snapshot_date } : {}, { scoreWhenLive: opts.scoreWhenLive ?? true }));
   }
   return queued;
 }

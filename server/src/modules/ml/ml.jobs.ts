@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineJob, workerOf, type JobWorker } from '../../jobs/job.js';
-import type { MlService } from './ml.service.js';
+import type { ScoringRun } from './scoring/scoring-run.js';
+import type { TrainingRun } from './training/training-run.js';
 
 // One training and one scoring run at a time per instance: both are CPU-heavy.
 
@@ -27,14 +28,14 @@ export const mlScoreJob = defineJob({
 export const ML_JOBS = [mlTrainJob, mlScoreJob];
 
 /** A failed training or scoring is recorded on its version / run; the job itself is done either way. */
-export function mlWorkers(deps: { ml: Pick<MlService, 'train' | 'score'> }): JobWorker<unknown>[] {
+export function mlWorkers(deps: { ml: { training: Pick<TrainingRun, 'train'>; scoring: Pick<ScoringRun, 'score'> } }): JobWorker<unknown>[] {
   return [
     workerOf(mlTrainJob, async ({ versionId }) => {
-      const r = await deps.ml.train(versionId);
+      const r = await deps.ml.training.train(versionId);
       return { status: r.status === 'ready' ? 'succeeded' : r.status, detail: r.detail };
     }),
     workerOf(mlScoreJob, async ({ runId }) => {
-      const r = await deps.ml.score(runId);
+      const r = await deps.ml.scoring.score(runId);
       return { status: r.status, detail: r.detail };
     }),
   ];

@@ -4,13 +4,13 @@ import { createTestContext, type TestContext } from '../../../test/helpers.js';
 import type { SyntheticData } from '../customers/synthetic.js';
 import { auc, Dataset, stratifiedSplitIndices } from '@lyra/ml';
 import { createFeaturesRepository } from './features/features.repository.js';
-import { buildTrainingSet, type TrainingSet } from './ml.dataset.js';
 import { ensureDemoModels } from './ml.demo.js';
 import { loadSynthetic } from './ml.fixtures.js';
 import { MODEL_SPECS } from './ml.models.js';
-import { evaluationSplit } from './training.js';
 import { createMlRepository } from './ml.repository.js';
-import { loadModel } from './ml.scoring.js';
+import { loadModel } from './scoring/loaded-model.js';
+import { evaluationSplit } from './training/training-pipeline.js';
+import { buildTrainingSet, type TrainingSet } from './training/training-set.js';
 
 /**
  * The three models trained by the real pipeline (SQL features, training job, worker thread) on
@@ -37,7 +37,7 @@ describe('model quality against the known probabilities', () => {
     expect(await ensureDemoModels(t.container, { scoreWhenLive: false })).toEqual([]);
     for (const q of queued) {
       for (;;) {
-        const v = await t.container.ml.getVersion(q.model, q.version);
+        const v = await t.container.ml.registry.getVersion(q.model, q.version);
         if (v.status !== 'training') {
           versions.set(q.model, v);
           break;

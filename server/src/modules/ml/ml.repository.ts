@@ -1,5 +1,6 @@
 import { and, asc, count, desc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
-import type { Db, DbOrTx } from '../../db/client.js';
+import { rowsOf, type DbOrTx } from '../../db/client.js';
+import { paged } from '../../db/unit-of-work.js';
 import { mlModelVersions, mlScores, mlScoringRuns } from '../../db/schema/ml.js';
 
 export type ModelVersionRow = typeof mlModelVersions.$inferSelect;
@@ -24,23 +25,26 @@ export type VersionSummaryRow = Pick<ModelVersionRow, keyof typeof versionSummar
 /** Only a version still training may be written; ready and failed versions are immutable. */
 const stillTraining = (id: string) => and(eq(mlModelVersions.id, id), eq(mlModelVersions.status, 'training'));
 
-export function createMlRepository(db: Db) {
+/**
+ * Model versions, scoring runs and scores. Bound to the database or to a unit of work's transaction
+ * (`createMlRepository(tx)`): a version's insert and its training job, a completed version and its
+ * first activation, commit together.
+ */
+export function createMlRepository(db: DbOrTx) {
   return {
-    db,
-
     /** The next version number of the model, taken under a lock so concurrent requests get distinct numbers. */
-    async insertVersion(tx: DbOrTx, values: Omit<NewModelVersionRow, 'version'>): Promise<ModelVersionRow> {
-      await tx.execute(sql`select pg_advisory_xact_lock(7301002, hashtext(${values.modelName}))`);
-      const [next] = await tx
+    async insertVersion(values: Omit<NewModelVersionRow, 'version'>): Promise<ModelVersionRow> {
+      await db.execute(sql`select pg_advisory_xact_lock(7301002, hashtext(${values.modelName}))`);
+      const [next] = await db
         .select({ v: sql<number>`coalesce(max(${mlModelVersions.version}), 0)::int + 1` })
         .from(mlModelVersions)
         .where(eq(mlModelVersions.modelName, values.modelName));
-      const [row] = await tx.insert(mlModelVersions).values({ ...values, version: next!.v }).returning();
+      const [row] = await db.insert(mlModelVersions).values({ ...values, version: next!.v }).returning();
       return row!;
     },
 
-    async findVersion(tx: DbOrTx, modelName: string, version: number): Promise<ModelVersionRow | undefined> {
-      const [row] = await tx.select().from(mlModelVersions).where(and(eq(mlModelVersions.modelName, modelName), eq(mlModelVersions.version, version))).limit(1);
+    async findVersion(modelName: string, version: number): Promise<ModelVersionRow | undefined> {
+      const [row] = await db.select().from(mlModelVersions).where(and(eq(mlModelVersions.modelName, modelName), eq(mlModelVersions.version, version))).limit(1);
       return row;
     },
 
@@ -49,13 +53,12 @@ export function createMlRepository(db: Db) {
       return row;
     },
 
-    async listVersions(modelName: string, limit: number, offset: number): Promise<{ count: number; rows: VersionSummaryRow[] }> {
+    listVersions(modelName: string, page: { limit: number; offset: number }): Promise<{ count: number; results: VersionSummaryRow[] }> {
       const cond = eq(mlModelVersions.modelName, modelName);
-      const [rows, [total]] = await Promise.all([
-        db.select(versionSummary).from(mlModelVersions).where(cond).orderBy(desc(mlModelVersions.version)).limit(limit).offset(offset),
+      return paged(
+        db.select(versionSummary).from(mlModelVersions).where(cond).orderBy(desc(mlModelVersions.version)).limit(page.limit).offset(page.offset),
         db.select({ n: count() }).from(mlModelVersions).where(cond),
-      ]);
-      return { count: total?.n ?? 0, rows };
+      );
     },
 
     /** Per model: version count, the active version and the newest version. */
@@ -72,8 +75,8 @@ export function createMlRepository(db: Db) {
     },
 
     /** The active version's id and number: one indexed read per prediction, the model itself comes from the cache. */
-    async activeRef(modelName: string, tx: DbOrTx = db): Promise<{ id: string; version: number } | null> {
-      const [row] = await tx
+    async activeRef(modelName: string): Promise<{ id: string; version: number } | null> {
+      const [row] = await db
         .select({ id: mlModelVersions.id, version: mlModelVersions.version })
         .from(mlModelVersions)
         .where(and(eq(mlModelVersions.modelName, modelName), eq(mlModelVersions.isActive, true)))
@@ -95,8 +98,8 @@ export function createMlRepository(db: Db) {
       await db.update(mlModelVersions).set({ progress }).where(stillTraining(id));
     },
 
-    async complete(tx: DbOrTx, id: string, values: Pick<NewModelVersionRow, 'artifact' | 'metrics' | 'dataSnapshot' | 'trainingScores' | 'featureList' | 'hyperParameters' | 'progress'>): Promise<ModelVersionRow | undefined> {
-      const [row] = await tx
+    async complete(id: string, values: Pick<NewModelVersionRow, 'artifact' | 'metrics' | 'dataSnapshot' | 'trainingScores' | 'featureList' | 'hyperParameters' | 'progress'>): Promise<ModelVersionRow | undefined> {
+      const [row] = await db
         .update(mlModelVersions)
         .set({ ...values, status: 'ready', finishedAt: sql`now()`, error: null })
         .where(stillTraining(id))
@@ -109,13 +112,13 @@ export function createMlRepository(db: Db) {
     },
 
     /** Moves the model's active flag to this version (the partial unique index allows one at a time). */
-    async activate(tx: DbOrTx, modelName: string, id: string, by: string): Promise<ModelVersionRow> {
-      await tx.execute(sql`select pg_advisory_xact_lock(7301003, hashtext(${modelName}))`);
-      await tx
+    async activate(modelName: string, id: string, by: string): Promise<ModelVersionRow> {
+      await db.execute(sql`select pg_advisory_xact_lock(7301003, hashtext(${modelName}))`);
+      await db
         .update(mlModelVersions)
         .set({ isActive: false })
         .where(and(eq(mlModelVersions.modelName, modelName), eq(mlModelVersions.isActive, true)));
-      const [row] = await tx
+      const [row] = await db
         .update(mlModelVersions)
         .set({ isActive: true, activatedAt: sql`now()`, activatedBy: by })
         .where(and(eq(mlModelVersions.id, id), eq(mlModelVersions.status, 'ready')))
@@ -136,13 +139,12 @@ export function createMlRepository(db: Db) {
       return row;
     },
 
-    async listRuns(modelName: string, limit: number, offset: number): Promise<{ count: number; rows: ScoringRunRow[] }> {
+    listRuns(modelName: string, page: { limit: number; offset: number }): Promise<{ count: number; results: ScoringRunRow[] }> {
       const cond = eq(mlScoringRuns.modelName, modelName);
-      const [rows, [total]] = await Promise.all([
-        db.select().from(mlScoringRuns).where(cond).orderBy(desc(mlScoringRuns.createdAt), desc(mlScoringRuns.id)).limit(limit).offset(offset),
+      return paged(
+        db.select().from(mlScoringRuns).where(cond).orderBy(desc(mlScoringRuns.createdAt), desc(mlScoringRuns.id)).limit(page.limit).offset(page.offset),
         db.select({ n: count() }).from(mlScoringRuns).where(cond),
-      ]);
-      return { count: total?.n ?? 0, rows };
+      );
     },
 
     /** queued -> running; false when another worker took it or it already finished. */
@@ -187,7 +189,7 @@ export function createMlRepository(db: Db) {
 
     /** Per model, the subscriber's rows of the newest scoring (the overall score and, for propensity, its top products). */
     async latestScores(customerId: string): Promise<ScoreWithCutsRow[]> {
-      return db.execute(sql`
+      const result = await db.execute(sql`
         select s.id, s.customer_id as "customerId", s.model_name as "modelName", s.model_version_id as "modelVersionId", s.version,
           s.product_id as "productId", s.campaign_id as "campaignId", s.score, s.uplift, s.reasons, s.scored_at as "scoredAt", s.run_id as "runId",
           v.metrics -> 'thresholds' as thresholds, v.metrics -> 'any_product' -> 'thresholds' as "anyThresholds"
@@ -198,7 +200,8 @@ export function createMlRepository(db: Db) {
           where customer_id = ${customerId} order by model_name, scored_at desc, id desc
         ) latest on latest.model_name = s.model_name and latest.run_id = s.run_id
         where s.customer_id = ${customerId}
-        order by s.model_name, s.product_id nulls first, s.score desc, s.id`).then((r) => (r as unknown as { rows: ScoreWithCutsRow[] }).rows);
+        order by s.model_name, s.product_id nulls first, s.score desc, s.id`);
+      return rowsOf<ScoreWithCutsRow>(result);
     },
   };
 }

@@ -7,7 +7,7 @@ import { modelRow } from './features/features.js';
 import { createFeaturesRepository } from './features/features.repository.js';
 import { loadSynthetic } from './ml.fixtures.js';
 import { createMlRepository } from './ml.repository.js';
-import { createModelCache, loadModel } from './ml.scoring.js';
+import { createModelCache, loadModel } from './scoring/loaded-model.js';
 
 const SNAPSHOT = '2026-09-01';
 const API = '/api/loyalty/v1/ml';
@@ -155,7 +155,7 @@ describe('ML: registry, training jobs, predictions and batch scores', { timeout:
 
     // Ready and failed versions cannot be written again.
     const repo = createMlRepository(t.database.db);
-    const none = await repo.complete(t.database.db, v1.id, { artifact: {}, metrics: {}, dataSnapshot: {}, trainingScores: [], featureList: [], hyperParameters: {}, progress: { stage: 'x', iteration: 0, total: 0 } });
+    const none = await repo.complete(v1.id, { artifact: {}, metrics: {}, dataSnapshot: {}, trainingScores: [], featureList: [], hyperParameters: {}, progress: { stage: 'x', iteration: 0, total: 0 } });
     expect(none).toBeUndefined();
     await repo.fail(v1.id, 'overwritten', { stage: 'failed', iteration: 0, total: 0 });
     expect(await version('payment_default_risk', 1)).toEqual(v1);

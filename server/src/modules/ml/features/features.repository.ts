@@ -1,5 +1,5 @@
 import { and, asc, inArray, sql, type SQL } from 'drizzle-orm';
-import type { Db } from '../../../db/client.js';
+import { rowsOf, type DbOrTx } from '../../../db/client.js';
 import { TtlCache } from '../../../lib/versioned-cache.js';
 import { campaignContacts, customerBills, customerPayments, customerPurchases, customers, customerUsage, products } from '../../../db/schema/index.js';
 import { productOnSale, subscriberInSegment } from '../../audience/audience.sql.js';
@@ -11,10 +11,6 @@ import type { BillFact, CustomerFacts, HeldFact, ProductInfo, PurchaseFact } fro
  * queries read only [S, S + window). The two never share a predicate, so a feature cannot see the
  * label window (features.test.ts checks it by deleting every row dated on or after S and comparing).
  */
-
-function rowsOf<T>(result: unknown): T[] {
-  return (result as { rows: T[] }).rows;
-}
 
 /** Midnight UTC of a day, whatever the session's time zone. */
 const startOf = (day: string) => sql`((${day}::date)::timestamp at time zone 'UTC')`;
@@ -173,7 +169,7 @@ export interface DataHorizons {
 /** How long the newest usage month is trusted before it is read again (usage is loaded monthly). */
 const USAGE_END_TTL_MS = 5 * 60_000;
 
-export function createFeaturesRepository(db: Db) {
+export function createFeaturesRepository(db: DbOrTx) {
   const usageEnds = new TtlCache<string>(USAGE_END_TTL_MS);
   /**
    * The month usage features count back from: S's month, or the month after the newest usage
@@ -220,15 +216,16 @@ export function createFeaturesRepository(db: Db) {
     },
 
     /** A page of scorable subscribers (active before S, not churned; optionally in a segment), by id after `after`. */
-    async scorableIdsAfter(asOf: string, after: string | null, limit: number, segment?: string | null): Promise<string[]> {
+    async scorableIdsAfter(asOf: string, page: { after: string | null; limit: number; segment: string | null }): Promise<string[]> {
       const where: SQL[] = [sql`${customers.activationDate} < ${asOf}::date`, sql`${customers.status} <> 'churned'`];
-      if (segment) where.push(subscriberInSegment(segment));
-      if (after !== null) where.push(sql`${customers.id} > ${after}`);
-      const rows = await db.select({ id: customers.id }).from(customers).where(and(...where)).orderBy(asc(customers.id)).limit(limit);
+      if (page.segment) where.push(subscriberInSegment(page.segment));
+      if (page.after !== null) where.push(sql`${customers.id} > ${page.after}`);
+      const rows = await db.select({ id: customers.id }).from(customers).where(and(...where)).orderBy(asc(customers.id)).limit(page.limit);
       return rows.map((r) => r.id);
     },
 
-    async countScorable(asOf: string, segment?: string | null): Promise<number> {
+    async countScorable(asOf: string, opts: { segment: string | null }): Promise<number> {
+      const { segment } = opts;
       const [r] = rowsOf<{ n: number }>(
         await db.execute(sql`
           select count(*)::int as n from ${customers}

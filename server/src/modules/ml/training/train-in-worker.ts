@@ -1,14 +1,14 @@
-import { startModuleWorker } from '../../lib/module-worker.js';
-import type { TrainingInput, TrainingOutput, TrainingProgress } from './training.js';
+import { startModuleWorker } from '../../../lib/module-worker.js';
+import type { TrainingInput, TrainingOutput, TrainingProgress } from './training-pipeline.js';
 
 type WorkerMessage = { type: 'progress'; progress: TrainingProgress } | { type: 'done'; output: TrainingOutput } | { type: 'error'; message: string };
 
 /**
- * Runs the training pipeline in a worker thread: the trees take seconds to minutes of CPU, and the
- * API (health checks, predictions) must keep answering meanwhile.
+ * Runs the training pipeline in a worker thread (training-pipeline.worker.ts): the trees take
+ * seconds to minutes of CPU, and the API (health checks, predictions) must keep answering meanwhile.
  */
 export function trainInWorker(input: TrainingInput, onProgress: (p: TrainingProgress) => void): Promise<TrainingOutput> {
-  const worker = startModuleWorker(import.meta.url, 'training.worker');
+  const worker = startModuleWorker(import.meta.url, 'training-pipeline.worker');
   const transfer: ArrayBuffer[] = [];
   const seen = new Set<ArrayBufferLike>();
   const keep = (a: { buffer: ArrayBufferLike }) => {

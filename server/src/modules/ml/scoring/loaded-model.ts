@@ -8,8 +8,8 @@ import {
   calibratorFromJSON, Dataset, explainRow, GbdtModel, sigmoid, TLearner,
   type Calibrator, type CalibratorJson, type GbdtModelJson, type LogisticModelJson, type Row, type ScorecardJson, type TLearnerJson,
 } from '@lyra/ml';
-import { ColumnBuilder, featureDefs, mergeParts, type FeatureDef, type FeaturePreprocessing, type ModelFeatureSet, type RowParts } from './features/features.js';
-import type { ModelVersionRow } from './ml.repository.js';
+import { ColumnBuilder, featureDefs, mergeParts, type FeatureDef, type FeaturePreprocessing, type ModelFeatureSet, type RowParts } from '../features/features.js';
+import type { ModelVersionRow } from '../ml.repository.js';
 
 /** What a version stores in its `artifact` column. */
 export interface ModelArtifact {

@@ -1,13 +1,17 @@
 /**
  * The training pipeline on an assembled data set: pure computation, run in a worker thread
- * (training.worker.ts) so the API's event loop never waits for it.
+ * (training-pipeline.worker.ts, started by train-in-worker.ts) so the API's event loop never waits
+ * for it. `runTraining` goes through these steps:
  *
- *  1. stratified split (seeded): test part, then a calibration part of the rest;
- *  2. GBDT on the fit part, early-stopped on the calibration part;
- *  3. Platt or isotonic calibration on the calibration part (held out from the trees' fit);
- *  4. evaluation on the test part: AUC, Gini, KS, log loss, Brier, lift, calibration, ROC,
- *     importance; the logistic baseline (and for default risk the scorecard) on the same split;
- *  5. campaign response with a control group: a T-learner for the uplift, Qini on the test part.
+ *  1. `splitRows`: stratified split (seeded): test part, then a calibration part of the rest
+ *     (propensity: the evaluation subscribers calibrate and measure);
+ *  2. `fitTrees`: GBDT on the fit part, early-stopped on held-out rows (`crossFitTrees` on small sets);
+ *  3. `calibrate`: Platt or isotonic calibration on probabilities held out from the trees' fit;
+ *  4. `testMetrics`, `fitBaseline`: evaluation on the test part: AUC, Gini, KS, log loss, Brier,
+ *     lift, calibration, ROC, importance; the logistic baseline (and for default risk the
+ *     scorecard, `fitScorecardView`) on the same split;
+ *  5. `fitUplift`: campaign response with a control group: a T-learner for the uplift, Qini on the test part;
+ *  6. the whole snapshot scored as scoring will see it: the PSI's reference and the level cut points.
  * Deterministic: the same data and seed give the same model, metrics and hash.
  */
 import { createHash } from 'node:crypto';
@@ -15,8 +19,8 @@ import type { MlMetrics, MlModelName } from '@lyra/contracts';
 import {
   calibrationTable, classificationMetrics, Dataset, expectedCalibrationError, fitCalibrator, fitScorecard, GbdtModel, liftTable, mulberry32,
   resolveGbdtParams, Rng, rocCurve, stratifiedSplitIndices, TLearner, trainGbdt, trainLogistic,
-  type CalibratorJson, type Column, type GbdtModelJson, type GbdtParams, type LogisticModelJson, type ScorecardJson,
-  type TLearnerJson,
+  type Calibrator, type CalibratorJson, type Column, type GbdtModelJson, type GbdtParams, type LogisticModel, type LogisticModelJson,
+  type ScorecardJson, type TLearnerJson,
 } from '@lyra/ml';
 
 export interface TrainingConfig {
@@ -240,108 +244,118 @@ function withOverrides(ds: Dataset, overrides: Record<string, number>): Dataset 
   return new Dataset(cols, ds.label, ds.treatment, ds.labelName);
 }
 
-export async function runTraining(input: TrainingInput, onProgress: (p: TrainingProgress) => void): Promise<TrainingOutput> {
-  const { config } = input;
-  const all = new Dataset(input.columns, input.label, input.treatment, 'label');
-  const n = all.nRows;
-  let positives = 0;
-  for (const v of input.label) positives += v;
+type OnProgress = (p: TrainingProgress) => void;
+
+/** The rows each step sees: `rest` is everything outside the test part. */
+interface Split {
+  rest: Dataset;
+  test: Dataset;
+  fit: Dataset;
+  cal: Dataset;
+  /** Rows the trees' early stopping watches (distributed like the fit rows); null: the calibration part. */
+  watch: Dataset | null;
+}
+
+/** Uncalibrated held-out probabilities and their labels: what the calibrator and the decision threshold learn from. */
+interface HeldOut {
+  p: Float64Array;
+  y: Uint8Array;
+}
+
+function checkEnoughRows(n: number, positives: number): void {
   if (n < 50) throw new Error(`only ${n} labelled rows in the snapshot; at least 50 are needed`);
   if (positives < 10 || n - positives < 10) throw new Error(`the snapshot has ${positives} positive and ${n - positives} negative rows; at least 10 of each are needed`);
+}
 
-  onProgress({ stage: 'splitting', iteration: 0, total: 0 });
-  const evaluation = input.evaluation ? new Dataset(input.evaluation.columns, input.evaluation.label, null, 'label') : null;
-  const hash = datasetHash(
-    evaluation ? [...input.columns, ...input.evaluation!.columns.map((c) => ({ ...c, name: `evaluation:${c.name}` }))] : input.columns,
-    evaluation ? Uint8Array.from([...input.label, ...input.evaluation!.label]) : input.label,
+/** The hash of every row the version learnt from or was measured on (the evaluation rows under their own names). */
+function trainingHash(input: TrainingInput): string {
+  const ev = input.evaluation;
+  return datasetHash(
+    ev ? [...input.columns, ...ev.columns.map((c) => ({ ...c, name: `evaluation:${c.name}` }))] : input.columns,
+    ev ? Uint8Array.from([...input.label, ...ev.label]) : input.label,
     input.treatment,
   );
-  let rest: Dataset;
-  let test: Dataset;
-  let fit: Dataset;
-  let cal: Dataset;
-  // Rows the trees' early stopping watches (distributed like the fit rows).
-  let watch: Dataset | null = null;
+}
+
+function splitRows(all: Dataset, evaluation: Dataset | null, input: TrainingInput): Split {
+  const { config } = input;
   if (evaluation) {
     // Propensity: the trees fit the sampled rows (early-stopped on a share of them); the evaluation
     // subscribers, with the real purchase rate, calibrate (one half) and measure (the other half).
     const parts = evaluationSplit(input.evaluation!.groups, config.seed);
-    cal = evaluation.subset(parts.calibration);
-    test = evaluation.subset(parts.test);
-    rest = all;
     const inner = stratifiedSplitIndices(all.label!, config.calibrationFraction, config.seed + 1, null);
-    fit = all.subset(inner.train);
-    watch = all.subset(inner.test);
-  } else {
-    const outer = stratifiedSplitIndices(all.label!, config.testFraction, config.seed, all.treatment);
-    rest = all.subset(outer.train);
-    test = all.subset(outer.test);
-    const inner = stratifiedSplitIndices(rest.label!, config.calibrationFraction, config.seed + 1, rest.treatment);
-    fit = rest.subset(inner.train);
-    cal = rest.subset(inner.test);
+    return { rest: all, test: evaluation.subset(parts.test), fit: all.subset(inner.train), cal: evaluation.subset(parts.calibration), watch: all.subset(inner.test) };
   }
+  const outer = stratifiedSplitIndices(all.label!, config.testFraction, config.seed, all.treatment);
+  const rest = all.subset(outer.train);
+  const test = all.subset(outer.test);
+  const inner = stratifiedSplitIndices(rest.label!, config.calibrationFraction, config.seed + 1, rest.treatment);
+  return { rest, test, fit: rest.subset(inner.train), cal: rest.subset(inner.test), watch: null };
+}
 
-  const params: Partial<GbdtParams> = { ...config.gbdt, seed: config.seed };
+/**
+ * Small sets (rare labels, few positives): five-fold cross-fitting. Every row outside the test part
+ * gets an out-of-fold probability for the calibrator, and the final trees see all of those rows
+ * (a quarter more than a fixed calibration split would leave them) with the folds' mean tree count.
+ */
+async function crossFitTrees(rest: Dataset, params: Partial<GbdtParams>, seed: number, onProgress: OnProgress): Promise<{ gbdt: GbdtModel; heldOut: HeldOut }> {
+  const fold = foldsOf(rest.label!, rest.treatment, FOLDS, seed + 1);
+  const oof = new Float64Array(rest.nRows);
+  let trees = 0;
+  for (let k = 0; k < FOLDS; k++) {
+    const trainIdx: number[] = [];
+    const valIdx: number[] = [];
+    for (let i = 0; i < rest.nRows; i++) (fold[i] === k ? valIdx : trainIdx).push(i);
+    onProgress({ stage: 'cross-fitting', iteration: k, total: FOLDS });
+    const m = await trainGbdt(rest.subset(trainIdx), params, { validation: rest.subset(valIdx) });
+    const p = m.predictProba(rest.subset(valIdx));
+    valIdx.forEach((i, j) => (oof[i] = p[j]!));
+    trees += m.nTrees;
+  }
+  const nTrees = Math.max(1, Math.round(trees / FOLDS));
+  onProgress({ stage: 'training', iteration: 0, total: nTrees });
+  const gbdt = await trainGbdt(rest, { ...params, earlyStoppingRounds: 0, nTrees }, { onIteration: ({ iteration }) => onProgress({ stage: 'training', iteration, total: nTrees }) });
+  return { gbdt, heldOut: { p: oof, y: rest.label! } };
+}
+
+/** The trees on the (negative-sampled) fit rows, early-stopped on rows distributed like them; held out: the calibration part. */
+async function fitTrees(
+  sampled: { ds: Dataset; rate: number }, split: Split, params: Partial<GbdtParams>, config: TrainingConfig, onProgress: OnProgress,
+): Promise<{ gbdt: GbdtModel; heldOut: HeldOut }> {
   const total = params.nTrees ?? 100;
-  const sampled = negativeSample(fit, config.maxFitRows, config.seed + 2);
-  let gbdt: GbdtModel;
-  // Uncalibrated held-out probabilities and their labels: what the calibrator and the decision threshold learn from.
-  let heldOut: { p: Float64Array; y: Uint8Array };
-  const crossFit = !evaluation && rest.nRows <= config.crossFitMaxRows;
-  if (crossFit) {
-    // Small sets (rare labels, few positives): five-fold cross-fitting. Every row outside the test part
-    // gets an out-of-fold probability for the calibrator, and the final trees see all of those rows
-    // (a quarter more than a fixed calibration split would leave them) with the folds' mean tree count.
-    const fold = foldsOf(rest.label!, rest.treatment, FOLDS, config.seed + 1);
-    const oof = new Float64Array(rest.nRows);
-    let trees = 0;
-    for (let k = 0; k < FOLDS; k++) {
-      const trainIdx: number[] = [];
-      const valIdx: number[] = [];
-      for (let i = 0; i < rest.nRows; i++) (fold[i] === k ? valIdx : trainIdx).push(i);
-      onProgress({ stage: 'cross-fitting', iteration: k, total: FOLDS });
-      const m = await trainGbdt(rest.subset(trainIdx), params, { validation: rest.subset(valIdx) });
-      const p = m.predictProba(rest.subset(valIdx));
-      valIdx.forEach((i, j) => (oof[i] = p[j]!));
-      trees += m.nTrees;
-    }
-    const nTrees = Math.max(1, Math.round(trees / FOLDS));
-    onProgress({ stage: 'training', iteration: 0, total: nTrees });
-    gbdt = await trainGbdt(rest, { ...params, earlyStoppingRounds: 0, nTrees }, { onIteration: ({ iteration }) => onProgress({ stage: 'training', iteration, total: nTrees }) });
-    heldOut = { p: oof, y: rest.label! };
-  } else {
-    // Early stopping watches rows distributed like the fit rows.
-    const validation = negativeSample(watch ?? cal, config.maxFitRows, config.seed + 3, sampled.rate).ds;
-    onProgress({ stage: 'training', iteration: 0, total });
-    gbdt = await trainGbdt(sampled.ds, params, {
-      validation,
-      onIteration: ({ iteration }) => onProgress({ stage: 'training', iteration, total }),
-    });
-    heldOut = { p: gbdt.predictProba(cal), y: cal.label! };
-  }
+  const validation = negativeSample(split.watch ?? split.cal, config.maxFitRows, config.seed + 3, sampled.rate).ds;
+  onProgress({ stage: 'training', iteration: 0, total });
+  const gbdt = await trainGbdt(sampled.ds, params, {
+    validation,
+    onIteration: ({ iteration }) => onProgress({ stage: 'training', iteration, total }),
+  });
+  return { gbdt, heldOut: { p: gbdt.predictProba(split.cal), y: split.cal.label! } };
+}
 
-  onProgress({ stage: 'calibration', iteration: 0, total: 0 });
-  let calPositives = 0;
-  for (const v of heldOut.y) calPositives += v;
-  const method = config.calibration === 'auto' ? (heldOut.y.length >= 5000 && calPositives >= 200 ? 'isotonic' : 'platt') : config.calibration;
-  const calibrator = fitCalibrator(method, heldOut.p, heldOut.y);
-  const pCal = calibrator.predictAll(heldOut.p);
+/** Platt or isotonic on the held-out probabilities ('auto': isotonic once there are enough rows and positives). */
+function calibrate(choice: TrainingConfig['calibration'], heldOut: HeldOut): { method: 'platt' | 'isotonic'; calibrator: Calibrator } {
+  let positives = 0;
+  for (const v of heldOut.y) positives += v;
+  const method = choice === 'auto' ? (heldOut.y.length >= 5000 && positives >= 200 ? 'isotonic' : 'platt') : choice;
+  return { method, calibrator: fitCalibrator(method, heldOut.p, heldOut.y) };
+}
 
-  onProgress({ stage: 'evaluation', iteration: 0, total: 0 });
-  const rawTest = gbdt.predictProba(test);
-  const pTest = calibrator.predictAll(rawTest);
-  const yTest = test.label!;
-  onProgress({ stage: 'baseline', iteration: 0, total: 0 });
-  // The baseline: fit on (at most 10,000 of) the fit rows with the 15 most common categories per
-  // feature, since IRLS costs rows x terms^2 per step; Platt-calibrated on the held-out part like the trees.
-  const logistic = trainLogistic(negativeSample(sampled.ds, 10_000, config.seed + 4).ds, { maxCategories: 15 });
-  const logisticP = fitCalibrator('platt', logistic.predictProba(cal), cal.label!).predictAll(logistic.predictProba(test));
+/**
+ * The baseline: fit on (at most 10,000 of) the fit rows with the 15 most common categories per
+ * feature, since IRLS costs rows x terms^2 per step; Platt-calibrated on the held-out part like the trees.
+ */
+function fitBaseline(fitRows: Dataset, cal: Dataset, test: Dataset, seed: number): { logistic: LogisticModel; pTest: Float64Array } {
+  const logistic = trainLogistic(negativeSample(fitRows, 10_000, seed + 4).ds, { maxCategories: 15 });
+  return { logistic, pTest: fitCalibrator('platt', logistic.predictProba(cal), cal.label!).predictAll(logistic.predictProba(test)) };
+}
+
+/** Every metric of the test part (the decision and level cuts are set once the whole snapshot is scored). */
+function testMetrics(gbdt: GbdtModel, rawTest: Float64Array, pTest: Float64Array, yTest: Uint8Array, baselineP: Float64Array): MlMetrics {
   let testPositives = 0;
   for (const v of yTest) testPositives += v;
-
-  const metrics: MlMetrics = {
+  return {
     ...headline(pTest, yTest),
-    rows: test.nRows,
+    rows: yTest.length,
     positives: testPositives,
     calibration_error: finite(expectedCalibrationError(pTest, yTest)),
     lift: liftTable(pTest, yTest).map((r) => ({
@@ -354,45 +368,97 @@ export async function runTraining(input: TrainingInput, onProgress: (p: Training
     roc: rocCurve(pTest, yTest, 101).map((r) => ({ fpr: r.fpr, tpr: r.tpr, threshold: finite(r.threshold) })),
     feature_importance: importance(gbdt),
     uncalibrated: { ...headline(rawTest, yTest), calibration_error: finite(expectedCalibrationError(rawTest, yTest)) },
-    baseline: { algorithm: 'logistic', ...headline(logisticP, yTest) },
+    baseline: { algorithm: 'logistic', ...headline(baselineP, yTest) },
     thresholds: { decision: 0.5, high: 0.5, medium: 0.5 },
   };
+}
+
+/** Default risk: a weight-of-evidence scorecard on the fit rows, measured on the test part. */
+function fitScorecardView(fitRows: Dataset, test: Dataset): { json: ScorecardJson; metrics: NonNullable<MlMetrics['scorecard']> } {
+  const sc = fitScorecard(fitRows);
+  return {
+    json: sc.toJSON(),
+    metrics: {
+      metrics: headline(sc.predictProba(test), test.label!),
+      table: sc.scorecard().map((r) => ({
+        feature: r.feature, bin: r.bin, rows: r.rows, events: r.events, event_rate: finite(r.eventRate), woe: r.woe, points: r.points,
+      })),
+    },
+  };
+}
+
+/** Campaign response: a T-learner on the rows outside the test part, its Qini and uplift deciles on the test part. */
+async function fitUplift(
+  rest: Dataset, test: Dataset, params: Partial<GbdtParams>, nTrees: number, scoringOverrides: Record<string, number>,
+): Promise<{ json: TLearnerJson; qini: NonNullable<MlMetrics['qini']>; deciles: NonNullable<MlMetrics['uplift_deciles']> }> {
+  const drop = Object.keys(scoringOverrides);
+  // The two response models get the main model's number of trees (no held-out rows to stop on).
+  const groupParams = { ...params, earlyStoppingRounds: 0, nTrees: Math.max(1, nTrees) };
+  const fitRows = rest.dropColumns(drop);
+  const tl = new TLearner(await groupModel(fitRows, 1, groupParams), await groupModel(fitRows, 0, groupParams));
+  const ev = tl.evaluate(test.dropColumns(drop));
+  return {
+    json: tl.toJSON(),
+    qini: { qini: finite(ev.qini.qini), qini_normalized: finite(ev.qini.qiniNormalized), curve: ev.qini.curve },
+    deciles: ev.deciles.map((r) => ({
+      decile: r.decile, rows: r.rows, treated: r.treated, control: r.control, treated_rate: finite(r.treatedRate), control_rate: finite(r.controlRate),
+      observed_uplift: finite(r.observedUplift), mean_predicted_uplift: finite(r.meanPredictedUplift),
+    })),
+  };
+}
+
+function treatmentCounts(treatment: Uint8Array | null, n: number): { treated: number | null; control: number | null } {
+  if (!treatment) return { treated: null, control: null };
+  let treated = 0;
+  for (const v of treatment) treated += v;
+  return { treated, control: n - treated };
+}
+
+export async function runTraining(input: TrainingInput, onProgress: OnProgress): Promise<TrainingOutput> {
+  const { config } = input;
+  const all = new Dataset(input.columns, input.label, input.treatment, 'label');
+  const n = all.nRows;
+  const positives = count(input.label);
+  checkEnoughRows(n, positives);
+
+  onProgress({ stage: 'splitting', iteration: 0, total: 0 });
+  const evaluation = input.evaluation ? new Dataset(input.evaluation.columns, input.evaluation.label, null, 'label') : null;
+  const hash = trainingHash(input);
+  const split = splitRows(all, evaluation, input);
+  const { rest, test } = split;
+
+  const params: Partial<GbdtParams> = { ...config.gbdt, seed: config.seed };
+  const sampled = negativeSample(split.fit, config.maxFitRows, config.seed + 2);
+  const crossFit = !evaluation && rest.nRows <= config.crossFitMaxRows;
+  const { gbdt, heldOut } = crossFit ? await crossFitTrees(rest, params, config.seed, onProgress) : await fitTrees(sampled, split, params, config, onProgress);
+
+  onProgress({ stage: 'calibration', iteration: 0, total: 0 });
+  const { method, calibrator } = calibrate(config.calibration, heldOut);
+  const pCal = calibrator.predictAll(heldOut.p);
+
+  onProgress({ stage: 'evaluation', iteration: 0, total: 0 });
+  const rawTest = gbdt.predictProba(test);
+  const pTest = calibrator.predictAll(rawTest);
+  onProgress({ stage: 'baseline', iteration: 0, total: 0 });
+  const baseline = fitBaseline(sampled.ds, split.cal, test, config.seed);
+  const metrics = testMetrics(gbdt, rawTest, pTest, test.label!, baseline.pTest);
 
   let scorecard: ScorecardJson | null = null;
   if (config.scorecard) {
     onProgress({ stage: 'scorecard', iteration: 0, total: 0 });
-    const sc = fitScorecard(sampled.ds);
-    scorecard = sc.toJSON();
-    metrics.scorecard = {
-      metrics: headline(sc.predictProba(test), yTest),
-      table: sc.scorecard().map((r) => ({
-        feature: r.feature, bin: r.bin, rows: r.rows, events: r.events, event_rate: finite(r.eventRate), woe: r.woe, points: r.points,
-      })),
-    };
+    const view = fitScorecardView(sampled.ds, test);
+    scorecard = view.json;
+    metrics.scorecard = view.metrics;
   }
 
   let uplift: TLearnerJson | null = null;
-  let treated: number | null = null;
-  let control: number | null = null;
-  if (input.treatment) {
-    treated = 0;
-    for (const v of input.treatment) treated += v;
-    control = n - treated;
-  }
+  const { treated, control } = treatmentCounts(input.treatment, n);
   if (config.uplift && input.treatment && control! >= 50 && treated! >= 50) {
     onProgress({ stage: 'uplift', iteration: 0, total: 0 });
-    const drop = Object.keys(config.scoringOverrides);
-    // The two response models get the main model's number of trees (no held-out rows to stop on).
-    const groupParams = { ...params, earlyStoppingRounds: 0, nTrees: Math.max(1, gbdt.nTrees) };
-    const fitRows = rest.dropColumns(drop);
-    const tl = new TLearner(await groupModel(fitRows, 1, groupParams), await groupModel(fitRows, 0, groupParams));
-    const ev = tl.evaluate(test.dropColumns(drop));
-    uplift = tl.toJSON();
-    metrics.qini = { qini: finite(ev.qini.qini), qini_normalized: finite(ev.qini.qiniNormalized), curve: ev.qini.curve };
-    metrics.uplift_deciles = ev.deciles.map((r) => ({
-      decile: r.decile, rows: r.rows, treated: r.treated, control: r.control, treated_rate: finite(r.treatedRate), control_rate: finite(r.controlRate),
-      observed_uplift: finite(r.observedUplift), mean_predicted_uplift: finite(r.meanPredictedUplift),
-    }));
+    const fitted = await fitUplift(rest, test, params, gbdt.nTrees, config.scoringOverrides);
+    uplift = fitted.json;
+    metrics.qini = fitted.qini;
+    metrics.uplift_deciles = fitted.deciles;
   }
 
   // Scores of the whole snapshot as scoring will see them (for propensity, the evaluation subscribers
@@ -406,7 +472,7 @@ export async function runTraining(input: TrainingInput, onProgress: (p: Training
 
   onProgress({ stage: 'saving', iteration: 0, total: 0 });
   return {
-    core: { gbdt: gbdt.toJSON(), calibrator: calibrator.toJSON(), logistic: logistic.toJSON(), scorecard, uplift },
+    core: { gbdt: gbdt.toJSON(), calibrator: calibrator.toJSON(), logistic: baseline.logistic.toJSON(), scorecard, uplift },
     metrics,
     calibration: method,
     scoreQuantiles: q,

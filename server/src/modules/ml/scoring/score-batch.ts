@@ -1,12 +1,13 @@
 /**
  * Batch scoring of one page of subscribers by one version: the score rows to store (with reasons)
  * and the scores that feed the run's PSI. Pure computation on facts read beforehand, so it runs in
- * the scoring worker thread (scoring.worker.ts) while the API thread reads the next page.
+ * the batch scoring worker thread (score-batch.worker.ts) while the API thread reads the next page.
  */
-import type { NewScoreRow } from './ml.repository.js';
-import type { LoadedModel } from './ml.scoring.js';
-import { customerRow, modelParts, modelRow, type BillFact, type CustomerFacts, type OfferFact, type ProductInfo } from './features/features.js';
-import { anyPurchase, availableTo, rankProducts } from './predict.js';
+import { availableTo } from '../features/available-catalog.js';
+import { customerRow, modelParts, modelRow, type BillFact, type CustomerFacts, type OfferFact, type ProductInfo } from '../features/features.js';
+import type { NewScoreRow } from '../ml.repository.js';
+import type { LoadedModel } from './loaded-model.js';
+import { anyPurchase, rankProducts } from './product-ranking.js';
 
 /** Product scores stored per subscriber besides the any-product score. */
 export const TOP_PRODUCTS = 5;

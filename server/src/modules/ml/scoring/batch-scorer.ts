@@ -1,30 +1,31 @@
 import type { Worker } from 'node:worker_threads';
-import { startModuleWorker } from '../../lib/module-worker.js';
-import type { BatchPage, BatchResult, BatchRun } from './ml.batch.js';
-import type { ModelVersionRow } from './ml.repository.js';
+import { startModuleWorker } from '../../../lib/module-worker.js';
+import type { ModelVersionRow } from '../ml.repository.js';
+import type { BatchPage, BatchResult, BatchRun } from './score-batch.js';
 
 /** The version fields the worker loads the model from. */
 export type ScoringVersion = Pick<ModelVersionRow, 'id' | 'modelName' | 'version' | 'status' | 'artifact' | 'metrics'>;
 
-export type ScoringWorkerRequest = { type: 'init'; version: ScoringVersion; run: BatchRun } | { type: 'page'; id: number; page: BatchPage };
-export type ScoringWorkerReply =
+export type BatchScorerRequest = { type: 'init'; version: ScoringVersion; run: BatchRun } | { type: 'page'; id: number; page: BatchPage };
+export type BatchScorerReply =
   | { type: 'ready' }
   | { type: 'page'; id: number; result: BatchResult }
   | { type: 'error'; id: number | null; message: string };
 
-export interface ScoringWorker {
+export interface BatchScorer {
   /** Scores one page; pages may be sent while earlier ones are still being scored. */
   score(page: BatchPage): Promise<BatchResult>;
   close(): Promise<void>;
 }
 
 /**
- * A worker thread for one batch scoring run: the tree ensembles and TreeSHAP reasons of a whole
- * population take minutes of CPU, which stay off the API's event loop, and the API thread reads the
- * next page from the database while the worker scores the current one.
+ * The client of the batch scoring worker thread (score-batch.worker.ts), one per scoring run: the
+ * tree ensembles and TreeSHAP reasons of a whole population take minutes of CPU, which stay off the
+ * API's event loop, and the API thread reads the next page from the database while the worker
+ * scores the current one.
  */
-export async function startScoringWorker(version: ScoringVersion, run: BatchRun): Promise<ScoringWorker> {
-  const worker: Worker = startModuleWorker(import.meta.url, 'scoring.worker');
+export async function startBatchScorer(version: ScoringVersion, run: BatchRun): Promise<BatchScorer> {
+  const worker: Worker = startModuleWorker(import.meta.url, 'score-batch.worker');
   const pending = new Map<number, { resolve: (r: BatchResult) => void; reject: (e: Error) => void }>();
   let failure: Error | null = null;
   let ready!: { resolve: () => void; reject: (e: Error) => void };
@@ -35,7 +36,7 @@ export async function startScoringWorker(version: ScoringVersion, run: BatchRun)
     for (const p of pending.values()) p.reject(failure);
     pending.clear();
   };
-  worker.on('message', (m: ScoringWorkerReply) => {
+  worker.on('message', (m: BatchScorerReply) => {
     if (m.type === 'ready') ready.resolve();
     else if (m.type === 'page') {
       pending.get(m.id)?.resolve(m.result);
@@ -48,7 +49,7 @@ export async function startScoringWorker(version: ScoringVersion, run: BatchRun)
   });
   worker.on('error', (err) => failAll(err));
   worker.on('exit', (code) => failAll(new Error(`scoring worker exited with code ${code}`)));
-  worker.postMessage({ type: 'init', version, run } satisfies ScoringWorkerRequest);
+  worker.postMessage({ type: 'init', version, run } satisfies BatchScorerRequest);
   try {
     await started;
   } catch (err) {
@@ -62,7 +63,7 @@ export async function startScoringWorker(version: ScoringVersion, run: BatchRun)
       const id = nextId++;
       return new Promise<BatchResult>((resolve, reject) => {
         pending.set(id, { resolve, reject });
-        worker.postMessage({ type: 'page', id, page } satisfies ScoringWorkerRequest);
+        worker.postMessage({ type: 'page', id, page } satisfies BatchScorerRequest);
       });
     },
     async close() {

@@ -4,28 +4,26 @@
  * between them), into typed columns that move to the training thread without copying.
  */
 import { mulberry32, type Column } from '@lyra/ml';
-import { ColumnBuilder, customerRow, featureDefs, fitSegments, modelParts, type CustomerFacts, type FeaturePreprocessing, type ProductInfo } from './features/features.js';
-import type { FeaturesRepository } from './features/features.repository.js';
-import type { ModelSpec } from './ml.models.js';
+import { addDays, isoDay } from '../../../lib/time.js';
+import { ColumnBuilder, customerRow, featureDefs, fitSegments, modelParts, type CustomerFacts, type FeaturePreprocessing, type ProductInfo } from '../features/features.js';
+import type { FeaturesRepository } from '../features/features.repository.js';
+import type { ModelSpec } from '../ml.models.js';
 
 // One statement per batch; on PGlite a statement holds the event loop, so batches stay small (~100 ms each).
 const BATCH = 100;
 /** Subscribers handled between two turns of the event loop while rows are assembled. */
 const YIELD_EVERY = 25;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
-const DAY_MS = 86_400_000;
-
-export const addDays = (day: string, n: number) => new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10);
 const firstOfMonth = (day: string) => `${day.slice(0, 7)}-01`;
 const previousMonth = (day: string) => {
   const d = new Date(Date.parse(`${firstOfMonth(day)}T00:00:00Z`));
   d.setUTCMonth(d.getUTCMonth() - 1);
-  return d.toISOString().slice(0, 10);
+  return isoDay(d);
 };
 const monthAfter = (month: string) => {
   const d = new Date(Date.parse(`${firstOfMonth(month)}T00:00:00Z`));
   d.setUTCMonth(d.getUTCMonth() + 1);
-  return d.toISOString().slice(0, 10);
+  return isoDay(d);
 };
 
 export class SnapshotError extends Error {}

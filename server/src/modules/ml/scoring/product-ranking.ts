@@ -1,0 +1,32 @@
+import type { AvailableCatalog } from '../features/available-catalog.js';
+import { customerRow, modelParts, type CustomerFacts, type ProductInfo } from '../features/features.js';
+import type { LoadedModel } from './loaded-model.js';
+
+export interface ProductScore {
+  product: ProductInfo;
+  propensity: number;
+}
+
+/** Every available product the subscriber does not hold, scored, highest first (ties by id). */
+export async function scoreAvailableProducts(catalog: Pick<AvailableCatalog, 'for'>, model: LoadedModel, f: CustomerFacts): Promise<ProductScore[]> {
+  return rankProducts(model, f, await catalog.for(f));
+}
+
+/**
+ * The products of `offerable` the subscriber does not hold, scored, highest first (ties by id).
+ * `known` holds this subscriber's scores already computed by the same model (by product id), which
+ * are reused rather than computed again.
+ */
+export function rankProducts(model: LoadedModel, f: CustomerFacts, offerable: readonly ProductInfo[], known?: ReadonlyMap<string, number>): ProductScore[] {
+  const held = new Set(f.held.map((h) => h.productId));
+  const candidates = offerable.filter((p) => !held.has(p.id));
+  const missing = known ? candidates.filter((c) => !known.has(c.id)) : candidates;
+  const base = customerRow(f, model.pre);
+  const fresh = model.scoreMany(missing.map((c) => modelParts(f, model.pre, { set: 'propensity', product: c }, base)));
+  const scores = new Map(known);
+  missing.forEach((c, i) => scores.set(c.id, fresh[i]!));
+  return candidates.map((c) => ({ product: c, propensity: scores.get(c.id)! })).sort((a, b) => b.propensity - a.propensity || (a.product.id < b.product.id ? -1 : 1));
+}
+
+/** P(buys at least one) = 1 - prod(1 - p_j), reading the products' purchases as independent. */
+export const anyPurchase = (scores: ProductScore[]) => 1 - scores.reduce((none, s) => none * (1 - s.propensity), 1);
