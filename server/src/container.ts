@@ -6,7 +6,7 @@ import { createUnitOfWork } from './db/unit-of-work.js';
 import { jobsUnavailable, type Jobs } from './jobs/runner.js';
 import type { LogFn } from './lib/log.js';
 import { createSecretBox, type SecretBox } from './lib/secrets.js';
-import { createAuditRepository } from './modules/audit/audit.repository.js';
+import { createAuditRepository, legacyAudit } from './modules/audit/audit.repository.js';
 import { createAuthRepository } from './modules/auth/auth.repository.js';
 import { createAuthService } from './modules/auth/auth.service.js';
 import type { LoginThrottlePolicy } from './modules/auth/login-throttle.js';
@@ -53,6 +53,7 @@ export interface ContainerOptions extends Pick<AppConfig, 'sessionTtlHours'> {
 export function createContainer(database: Database, opts: ContainerOptions) {
   const { db } = database;
   const log = opts.log ?? (() => undefined);
+  const audit = legacyAudit;
   const productsRepo = createProductsRepository(db, database.executeSql);
   const offerGroupsRepo = createOfferGroupsRepository(db);
   const offerGroups = createOfferGroupsService({ groups: offerGroupsRepo, products: productsRepo, audit });
