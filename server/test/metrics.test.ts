@@ -121,6 +121,7 @@ describe('GET /metrics with METRICS_TOKEN, on the public port', () => {
     expect(s.get('lyra_job_outcomes_total{job="metrics.test",outcome="failed"}')).toBe(1);
     expect(s.get('lyra_job_queue_depth{queue="metrics-test-queue"}')).toBe(1);
     expect(s.get('lyra_job_queue_active{queue="metrics-test-queue"}')).toBe(0);
+    expect([...s.keys()].filter((k) => k.includes('__pgboss__'))).toEqual([]);
 
     expect(s.get('lyra_sync_runs{system="Xiva test",system_type="xiva",status="succeeded"}')).toBe(1);
     expect(s.get('lyra_sync_runs{system="Xiva test",system_type="xiva",status="failed"}')).toBe(1);

@@ -28,7 +28,7 @@ export function createMetricsRepository(database: Database) {
       const rows = rowsOf<Record<string, unknown>>(await db.execute(sql`
         select s.name as system, r.system_type, r.status, count(*)::int as runs
         from ${syncRuns} r join ${externalSystems} s on s.id = r.external_system_id
-        group by 1, 2, 3`));
+        group by 1, 2, 3 order by 1, 2, 3`));
       return rows.map((r) => ({ system: String(r.system), systemType: String(r.system_type), status: String(r.status), runs: num(r.runs) }));
     },
 
@@ -38,14 +38,14 @@ export function createMetricsRepository(database: Database) {
         select s.name as system, r.system_type, c.key as outcome, sum(c.value::float8) as items
         from ${syncRuns} r join ${externalSystems} s on s.id = r.external_system_id
         cross join lateral jsonb_each_text(r.counts) c
-        group by 1, 2, 3`));
+        group by 1, 2, 3 order by 1, 2, 3`));
       return rows.map((r) => ({ system: String(r.system), systemType: String(r.system_type), outcome: String(r.outcome), items: num(r.items) }));
     },
 
     async syncLastSuccess(): Promise<SyncLastSuccess[]> {
       const rows = rowsOf<Record<string, unknown>>(await db.execute(sql`
         select name as system, system_type, extract(epoch from last_success_at)::float8 as seconds
-        from ${externalSystems} where last_success_at is not null`));
+        from ${externalSystems} where last_success_at is not null order by 1`));
       return rows.map((r) => ({ system: String(r.system), systemType: String(r.system_type), seconds: num(r.seconds) }));
     },
 
@@ -53,7 +53,7 @@ export function createMetricsRepository(database: Database) {
     async scoringRuns(): Promise<ScoringRunCount[]> {
       const rows = rowsOf<Record<string, unknown>>(await db.execute(sql`
         select model_name as model, status, count(*)::int as runs, coalesce(sum(scored) filter (where status = 'succeeded'), 0)::float8 as rows
-        from ${mlScoringRuns} group by 1, 2`));
+        from ${mlScoringRuns} group by 1, 2 order by 1, 2`));
       return rows.map((r) => ({ model: String(r.model), status: String(r.status), runs: num(r.runs), rows: num(r.rows) }));
     },
 
@@ -85,7 +85,7 @@ export function createMetricsRepository(database: Database) {
      * Per queue, jobs waiting (pg-boss's getQueueSize: states before `active`, i.e. created and
      * retry) and jobs being worked. One query for every queue, rather than getQueueSize per queue,
      * and it needs no pg-boss instance: an API-only instance reports the same. Empty until pg-boss
-     * has created its schema.
+     * has created its schema. pg-boss's own queues (__pgboss__*) are its plumbing, not Lyra's work.
      */
     async queueDepths(): Promise<QueueDepth[]> {
       const present = rowsOf<{ present: boolean }>(await db.execute(sql`select to_regclass(${`${PGBOSS_SCHEMA}.queue`}) is not null as present`));
@@ -96,7 +96,8 @@ export function createMetricsRepository(database: Database) {
           count(j.id) filter (where j.state < 'active')::int as queued,
           count(j.id) filter (where j.state = 'active')::int as active
         from ${q}.queue q left join ${q}.job j on j.name = q.name and j.state <= 'active'
-        group by q.name`));
+        where not starts_with(q.name, '__pgboss__')
+        group by q.name order by q.name`));
       return rows.map((r) => ({ queue: String(r.queue), queued: num(r.queued), active: num(r.active) }));
     },
   };
