@@ -140,7 +140,10 @@ export function padCuts(cuts: ArrayLike<number>): Float64Array {
   return p;
 }
 
-/** numericBin over padded cuts (see padCuts); at most 255 finite cuts */
+/**
+ * bin of a numeric value: 1 + index of the first cut >= x, 0 for NaN; a branch-free binary search
+ * over padded cuts (see padCuts), at most 255 finite cuts
+ */
 export function numericBinPadded(p: Float64Array, x: number): number {
   if (x !== x) return MISSING_BIN;
   let b = 0;
@@ -153,19 +156,6 @@ export function numericBinPadded(p: Float64Array, x: number): number {
   b = x > p[b + 1]! ? b + 2 : b;
   b = x > p[b]! ? b + 1 : b;
   return b + 1;
-}
-
-/** bin of a numeric value: 1 + index of the first cut >= x (binary search), 0 for NaN */
-export function numericBin(cuts: Float64Array, x: number): number {
-  if (x !== x) return MISSING_BIN;
-  let lo = 0;
-  let hi = cuts.length;
-  while (lo < hi) {
-    const m = (lo + hi) >>> 1;
-    if (x <= cuts[m]!) hi = m;
-    else lo = m + 1;
-  }
-  return lo + 1;
 }
 
 /**
@@ -226,12 +216,6 @@ export function rowModelValue(spec: FeatureSpec, row: Row): number {
     return isNumericString(s) ? Number(s) : NaN;
   }
   return categoryIndex(spec).get(String(v)) ?? NaN;
-}
-
-/** bin code of a model value (see columnModelValues) */
-export function binOfModelValue(spec: FeatureSpec, cuts: Float64Array | null, x: number): number {
-  if (x !== x) return MISSING_BIN;
-  return spec.kind === 'numeric' ? numericBin(cuts!, x) : x;
 }
 
 /**

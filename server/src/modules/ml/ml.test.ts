@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CustomerScoreList, MlModelList, MlModelVersion, MlScoringRun, RecommendedProductList } from '@lyra/contracts';
 import { createTestContext, type TestContext } from '../../../test/helpers.js';
+import { todayUtc } from '../../lib/time.js';
 import type { SyntheticData } from '../customers/synthetic.js';
 import { treeShap } from '@lyra/ml';
 import { modelRow } from './features/features.js';
@@ -222,7 +223,7 @@ describe('ML: registry, training jobs, predictions and batch scores', { timeout:
     const repo = createMlRepository(t.database.db);
     const model = loadModel((await repo.findVersionById((await repo.activeRef('payment_default_risk'))!.id))!);
     const features = createFeaturesRepository(t.database.db);
-    const today = new Date().toISOString().slice(0, 10);
+    const today = todayUtc();
     const [f] = await features.customerFacts([customerId], today);
     const bill = (await features.currentBills([customerId], today)).get(customerId) ?? null;
     const row = modelRow(f!, model.pre, { set: 'default', bill });
