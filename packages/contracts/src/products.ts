@@ -198,6 +198,8 @@ const windowIssue = { message: 'must be before valid_to', path: ['valid_from'] }
 
 export const ProductCreate = z.object(productInputShape).strict().refine(bandIsOrdered, bandIssue).refine(windowIsOrdered, windowIssue);
 export type ProductCreate = z.infer<typeof ProductCreate>;
+/** What a client sends to create: fields with defaults may be left out. */
+export type ProductCreateInput = z.input<typeof ProductCreate>;
 
 /** PUT: a full replacement of the editable fields (same rules as create). */
 export const ProductReplace = ProductCreate;
@@ -209,6 +211,7 @@ export const ProductPatch = z
   .refine(bandIsOrdered, bandIssue)
   .refine(windowIsOrdered, windowIssue);
 export type ProductPatch = z.infer<typeof ProductPatch>;
+export type ProductPatchInput = z.input<typeof ProductPatch>;
 
 export const PRODUCT_ORDERING_FIELDS = ['name', 'price', 'created_at', 'updated_at', 'product_type', 'category', 'last_synced', 'external_product_id'] as const;
 export const ProductOrdering = z.enum([

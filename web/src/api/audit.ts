@@ -1,8 +1,8 @@
-import { AuditEntry, listOf } from '@lyra/contracts';
-import { api, type QueryParams } from './client';
+import { AuditRoutes } from '@lyra/contracts';
+import { api, type QueryOf } from './client';
 
-const AuditList = listOf(AuditEntry);
+export type AuditApiQuery = QueryOf<typeof AuditRoutes.list>;
 
 export const auditApi = {
-  list: (query: QueryParams, signal?: AbortSignal) => api.request('/audit-log/', AuditList, { query, signal }),
+  list: (query: AuditApiQuery, signal?: AbortSignal) => api.call(AuditRoutes.list, { query, signal }),
 };

@@ -1,43 +1,29 @@
-import {
-  CatalogChange,
-  ConnectionTest,
-  ExternalSystem,
-  SyncRun,
-  listOf,
-  type ExternalSystemCreate,
-  type ExternalSystemPatch,
-  type SyncRequest,
-} from '@lyra/contracts';
-import { z } from 'zod';
-import { api, type QueryParams } from './client';
+import { ExternalSystemRoutes, SyncRoutes } from '@lyra/contracts';
+import { api, type BodyOf, type QueryOf } from './client';
 
-const SystemList = listOf(ExternalSystem);
-const RunList = listOf(SyncRun);
-const ChangeList = listOf(CatalogChange);
-const Started = z.object({ run: SyncRun });
-
-const id = (value: string) => encodeURIComponent(value);
+const systems = ExternalSystemRoutes;
 
 /** Connections to Xiva / CRM / billing (admin only). Secrets come back masked and are write-only. */
 export const externalSystemsApi = {
-  list: (signal?: AbortSignal) => api.request('/external-systems/', SystemList, { signal }),
-  get: (systemId: string, signal?: AbortSignal) => api.request(`/external-systems/${id(systemId)}/`, ExternalSystem, { signal }),
-  create: (body: ExternalSystemCreate) => api.request('/external-systems/', ExternalSystem, { method: 'POST', json: body }),
-  patch: (systemId: string, body: ExternalSystemPatch) =>
-    api.request(`/external-systems/${id(systemId)}/`, ExternalSystem, { method: 'PATCH', json: body }),
-  remove: (systemId: string) => api.requestVoid(`/external-systems/${id(systemId)}/`, { method: 'DELETE' }),
+  list: (signal?: AbortSignal) => api.call(systems.list, { signal }),
+  get: (id: string, signal?: AbortSignal) => api.call(systems.get, { params: { id }, signal }),
+  create: (body: BodyOf<typeof systems.create>) => api.call(systems.create, { body }),
+  patch: (id: string, body: BodyOf<typeof systems.patch>) => api.call(systems.patch, { params: { id }, body }),
+  remove: (id: string) => api.call(systems.remove, { params: { id } }),
   /** Connects with the *stored* settings; a failed connection is an answer (ok: false), not an error. */
-  test: (systemId: string) => api.request(`/external-systems/${id(systemId)}/test/`, ConnectionTest, { method: 'POST' }),
+  test: (id: string) => api.call(systems.test, { params: { id } }),
 };
 
-/** `force` has a server default; the console always says what it wants. */
-export type StartSyncBody = Omit<SyncRequest, 'force'> & { force?: boolean };
+/** `force` has a server default and may be left out. */
+export type StartSyncBody = BodyOf<typeof SyncRoutes.start>;
+export type SyncRunsQuery = QueryOf<typeof SyncRoutes.runs>;
+export type CatalogChangesQuery = QueryOf<typeof SyncRoutes.changes>;
 
 export const syncApi = {
   /** 202 with the queued run; 409 `sync_in_progress` (details.run_id) while that system syncs. */
-  start: (body: StartSyncBody) => api.request('/products/sync/', Started, { method: 'POST', json: body }).then((r) => r.run),
-  runs: (query: QueryParams, signal?: AbortSignal) => api.request('/sync-runs/', RunList, { query, signal }),
-  run: (runId: string, signal?: AbortSignal) => api.request(`/sync-runs/${id(runId)}/`, SyncRun, { signal }),
-  cancel: (runId: string) => api.request(`/sync-runs/${id(runId)}/cancel/`, SyncRun, { method: 'POST' }),
-  changes: (query: QueryParams, signal?: AbortSignal) => api.request('/catalog-changes/', ChangeList, { query, signal }),
+  start: (body: StartSyncBody) => api.call(SyncRoutes.start, { body }).then((r) => r.run),
+  runs: (query: SyncRunsQuery, signal?: AbortSignal) => api.call(SyncRoutes.runs, { query, signal }),
+  run: (id: string, signal?: AbortSignal) => api.call(SyncRoutes.run, { params: { id }, signal }),
+  cancel: (id: string) => api.call(SyncRoutes.cancel, { params: { id } }),
+  changes: (query: CatalogChangesQuery, signal?: AbortSignal) => api.call(SyncRoutes.changes, { query, signal }),
 };

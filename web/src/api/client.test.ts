@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { Product, ProductImportResult, User } from '@lyra/contracts';
-import { buildQuery, createApiClient } from './client';
+import { Product, ProductImportResult, ProductRoutes, User, UserRoutes } from '@lyra/contracts';
+import { buildQuery, createApiClient, routePath } from './client';
 import { ApiError } from './errors';
 
 const user = {
@@ -109,6 +109,26 @@ describe('api client', () => {
     const other = client(() => json(422, { error: { code: 'validation_error', message: 'Nope' } }));
     await expect(other.api.request('/products/import/', ProductImportResult, { answerErrorCodes: ['import_rejected'] })).rejects.toMatchObject({ code: 'validation_error' });
     await expect(client(() => json(422, rejected)).api.request('/x', ProductImportResult)).rejects.toMatchObject({ status: 422, code: 'import_rejected' });
+  });
+
+  it('calls a declared route: parameters encoded into its path, the body as JSON, the answer parsed by its schema', async () => {
+    const { api, calls } = client(() => json(200, user));
+    const updated = await api.call(UserRoutes.update, { params: { id: 'a/b c' }, body: { name: 'New name' } });
+    expect(updated.email).toBe('admin@lyra.local');
+    expect(calls[0]!.url).toBe('/api/loyalty/v1/users/a%2Fb%20c/');
+    expect(calls[0]!.init.method).toBe('PATCH');
+    expect(calls[0]!.init.body).toBe('{"name":"New name"}');
+  });
+
+  it('sends a declared text body as it is, and answers nothing for 204', async () => {
+    const result = { imported: true, created: 1, updated: 0, total_rows: 1, errors: [] };
+    const { api, calls } = client((url) => (url.includes('import') ? json(200, result) : new Response(null, { status: 204 })));
+    await expect(api.call(ProductRoutes.import, { body: 'a,b\n1,2' })).resolves.toEqual(result);
+    expect((calls[0]!.init.headers as Record<string, string>)['Content-Type']).toBe('text/csv');
+    expect(calls[0]!.init.body).toBe('a,b\n1,2');
+    await expect(api.call(ProductRoutes.remove, { params: { id: 'p1' } })).resolves.toBeUndefined();
+    expect(calls[1]!.init.method).toBe('DELETE');
+    expect(routePath(ProductRoutes.export)).toBe('/products/export/');
   });
 
   it('rejects answers that do not match the contract', async () => {

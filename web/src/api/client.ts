@@ -1,11 +1,37 @@
-import { ErrorBody, type ErrorCode } from '@lyra/contracts';
-import type { ZodType } from 'zod';
+import { API_BASE, ErrorBody, type ErrorCode, type RouteDecl } from '@lyra/contracts';
+import type { z, ZodType } from 'zod';
 import { ApiError, type ApiErrorCode } from './errors';
 
-export const API_BASE = '/api/loyalty/v1';
+export { API_BASE };
 
 export type QueryValue = string | number | boolean | null | undefined;
 export type QueryParams = Record<string, QueryValue>;
+
+/** A route's query as the browser sends it: the contract's parameter names, values that become text. */
+export type QueryOf<D extends RouteDecl> = D extends { query: infer Q extends ZodType } ? { [K in keyof z.input<Q>]?: QueryValue } : never;
+
+/** What a call of a declared route takes: its path parameters, query and body as the contract reads them. */
+export type CallInput<D extends RouteDecl> = (D extends { params: infer P extends ZodType } ? { params: z.input<P> } : unknown) &
+  (D extends { query: ZodType } ? { query?: QueryOf<D> } : unknown) &
+  (D extends { body: infer B extends ZodType } ? { body: z.input<B> } : unknown) &
+  Pick<RequestOptions, 'signal' | 'redirectOn401' | 'answerErrorCodes'>;
+
+/** A route's request body as the contract reads it (fields with server defaults may be left out). */
+export type BodyOf<D extends RouteDecl> = D extends { body: infer B extends ZodType } ? z.input<B> : never;
+
+/** The parsed answer of a declared route; nothing for 204. */
+export type Answer<D extends RouteDecl> = D extends { status: 204 } ? void : D extends { response: infer R extends ZodType } ? z.output<R> : never;
+
+/** A declared route's path under the API base, its `:name` parameters filled in and encoded. */
+export function routePath(decl: RouteDecl, params?: Record<string, unknown>): string {
+  const path = decl.path.replace(/:(\w+)/g, (_m, name: string) => {
+    const value = params?.[name];
+    if (value === undefined || value === null || value === '') throw new Error(`${decl.method} ${decl.path} needs its "${name}" parameter`);
+    return encodeURIComponent(String(value as string | number));
+  });
+  if (!path.startsWith(API_BASE)) throw new Error(`${decl.path} is not under ${API_BASE}`);
+  return path.slice(API_BASE.length);
+}
 
 export interface RequestOptions {
   method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -115,27 +141,50 @@ export function createApiClient(options: ApiClientOptions = {}) {
     return { res, body: parsedBody };
   }
 
+  /** Calls the API and validates the answer against the shared contract schema. */
+  async function request<T>(path: string, schema: ZodType<T>, opts: RequestOptions = {}): Promise<T> {
+    const { body } = await send(path, opts);
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) {
+      // A contract drift is a bug on one side; keep the details for whoever opens the console.
+      console.error(`Unexpected answer from ${path}`, parsed.error.issues, body);
+      throw new ApiError({
+        status: 200,
+        code: 'invalid_response',
+        message: 'The server sent an answer this console does not understand. Please reload the page.',
+        details: parsed.error.issues,
+      });
+    }
+    return parsed.data;
+  }
+
+  /** For calls whose answer carries no body (204). */
+  async function requestVoid(path: string, opts: RequestOptions = {}): Promise<void> {
+    await send(path, opts);
+  }
+
+  /**
+   * Calls a route the contracts declare: the URL from its path and parameters, the body sent as
+   * JSON (or as it is, for a route that consumes text such as CSV), the answer parsed by its schema.
+   */
+  async function call<const D extends RouteDecl>(decl: D, ...[input]: Record<never, never> extends CallInput<D> ? [CallInput<D>?] : [CallInput<D>]): Promise<Answer<D>> {
+    const { params, query, body, ...rest } = (input ?? {}) as { params?: Record<string, unknown>; query?: QueryParams; body?: unknown } & RequestOptions;
+    const opts: RequestOptions = { ...rest, method: decl.method };
+    if (query) opts.query = query;
+    if (typeof body === 'string' && decl.consumes?.[0]) opts.raw = { body, contentType: decl.consumes[0] };
+    else if (body !== undefined) opts.json = body;
+    const path = routePath(decl, params);
+    if (decl.status === 204 || !decl.response) {
+      await requestVoid(path, opts);
+      return undefined as Answer<D>;
+    }
+    return (await request(path, decl.response, opts)) as Answer<D>;
+  }
+
   return {
-    /** Calls the API and validates the answer against the shared contract schema. */
-    async request<T>(path: string, schema: ZodType<T>, opts: RequestOptions = {}): Promise<T> {
-      const { body } = await send(path, opts);
-      const parsed = schema.safeParse(body);
-      if (!parsed.success) {
-        // A contract drift is a bug on one side; keep the details for whoever opens the console.
-        console.error(`Unexpected answer from ${path}`, parsed.error.issues, body);
-        throw new ApiError({
-          status: 200,
-          code: 'invalid_response',
-          message: 'The server sent an answer this console does not understand. Please reload the page.',
-          details: parsed.error.issues,
-        });
-      }
-      return parsed.data;
-    },
-    /** For calls whose answer carries no body (204). */
-    async requestVoid(path: string, opts: RequestOptions = {}): Promise<void> {
-      await send(path, opts);
-    },
+    request,
+    requestVoid,
+    call,
     setUnauthorizedHandler(handler: (() => void) | undefined) {
       onUnauthorized = handler;
     },

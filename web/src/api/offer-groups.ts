@@ -1,15 +1,14 @@
-import { OfferGroup, OfferGroupList } from '@lyra/contracts';
-import { api, type QueryParams } from './client';
+import { OfferGroupRoutes } from '@lyra/contracts';
+import { api, type BodyOf, type QueryOf } from './client';
 
-const enc = encodeURIComponent;
+const route = OfferGroupRoutes;
 
 /** Offer groups: the records of one offer in several systems. Changes are admin-only. */
 export const offerGroupsApi = {
-  list: (query: QueryParams = {}, signal?: AbortSignal) => api.request('/offer-groups/', OfferGroupList, { query, signal }),
-  get: (id: string) => api.request(`/offer-groups/${enc(id)}/`, OfferGroup),
-  confirm: (id: string) => api.request(`/offer-groups/${enc(id)}/confirm/`, OfferGroup, { method: 'POST', json: {} }),
-  setMaster: (id: string, productId: string) => api.request(`/offer-groups/${enc(id)}/master/`, OfferGroup, { method: 'POST', json: { product_id: productId } }),
-  split: (productId: string) => api.request(`/products/${enc(productId)}/split/`, OfferGroup, { method: 'POST', json: {} }),
-  link: (productId: string, target: { group_id: string } | { product_id: string }) =>
-    api.request(`/products/${enc(productId)}/link/`, OfferGroup, { method: 'POST', json: target }),
+  list: (query: QueryOf<typeof route.list> = {}, signal?: AbortSignal) => api.call(route.list, { query, signal }),
+  get: (id: string) => api.call(route.get, { params: { id } }),
+  confirm: (id: string) => api.call(route.confirm, { params: { id } }),
+  setMaster: (id: string, productId: string) => api.call(route.setMaster, { params: { id }, body: { product_id: productId } }),
+  split: (productId: string) => api.call(route.split, { params: { id: productId } }),
+  link: (productId: string, target: BodyOf<typeof route.link>) => api.call(route.link, { params: { id: productId }, body: target }),
 };

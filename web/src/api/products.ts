@@ -1,23 +1,24 @@
-import { Product, ProductImportResult, ProductList, ProductStats, type ProductPatch } from '@lyra/contracts';
-import { api, apiUrl, type QueryParams } from './client';
+import { ProductRoutes, type ProductCreateInput, type ProductPatchInput } from '@lyra/contracts';
+import { api, apiUrl, routePath, type QueryOf } from './client';
 
-export type ProductWrite = Record<string, unknown>;
+const route = ProductRoutes;
+
+export type ProductListApiQuery = QueryOf<typeof route.list>;
+export type ProductExportApiQuery = QueryOf<typeof route.export>;
 
 export const productsApi = {
-  list: (query: QueryParams, signal?: AbortSignal) => api.request('/products/', ProductList, { query, signal }),
-  stats: () => api.request('/products/stats/', ProductStats),
-  get: (id: string) => api.request(`/products/${encodeURIComponent(id)}/`, Product),
-  create: (body: ProductWrite) => api.request('/products/', Product, { method: 'POST', json: body }),
-  patch: (id: string, body: ProductPatch | ProductWrite) =>
-    api.request(`/products/${encodeURIComponent(id)}/`, Product, { method: 'PATCH', json: body }),
-  remove: (id: string) => api.requestVoid(`/products/${encodeURIComponent(id)}/`, { method: 'DELETE' }),
+  list: (query: ProductListApiQuery, signal?: AbortSignal) => api.call(route.list, { query, signal }),
+  stats: () => api.call(route.stats),
+  get: (id: string) => api.call(route.get, { params: { id } }),
+  create: (body: ProductCreateInput) => api.call(route.create, { body }),
+  patch: (id: string, body: ProductPatchInput) => api.call(route.patch, { params: { id }, body }),
+  remove: (id: string) => api.call(route.remove, { params: { id } }),
   importCsv: (csv: string) =>
-    api.request('/products/import/', ProductImportResult, {
-      method: 'POST',
-      raw: { body: csv, contentType: 'text/csv' },
+    api.call(route.import, {
+      body: csv,
       // A refused import (some rows invalid) answers 422 import_rejected with the report as details.
       answerErrorCodes: ['import_rejected'],
     }),
   /** A plain link: the browser downloads the file with the session cookie. */
-  exportUrl: (query: QueryParams) => apiUrl('/products/export/', { format: 'csv', ...query }),
+  exportUrl: (query: ProductExportApiQuery) => apiUrl(routePath(route.export), { format: 'csv', ...query }),
 };

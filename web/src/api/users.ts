@@ -1,16 +1,11 @@
-import { User, type UserCreate, type UserUpdate } from '@lyra/contracts';
-import { z } from 'zod';
-import { api, type QueryParams } from './client';
+import { UserRoutes } from '@lyra/contracts';
+import { api, type BodyOf, type QueryOf } from './client';
 
-// The contract does not name a user-list shape; accept the usual `{count, results}` and a bare array alike.
-const UserList = z.union([
-  z.object({ count: z.number().int(), results: z.array(User) }),
-  z.array(User).transform((results) => ({ count: results.length, results })),
-]);
+const route = UserRoutes;
 
 export const usersApi = {
-  list: (query: QueryParams = {}) => api.request('/users/', UserList, { query }),
-  create: (body: UserCreate) => api.request('/users/', User, { method: 'POST', json: body }),
-  update: (id: string, body: UserUpdate) => api.request(`/users/${encodeURIComponent(id)}/`, User, { method: 'PATCH', json: body }),
-  remove: (id: string) => api.requestVoid(`/users/${encodeURIComponent(id)}/`, { method: 'DELETE' }),
+  list: (query: QueryOf<typeof route.list> = {}) => api.call(route.list, { query }),
+  create: (body: BodyOf<typeof route.create>) => api.call(route.create, { body }),
+  update: (id: string, body: BodyOf<typeof route.update>) => api.call(route.update, { params: { id }, body }),
+  remove: (id: string) => api.call(route.remove, { params: { id } }),
 };

@@ -1,4 +1,4 @@
-import type { QueryParams } from '../../api/client';
+import type { AuditApiQuery } from '../../api/audit';
 import type { RouteQuery } from '../products/product-query';
 
 export const AUDIT_ACTIONS = ['create', 'update', 'delete', 'login', 'logout', 'activate', 'sync', 'import'] as const;
@@ -38,7 +38,7 @@ export function auditToRouteQuery(s: AuditListState): Record<string, string> {
   return q;
 }
 
-export function auditToApiQuery(s: AuditListState): QueryParams {
+export function auditToApiQuery(s: AuditListState): AuditApiQuery {
   return {
     entity_type: s.entity_type,
     entity_id: s.entity_id,

@@ -1,5 +1,5 @@
 import { SYNC_STATUSES, SYSTEM_TYPES, type SyncStatus, type SystemType } from '@lyra/contracts';
-import type { QueryParams } from '../../api/client';
+import type { SyncRunsQuery } from '../../api/catalog-sync';
 import type { RouteQuery } from '../products/product-query';
 
 export const RUNS_PAGE_SIZE = 25;
@@ -47,7 +47,7 @@ export function runsToRouteQuery(s: RunListState): Record<string, string> {
   return q;
 }
 
-export function runsToApiQuery(s: RunListState): QueryParams {
+export function runsToApiQuery(s: RunListState): SyncRunsQuery {
   return { external_system_id: s.systemId, external_system: s.systemId ? undefined : s.system, status: s.status, limit: RUNS_PAGE_SIZE, offset: (s.page - 1) * RUNS_PAGE_SIZE };
 }
 

@@ -1,8 +1,7 @@
 import { computed, reactive, watch, type Ref } from 'vue';
 import type { CatalogChange, Product } from '@lyra/contracts';
-import { syncApi } from '../../api/catalog-sync';
+import { syncApi, type CatalogChangesQuery } from '../../api/catalog-sync';
 import { productsApi } from '../../api/products';
-import type { QueryParams } from '../../api/client';
 import { useResource } from '../../lib/use-resource';
 import { changeName } from './run-summary';
 
@@ -12,7 +11,7 @@ export const CHANGES_PAGE = 500;
 export const MAX_NAME_LOOKUPS = 25;
 
 export interface RunChangesApi {
-  changes: (query: QueryParams, signal?: AbortSignal) => Promise<{ count: number; results: CatalogChange[] }>;
+  changes: (query: CatalogChangesQuery, signal?: AbortSignal) => Promise<{ count: number; results: CatalogChange[] }>;
   product: (id: string) => Promise<Pick<Product, 'id' | 'name'>>;
 }
 

@@ -1,12 +1,11 @@
 import { computed, getCurrentScope, onScopeDispose, watch, type Ref } from 'vue';
 import type { SyncRun } from '@lyra/contracts';
-import { syncApi } from '../../api/catalog-sync';
-import type { QueryParams } from '../../api/client';
+import { syncApi, type SyncRunsQuery } from '../../api/catalog-sync';
 import { useResource } from '../../lib/use-resource';
 import { isActiveStatus } from './run-summary';
 import { runsToApiQuery, type RunListState } from './sync-run-query';
 
-export type RunsFetcher = (query: QueryParams, signal?: AbortSignal) => Promise<{ count: number; results: SyncRun[] }>;
+export type RunsFetcher = (query: SyncRunsQuery, signal?: AbortSignal) => Promise<{ count: number; results: SyncRun[] }>;
 
 /**
  * The runs for the filters in `state`. While a listed run is queued or running the list refreshes

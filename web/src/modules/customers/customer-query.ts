@@ -1,5 +1,5 @@
 import { CUSTOMER_STATUSES, PLAN_TYPES, VALUE_BANDS, type CustomerStatus, type PlanType, type ValueBand } from '@lyra/contracts';
-import type { QueryParams } from '../../api/client';
+import type { CustomerListApiQuery } from '../../api/customers';
 
 /** What the filter bar edits; names match the API's query parameters. */
 export interface CustomerFilters {
@@ -63,8 +63,8 @@ export function toCustomerRouteQuery(state: CustomerListState): Record<string, s
   return q;
 }
 
-export function toCustomerApiQuery(state: CustomerListState): QueryParams {
-  const q: QueryParams = {};
+export function toCustomerApiQuery(state: CustomerListState): CustomerListApiQuery {
+  const q: CustomerListApiQuery = {};
   for (const key of FILTER_KEYS) {
     const v = state.filters[key]?.trim();
     if (v) q[key] = v;

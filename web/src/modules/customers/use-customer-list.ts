@@ -1,15 +1,14 @@
 import { computed, watch } from 'vue';
 import { useRoute, useRouter } from 'vue-router';
 import type { CustomerList } from '@lyra/contracts';
-import { customersApi } from '../../api/customers';
-import type { QueryParams } from '../../api/client';
+import { customersApi, type CustomerListApiQuery } from '../../api/customers';
 import { useResource } from '../../lib/use-resource';
 import {
   hasCustomerFilters, parseCustomerQuery, toCustomerApiQuery, toCustomerRouteQuery, withCustomerFilters,
   type CustomerFilters, type CustomerListState,
 } from './customer-query';
 
-export type CustomerFetcher = (query: QueryParams, signal?: AbortSignal) => Promise<CustomerList>;
+export type CustomerFetcher = (query: CustomerListApiQuery, signal?: AbortSignal) => Promise<CustomerList>;
 
 /**
  * The subscriber list: filters and page live in the URL (reload, back and shared links show the same

@@ -7,6 +7,8 @@ import {
   type BillingCycle,
   type ExternalSystemKind,
   type Product,
+  type ProductCreateInput,
+  type ProductPatchInput,
   type ProductType,
 } from '@lyra/contracts';
 import type { FieldErrors } from '../../api/errors';
@@ -176,21 +178,29 @@ function localPayload(m: ProductFormModel) {
   };
 }
 
+/** A JSON field's object once validation has passed it. */
+function validatedJsonObject(text: string): Record<string, unknown> {
+  const parsed = parseJsonObject(text);
+  if (typeof parsed === 'string') throw new Error(`validate the form before building its payload: ${parsed}`);
+  return parsed;
+}
+
 /** Body for POST /products/ (and for PATCH of every field of a manual product). Call after validation. */
-export function toProductPayload(m: ProductFormModel): Record<string, unknown> {
+export function toProductPayload(m: ProductFormModel): ProductCreateInput {
   return {
     external_product_id: m.external_product_id.trim(),
     external_system: m.external_system,
     name: m.name.trim(),
     description: m.description,
-    product_type: m.product_type,
+    // Validation refuses the empty choice, so a type is chosen by now.
+    product_type: m.product_type as ProductType,
     category: m.category.trim(),
     price: orNull(m.price),
     currency: m.currency.trim().toUpperCase(),
     recurring: m.recurring,
     billing_cycle: m.billing_cycle,
-    features: parseJsonObject(m.features),
-    attributes: parseJsonObject(m.attributes),
+    features: validatedJsonObject(m.features),
+    attributes: validatedJsonObject(m.attributes),
     is_active: m.is_active,
     is_available: m.is_available,
     valid_from: m.valid_from || null,
@@ -203,7 +213,7 @@ export function toProductPayload(m: ProductFormModel): Record<string, unknown> {
  * Body for PATCH /products/{id}/. In `local` mode only Lyra-owned fields are sent: the server
  * refuses (409 source_field_locked) any source field on a synced product, even an unchanged one.
  */
-export function toPatchPayload(m: ProductFormModel, mode: FormMode): Record<string, unknown> {
+export function toPatchPayload(m: ProductFormModel, mode: FormMode): ProductPatchInput {
   return mode === 'local' ? localPayload(m) : toProductPayload(m);
 }
 

@@ -7,7 +7,7 @@ import {
   type ProductStatus,
   type ProductType,
 } from '@lyra/contracts';
-import type { QueryParams } from '../../api/client';
+import type { ProductListApiQuery } from '../../api/products';
 import { SYSTEM_LABELS, systemNameOf } from './product-labels';
 
 /** What the filter bar edits; names match the API's query parameters. */
@@ -107,8 +107,8 @@ export function toRouteQuery(state: ProductListState): Record<string, string> {
   return q;
 }
 
-export function filtersToApi(filters: ProductFilters): QueryParams {
-  const q: QueryParams = {};
+export function filtersToApi(filters: ProductFilters): ProductListApiQuery {
+  const q: ProductListApiQuery = {};
   for (const key of FILTER_KEYS) {
     const v = filters[key];
     if (v) q[key] = key === 'search' ? v.trim() : v;
@@ -116,7 +116,7 @@ export function filtersToApi(filters: ProductFilters): QueryParams {
   return q;
 }
 
-export function toApiQuery(state: ProductListState): QueryParams {
+export function toApiQuery(state: ProductListState): ProductListApiQuery {
   return {
     ...filtersToApi(state.filters),
     ordering: state.ordering,

@@ -1,5 +1,5 @@
 import { computed, reactive, ref, shallowRef } from 'vue';
-import type { Product } from '@lyra/contracts';
+import type { Product, ProductCreateInput, ProductPatchInput } from '@lyra/contracts';
 import { productsApi } from '../../api/products';
 import { errorMessage, isApiError, type FieldErrors } from '../../api/errors';
 import {
@@ -18,8 +18,8 @@ import {
 import { systemNameOf } from './product-labels';
 
 export interface ProductWriteApi {
-  create: (body: Record<string, unknown>) => Promise<Product>;
-  patch: (id: string, body: Record<string, unknown>) => Promise<Product>;
+  create: (body: ProductCreateInput) => Promise<Product>;
+  patch: (id: string, body: ProductPatchInput) => Promise<Product>;
 }
 
 /** Which dialog is open: the whole record, or only the targeting fields a marketer owns. */

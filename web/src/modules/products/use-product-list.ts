@@ -1,11 +1,10 @@
 import { computed, watch, type Ref } from 'vue';
 import type { ProductList } from '@lyra/contracts';
-import { productsApi } from '../../api/products';
-import type { QueryParams } from '../../api/client';
+import { productsApi, type ProductListApiQuery } from '../../api/products';
 import { useResource } from '../../lib/use-resource';
 import { hasActiveFilters, toApiQuery, type ProductListState } from './product-query';
 
-export type ListFetcher = (query: QueryParams, signal?: AbortSignal) => Promise<ProductList>;
+export type ListFetcher = (query: ProductListApiQuery, signal?: AbortSignal) => Promise<ProductList>;
 /** `no-products`: the catalog is empty; `no-match`: the filters exclude everything. They need different help. */
 export type EmptyKind = 'no-products' | 'no-match' | null;
 
