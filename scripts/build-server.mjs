@@ -6,7 +6,7 @@
 // every caller sits in server/dist/. Lyra's workspace packages (@lyra/*) are TypeScript sources
 // and are compiled in; every other package stays an import resolved from node_modules at run time
 // (native add-ons, PGlite's wasm files and pino's transport threads need their real paths).
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -89,10 +89,8 @@ export async function buildServer() {
   const { build } = await import('esbuild');
   // Sources saved while the build runs are newer than the stamp, so the next start builds again.
   const startedAt = new Date();
-  // Outputs are overwritten in place, not deleted first: a server already running from dist/
-  // still finds its worker files.
   mkdirSync(SERVER_DIST, { recursive: true });
-  await build({
+  const result = await build({
     entryPoints: { main: MAIN, ...workerEntries() },
     outdir: SERVER_DIST,
     bundle: true,
@@ -104,7 +102,15 @@ export async function buildServer() {
     keepNames: true,
     logLevel: 'warning',
     plugins: [externalPackages],
+    write: false,
   });
+  // Each output replaces the old one by a rename, never deleted or half-written: a server already
+  // running from dist/ still finds its worker files, and two starts building at once do no harm.
+  for (const file of result.outputFiles) {
+    const tmp = `${file.path}.${process.pid}.tmp`;
+    writeFileSync(tmp, file.contents);
+    renameSync(tmp, file.path);
+  }
   // db/client.ts finds its migrations beside itself (./migrations), which in the bundle is dist/.
   cpSync(MIGRATIONS, path.join(SERVER_DIST, 'migrations'), { recursive: true });
   writeFileSync(STAMP, `${startedAt.toISOString()}\n`);
