@@ -22,7 +22,9 @@ import { buildTrainingSet, type TrainingSet } from './training/training-set.js';
 const SNAPSHOT = '2026-09-01';
 const SUBSCRIBERS = 20_000;
 
-describe('model quality against the known probabilities', () => {
+// Each test assembles its model's training set again from 20,000 subscribers: seconds on a quiet
+// machine, minutes on a busy one. The bounds (set-up, each test) only catch a hang.
+describe('model quality against the known probabilities', { timeout: 600_000 }, () => {
   let t: TestContext;
   let data: SyntheticData;
   const versions = new Map<MlModelName, MlModelVersion>();
@@ -50,7 +52,7 @@ describe('model quality against the known probabilities', () => {
   }, 900_000);
   afterAll(async () => {
     await t.close();
-  });
+  }, 120_000);
 
   /**
    * The training set again, the rows the version was tested on (propensity: the test half of the
