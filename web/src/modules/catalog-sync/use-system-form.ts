@@ -1,8 +1,7 @@
 import { computed, reactive, ref, shallowRef } from 'vue';
 import type { ExternalSystem, ExternalSystemCreate, ExternalSystemPatch, SystemType } from '@lyra/contracts';
 import { externalSystemsApi } from '../../api/catalog-sync';
-import { errorMessage, isApiError, type FieldErrors } from '../../api/errors';
-import { splitFieldErrors } from '../products/product-form';
+import { useServerErrors } from '../../lib/use-server-errors';
 import {
   SYSTEM_FORM_FIELDS,
   emptySystemForm,
@@ -28,8 +27,7 @@ export function useSystemForm(writeApi: SystemWriteApi = externalSystemsApi) {
   const open = ref(false);
   const editing = shallowRef<ExternalSystem | null>(null);
   const model = reactive<SystemFormModel>(emptySystemForm());
-  const errors = ref<FieldErrors>({});
-  const formError = ref<string | null>(null);
+  const { errors, formError, clear, check, apply, fieldError } = useServerErrors();
   /** The server's refusal of the last submit, for the page to judge (see add-system.ts). */
   const serverError = shallowRef<unknown>(null);
   const submitting = ref(false);
@@ -40,8 +38,7 @@ export function useSystemForm(writeApi: SystemWriteApi = externalSystemsApi) {
 
   function reset(next: SystemFormModel) {
     Object.assign(model, next);
-    errors.value = {};
-    formError.value = null;
+    clear();
   }
 
   function openCreate(type: SystemType | '' = '') {
@@ -60,17 +57,10 @@ export function useSystemForm(writeApi: SystemWriteApi = externalSystemsApi) {
     Object.assign(model, withSystemType({ ...model }, type));
   }
 
-  const fieldError = (field: string): string | undefined => errors.value[field]?.join(' ');
-
   async function submit(): Promise<ExternalSystem | null> {
-    formError.value = null;
     serverError.value = null;
     const original = editing.value;
-    errors.value = validateSystemForm(model, original);
-    if (Object.keys(errors.value).length) {
-      formError.value = 'Please correct the highlighted fields.';
-      return null;
-    }
+    if (!check(validateSystemForm(model, original), 'Please correct the highlighted fields.')) return null;
     submitting.value = true;
     try {
       let saved: ExternalSystem;
@@ -85,30 +75,16 @@ export function useSystemForm(writeApi: SystemWriteApi = externalSystemsApi) {
       model.auth_secret = '';
       return saved;
     } catch (err) {
-      applyServerError(err);
+      serverError.value = err;
+      apply(err, {
+        fields: SYSTEM_FORM_FIELDS,
+        fieldsMessage: 'The server rejected some fields; see the messages below.',
+        // A name already in use: the server names the field; say it plainly as well.
+        explain: (e) => (e.status === 409 ? e.message : e.code === 'not_found' ? 'This system no longer exists. Close the drawer and refresh the page.' : undefined),
+      });
       return null;
     } finally {
       submitting.value = false;
-    }
-  }
-
-  function applyServerError(err: unknown) {
-    serverError.value = err;
-    if (!isApiError(err)) {
-      formError.value = errorMessage(err);
-      return;
-    }
-    const { shown, other } = splitFieldErrors(err.fieldErrors, SYSTEM_FORM_FIELDS);
-    errors.value = shown;
-    if (err.status === 409) {
-      // A name already in use: the server names the field; say it plainly as well.
-      formError.value = err.message;
-    } else if (err.code === 'validation_error' || err.hasFieldErrors) {
-      formError.value = other.length ? other.join(' · ') : 'The server rejected some fields; see the messages below.';
-    } else if (err.status === 404) {
-      formError.value = 'This system no longer exists. Close the drawer and refresh the page.';
-    } else {
-      formError.value = errorMessage(err);
     }
   }
 

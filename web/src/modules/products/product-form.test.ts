@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ProductCreate, ProductPatch } from '@lyra/contracts';
-import { emptyProductForm, productToForm, splitFieldErrors, toPatchPayload, toProductPayload, validateProductForm, type ProductFormModel } from './product-form';
+import { splitFieldErrors } from '../../lib/use-server-errors';
+import { emptyProductForm, productToForm, toPatchPayload, toProductPayload, validateProductForm, type ProductFormModel } from './product-form';
 import { makeProduct } from './test-fixtures';
 
 const valid = (): ProductFormModel => ({

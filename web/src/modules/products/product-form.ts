@@ -217,15 +217,4 @@ export function toPatchPayload(m: ProductFormModel, mode: FormMode): ProductPatc
   return mode === 'local' ? localPayload(m) : toProductPayload(m);
 }
 
-/** Errors for fields that are not on screen (e.g. a server-side rule) go to the form's summary. */
-export function splitFieldErrors(errors: FieldErrors, visible: readonly string[]): { shown: FieldErrors; other: string[] } {
-  const shown: FieldErrors = {};
-  const other: string[] = [];
-  for (const [field, msgs] of Object.entries(errors)) {
-    if (visible.includes(field)) shown[field] = msgs;
-    else other.push(...msgs.map((msg) => (field === '_' ? msg : `${field}: ${msg}`)));
-  }
-  return { shown, other };
-}
-
 export const PRODUCT_FORM_FIELDS: readonly string[] = Object.keys(emptyProductForm());

@@ -1,14 +1,14 @@
 import { computed, reactive, ref, shallowRef } from 'vue';
 import type { Product, ProductCreateInput, ProductPatchInput } from '@lyra/contracts';
 import { productsApi } from '../../api/products';
-import { errorMessage, isApiError, type FieldErrors } from '../../api/errors';
+import type { ApiError } from '../../api/errors';
+import { useServerErrors } from '../../lib/use-server-errors';
 import {
   LOCAL_FIELDS,
   PRODUCT_FORM_FIELDS,
   emptyProductForm,
   isSynced,
   productToForm,
-  splitFieldErrors,
   toPatchPayload,
   toProductPayload,
   validateProductForm,
@@ -34,8 +34,7 @@ export function useProductForm(writeApi: ProductWriteApi = productsApi) {
   const variant = ref<FormVariant>('full');
   const editing = shallowRef<Product | null>(null);
   const model = reactive<ProductFormModel>(emptyProductForm());
-  const errors = ref<FieldErrors>({});
-  const formError = ref<string | null>(null);
+  const { errors, formError, clear, check, apply, fieldError } = useServerErrors();
   const submitting = ref(false);
 
   /** Synced products and the targeting dialog only send Lyra-owned fields. */
@@ -49,8 +48,7 @@ export function useProductForm(writeApi: ProductWriteApi = productsApi) {
 
   function reset(next: ProductFormModel) {
     Object.assign(model, next);
-    errors.value = {};
-    formError.value = null;
+    clear();
   }
 
   function openCreate() {
@@ -67,17 +65,8 @@ export function useProductForm(writeApi: ProductWriteApi = productsApi) {
     open.value = true;
   }
 
-  function fieldError(field: string): string | undefined {
-    return errors.value[field]?.join(' ');
-  }
-
   async function submit(): Promise<Product | null> {
-    formError.value = null;
-    errors.value = validateProductForm(model, mode.value);
-    if (Object.keys(errors.value).length) {
-      formError.value = 'Please correct the highlighted fields.';
-      return null;
-    }
+    if (!check(validateProductForm(model, mode.value), 'Please correct the highlighted fields.')) return null;
     submitting.value = true;
     try {
       const current = editing.value;
@@ -87,34 +76,27 @@ export function useProductForm(writeApi: ProductWriteApi = productsApi) {
       open.value = false;
       return saved;
     } catch (err) {
-      applyServerError(err);
+      apply(err, { fields: visibleFields.value, fieldsMessage: 'The server rejected some fields; see the messages below.', explain });
       return null;
     } finally {
       submitting.value = false;
     }
   }
 
-  function applyServerError(err: unknown) {
-    if (!isApiError(err)) {
-      formError.value = errorMessage(err);
-      return;
-    }
-    const { shown, other } = splitFieldErrors(err.fieldErrors, visibleFields.value);
-    errors.value = shown;
-    if (err.code === 'source_field_locked') {
-      formError.value = `${err.message} Only Lyra-owned fields (targeting, availability override, notes) can be changed here.`;
-    } else if (err.status === 409) {
-      // Duplicate (external_system, external_product_id): say it plainly and point at the field.
-      formError.value = err.message || `A product with external ID "${model.external_product_id.trim()}" already exists.`;
-      if (mode.value === 'full' && !errors.value.external_product_id) {
-        errors.value = { ...errors.value, external_product_id: ['Already used by another product from this system'] };
-      }
-    } else if (err.code === 'validation_error' || err.hasFieldErrors) {
-      formError.value = other.length ? other.join(' · ') : 'The server rejected some fields; see the messages below.';
-    } else if (err.status === 404) {
-      formError.value = 'This product no longer exists. Close the dialog and refresh the list.';
-    } else {
-      formError.value = errorMessage(err);
+  /** Refusals the product form words itself; field errors and the rest take the usual wording. */
+  function explain(err: ApiError): string | undefined {
+    switch (err.code) {
+      case 'source_field_locked':
+        return `${err.message} Only Lyra-owned fields (targeting, availability override, notes) can be changed here.`;
+      case 'not_found':
+        return 'This product no longer exists. Close the dialog and refresh the list.';
+      default:
+        if (err.status !== 409) return undefined;
+        // Duplicate (external_system, external_product_id): say it plainly and point at the field.
+        if (mode.value === 'full' && !errors.value.external_product_id) {
+          errors.value = { ...errors.value, external_product_id: ['Already used by another product from this system'] };
+        }
+        return err.message || `A product with external ID "${model.external_product_id.trim()}" already exists.`;
     }
   }
 

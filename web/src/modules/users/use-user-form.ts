@@ -1,7 +1,7 @@
 import { reactive, ref, shallowRef } from 'vue';
 import type { User, UserCreate, UserUpdate } from '@lyra/contracts';
 import { usersApi } from '../../api/users';
-import { errorMessage, isApiError, type FieldErrors } from '../../api/errors';
+import { useServerErrors } from '../../lib/use-server-errors';
 import { emptyUserForm, toUserCreate, toUserUpdate, userToForm, validateUserForm, type UserFormModel } from './user-form';
 
 export interface UserWriteApi {
@@ -13,23 +13,19 @@ export function useUserForm(writeApi: UserWriteApi = usersApi) {
   const open = ref(false);
   const editing = shallowRef<User | null>(null);
   const model = reactive<UserFormModel>(emptyUserForm());
-  const errors = ref<FieldErrors>({});
-  const formError = ref<string | null>(null);
+  const { errors, formError, clear, check, apply, fieldError } = useServerErrors();
   const submitting = ref(false);
 
   function show(user: User | null) {
     editing.value = user;
     Object.assign(model, user ? userToForm(user) : emptyUserForm());
-    errors.value = {};
-    formError.value = null;
+    clear();
     open.value = true;
   }
 
   async function submit(): Promise<User | null> {
     const original = editing.value;
-    formError.value = null;
-    errors.value = validateUserForm(model, original ? 'edit' : 'create');
-    if (Object.keys(errors.value).length) return null;
+    if (!check(validateUserForm(model, original ? 'edit' : 'create'))) return null;
     submitting.value = true;
     try {
       let saved: User;
@@ -42,22 +38,19 @@ export function useUserForm(writeApi: UserWriteApi = usersApi) {
       open.value = false;
       return saved;
     } catch (err) {
-      if (isApiError(err) && err.hasFieldErrors) {
-        errors.value = err.fieldErrors;
-        formError.value = 'Please correct the highlighted fields.';
-      } else if (isApiError(err) && err.status === 409) {
-        errors.value = { email: ['Another user already has this email'] };
-        formError.value = err.message;
-      } else {
-        formError.value = errorMessage(err);
-      }
+      apply(err, {
+        explain: (e) => {
+          // A taken email that the server did not name as a field: put it under the email input anyway.
+          if (e.code !== 'conflict' || e.hasFieldErrors) return undefined;
+          errors.value = { email: ['Another user already has this email'] };
+          return e.message;
+        },
+      });
       return null;
     } finally {
       submitting.value = false;
     }
   }
-
-  const fieldError = (field: string) => errors.value[field]?.join(' ');
 
   return { open, editing, model, errors, formError, submitting, show, submit, fieldError };
 }
