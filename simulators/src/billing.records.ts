@@ -6,6 +6,7 @@
 import { createCatalog, currencyInfo, entryName, expectedFromEntry, primaryPrice, type CatalogEntry, type CatalogGenerator, type MalformKind } from './catalog.js';
 import type { BillingItemPrice } from './billing.wire.js';
 import { itemStreams, stream, type Rng } from './random.js';
+import { malformationAt, malformedWithId, mutateRandomly, pickValid } from './records.js';
 import { QueryCache, SortedList } from './sorted.js';
 import type { ExpectedProduct, SimulatorStore } from './types.js';
 
@@ -107,9 +108,7 @@ export class BillingRecords {
   }
 
   malformOf(r: ItemRec): MalformKind | undefined {
-    if (this.malformedRate === 0) return undefined;
-    const m = this.catalog.malformation(r.seq);
-    return m.u < this.malformedRate ? m.kind : undefined;
+    return malformationAt(this.catalog, r.seq, this.malformedRate);
   }
 
   setMalformedRate(rate: number): void {
@@ -229,12 +228,7 @@ export class BillingRecords {
   }
 
   private pickValid(n: number): ItemRec[] {
-    const chosen = new Set<ItemRec>();
-    for (let attempts = 0; chosen.size < n && attempts < n * 20 + 100 && this.recs.length > 0; attempts++) {
-      const r = this.recs[Math.floor(this.mutationRng() * this.recs.length)];
-      if (r && this.isValid(r)) chosen.add(r);
-    }
-    return [...chosen];
+    return pickValid(this.mutationRng, this.recs, n, (r) => this.isValid(r));
   }
 
   private bump(r: ItemRec): void {
@@ -275,12 +269,11 @@ export class BillingRecords {
 
   /** The fault "mutateWhilePaging": n random changes, removals and additions between two pages. */
   mutateWhilePaging(n: number): void {
-    for (let i = 0; i < n; i++) {
-      const u = this.mutationRng();
-      if (u < 0.6) this.changeItems(this.pickValid(1));
-      else if (u < 0.8) this.removeItems(this.pickValid(1));
-      else this.addItems(1);
-    }
+    mutateRandomly(this.mutationRng, n, {
+      change: () => this.changeItems(this.pickValid(1)),
+      remove: () => this.removeItems(this.pickValid(1)),
+      add: () => this.addItems(1),
+    });
   }
 
   /** Items, valid ones (neither malformed nor deleted) and malformed ones, for the control API. */
@@ -298,13 +291,7 @@ export class BillingRecords {
     return {
       all: () => this.recs.map((r) => this.renderItem(r)),
       validIds: () => this.recs.filter((r) => this.isValid(r)).map((r) => this.idOf(r)),
-      malformedIds: () =>
-        this.recs
-          .filter((r) => {
-            const m = this.malformOf(r);
-            return m !== undefined && m !== 'missing-id';
-          })
-          .map((r) => this.idOf(r)),
+      malformedIds: () => malformedWithId(this.recs, (r) => this.malformOf(r)).map((r) => this.idOf(r)),
       change: (n) => this.changeItems(this.pickValid(n)),
       remove: (n) => this.removeItems(this.pickValid(n)),
       add: (n) => this.addItems(n),

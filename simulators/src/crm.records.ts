@@ -19,6 +19,7 @@ import {
 import { BASE62, CRM_API_VERSION, CRM_CORPORATE_PRICEBOOK_ID, CRM_STANDARD_PRICEBOOK_ID, FAMILY_CODE, FREQUENCY, TYPE_LABEL, sfDate, sfId, toSecond, type CrmPricebookEntry, type CrmProduct } from './crm.wire.js';
 import { itemStreams, stream, type Rng } from './random.js';
 import { SortedList } from './sorted.js';
+import { malformationAt, malformedWithId, mutateRandomly, pickValid } from './records.js';
 import { matches, type Query, type SObject } from './soql.js';
 import type { ExpectedProduct, SimulatorStore } from './types.js';
 
@@ -171,9 +172,7 @@ export class CrmRecords {
   }
 
   malformOf(p: ProductRec): MalformKind | undefined {
-    if (this.malformedRate === 0) return undefined;
-    const m = this.catalog.malformation(p.index);
-    return m.u < this.malformedRate ? m.kind : undefined;
+    return malformationAt(this.catalog, p.index, this.malformedRate);
   }
 
   setMalformedRate(rate: number): void {
@@ -282,13 +281,7 @@ export class CrmRecords {
   }
 
   private pickValid(n: number): ProductRec[] {
-    const items = this.index.Product2.byId.items;
-    const chosen = new Set<ProductRec>();
-    for (let attempts = 0; chosen.size < n && attempts < n * 20 + 100 && items.length > 0; attempts++) {
-      const r = items[Math.floor(this.mutationRng() * items.length)] as ProductRec | undefined;
-      if (r && this.isValid(r)) chosen.add(r);
-    }
-    return [...chosen];
+    return pickValid(this.mutationRng, this.products(), n, (p) => this.isValid(p));
   }
 
   private touch(r: Rec, ms: number): void {
@@ -341,25 +334,18 @@ export class CrmRecords {
 
   /** The fault "mutateWhilePaging": n random changes, removals and additions between two pages. */
   mutateWhilePaging(n: number): void {
-    for (let i = 0; i < n; i++) {
-      const u = this.mutationRng();
-      if (u < 0.6) this.changeProducts(this.pickValid(1));
-      else if (u < 0.8) this.removeProducts(this.pickValid(1));
-      else this.addProducts(1);
-    }
+    mutateRandomly(this.mutationRng, n, {
+      change: () => this.changeProducts(this.pickValid(1)),
+      remove: () => this.removeProducts(this.pickValid(1)),
+      add: () => this.addProducts(1),
+    });
   }
 
   private createStore(): SimulatorStore<CrmProduct> {
     return {
       all: () => this.products().map((p) => this.productFields(p)),
       validIds: () => this.products().filter((p) => this.isValid(p)).map((p) => this.idOf(p)),
-      malformedIds: () =>
-        this.products()
-          .filter((p) => {
-            const m = this.malformOf(p);
-            return m !== undefined && m !== 'missing-id';
-          })
-          .map((p) => this.idOf(p)),
+      malformedIds: () => malformedWithId(this.products(), (p) => this.malformOf(p)).map((p) => this.idOf(p)),
       change: (n) => this.changeProducts(this.pickValid(n)),
       remove: (n) => this.removeProducts(this.pickValid(n)),
       add: (n) => this.addProducts(n),

@@ -5,6 +5,7 @@
  */
 import { createCatalog, currencyInfo, expectedFromEntry, lifecycleIsActive, type CatalogEntry, type CatalogGenerator, type MalformKind } from './catalog.js';
 import { formatUuid, itemStreams, stream, uuidOrderKey, uuidWords, type Rng } from './random.js';
+import { malformationAt, malformedWithId, mutateRandomly, pickValid } from './records.js';
 import { QueryCache, SortedList, compareStrings } from './sorted.js';
 import type { ExpectedProduct, SimulatorStore } from './types.js';
 import type { XivaOffering } from './xiva.wire.js';
@@ -163,9 +164,7 @@ export class XivaRecords {
   }
 
   malformOf(rec: OfferingRec): MalformKind | undefined {
-    if (this.malformedRate === 0) return undefined;
-    const m = this.catalog.malformation(rec.index);
-    return m.u < this.malformedRate ? m.kind : undefined;
+    return malformationAt(this.catalog, rec.index, this.malformedRate);
   }
 
   setMalformedRate(rate: number): void {
@@ -238,13 +237,7 @@ export class XivaRecords {
   }
 
   private pickValid(n: number): OfferingRec[] {
-    const chosen = new Set<OfferingRec>();
-    const items = this.byId.items;
-    for (let attempts = 0; chosen.size < n && attempts < n * 20 + 100 && items.length > 0; attempts++) {
-      const r = items[Math.floor(this.mutationRng() * items.length)];
-      if (r && this.isValid(r)) chosen.add(r);
-    }
-    return [...chosen];
+    return pickValid(this.mutationRng, this.byId.items, n, (r) => this.isValid(r));
   }
 
   private changeRecs(recs: OfferingRec[]): string[] {
@@ -281,12 +274,11 @@ export class XivaRecords {
 
   /** The fault "mutateWhilePaging": n random changes, removals and additions between two pages. */
   mutateWhilePaging(n: number): void {
-    for (let i = 0; i < n; i++) {
-      const u = this.mutationRng();
-      if (u < 0.6) this.changeRecs(this.pickValid(1));
-      else if (u < 0.8) this.removeRecs(this.pickValid(1));
-      else this.addRecs(1);
-    }
+    mutateRandomly(this.mutationRng, n, {
+      change: () => this.changeRecs(this.pickValid(1)),
+      remove: () => this.removeRecs(this.pickValid(1)),
+      add: () => this.addRecs(1),
+    });
   }
 
   counts(): { items: number; valid: number; malformed: number } {
@@ -300,13 +292,7 @@ export class XivaRecords {
     return {
       all: () => this.byId.items.map((r) => this.renderV5(r)),
       validIds: () => keys(this.byId.items.filter((r) => this.isValid(r))),
-      malformedIds: () =>
-        keys(
-          this.byId.items.filter((r) => {
-            const m = this.malformOf(r);
-            return m !== undefined && m !== 'missing-id';
-          }),
-        ),
+      malformedIds: () => keys(malformedWithId(this.byId.items, (r) => this.malformOf(r))),
       change: (n) => this.changeRecs(this.pickValid(n)),
       remove: (n) => this.removeRecs(this.pickValid(n)),
       add: (n) => this.addRecs(n),

@@ -65,13 +65,16 @@ export class XivaRenderer {
     };
   }
 
+  /** id, href and name of price n of an offering: the head of every form of a price. */
+  private priceLink(v: ApiVersion, rec: OfferingRec, n: number, p: CatalogPrice): { id: string; href: string; name: string } {
+    const id = this.records.popId(rec, n);
+    return { id, href: `${this.base(v)}productOfferingPrice/${id}`, name: p.label };
+  }
+
   private renderEmbeddedPrice(v: ApiVersion, rec: OfferingRec, n: number, p: CatalogPrice, m: MalformKind | undefined): XivaEmbeddedPrice {
     const per = period(p);
-    const id = this.records.popId(rec, n);
     return {
-      id,
-      href: `${this.base(v)}productOfferingPrice/${id}`,
-      name: p.label,
+      ...this.priceLink(v, rec, n, p),
       priceType: p.kind,
       ...(per ? (v === 'v5' ? { recurringChargePeriodType: per } : { recurringChargePeriod: per }) : {}),
       recurringChargePeriodLength: p.kind === 'recurring' ? (p.periodLength ?? 1) : 0,
@@ -90,11 +93,8 @@ export class XivaRenderer {
     const m = this.records.malformOf(rec);
     const dutyFree = dutyFreeMinor(p.minor, this.currency);
     const per = period(p);
-    const id = this.records.popId(rec, n);
     return {
-      id,
-      href: `${this.base(v)}productOfferingPrice/${id}`,
-      name: p.label,
+      ...this.priceLink(v, rec, n, p),
       description: `${p.label} of ${entryName(e)}, VAT included`,
       version: `1.${e.revision}`,
       lastUpdate: rfc3339(rec.lastUpdateMs, this.records.lookOf(rec).plusThree),
@@ -153,7 +153,7 @@ export class XivaRenderer {
       productOfferingPrice: e.prices.map((p, i) =>
         this.embedded(v, rec)
           ? this.renderEmbeddedPrice(v, rec, i + 1, p, m)
-          : { id: records.popId(rec, i + 1), href: `${this.base(v)}productOfferingPrice/${records.popId(rec, i + 1)}`, name: p.label, '@referredType': 'ProductOfferingPrice' as const },
+          : { ...this.priceLink(v, rec, i + 1, p), '@referredType': 'ProductOfferingPrice' as const },
       ),
       '@type': 'ProductOffering',
     };
