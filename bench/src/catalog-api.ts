@@ -5,6 +5,7 @@ import { buildApp } from '@lyra/server/app';
 import { createContainer } from '@lyra/server/container';
 import { openDatabase, runMigrations } from '@lyra/server/db/client';
 import { SYSTEM_ACTOR } from '@lyra/server/modules/auth/permissions';
+import { createProductsRepository } from '@lyra/server/modules/products/products.repository';
 import { syntheticProducts } from './catalog-data.js';
 import { fmt, load, printLoad, type LoadResult } from './stats.js';
 
@@ -36,9 +37,9 @@ export async function run(args: string[]) {
     const container = createContainer(database, { sessionTtlHours: 1 });
     const t0 = performance.now();
     const rows = syntheticProducts(n);
-    for (let i = 0; i < rows.length; i += 2000) {
-      await database.db.transaction((tx) => container.productsRepository.insertMany(tx, rows.slice(i, i + 2000)));
-    }
+    // Straight into the table (no audit entry per product): the benchmark measures reads, not the load.
+    const products = createProductsRepository(database.db);
+    for (let i = 0; i < rows.length; i += 2000) await products.insertMany(rows.slice(i, i + 2000));
     await database.executeSql('ANALYZE products');
     console.log(`catalog-api: ${n} products loaded into ${database.kind} in ${fmt((performance.now() - t0) / 1000)}s`);
 

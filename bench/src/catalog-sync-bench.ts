@@ -40,7 +40,7 @@ async function bulkInsert(rows: NewProductRow[], databaseUrl: string | undefined
   try {
     const repo = createProductsRepository(database.db, database.executeSql);
     const t0 = performance.now();
-    for (let i = 0; i < rows.length; i += PAGE) await database.db.transaction((tx) => repo.insertMany(tx, rows.slice(i, i + PAGE)));
+    for (let i = 0; i < rows.length; i += PAGE) await repo.insertMany(rows.slice(i, i + PAGE));
     return performance.now() - t0;
   } finally {
     await dispose();

@@ -6,7 +6,7 @@ import { createUnitOfWork } from './db/unit-of-work.js';
 import { jobsUnavailable, type Jobs } from './jobs/runner.js';
 import type { LogFn } from './lib/log.js';
 import { createSecretBox, type SecretBox } from './lib/secrets.js';
-import { createAuditRepository, legacyAudit } from './modules/audit/audit.repository.js';
+import { createAuditRepository } from './modules/audit/audit.repository.js';
 import { createAuthRepository } from './modules/auth/auth.repository.js';
 import { createAuthService } from './modules/auth/auth.service.js';
 import type { LoginThrottlePolicy } from './modules/auth/login-throttle.js';
@@ -53,13 +53,17 @@ export interface ContainerOptions extends Pick<AppConfig, 'sessionTtlHours'> {
 export function createContainer(database: Database, opts: ContainerOptions) {
   const { db } = database;
   const log = opts.log ?? (() => undefined);
-  const audit = legacyAudit;
-  const productsRepo = createProductsRepository(db, database.executeSql);
-  const offerGroupsRepo = createOfferGroupsRepository(db);
-  const offerGroups = createOfferGroupsService({ groups: offerGroupsRepo, products: productsRepo, audit });
-  const customersRepo = createCustomersRepository(db);
-  const usersRepo = createUsersRepository(db);
-  const authRepo = createAuthRepository(db);
+  // Catalog, subscribers and accounts: their repositories on the database (the catalog version read
+  // through the raw driver), and bound to a unit of work's transaction.
+  const coreOn = (h: DbOrTx, executeSql?: Database['executeSql']) => ({
+    products: createProductsRepository(h, executeSql), offerGroups: createOfferGroupsRepository(h), customers: createCustomersRepository(h),
+    users: createUsersRepository(h), auth: createAuthRepository(h), audit: createAuditRepository(h),
+  });
+  const core = coreOn(db, database.executeSql);
+  const coreUow = createUnitOfWork(db, (h) => coreOn(h));
+  const productsRepo = core.products;
+  const customersRepo = core.customers;
+  const offerGroups = createOfferGroupsService({ groups: core.offerGroups, products: core.products, uow: coreUow });
   // Tests and tools without a configured key get an ephemeral one: secrets stay encrypted at rest.
   const secrets = opts.secrets ?? createSecretBox(randomBytes(32));
   const connectors = opts.connectors ?? defaultConnectorRegistry();
@@ -102,20 +106,19 @@ export function createContainer(database: Database, opts: ContainerOptions) {
 
   return {
     database,
-    audit: createAuditRepository(db),
+    audit: core.audit,
     // Whether this instance can send jobs (pg-boss opened); working them is a separate choice (JOBS=1).
     jobsAvailable: opts.jobs !== undefined,
     secrets,
-    auth: createAuthService({ auth: authRepo, audit, db, sessionTtlHours: opts.sessionTtlHours, ...(opts.loginThrottle && { throttle: opts.loginThrottle }) }),
-    users: createUsersService({ users: usersRepo, audit, sessions: authRepo }),
-    products: createProductsService({ products: productsRepo, audit, groups: offerGroups }),
+    auth: createAuthService({
+      auth: core.auth, audit: core.audit, uow: coreUow, sessionTtlHours: opts.sessionTtlHours, ...(opts.loginThrottle && { throttle: opts.loginThrottle }),
+    }),
+    users: createUsersService({ users: core.users, uow: coreUow }),
+    products: createProductsService({ products: core.products, uow: coreUow, groups: offerGroups }),
     offerGroups,
-    offerGroupsRepository: offerGroupsRepo,
-    productsRepository: productsRepo,
-    productsCsv: createProductsCsv({ products: productsRepo, audit }),
-    customers: createCustomersService({ customers: customersRepo }),
-    customersImport: createCustomersImport({ customers: customersRepo, audit }),
-    customersRepository: customersRepo,
+    productsCsv: createProductsCsv({ products: core.products, uow: coreUow }),
+    customers: createCustomersService({ customers: core.customers }),
+    customersImport: createCustomersImport({ customers: core.customers, uow: coreUow }),
     externalSystems: createExternalSystemsService({
       systems: catalogSyncRepos.systems, uow: catalogSyncUow, secrets, connectors, engine, onSystemsChanged: () => productsRepo.bumpCatalogVersion(),
     }),

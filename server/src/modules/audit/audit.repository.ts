@@ -71,10 +71,3 @@ export function createAuditRepository(db: DbOrTx) {
   };
 }
 export type AuditRepository = ReturnType<typeof createAuditRepository>;
-
-/**
- * TRANSITIONAL (issue 10): the old `record(tx, actor, entry)` shape for services not yet moved to a
- * unit of work. Removed once every service records through `transaction(({ audit }) => ...)`.
- */
-export type LegacyAudit = { record(tx: DbOrTx, actor: Actor, entry: AuditRecord): Promise<void> };
-export const legacyAudit: LegacyAudit = { record: (tx, actor, entry) => createAuditRepository(tx).record(actor, entry) };

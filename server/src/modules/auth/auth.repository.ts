@@ -1,5 +1,5 @@
 import { and, eq, gt, lt, ne, sql, type SQL } from 'drizzle-orm';
-import type { Db, DbOrTx } from '../../db/client.js';
+import type { DbOrTx } from '../../db/client.js';
 import { loginThrottle, sessions, users } from '../../db/schema/index.js';
 
 export type UserRow = typeof users.$inferSelect;
@@ -21,7 +21,8 @@ export type ThrottleDecision = { allowed: true; attempts: number } | { allowed: 
 /** The instant used for throttling: the database's clock, unless a test injects its own. */
 const instant = (now: Date | null): SQL => sql`coalesce(${now?.toISOString() ?? null}::timestamptz, now())`;
 
-export function createAuthRepository(db: Db) {
+/** Bound to the database or to a unit of work's transaction (a password change with its sessions). */
+export function createAuthRepository(db: DbOrTx) {
   /** The wait imposed after attempt number `attempts` (an SQL integer expression). */
   const delayAfter = (attempts: SQL, rule: ThrottleRule): SQL =>
     // The exponent is clamped so that years of attempts cannot overflow power().
@@ -34,13 +35,13 @@ export function createAuthRepository(db: Db) {
       return row;
     },
 
-    async findUserById(tx: DbOrTx, id: string): Promise<UserRow | undefined> {
-      const [row] = await tx.select().from(users).where(eq(users.id, id)).limit(1);
+    async findUserById(id: string): Promise<UserRow | undefined> {
+      const [row] = await db.select().from(users).where(eq(users.id, id)).limit(1);
       return row;
     },
 
-    async setPasswordHash(tx: DbOrTx, userId: string, passwordHash: string): Promise<UserRow | undefined> {
-      const [row] = await tx.update(users).set({ passwordHash, updatedAt: sql`now()` }).where(eq(users.id, userId)).returning();
+    async setPasswordHash(userId: string, passwordHash: string): Promise<UserRow | undefined> {
+      const [row] = await db.update(users).set({ passwordHash, updatedAt: sql`now()` }).where(eq(users.id, userId)).returning();
       return row;
     },
 
@@ -64,8 +65,8 @@ export function createAuthRepository(db: Db) {
     },
 
     /** Ends every session of a user, except `keepTokenHash` (the caller's own); answers how many ended. */
-    async deleteUserSessions(tx: DbOrTx, userId: string, keepTokenHash: string | null): Promise<number> {
-      const rows = await tx
+    async deleteUserSessions(userId: string, keepTokenHash: string | null): Promise<number> {
+      const rows = await db
         .delete(sessions)
         .where(keepTokenHash ? and(eq(sessions.userId, userId), ne(sessions.tokenHash, keepTokenHash)) : eq(sessions.userId, userId))
         .returning({ tokenHash: sessions.tokenHash });

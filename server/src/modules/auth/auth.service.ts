@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { LoginResponse, PasswordChange, PasswordChangeResult, Role } from '@lyra/contracts';
+import type { UnitOfWork } from '../../db/unit-of-work.js';
 import { AppError } from '../../lib/errors.js';
 import { DUMMY_HASH_PROMISE, hashPassword, verifyPassword } from '../../lib/passwords.js';
 import { toIso } from '../../lib/time.js';
 import { TtlCache } from '../../lib/versioned-cache.js';
-import type { LegacyAudit } from '../audit/audit.repository.js';
+import type { AuditRepository } from '../audit/audit.repository.js';
 import { toUser } from '../users/users.service.js';
 import type { AuthRepository } from './auth.repository.js';
 import { accountKey, addressKey, DEFAULT_LOGIN_THROTTLE, type LoginThrottlePolicy } from './login-throttle.js';
@@ -18,13 +19,15 @@ export const UNKNOWN_SESSION_CACHE_MS = 5_000;
 const PURGE_EVERY_MS = 60 * 60_000;
 
 export function createAuthService(deps: {
-  auth: AuthRepository;
-  audit: LegacyAudit;
-  db: import('../../db/client.js').Db;
+  auth: Pick<AuthRepository, 'claimAttempt' | 'refundAttempt' | 'resetAttempts' | 'purgeExpired' | 'findUserByEmail' | 'findUserById' |
+    'createSession' | 'findSessionUser' | 'deleteSession'>;
+  audit: Pick<AuditRepository, 'record'>;
+  /** A password change: the new hash, the other sessions ended and the audit entry commit together. */
+  uow: UnitOfWork<{ auth: Pick<AuthRepository, 'setPasswordHash' | 'deleteUserSessions'>; audit: Pick<AuditRepository, 'record'> }>;
   sessionTtlHours: number;
   throttle?: Partial<LoginThrottlePolicy>;
 }) {
-  const { auth, audit, db } = deps;
+  const { auth, audit, uow } = deps;
   const policy: LoginThrottlePolicy = { ...DEFAULT_LOGIN_THROTTLE, ...deps.throttle };
   const now = () => policy.clock?.() ?? null;
 
@@ -93,7 +96,7 @@ export function createAuthService(deps: {
       const expiresAt = new Date(Date.now() + deps.sessionTtlHours * 3600_000);
       await auth.createSession(hashToken(token), user.id, expiresAt);
       const actor: Actor = { id: user.id, email: user.email, name: user.name, role: user.role as Role, requestId };
-      await audit.record(db, actor, { action: 'login', entityType: 'session', entityId: user.id });
+      await audit.record(actor, { action: 'login', entityType: 'session', entityId: user.id });
       return { token, expires_at: expiresAt.toISOString(), user: toUser({ ...user, lastLoginAt: new Date().toISOString() }) };
     },
 
@@ -104,7 +107,7 @@ export function createAuthService(deps: {
      */
     async changePassword(actor: Actor, currentToken: string, input: PasswordChange, ip: string | null): Promise<PasswordChangeResult> {
       const keys = await claim(actor.email, ip);
-      const user = await auth.findUserById(db, actor.id);
+      const user = await auth.findUserById(actor.id);
       if (!user) throw AppError.unauthorized();
       if (!(await verifyPassword(input.current_password, user.passwordHash))) {
         throw AppError.validation({ current_password: ['is not your current password'] }, 'The current password is wrong');
@@ -114,12 +117,12 @@ export function createAuthService(deps: {
         throw AppError.validation({ new_password: ['must differ from the current password'] });
       }
       const passwordHash = await hashPassword(input.new_password);
-      const ended = await db.transaction(async (tx) => {
-        const row = await auth.setPasswordHash(tx, user.id, passwordHash);
+      const ended = await uow.transaction(async ({ auth, audit }) => {
+        const row = await auth.setPasswordHash(user.id, passwordHash);
         if (!row) throw AppError.unauthorized();
-        const n = await auth.deleteUserSessions(tx, user.id, hashToken(currentToken));
+        const n = await auth.deleteUserSessions(user.id, hashToken(currentToken));
         // Like an admin's edit of the user; the entry says that the password changed, never what it is.
-        await audit.record(tx, actor, {
+        await audit.record(actor, {
           action: 'update', entityType: 'user', entityId: user.id, before: toUser(user),
           after: { ...toUser(row), password: 'changed', other_sessions_ended: n },
         });
@@ -130,7 +133,7 @@ export function createAuthService(deps: {
 
     async logout(token: string, actor: Actor): Promise<void> {
       await auth.deleteSession(hashToken(token));
-      await audit.record(db, actor, { action: 'logout', entityType: 'session', entityId: actor.id });
+      await audit.record(actor, { action: 'logout', entityType: 'session', entityId: actor.id });
     },
 
     /** Resolves a bearer/cookie token to its user, or null when unknown, expired or deactivated. */

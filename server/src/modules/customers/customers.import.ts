@@ -4,12 +4,12 @@ import {
   type BillImportRow, type ContactImportRow, type CustomerImportInputs, type CustomerImportResult, type CustomerImportRow,
   type CustomerImportTable, type HoldingImportRow, type PaymentImportRow, type PurchaseImportRow, type UsageImportRow,
 } from '@lyra/contracts';
-import type { DbOrTx } from '../../db/client.js';
+import type { UnitOfWork } from '../../db/unit-of-work.js';
 import { zodIssuesToFields } from '../../http/errors.plugin.js';
 import { AppError } from '../../lib/errors.js';
 import { findUnsafeInput, parseJsonText, textProblem } from '../../lib/input-safety.js';
 import { normalizeAmount } from '../../lib/money.js';
-import type { LegacyAudit } from '../audit/audit.repository.js';
+import type { AuditRepository } from '../audit/audit.repository.js';
 import type { Actor } from '../auth/permissions.js';
 import { designatedSystems, type NamedSystem, type SystemRefMatch } from '../catalog-sync/system-ref.js';
 import { csvRecords, textChunks, textLines, type ByteSource } from './customers.parse.js';
@@ -227,12 +227,17 @@ type ProductRef = { product_id: string | null; product_external_id: string | nul
 /** Where a candidate product comes from, as a person would name it: its system's name, else its type. */
 const sourceLabel = (p: ProductCandidate) => p.systemName ?? (p.externalSystemId ? `${p.externalSystem} (removed system)` : p.externalSystem);
 
+/** Reference look-ups: on the database for a file already refused, inside the write's transaction otherwise. */
+type Lookups = Pick<CustomersRepository, 'customerCurrencies' | 'billCurrencies' | 'productsByIds' | 'productsByExternalIds' | 'systemNames'>;
+type Upserts = Pick<CustomersRepository, 'upsertCustomers' | 'upsertHoldings' | 'upsertUsage' | 'upsertBills' | 'upsertPayments' | 'upsertPurchases' | 'upsertContacts'>;
+/** The writes of one table, run once every reference resolved. */
+type Upsert = (to: Upserts) => Promise<UpsertCounts>;
+
 export function createCustomersImport(deps: {
-  customers: Pick<CustomersRepository, 'db' | 'customerCurrencies' | 'billCurrencies' | 'productsByIds' | 'productsByExternalIds' | 'systemNames' |
-    'upsertCustomers' | 'upsertHoldings' | 'upsertUsage' | 'upsertBills' | 'upsertPayments' | 'upsertPurchases' | 'upsertContacts'>;
-  audit: LegacyAudit;
+  customers: Lookups;
+  uow: UnitOfWork<{ customers: Lookups & Upserts; audit: Pick<AuditRepository, 'record'> }>;
 }) {
-  const { customers: repo, audit } = deps;
+  const { customers: lookups, uow } = deps;
 
   /**
    * Lyra product ids for the rows' references; a reference that resolves to nothing (or to several)
@@ -240,14 +245,14 @@ export function createCustomersImport(deps: {
    * type; see system-ref.ts): with several systems of one type, a type may still match several
    * products, and the error then names their systems.
    */
-  async function resolveProducts(tx: DbOrTx, rows: Valid<ProductRef>[], errors: ErrorList): Promise<Map<number, string | null>> {
+  async function resolveProducts(repo: Lookups, rows: Valid<ProductRef>[], errors: ErrorList): Promise<Map<number, string | null>> {
     const out = new Map<number, string | null>();
     const uuids = [...new Set(rows.map((r) => r.data.product_id).filter((v): v is string => v != null))];
     const externals = [...new Set(rows.map((r) => r.data.product_external_id).filter((v): v is string => v != null))];
     const [known, byExternal, systems] = await Promise.all([
-      repo.productsByIds(tx, uuids),
-      repo.productsByExternalIds(tx, externals),
-      rows.some((r) => r.data.product_system) ? repo.systemNames(tx) : Promise.resolve([]),
+      repo.productsByIds(uuids),
+      repo.productsByExternalIds(externals),
+      rows.some((r) => r.data.product_system) ? repo.systemNames() : Promise.resolve([]),
     ]);
     const candidates = new Map<string, ProductCandidate[]>();
     for (const p of byExternal) candidates.set(p.externalProductId, [...(candidates.get(p.externalProductId) ?? []), p]);
@@ -288,8 +293,8 @@ export function createCustomersImport(deps: {
     return out;
   }
 
-  async function customersOf(tx: DbOrTx, rows: Valid<{ customer_id: string }>[], errors: ErrorList): Promise<Map<string, string>> {
-    const currencies = await repo.customerCurrencies(tx, [...new Set(rows.map((r) => r.data.customer_id))]);
+  async function customersOf(repo: Lookups, rows: Valid<{ customer_id: string }>[], errors: ErrorList): Promise<Map<string, string>> {
+    const currencies = await repo.customerCurrencies([...new Set(rows.map((r) => r.data.customer_id))]);
     for (const { row, data } of rows) {
       if (!currencies.has(data.customer_id)) errors.add({ row, field: 'customer_id', message: `unknown customer ${data.customer_id}` });
     }
@@ -301,24 +306,24 @@ export function createCustomersImport(deps: {
    * the bill's); returns the upsert to run, or adds row errors. Reads only: it also runs on a file
    * with schema errors, so one answer lists every problem.
    */
-  async function prepare(tx: DbOrTx, table: CustomerImportTable, valid: Valid<unknown>[], errors: ErrorList): Promise<(tx: DbOrTx) => Promise<UpsertCounts>> {
+  async function prepare(repo: Lookups, table: CustomerImportTable, valid: Valid<unknown>[], errors: ErrorList): Promise<Upsert> {
     switch (table) {
       case 'customers': {
         const rows = valid.map((v) => v.data as CustomerImportRow);
-        return (w) => repo.upsertCustomers(w, rows);
+        return (w) => w.upsertCustomers(rows);
       }
       case 'holdings': {
         const rows = valid as Valid<HoldingImportRow>[];
-        await customersOf(tx, rows, errors);
-        const products = await resolveProducts(tx, rows, errors);
+        await customersOf(repo, rows, errors);
+        const products = await resolveProducts(repo, rows, errors);
         const out = rows.map(({ row, data }): HoldingWrite => ({
           id: data.id, customer_id: data.customer_id, product_id: products.get(row) ?? '', started_at: data.started_at, ended_at: data.ended_at,
         }));
-        return (w) => repo.upsertHoldings(w, out);
+        return (w) => w.upsertHoldings(out);
       }
       case 'usage': {
         const rows = valid as Valid<UsageImportRow>[];
-        const currencies = await customersOf(tx, rows, errors);
+        const currencies = await customersOf(repo, rows, errors);
         const out: UsageImportRow[] = [];
         for (const { row, data } of rows) {
           const currency = currencies.get(data.customer_id);
@@ -327,16 +332,16 @@ export function createCustomersImport(deps: {
           const topup = amountOr(errors, row, 'topup_amount', data.topup_amount, currency);
           if (spend != null && topup != null) out.push({ ...data, spend, topup_amount: topup });
         }
-        return (w) => repo.upsertUsage(w, out);
+        return (w) => w.upsertUsage(out);
       }
       case 'bills': {
         const rows = valid as Valid<BillImportRow>[];
-        await customersOf(tx, rows, errors);
-        return (w) => repo.upsertBills(w, rows.map((r) => r.data));
+        await customersOf(repo, rows, errors);
+        return (w) => w.upsertBills(rows.map((r) => r.data));
       }
       case 'payments': {
         const rows = valid as Valid<PaymentImportRow>[];
-        const bills = await repo.billCurrencies(tx, [...new Set(rows.map((r) => r.data.bill_id))]);
+        const bills = await repo.billCurrencies([...new Set(rows.map((r) => r.data.bill_id))]);
         const out: PaymentImportRow[] = [];
         for (const { row, data } of rows) {
           const currency = bills.get(data.bill_id);
@@ -347,12 +352,12 @@ export function createCustomersImport(deps: {
           const amount = amountOr(errors, row, 'amount', data.amount, currency);
           if (amount != null) out.push({ ...data, amount });
         }
-        return (w) => repo.upsertPayments(w, out);
+        return (w) => w.upsertPayments(out);
       }
       case 'purchases': {
         const rows = valid as Valid<PurchaseImportRow>[];
-        const currencies = await customersOf(tx, rows, errors);
-        const products = await resolveProducts(tx, rows, errors);
+        const currencies = await customersOf(repo, rows, errors);
+        const products = await resolveProducts(repo, rows, errors);
         const out: PurchaseWrite[] = [];
         for (const { row, data } of rows) {
           const currency = currencies.get(data.customer_id);
@@ -361,17 +366,17 @@ export function createCustomersImport(deps: {
           const price = amountOr(errors, row, 'price', data.price, currency);
           if (price != null) out.push({ id: data.id, customer_id: data.customer_id, product_id: productId, purchased_at: data.purchased_at, price, channel: data.channel });
         }
-        return (w) => repo.upsertPurchases(w, out);
+        return (w) => w.upsertPurchases(out);
       }
       case 'contacts': {
         const rows = valid as Valid<ContactImportRow>[];
-        await customersOf(tx, rows, errors);
-        const products = await resolveProducts(tx, rows, errors);
+        await customersOf(repo, rows, errors);
+        const products = await resolveProducts(repo, rows, errors);
         const out = rows.map(({ row, data }): ContactWrite => {
           const { product_external_id: _e, product_system: _s, ...rest } = data;
           return { ...rest, product_id: products.get(row) ?? null };
         });
-        return (w) => repo.upsertContacts(w, out);
+        return (w) => w.upsertContacts(out);
       }
     }
   }
@@ -410,14 +415,14 @@ export function createCustomersImport(deps: {
       return { imported: false, created: 0, updated: 0, total_rows: total, errors: errors.list() };
     };
     if (errors.count) {
-      await prepare(repo.db, table, valid, errors);
+      await prepare(lookups, table, valid, errors);
       return rejected();
     }
-    const written = await repo.db.transaction(async (tx) => {
-      const upsert = await prepare(tx, table, valid, errors);
+    const written = await uow.transaction(async ({ customers, audit }) => {
+      const upsert = await prepare(customers, table, valid, errors);
       if (errors.count) return null;
-      const counts = await upsert(tx);
-      await audit.record(tx, actor, {
+      const counts = await upsert(customers);
+      await audit.record(actor, {
         action: 'import',
         entityType: spec.entity,
         entityId: null,

@@ -2,10 +2,12 @@ import { and, asc, count, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type {
   BillImportRow, ContactImportRow, CustomerImportRow, CustomerListQuery, CustomerSubListQuery, PaymentImportRow, UsageImportRow,
 } from '@lyra/contracts';
-import { rowsOf, type Db, type DbOrTx } from '../../db/client.js';
+import { rowsOf, type DbOrTx } from '../../db/client.js';
 import {
   campaignContacts, customerBills, customerHoldings, customerPayments, customerPurchases, customers, customerUsage, externalSystems, products,
 } from '../../db/schema/index.js';
+import { paged } from '../../db/unit-of-work.js';
+import { productOnSale, subscriberInSegment, subscriberInValueBand, subscriberValueAtLeast, subscriberValueAtMost } from '../audience/audience.sql.js';
 
 export type CustomerRow = typeof customers.$inferSelect;
 export type UsageRow = typeof customerUsage.$inferSelect;
@@ -31,7 +33,6 @@ const matchesSearch = (s: string) => {
   const p = likePattern(s);
   return sql`(${customers.id} ilike ${p} or ${customers.msisdn} ilike ${p} or ${customers.name} ilike ${p})`;
 };
-const inSegment = (segment: string) => sql`${customers.segments} @> array[${segment}]::text[]`;
 
 const ORDER_COLUMNS = {
   id: customers.id,
@@ -54,13 +55,13 @@ function orderBy(ordering: string): SQL[] {
 function listConditions(q: CustomerListQuery): SQL | undefined {
   const where: (SQL | undefined)[] = [];
   if (q.search?.trim()) where.push(matchesSearch(q.search.trim()));
-  if (q.segment) where.push(inSegment(q.segment));
+  if (q.segment) where.push(subscriberInSegment(q.segment));
   if (q.status) where.push(eq(customers.status, q.status));
-  if (q.value_band) where.push(eq(customers.valueBand, q.value_band));
+  if (q.value_band) where.push(subscriberInValueBand(q.value_band));
   if (q.plan_type) where.push(eq(customers.planType, q.plan_type));
   if (q.region) where.push(sql`lower(${customers.region}) = lower(${q.region})`);
-  if (q.min_value) where.push(sql`${customers.customerValue} >= ${q.min_value}::numeric`);
-  if (q.max_value) where.push(sql`${customers.customerValue} <= ${q.max_value}::numeric`);
+  if (q.min_value) where.push(subscriberValueAtLeast(q.min_value));
+  if (q.max_value) where.push(subscriberValueAtMost(q.max_value));
   const defined = where.filter((w): w is SQL => w !== undefined);
   return defined.length ? and(...defined) : undefined;
 }
@@ -107,7 +108,7 @@ export function pgTextArray(values: readonly string[]): string {
   return `{${values.map((v) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
 }
 
-async function bulkUpsert(tx: DbOrTx, table: string, key: string[], columns: BulkColumn[]): Promise<UpsertCounts> {
+async function bulkUpsert(db: DbOrTx, table: string, key: string[], columns: BulkColumn[]): Promise<UpsertCounts> {
   const total = columns[0]?.values.length ?? 0;
   let created = 0;
   let updated = 0;
@@ -122,7 +123,7 @@ async function bulkUpsert(tx: DbOrTx, table: string, key: string[], columns: Bul
       columns.map((c) => sql`${sql.param(c.values.slice(start, start + WRITE_BATCH))}::${sql.raw(c.type.endsWith('[]') ? 'text[]' : `${c.type}[]`)}`),
       sql`, `,
     );
-    const result = await tx.execute(sql`
+    const result = await db.execute(sql`
       with written as (
         insert into ${ident(table)} (${names})
         select ${selects} from unnest(${arrays}) as u(${names})
@@ -190,22 +191,20 @@ export interface BillRow {
   settled_date: string | null;
 }
 
-export function createCustomersRepository(db: Db) {
+/** Bound to the database or to a unit of work's transaction (an import's writes). */
+export function createCustomersRepository(db: DbOrTx) {
   return {
-    db,
-
     async hasAny(): Promise<boolean> {
       const rows = await db.select({ id: customers.id }).from(customers).limit(1);
       return rows.length > 0;
     },
 
-    async list(q: CustomerListQuery): Promise<{ count: number; rows: CustomerRow[] }> {
+    list(q: CustomerListQuery): Promise<{ count: number; results: CustomerRow[] }> {
       const cond = listConditions(q);
-      const [rows, [total]] = await Promise.all([
+      return paged(
         db.select().from(customers).where(cond).orderBy(...orderBy(q.ordering)).limit(q.limit).offset(q.offset),
         db.select({ n: count() }).from(customers).where(cond),
-      ]);
-      return { count: total?.n ?? 0, rows };
+      );
     },
 
     async findById(id: string): Promise<CustomerRow | undefined> {
@@ -251,9 +250,9 @@ export function createCustomersRepository(db: Db) {
       return rowsOf<SummaryRow>(result)[0]!;
     },
 
-    async holdings(customerId: string, q: CustomerSubListQuery) {
+    holdings(customerId: string, q: CustomerSubListQuery) {
       const cond = eq(customerHoldings.customerId, customerId);
-      const [rows, [total]] = await Promise.all([
+      return paged(
         db
           .select({ id: customerHoldings.id, startedAt: customerHoldings.startedAt, endedAt: customerHoldings.endedAt, ...productBrief })
           .from(customerHoldings)
@@ -263,26 +262,23 @@ export function createCustomersRepository(db: Db) {
           .limit(q.limit)
           .offset(q.offset),
         db.select({ n: count() }).from(customerHoldings).where(cond),
-      ]);
-      return { count: total?.n ?? 0, rows };
+      );
     },
 
-    async usage(customerId: string, q: CustomerSubListQuery) {
+    usage(customerId: string, q: CustomerSubListQuery) {
       const cond = eq(customerUsage.customerId, customerId);
-      const [rows, [total]] = await Promise.all([
+      return paged(
         db.select().from(customerUsage).where(cond).orderBy(desc(customerUsage.month)).limit(q.limit).offset(q.offset),
         db.select({ n: count() }).from(customerUsage).where(cond),
-      ]);
-      return { count: total?.n ?? 0, rows };
+      );
     },
 
     /** A page of bills (newest first) with their payment totals and settlement day, and the page's payments. */
     async bills(customerId: string, q: CustomerSubListQuery) {
-      const [result, [total]] = await Promise.all([
-        db.execute(sql`${billWithPayments(customerId, null)} order by b.bill_date desc, b.id limit ${q.limit} offset ${q.offset}`),
+      const { count: total, results: rows } = await paged(
+        db.execute(sql`${billWithPayments(customerId, null)} order by b.bill_date desc, b.id limit ${q.limit} offset ${q.offset}`).then((r) => rowsOf<BillRow>(r)),
         db.select({ n: count() }).from(customerBills).where(eq(customerBills.customerId, customerId)),
-      ]);
-      const rows = rowsOf<BillRow>(result);
+      );
       const payments = rows.length
         ? await db
             .select()
@@ -290,12 +286,12 @@ export function createCustomersRepository(db: Db) {
             .where(inArray(customerPayments.billId, rows.map((r) => r.id)))
             .orderBy(asc(customerPayments.paidDate), asc(customerPayments.id))
         : [];
-      return { count: total?.n ?? 0, rows, payments };
+      return { count: total, results: rows, payments };
     },
 
-    async purchases(customerId: string, q: CustomerSubListQuery) {
+    purchases(customerId: string, q: CustomerSubListQuery) {
       const cond = eq(customerPurchases.customerId, customerId);
-      const [rows, [total]] = await Promise.all([
+      return paged(
         db
           .select({ id: customerPurchases.id, purchasedAt: customerPurchases.purchasedAt, price: customerPurchases.price, channel: customerPurchases.channel, ...productBrief })
           .from(customerPurchases)
@@ -305,13 +301,12 @@ export function createCustomersRepository(db: Db) {
           .limit(q.limit)
           .offset(q.offset),
         db.select({ n: count() }).from(customerPurchases).where(cond),
-      ]);
-      return { count: total?.n ?? 0, rows };
+      );
     },
 
-    async contacts(customerId: string, q: CustomerSubListQuery) {
+    contacts(customerId: string, q: CustomerSubListQuery) {
       const cond = eq(campaignContacts.customerId, customerId);
-      const [rows, [total]] = await Promise.all([
+      return paged(
         db
           .select({
             id: campaignContacts.id, campaignId: campaignContacts.campaignId, group: campaignContacts.group, contactedAt: campaignContacts.contactedAt,
@@ -325,8 +320,7 @@ export function createCustomersRepository(db: Db) {
           .limit(q.limit)
           .offset(q.offset),
         db.select({ n: count() }).from(campaignContacts).where(cond),
-      ]);
-      return { count: total?.n ?? 0, rows };
+      );
     },
 
     /** Active, priced catalog products: what the synthetic generator lets subscribers hold and buy. */
@@ -338,7 +332,7 @@ export function createCustomersRepository(db: Db) {
           recurring: products.recurring, billingCycle: products.billingCycle, features: products.features, targetSegments: products.targetSegments,
         })
         .from(products)
-        .where(sql`${products.isActive} and ${products.retiredAt} is null and ${products.price} is not null`)
+        .where(productOnSale)
         .orderBy(asc(products.externalSystem), asc(products.externalProductId));
     },
 
@@ -349,35 +343,35 @@ export function createCustomersRepository(db: Db) {
      * Look-ups for up to 200,000 ids join an unnested array: `id = any(array)` is rechecked row by row
      * against the whole array, which takes seconds once a few thousand ids meet a large table.
      */
-    async customerCurrencies(tx: DbOrTx, ids: string[]): Promise<Map<string, string>> {
+    async customerCurrencies(ids: string[]): Promise<Map<string, string>> {
       if (ids.length === 0) return new Map();
       const rows = rowsOf<{ id: string; currency: string }>(
-        await tx.execute(sql`select c.id, c.currency from unnest(${sql.param(ids)}::text[]) as u(id) join ${customers} c on c.id = u.id`),
+        await db.execute(sql`select c.id, c.currency from unnest(${sql.param(ids)}::text[]) as u(id) join ${customers} c on c.id = u.id`),
       );
       return new Map(rows.map((r) => [r.id, r.currency]));
     },
 
-    async billCurrencies(tx: DbOrTx, ids: string[]): Promise<Map<string, string>> {
+    async billCurrencies(ids: string[]): Promise<Map<string, string>> {
       if (ids.length === 0) return new Map();
       const rows = rowsOf<{ id: string; currency: string }>(
-        await tx.execute(sql`select b.id, b.currency from unnest(${sql.param(ids)}::text[]) as u(id) join ${customerBills} b on b.id = u.id`),
+        await db.execute(sql`select b.id, b.currency from unnest(${sql.param(ids)}::text[]) as u(id) join ${customerBills} b on b.id = u.id`),
       );
       return new Map(rows.map((r) => [r.id, r.currency]));
     },
 
-    async productsByIds(tx: DbOrTx, ids: string[]): Promise<Set<string>> {
+    async productsByIds(ids: string[]): Promise<Set<string>> {
       if (ids.length === 0) return new Set();
       const rows = rowsOf<{ id: string }>(
-        await tx.execute(sql`select p.id from unnest(${sql.param(ids)}::uuid[]) as u(id) join ${products} p on p.id = u.id`),
+        await db.execute(sql`select p.id from unnest(${sql.param(ids)}::uuid[]) as u(id) join ${products} p on p.id = u.id`),
       );
       return new Set(rows.map((r) => r.id));
     },
 
     /** Every catalog row with one of these source codes, in any system (the caller resolves ambiguity). */
-    async productsByExternalIds(tx: DbOrTx, externalIds: string[]): Promise<ProductCandidate[]> {
+    async productsByExternalIds(externalIds: string[]): Promise<ProductCandidate[]> {
       if (externalIds.length === 0) return [];
       return rowsOf(
-        await tx.execute(sql`
+        await db.execute(sql`
           select p.id, p.external_product_id as "externalProductId", p.external_system as "externalSystem",
                  p.external_system_id as "externalSystemId", s.name as "systemName"
           from unnest(${sql.param(externalIds)}::text[]) as u(code) join ${products} p on p.external_product_id = u.code
@@ -386,12 +380,12 @@ export function createCustomersRepository(db: Db) {
     },
 
     /** The connected systems, for references that name one (`product_system`). */
-    async systemNames(tx: DbOrTx): Promise<{ id: string; name: string; systemType: string }[]> {
-      return tx.select({ id: externalSystems.id, name: externalSystems.name, systemType: externalSystems.systemType }).from(externalSystems);
+    async systemNames(): Promise<{ id: string; name: string; systemType: string }[]> {
+      return db.select({ id: externalSystems.id, name: externalSystems.name, systemType: externalSystems.systemType }).from(externalSystems);
     },
 
-    upsertCustomers: (tx: DbOrTx, rows: readonly CustomerImportRow[]) =>
-      bulkUpsert(tx, 'customers', ['id'], [
+    upsertCustomers: (rows: readonly CustomerImportRow[]) =>
+      bulkUpsert(db, 'customers', ['id'], [
         col('id', 'text', rows, (r) => r.id),
         col('msisdn', 'text', rows, (r) => r.msisdn),
         col('name', 'text', rows, (r) => r.name),
@@ -408,8 +402,8 @@ export function createCustomersRepository(db: Db) {
         col('device_os', 'text', rows, (r) => r.device_os),
       ]),
 
-    upsertHoldings: (tx: DbOrTx, rows: readonly HoldingWrite[]) =>
-      bulkUpsert(tx, 'customer_holdings', ['id'], [
+    upsertHoldings: (rows: readonly HoldingWrite[]) =>
+      bulkUpsert(db, 'customer_holdings', ['id'], [
         col('id', 'text', rows, (r) => r.id),
         col('customer_id', 'text', rows, (r) => r.customer_id),
         col('product_id', 'uuid', rows, (r) => r.product_id),
@@ -417,8 +411,8 @@ export function createCustomersRepository(db: Db) {
         col('ended_at', 'timestamptz', rows, (r) => r.ended_at),
       ]),
 
-    upsertUsage: (tx: DbOrTx, rows: readonly UsageImportRow[]) =>
-      bulkUpsert(tx, 'customer_usage', ['customer_id', 'month'], [
+    upsertUsage: (rows: readonly UsageImportRow[]) =>
+      bulkUpsert(db, 'customer_usage', ['customer_id', 'month'], [
         col('customer_id', 'text', rows, (r) => r.customer_id),
         col('month', 'date', rows, (r) => r.month),
         col('data_gb', 'float8', rows, (r) => r.data_gb),
@@ -429,8 +423,8 @@ export function createCustomersRepository(db: Db) {
         col('topup_amount', 'numeric', rows, (r) => r.topup_amount),
       ]),
 
-    upsertBills: (tx: DbOrTx, rows: readonly BillImportRow[]) =>
-      bulkUpsert(tx, 'customer_bills', ['id'], [
+    upsertBills: (rows: readonly BillImportRow[]) =>
+      bulkUpsert(db, 'customer_bills', ['id'], [
         col('id', 'text', rows, (r) => r.id),
         col('customer_id', 'text', rows, (r) => r.customer_id),
         col('bill_date', 'date', rows, (r) => r.bill_date),
@@ -439,8 +433,8 @@ export function createCustomersRepository(db: Db) {
         col('currency', 'text', rows, (r) => r.currency),
       ]),
 
-    upsertPayments: (tx: DbOrTx, rows: readonly PaymentImportRow[]) =>
-      bulkUpsert(tx, 'customer_payments', ['id'], [
+    upsertPayments: (rows: readonly PaymentImportRow[]) =>
+      bulkUpsert(db, 'customer_payments', ['id'], [
         col('id', 'text', rows, (r) => r.id),
         col('bill_id', 'text', rows, (r) => r.bill_id),
         col('paid_date', 'date', rows, (r) => r.paid_date),
@@ -448,8 +442,8 @@ export function createCustomersRepository(db: Db) {
         col('method', 'text', rows, (r) => r.method),
       ]),
 
-    upsertPurchases: (tx: DbOrTx, rows: readonly PurchaseWrite[]) =>
-      bulkUpsert(tx, 'customer_purchases', ['id'], [
+    upsertPurchases: (rows: readonly PurchaseWrite[]) =>
+      bulkUpsert(db, 'customer_purchases', ['id'], [
         col('id', 'text', rows, (r) => r.id),
         col('customer_id', 'text', rows, (r) => r.customer_id),
         col('product_id', 'uuid', rows, (r) => r.product_id),
@@ -458,8 +452,8 @@ export function createCustomersRepository(db: Db) {
         col('channel', 'text', rows, (r) => r.channel),
       ]),
 
-    upsertContacts: (tx: DbOrTx, rows: readonly ContactWrite[]) =>
-      bulkUpsert(tx, 'campaign_contacts', ['id'], [
+    upsertContacts: (rows: readonly ContactWrite[]) =>
+      bulkUpsert(db, 'campaign_contacts', ['id'], [
         col('id', 'text', rows, (r) => r.id),
         col('campaign_id', 'text', rows, (r) => r.campaign_id),
         col('customer_id', 'text', rows, (r) => r.customer_id),

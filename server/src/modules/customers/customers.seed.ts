@@ -1,10 +1,9 @@
-import { CUSTOMER_IMPORT_TABLES, type BillingCycle, type CustomerImportTable, type ProductType } from '@lyra/contracts';
+import { CUSTOMER_IMPORT_TABLES, type CustomerImportTable } from '@lyra/contracts';
 import { addDays, todayUtc } from '../../lib/time.js';
 import { SYSTEM_ACTOR, type Actor } from '../auth/permissions.js';
 import type { CustomersImport } from './customers.import.js';
-import type { CustomersRepository } from './customers.repository.js';
 import type { CustomersService } from './customers.service.js';
-import { DEFAULT_DUE_WINDOW_DAYS, DEFAULT_GRACE_DAYS, generateSynthetic, type SyntheticProduct, type SyntheticSummary } from './synthetic.js';
+import { DEFAULT_DUE_WINDOW_DAYS, DEFAULT_GRACE_DAYS, generateSynthetic, type SyntheticSummary } from './synthetic.js';
 import { DAY_MS, isoDate } from './synthetic.random.js';
 
 /**
@@ -49,7 +48,7 @@ export interface LoadOptions {
   now?: Date;
 }
 
-type Deps = { customersRepository: Pick<CustomersRepository, 'sellableProducts'>; customersImport: Pick<CustomersImport, 'importRecords'> };
+type Deps = { customers: Pick<CustomersService, 'generatorCatalog'>; customersImport: Pick<CustomersImport, 'importRecords'> };
 
 function mergeMean(into: { meanP: number; positives: number }, n: number, add: { meanP: number; positives: number }, m: number) {
   into.meanP = n + m ? (into.meanP * n + add.meanP * m) / (n + m) : 0;
@@ -60,12 +59,7 @@ export const defaultSnapshot = (now = new Date()) => addDays(todayUtc(now), -61)
 
 export async function loadSyntheticCustomers(deps: Deps, opts: LoadOptions): Promise<LoadResult> {
   const started = Date.now();
-  const rows = await deps.customersRepository.sellableProducts();
-  const products: SyntheticProduct[] = rows.map((r) => ({
-    id: r.id, external_product_id: r.externalProductId, name: r.name, category: r.category, product_type: r.productType as ProductType,
-    price: r.price, currency: r.currency, recurring: r.recurring, billing_cycle: r.billingCycle as BillingCycle, features: r.features,
-    target_segments: r.targetSegments,
-  }));
+  const products = await deps.customers.generatorCatalog();
   if (products.length === 0) throw new Error('The catalog has no active, priced products: load or sync a catalog first');
   const now = opts.now ?? new Date();
   const snapshot = opts.snapshot ?? defaultSnapshot(now);
@@ -116,12 +110,12 @@ export async function loadSyntheticCustomers(deps: Deps, opts: LoadOptions): Pro
  * operator's data is never touched). Returns how many subscribers were loaded (0: none needed).
  */
 export async function seedDemoCustomers(
-  container: Deps & { customers: Pick<CustomersService, 'hasAny'> },
+  container: Deps & { customers: Pick<CustomersService, 'hasAny' | 'generatorCatalog'> },
   opts: { customers?: number; seed?: number; snapshot?: string } = {},
 ): Promise<number> {
   if (await container.customers.hasAny()) return 0;
   // Without a priced catalog there is nothing for subscribers to hold or buy: no demo subscribers either.
-  if ((await container.customersRepository.sellableProducts()).length === 0) return 0;
+  if ((await container.customers.generatorCatalog()).length === 0) return 0;
   const n = opts.customers ?? 3000;
   await loadSyntheticCustomers(container, { customers: n, seed: opts.seed ?? 1, ...(opts.snapshot && { snapshot: opts.snapshot }) });
   return n;

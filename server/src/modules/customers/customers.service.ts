@@ -1,14 +1,15 @@
 import {
   currencyExponent,
-  type BillList, type CampaignContactList, type CustomerList, type CustomerListQuery, type CustomerProfile, type CustomerProfileQuery,
-  type CustomerSubListQuery, type HoldingList, type Payment, type PurchaseList, type UsageList,
+  type BillingCycle, type BillList, type CampaignContactList, type CustomerList, type CustomerListQuery, type CustomerProfile,
+  type CustomerProfileQuery, type CustomerSubListQuery, type HoldingList, type Payment, type ProductType, type PurchaseList, type UsageList,
 } from '@lyra/contracts';
 import { AppError } from '../../lib/errors.js';
 import { todayUtc, toIso } from '../../lib/time.js';
 import { money, monthsBetween, toBill, toContact, toCustomer, toHolding, toPayment, toPurchase, toUsage } from './customers.mapper.js';
 import type { CustomerRow, CustomersRepository } from './customers.repository.js';
+import type { SyntheticProduct } from './synthetic.js';
 
-type Repo = Pick<CustomersRepository, 'list' | 'findById' | 'summary' | 'holdings' | 'usage' | 'bills' | 'purchases' | 'contacts' | 'hasAny'>;
+type Repo = Pick<CustomersRepository, 'list' | 'findById' | 'summary' | 'holdings' | 'usage' | 'bills' | 'purchases' | 'contacts' | 'hasAny' | 'sellableProducts'>;
 
 export function createCustomersService(deps: { customers: Repo }) {
   const { customers } = deps;
@@ -22,8 +23,18 @@ export function createCustomersService(deps: { customers: Repo }) {
   return {
     hasAny: () => customers.hasAny(),
 
+    /** The catalog synthetic subscribers hold and buy from: products on sale, in the generator's shape. */
+    async generatorCatalog(): Promise<SyntheticProduct[]> {
+      const rows = await customers.sellableProducts();
+      return rows.map((r) => ({
+        id: r.id, external_product_id: r.externalProductId, name: r.name, category: r.category, product_type: r.productType as ProductType,
+        price: r.price, currency: r.currency, recurring: r.recurring, billing_cycle: r.billingCycle as BillingCycle, features: r.features,
+        target_segments: r.targetSegments,
+      }));
+    },
+
     async list(q: CustomerListQuery): Promise<CustomerList> {
-      const { count, rows } = await customers.list(q);
+      const { count, results: rows } = await customers.list(q);
       const today = todayUtc();
       return { count, results: rows.map((r) => toCustomer(r, today)) };
     },
@@ -56,20 +67,20 @@ export function createCustomersService(deps: { customers: Repo }) {
 
     async holdings(id: string, q: CustomerSubListQuery): Promise<HoldingList> {
       await existing(id);
-      const { count, rows } = await customers.holdings(id, q);
+      const { count, results: rows } = await customers.holdings(id, q);
       const now = Date.now();
       return { count, results: rows.map((r) => toHolding(r, now)) };
     },
 
     async usage(id: string, q: CustomerSubListQuery): Promise<UsageList> {
       const row = await existing(id);
-      const { count, rows } = await customers.usage(id, q);
+      const { count, results: rows } = await customers.usage(id, q);
       return { count, results: rows.map((r) => toUsage(r, row.currency)) };
     },
 
     async bills(id: string, q: CustomerSubListQuery): Promise<BillList> {
       await existing(id);
-      const { count, rows, payments } = await customers.bills(id, q);
+      const { count, results: rows, payments } = await customers.bills(id, q);
       const byBill = new Map<string, Payment[]>();
       const currencyOf = new Map(rows.map((b) => [b.id, b.currency]));
       for (const p of payments) {
@@ -83,13 +94,13 @@ export function createCustomersService(deps: { customers: Repo }) {
 
     async purchases(id: string, q: CustomerSubListQuery): Promise<PurchaseList> {
       const row = await existing(id);
-      const { count, rows } = await customers.purchases(id, q);
+      const { count, results: rows } = await customers.purchases(id, q);
       return { count, results: rows.map((r) => toPurchase(r, row.currency)) };
     },
 
     async contacts(id: string, q: CustomerSubListQuery): Promise<CampaignContactList> {
       await existing(id);
-      const { count, rows } = await customers.contacts(id, q);
+      const { count, results: rows } = await customers.contacts(id, q);
       return { count, results: rows.map(toContact) };
     },
   };

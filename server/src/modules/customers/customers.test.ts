@@ -4,6 +4,7 @@ import { parseCsv } from '../../lib/csv.js';
 import { SYSTEM_ACTOR } from '../auth/permissions.js';
 import { csvRecords } from './customers.parse.js';
 import { loadSyntheticCustomers, seedDemoCustomers } from './customers.seed.js';
+import { createProductsRepository } from '../products/products.repository.js';
 
 const base = '/api/loyalty/v1/customers';
 const CSV = { 'content-type': 'text/csv' };
@@ -29,7 +30,7 @@ describe('customers API', () => {
     dataProduct = await create({ external_product_id: 'T-DATA-5', name: 'Weekly Data 5GB', product_type: 'data', price: '25', recurring: true, billing_cycle: 'weekly', features: { data_gb: 5 } });
     planProduct = await create({ external_product_id: 'T-PLAN-99', name: 'Prepaid Flex 99', product_type: 'bundle', category: 'Prepaid Plans', price: '99', recurring: true, billing_cycle: 'monthly', features: { data_gb: 30 } });
     // The same code in a synced system: references by external id must then name the system.
-    await t.container.productsRepository.insert(t.database.db, {
+    await createProductsRepository(t.database.db).insert({
       externalSystem: 'xiva', externalProductId: 'T-DATA-5', name: 'Xiva Data 5GB', productType: 'data', price: '24.00', currency: 'SAR',
       recurring: true, billingCycle: 'weekly', features: {}, attributes: {}, lastSynced: new Date().toISOString(),
     });
@@ -306,7 +307,7 @@ describe('customers API', () => {
       max_retries: 0, rate_limit_per_minute: 0, is_active: true, sync_frequency: 'manual', sync_interval_days: null, sync_cron: null, full_sync_every: 1, retire_guard_percent: 20,
     });
     const [prod, staging] = [await system('Xiva production'), await system('Xiva staging')];
-    const addon = async (systemId: string) => (await t.container.productsRepository.insert(t.database.db, {
+    const addon = async (systemId: string) => (await createProductsRepository(t.database.db).insert({
       externalSystem: 'xiva', externalSystemId: systemId, externalProductId: 'T-ROAM-1', name: 'GCC Roaming Pass', productType: 'addon', price: '30.00', currency: 'SAR',
       recurring: false, billingCycle: 'one_time', features: {}, attributes: {}, lastSynced: new Date().toISOString(),
     })).id;

@@ -2,7 +2,7 @@
  * Test data for the ML tests: the demo catalog and synthetic subscribers with known outcome
  * probabilities, imported through the customers module's own import path.
  */
-import type { BillingCycle, CustomerImportResult, CustomerImportTable, ProductType } from '@lyra/contracts';
+import type { CustomerImportResult, CustomerImportTable } from '@lyra/contracts';
 import type { Container } from '../../container.js';
 import { SYSTEM_ACTOR } from '../auth/permissions.js';
 import { generateSynthetic, type SyntheticData, type SyntheticProduct } from '../customers/synthetic.js';
@@ -10,20 +10,7 @@ import { seedDemoCatalog } from '../demo/demo.service.js';
 
 export async function catalogForGenerator(c: Container): Promise<SyntheticProduct[]> {
   await seedDemoCatalog({ products: c.products });
-  const rows = await c.customersRepository.sellableProducts();
-  return rows.map((r) => ({
-    id: r.id,
-    external_product_id: r.externalProductId,
-    name: r.name,
-    category: r.category,
-    product_type: r.productType as ProductType,
-    price: r.price,
-    currency: r.currency,
-    recurring: r.recurring,
-    billing_cycle: r.billingCycle as BillingCycle,
-    features: r.features,
-    target_segments: r.targetSegments,
-  }));
+  return c.customers.generatorCatalog();
 }
 
 /** Generates `customers` subscribers around `snapshot` and imports every table; returns the data with its truth. */

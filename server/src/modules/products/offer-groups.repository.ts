@@ -1,5 +1,6 @@
 import { asc, eq, inArray, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
-import { rowsOf, type Db, type DbOrTx } from '../../db/client.js';
+import { rowsOf, type DbOrTx } from '../../db/client.js';
+import { paged } from '../../db/unit-of-work.js';
 import { externalSystems, offerGroups, products } from '../../db/schema/index.js';
 
 export type OfferGroupRow = typeof offerGroups.$inferSelect;
@@ -57,7 +58,12 @@ export interface MatchResult {
   byRule: Record<string, number>;
 }
 
-export function createOfferGroupsRepository(db: Db) {
+/**
+ * Bound to the database or to a unit of work's transaction. `lock` and `tidy` belong inside a
+ * transaction (the lock is held until it ends); `matchAll` opens its own (a savepoint when bound
+ * to one), so a matching is never half applied.
+ */
+export function createOfferGroupsRepository(db: DbOrTx) {
   /** One grouping change at a time (matching, confirm, master, split, link), across instances. */
   async function lock(tx: DbOrTx): Promise<void> {
     await tx.execute(sql`select pg_advisory_xact_lock(7301010, 1)`);
@@ -85,9 +91,8 @@ export function createOfferGroupsRepository(db: Db) {
   }
 
   return {
-    db,
-    tidy,
-    lock,
+    lock: () => lock(db),
+    tidy: () => tidy(db),
 
     /**
      * Groups the records of one offer across systems, set-based, in one transaction:
@@ -187,29 +192,28 @@ export function createOfferGroupsRepository(db: Db) {
       });
     },
 
-    async findGroup(tx: DbOrTx, id: string, forUpdate = false): Promise<OfferGroupRow | undefined> {
-      const q = tx.select().from(offerGroups).where(eq(offerGroups.id, id)).limit(1);
-      const [row] = forUpdate ? await q.for('update') : await q;
+    async findGroup(id: string, opts: { forUpdate?: boolean } = {}): Promise<OfferGroupRow | undefined> {
+      const q = db.select().from(offerGroups).where(eq(offerGroups.id, id)).limit(1);
+      const [row] = opts.forUpdate ? await q.for('update') : await q;
       return row;
     },
 
-    async listGroups(limit: number, offset: number): Promise<{ count: number; rows: OfferGroupRow[] }> {
-      const [rows, [total]] = await Promise.all([
+    listGroups(limit: number, offset: number): Promise<{ count: number; results: OfferGroupRow[] }> {
+      return paged(
         db.select().from(offerGroups).orderBy(asc(offerGroups.createdAt), asc(offerGroups.id)).limit(limit).offset(offset),
         db.select({ n: sql<number>`count(*)::int`.mapWith(Number) }).from(offerGroups),
-      ]);
-      return { count: total?.n ?? 0, rows };
+      );
     },
 
-    async groupsByIds(tx: DbOrTx, ids: string[]): Promise<OfferGroupRow[]> {
+    async groupsByIds(ids: string[]): Promise<OfferGroupRow[]> {
       if (ids.length === 0) return [];
-      return tx.select().from(offerGroups).where(inArray(offerGroups.id, ids));
+      return db.select().from(offerGroups).where(inArray(offerGroups.id, ids));
     },
 
     /** Members of these groups with their system's name, master-order first. */
-    async members(tx: DbOrTx, groupIds: string[]): Promise<GroupMemberRow[]> {
+    async members(groupIds: string[]): Promise<GroupMemberRow[]> {
       if (groupIds.length === 0) return [];
-      return tx
+      return db
         .select({
           id: products.id,
           offerGroupId: sql<string>`${products.offerGroupId}`,
@@ -233,41 +237,34 @@ export function createOfferGroupsRepository(db: Db) {
         .orderBy(SOURCE_PRIORITY, asc(products.externalProductId), asc(products.id));
     },
 
-    async createGroup(tx: DbOrTx, masterProductId: string, masterChosen = false): Promise<OfferGroupRow> {
-      const [row] = await tx.insert(offerGroups).values({ masterProductId, masterChosen }).returning();
+    async createGroup(masterProductId: string): Promise<OfferGroupRow> {
+      const [row] = await db.insert(offerGroups).values({ masterProductId, masterChosen: false }).returning();
       return row!;
     },
 
-    async setMaster(tx: DbOrTx, groupId: string, productId: string): Promise<void> {
-      await tx.update(offerGroups).set({ masterProductId: productId, masterChosen: true, updatedAt: sql`now()` }).where(eq(offerGroups.id, groupId));
+    async setMaster(groupId: string, productId: string): Promise<void> {
+      await db.update(offerGroups).set({ masterProductId: productId, masterChosen: true, updatedAt: sql`now()` }).where(eq(offerGroups.id, groupId));
     },
 
     /** Puts products in a group by a person's decision (link, split), or confirms a group's members where they are. */
-    async assign(tx: DbOrTx, productIds: string[], groupId: string, rule: GroupRule | null, decision: GroupDecision): Promise<void> {
+    async assign(productIds: string[], groupId: string, rule: GroupRule | null, decision: GroupDecision): Promise<void> {
       if (productIds.length === 0) return;
       const set: Partial<typeof products.$inferInsert> = { offerGroupId: groupId, groupDecision: decision };
       if (rule) Object.assign(set, { groupRule: rule, groupConfidence: '1' });
-      await tx.update(products).set(set).where(inArray(products.id, productIds));
+      await db.update(products).set(set).where(inArray(products.id, productIds));
     },
 
-    async confirm(tx: DbOrTx, groupId: string): Promise<void> {
-      await tx.update(products).set({ groupDecision: 'confirmed' }).where(eq(products.offerGroupId, groupId));
-      await tx.update(offerGroups).set({ updatedAt: sql`now()` }).where(eq(offerGroups.id, groupId));
-    },
-
-    /** The masters of these groups (group id -> master product id). */
-    async masters(groupIds: string[]): Promise<Map<string, string | null>> {
-      if (groupIds.length === 0) return new Map();
-      const rows = await db.select({ id: offerGroups.id, master: offerGroups.masterProductId }).from(offerGroups).where(inArray(offerGroups.id, groupIds));
-      return new Map(rows.map((r) => [r.id, r.master]));
+    async confirm(groupId: string): Promise<void> {
+      await db.update(products).set({ groupDecision: 'confirmed' }).where(eq(products.offerGroupId, groupId));
+      await db.update(offerGroups).set({ updatedAt: sql`now()` }).where(eq(offerGroups.id, groupId));
     },
 
     /**
      * The ids that count as "this product" for purchases: every member of its offer group (a purchase
      * recorded under the CRM or billing id of an offer counts for the offer), or just itself.
      */
-    async groupMemberIds(productId: string, tx: DbOrTx = db): Promise<string[]> {
-      const rows = rowsOf<{ id: string }>(await tx.execute(sql`
+    async groupMemberIds(productId: string): Promise<string[]> {
+      const rows = rowsOf<{ id: string }>(await db.execute(sql`
         select p.id from ${products} p
         where p.id = ${productId}
            or p.offer_group_id = (select offer_group_id from ${products} where id = ${productId} and offer_group_id is not null)

@@ -1,11 +1,11 @@
 import type {
   OfferGroup, OfferGroupList, OfferGroupListQuery, OfferGroupMember, OfferMatchResult, Product, ProductLinkBody,
 } from '@lyra/contracts';
+import type { UnitOfWork } from '../../db/unit-of-work.js';
 import { AppError } from '../../lib/errors.js';
 import { toIso } from '../../lib/time.js';
-import type { LegacyAudit } from '../audit/audit.repository.js';
+import type { AuditRepository } from '../audit/audit.repository.js';
 import type { Actor } from '../auth/permissions.js';
-import type { DbOrTx } from '../../db/client.js';
 import { productStatus } from './products.mapper.js';
 import type { GroupMemberRow, OfferGroupRow, OfferGroupsRepository } from './offer-groups.repository.js';
 import type { ProductsRepository } from './products.repository.js';
@@ -44,9 +44,21 @@ function disagreements(members: OfferGroupMember[]): OfferGroup['disagreements']
 export const pricesDiffer = (members: OfferGroupMember[]) =>
   new Set(members.map((m) => `${m.price == null ? '-' : Number(m.price)} ${m.currency}`)).size > 1;
 
-export function createOfferGroupsService(deps: { groups: OfferGroupsRepository; products: ProductsRepository; audit: LegacyAudit }) {
-  const { groups, products, audit } = deps;
-  const db = groups.db;
+type GroupReads = Pick<OfferGroupsRepository, 'findGroup' | 'members'>;
+
+/** What the manual decisions (confirm, master, split, link) write, in one transaction each. */
+export interface OfferGroupsWrites {
+  offerGroups: GroupReads & Pick<OfferGroupsRepository, 'lock' | 'tidy' | 'confirm' | 'setMaster' | 'createGroup' | 'assign'>;
+  products: Pick<ProductsRepository, 'findById'>;
+  audit: Pick<AuditRepository, 'record'>;
+}
+
+export function createOfferGroupsService(deps: {
+  groups: GroupReads & Pick<OfferGroupsRepository, 'matchAll' | 'listGroups' | 'groupsByIds' | 'groupMemberIds'>;
+  products: Pick<ProductsRepository, 'bumpCatalogVersion'>;
+  uow: UnitOfWork<OfferGroupsWrites>;
+}) {
+  const { groups, products, uow } = deps;
 
   function toGroup(g: OfferGroupRow, memberRows: GroupMemberRow[]): OfferGroup {
     const members = memberRows.filter((m) => m.offerGroupId === g.id).map((m) => toMember(m, g.masterProductId));
@@ -64,14 +76,15 @@ export function createOfferGroupsService(deps: { groups: OfferGroupsRepository; 
     };
   }
 
-  async function loadGroup(tx: DbOrTx, id: string): Promise<OfferGroup> {
-    const g = await groups.findGroup(tx, id);
+  /** The group as its repository sees it: the database's, or inside a decision, the transaction's. */
+  async function loadGroup(from: GroupReads, id: string): Promise<OfferGroup> {
+    const g = await from.findGroup(id);
     if (!g) throw AppError.notFound('Offer group');
-    return toGroup(g, await groups.members(tx, [id]));
+    return toGroup(g, await from.members([id]));
   }
 
-  async function productOrThrow(tx: DbOrTx, id: string) {
-    const p = await products.findById(tx, id, true);
+  async function productOrThrow(from: Pick<ProductsRepository, 'findById'>, id: string) {
+    const p = await from.findById(id, { forUpdate: true });
     if (!p) throw AppError.notFound('Product');
     return p;
   }
@@ -86,38 +99,38 @@ export function createOfferGroupsService(deps: { groups: OfferGroupsRepository; 
     },
 
     async list(q: OfferGroupListQuery): Promise<OfferGroupList> {
-      const { count, rows } = await groups.listGroups(q.limit, q.offset);
-      const members = await groups.members(db, rows.map((g) => g.id));
-      return { count, results: rows.map((g) => toGroup(g, members)) };
+      const { count, results } = await groups.listGroups(q.limit, q.offset);
+      const members = await groups.members(results.map((g) => g.id));
+      return { count, results: results.map((g) => toGroup(g, members)) };
     },
 
-    get: (id: string) => loadGroup(db, id),
+    get: (id: string) => loadGroup(groups, id),
 
     /** Every member's place is confirmed: automatic matching will not move them any more. */
     async confirm(actor: Actor, id: string): Promise<OfferGroup> {
-      return db.transaction(async (tx) => {
-        await groups.lock(tx);
-        const g = await groups.findGroup(tx, id, true);
+      return uow.transaction(async ({ offerGroups, audit }) => {
+        await offerGroups.lock();
+        const g = await offerGroups.findGroup(id, { forUpdate: true });
         if (!g) throw AppError.notFound('Offer group');
-        const before = await loadGroup(tx, id);
-        await groups.confirm(tx, id);
-        const after = await loadGroup(tx, id);
-        await audit.record(tx, actor, { action: 'confirm', entityType: 'offer_group', entityId: id, before, after });
+        const before = await loadGroup(offerGroups, id);
+        await offerGroups.confirm(id);
+        const after = await loadGroup(offerGroups, id);
+        await audit.record(actor, { action: 'confirm', entityType: 'offer_group', entityId: id, before, after });
         return after;
       });
     },
 
     async setMaster(actor: Actor, id: string, productId: string): Promise<OfferGroup> {
-      const group = await db.transaction(async (tx) => {
-        await groups.lock(tx);
-        const g = await groups.findGroup(tx, id, true);
+      const group = await uow.transaction(async ({ offerGroups, products, audit }) => {
+        await offerGroups.lock();
+        const g = await offerGroups.findGroup(id, { forUpdate: true });
         if (!g) throw AppError.notFound('Offer group');
-        const p = await productOrThrow(tx, productId);
+        const p = await productOrThrow(products, productId);
         if (p.offerGroupId !== id) throw AppError.validation({ product_id: ['is not a member of this offer group'] });
-        const before = await loadGroup(tx, id);
-        await groups.setMaster(tx, id, productId);
-        const after = await loadGroup(tx, id);
-        await audit.record(tx, actor, { action: 'set_master', entityType: 'offer_group', entityId: id, before, after });
+        const before = await loadGroup(offerGroups, id);
+        await offerGroups.setMaster(id, productId);
+        const after = await loadGroup(offerGroups, id);
+        await audit.record(actor, { action: 'set_master', entityType: 'offer_group', entityId: id, before, after });
         return after;
       });
       await products.bumpCatalogVersion();
@@ -126,45 +139,45 @@ export function createOfferGroupsService(deps: { groups: OfferGroupsRepository; 
 
     /** The product leaves its group for a group of its own; automatic matching leaves it there. */
     async split(actor: Actor, productId: string): Promise<OfferGroup> {
-      return db.transaction(async (tx) => {
-        await groups.lock(tx);
-        const p = await productOrThrow(tx, productId);
-        const before = p.offerGroupId ? await loadGroup(tx, p.offerGroupId) : null;
-        const own = await groups.createGroup(tx, productId);
-        await groups.assign(tx, [productId], own.id, 'manual', 'manual_split');
-        await groups.tidy(tx);
-        const after = await loadGroup(tx, own.id);
-        await audit.record(tx, actor, { action: 'split', entityType: 'offer_group', entityId: own.id, before: { product_id: productId, group: before }, after });
+      return uow.transaction(async ({ offerGroups, products, audit }) => {
+        await offerGroups.lock();
+        const p = await productOrThrow(products, productId);
+        const before = p.offerGroupId ? await loadGroup(offerGroups, p.offerGroupId) : null;
+        const own = await offerGroups.createGroup(productId);
+        await offerGroups.assign([productId], own.id, 'manual', 'manual_split');
+        await offerGroups.tidy();
+        const after = await loadGroup(offerGroups, own.id);
+        await audit.record(actor, { action: 'split', entityType: 'offer_group', entityId: own.id, before: { product_id: productId, group: before }, after });
         return after;
       });
     },
 
     /** The product joins a group (named, or the group of another product); both stay there across syncs. */
     async link(actor: Actor, productId: string, body: ProductLinkBody): Promise<OfferGroup> {
-      return db.transaction(async (tx) => {
-        await groups.lock(tx);
-        const p = await productOrThrow(tx, productId);
+      return uow.transaction(async ({ offerGroups, products, audit }) => {
+        await offerGroups.lock();
+        const p = await productOrThrow(products, productId);
         let groupId: string;
         if (body.group_id) {
-          const g = await groups.findGroup(tx, body.group_id, true);
+          const g = await offerGroups.findGroup(body.group_id, { forUpdate: true });
           if (!g) throw AppError.validation({ group_id: ['no such offer group'] });
           groupId = g.id;
         } else {
           if (body.product_id === productId) throw AppError.validation({ product_id: ['a product cannot be linked to itself'] });
-          const target = await products.findById(tx, body.product_id!, true);
+          const target = await products.findById(body.product_id!, { forUpdate: true });
           if (!target) throw AppError.validation({ product_id: ['no such product'] });
           if (target.offerGroupId) {
             groupId = target.offerGroupId;
           } else {
-            groupId = (await groups.createGroup(tx, target.id)).id;
-            await groups.assign(tx, [target.id], groupId, 'manual', 'manual_link');
+            groupId = (await offerGroups.createGroup(target.id)).id;
+            await offerGroups.assign([target.id], groupId, 'manual', 'manual_link');
           }
         }
-        const before = p.offerGroupId ? await loadGroup(tx, p.offerGroupId) : null;
-        await groups.assign(tx, [productId], groupId, 'manual', 'manual_link');
-        await groups.tidy(tx);
-        const after = await loadGroup(tx, groupId);
-        await audit.record(tx, actor, { action: 'link', entityType: 'offer_group', entityId: groupId, before: { product_id: productId, group: before }, after });
+        const before = p.offerGroupId ? await loadGroup(offerGroups, p.offerGroupId) : null;
+        await offerGroups.assign([productId], groupId, 'manual', 'manual_link');
+        await offerGroups.tidy();
+        const after = await loadGroup(offerGroups, groupId);
+        await audit.record(actor, { action: 'link', entityType: 'offer_group', entityId: groupId, before: { product_id: productId, group: before }, after });
         return after;
       });
     },
@@ -173,7 +186,7 @@ export function createOfferGroupsService(deps: { groups: OfferGroupsRepository; 
     async decorate(list: Product[], opts: { sources?: boolean; details?: boolean } = {}): Promise<Product[]> {
       const ids = [...new Set(list.map((p) => p.offer_group_id).filter((x): x is string => x !== null))];
       if (ids.length === 0) return opts.details ? list.map((p) => ({ ...p, group: null })) : list;
-      const [rows, memberRows] = await Promise.all([groups.groupsByIds(db, ids), opts.sources || opts.details ? groups.members(db, ids) : Promise.resolve([])]);
+      const [rows, memberRows] = await Promise.all([groups.groupsByIds(ids), opts.sources || opts.details ? groups.members(ids) : Promise.resolve([])]);
       const byId = new Map(rows.map((g) => [g.id, g]));
       return list.map((p) => {
         const g = p.offer_group_id ? byId.get(p.offer_group_id) : undefined;

@@ -11,6 +11,7 @@ import { catalogSyncJob } from '../catalog-sync/catalog-sync.jobs.js';
 import { SYSTEM_ACTOR } from '../auth/permissions.js';
 import { customerPurchases } from '../../db/schema/index.js';
 import { sameOfferAs } from './offer-groups.repository.js';
+import { createProductsRepository } from './products.repository.js';
 
 const api = '/api/loyalty/v1';
 const ITEMS = 40;
@@ -94,18 +95,18 @@ describe('offer groups: one offer, many sources', () => {
   it('matches by shared code (confidence 1) before name + price + cycle (0.8), each with its rule', async () => {
     // A CRM record naming a Xiva TMF id by ProductCode, under another name and price: the shared code wins.
     const [xivaRow] = (await t.database.executeSql(`select id, external_product_id, name from products where external_system = 'xiva' order by external_product_id limit 1`, [])).rows;
-    const coded = await t.container.productsRepository.insert(t.container.productsRepository.db, {
+    const coded = await createProductsRepository(t.database.db).insert({
       externalSystem: 'crm', externalProductId: 'CRM-CODED-1', name: 'Totally different label', productType: 'addon', currency: 'SAR',
       price: '1.00', billingCycle: 'monthly', attributes: { product_code: xivaRow!.external_product_id as string },
     });
     // Two manual-typed records with the same name up to case/punctuation/spaces, price and cycle: the name rule.
-    const a = await t.container.productsRepository.insert(t.container.productsRepository.db, {
+    const a = await createProductsRepository(t.database.db).insert({
       externalSystem: 'crm', externalProductId: 'CRM-NAMED-1', name: 'Super  Saver, 5GB!', productType: 'data', currency: 'SAR', price: '12.50', billingCycle: 'weekly',
     });
-    const b = await t.container.productsRepository.insert(t.container.productsRepository.db, {
+    const b = await createProductsRepository(t.database.db).insert({
       externalSystem: 'billing', externalProductId: 'bill-named-1', name: 'super saver 5gb', productType: 'data', currency: 'SAR', price: '12.5', billingCycle: 'weekly',
     });
-    const c = await t.container.productsRepository.insert(t.container.productsRepository.db, {
+    const c = await createProductsRepository(t.database.db).insert({
       externalSystem: 'billing', externalProductId: 'bill-named-2', name: 'super saver 5gb', productType: 'data', currency: 'SAR', price: '12.5', billingCycle: 'monthly',
     });
     const res = await post('/offer-groups/match/');
@@ -210,7 +211,7 @@ describe('offer groups: one offer, many sources', () => {
     expect(row.group_sources).toHaveLength(4);
     // A new record of a confirmed offer (same name, price and cycle) joins its group on the next matching.
     const g3Xiva = after3.members.find((m) => m.external_system === 'xiva')!;
-    const newcomer = await t.container.productsRepository.insert(t.container.productsRepository.db, {
+    const newcomer = await createProductsRepository(t.database.db).insert({
       externalSystem: 'billing', externalProductId: 'late-billing-record', name: ` ${g3Xiva.name.toUpperCase()} `, productType: 'addon',
       currency: g3Xiva.currency, price: g3Xiva.price, billingCycle: g3Xiva.billing_cycle,
     });
@@ -226,16 +227,16 @@ describe('offer groups: one offer, many sources', () => {
   it('purchases recorded under any member count for the group', async () => {
     const group = (await get<{ results: OfferGroup[] }>('/offer-groups/?limit=500')).results.find((g) => g.members.length === 3 && !g.master_chosen)!;
     const [xiva, crm, billing] = group.members;
-    const ids = await t.container.offerGroupsRepository.groupMemberIds(billing!.product_id);
+    const ids = await t.container.offerGroups.groupMemberIds(billing!.product_id);
     expect(ids.sort()).toEqual(group.members.map((m) => m.product_id).sort());
     const loneId = (await t.database.executeSql('select id from products where offer_group_id is null limit 1', [])).rows[0]!.id as string;
-    expect(await t.container.offerGroupsRepository.groupMemberIds(loneId)).toEqual([loneId]);
+    expect(await t.container.offerGroups.groupMemberIds(loneId)).toEqual([loneId]);
 
     await t.database.executeSql(`insert into customers (id, msisdn, name, status, value_band, customer_value, currency, plan_type, activation_date)
       values ('og-c1', '966500000001', 'Group Buyer', 'active', 'high', 100, 'SAR', 'postpaid', '2025-01-01')`, []);
     await t.database.executeSql(`insert into customer_purchases (id, customer_id, product_id, purchased_at, price, channel)
       values ('og-p1', 'og-c1', $1, now(), 10, 'app'), ('og-p2', 'og-c1', $2, now(), 10, 'app')`, [crm!.product_id, billing!.product_id]);
-    const { db } = t.container.offerGroupsRepository;
+    const { db } = t.database;
     const [n] = await db.select({ n: sql<number>`count(*)::int` }).from(customerPurchases).where(sameOfferAs(customerPurchases.productId, xiva!.product_id));
     expect(Number(n!.n)).toBe(2);
   });

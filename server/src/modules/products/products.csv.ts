@@ -1,9 +1,10 @@
 import { PRODUCT_CSV_COLUMNS, ProductCreate, type ProductImportResult, type ProductListQuery } from '@lyra/contracts';
+import type { UnitOfWork } from '../../db/unit-of-work.js';
 import { csvCell, parseCsv, unguardCell } from '../../lib/csv.js';
 import { findUnsafeInput, MAX_JSON_DEPTH, parseJsonText } from '../../lib/input-safety.js';
 import { AppError } from '../../lib/errors.js';
 import { zodIssuesToFields } from '../../http/errors.plugin.js';
-import type { LegacyAudit } from '../audit/audit.repository.js';
+import type { AuditRepository } from '../audit/audit.repository.js';
 import type { Actor } from '../auth/permissions.js';
 import { toProduct, toRowValues } from './products.mapper.js';
 import type { NewProductRow, ProductsRepository } from './products.repository.js';
@@ -49,9 +50,11 @@ function cellValue(column: string, raw: string): unknown {
   return s;
 }
 
-export function createProductsCsv(deps: { products: ProductsRepository; audit: LegacyAudit }) {
-  const { products, audit } = deps;
-  const db = products.db;
+export function createProductsCsv(deps: {
+  products: Pick<ProductsRepository, 'iterate'>;
+  uow: UnitOfWork<{ products: Pick<ProductsRepository, 'findUnattachedByExternalIds' | 'update' | 'insertMany'>; audit: Pick<AuditRepository, 'record'> }>;
+}) {
+  const { products, uow } = deps;
 
   return {
     /** CSV text in chunks (header first), for streaming a whole filtered catalog. */
@@ -149,9 +152,9 @@ export function createProductsCsv(deps: { products: ProductsRepository; audit: L
       const result = { total_rows: body.length, errors: errors.slice(0, 1000) };
       if (errors.length > 0) return { imported: false, created: 0, updated: 0, ...result };
 
-      return db.transaction(async (tx) => {
+      return uow.transaction(async ({ products, audit }) => {
         const existing = new Map(
-          (await products.findUnattachedByExternalIds(tx, 'manual', valid.map((v) => v.input.external_product_id))).map((r) => [r.externalProductId, r]),
+          (await products.findUnattachedByExternalIds('manual', valid.map((v) => v.input.external_product_id))).map((r) => [r.externalProductId, r]),
         );
         let created = 0;
         let updated = 0;
@@ -167,17 +170,17 @@ export function createProductsCsv(deps: { products: ProductsRepository; audit: L
           for (const c of ['target_segments', 'min_customer_value', 'max_customer_value', 'notes'] as const) {
             if (!columns.includes(c)) delete values[({ target_segments: 'targetSegments', min_customer_value: 'minCustomerValue', max_customer_value: 'maxCustomerValue', notes: 'notes' } as const)[c]];
           }
-          const row = await products.update(tx, current.id, values);
+          const row = await products.update(current.id, values);
           updated++;
-          await audit.record(tx, actor, { action: 'update', entityType: 'product', entityId: current.id, before: toProduct(current), after: toProduct(row!) });
+          await audit.record(actor, { action: 'update', entityType: 'product', entityId: current.id, before: toProduct(current), after: toProduct(row!) });
         }
         for (let i = 0; i < toInsert.length; i += 500) {
-          for (const row of await products.insertMany(tx, toInsert.slice(i, i + 500))) {
+          for (const row of await products.insertMany(toInsert.slice(i, i + 500))) {
             created++;
-            await audit.record(tx, actor, { action: 'create', entityType: 'product', entityId: row.id, after: toProduct(row) });
+            await audit.record(actor, { action: 'create', entityType: 'product', entityId: row.id, after: toProduct(row) });
           }
         }
-        await audit.record(tx, actor, { action: 'import', entityType: 'product', entityId: null, after: { created, updated, total_rows: body.length } });
+        await audit.record(actor, { action: 'import', entityType: 'product', entityId: null, after: { created, updated, total_rows: body.length } });
         return { imported: true, created, updated, ...result };
       });
     },

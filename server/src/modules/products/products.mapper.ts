@@ -1,4 +1,4 @@
-import type { Product, ProductCreate, ProductPatch } from '@lyra/contracts';
+import type { Product, ProductPatch } from '@lyra/contracts';
 import { AppError } from '../../lib/errors.js';
 import { MoneyError, normalizeAmount, normalizeDecimal } from '../../lib/money.js';
 import { toIso } from '../../lib/time.js';
@@ -100,9 +100,4 @@ export function toRowValues(input: ProductPatch, current?: ProductRow): Partial<
     if (currency) out.price = priceFor(price, currency);
   }
   return out;
-}
-
-export type CreateValues = NewProductRow;
-export function toCreateValues(input: ProductCreate): NewProductRow {
-  return toRowValues(input) as NewProductRow;
 }

@@ -1,8 +1,10 @@
 import { and, asc, count, eq, inArray, isNotNull, isNull, max, sql, type SQL } from 'drizzle-orm';
 import type { AvailableProductsQuery, ProductListQuery } from '@lyra/contracts';
-import { rowsOf, type Database, type Db, type DbOrTx } from '../../db/client.js';
+import { rowsOf, type Database, type DbOrTx } from '../../db/client.js';
 import { externalSystems, products } from '../../db/schema/index.js';
-import { availableNow, windowContainsNow } from './availability.js';
+import { paged, sqlExecutorOf } from '../../db/unit-of-work.js';
+import { productOpenToSegment, productSellableNow, productTargetsSegment, productWithinCustomerValue } from '../audience/audience.sql.js';
+import { windowContainsNow } from './availability.js';
 import { standsForItsOffer } from './offer-groups.repository.js';
 
 export type ProductRow = typeof products.$inferSelect;
@@ -18,10 +20,6 @@ const isRetired = isNotNull(products.retiredAt);
 const isActiveNotRetired = and(eq(products.isActive, true), isNull(products.retiredAt));
 const statusExpr = sql<string>`case when ${products.retiredAt} is not null then 'retired' when ${products.isActive} then 'active' else 'inactive' end`;
 
-const withinCustomerValue = (value: string) =>
-  sql`(${products.minCustomerValue} is null or ${products.minCustomerValue} <= ${value}::numeric)
-      and (${products.maxCustomerValue} is null or ${products.maxCustomerValue} >= ${value}::numeric)`;
-const inSegment = (segment: string) => sql`${products.targetSegments} @> array[${segment}]::text[]`;
 const likePattern = (s: string) => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 const matchesSearch = (s: string) => {
   const p = likePattern(s);
@@ -56,12 +54,12 @@ function listConditions(f: ProductFilters): SQL | undefined {
   if (f.external_system) where.push(eq(products.externalSystem, f.external_system));
   if (f.external_system_id) where.push(eq(products.externalSystemId, f.external_system_id));
   if (f.is_active !== undefined) where.push(eq(products.isActive, f.is_active));
-  if (f.is_available !== undefined) where.push(f.is_available ? availableNow : sql`not ${availableNow}`);
+  if (f.is_available !== undefined) where.push(f.is_available ? productSellableNow : sql`not ${productSellableNow}`);
   if (f.status === 'retired') where.push(isRetired);
   if (f.status === 'active') where.push(isActiveNotRetired);
   if (f.status === 'inactive') where.push(and(eq(products.isActive, false), isNull(products.retiredAt)));
-  if (f.segment) where.push(inSegment(f.segment));
-  if (f.customer_value) where.push(withinCustomerValue(f.customer_value));
+  if (f.segment) where.push(productTargetsSegment(f.segment));
+  if (f.customer_value) where.push(productWithinCustomerValue(f.customer_value));
   if (f.min_price) where.push(sql`${products.price} >= ${f.min_price}::numeric`);
   if (f.max_price) where.push(sql`${products.price} <= ${f.max_price}::numeric`);
   if (f.currency) where.push(eq(products.currency, f.currency.toUpperCase()));
@@ -72,13 +70,15 @@ function listConditions(f: ProductFilters): SQL | undefined {
   return defined.length ? and(...defined) : undefined;
 }
 
-export function createProductsRepository(db: Db, executeSql: Database['executeSql']) {
+/**
+ * Bound to the database or to a unit of work's transaction. `executeSql` is the database's raw
+ * driver call, for the catalog version read on every cached answer (the query builder costs more
+ * than that query); bound to a transaction, the handle runs it.
+ */
+export function createProductsRepository(db: DbOrTx, executeSql: Database['executeSql'] = sqlExecutorOf(db).executeSql) {
   return {
-    db,
-
     /** Bumped by a statement trigger on every products change (migration 0001). */
     async catalogVersion(): Promise<string> {
-      // Raw driver call: this runs on every cached read, and the query builder costs more than the query.
       const { rows } = await executeSql('select version::text as version from catalog_state where id = 1', []);
       return String(rows[0]?.version ?? '0');
     },
@@ -93,8 +93,8 @@ export function createProductsRepository(db: Db, executeSql: Database['executeSq
      * closed since the flag was last set (retired products aside), and records each flip as a
      * catalog change, in one statement: a flag never changes without its change row.
      */
-    async refreshValidityWindows(tx: DbOrTx = db, productId?: string): Promise<{ opened: number; closed: number }> {
-      const result = await tx.execute(sql`
+    async refreshValidityWindows(productId?: string): Promise<{ opened: number; closed: number }> {
+      const result = await db.execute(sql`
         with flipped as (
           update ${products} set in_validity_window = not in_validity_window, updated_at = now()
           where retired_at is null
@@ -125,16 +125,18 @@ export function createProductsRepository(db: Db, executeSql: Database['executeSq
       return new Map(rows.map((r) => [r.id, r]));
     },
 
-    async list(q: ProductListQuery): Promise<{ count: number; rows: ProductRow[] }> {
+    list(q: ProductListQuery): Promise<{ count: number; results: ProductRow[] }> {
       const cond = listConditions(q);
-      const [rows, [total]] = await Promise.all([
+      return paged(
         db.select().from(products).where(cond).orderBy(...orderBy(q.ordering)).limit(q.limit).offset(q.offset),
         db.select({ n: count() }).from(products).where(cond),
-      ]);
-      return { count: total?.n ?? 0, rows };
+      );
     },
 
-    /** Rows in pages for exports; keyset on id so a large catalog streams in bounded memory. */
+    /**
+     * Rows in pages for exports, so a large catalog streams in bounded memory: offset pages in the
+     * export's order (id breaks ties, so no row repeats or goes missing while nothing writes).
+     */
     async *iterate(filters: ProductFilters, ordering: string, batch = 1000): AsyncGenerator<ProductRow[]> {
       const cond = listConditions(filters);
       for (let offset = 0; ; offset += batch) {
@@ -144,17 +146,16 @@ export function createProductsRepository(db: Db, executeSql: Database['executeSq
       }
     },
 
-    async available(q: AvailableProductsQuery): Promise<{ count: number; rows: ProductRow[] }> {
-      const where: SQL[] = [availableNow];
-      if (q.segment) where.push(sql`(cardinality(${products.targetSegments}) = 0 or ${inSegment(q.segment)})`);
-      if (q.customer_value) where.push(withinCustomerValue(q.customer_value));
+    available(q: AvailableProductsQuery): Promise<{ count: number; results: ProductRow[] }> {
+      const where: SQL[] = [productSellableNow];
+      if (q.segment) where.push(productOpenToSegment(q.segment));
+      if (q.customer_value) where.push(productWithinCustomerValue(q.customer_value));
       if (q.product_type) where.push(eq(products.productType, q.product_type));
       const cond = and(...where);
-      const [rows, [total]] = await Promise.all([
+      return paged(
         db.select().from(products).where(cond).orderBy(...orderBy(q.ordering)).limit(q.limit).offset(q.offset),
         db.select({ n: count() }).from(products).where(cond),
-      ]);
-      return { count: total?.n ?? 0, rows };
+      );
     },
 
     async stats() {
@@ -171,7 +172,7 @@ export function createProductsRepository(db: Db, executeSql: Database['executeSq
         db
           .select({
             total: count(),
-            available: sql<number>`count(*) filter (where ${availableNow})`.mapWith(Number),
+            available: sql<number>`count(*) filter (where ${productSellableNow})`.mapWith(Number),
             lastSynced: max(products.lastSynced),
           })
           .from(products),
@@ -188,9 +189,9 @@ export function createProductsRepository(db: Db, executeSql: Database['executeSq
       };
     },
 
-    async findById(tx: DbOrTx, id: string, forUpdate = false): Promise<ProductRow | undefined> {
-      const q = tx.select().from(products).where(eq(products.id, id)).limit(1);
-      const [row] = forUpdate ? await q.for('update') : await q;
+    async findById(id: string, opts: { forUpdate?: boolean } = {}): Promise<ProductRow | undefined> {
+      const q = db.select().from(products).where(eq(products.id, id)).limit(1);
+      const [row] = opts.forUpdate ? await q.for('update') : await q;
       return row;
     },
 
@@ -198,31 +199,31 @@ export function createProductsRepository(db: Db, executeSql: Database['executeSq
      * Products of no connected system (manual ones) with these external ids: the rows unique by
      * (type, external id), looked up through that partial index (synced products are keyed by system).
      */
-    async findUnattachedByExternalIds(tx: DbOrTx, systemType: string, externalIds: string[]): Promise<ProductRow[]> {
+    async findUnattachedByExternalIds(systemType: string, externalIds: string[]): Promise<ProductRow[]> {
       if (externalIds.length === 0) return [];
-      return tx
+      return db
         .select()
         .from(products)
         .where(and(eq(products.externalSystem, systemType), isNull(products.externalSystemId), inArray(products.externalProductId, externalIds)));
     },
 
-    async insert(tx: DbOrTx, values: NewProductRow): Promise<ProductRow> {
-      const [row] = await tx.insert(products).values(values).returning();
+    async insert(values: NewProductRow): Promise<ProductRow> {
+      const [row] = await db.insert(products).values(values).returning();
       return row!;
     },
 
-    async insertMany(tx: DbOrTx, values: NewProductRow[]): Promise<ProductRow[]> {
+    async insertMany(values: NewProductRow[]): Promise<ProductRow[]> {
       if (values.length === 0) return [];
-      return tx.insert(products).values(values).returning();
+      return db.insert(products).values(values).returning();
     },
 
-    async update(tx: DbOrTx, id: string, values: Partial<NewProductRow>): Promise<ProductRow | undefined> {
-      const [row] = await tx.update(products).set({ ...values, updatedAt: sql`now()` }).where(eq(products.id, id)).returning();
+    async update(id: string, values: Partial<NewProductRow>): Promise<ProductRow | undefined> {
+      const [row] = await db.update(products).set({ ...values, updatedAt: sql`now()` }).where(eq(products.id, id)).returning();
       return row;
     },
 
-    async remove(tx: DbOrTx, id: string): Promise<boolean> {
-      const rows = await tx.delete(products).where(eq(products.id, id)).returning({ id: products.id });
+    async remove(id: string): Promise<boolean> {
+      const rows = await db.delete(products).where(eq(products.id, id)).returning({ id: products.id });
       return rows.length > 0;
     },
   };

@@ -4,9 +4,10 @@ import {
   type ProductPatch, type ProductStats,
 } from '@lyra/contracts';
 import { pgErrorCode, PG_FOREIGN_KEY_VIOLATION, PG_UNIQUE_VIOLATION } from '../../db/errors.js';
+import type { UnitOfWork } from '../../db/unit-of-work.js';
 import { AppError } from '../../lib/errors.js';
 import { toIso } from '../../lib/time.js';
-import type { LegacyAudit } from '../audit/audit.repository.js';
+import type { AuditRepository } from '../audit/audit.repository.js';
 import { roleMay, type Actor } from '../auth/permissions.js';
 import { toProduct, toRowValues } from './products.mapper.js';
 import type { OfferGroupsService } from './offer-groups.service.js';
@@ -45,11 +46,20 @@ function changedFields(current: ProductRow, values: Partial<NewProductRow>): str
   return changed;
 }
 
-export function createProductsService(deps: { products: ProductsRepository; audit: LegacyAudit; groups?: Pick<OfferGroupsService, 'decorate'> }) {
-  const { products, audit } = deps;
+/** What a product edit writes, in one transaction: the row (and its window flag) and its audit entry. */
+export interface ProductWrites {
+  products: Pick<ProductsRepository, 'findById' | 'insert' | 'update' | 'remove' | 'refreshValidityWindows'>;
+  audit: Pick<AuditRepository, 'record'>;
+}
+
+export function createProductsService(deps: {
+  products: Pick<ProductsRepository, 'catalogVersion' | 'list' | 'available' | 'findById' | 'stats' | 'systemsInfo' | 'refreshValidityWindows'>;
+  uow: UnitOfWork<ProductWrites>;
+  groups?: Pick<OfferGroupsService, 'decorate'>;
+}) {
+  const { products, uow } = deps;
   /** Offer-group fields (master flag, collapsed sources, the details' group card). */
   const withGroups = (list: Product[], opts: { sources?: boolean; details?: boolean } = {}) => (deps.groups ? deps.groups.decorate(list, opts) : Promise.resolve(list));
-  const db = products.db;
 
   function translateWriteError(err: unknown, input: { external_system?: string; external_product_id?: string }): never {
     const code = pgErrorCode(err);
@@ -84,8 +94,8 @@ export function createProductsService(deps: { products: ProductsRepository; audi
   async function update(actor: Actor, id: string, input: ProductPatch): Promise<Product> {
     let saved: ProductRow;
     try {
-      saved = await db.transaction(async (tx) => {
-        const current = await products.findById(tx, id, true);
+      saved = await uow.transaction(async ({ products, audit }) => {
+        const current = await products.findById(id, { forUpdate: true });
         if (!current) throw AppError.notFound('Product');
         const values = toRowValues(input, current);
         // A manual product belongs to no connected system: it cannot become a synced one by an edit.
@@ -99,13 +109,13 @@ export function createProductsService(deps: { products: ProductsRepository; audi
           throw AppError.validation({ min_customer_value: ['must not be greater than max_customer_value'] });
         }
         if (changedFields(current, values).length === 0) return current;
-        let row = await products.update(tx, id, values);
+        let row = await products.update(id, values);
         // A moved validity window may open or close it now: flipped (and recorded) with the edit.
         if (values.validFrom !== undefined || values.validTo !== undefined) {
-          const flipped = await products.refreshValidityWindows(tx, id);
-          if (flipped.opened + flipped.closed > 0) row = await products.findById(tx, id);
+          const flipped = await products.refreshValidityWindows(id);
+          if (flipped.opened + flipped.closed > 0) row = await products.findById(id);
         }
-        await audit.record(tx, actor, { action: 'update', entityType: 'product', entityId: id, before: toProduct(current), after: toProduct(row!) });
+        await audit.record(actor, { action: 'update', entityType: 'product', entityId: id, before: toProduct(current), after: toProduct(row!) });
         return row!;
       });
     } catch (err) {
@@ -138,17 +148,17 @@ export function createProductsService(deps: { products: ProductsRepository; audi
     catalogVersion: () => products.catalogVersion(),
 
     async list(q: ProductListQuery): Promise<ProductList> {
-      const [{ count, rows }, systems] = await Promise.all([products.list(q), products.systemsInfo()]);
-      return { count, results: await withGroups(rows.map((r) => toProduct(r, systemOf(systems, r))), { sources: q.collapse_groups === true }) };
+      const [{ count, results }, systems] = await Promise.all([products.list(q), products.systemsInfo()]);
+      return { count, results: await withGroups(results.map((r) => toProduct(r, systemOf(systems, r))), { sources: q.collapse_groups === true }) };
     },
 
     async available(q: AvailableProductsQuery): Promise<ProductList> {
-      const [{ count, rows }, systems] = await Promise.all([products.available(q), products.systemsInfo()]);
-      return { count, results: await withGroups(rows.map((r) => toProduct(r, systemOf(systems, r)))) };
+      const [{ count, results }, systems] = await Promise.all([products.available(q), products.systemsInfo()]);
+      return { count, results: await withGroups(results.map((r) => toProduct(r, systemOf(systems, r)))) };
     },
 
     async get(id: string): Promise<Product> {
-      const [row, systems] = await Promise.all([products.findById(db, id), products.systemsInfo()]);
+      const [row, systems] = await Promise.all([products.findById(id), products.systemsInfo()]);
       if (!row) throw AppError.notFound('Product');
       const [product] = await withGroups([toProduct(row, systemOf(systems, row))], { details: true });
       return product!;
@@ -165,10 +175,10 @@ export function createProductsService(deps: { products: ProductsRepository; audi
       }
       const values = toRowValues(input) as NewProductRow;
       try {
-        return await db.transaction(async (tx) => {
-          const row = await products.insert(tx, values);
+        return await uow.transaction(async ({ products, audit }) => {
+          const row = await products.insert(values);
           const product = toProduct(row);
-          await audit.record(tx, actor, { action: 'create', entityType: 'product', entityId: row.id, after: product });
+          await audit.record(actor, { action: 'create', entityType: 'product', entityId: row.id, after: product });
           return product;
         });
       } catch (err) {
@@ -181,11 +191,11 @@ export function createProductsService(deps: { products: ProductsRepository; audi
 
     async remove(actor: Actor, id: string): Promise<void> {
       try {
-        await db.transaction(async (tx) => {
-          const current = await products.findById(tx, id, true);
+        await uow.transaction(async ({ products, audit }) => {
+          const current = await products.findById(id, { forUpdate: true });
           if (!current) throw AppError.notFound('Product');
-          await products.remove(tx, id);
-          await audit.record(tx, actor, { action: 'delete', entityType: 'product', entityId: id, before: toProduct(current) });
+          await products.remove(id);
+          await audit.record(actor, { action: 'delete', entityType: 'product', entityId: id, before: toProduct(current) });
         });
       } catch (err) {
         translateWriteError(err, {});

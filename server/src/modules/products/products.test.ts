@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../../../test/helpers.js';
 import { SYSTEM_ACTOR } from '../auth/permissions.js';
+import { createProductsRepository } from './products.repository.js';
 
 const base = '/api/loyalty/v1/products';
 const sample = (over: Record<string, unknown> = {}) => ({
@@ -33,7 +34,7 @@ describe('products API', () => {
 
   /** A product as a sync would have stored it (there is no API to create those). */
   const syncedProduct = async () => {
-    const row = await t.container.productsRepository.insert(t.database.db, {
+    const row = await createProductsRepository(t.database.db).insert({
       externalSystem: 'xiva', externalProductId: `XV-${Math.random().toString(36).slice(2, 8)}`, name: 'Postpaid Plus 199',
       productType: 'bundle', category: 'Postpaid Plans', price: '199.00', currency: 'SAR', recurring: true, billingCycle: 'monthly',
       features: { data_gb: 100 }, attributes: { lifecycle_status: 'Launched' }, lastSynced: new Date().toISOString(),

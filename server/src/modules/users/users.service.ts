@@ -1,9 +1,10 @@
 import type { Role, User, UserCreate, UserUpdate } from '@lyra/contracts';
 import { pgErrorCode, PG_UNIQUE_VIOLATION } from '../../db/errors.js';
+import type { UnitOfWork } from '../../db/unit-of-work.js';
 import { AppError } from '../../lib/errors.js';
 import { hashPassword } from '../../lib/passwords.js';
 import { toIso } from '../../lib/time.js';
-import type { LegacyAudit } from '../audit/audit.repository.js';
+import type { AuditRepository } from '../audit/audit.repository.js';
 import type { AuthRepository } from '../auth/auth.repository.js';
 import type { Actor } from '../auth/permissions.js';
 import { hashToken } from '../auth/session-token.js';
@@ -22,24 +23,26 @@ export function toUser(r: UserRow): User {
   };
 }
 
-export function createUsersService(deps: {
-  users: UsersRepository;
-  audit: LegacyAudit;
-  sessions: Pick<AuthRepository, 'deleteUserSessions'>;
-}) {
-  const { users, audit, sessions } = deps;
-  const db = users.db;
+/** What a user change writes, in one transaction: the row, the sessions it ends, its audit entry. */
+export interface UserWrites {
+  users: Pick<UsersRepository, 'findById' | 'insert' | 'update' | 'remove' | 'countActiveAdmins'>;
+  auth: Pick<AuthRepository, 'deleteUserSessions'>;
+  audit: Pick<AuditRepository, 'record'>;
+}
+
+export function createUsersService(deps: { users: Pick<UsersRepository, 'list' | 'findById' | 'countAll'>; uow: UnitOfWork<UserWrites> }) {
+  const { users, uow } = deps;
 
   const emailTaken = (email: string) => AppError.conflict(`A user with email ${email} already exists`, 'conflict', { fields: { email: ['already in use'] } });
 
   return {
     async list(limit: number, offset: number) {
-      const { count, rows } = await users.list(limit, offset);
-      return { count, results: rows.map(toUser) };
+      const { count, results } = await users.list(limit, offset);
+      return { count, results: results.map(toUser) };
     },
 
     async get(id: string): Promise<User> {
-      const row = await users.findById(db, id);
+      const row = await users.findById(id);
       if (!row) throw AppError.notFound('User');
       return toUser(row);
     },
@@ -47,10 +50,10 @@ export function createUsersService(deps: {
     async create(actor: Actor, input: UserCreate): Promise<User> {
       const passwordHash = await hashPassword(input.password);
       try {
-        return await db.transaction(async (tx) => {
-          const row = await users.insert(tx, { email: input.email, name: input.name, role: input.role, isActive: input.is_active, passwordHash });
+        return await uow.transaction(async ({ users, audit }) => {
+          const row = await users.insert({ email: input.email, name: input.name, role: input.role, isActive: input.is_active, passwordHash });
           const user = toUser(row);
-          await audit.record(tx, actor, { action: 'create', entityType: 'user', entityId: row.id, after: user });
+          await audit.record(actor, { action: 'create', entityType: 'user', entityId: row.id, after: user });
           return user;
         });
       } catch (err) {
@@ -68,10 +71,10 @@ export function createUsersService(deps: {
       const { password, ...rest } = input;
       const passwordHash = password ? await hashPassword(password) : undefined;
       try {
-        return await db.transaction(async (tx) => {
-          const before = await users.findById(tx, id);
+        return await uow.transaction(async ({ users, auth, audit }) => {
+          const before = await users.findById(id);
           if (!before) throw AppError.notFound('User');
-          const row = await users.update(tx, id, {
+          const row = await users.update(id, {
             ...(rest.email !== undefined && { email: rest.email }),
             ...(rest.name !== undefined && { name: rest.name }),
             ...(rest.role !== undefined && { role: rest.role }),
@@ -79,12 +82,12 @@ export function createUsersService(deps: {
             ...(passwordHash && { passwordHash }),
           });
           // Never lock everybody out: the last active admin keeps its role.
-          if ((await users.countActiveAdmins(tx)) === 0) throw AppError.conflict('The last active admin cannot be demoted or deactivated', 'last_admin');
+          if ((await users.countActiveAdmins()) === 0) throw AppError.conflict('The last active admin cannot be demoted or deactivated', 'last_admin');
           const after = toUser(row!);
           const endSessions = passwordHash !== undefined || before.isActive !== after.is_active || before.role !== after.role;
           const keep = id === actor.id && after.is_active && currentToken ? hashToken(currentToken) : null;
-          const ended = endSessions ? await sessions.deleteUserSessions(tx, id, keep) : 0;
-          await audit.record(tx, actor, {
+          const ended = endSessions ? await auth.deleteUserSessions(id, keep) : 0;
+          await audit.record(actor, {
             action: 'update', entityType: 'user', entityId: id, before: toUser(before),
             after: { ...after, ...(passwordHash && { password: 'changed' }), ...(endSessions && { sessions_ended: ended }) },
           });
@@ -98,12 +101,12 @@ export function createUsersService(deps: {
 
     async remove(actor: Actor, id: string): Promise<void> {
       if (id === actor.id) throw AppError.conflict('You cannot delete your own account', 'self_delete');
-      await db.transaction(async (tx) => {
-        const before = await users.findById(tx, id);
+      await uow.transaction(async ({ users, audit }) => {
+        const before = await users.findById(id);
         if (!before) throw AppError.notFound('User');
-        await users.remove(tx, id);
-        if ((await users.countActiveAdmins(tx)) === 0) throw AppError.conflict('The last active admin cannot be deleted', 'last_admin');
-        await audit.record(tx, actor, { action: 'delete', entityType: 'user', entityId: id, before: toUser(before) });
+        await users.remove(id);
+        if ((await users.countActiveAdmins()) === 0) throw AppError.conflict('The last active admin cannot be deleted', 'last_admin');
+        await audit.record(actor, { action: 'delete', entityType: 'user', entityId: id, before: toUser(before) });
       });
     },
 
