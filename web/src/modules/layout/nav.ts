@@ -1,37 +1,19 @@
 import type { Permissions } from '../auth/permissions';
+import { CONSOLE_MODULES } from '../console-modules';
+import { NAV_SECTIONS, type NavItem, type NavSection } from './console-module';
 
-export interface NavItem {
-  label: string;
-  to: string;
-  icon: 'dashboard' | 'catalog' | 'systems' | 'sync' | 'users' | 'audit' | 'customers' | 'ml';
-  permission?: keyof Permissions;
-}
+export type { NavItem };
 
 export interface NavGroup {
-  title: string | null;
+  title: NavSection;
   items: NavItem[];
 }
 
-export const NAV: NavGroup[] = [
-  { title: null, items: [{ label: 'Dashboard', to: '/admin', icon: 'dashboard' }] },
-  {
-    title: 'Admin',
-    items: [
-      { label: 'Product Catalog', to: '/admin/products', icon: 'catalog' },
-      { label: 'External systems', to: '/admin/external-systems', icon: 'systems', permission: 'manageSystems' },
-      { label: 'Sync history', to: '/admin/sync-runs', icon: 'sync', permission: 'viewSyncRuns' },
-      { label: 'Users', to: '/admin/users', icon: 'users', permission: 'manageUsers' },
-      { label: 'Audit log', to: '/admin/audit-log', icon: 'audit', permission: 'viewAudit' },
-    ],
-  },
-  {
-    title: 'Insights',
-    items: [
-      { label: 'Customers', to: '/customers', icon: 'customers' },
-      { label: 'ML models', to: '/ml', icon: 'ml' },
-    ],
-  },
-];
+/** The modules' entries, by sidebar section. */
+export const NAV: NavGroup[] = NAV_SECTIONS.map((title) => ({
+  title,
+  items: CONSOLE_MODULES.flatMap((m) => m.nav ?? []).filter((item) => item.section === title),
+}));
 
 /** Only links the user's role can open: a link that lands on "forbidden" is worse than none. */
 export function visibleNav(can: Permissions): NavGroup[] {
