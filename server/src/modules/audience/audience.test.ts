@@ -3,6 +3,7 @@ import { count, sql, type SQL } from 'drizzle-orm';
 import { createTestDatabase } from '../../../test/helpers.js';
 import type { Database } from '../../db/client.js';
 import { customers, mlModelVersions, mlScores, mlScoringRuns, products } from '../../db/schema/index.js';
+import { Rng } from '../customers/synthetic.random.js';
 import {
   latestActiveScoringRun, productOnSale, productOpenToSegment, productSellableNow, productSellableTo, productTargetsSegment,
   productWithinCustomerValue, subscriberInAnySegment, subscriberInSegment, subscriberInValueBand, subscriberScoreAbove,
@@ -18,18 +19,6 @@ import {
 const SEGMENTS = ['youth', 'students', 'expats', 'vip', 'travelers'];
 const BANDS = ['low', 'medium', 'high', 'vip'] as const;
 
-/** mulberry32: a repeatable mix without depending on the synthetic generator. */
-function random(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('audience pieces', () => {
   let database: Database & { dispose(): Promise<void> };
   const productIds: string[] = [];
@@ -37,8 +26,9 @@ describe('audience pieces', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     const { db } = database;
-    const rnd = random(7);
-    const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!;
+    const rng = new Rng(7);
+    const rnd = () => rng.next();
+    const pick = <T>(xs: readonly T[]) => rng.pick(xs);
     const someSegments = () => SEGMENTS.filter(() => rnd() < 0.3);
     const day = 86_400_000;
 

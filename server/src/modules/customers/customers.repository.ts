@@ -6,6 +6,7 @@ import { rowsOf, type DbOrTx } from '../../db/client.js';
 import {
   campaignContacts, customerBills, customerHoldings, customerPayments, customerPurchases, customers, customerUsage, externalSystems, products,
 } from '../../db/schema/index.js';
+import { containsText } from '../../db/text-search.js';
 import { paged } from '../../db/unit-of-work.js';
 import { productOnSale, subscriberInSegment, subscriberInValueBand, subscriberValueAtLeast, subscriberValueAtMost } from '../audience/audience.sql.js';
 
@@ -28,11 +29,7 @@ const WRITE_BATCH = 10_000;
 // ---------------------------------------------------------------------------------------------
 // Small named query pieces
 
-const likePattern = (s: string) => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-const matchesSearch = (s: string) => {
-  const p = likePattern(s);
-  return sql`(${customers.id} ilike ${p} or ${customers.msisdn} ilike ${p} or ${customers.name} ilike ${p})`;
-};
+const matchesSearch = (s: string) => containsText([customers.id, customers.msisdn, customers.name], s);
 
 const ORDER_COLUMNS = {
   id: customers.id,

@@ -2,6 +2,7 @@ import { and, asc, count, eq, inArray, isNotNull, isNull, max, sql, type SQL } f
 import type { AvailableProductsQuery, ProductListQuery } from '@lyra/contracts';
 import { rowsOf, type Database, type DbOrTx } from '../../db/client.js';
 import { externalSystems, products } from '../../db/schema/index.js';
+import { containsText } from '../../db/text-search.js';
 import { paged, sqlExecutorOf } from '../../db/unit-of-work.js';
 import { productOpenToSegment, productSellableNow, productTargetsSegment, productWithinCustomerValue } from '../audience/audience.sql.js';
 import { windowContainsNow } from './availability.js';
@@ -20,11 +21,7 @@ const isRetired = isNotNull(products.retiredAt);
 const isActiveNotRetired = and(eq(products.isActive, true), isNull(products.retiredAt));
 const statusExpr = sql<string>`case when ${products.retiredAt} is not null then 'retired' when ${products.isActive} then 'active' else 'inactive' end`;
 
-const likePattern = (s: string) => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-const matchesSearch = (s: string) => {
-  const p = likePattern(s);
-  return sql`(${products.name} ilike ${p} or ${products.externalProductId} ilike ${p} or ${products.description} ilike ${p})`;
-};
+const matchesSearch = (s: string) => containsText([products.name, products.externalProductId, products.description], s);
 
 const ORDER_COLUMNS = {
   name: products.name,
