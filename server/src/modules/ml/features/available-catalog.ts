@@ -2,6 +2,7 @@ import { VersionedCache } from '../../../lib/versioned-cache.js';
 import type { ProductsRepository } from '../../products/products.repository.js';
 import type { CustomerFacts, ProductInfo } from './features.js';
 import { toProductInfo } from './features.repository.js';
+import { availableTo } from './targeting.js';
 
 /**
  * The catalog a subscriber may be offered: the products repository's `available` list (active,
@@ -38,15 +39,3 @@ export function createAvailableCatalog(products: Pick<ProductsRepository, 'avail
   };
 }
 export type AvailableCatalog = ReturnType<typeof createAvailableCatalog>;
-
-/** The products of an available list the subscriber may be offered: their currency, segments and value range. */
-export function availableTo(available: readonly ProductInfo[], f: CustomerFacts): ProductInfo[] {
-  const segments = new Set(f.segments);
-  const value = f.customerValue;
-  return available.filter(
-    (p) =>
-      p.currency === f.currency &&
-      (p.targetSegments.length === 0 || p.targetSegments.some((s) => segments.has(s))) &&
-      (value === null || ((p.minCustomerValue === null || p.minCustomerValue <= value) && (p.maxCustomerValue === null || p.maxCustomerValue >= value))),
-  );
-}

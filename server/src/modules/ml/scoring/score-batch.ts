@@ -3,8 +3,8 @@
  * and the scores that feed the run's PSI. Pure computation on facts read beforehand, so it runs in
  * the batch scoring worker thread (score-batch.worker.ts) while the API thread reads the next page.
  */
-import { availableTo } from '../features/available-catalog.js';
 import { customerRow, modelParts, modelRow, type BillFact, type CustomerFacts, type OfferFact, type ProductInfo } from '../features/features.js';
+import { availableTo } from '../features/targeting.js';
 import type { NewScoreRow } from '../ml.repository.js';
 import type { LoadedModel } from './loaded-model.js';
 import { anyPurchase, rankProducts } from './product-ranking.js';
