@@ -16,6 +16,7 @@ import {
   trainLogistic,
   trainTLearner,
   type ClassificationMetrics,
+  type CsvOptions,
   type Dataset,
 } from './index.js';
 
@@ -36,13 +37,13 @@ options:
   --json                 print JSON instead of a table`;
 
 interface Args {
-  train?: string;
-  test?: string;
-  csv?: string;
+  train: string | undefined;
+  test: string | undefined;
+  csv: string | undefined;
   testSplit: number;
   seed: number;
   label: string;
-  treatment?: string;
+  treatment: string | undefined;
   drop: string[];
   categorical: string[];
   trees: number;
@@ -116,7 +117,7 @@ interface AlgoResult extends ClassificationMetrics {
 }
 
 async function evaluate(a: Args): Promise<Record<string, unknown>> {
-  const csvOpts = { label: a.label, treatment: a.treatment, drop: a.drop, categorical: a.categorical };
+  const csvOpts: CsvOptions = { label: a.label, drop: a.drop, categorical: a.categorical, ...(a.treatment !== undefined && { treatment: a.treatment }) };
   let train: Dataset;
   let test: Dataset;
   if (a.csv) {
