@@ -8,5 +8,7 @@ export * from './catalog-sync.js';
 export * from './customers.js';
 export * from './ml.js';
 export * from './campaign-message.js';
+export * from './campaign-audience.js';
+export * from './campaigns.js';
 export * from './http.js';
 export * from './routes/index.js';
