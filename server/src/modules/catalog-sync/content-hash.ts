@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { MappedProduct } from './connectors/types.js';
 
 /** Stable JSON: object keys sorted at every depth, so equal content always hashes equal. */
-export function stableStringify(value: unknown): string {
+function stableStringify(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
   if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
   const entries = Object.entries(value as Record<string, unknown>)

@@ -8,7 +8,7 @@ const MAX_STORED_ITEM_ERRORS = 100;
 /** What a run did with one source record; the last write of a record read twice decides. */
 export type ItemOutcome = 'created' | 'updated' | 'unchanged';
 
-export const cursorOf = (item: SourceItem): SyncCursor | null => (item.updatedAt ? { updatedAt: item.updatedAt, id: item.externalId } : null);
+const cursorOf = (item: SourceItem): SyncCursor | null => (item.updatedAt ? { updatedAt: item.updatedAt, id: item.externalId } : null);
 export const laterCursor = (a: SyncCursor | null, b: SyncCursor | null): SyncCursor | null => {
   if (!a) return b;
   if (!b) return a;

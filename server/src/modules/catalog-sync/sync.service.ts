@@ -14,7 +14,7 @@ import { nextRunAfter } from './schedule.js';
 import { quotedNames } from './system-ref.js';
 import type { SyncRunsRepository } from './sync-runs.repository.js';
 
-export interface SyncServiceDeps {
+interface SyncServiceDeps {
   runs: Pick<SyncRunsRepository, 'activeFor' | 'findById' | 'list' | 'listChanges' | 'failAbandoned' | 'staleQueued'>;
   systems: Pick<ExternalSystemsRepository, 'findById' | 'listByType' | 'due' | 'claimSlot'>;
   /** Jobs sent outside a transaction: lost runs queued again by `recover`. */

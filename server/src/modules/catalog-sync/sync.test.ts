@@ -408,6 +408,23 @@ describe('catalog sync against the simulators', () => {
     expect(gone.results[0].attributes.retired_reason).toBe('external system Xiva staging was removed');
   });
 
+  it('leaves no run behind when its job cannot be queued (no job runner here): 503, then the next start is not refused as in progress', async () => {
+    const sim = await startXivaSimulator({ items: 5, seed: 3 });
+    sims.push(sim);
+    const system = await xivaSystem(sim);
+    const count = async (table: string) => Number((await t.database.executeSql(`select count(*)::int as n from ${table} where ${table === 'sync_runs' ? 'external_system_id' : 'entity_id'} = $1`, [system.id])).rows[0]!.n);
+    const auditBefore = await count('audit_log');
+    for (let i = 0; i < 2; i++) {
+      const res = await t.app.inject({ method: 'POST', url: `${api}/products/sync/`, headers: admin, payload: { external_system_id: system.id } });
+      expect(res.statusCode, res.body).toBe(503);
+      expect(res.json().error.code).toBe('jobs_unavailable');
+    }
+    expect(await count('sync_runs')).toBe(0);
+    expect(await count('audit_log')).toBe(auditBefore);
+    // Executed inline (the command line, the demo's start-up), a run needs no job.
+    expect((await runSync(system.id)).status).toBe('succeeded');
+  });
+
   it('syncs CRM and Billing catalogs with exact prices', async () => {
     const crm = await startCrmSimulator({ items: 120, seed: 51 });
     const billing = await startBillingSimulator({ items: 120, seed: 52 });

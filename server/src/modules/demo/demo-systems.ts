@@ -7,7 +7,7 @@ import type { ExternalSystemsService } from '../catalog-sync/external-systems.se
  * works out of the box. Existing systems keep their settings; only a moved simulator URL is updated.
  * A type that already has a system of the operator's gets no simulator beside it.
  */
-export async function ensureDemoSystems(systems: ExternalSystemsService, sims: AllSimulators): Promise<{ id: string; name: string; systemType: 'xiva' | 'crm' | 'billing' }[]> {
+export async function ensureDemoSystems(systems: Pick<ExternalSystemsService, 'list' | 'create' | 'update'>, sims: AllSimulators): Promise<{ id: string; name: string; systemType: 'xiva' | 'crm' | 'billing' }[]> {
   const wanted = [
     {
       name: 'Xiva BSS (simulator)', system_type: 'xiva' as const, base_url: `${sims.xiva.url}/api`, api_version: 'v5' as const,

@@ -67,7 +67,7 @@ const FAMILY_TYPES: Array<[RegExp, ProductType]> = [
 ];
 
 /** An explicit type value ("Add-on", "data") or else the first family name that says one. */
-export function productTypeFrom(explicit: unknown, ...families: unknown[]): ProductType | null {
+function productTypeFrom(explicit: unknown, ...families: unknown[]): ProductType | null {
   const e = typeof explicit === 'string' ? explicit.trim().toLowerCase().replace(/[^a-z]/g, '') : '';
   if ((PRODUCT_TYPES as readonly string[]).includes(e)) return e as ProductType;
   for (const f of families) {
@@ -81,7 +81,7 @@ export function productTypeFrom(explicit: unknown, ...families: unknown[]): Prod
 const ALLOWANCE_TYPES: Record<AllowanceKey, ProductType> = { data_gb: 'data', voice_minutes: 'voice', sms: 'sms' };
 
 /** What the allowances say: one kind -> that kind (only SMS -> sms); several kinds -> bundle; none -> null. */
-export function productTypeFromAllowances(features: Record<string, unknown>): ProductType | null {
+function productTypeFromAllowances(features: Record<string, unknown>): ProductType | null {
   const kinds = (Object.keys(ALLOWANCE_TYPES) as AllowanceKey[]).filter((k) => typeof features[k] === 'number' && features[k] !== 0);
   if (kinds.length === 0) return null;
   return kinds.length > 1 ? 'bundle' : ALLOWANCE_TYPES[kinds[0]!];

@@ -5,7 +5,7 @@ import type { ConnectorFactory } from './types.js';
 import { xivaConnector } from './xiva.js';
 
 /** Every system type Lyra can sync. A new one is a connector file plus one line here. */
-export const CONNECTOR_FACTORIES: ConnectorFactory[] = [xivaConnector, crmConnector, billingConnector];
+const CONNECTOR_FACTORIES: ConnectorFactory[] = [xivaConnector, crmConnector, billingConnector];
 
 export function defaultConnectorRegistry(): ConnectorRegistry {
   return new ConnectorRegistry(CONNECTOR_FACTORIES);

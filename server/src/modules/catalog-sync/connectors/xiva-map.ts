@@ -48,7 +48,7 @@ const ALLOWANCES: Record<string, AllowanceKey> = {
 };
 
 /** A price entry is a reference when it carries neither an amount nor a price type. */
-export const isPriceRef = (e: Json) => !isObject(e.price) && e.priceType === undefined;
+const isPriceRef = (e: Json) => !isObject(e.price) && e.priceType === undefined;
 
 /** Ids of the referenced prices an offering needs resolved. */
 export function priceRefIds(offering: Json): string[] {

@@ -37,7 +37,7 @@ type SinceOperator = (typeof SINCE_OPERATORS)[number];
  * The API root the JWT endpoints hang from: the base URL without a catalog prefix an
  * administrator may have pasted with it (`.../api/tmf-api` or `.../api/productCatalogManagement/v5`).
  */
-export function xivaApiRoot(baseUrl: string): string {
+function xivaApiRoot(baseUrl: string): string {
   return baseUrl.replace(/\/+$/, '').replace(/(?:\/tmf-api)?(?:\/productCatalogManagement(?:\/v\d+)?)?$/i, '');
 }
 
