@@ -111,10 +111,11 @@ export const ResponseRule = z.strictObject({ kind: z.literal('response'), min: S
 /** Latest active campaign_response uplift (the response a contact adds) ≥ min. */
 export const UpliftRule = z.strictObject({ kind: z.literal('uplift'), min: z.number().min(-1).max(1) });
 
-export const AudienceRule = z.discriminatedUnion('kind', [
+const RULES = [
   SegmentsRule, ValueBandRule, CustomerValueRule, PlanTypeRule, RegionRule, TenureRule, DeviceRule, HoldingRule, UsageRule,
   LateBillsRule, PropensityRule, DefaultRiskRule, ResponseRule, UpliftRule,
-]);
+] as const;
+export const AudienceRule = z.discriminatedUnion('kind', RULES);
 export type AudienceRule = z.infer<typeof AudienceRule>;
 export type AudienceRuleKind = AudienceRule['kind'];
 
@@ -125,14 +126,16 @@ export interface AudienceGroup {
 }
 export type AudienceNode = AudienceRule | AudienceGroup;
 
-export const AudienceGroup: z.ZodType<AudienceGroup> = z.strictObject({
+const GroupObject = z.strictObject({
   kind: z.literal('group'),
   match: z.enum(['all', 'any']),
-  get rules() {
+  get rules(): z.ZodArray<z.ZodType<AudienceNode>> {
     return z.array(AudienceNode).min(1).max(AUDIENCE_MAX_RULES);
   },
 });
-export const AudienceNode: z.ZodType<AudienceNode> = z.lazy(() => z.union([AudienceGroup, AudienceRule]));
+export const AudienceGroup: z.ZodType<AudienceGroup> = GroupObject;
+/** One discriminated union of rules and groups: an unknown or misspelt kind is refused at `<path>.kind`. */
+export const AudienceNode: z.ZodType<AudienceNode> = z.discriminatedUnion('kind', [GroupObject, ...RULES]);
 
 export const AudienceExclusions = z.strictObject({
   /** Leave out the `do_not_contact` segment (on unless turned off explicitly). */

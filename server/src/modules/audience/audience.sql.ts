@@ -1,6 +1,8 @@
 import { and, eq, inArray, isNotNull, isNull, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import type { ValueBand } from '@lyra/contracts';
-import { customers, mlModelVersions, mlScores, mlScoringRuns, products } from '../../db/schema/index.js';
+import {
+  campaignContacts, customerBills, customerHoldings, customerPayments, customers, customerUsage, mlModelVersions, mlScores, mlScoringRuns, products,
+} from '../../db/schema/index.js';
 
 /**
  * Who may be offered what: the targeting rules that products, customers, ML and campaigns all apply,
@@ -108,14 +110,158 @@ export interface ScoreScope {
  * range scan of the run rather than a look-up per subscriber.
  */
 export function subscriberScoreAbove(model: string, min: number, scope: ScoreScope = {}): SQL {
-  const product = scope.product === undefined
+  return scoreCompared(model, sql`> ${min}::float8`, scope);
+}
+
+// -------------------------------------------------------------------------------------------------
+// More subscriber pieces: profile, holdings, usage, bills, contacts (campaign audiences)
+
+/** Active lines: the only subscribers a campaign may contact. */
+export const subscriberActive: SQL = eq(customers.status, 'active');
+
+/** Holds every one of the segments. */
+export const subscriberInAllSegments = (segments: readonly string[]): SQL => sql`${customers.segments} @> ${sql.param([...segments])}::text[]`;
+
+/** Holds none of the segments. */
+export const subscriberInNoSegment = (segments: readonly string[]): SQL => sql`not (${subscriberInAnySegment(segments)})`;
+
+/** On one of these plans (prepaid, postpaid). */
+export const subscriberOnPlan = (planTypes: readonly string[]): SQL => inArray(customers.planType, [...planTypes]);
+
+/** In one of these regions (a subscriber without a region is in none). */
+export const subscriberInRegion = (regions: readonly string[]): SQL => inArray(customers.region, [...regions]);
+
+/** Device type and / or OS among these (case as the operator's extract spells them). */
+export function subscriberDevice(types: readonly string[] | undefined, os: readonly string[] | undefined): SQL {
+  return and(types && inArray(customers.deviceType, [...types]), os && inArray(customers.deviceOs, [...os])) ?? sql`true`;
+}
+
+/**
+ * Whole months since activation at least `min` / at most `max`: activated on or before today minus
+ * `min` months, and after today minus `max + 1` months (month arithmetic clamps to the month's end,
+ * as PostgreSQL's `date - interval` does). Sargable on activation_date.
+ */
+export const subscriberTenureAtLeast = (min: number): SQL =>
+  sql`${customers.activationDate} <= (current_date - make_interval(months => ${min}::int))::date`;
+export const subscriberTenureAtMost = (max: number): SQL =>
+  sql`${customers.activationDate} > (current_date - make_interval(months => ${max + 1}::int))::date`;
+
+/** Which products a holding rule means: one product, every product of a type, or every member of an offer group. */
+export type ProductSelector = { productId: string } | { productType: string } | { offerGroupId: string };
+
+function productsSelected(selector: ProductSelector): SQL {
+  if ('productId' in selector) return sql`${selector.productId}::uuid`;
+  if ('productType' in selector) return sql`select ${products.id} from ${products} where ${products.productType} = ${selector.productType}`;
+  return sql`select ${products.id} from ${products} where ${products.offerGroupId} = ${selector.offerGroupId}::uuid`;
+}
+
+/** Holds now (started, not ended) one of the selected products. */
+export const subscriberHolds = (selector: ProductSelector): SQL => sql`exists (
+  select 1 from ${customerHoldings} h
+  where h.customer_id = ${customers.id} and h.product_id in (${productsSelected(selector)})
+    and h.started_at <= now() and (h.ended_at is null or h.ended_at > now()))`;
+
+/** The usage columns a rule may range over. */
+export const USAGE_COLUMNS = {
+  data_gb: customerUsage.dataGb,
+  voice_minutes: customerUsage.voiceMinutes,
+  sms: customerUsage.sms,
+  spend: customerUsage.spend,
+  topup_amount: customerUsage.topupAmount,
+} as const;
+export type UsageMetric = keyof typeof USAGE_COLUMNS;
+
+/**
+ * The subscriber's total (or monthly average) of a usage column over the last `months` complete
+ * calendar months, as numeric (a missing month counts as zero): correlated on the usage primary
+ * key (customer_id, month), so it reads only this subscriber's rows.
+ */
+export function subscriberUsage(metric: UsageMetric, months: number, aggregate: 'total' | 'monthly_average'): SQL {
+  const column = sql.raw(`u.${USAGE_COLUMNS[metric].name}`);
+  const total = sql`coalesce((select sum(${column}::numeric) from ${customerUsage} u
+    where u.customer_id = ${customers.id}
+      and u.month >= (date_trunc('month', current_date) - make_interval(months => ${months}::int))::date
+      and u.month < date_trunc('month', current_date)::date), 0)`;
+  return aggregate === 'total' ? total : sql`(${total} / ${months}::numeric)`;
+}
+
+/** A numeric expression within [min, max] (decimal text; open ends unbounded). */
+export function numericWithin(value: SQL, min: string | undefined, max: string | undefined): SQL {
+  return and(min !== undefined ? sql`${value} >= ${min}::numeric` : undefined, max !== undefined ? sql`${value} <= ${max}::numeric` : undefined) ?? sql`true`;
+}
+
+/**
+ * How many of the subscriber's bills due in the last `months` months (before today) were not fully
+ * paid by their due date: paid late or still unpaid.
+ */
+export const subscriberLateBills = (months: number): SQL => sql`(select count(*) from ${customerBills} b
+  where b.customer_id = ${customers.id}
+    and b.due_date >= (current_date - make_interval(months => ${months}::int))::date and b.due_date < current_date
+    and coalesce((select sum(p.amount) from ${customerPayments} p where p.bill_id = b.id and p.paid_date <= b.due_date), 0) < b.amount)`;
+
+/** Contacted (treated, not held out) by any campaign in the last `days` days. */
+export const subscriberContactedWithin = (days: number): SQL => sql`exists (
+  select 1 from ${campaignContacts} cc
+  where cc.customer_id = ${customers.id} and cc."group" = 'treated' and cc.contacted_at >= now() - make_interval(days => ${days}::int))`;
+
+/** One of these subscriber ids (an explicit list such as a do-not-contact list). */
+export const subscriberIdIn = (ids: readonly string[]): SQL => sql`${customers.id} = any(${sql.param([...ids])}::text[])`;
+
+// -------------------------------------------------------------------------------------------------
+// Scores: at least / at most / top share, and the score itself
+
+/** The score rows of the scope's product (see ScoreScope), as a condition on a product id column. */
+function scoreProduct(scope: ScoreScope, column: SQLWrapper = mlScores.productId): SQL {
+  return scope.product === undefined
     ? sql``
     : scope.product === null
-      ? sql`and ${mlScores.productId} is null`
+      ? sql`and ${column} is null`
       : typeof scope.product === 'string'
-        ? sql`and ${mlScores.productId} = ${scope.product}::uuid`
-        : sql`and ${mlScores.productId} = ${scope.product}`;
+        ? sql`and ${column} = ${scope.product}::uuid`
+        : sql`and ${column} = ${scope.product}`;
+}
+
+function scoreCompared(model: string, comparison: SQL, scope: ScoreScope, column: 'score' | 'uplift' = 'score'): SQL {
+  const value = column === 'score' ? mlScores.score : mlScores.uplift;
   return sql`${scope.subscriber ?? customers.id} in (
     select ${mlScores.customerId} from ${mlScores}
-    where ${mlScores.runId} = ${latestActiveScoringRun(model)} ${product} and ${mlScores.score} > ${min}::float8)`;
+    where ${mlScores.runId} = ${latestActiveScoringRun(model)} ${scoreProduct(scope)} and ${value} ${comparison})`;
 }
+
+/** The latest active score of model M is at least / at most x (a subscriber without one qualifies for neither). */
+export const subscriberScoreAtLeast = (model: string, min: number, scope: ScoreScope = {}): SQL => scoreCompared(model, sql`>= ${min}::float8`, scope);
+export const subscriberScoreAtMost = (model: string, max: number, scope: ScoreScope = {}): SQL => scoreCompared(model, sql`<= ${max}::float8`, scope);
+/** The latest active uplift (campaign_response's T-learner) is at least x. */
+export const subscriberUpliftAtLeast = (min: number, scope: ScoreScope = {}): SQL => scoreCompared('campaign_response', sql`>= ${min}::float8`, scope, 'uplift');
+
+/**
+ * Among the subscribers the latest active run of M scored (for the product in scope), in the best
+ * `percent` %: ranked by score, ties by subscriber id, the first ceil(n × percent / 100).
+ */
+export function subscriberScoreInTopPercent(model: string, percent: number, scope: ScoreScope = {}): SQL {
+  return sql`${scope.subscriber ?? customers.id} in (
+    select ranked.customer_id from (
+      select ${mlScores.customerId} as customer_id,
+             row_number() over (order by ${mlScores.score} desc, ${mlScores.customerId}) as rank, count(*) over () as n
+      from ${mlScores} where ${mlScores.runId} = ${latestActiveScoringRun(model)} ${scoreProduct(scope)}) ranked
+    where ranked.rank <= ceil(ranked.n * ${percent}::numeric / 100))`;
+}
+
+/** The subscriber's latest active score of M (for the product in scope), null without one. */
+export function subscriberScore(model: string, scope: ScoreScope = {}, column: 'score' | 'uplift' = 'score'): SQL<number | null> {
+  const value = sql.raw(column);
+  return sql<number | null>`(select max(s.${value}) from ${mlScores} s
+    where s.run_id = ${latestActiveScoringRun(model)} and s.customer_id = ${scope.subscriber ?? customers.id}
+      ${scoreProduct(scope, sql`s.product_id`)})`;
+}
+
+/**
+ * Whether M's scores are usable: the active version, its latest succeeded run, and whether that run
+ * is stale (finished before the newest training of the model finished, i.e. a newer version has
+ * been trained since). One row; every column null when the model has no active version.
+ */
+export const scoreFreshness = (model: string): SQL => sql`select
+    (select v.id from ${mlModelVersions} v where v.model_name = ${model} and v.is_active) as active_version_id,
+    ${latestActiveScoringRun(model)} as run_id,
+    (select r.finished_at from ${mlScoringRuns} r where r.id = ${latestActiveScoringRun(model)}) as run_finished_at,
+    (select max(v.finished_at) from ${mlModelVersions} v where v.model_name = ${model} and v.status = 'ready') as trained_at`;

@@ -1,0 +1,241 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AudienceDefinition, AudiencePreviewRequest, type AudienceDefinitionInput, type AudiencePreview } from '@lyra/contracts';
+import { createTestContext, type TestContext } from '../../../../test/helpers.js';
+import { mlModelVersions, mlScores, mlScoringRuns } from '../../../db/schema/index.js';
+import { loadSynthetic } from '../../ml/ml.fixtures.js';
+import { Rng } from '../../customers/synthetic.random.js';
+import { isControl } from '../control-group.js';
+import { createAudiencePreview, PREVIEW_SALT } from './audience-preview.js';
+
+/**
+ * Previews over the synthetic subscribers (holdings, usage, bills, payments, contacts as an operator
+ * extract has them) with scoring runs inserted directly: each count equals the same audience written
+ * out by hand in plain SQL, spelt differently from the pieces on purpose.
+ */
+
+const DAY = 86_400_000;
+const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+describe('audience preview', () => {
+  let t: TestContext;
+  let offerA: string;
+  let offerB: string;
+  let dataType: string;
+  let runs: Record<'propensity' | 'risk' | 'response', string>;
+  const preview = (audience: AudienceDefinitionInput, extra: { control_share?: number; offers?: { product_id: string; max_default_risk?: number }[]; cost_per_contact?: string; budget?: { amount?: string; contacts?: number } } = {}) => {
+    const req = AudiencePreviewRequest.parse({ audience, offers: extra.offers ?? [{ product_id: offerA }, { product_id: offerB }], control_share: extra.control_share ?? 0.1, ...(extra.budget && { budget: extra.budget }), ...(extra.cost_per_contact && { cost_per_contact: extra.cost_per_contact }) });
+    return createAudiencePreview(t.database.db).preview({
+      audience: req.audience, offers: req.offers, controlShare: req.control_share,
+      ...(req.budget && { budget: req.budget }), ...(req.cost_per_contact !== undefined && { costPerContact: req.cost_per_contact }),
+    });
+  };
+  const byHand = async (text: string, values: unknown[] = []) => Number((await t.database.executeSql(text, values)).rows[0]!.n);
+  const ids = async (text: string, values: unknown[] = []) => (await t.database.executeSql(text, values)).rows.map((r) => String(r.id));
+
+  beforeAll(async () => {
+    t = await createTestContext();
+    // The extract ends today: usage and bills reach back from three months ago, contacts up to now.
+    await loadSynthetic(t.container, { customers: 1200, seed: 11, snapshot: isoDay(Date.now() - 90 * DAY), historyMonths: 12 });
+    const db = t.database.db;
+    // A do-not-contact list kept as a segment.
+    await t.database.executeSql(`update customers set segments = array_append(segments, 'do_not_contact') where id in (select id from customers order by md5(id) limit 40)`);
+
+    const sold = await t.database.executeSql(`select product_id as id, count(*) as n from customer_holdings group by product_id order by count(*) desc, product_id limit 2`);
+    offerA = String(sold.rows[0]!.id);
+    offerB = String(sold.rows[1]!.id);
+    dataType = String((await t.database.executeSql(`select product_type as t from products where id = $1`, [offerA])).rows[0]!.t);
+
+    const rng = new Rng(5);
+    const now = Date.now();
+    const version = async (modelName: string, v: number, isActive: boolean, status = 'ready', finishedMinutesAgo = 600) => (await db.insert(mlModelVersions).values({
+      modelName, version: v, status, isActive, algorithm: 'gbdt', hyperParameters: {}, seed: 1, progress: { stage: 'done', iteration: 0, total: 0 }, createdBy: 'test',
+      finishedAt: new Date(now - finishedMinutesAgo * 60_000).toISOString(),
+    }).returning())[0]!;
+    const run = async (v: { id: string; modelName: string; version: number }, minutesAgo: number) => (await db.insert(mlScoringRuns).values({
+      modelName: v.modelName, modelVersionId: v.id, version: v.version, status: 'succeeded', requestedBy: 'test', finishedAt: new Date(now - minutesAgo * 60_000).toISOString(),
+    }).returning())[0]!;
+    const propensity = await version('propensity_to_buy', 1, true);
+    const risk = await version('payment_default_risk', 1, true);
+    const response = await version('campaign_response', 1, true);
+    const [pRun, rRun, cRun] = [await run(propensity, 300), await run(risk, 300), await run(response, 300)];
+    // A newer default-risk version trained after the run: its scores are stale.
+    await version('payment_default_risk', 2, false, 'ready', 60);
+    runs = { propensity: pRun.id, risk: rRun.id, response: cRun.id };
+
+    const all = (await t.database.executeSql('select id from customers order by id')).rows.map((r) => String(r.id));
+    const base = (v: { id: string; modelName: string; version: number }, runId: string, customerId: string) =>
+      ({ customerId, modelName: v.modelName, modelVersionId: v.id, version: v.version, runId, scoredAt: new Date(now - 300 * 60_000).toISOString() });
+    const rows = all.flatMap((c) => {
+      const out: (typeof mlScores.$inferInsert)[] = [];
+      if (rng.next() < 0.95) out.push({ ...base(propensity, pRun.id, c), productId: null, score: rng.next() });
+      // Propensity rows exist for a subscriber's top products only: not every subscriber has both.
+      if (rng.next() < 0.7) out.push({ ...base(propensity, pRun.id, c), productId: offerA, score: rng.next() });
+      if (rng.next() < 0.5) out.push({ ...base(propensity, pRun.id, c), productId: offerB, score: rng.next() });
+      if (rng.next() < 0.9) out.push({ ...base(risk, rRun.id, c), productId: null, score: rng.next() });
+      if (rng.next() < 0.9) out.push({ ...base(response, cRun.id, c), productId: offerA, score: rng.next() * 0.3, uplift: rng.next() * 0.2 - 0.05 });
+      return out;
+    });
+    for (let i = 0; i < rows.length; i += 2000) await db.insert(mlScores).values(rows.slice(i, i + 2000));
+  }, 600_000);
+  afterAll(() => t?.close());
+
+  function expectFunnel(p: AudiencePreview) {
+    for (let i = 1; i < p.funnel.length; i++) expect(p.funnel[i]!.remaining).toBeLessThanOrEqual(p.funnel[i - 1]!.remaining);
+    expect(p.funnel.at(-1)!.remaining).toBe(p.size);
+    expect(p.treated + p.control).toBe(p.size);
+  }
+
+  it('segments, two score thresholds, value band, holdings and exclusions: the count written by hand', async () => {
+    const audience: AudienceDefinitionInput = {
+      rules: [
+        { kind: 'segments', match: 'any', segments: ['mass', 'youth', 'high_value'] },
+        { kind: 'propensity', min: 0.3 },
+        { kind: 'default_risk', max: 0.6 },
+        { kind: 'value_band', bands: ['low', 'medium', 'high'] },
+        { kind: 'holding', holds: false, product_id: offerB },
+      ],
+      exclusions: { contacted_within_days: 120, subscriber_ids: ['SUB-000001', 'SUB-000002'] },
+    };
+    const p = await preview(audience);
+    const hand = await ids(`select c.id from customers c
+      where c.status = 'active'
+        and ('mass' = any(c.segments) or 'youth' = any(c.segments) or 'high_value' = any(c.segments))
+        and exists (select 1 from ml_scores s where s.run_id = $1 and s.customer_id = c.id and s.product_id in ($3, $4) and s.score >= 0.3)
+        and exists (select 1 from ml_scores s where s.run_id = $2 and s.customer_id = c.id and s.score <= 0.6)
+        and c.value_band in ('low', 'medium', 'high')
+        and not exists (select 1 from customer_holdings h where h.customer_id = c.id and h.product_id = $4 and h.started_at <= now() and coalesce(h.ended_at > now(), true))
+        and not ('do_not_contact' = any(c.segments))
+        and c.id not in ('SUB-000001', 'SUB-000002')
+        and not exists (select 1 from campaign_contacts cc where cc.customer_id = c.id and cc."group" = 'treated' and cc.contacted_at >= now() - interval '120 days')`,
+    [runs.propensity, runs.risk, offerA, offerB]);
+    expect(p.size).toBe(hand.length);
+    expect(p.size).toBeGreaterThan(20);
+    expectFunnel(p);
+    expect(p.funnel.map((s) => s.step)).toEqual(['base', 'rules.0', 'rules.1', 'rules.2', 'rules.3', 'rules.4', 'exclusions.do_not_contact', 'exclusions.subscriber_ids', 'exclusions.contacted_within_days']);
+    // Every exclusion took someone out, or the comparison above would prove little about it.
+    expect(p.funnel[6]!.remaining).toBeLessThan(p.funnel[5]!.remaining);
+    expect(p.funnel[8]!.remaining).toBeLessThan(p.funnel[7]!.remaining);
+    // Control by the launch's own hash, exactly.
+    expect(p.control).toBe(hand.filter((id) => isControl(PREVIEW_SALT, id, 0.1)).length);
+    // The sample: members with their scores and the rules they meet.
+    expect(p.sample).toHaveLength(20);
+    for (const s of p.sample) {
+      expect(hand).toContain(s.customer_id);
+      expect(s.reasons).toHaveLength(5);
+      expect(s.scores.payment_default_risk).not.toBeNull();
+      expect(s.scores.payment_default_risk!).toBeLessThanOrEqual(0.6);
+    }
+    // Default risk was trained again after its run: stale.
+    expect(p.warnings).toContainEqual(expect.objectContaining({ code: 'score_stale', model: 'payment_default_risk' }));
+    expect(p.warnings.filter((w) => w.model === 'propensity_to_buy')).toEqual([]);
+  });
+
+  it('groups, plan, tenure, usage, late bills, device, segments none of', async () => {
+    const audience: AudienceDefinitionInput = {
+      rules: [
+        { kind: 'group', match: 'any', rules: [{ kind: 'plan_type', plan_types: ['postpaid'] }, { kind: 'tenure_months', min: 24 }] },
+        { kind: 'usage', metric: 'spend', months: 6, min: '40' },
+        { kind: 'usage', metric: 'data_gb', months: 6, aggregate: 'total', max: '120' },
+        { kind: 'late_bills', months: 12, max: 0 },
+        { kind: 'segments', match: 'none', segments: ['business'] },
+        { kind: 'holding', holds: true, product_type: dataType },
+      ],
+    };
+    const p = await preview(audience);
+    const n = await byHand(`select count(*) as n from customers c
+      where c.status = 'active'
+        and (c.plan_type = 'postpaid' or c.activation_date + interval '24 months' <= current_date)
+        and (select coalesce(sum(u.spend), 0) from customer_usage u where u.customer_id = c.id
+             and u.month >= date_trunc('month', current_date) - interval '6 months' and u.month < date_trunc('month', current_date)) >= 6 * 40
+        and (select coalesce(sum(u.data_gb::numeric), 0) from customer_usage u where u.customer_id = c.id
+             and u.month >= date_trunc('month', current_date) - interval '6 months' and u.month < date_trunc('month', current_date)) <= 120
+        and not exists (select 1 from customer_bills b where b.customer_id = c.id
+             and b.due_date >= current_date - interval '12 months' and b.due_date < current_date
+             and b.amount > (select coalesce(sum(pm.amount), 0) from customer_payments pm where pm.bill_id = b.id and pm.paid_date <= b.due_date))
+        and not ('business' = any(c.segments))
+        and exists (select 1 from customer_holdings h join products pr on pr.id = h.product_id
+             where h.customer_id = c.id and pr.product_type = $1 and h.started_at <= now() and (h.ended_at is null or h.ended_at > now()))
+        and not ('do_not_contact' = any(c.segments))`, [dataType]);
+    expect(p.size).toBe(n);
+    expect(p.size).toBeGreaterThan(0);
+    expectFunnel(p);
+    for (let i = 1; i < 7; i++) expect(p.funnel[i]!.remaining, p.funnel[i]!.label).toBeLessThan(p.funnel[i - 1]!.remaining);
+  });
+
+  it('top percent, response, uplift cut; expected responders; per-offer eligibility and risk caps; cost', async () => {
+    const audience: AudienceDefinitionInput = {
+      rules: [{ kind: 'propensity', product_id: offerA, top_percent: 40 }, { kind: 'response', min: 0.05 }],
+      cut: { by: 'uplift', top: 150 },
+    };
+    const p = await preview(audience, { offers: [{ product_id: offerA, max_default_risk: 0.5 }, { product_id: offerB }], cost_per_contact: '0.015', budget: { amount: '3.00', contacts: 10_000 } });
+    const pool = await ids(`select c.id from customers c
+      left join ml_scores up on up.run_id = $3 and up.customer_id = c.id
+      where c.status = 'active' and not ('do_not_contact' = any(c.segments))
+        and c.id in (select customer_id from (select customer_id, rank() over (order by score desc, customer_id) as r, count(*) over () as n
+                     from ml_scores where run_id = $1 and product_id = $2) x where x.r <= ceil(x.n * 0.4))
+        and exists (select 1 from ml_scores s where s.run_id = $3 and s.customer_id = c.id and s.score >= 0.05)
+      order by up.uplift desc nulls last, c.id limit 150`, [runs.propensity, offerA, runs.response]);
+    expect(p.size).toBe(150);
+    expect(pool).toHaveLength(150);
+    expect(p.funnel.at(-1)).toMatchObject({ step: 'cut', remaining: 150 });
+    expectFunnel(p);
+    const treated = pool.filter((id) => !isControl(PREVIEW_SALT, id, 0.1));
+    expect(p.treated).toBe(treated.length);
+    const sums = (await t.database.executeSql(`select sum(score) as r, sum(uplift) as u from ml_scores where run_id = $1 and customer_id = any($2::text[])`, [runs.response, treated])).rows[0]!;
+    expect(p.expected.responders).toBeCloseTo(Number(sums.r), 9);
+    expect(p.expected.incremental_responders).toBeCloseTo(Number(sums.u), 9);
+
+    // Offer A: sellable to the member (the one availability rule) and default risk within 0.5.
+    const eligible = async (product: string, cap: number | null) => byHand(`select count(*) as n from customers c join products p on p.id = $2
+      where c.id = any($1::text[]) and p.retired_at is null and p.is_active and p.price is not null and p.in_validity_window
+        and coalesce(p.availability_override, p.source_is_available) and p.currency = c.currency
+        and (p.target_segments = '{}' or p.target_segments && c.segments)
+        and (p.min_customer_value is null or p.min_customer_value <= c.customer_value) and (p.max_customer_value is null or p.max_customer_value >= c.customer_value)
+        and ($3::float8 is null or not exists (select 1 from ml_scores s where s.run_id = $4 and s.customer_id = c.id and s.score > $3))`, [pool, product, cap, runs.risk]);
+    const a = p.offers[0]!;
+    expect(a.eligible).toBe(await eligible(offerA, 0.5));
+    expect(a.eligible + a.excluded_by_default_risk).toBe(await eligible(offerA, null));
+    expect(a.excluded_by_default_risk).toBeGreaterThan(0);
+    expect(p.offers[1]!.excluded_by_default_risk).toBe(0);
+    expect(p.offers[1]!.eligible).toBe(await eligible(offerB, null));
+    // Cost: one contact per treated subscriber and eligible offer, in exact decimals.
+    const contacts = a.eligible_treated + p.offers[1]!.eligible_treated;
+    expect(p.cost).toMatchObject({ contacts, per_contact: '0.015', total: (contacts * 15 / 1000).toFixed(3), within_budget: contacts * 0.015 <= 3 });
+  });
+
+  it('control: the same groups on every preview, the share within tolerance', async () => {
+    const audience: AudienceDefinitionInput = { rules: [{ kind: 'segments', match: 'any', segments: ['mass', 'youth', 'families', 'expats'] }] };
+    const [a, b] = [await preview(audience, { control_share: 0.25 }), await preview(audience, { control_share: 0.25 })];
+    expect(b.control).toBe(a.control);
+    expect(b.sample).toEqual(a.sample);
+    // Binomial: 4 standard deviations.
+    const sd = Math.sqrt(a.size * 0.25 * 0.75);
+    expect(Math.abs(a.control - a.size * 0.25)).toBeLessThan(4 * sd);
+  });
+
+  it('warns when a model has no active version and nobody qualifies on its scores', async () => {
+    await t.database.executeSql(`update ml_model_versions set is_active = false where model_name = 'campaign_response'`);
+    try {
+      const p = await preview({ rules: [{ kind: 'response', min: 0 }] });
+      expect(p.size).toBe(0);
+      expect(p.warnings).toContainEqual(expect.objectContaining({ code: 'score_missing', model: 'campaign_response' }));
+      expect(p.expected.responders).toBeNull();
+    } finally {
+      await t.database.executeSql(`update ml_model_versions set is_active = true where model_name = 'campaign_response'`);
+    }
+  });
+
+  it('refuses bad definitions naming the field', () => {
+    const fields = (v: unknown) => (AudienceDefinition.safeParse(v).error?.issues ?? []).map((i) => i.path.join('.'));
+    expect(fields({ rules: [{ kind: 'value_band', bands: ['high'] }, { kind: 'segments', match: 'any', segments: ['x'] }, { kind: 'customer_value', min: '10', max: '5' }] })).toEqual(['rules.2.max']);
+    expect(fields({ rules: [{ kind: 'tenure_months', min: 3, colour: 'red' }] })).toEqual(['rules.0']);
+    expect(fields({ rules: [{ kind: 'shoe_size', min: 3 }] })).toEqual(['rules.0.kind']);
+    expect(fields({ rules: [{ kind: 'propensity', min: 1.5 }] })).toEqual(['rules.0.min']);
+    expect(fields({ rules: [{ kind: 'holding', holds: true }] })).toEqual(['rules.0.product_id']);
+    expect(fields({ rules: [], surprise: 1 })).toEqual(['']);
+    const deep = (d: number): unknown => (d === 0 ? { kind: 'plan_type', plan_types: ['prepaid'] } : { kind: 'group', match: 'all', rules: [deep(d - 1)] });
+    expect(fields({ rules: [deep(3)] })).toEqual([]);
+    expect(fields({ rules: [deep(4)] })).toEqual(['rules']);
+    expect(fields({ rules: Array.from({ length: 41 }, () => ({ kind: 'plan_type', plan_types: ['prepaid'] })) })).toEqual(['rules']);
+  });
+});

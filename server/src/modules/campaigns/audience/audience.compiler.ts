@@ -1,0 +1,188 @@
+import { and, not, or, sql, type SQL } from 'drizzle-orm';
+import { DO_NOT_CONTACT_SEGMENT, type AudienceDefinition, type AudienceNode, type AudienceRule } from '@lyra/contracts';
+import { customers, mlScores } from '../../../db/schema/index.js';
+import {
+  latestActiveScoringRun, numericWithin, subscriberActive, subscriberContactedWithin, subscriberDevice, subscriberHolds, subscriberIdIn,
+  subscriberInAllSegments, subscriberInAnySegment, subscriberInNoSegment, subscriberInRegion, subscriberInSegment, subscriberInValueBand,
+  subscriberLateBills, subscriberOnPlan, subscriberScoreAtLeast, subscriberScoreAtMost, subscriberScoreInTopPercent, subscriberTenureAtLeast,
+  subscriberTenureAtMost, subscriberUpliftAtLeast, subscriberUsage, subscriberValueAtLeast, subscriberValueAtMost, type ProductSelector,
+} from '../../audience/audience.sql.js';
+import { assignGroupSql } from '../control-group.js';
+
+/**
+ * An audience definition compiled to conditions over the `customers` table, built only from the
+ * audience layer's named pieces: every value a marketer typed travels as a bound parameter, never
+ * as SQL text. The same compilation serves the preview (counts, funnel) and launch (the snapshot
+ * reads `audienceMembersSql`), so what a marketer previews is what a launch freezes.
+ */
+
+export interface AudienceContext {
+  /** The campaign's offered products: a propensity rule without a product means "for one of these". */
+  offerProductIds: readonly string[];
+}
+
+/** One step of the funnel: a condition AND-ed to the previous ones. */
+export interface AudienceStep {
+  /** Path in the definition (`rules.2`, `exclusions.do_not_contact`), or `base`. */
+  step: string;
+  label: string;
+  where: SQL;
+}
+
+/** A leaf rule anywhere in the definition, for the reasons a sample subscriber qualifies. */
+export interface AudienceLeaf {
+  path: string;
+  label: string;
+  where: SQL;
+}
+
+export interface CompiledAudience {
+  steps: AudienceStep[];
+  leaves: AudienceLeaf[];
+  /** Every step together: the audience before the cut. */
+  where: SQL;
+  cut: { by: 'uplift' | 'response'; top: number; label: string } | null;
+  /** What the compilation could not apply (with why), for the preview's warnings. */
+  notApplied: string[];
+  /** Models whose scores the rules read. */
+  models: Set<string>;
+}
+
+const joinList = (xs: readonly string[]) => xs.join(', ');
+
+/** A rule's condition, its wording, and the models it reads. */
+function compileRule(rule: AudienceRule, ctx: AudienceContext, models: Set<string>): { where: SQL; label: string } {
+  switch (rule.kind) {
+    case 'segments': {
+      const where = rule.match === 'any' ? (rule.segments.length === 1 ? subscriberInSegment(rule.segments[0]!) : subscriberInAnySegment(rule.segments))
+        : rule.match === 'all' ? subscriberInAllSegments(rule.segments) : subscriberInNoSegment(rule.segments);
+      return { where, label: `segments ${rule.match === 'none' ? 'none' : rule.match} of ${joinList(rule.segments)}` };
+    }
+    case 'value_band': {
+      const [first, ...rest] = rule.bands;
+      return { where: subscriberInValueBand(first!, ...rest), label: `value band ${joinList(rule.bands)}` };
+    }
+    case 'customer_value':
+      return {
+        where: and(rule.min !== undefined ? subscriberValueAtLeast(rule.min) : undefined, rule.max !== undefined ? subscriberValueAtMost(rule.max) : undefined)!,
+        label: `customer value ${rangeText(rule.min, rule.max)}`,
+      };
+    case 'plan_type':
+      return { where: subscriberOnPlan(rule.plan_types), label: `plan ${joinList(rule.plan_types)}` };
+    case 'region':
+      return { where: subscriberInRegion(rule.regions), label: `region ${joinList(rule.regions)}` };
+    case 'tenure_months':
+      return {
+        where: and(rule.min !== undefined ? subscriberTenureAtLeast(rule.min) : undefined, rule.max !== undefined ? subscriberTenureAtMost(rule.max) : undefined)!,
+        label: `tenure ${rangeText(rule.min, rule.max)} months`,
+      };
+    case 'device':
+      return {
+        where: subscriberDevice(rule.device_types, rule.device_os),
+        label: `device ${[rule.device_types && `type ${joinList(rule.device_types)}`, rule.device_os && `OS ${joinList(rule.device_os)}`].filter(Boolean).join(', ')}`,
+      };
+    case 'holding': {
+      const selector: ProductSelector = rule.product_id !== undefined ? { productId: rule.product_id }
+        : rule.product_type !== undefined ? { productType: rule.product_type } : { offerGroupId: rule.offer_group_id! };
+      const what = rule.product_id !== undefined ? `product ${rule.product_id}` : rule.product_type !== undefined ? `a ${rule.product_type} product` : `offer group ${rule.offer_group_id}`;
+      const holds = subscriberHolds(selector);
+      return { where: rule.holds ? holds : not(holds), label: `${rule.holds ? 'holds' : 'does not hold'} ${what}` };
+    }
+    case 'usage':
+      return {
+        where: numericWithin(subscriberUsage(rule.metric, rule.months, rule.aggregate), rule.min, rule.max),
+        label: `${rule.metric} ${rule.aggregate === 'total' ? 'total' : 'monthly average'} over ${rule.months} months ${rangeText(rule.min, rule.max)}`,
+      };
+    case 'late_bills': {
+      const count = subscriberLateBills(rule.months);
+      return {
+        where: and(rule.min !== undefined ? sql`${count} >= ${rule.min}::int` : undefined, rule.max !== undefined ? sql`${count} <= ${rule.max}::int` : undefined)!,
+        label: `late bills in ${rule.months} months ${rangeText(rule.min, rule.max)}`,
+      };
+    }
+    case 'propensity': {
+      models.add('propensity_to_buy');
+      const productIds = rule.product_id !== undefined ? [rule.product_id] : ctx.offerProductIds;
+      const one = (product: string) => rule.min !== undefined
+        ? subscriberScoreAtLeast('propensity_to_buy', rule.min, { product })
+        : subscriberScoreInTopPercent('propensity_to_buy', rule.top_percent!, { product });
+      // No offer yet (an audience drafted before its offers): nobody qualifies, rather than everybody.
+      const where = productIds.length === 0 ? sql`false` : or(...productIds.map(one))!;
+      const target = rule.product_id !== undefined ? `product ${rule.product_id}` : 'an offered product';
+      return { where, label: `propensity for ${target} ${rule.min !== undefined ? `≥ ${rule.min}` : `in the top ${rule.top_percent}%`}` };
+    }
+    case 'default_risk':
+      models.add('payment_default_risk');
+      return { where: subscriberScoreAtMost('payment_default_risk', rule.max), label: `payment default risk ≤ ${rule.max}` };
+    case 'response':
+      models.add('campaign_response');
+      return { where: subscriberScoreAtLeast('campaign_response', rule.min), label: `campaign response ≥ ${rule.min}` };
+    case 'uplift':
+      models.add('campaign_response');
+      return { where: subscriberUpliftAtLeast(rule.min), label: `uplift ≥ ${rule.min}` };
+  }
+}
+
+function rangeText(min: string | number | undefined, max: string | number | undefined): string {
+  if (min !== undefined && max !== undefined) return `${min} to ${max}`;
+  return min !== undefined ? `≥ ${min}` : `≤ ${max}`;
+}
+
+function compileNode(node: AudienceNode, path: string, ctx: AudienceContext, models: Set<string>, leaves: AudienceLeaf[]): { where: SQL; label: string } {
+  if (node.kind !== 'group') {
+    const compiled = compileRule(node, ctx, models);
+    leaves.push({ path, ...compiled });
+    return compiled;
+  }
+  const parts = node.rules.map((r, i) => compileNode(r, `${path}.rules.${i}`, ctx, models, leaves));
+  const where = (node.match === 'all' ? and : or)(...parts.map((p) => p.where))!;
+  return { where: sql`(${where})`, label: `${node.match} of (${parts.map((p) => p.label).join('; ')})` };
+}
+
+export function compileAudience(def: AudienceDefinition, ctx: AudienceContext): CompiledAudience {
+  const models = new Set<string>();
+  const leaves: AudienceLeaf[] = [];
+  const notApplied: string[] = [];
+  const steps: AudienceStep[] = [{ step: 'base', label: 'active subscribers', where: subscriberActive }];
+  def.rules.forEach((node, i) => steps.push({ step: `rules.${i}`, ...compileNode(node, `rules.${i}`, ctx, models, leaves) }));
+  const ex = def.exclusions;
+  if (ex.do_not_contact) steps.push({ step: 'exclusions.do_not_contact', label: `not in the ${DO_NOT_CONTACT_SEGMENT} segment`, where: not(subscriberInSegment(DO_NOT_CONTACT_SEGMENT)) });
+  if (ex.subscriber_ids !== undefined && ex.subscriber_ids.length > 0) {
+    steps.push({ step: 'exclusions.subscriber_ids', label: `not one of ${ex.subscriber_ids.length} excluded subscribers`, where: not(subscriberIdIn(ex.subscriber_ids)) });
+  }
+  if (ex.contacted_within_days !== undefined) {
+    steps.push({ step: 'exclusions.contacted_within_days', label: `not contacted in the last ${ex.contacted_within_days} days`, where: not(subscriberContactedWithin(ex.contacted_within_days)) });
+  }
+  // Campaigns keep no members of their own yet (the history's campaign_contacts already feed the
+  // contacted-within rule): said, not silently ignored.
+  if (ex.in_running_campaigns) notApplied.push('exclusions.in_running_campaigns: campaigns keep no members yet, so no running campaign can be excluded');
+  if (def.cut) models.add('campaign_response');
+  return {
+    steps,
+    leaves,
+    where: and(...steps.map((s) => s.where))!,
+    cut: def.cut ? { ...def.cut, label: `the best ${def.cut.top} by ${def.cut.by}` } : null,
+    notApplied,
+    models,
+  };
+}
+
+/** The cut's ranking: each subscriber's score in the latest active campaign_response run (one row per subscriber). */
+function rankingJoin(by: 'uplift' | 'response'): SQL {
+  const value = by === 'uplift' ? mlScores.uplift : mlScores.score;
+  return sql`left join (select ${mlScores.customerId} as customer_id, max(${value}) as rank_value from ${mlScores}
+    where ${mlScores.runId} = ${latestActiveScoringRun('campaign_response')} group by ${mlScores.customerId}) ranking
+    on ranking.customer_id = ${customers.id}`;
+}
+
+/**
+ * The final audience as a subquery `(customer_id, "group")`: the compiled rules, the cut, and the
+ * deterministic control assignment of (salt, subscriber). Launch inserts from it; the preview counts it.
+ */
+export function audienceMembersSql(compiled: CompiledAudience, opts: { salt: string; controlShare: number }): SQL {
+  const group = assignGroupSql(opts.salt, customers.id, opts.controlShare);
+  if (!compiled.cut) return sql`select ${customers.id} as customer_id, ${group} as "group" from ${customers} where ${compiled.where}`;
+  return sql`select ${customers.id} as customer_id, ${group} as "group" from ${customers} ${rankingJoin(compiled.cut.by)}
+    where ${compiled.where}
+    order by ranking.rank_value desc nulls last, ${customers.id} limit ${compiled.cut.top}::bigint`;
+}

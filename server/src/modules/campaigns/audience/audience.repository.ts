@@ -1,0 +1,100 @@
+import { sql, type SQL } from 'drizzle-orm';
+import { rowsOf, type DbOrTx } from '../../../db/client.js';
+import { customers, mlScores, products } from '../../../db/schema/index.js';
+import { latestActiveScoringRun, productSellableTo, scoreFreshness, subscriberScore, subscriberScoreAbove } from '../../audience/audience.sql.js';
+import { controlPositionSql } from '../control-group.js';
+import type { AudienceLeaf, AudienceStep } from './audience.compiler.js';
+
+/** The preview's reads: each one statement over the compiled audience (`members`: audienceMembersSql). */
+export function createAudienceRepository(db: DbOrTx) {
+  const one = async <T>(query: SQL): Promise<T> => rowsOf<T>(await db.execute(query))[0]!;
+
+  return {
+    /** How many subscribers remain after each step (steps AND-ed in order), in one scan of customers. */
+    async funnel(steps: readonly AudienceStep[]): Promise<number[]> {
+      const columns = steps.map((_, i) => sql`count(*) filter (where ${sql.join(steps.slice(0, i + 1).map((s) => sql`(${s.where})`), sql` and `)})::int as ${sql.identifier(`n${i}`)}`);
+      const row = await one<Record<string, number>>(sql`select ${sql.join(columns, sql`, `)} from ${customers}`);
+      return steps.map((_, i) => Number(row[`n${i}`]));
+    },
+
+    async groups(members: SQL): Promise<{ size: number; treated: number; control: number }> {
+      const row = await one<{ size: number; treated: number; control: number }>(sql`select count(*)::int as size,
+        count(*) filter (where m."group" = 'treated')::int as treated, count(*) filter (where m."group" = 'control')::int as control
+        from (${members}) m`);
+      return { size: Number(row.size), treated: Number(row.treated), control: Number(row.control) };
+    },
+
+    /**
+     * Per offer: members the product is sellable to now (the one availability rule) and within the
+     * risk cap, the treated among them, and those left out by the cap (latest active default risk above it).
+     */
+    async offer(members: SQL, productId: string, maxDefaultRisk: number | undefined): Promise<{ eligible: number; eligibleTreated: number; overRisk: number }> {
+      const over = maxDefaultRisk === undefined ? sql`false` : subscriberScoreAbove('payment_default_risk', maxDefaultRisk);
+      const row = await one<{ eligible: number; eligible_treated: number; over_risk: number }>(sql`select
+          count(*) filter (where not (${over}))::int as eligible,
+          count(*) filter (where not (${over}) and m."group" = 'treated')::int as eligible_treated,
+          count(*) filter (where ${over})::int as over_risk
+        from (${members}) m join ${customers} on ${customers.id} = m.customer_id
+        join ${products} on ${products.id} = ${productId}::uuid and ${productSellableTo()}`);
+      return { eligible: Number(row.eligible), eligibleTreated: Number(row.eligible_treated), overRisk: Number(row.over_risk) };
+    },
+
+    /** Sums of the treated members' latest active campaign_response scores and uplifts (null without any). */
+    async expected(members: SQL): Promise<{ responders: number | null; incremental: number | null; withUplift: number; scored: number }> {
+      const row = await one<{ responders: number | null; incremental: number | null; with_uplift: number; scored: number }>(sql`select
+          sum(s.score)::float8 as responders, sum(s.uplift)::float8 as incremental, count(s.uplift)::int as with_uplift, count(*)::int as scored
+        from (${members}) m join ${mlScores} s on s.customer_id = m.customer_id and s.run_id = ${latestActiveScoringRun('campaign_response')}
+        where m."group" = 'treated'`);
+      return {
+        responders: row.responders === null ? null : Number(row.responders),
+        incremental: row.incremental === null ? null : Number(row.incremental),
+        withUplift: Number(row.with_uplift),
+        scored: Number(row.scored),
+      };
+    },
+
+    /**
+     * Up to `limit` members in the order of their control place (a stable pseudo-random spread over
+     * the audience, not the first ids), with their scores and which leaf rules hold for them.
+     */
+    async sample(members: SQL, opts: { salt: string; limit: number; offerProductIds: readonly string[]; leaves: readonly AudienceLeaf[] }) {
+      const propensity = opts.offerProductIds.map((p, i) => sql`${subscriberScore('propensity_to_buy', { product: p })} as ${sql.identifier(`p${i}`)}`);
+      const leaves = opts.leaves.map((l, i) => sql`coalesce(${l.where}, false) as ${sql.identifier(`l${i}`)}`);
+      const rows = rowsOf<Record<string, unknown>>(await db.execute(sql`select m.customer_id, m."group",
+          ${subscriberScore('payment_default_risk')} as default_risk,
+          ${subscriberScore('campaign_response')} as response,
+          ${subscriberScore('campaign_response', {}, 'uplift')} as uplift
+          ${sql.join([...propensity, ...leaves].map((c) => sql`, ${c}`), sql``)}
+        from (${members}) m join ${customers} on ${customers.id} = m.customer_id
+        order by ${controlPositionSql(`${opts.salt}:sample`, customers.id)}, m.customer_id limit ${opts.limit}::int`));
+      const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+      return rows.map((r) => ({
+        customerId: String(r.customer_id),
+        group: r.group as 'control' | 'treated',
+        defaultRisk: num(r.default_risk),
+        response: num(r.response),
+        uplift: num(r.uplift),
+        propensity: Object.fromEntries(opts.offerProductIds.flatMap((p, i) => {
+          const v = num(r[`p${i}`]);
+          return v === null ? [] : [[p, v]];
+        })) as Record<string, number>,
+        holds: opts.leaves.map((_, i) => r[`l${i}`] === true),
+      }));
+    },
+
+    /** Whether model M has an active version, a succeeded run of it, and whether that run predates the newest training. */
+    async freshness(model: string): Promise<{ hasVersion: boolean; hasRun: boolean; stale: boolean }> {
+      const row = await one<{ has_version: boolean; has_run: boolean; stale: boolean | null }>(sql`select f.active_version_id is not null as has_version,
+        f.run_id is not null as has_run, f.run_finished_at < f.trained_at as stale from (${scoreFreshness(model)}) f`);
+      return { hasVersion: row.has_version, hasRun: row.has_run, stale: row.stale === true };
+    },
+
+    /** Which of the offered products exist (an unknown id is refused before any count). */
+    async existingProducts(ids: readonly string[]): Promise<Set<string>> {
+      if (ids.length === 0) return new Set();
+      const rows = rowsOf<{ id: string }>(await db.execute(sql`select ${products.id} as id from ${products} where ${products.id} = any(${sql.param([...ids])}::uuid[])`));
+      return new Set(rows.map((r) => r.id));
+    },
+  };
+}
+export type AudienceRepository = ReturnType<typeof createAudienceRepository>;
