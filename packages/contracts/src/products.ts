@@ -189,10 +189,10 @@ const productInputShape = {
   valid_to: productFieldShape.valid_to.default(null),
 };
 
-const bandIsOrdered = (v: { min_customer_value?: string | null; max_customer_value?: string | null }) =>
+const bandIsOrdered = (v: { min_customer_value?: string | null | undefined; max_customer_value?: string | null | undefined }) =>
   v.min_customer_value == null || v.max_customer_value == null || Number(v.min_customer_value) <= Number(v.max_customer_value);
 const bandIssue = { message: 'must not be greater than max_customer_value', path: ['min_customer_value'] };
-const windowIsOrdered = (v: { valid_from?: string | null; valid_to?: string | null }) =>
+const windowIsOrdered = (v: { valid_from?: string | null | undefined; valid_to?: string | null | undefined }) =>
   v.valid_from == null || v.valid_to == null || Date.parse(v.valid_from) < Date.parse(v.valid_to);
 const windowIssue = { message: 'must be before valid_to', path: ['valid_from'] };
 

@@ -12,7 +12,7 @@ export type QueryOf<D extends RouteDecl> = D extends { query: infer Q extends Zo
 
 /** What a call of a declared route takes: its path parameters, query and body as the contract reads them. */
 export type CallInput<D extends RouteDecl> = (D extends { params: infer P extends ZodType } ? { params: z.input<P> } : unknown) &
-  (D extends { query: ZodType } ? { query?: QueryOf<D> } : unknown) &
+  (D extends { query: ZodType } ? { query?: QueryOf<D> | undefined } : unknown) &
   (D extends { body: infer B extends ZodType } ? { body: z.input<B> } : unknown) &
   Pick<RequestOptions, 'signal' | 'redirectOn401' | 'answerErrorCodes'>;
 
@@ -33,25 +33,26 @@ export function routePath(decl: RouteDecl, params?: Record<string, unknown>): st
   return path.slice(API_BASE.length);
 }
 
+/** Options pass through the API modules as their callers gave them, `undefined` included. */
 export interface RequestOptions {
-  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-  query?: QueryParams;
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | undefined;
+  query?: QueryParams | undefined;
   /** JSON-encoded as the request body. */
   json?: unknown;
   /** Sent as-is, e.g. a CSV upload. */
-  raw?: { body: string; contentType: string };
-  signal?: AbortSignal;
+  raw?: { body: string; contentType: string } | undefined;
+  signal?: AbortSignal | undefined;
   /**
    * Login and the initial session probe expect 401 as a normal answer; everything else
    * treats 401 as "session expired" and sends the user to the login page.
    */
-  redirectOn401?: boolean;
+  redirectOn401?: boolean | undefined;
   /**
    * Error codes whose details are still the documented answer (an import refused as a whole answers
    * 422 `import_rejected` with its report, per-row errors included, as the details): those details
    * are parsed with the schema and returned instead of raised.
    */
-  answerErrorCodes?: ErrorCode[];
+  answerErrorCodes?: ErrorCode[] | undefined;
 }
 
 export interface ApiClientOptions {
@@ -123,9 +124,9 @@ export function createApiClient(options: ApiClientOptions = {}) {
       res = await doFetch(apiUrl(path, opts.query, baseUrl), {
         method: opts.method ?? 'GET',
         headers,
-        body,
+        body: body ?? null,
         credentials: 'include',
-        signal: opts.signal,
+        signal: opts.signal ?? null,
       });
     } catch (err) {
       if (err instanceof DOMException && err.name === 'AbortError') throw err;

@@ -4,10 +4,11 @@ import type { RouteQuery } from '../products/product-query';
 export const AUDIT_ACTIONS = ['create', 'update', 'delete', 'login', 'logout', 'activate', 'sync', 'import'] as const;
 export const AUDIT_PAGE_SIZE = 25;
 
+/** The filters in the URL; a filter the user removed is undefined. */
 export interface AuditListState {
-  entity_type?: string;
-  entity_id?: string;
-  action?: string;
+  entity_type?: string | undefined;
+  entity_id?: string | undefined;
+  action?: string | undefined;
   page: number;
 }
 

@@ -1,6 +1,7 @@
 import { computed, watch } from 'vue';
 import { useRoute, useRouter } from 'vue-router';
 import { auditApi } from '../../api/audit';
+import type { Patch } from '../../lib/patch';
 import { useResource } from '../../lib/use-resource';
 import { auditToApiQuery, auditToRouteQuery, parseAuditQuery, type AuditListState } from './audit-query';
 
@@ -18,7 +19,7 @@ export function useAuditLog() {
     state,
     rows: computed(() => resource.data.value?.results ?? []),
     count: computed(() => resource.data.value?.count ?? 0),
-    setFilter: (patch: Partial<Omit<AuditListState, 'page'>>) => go({ ...state.value, ...patch, page: 1 }),
+    setFilter: (patch: Patch<Omit<AuditListState, 'page'>>) => go({ ...state.value, ...patch, page: 1 }),
     setPage: (page: number) => go({ ...state.value, page }),
     clear: () => go({ page: 1 }),
   };

@@ -10,9 +10,9 @@ export const RUNS_PAGE_SIZE = 25;
  * role may read (only admins may list systems).
  */
 export interface RunListState {
-  system?: SystemType;
-  systemId?: string;
-  status?: SyncStatus;
+  system?: SystemType | undefined;
+  systemId?: string | undefined;
+  status?: SyncStatus | undefined;
   page: number;
 }
 

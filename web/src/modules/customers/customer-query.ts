@@ -1,5 +1,6 @@
 import { CUSTOMER_STATUSES, PLAN_TYPES, VALUE_BANDS, type CustomerStatus, type PlanType, type ValueBand } from '@lyra/contracts';
 import type { CustomerListApiQuery } from '../../api/customers';
+import type { Patch } from '../../lib/patch';
 
 /** What the filter bar edits; names match the API's query parameters. */
 export interface CustomerFilters {
@@ -75,7 +76,7 @@ export function toCustomerApiQuery(state: CustomerListState): CustomerListApiQue
 export const hasCustomerFilters = (filters: CustomerFilters) => FILTER_KEYS.some((k) => Boolean(filters[k]));
 
 /** A filter change returns to page 1. Empty strings clear the filter. */
-export function withCustomerFilters(state: CustomerListState, patch: Partial<CustomerFilters>): CustomerListState {
+export function withCustomerFilters(state: CustomerListState, patch: Patch<CustomerFilters>): CustomerListState {
   const filters: CustomerFilters = { ...state.filters };
   for (const [key, value] of Object.entries(patch) as [keyof CustomerFilters, string | undefined][]) {
     if (value) (filters as Record<string, string>)[key] = value;

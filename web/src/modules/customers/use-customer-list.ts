@@ -2,6 +2,7 @@ import { computed, watch } from 'vue';
 import { useRoute, useRouter } from 'vue-router';
 import type { CustomerList } from '@lyra/contracts';
 import { customersApi, type CustomerListApiQuery } from '../../api/customers';
+import type { Patch } from '../../lib/patch';
 import { useResource } from '../../lib/use-resource';
 import {
   hasCustomerFilters, parseCustomerQuery, toCustomerApiQuery, toCustomerRouteQuery, withCustomerFilters,
@@ -40,7 +41,7 @@ export function useCustomerList(fetchList: CustomerFetcher = customersApi.list) 
     rows,
     count,
     emptyKind,
-    setFilters: (patch: Partial<CustomerFilters>) => go(withCustomerFilters(state.value, patch), 'replace'),
+    setFilters: (patch: Patch<CustomerFilters>) => go(withCustomerFilters(state.value, patch), 'replace'),
     clearFilters: () => go({ ...state.value, filters: {}, page: 1 }),
     setPage: (page: number) => go({ ...state.value, page }),
     setPageSize: (pageSize: number) => go({ ...state.value, pageSize, page: 1 }, 'replace'),

@@ -8,6 +8,7 @@ import {
   type ProductType,
 } from '@lyra/contracts';
 import type { ProductListApiQuery } from '../../api/products';
+import type { Patch } from '../../lib/patch';
 import { SYSTEM_LABELS, systemNameOf } from './product-labels';
 
 /** What the filter bar edits; names match the API's query parameters. */
@@ -130,7 +131,7 @@ export function hasActiveFilters(filters: ProductFilters): boolean {
 }
 
 /** Changing a filter sends the user back to page 1: page 7 of the old result set means nothing now. */
-export function withFilters(state: ProductListState, patch: Partial<ProductFilters>): ProductListState {
+export function withFilters(state: ProductListState, patch: Patch<ProductFilters>): ProductListState {
   const filters: ProductFilters = { ...state.filters };
   for (const [key, value] of Object.entries(patch) as [keyof ProductFilters, string | undefined][]) {
     if (value === undefined || value === '' || value === null) delete filters[key];
@@ -176,7 +177,7 @@ export function sourceValue(f: ProductFilters): string {
 }
 
 /** A choice -> the filters it sets; the other key is cleared, so one source is filtered at a time. */
-export function sourcePatch(value: string | undefined | null): Pick<ProductFilters, 'external_system' | 'external_system_id'> {
+export function sourcePatch(value: string | undefined | null): Patch<Pick<ProductFilters, 'external_system' | 'external_system_id'>> {
   if (value?.startsWith('id:')) return { external_system_id: value.slice(3), external_system: undefined };
   const type = oneOf(EXTERNAL_SYSTEMS, value?.startsWith('type:') ? value.slice(5) : undefined);
   return { external_system: type, external_system_id: undefined };

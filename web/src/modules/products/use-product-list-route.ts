@@ -1,5 +1,6 @@
 import { computed } from 'vue';
 import { useRoute, useRouter } from 'vue-router';
+import type { Patch } from '../../lib/patch';
 import {
   clampPage,
   orderingFromSort,
@@ -27,7 +28,7 @@ export function useProductListRoute() {
 
   return {
     state,
-    setFilters: (patch: Partial<ProductFilters>) => go(withFilters(state.value, patch), 'replace'),
+    setFilters: (patch: Patch<ProductFilters>) => go(withFilters(state.value, patch), 'replace'),
     // The collapsed view is a way of looking, not a filter: clearing filters keeps it.
     clearFilters: () => go({ ...state.value, filters: state.value.filters.collapse_groups ? { collapse_groups: 'true' } : {}, page: 1 }),
     setSort: (prop: string | null, order: SortOrder) => go({ ...state.value, ordering: orderingFromSort(prop, order), page: 1 }, 'replace'),
