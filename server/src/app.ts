@@ -21,6 +21,8 @@ import type { App } from './http/types.js';
 import { createMetrics } from './lib/metrics.js';
 import { registerAuditRoutes } from './modules/audit/audit.routes.js';
 import { registerAuthRoutes } from './modules/auth/auth.routes.js';
+import { createAudiencePreview } from './modules/campaigns/audience/audience-preview.js';
+import { registerAudienceRoutes } from './modules/campaigns/audience/audience.routes.js';
 import { registerCatalogSyncRoutes } from './modules/catalog-sync/catalog-sync.routes.js';
 import { registerCustomerRoutes } from './modules/customers/customers.routes.js';
 import { registerHealthRoutes } from './modules/health/health.routes.js';
@@ -119,6 +121,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<App> {
   registerCatalogSyncRoutes(app, { systems: c.externalSystems, sync: c.sync });
   registerCustomerRoutes(app, { customers: c.customers, imports: c.customersImport });
   registerMlRoutes(app, { ml: c.ml });
+  registerAudienceRoutes(app, { audiences: createAudiencePreview(c.database.db) });
   for (const register of opts.extraRoutes ?? []) register(app);
 
   await registerConsole(app, config.webDist);

@@ -193,7 +193,8 @@ export const AudienceBudget = z.strictObject({
 export const AudiencePreviewRequest = z.strictObject({
   audience: AudienceDefinition,
   offers: z.array(AudienceOffer).min(1).max(10),
-  control_share: z.number().min(0).max(0.9).default(0.1),
+  /** As a campaign's: 0 to 0.5. */
+  control_share: z.number().min(0).max(0.5).default(0.1),
   budget: AudienceBudget.optional(),
   cost_per_contact: NonNegativeDecimalString.optional(),
 });

@@ -23,6 +23,7 @@ export const PERMISSIONS = {
   'ml:read': ROLES,
   'ml:manage': ['admin', 'analyst'],
   'ml:predict': ['admin', 'analyst', 'marketer'],
+  'campaigns:read': ROLES,
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -1,3 +1,4 @@
+export * from './audiences.js';
 export * from './auth.js';
 export * from './catalog-sync.js';
 export * from './customers.js';

@@ -300,4 +300,22 @@ describe('audience preview', () => {
       expect(counts).toEqual([active.length, ...expected]);
     }), { numRuns: 40, seed: 20261203 });
   }, 300_000);
+
+  it('over HTTP: POST /audiences/preview/ answers the preview, and 400 naming the field for a bad definition', async () => {
+    const url = '/api/loyalty/v1/audiences/preview/';
+    const body = { audience: { rules: [{ kind: 'segments', match: 'any', segments: ['mass'] }, { kind: 'value_band', bands: ['low'] }] }, offers: [{ product_id: offerA }], control_share: 0.1 };
+    const ok = await t.app.inject({ method: 'POST', url, headers: await t.auth('marketer'), payload: body });
+    expect(ok.statusCode).toBe(200);
+    const p = ok.json<AudiencePreview>();
+    expect(p.size).toBe(await byHand(`select count(*) as n from customers where status = 'active' and 'mass' = any(segments) and value_band = 'low' and not ('do_not_contact' = any(segments))`));
+    const bad = await t.app.inject({ method: 'POST', url, headers: await t.auth('marketer'), payload: {
+      ...body, audience: { rules: [...body.audience.rules, { kind: 'propensity', min: 2 }] },
+    } });
+    expect(bad.statusCode).toBe(400);
+    expect(Object.keys(bad.json<{ error: { details: { fields: Record<string, string[]> } } }>().error.details.fields)).toEqual(['audience.rules.2.min']);
+    const unknownProduct = await t.app.inject({ method: 'POST', url, headers: await t.auth('marketer'), payload: { ...body, offers: [{ product_id: '00000000-0000-4000-8000-000000000000' }] } });
+    expect(unknownProduct.statusCode).toBe(400);
+    expect(unknownProduct.json<{ error: { details: { fields: Record<string, string[]> } } }>().error.details.fields).toHaveProperty(['offers.0.product_id']);
+    expect((await t.app.inject({ method: 'POST', url, payload: body })).statusCode).toBe(401);
+  });
 });

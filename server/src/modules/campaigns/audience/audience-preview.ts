@@ -1,4 +1,4 @@
-import type { AudienceDefinition, AudienceOffer, AudiencePreview } from '@lyra/contracts';
+import type { AudienceDefinition, AudienceOffer, AudiencePreview, AudiencePreviewRequest } from '@lyra/contracts';
 import type { DbOrTx } from '../../../db/client.js';
 import { AppError } from '../../../lib/errors.js';
 import { audienceMembersSql, compileAudience } from './audience.compiler.js';
@@ -10,7 +10,7 @@ export interface AudiencePreviewInput {
   controlShare: number;
   /** The campaign's salt; a campaign not yet saved previews with a fixed one (stable counts across previews). */
   salt?: string;
-  budget?: { amount?: string; currency?: string; contacts?: number };
+  budget?: NonNullable<AudiencePreviewRequest['budget']>;
   costPerContact?: string;
   /** Leave this campaign out of the overlap (a campaign previewing itself). */
   excludeCampaignId?: string;

@@ -1,0 +1,14 @@
+import { AudienceRoutes } from '@lyra/contracts';
+import { serve } from '../../../http/declared-route.js';
+import type { App } from '../../../http/types.js';
+import type { AudiencePreviewService } from './audience-preview.js';
+
+export function registerAudienceRoutes(app: App, deps: { audiences: Pick<AudiencePreviewService, 'preview'> }) {
+  serve(app, AudienceRoutes.preview, { config: { access: 'campaigns:read' } }, (req) => deps.audiences.preview({
+    audience: req.body.audience,
+    offers: req.body.offers,
+    controlShare: req.body.control_share,
+    ...(req.body.budget && { budget: req.body.budget }),
+    ...(req.body.cost_per_contact !== undefined && { costPerContact: req.body.cost_per_contact }),
+  }));
+}
