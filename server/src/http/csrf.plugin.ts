@@ -36,7 +36,7 @@ export interface CsrfOptions {
   trustedOrigins?: readonly string[];
 }
 
-const refuse = (why: string) => new AppError(403, 'csrf_rejected', `Cross-site request refused: ${why}. Use the console, or send an Authorization: Bearer token.`);
+const refuse = (why: string) => new AppError('csrf_rejected', `Cross-site request refused: ${why}. Use the console, or send an Authorization: Bearer token.`);
 
 /** `scheme://host[:port]` of a URL-shaped string, lower-cased; null when it is not one. */
 function originOf(value: string): string | null {

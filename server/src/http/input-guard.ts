@@ -7,7 +7,7 @@ type Location = 'body' | 'querystring' | 'params';
 /** The edge rules of lib/input-safety.ts applied to every request's params, query and body, before its schema. */
 function refuse(location: Location, found: { field: string; problem: string }): AppError {
   const where = location === 'querystring' ? 'query parameter' : location === 'params' ? 'path parameter' : 'field';
-  return new AppError(400, 'validation_error', `Invalid ${where} ${found.field}: ${found.problem}`, { location, fields: { [found.field]: [found.problem] } });
+  return new AppError('validation_error', `Invalid ${where} ${found.field}: ${found.problem}`, { location, fields: { [found.field]: [found.problem] } });
 }
 
 export function assertSafeInput(request: Pick<FastifyRequest, 'body' | 'query' | 'params'>) {
@@ -21,7 +21,7 @@ export function registerInputGuard(app: FastifyInstance) {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     const text = body as string;
-    if (text.trim() === '') return done(new AppError(400, 'invalid_json', 'The body is empty; send a JSON document or no content type'), undefined);
+    if (text.trim() === '') return done(new AppError('invalid_json', 'The body is empty; send a JSON document or no content type'), undefined);
     try {
       done(null, parseJsonText(text));
     } catch (err) {

@@ -96,7 +96,7 @@ export async function openJobs(database: Database, declarations: readonly JobDec
 /** The queue of an instance or a test without pg-boss: sending is refused in the API's envelope. */
 export const jobsUnavailable: JobQueue = {
   send() {
-    return Promise.reject(new AppError(503, 'jobs_unavailable', 'The job runner is not running on this instance; the work stays undone until one runs'));
+    return Promise.reject(new AppError('jobs_unavailable', 'The job runner is not running on this instance; the work stays undone until one runs'));
   },
 };
 

@@ -1,12 +1,6 @@
-import { codeToStatus, type CodeOfStatus, type ErrorCode, type StatusOf } from '@lyra/contracts';
+import { codeToStatus, type CodeOfStatus, type ErrorCode } from '@lyra/contracts';
 
 type Headers = Record<string, string>;
-type ByCode = [code: ErrorCode, message: string, details?: unknown, headers?: Headers];
-/**
- * The older spelling with the status first, kept while callers move to `new AppError(code, ...)`;
- * the status must be the one the contracts give the code, so the two cannot disagree.
- */
-type StatusFirst = { [C in ErrorCode]: [status: StatusOf<C>, code: C, message: string, details?: unknown, headers?: Headers] }[ErrorCode];
 
 /**
  * The one error type: a machine code from the contracts' `ErrorCode` union, a human message and
@@ -19,8 +13,7 @@ export class AppError extends Error {
   readonly details: unknown;
   readonly headers: Headers | undefined;
 
-  constructor(...args: ByCode | StatusFirst) {
-    const [code, message, details, headers] = typeof args[0] === 'number' ? (args.slice(1) as ByCode) : (args as ByCode);
+  constructor(code: ErrorCode, message: string, details?: unknown, headers?: Headers) {
     super(message);
     this.name = 'AppError';
     this.code = code;

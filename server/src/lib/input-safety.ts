@@ -77,13 +77,13 @@ export function jsonDepthExceeds(text: string, max: number): boolean {
 /** Parses a JSON document under the edge rules, or throws a 400 naming what is wrong. */
 export function parseJsonText(text: string, what = 'The body'): unknown {
   if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) {
-    throw new AppError(400, 'json_too_deep', `${what} is nested deeper than ${MAX_JSON_DEPTH} levels`, { max_depth: MAX_JSON_DEPTH });
+    throw new AppError('json_too_deep', `${what} is nested deeper than ${MAX_JSON_DEPTH} levels`, { max_depth: MAX_JSON_DEPTH });
   }
   try {
     // JSON.parse makes "__proto__" an own property (never the prototype); findUnsafeInput then refuses it.
     return JSON.parse(text) as unknown;
   } catch (err) {
-    throw new AppError(400, 'invalid_json', `${what} is not valid JSON: ${(err as Error).message.slice(0, 200)}`);
+    throw new AppError('invalid_json', `${what} is not valid JSON: ${(err as Error).message.slice(0, 200)}`);
   }
 }
 

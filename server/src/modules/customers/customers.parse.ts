@@ -35,7 +35,7 @@ export async function* textChunks(source: ByteSource | string, limitBytes: numbe
 
 function tooLarge(limitBytes: number) {
   const size = limitBytes >= 1024 * 1024 ? `${Math.round(limitBytes / 1024 / 1024)} MB` : `${Math.ceil(limitBytes / 1024)} KB`;
-  return new AppError(413, 'payload_too_large', `The body is larger than ${size}; split the file`);
+  return new AppError('payload_too_large', `The body is larger than ${size}; split the file`);
 }
 
 /**
