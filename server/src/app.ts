@@ -23,12 +23,14 @@ import { registerAuditRoutes } from './modules/audit/audit.routes.js';
 import { registerAuthRoutes } from './modules/auth/auth.routes.js';
 import { createAudiencePreview } from './modules/campaigns/audience/audience-preview.js';
 import { registerAudienceRoutes } from './modules/campaigns/audience/audience.routes.js';
+import { registerCampaignRoutes } from './modules/campaigns/campaigns.routes.js';
 import { registerCatalogSyncRoutes } from './modules/catalog-sync/catalog-sync.routes.js';
 import { registerCustomerRoutes } from './modules/customers/customers.routes.js';
 import { registerHealthRoutes } from './modules/health/health.routes.js';
 import { registerMlRoutes } from './modules/ml/ml.routes.js';
 import { registerOfferGroupRoutes } from './modules/products/offer-groups.routes.js';
 import { registerProductRoutes } from './modules/products/products.routes.js';
+import { registerSegmentRoutes } from './modules/segments/segments.routes.js';
 import { registerUserRoutes } from './modules/users/users.routes.js';
 
 export interface BuildAppOptions {
@@ -122,6 +124,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<App> {
   registerCustomerRoutes(app, { customers: c.customers, imports: c.customersImport });
   registerMlRoutes(app, { ml: c.ml });
   registerAudienceRoutes(app, { audiences: createAudiencePreview(c.database.db) });
+  registerSegmentRoutes(app, { segments: c.segments });
+  registerCampaignRoutes(app, { campaigns: c.campaigns });
   for (const register of opts.extraRoutes ?? []) register(app);
 
   await registerConsole(app, config.webDist);

@@ -18,6 +18,8 @@ import { createSyncProductsRepository } from './modules/catalog-sync/sync-produc
 import { createSyncRunsRepository } from './modules/catalog-sync/sync-runs.repository.js';
 import { createSyncEngine, type SyncEngineDeps } from './modules/catalog-sync/sync.engine.js';
 import { createSyncService } from './modules/catalog-sync/sync.service.js';
+import { createCampaignsRepository } from './modules/campaigns/campaigns.repository.js';
+import { createCampaignsService } from './modules/campaigns/campaigns.service.js';
 import { createCustomersImport } from './modules/customers/customers.import.js';
 import { createCustomersRepository } from './modules/customers/customers.repository.js';
 import { createCustomersService } from './modules/customers/customers.service.js';
@@ -35,6 +37,9 @@ import { createOfferGroupsService } from './modules/products/offer-groups.servic
 import { createProductsCsv } from './modules/products/products.csv.js';
 import { createProductsRepository } from './modules/products/products.repository.js';
 import { createProductsService } from './modules/products/products.service.js';
+import { createSegmentsRepository } from './modules/segments/segments.repository.js';
+import { withSegmentSync } from './modules/segments/segment-sync.js';
+import { createSegmentsService } from './modules/segments/segments.service.js';
 import { createUsersRepository } from './modules/users/users.repository.js';
 import { createUsersService } from './modules/users/users.service.js';
 
@@ -104,6 +109,14 @@ export function createContainer(database: Database, opts: ContainerOptions) {
     predictions: createPredictionsService({ registry: mlRegistry, features: mlFeatures, catalog: mlCatalog, customers: customersRepo, ml: mlRepo }),
   };
 
+  // Campaigns and the managed segment list: a status change, edit or version is written with its audit entry.
+  const campaignsOn = (h: DbOrTx) => ({ campaigns: createCampaignsRepository(h), segments: createSegmentsRepository(h), audit: createAuditRepository(h) });
+  const campaignsRepos = campaignsOn(db);
+  const campaignsUow = createUnitOfWork(db, campaignsOn);
+  const segments = createSegmentsService({ segments: campaignsRepos.segments, uow: campaignsUow });
+  const products = createProductsService({ products: core.products, uow: coreUow, groups: offerGroups, offeredBy: campaignsRepos.campaigns });
+  const campaigns = createCampaignsService({ campaigns: campaignsRepos.campaigns, uow: campaignsUow, products, segments, log });
+
   return {
     database,
     audit: core.audit,
@@ -114,11 +127,11 @@ export function createContainer(database: Database, opts: ContainerOptions) {
       auth: core.auth, audit: core.audit, uow: coreUow, sessionTtlHours: opts.sessionTtlHours, ...(opts.loginThrottle && { throttle: opts.loginThrottle }),
     }),
     users: createUsersService({ users: core.users, uow: coreUow }),
-    products: createProductsService({ products: core.products, uow: coreUow, groups: offerGroups }),
+    products,
     offerGroups,
     productsCsv: createProductsCsv({ products: core.products, uow: coreUow }),
     customers: createCustomersService({ customers: core.customers }),
-    customersImport: createCustomersImport({ customers: core.customers, uow: coreUow }),
+    customersImport: withSegmentSync(createCustomersImport({ customers: core.customers, uow: coreUow }), segments.syncFromData),
     externalSystems: createExternalSystemsService({
       systems: catalogSyncRepos.systems, uow: catalogSyncUow, secrets, connectors, engine, onSystemsChanged: () => productsRepo.bumpCatalogVersion(),
     }),
@@ -126,6 +139,8 @@ export function createContainer(database: Database, opts: ContainerOptions) {
     syncEngine: engine,
     connectors,
     ml,
+    segments,
+    campaigns,
   };
 }
 export type Container = ReturnType<typeof createContainer>;

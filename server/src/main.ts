@@ -60,6 +60,9 @@ async function main() {
     if (subscribers) console.log(`Demo data: generated ${subscribers} subscribers with usage, bills, purchases and campaign contacts`);
   }
 
+  // Segments the data uses that the managed list lacks (data loaded by other means than Lyra's imports).
+  await container.segments.syncFromData();
+
   if (config.jobs) {
     await jobs.work(jobWorkers(container));
     // A run left "running" by a killed process is failed now; a slot missed while down runs once now.

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { Pagination } from './common.js';
 
-export const ROLES = ['admin', 'marketer', 'analyst', 'viewer'] as const;
+/** `campaign_approver`: the checker of maker-checker, who approves campaigns others submitted. */
+export const ROLES = ['admin', 'marketer', 'analyst', 'viewer', 'campaign_approver'] as const;
 export const Role = z.enum(ROLES);
 export type Role = z.infer<typeof Role>;
 
@@ -58,7 +59,8 @@ export const AuditEntry = z.object({
   at: z.string(),
   actor_id: z.string().nullable(),
   actor_email: z.string().nullable(),
-  action: z.enum(['create', 'update', 'delete', 'login', 'logout', 'activate', 'sync', 'import', 'confirm', 'set_master', 'split', 'link']),
+  action: z.enum(['create', 'update', 'delete', 'login', 'logout', 'activate', 'sync', 'import', 'confirm', 'set_master', 'split', 'link',
+    'submit', 'approve', 'reject', 'launch', 'pause', 'resume', 'complete', 'cancel', 'acknowledge']),
   entity_type: z.string(),
   entity_id: z.string().nullable(),
   before: z.unknown().nullable(),

@@ -35,6 +35,13 @@ export const ERROR_STATUS = {
   source_field_locked: 409,
   /** Other records use it: deactivate instead of deleting. */
   in_use: 409,
+  /** A campaign status action its status does not allow; details: {status, action, allowed}. */
+  illegal_transition: 409,
+  /**
+   * Maker-checker: the submitter (or a version's author) may not approve it. 403 like any refusal
+   * of who the caller is, with its own code so the console can say why rather than "your role".
+   */
+  self_approval: 403,
   payload_too_large: 413,
   uri_too_long: 414,
   unsupported_media_type: 415,

@@ -9,5 +9,6 @@ export * from './customers.js';
 export * from './ml.js';
 export * from './campaign-message.js';
 export * from './campaign-audience.js';
+export * from './campaigns.js';
 export * from './http.js';
 export * from './routes/index.js';

@@ -24,6 +24,10 @@ export const PERMISSIONS = {
   'ml:manage': ['admin', 'analyst'],
   'ml:predict': ['admin', 'analyst', 'marketer'],
   'campaigns:read': ROLES,
+  'campaigns:write': ['admin', 'marketer'],
+  /** Maker-checker: approving (or rejecting) what someone else submitted. */
+  'campaigns:approve': ['admin', 'campaign_approver'],
+  'segments:manage': ['admin', 'marketer'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

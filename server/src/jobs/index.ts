@@ -10,7 +10,9 @@ export const ALL_JOBS: readonly JobDeclaration<unknown>[] = [...CATALOG_SYNC_JOB
 /** The handlers this instance works, each module's bound to the container's services. */
 export function jobWorkers(c: Container): JobWorker<unknown>[] {
   return [
-    ...catalogSyncWorkers({ engine: c.syncEngine, sync: c.sync, products: c.products, offerGroups: c.offerGroups, systemActor: SYSTEM_ACTOR }),
+    ...catalogSyncWorkers({
+      engine: c.syncEngine, sync: c.sync, products: c.products, offerGroups: c.offerGroups, campaigns: c.campaigns, segments: c.segments, systemActor: SYSTEM_ACTOR,
+    }),
     ...mlWorkers({ ml: c.ml }),
   ];
 }

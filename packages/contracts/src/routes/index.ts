@@ -5,3 +5,4 @@ export * from './customers.js';
 export * from './health.js';
 export * from './ml.js';
 export * from './products.js';
+export * from './campaigns.js';

@@ -28,6 +28,8 @@ export const products = pgTable(
     minCustomerValue: numeric('min_customer_value'),
     maxCustomerValue: numeric('max_customer_value'),
     notes: text('notes'),
+    /** Subscribers whose payment default risk is above this (0..1) are not offered the product (device instalments, postpaid upgrades). */
+    maxDefaultRisk: numeric('max_default_risk'),
     validFrom: ts('valid_from'),
     validTo: ts('valid_to'),
     /**

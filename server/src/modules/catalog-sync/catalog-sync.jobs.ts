@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { defineJob, workerOf, type JobWorker } from '../../jobs/job.js';
 import type { Actor } from '../auth/permissions.js';
+import type { CampaignsService } from '../campaigns/campaigns.service.js';
 import type { OfferGroupsService } from '../products/offer-groups.service.js';
 import type { ProductsService } from '../products/products.service.js';
+import type { SegmentsService } from '../segments/segments.service.js';
 import type { SyncEngine } from './sync.engine.js';
 import type { SyncService } from './sync.service.js';
 
@@ -33,6 +35,8 @@ export function catalogSyncWorkers(deps: {
   sync: Pick<SyncService, 'recover' | 'tick'>;
   products: Pick<ProductsService, 'refreshValidityWindows'>;
   offerGroups: Pick<OfferGroupsService, 'match'>;
+  campaigns: Pick<CampaignsService, 'reactToCatalogChanges'>;
+  segments: Pick<SegmentsService, 'syncFromData'>;
   systemActor: Actor;
 }): JobWorker<unknown>[] {
   return [
@@ -43,7 +47,11 @@ export function catalogSyncWorkers(deps: {
       await deps.products.refreshValidityWindows();
       // Records of one offer in several systems are grouped again (manual decisions stay as they are).
       if (run.status === 'succeeded' || run.status === 'partially_succeeded') await deps.offerGroups.match();
-      const detail = `run ${run.id} ${run.status}${run.stopReason ? ` (${run.stopReason})` : ''}${run.error ? `: ${run.error.slice(0, 300)}` : ''}`;
+      // Campaigns offering what the run retired pause, re-priced ones are flagged; new segments join the list.
+      const reacted = await deps.campaigns.reactToCatalogChanges();
+      await deps.segments.syncFromData();
+      const campaigns = reacted.paused || reacted.flagged ? `; campaigns: ${reacted.paused} paused, ${reacted.flagged} flagged` : '';
+      const detail = `run ${run.id} ${run.status}${run.stopReason ? ` (${run.stopReason})` : ''}${run.error ? `: ${run.error.slice(0, 300)}` : ''}${campaigns}`;
       if (run.status === 'failed') return { status: 'failed', detail };
       if (run.status === 'partially_succeeded') return { status: 'partial', detail };
       return { status: run.status === 'cancelled' ? 'cancelled' : 'succeeded', detail };
@@ -53,7 +61,11 @@ export function catalogSyncWorkers(deps: {
       const recovered = await deps.sync.recover({ singleProcess: false });
       const started = await deps.sync.tick(deps.systemActor);
       const windows = await deps.products.refreshValidityWindows();
+      // Retirements made outside a run (a removed system) reach the campaigns within the minute.
+      const reacted = await deps.campaigns.reactToCatalogChanges();
       const done = [
+        reacted.paused && `${reacted.paused} campaign(s) paused for a retired offer`,
+        reacted.flagged && `${reacted.flagged} campaign(s) flagged for a re-priced offer`,
         windows.opened && `${windows.opened} offer(s) entered their validity window`,
         windows.closed && `${windows.closed} offer(s) left their validity window`,
         started.length && `${started.length} scheduled run(s) queued`,

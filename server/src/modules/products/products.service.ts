@@ -56,6 +56,10 @@ export function createProductsService(deps: {
   products: Pick<ProductsRepository, 'catalogVersion' | 'list' | 'available' | 'findById' | 'stats' | 'systemsInfo' | 'refreshValidityWindows'>;
   uow: UnitOfWork<ProductWrites>;
   groups?: Pick<OfferGroupsService, 'decorate'>;
+  /** The managed segment list: targeting edits through the API may name only its segments. */
+  segments?: { assertKnown(field: string, names: readonly string[], keep?: readonly string[]): Promise<void> };
+  /** Campaigns offering a product, so a refused deletion names them. */
+  offeredBy?: { campaignsOffering(productId: string): Promise<{ name: string; status: string }[]> };
 }) {
   const { products, uow } = deps;
   /** Offer-group fields (master flag, collapsed sources, the details' group card). */
@@ -93,6 +97,12 @@ export function createProductsService(deps: {
 
   async function update(actor: Actor, id: string, input: ProductPatch): Promise<Product> {
     let saved: ProductRow;
+    if (input.target_segments && deps.segments) {
+      // Segments the product already carries (a synced product's, from its source) stay accepted;
+      // checked before the transaction, as it reads the list on the database.
+      const current = await products.findById(id);
+      if (current) await deps.segments.assertKnown('target_segments', input.target_segments, current.targetSegments);
+    }
     try {
       saved = await uow.transaction(async ({ products, audit }) => {
         const current = await products.findById(id, { forUpdate: true });
@@ -173,6 +183,7 @@ export function createProductsService(deps: {
       if (input.external_system !== 'manual') {
         throw AppError.validation({ external_system: ['products of xiva, crm and billing come from sync; create manual products only'] });
       }
+      if (deps.segments) await deps.segments.assertKnown('target_segments', input.target_segments);
       const values = toRowValues(input) as NewProductRow;
       try {
         return await uow.transaction(async ({ products, audit }) => {
@@ -198,6 +209,16 @@ export function createProductsService(deps: {
           await audit.record(actor, { action: 'delete', entityType: 'product', entityId: id, before: toProduct(current) });
         });
       } catch (err) {
+        if (pgErrorCode(err) === PG_FOREIGN_KEY_VIOLATION && deps.offeredBy) {
+          const offering = await deps.offeredBy.campaignsOffering(id);
+          if (offering.length) {
+            throw AppError.conflict(
+              `This product is offered by campaign(s) ${offering.map((c) => `"${c.name}" (${c.status})`).join(', ')} and cannot be deleted; retire or deactivate it instead`,
+              'in_use',
+              { campaigns: offering },
+            );
+          }
+        }
         translateWriteError(err, {});
       }
     },

@@ -33,4 +33,5 @@ export const ROLE_LABELS: Record<Role, string> = {
   marketer: 'Marketer',
   analyst: 'Analyst',
   viewer: 'Viewer',
+  campaign_approver: 'Campaign approver',
 };

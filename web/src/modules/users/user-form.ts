@@ -57,6 +57,7 @@ export const ROLE_DESCRIPTIONS: Record<Role, string> = {
   marketer: 'Campaigns and product targeting',
   analyst: 'Read-only access to data and models',
   viewer: 'Read-only access',
+  campaign_approver: 'Approves campaigns others submitted (maker-checker); reads the rest',
 };
 
 export const ROLE_TAGS: Record<Role, 'danger' | 'primary' | 'success' | 'info'> = {
@@ -64,4 +65,5 @@ export const ROLE_TAGS: Record<Role, 'danger' | 'primary' | 'success' | 'info'> 
   marketer: 'primary',
   analyst: 'success',
   viewer: 'info',
+  campaign_approver: 'primary',
 };
