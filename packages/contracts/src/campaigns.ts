@@ -1,6 +1,7 @@
 import { distance } from 'fastest-levenshtein';
 import { z } from 'zod';
 import { IsoDateTime, NonNegativeDecimalString, Pagination, PG_INT_MAX } from './common.js';
+import { AudienceDefinition, type AudienceNode } from './campaign-audience.js';
 import { MessageTemplate } from './campaign-message.js';
 import { CurrencyCode, Product } from './products.js';
 
@@ -73,12 +74,25 @@ export type SegmentList = z.infer<typeof SegmentList>;
 // ---------------------------------------------------------------------------------------------
 // Campaigns
 
+/** The audience a campaign stores: the rule tree the preview and the launch read (`campaign-audience.ts`). */
+export const CampaignAudience = AudienceDefinition;
+export type CampaignAudience = AudienceDefinition;
+
 /**
- * The audience definition a campaign stores. The rule tree (`campaign-audience.ts`, built in
- * parallel) replaces this minimal strict form: segments the subscriber must be in (any of them).
+ * Every segment name an audience uses, with the field it sits at (`audience.rules.0.rules.1.segments`),
+ * so a refusal names the rule a person wrote.
  */
-export const CampaignAudience = z.object({ segments: z.array(SegmentName).max(50).optional() }).strict();
-export type CampaignAudience = z.infer<typeof CampaignAudience>;
+export function audienceSegmentNames(audience: AudienceDefinition, base = 'audience'): { field: string; names: string[] }[] {
+  const out: { field: string; names: string[] }[] = [];
+  const walk = (nodes: readonly AudienceNode[], path: string) => {
+    nodes.forEach((n, i) => {
+      if (n.kind === 'group') walk(n.rules, `${path}.${i}.rules`);
+      else if (n.kind === 'segments') out.push({ field: `${path}.${i}.segments`, names: n.segments });
+    });
+  };
+  walk(audience.rules, `${base}.rules`);
+  return out;
+}
 
 export const CampaignOfferInput = z
   .object({
@@ -133,7 +147,7 @@ export const CampaignCreate = z
     budget_amount: campaignFieldShape.budget_amount.default(null),
     budget_currency: campaignFieldShape.budget_currency.default(null),
     budget_contacts: campaignFieldShape.budget_contacts.default(null),
-    audience: campaignFieldShape.audience.default({}),
+    audience: campaignFieldShape.audience.prefault({}),
     offers: campaignFieldShape.offers.default([]),
   })
   .strict()

@@ -1,6 +1,7 @@
-import type {
-  Campaign, CampaignAction, CampaignActionBody, CampaignAudience, CampaignChannel, CampaignCreate, CampaignList, CampaignListItem, CampaignListQuery,
-  CampaignObjective, CampaignPatch, CampaignStatus, CampaignVersionList, Product,
+import {
+  audienceSegmentNames,
+  type Campaign, type CampaignAction, type CampaignActionBody, type CampaignAudience, type CampaignChannel, type CampaignCreate, type CampaignList,
+  type CampaignListItem, type CampaignListQuery, type CampaignObjective, type CampaignPatch, type CampaignStatus, type CampaignVersionList, type Product,
 } from '@lyra/contracts';
 import type { UnitOfWork } from '../../db/unit-of-work.js';
 import { AppError } from '../../lib/errors.js';
@@ -84,8 +85,6 @@ const audited = (row: CampaignRow, offers: OfferWithName[]) => ({
   status: row.status, version: row.version, pending_version: row.pendingVersion, paused_reason: row.pausedReason, ...definitionOf(row, offers),
 });
 
-/** Segment names an audience uses (the minimal form: `segments`). */
-const audienceSegments = (audience: CampaignAudience): string[] => audience.segments ?? [];
 
 /** Campaigns a retirement pauses, and a re-price flags. */
 const PAUSED_BY_RETIREMENT: readonly CampaignStatus[] = ['running'];
@@ -164,7 +163,7 @@ export function createCampaignsService(deps: {
       offers.push({ ...offer, product_id: product.masterId });
     }
     if (Object.keys(fields).length) throw AppError.validation(fields);
-    await deps.segments.assertKnown('audience.segments', audienceSegments(def.audience));
+    for (const { field, names } of audienceSegmentNames(def.audience)) await deps.segments.assertKnown(field, names);
     return { ...def, offers };
   }
 

@@ -32,7 +32,7 @@ describe('campaigns over HTTP', () => {
   };
 
   const draft = (over: Partial<CampaignCreateInput> = {}): CampaignCreateInput => ({
-    name: 'Data upsell Q1', objective: 'upsell', audience: { segments: ['youth'] },
+    name: 'Data upsell Q1', objective: 'upsell', audience: { rules: [{ kind: 'segments', match: 'any', segments: ['youth'] }] },
     offers: [
       { product_id: productA, channel: 'sms', message: 'Hi {first_name}, get {offer_name} with {data_gb} GB for {price} {currency}' },
       { product_id: productB, channel: 'email', message: '{offer_name} for {price} {currency}' },
@@ -96,6 +96,15 @@ describe('campaigns over HTTP', () => {
     });
   });
 
+  it('a segment only a campaign audience names (nested in a group) cannot be deleted: 409 naming the campaign', async () => {
+    const seg = (await post('/segments/', marketer, { name: 'roamers' })).json();
+    const rule = { kind: 'group', match: 'all', rules: [{ kind: 'segments', match: 'none', segments: ['Roamers'] }] };
+    await create({ name: 'Not for roamers', audience: { rules: [rule] } as never });
+    const refused = await t.app.inject({ method: 'DELETE', url: `${api}/segments/${seg.id}/`, headers: marketer });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().error.message).toMatch(/"Not for roamers"/);
+  });
+
   describe('validation', () => {
     it('names the field of every refusal: unknown field, bad placeholder, misspelt segment with a suggestion, unknown or retired product', async () => {
       const unknown = await post('/campaigns/', marketer, { ...draft(), colour: 'red' });
@@ -109,12 +118,15 @@ describe('campaigns over HTTP', () => {
       expect(placeholder.statusCode).toBe(400);
       expect(placeholder.json().error.details.fields['offers.0.message'].join(' ')).toMatch(/first_name/);
 
-      const segment = await post('/campaigns/', marketer, draft({ audience: { segments: ['yuoth'] } }));
+      const nestedRule = { kind: 'group', match: 'any', rules: [{ kind: 'plan_type', plan_types: ['prepaid'] }, { kind: 'segments', match: 'all', segments: ['families', 'yuoth'] }] };
+      const segment = await post('/campaigns/', marketer, draft({ audience: { rules: [nestedRule] } as never }));
       expect(segment.statusCode).toBe(400);
-      expect(segment.json().error.details.fields['audience.segments'][0]).toMatch(/unknown segment "yuoth"; did you mean "youth"/);
+      expect(segment.json().error.details.fields['audience.rules.0.rules.1.segments']).toEqual(['unknown segment "yuoth"; did you mean "youth"?']);
 
-      const badAudience = await post('/campaigns/', marketer, draft({ audience: { segment: ['youth'] } as never }));
+      const badAudience = await post('/campaigns/', marketer, draft({ audience: { rules: [], segment: ['youth'] } as never }));
       expect(badAudience.json().error.details.fields).toHaveProperty('audience.segment');
+      const badRule = await post('/campaigns/', marketer, draft({ audience: { rules: [{ kind: 'segmnts', segments: ['youth'] }] } as never }));
+      expect(Object.keys(badRule.json().error.details.fields).join()).toMatch(/^audience\.rules\.0/);
 
       const missing = await post('/campaigns/', marketer, draft({ offers: [{ product_id: '3f1c2a4e-8b7d-4c6e-9a1b-2d3e4f5a6b7c', channel: 'sms', message: 'Hi' }] }));
       expect(missing.json().error.details.fields['offers.0.product_id']).toEqual(['no such product']);
@@ -141,7 +153,8 @@ describe('campaigns over HTTP', () => {
   describe('lifecycle', () => {
     it('creates a draft with defaults and every offer\'s product details; viewers read, cannot write', async () => {
       const c = await create();
-      expect(c).toMatchObject({ status: 'draft', version: 1, control_share: 0.1, response_window_days: 30, contact_cap: 1, allowed_actions: ['submit', 'cancel'], audience: { segments: ['youth'] } });
+      expect(c).toMatchObject({ status: 'draft', version: 1, control_share: 0.1, response_window_days: 30, contact_cap: 1, allowed_actions: ['submit', 'cancel'] });
+      expect(c.audience).toMatchObject({ rules: [{ kind: 'segments', segments: ['youth'] }], exclusions: { do_not_contact: true } });
       expect(c.offers.map((o) => o.position)).toEqual([1, 2]);
       expect(c.offers[0]!.product).toMatchObject({ id: productA, name: 'Bundle DATA-10', product_type: 'data', price: '49.00', currency: 'SAR', billing_cycle: 'monthly', features: { data_gb: 10 }, external_system: 'manual' });
       expect((await get(`/campaigns/${c.id}/`, viewer)).json()).toMatchObject({ id: c.id, name: c.name });

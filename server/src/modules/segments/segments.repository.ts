@@ -17,9 +17,9 @@ const productCount = sql<number>`(select count(*)::int from ${products} p where 
 const withCounts = { id: segments.id, name: segments.name, description: segments.description, createdAt: segments.createdAt, updatedAt: segments.updatedAt, memberCount, productCount };
 const sameName = (name: string): SQL => sql`lower(${segments.name}) = lower(${name})`;
 
-/** A campaign audience that names the segment (the minimal audience form: `{segments: [...]}`). */
+/** A campaign audience with a segments rule naming the segment, at any depth of its rule tree. */
 const audienceNames = (name: string): SQL =>
-  sql`exists (select 1 from jsonb_array_elements_text(coalesce(${campaigns.audience} -> 'segments', '[]'::jsonb)) s where lower(s) = lower(${name}))`;
+  sql`exists (select 1 from jsonb_path_query(${campaigns.audience}, 'strict $.**.segments[*]') s where lower(s #>> '{}') = lower(${name}))`;
 
 /** Bound to the database or to a unit of work's transaction. */
 export function createSegmentsRepository(db: DbOrTx) {
