@@ -2,7 +2,7 @@ import type { AudienceDefinition, AudienceOffer, AudiencePreview, AudiencePrevie
 import type { DbOrTx } from '../../../db/client.js';
 import { AppError } from '../../../lib/errors.js';
 import { audienceMembersSql, compileAudience } from './audience.compiler.js';
-import { createAudienceRepository } from './audience.repository.js';
+import { createAudienceRepository, type AudienceRepository } from './audience.repository.js';
 
 export interface AudiencePreviewInput {
   audience: AudienceDefinition;
@@ -42,9 +42,11 @@ function decimalLe(a: string, b: string): boolean {
  * who they are, what to expect and what it costs, and whether the scores it leans on are current.
  */
 export function createAudiencePreview(db: DbOrTx) {
-  const repo = createAudienceRepository(db);
+  // Read-only, but in a transaction: the audience is evaluated once into a temporary table that
+  // the other reads share, on one connection, dropped at the end.
+  const preview = (input: AudiencePreviewInput): Promise<AudiencePreview> => db.transaction((tx) => previewOn(createAudienceRepository(tx), input));
 
-  async function preview(input: AudiencePreviewInput): Promise<AudiencePreview> {
+  async function previewOn(repo: AudienceRepository, input: AudiencePreviewInput): Promise<AudiencePreview> {
     const offerIds = input.offers.map((o) => o.product_id);
     const known = await repo.existingProducts(offerIds);
     const unknown = input.offers.flatMap((o, i) => (known.has(o.product_id) ? [] : [[`offers.${i}.product_id`, ['no such product']] as [string, string[]]]));
@@ -52,10 +54,8 @@ export function createAudiencePreview(db: DbOrTx) {
 
     const salt = input.salt ?? PREVIEW_SALT;
     const compiled = compileAudience(input.audience, { offerProductIds: offerIds });
-    const members = audienceMembersSql(compiled, { salt, controlShare: input.controlShare });
-
-    // One statement after another: they share one connection under a transaction and two cores at best.
     const counts = await repo.funnel(compiled.steps);
+    const members = await repo.materialise(audienceMembersSql(compiled, { salt, controlShare: input.controlShare }));
     const groups = await repo.groups(members);
     const offers = [];
     for (const o of input.offers) {
