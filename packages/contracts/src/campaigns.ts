@@ -125,13 +125,13 @@ const campaignFieldShape = {
   offers: z.array(CampaignOfferInput).max(10),
 };
 
-const datesOrdered = (v: { starts_at?: string | null; ends_at?: string | null }) =>
+const datesOrdered = (v: { starts_at?: string | null | undefined; ends_at?: string | null | undefined }) =>
   v.starts_at == null || v.ends_at == null || Date.parse(v.starts_at) < Date.parse(v.ends_at);
 const datesIssue = { message: 'must be after starts_at', path: ['ends_at'] };
-const budgetHasCurrency = (v: { budget_amount?: string | null; budget_currency?: string | null }) =>
+const budgetHasCurrency = (v: { budget_amount?: string | null | undefined; budget_currency?: string | null | undefined }) =>
   v.budget_amount === undefined || v.budget_amount === null || v.budget_currency != null;
 const budgetIssue = { message: 'is required with budget_amount', path: ['budget_currency'] };
-const offersDistinct = (v: { offers?: { product_id: string }[] }) => new Set((v.offers ?? []).map((o) => o.product_id)).size === (v.offers ?? []).length;
+const offersDistinct = (v: { offers?: { product_id: string }[] | undefined }) => new Set((v.offers ?? []).map((o) => o.product_id)).size === (v.offers ?? []).length;
 const offersIssue = { message: 'offer the same product once', path: ['offers'] };
 
 export const CampaignCreate = z

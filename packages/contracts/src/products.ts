@@ -35,6 +35,7 @@ export const LOCAL_PRODUCT_FIELDS = [
   'max_customer_value',
   'availability_override',
   'notes',
+  'max_default_risk',
 ] as const;
 
 /** Why a product cannot be offered now (the first part of the availability rule it fails). */
@@ -122,6 +123,8 @@ export const Product = z.object({
   min_customer_value: z.string().nullable(),
   max_customer_value: z.string().nullable(),
   notes: z.string().nullable(),
+  /** Subscribers whose payment default risk is above it (0 to 1) are not offered the product; null: no cap. */
+  max_default_risk: z.string().nullable(),
   /** Validity window (TMF validFor); outside it the product is not offered. */
   valid_from: z.string().nullable(),
   valid_to: z.string().nullable(),
@@ -163,6 +166,7 @@ const productFieldShape = {
   min_customer_value: DecimalString.nullable(),
   max_customer_value: DecimalString.nullable(),
   notes: z.string().max(5000).nullable(),
+  max_default_risk: DecimalString.refine((v) => Number(v) >= 0 && Number(v) <= 1, 'must be between 0 and 1').nullable(),
   valid_from: IsoDateTime.nullable(),
   valid_to: IsoDateTime.nullable(),
 };
@@ -185,6 +189,7 @@ const productInputShape = {
   min_customer_value: productFieldShape.min_customer_value.default(null),
   max_customer_value: productFieldShape.max_customer_value.default(null),
   notes: productFieldShape.notes.default(null),
+  max_default_risk: productFieldShape.max_default_risk.default(null),
   valid_from: productFieldShape.valid_from.default(null),
   valid_to: productFieldShape.valid_to.default(null),
 };

@@ -254,6 +254,18 @@ describe('campaigns over HTTP', () => {
   });
 
   describe('catalog-linked', () => {
+    it('a product carries a maximum default risk (0 to 1) that marketers set, also on synced products', async () => {
+      const device = await manualProduct('DEV-1', { product_type: 'device', max_default_risk: '0.3' });
+      expect((await get(`/products/${device}/`, viewer)).json()).toMatchObject({ max_default_risk: '0.3' });
+      const set = await patch(`/products/${device}/`, marketer, { max_default_risk: '0.25' });
+      expect(set.statusCode, set.body).toBe(200);
+      expect(set.json().max_default_risk).toBe('0.25');
+      const bad = await patch(`/products/${device}/`, marketer, { max_default_risk: '1.5' });
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json().error.details.fields).toHaveProperty('max_default_risk');
+      expect((await patch(`/products/${device}/`, marketer, { max_default_risk: null })).json().max_default_risk).toBeNull();
+    });
+
     it('a product a campaign offers cannot be deleted: 409 naming the campaign', async () => {
       const offered = await manualProduct('DEL-1');
       await create({ name: 'Keeps DEL-1', offers: [{ product_id: offered, channel: 'csv_export', message: 'Try {offer_name}' }] });

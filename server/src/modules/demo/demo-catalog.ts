@@ -4,7 +4,7 @@ import type { ProductCreate } from '@lyra/contracts';
  * The demo operator's manual catalog (SAR): what a newcomer sees before connecting any system.
  * Synced catalogs from the simulators come on top of it once "Sync now" runs.
  */
-type Seed = Omit<ProductCreate, 'external_system' | 'currency' | 'features' | 'attributes' | 'description' | 'is_active' | 'is_available' | 'availability_override' | 'notes' | 'valid_from' | 'valid_to' | 'target_segments' | 'min_customer_value' | 'max_customer_value' | 'recurring' | 'billing_cycle'> &
+type Seed = Omit<ProductCreate, 'external_system' | 'currency' | 'max_default_risk' | 'features' | 'attributes' | 'description' | 'is_active' | 'is_available' | 'availability_override' | 'notes' | 'valid_from' | 'valid_to' | 'target_segments' | 'min_customer_value' | 'max_customer_value' | 'recurring' | 'billing_cycle'> &
   Partial<Pick<ProductCreate, 'features' | 'description' | 'target_segments' | 'min_customer_value' | 'max_customer_value' | 'recurring' | 'billing_cycle' | 'attributes' | 'is_active'>>;
 
 const plan = (id: string, name: string, category: string, price: string, gb: number, minutes: number, sms: number, extra: Partial<Seed> = {}): Seed => ({
@@ -149,6 +149,8 @@ export function demoCatalog(): ProductCreate[] {
     target_segments: [],
     min_customer_value: null,
     max_customer_value: null,
+    // Instalment devices are offered only to reliable payers (risk-aware offers).
+    max_default_risk: s.product_type === 'device' ? '0.30' : null,
     recurring: false,
     billing_cycle: 'one_time',
     ...s,

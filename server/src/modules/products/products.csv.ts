@@ -167,8 +167,8 @@ export function createProductsCsv(deps: {
             continue;
           }
           // Targeting columns absent from the file keep their values.
-          for (const c of ['target_segments', 'min_customer_value', 'max_customer_value', 'notes'] as const) {
-            if (!columns.includes(c)) delete values[({ target_segments: 'targetSegments', min_customer_value: 'minCustomerValue', max_customer_value: 'maxCustomerValue', notes: 'notes' } as const)[c]];
+          for (const c of ['target_segments', 'min_customer_value', 'max_customer_value', 'notes', 'max_default_risk'] as const) {
+            if (!columns.includes(c)) delete values[({ target_segments: 'targetSegments', min_customer_value: 'minCustomerValue', max_customer_value: 'maxCustomerValue', notes: 'notes', max_default_risk: 'maxDefaultRisk' } as const)[c]];
           }
           const row = await products.update(current.id, values);
           updated++;

@@ -41,6 +41,7 @@ export function toProduct(r: ProductRow, system?: SystemInfo, isGroupMaster = fa
     min_customer_value: r.minCustomerValue,
     max_customer_value: r.maxCustomerValue,
     notes: r.notes,
+    max_default_risk: r.maxDefaultRisk,
     valid_from: toIso(r.validFrom),
     valid_to: toIso(r.validTo),
     source_version: r.sourceVersion,
@@ -91,6 +92,7 @@ export function toRowValues(input: ProductPatch, current?: ProductRow): Partial<
   set('notes', input.notes);
   if (input.min_customer_value !== undefined) out.minCustomerValue = decimalOrNull(input.min_customer_value);
   if (input.max_customer_value !== undefined) out.maxCustomerValue = decimalOrNull(input.max_customer_value);
+  if (input.max_default_risk !== undefined) out.maxDefaultRisk = decimalOrNull(input.max_default_risk);
   if (input.valid_from !== undefined) out.validFrom = input.valid_from && new Date(input.valid_from).toISOString();
   if (input.valid_to !== undefined) out.validTo = input.valid_to && new Date(input.valid_to).toISOString();
   // The price is re-normalised when either it or the currency changes.

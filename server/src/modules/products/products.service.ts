@@ -19,7 +19,7 @@ const API_FIELD: Partial<Record<keyof NewProductRow, string>> = {
   productType: 'product_type', category: 'category', price: 'price', currency: 'currency', recurring: 'recurring',
   billingCycle: 'billing_cycle', features: 'features', attributes: 'attributes', isActive: 'is_active',
   sourceIsAvailable: 'is_available', availabilityOverride: 'availability_override', targetSegments: 'target_segments',
-  minCustomerValue: 'min_customer_value', maxCustomerValue: 'max_customer_value', notes: 'notes',
+  minCustomerValue: 'min_customer_value', maxCustomerValue: 'max_customer_value', notes: 'notes', maxDefaultRisk: 'max_default_risk',
   validFrom: 'valid_from', validTo: 'valid_to',
 };
 const LOCAL = new Set<string>(LOCAL_PRODUCT_FIELDS);

@@ -14,6 +14,15 @@ const VERBS: Record<AuditEntry['action'], string> = {
   set_master: 'chose the master of',
   split: 'split a product into',
   link: 'linked a product into',
+  submit: 'submitted for approval',
+  approve: 'approved',
+  reject: 'rejected',
+  launch: 'launched',
+  pause: 'paused',
+  resume: 'resumed',
+  complete: 'completed',
+  cancel: 'cancelled',
+  acknowledge: 'acknowledged the catalog changes of',
 };
 
 const nameIn = (v: unknown): string | null => {

@@ -28,6 +28,7 @@ export function makeProduct(overrides: Partial<Product> = {}): Product {
     min_customer_value: '100',
     max_customer_value: '500',
     notes: null,
+    max_default_risk: null,
     valid_from: null,
     valid_to: null,
     source_version: null,
