@@ -23,6 +23,8 @@ import { registerAuditRoutes } from './modules/audit/audit.routes.js';
 import { registerAuthRoutes } from './modules/auth/auth.routes.js';
 import { createAudiencePreview } from './modules/campaigns/audience/audience-preview.js';
 import { registerAudienceRoutes } from './modules/campaigns/audience/audience.routes.js';
+import { createCampaignPreview } from './modules/campaigns/audience/campaign-preview.js';
+import { createCampaignsRepository } from './modules/campaigns/campaigns.repository.js';
 import { registerCampaignRoutes } from './modules/campaigns/campaigns.routes.js';
 import { registerCatalogSyncRoutes } from './modules/catalog-sync/catalog-sync.routes.js';
 import { registerCustomerRoutes } from './modules/customers/customers.routes.js';
@@ -123,7 +125,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<App> {
   registerCatalogSyncRoutes(app, { systems: c.externalSystems, sync: c.sync });
   registerCustomerRoutes(app, { customers: c.customers, imports: c.customersImport });
   registerMlRoutes(app, { ml: c.ml });
-  registerAudienceRoutes(app, { audiences: createAudiencePreview(c.database.db) });
+  const audiences = createAudiencePreview(c.database.db);
+  registerAudienceRoutes(app, { audiences, campaignPreview: createCampaignPreview({ campaigns: createCampaignsRepository(c.database.db), audiences }) });
   registerSegmentRoutes(app, { segments: c.segments });
   registerCampaignRoutes(app, { campaigns: c.campaigns });
   for (const register of opts.extraRoutes ?? []) register(app);

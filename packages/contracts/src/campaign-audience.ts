@@ -246,3 +246,7 @@ export const AudiencePreview = z.object({
   warnings: z.array(z.object({ code: z.enum(['score_stale', 'score_missing', 'not_applied']), model: z.string().nullable(), message: z.string() })),
 });
 export type AudiencePreview = z.infer<typeof AudiencePreview>;
+
+/** A stored campaign's preview: its own definition, offers, control share, salt and budget; the cost per contact is the caller's. */
+export const CampaignPreviewBody = z.strictObject({ cost_per_contact: NonNegativeDecimalString.optional() });
+export type CampaignPreviewBody = z.infer<typeof CampaignPreviewBody>;

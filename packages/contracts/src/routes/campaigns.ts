@@ -3,6 +3,7 @@ import {
   Campaign, CampaignActionBody, CampaignCreate, CampaignList, CampaignListQuery, CampaignPatch, CampaignVersionList, CampaignVersionParam,
   Segment, SegmentCreate, SegmentList, SegmentListQuery, SegmentPatch, type CampaignAction,
 } from '../campaigns.js';
+import { AudiencePreview, CampaignPreviewBody } from '../campaign-audience.js';
 import { IdParam } from '../common.js';
 import { API_BASE, COMMON_ERRORS, route } from '../http.js';
 
@@ -34,6 +35,11 @@ export const CampaignRoutes = {
   acknowledge: route({
     method: 'POST', path: `${campaigns}/:id/acknowledge/`, tags, summary: 'The owner has seen the catalog changes flagged on the campaign (re-prices)',
     params: IdParam, response: Campaign, errors,
+  }),
+  preview: route({
+    method: 'POST', path: `${campaigns}/:id/preview/`, tags,
+    summary: "Preview the campaign's audience before anything is sent: funnel, treated and control, per-offer eligibility, sample, overlap, expected responders, cost",
+    params: IdParam, body: CampaignPreviewBody.nullish(), response: AudiencePreview, errors,
   }),
   submit: action('submit', 'Submit a draft for approval'),
   approve: action('approve', 'Approve a submitted campaign (not by its submitter)'),

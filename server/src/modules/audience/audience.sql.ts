@@ -1,7 +1,7 @@
 import { and, eq, inArray, isNotNull, isNull, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import type { ValueBand } from '@lyra/contracts';
 import {
-  campaignContacts, customerBills, customerHoldings, customerPayments, customers, customerUsage, mlModelVersions, mlScores, mlScoringRuns, products,
+  campaignContacts, campaignContactsLedger, campaignMembers, campaigns, customerBills, customerHoldings, customerPayments, customers, customerUsage, mlModelVersions, mlScores, mlScoringRuns, products,
 } from '../../db/schema/index.js';
 
 /**
@@ -199,10 +199,22 @@ export const subscriberLateBills = (months: number): SQL => sql`(select count(*)
     and b.due_date >= (current_date - make_interval(months => ${months}::int))::date and b.due_date < current_date
     and coalesce((select sum(p.amount) from ${customerPayments} p where p.bill_id = b.id and p.paid_date <= b.due_date), 0) < b.amount)`;
 
-/** Contacted (treated, not held out) by any campaign in the last `days` days. */
-export const subscriberContactedWithin = (days: number): SQL => sql`exists (
+/**
+ * Contacted by any campaign in the last `days` days: in the imported history (treated, not held
+ * out), or in Lyra's own contacts ledger (a row is a contact planned or made; failed deliveries
+ * did not reach the subscriber).
+ */
+export const subscriberContactedWithin = (days: number): SQL => sql`(exists (
   select 1 from ${campaignContacts} cc
-  where cc.customer_id = ${customers.id} and cc."group" = 'treated' and cc.contacted_at >= now() - make_interval(days => ${days}::int))`;
+  where cc.customer_id = ${customers.id} and cc."group" = 'treated' and cc.contacted_at >= now() - make_interval(days => ${days}::int))
+  or exists (
+  select 1 from ${campaignContactsLedger} cl
+  where cl.customer_id = ${customers.id} and cl.state <> 'failed' and cl.created_at >= now() - make_interval(days => ${days}::int)))`;
+
+/** A member (treated or control) of a running campaign's snapshot, other than `except`. */
+export const subscriberInRunningCampaign = (except?: string): SQL => sql`exists (
+  select 1 from ${campaignMembers} cm join ${campaigns} k on k.id = cm.campaign_id
+  where cm.customer_id = ${customers.id} and k.status = 'running' ${except === undefined ? sql`` : sql`and k.id <> ${except}::uuid`})`;
 
 /** One of these subscriber ids (an explicit list such as a do-not-contact list). */
 export const subscriberIdIn = (ids: readonly string[]): SQL => sql`${customers.id} = any(${sql.param([...ids])}::text[])`;

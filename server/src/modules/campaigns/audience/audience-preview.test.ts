@@ -318,4 +318,47 @@ describe('audience preview', () => {
     expect(unknownProduct.json<{ error: { details: { fields: Record<string, string[]> } } }>().error.details.fields).toHaveProperty(['offers.0.product_id']);
     expect((await t.app.inject({ method: 'POST', url, payload: body })).statusCode).toBe(401);
   });
+
+  it('running campaigns: overlap, the in-running-campaigns exclusion and the contacts ledger; a stored campaign previews with its own salt', async () => {
+    const q = (text: string, values: unknown[] = []) => t.database.executeSql(text, values);
+    const audience = { rules: [{ kind: 'segments', match: 'any', segments: ['mass', 'youth'] }] };
+    const campaign = async (name: string, status: string) => String((await q(`insert into campaigns (name, objective, status, salt, audience, control_share)
+      values ($1, 'upsell', $2, $3, $4::jsonb, 0.2) returning id`, [name, status, `salt-${name}`, JSON.stringify(audience)])).rows[0]!.id);
+    const running = await campaign('Running upsell', 'running');
+    const draft = await campaign('Draft', 'draft');
+    await q(`insert into campaign_offers (campaign_id, position, product_id, channel, message) values ($1, 0, $2, 'sms', 'Hi')`, [draft, offerA]);
+    // 30 of the running campaign's members are in the audience (mass or youth), 10 are not.
+    const inAudience = await ids(`select id from customers where status = 'active' and segments && array['mass','youth'] and not ('do_not_contact' = any(segments)) order by id limit 30`);
+    const outside = await ids(`select id from customers where status = 'active' and not (segments && array['mass','youth']) order by id limit 10`);
+    await q(`insert into campaign_members (campaign_id, customer_id, "group") select $1, unnest($2::text[]), 'treated'`, [running, [...inAudience, ...outside]]);
+    // The ledger: 5 of them contacted yesterday (one failed delivery does not count).
+    await q(`insert into campaign_contacts_ledger (campaign_id, customer_id, product_id, channel, rendered_message, state)
+      select $1, c, $2, 'sms', 'Hi', case when c = $4 then 'failed' else 'sent' end from unnest($3::text[]) c`, [running, offerA, inAudience.slice(0, 6), inAudience[5]]);
+
+    const base = await preview(audience);
+    expect(base.overlap).toEqual([{ campaign_id: running, name: 'Running upsell', members: 30 }]);
+    const excluded = await preview({ ...audience, exclusions: { in_running_campaigns: true } });
+    expect(excluded.size).toBe(base.size - 30);
+    expect(excluded.funnel.at(-1)).toMatchObject({ step: 'exclusions.in_running_campaigns', remaining: base.size - 30 });
+    const historyOnly = await byHand(`select count(*) as n from customers c where c.status = 'active' and c.segments && array['mass','youth'] and not ('do_not_contact' = any(c.segments))
+      and not exists (select 1 from campaign_contacts cc where cc.customer_id = c.id and cc."group" = 'treated' and cc.contacted_at >= now() - interval '7 days')`);
+    const recent = await preview({ ...audience, exclusions: { contacted_within_days: 7 } });
+    expect(recent.size).toBe(historyOnly - 5);
+
+    // A stored campaign: its definition, offers (capped by the product's own maximum default risk), share and salt.
+    await q(`update products set max_default_risk = 0.5 where id = $1`, [offerA]);
+    const res = await t.app.inject({ method: 'POST', url: `/api/loyalty/v1/campaigns/${draft}/preview/`, headers: await t.auth('marketer'), payload: { cost_per_contact: '0.01' } });
+    expect(res.statusCode).toBe(200);
+    const stored = res.json<AudiencePreview>();
+    expect(stored.size).toBe(base.size);
+    const members = await ids(`select id from customers where status = 'active' and segments && array['mass','youth'] and not ('do_not_contact' = any(segments))`);
+    expect(stored.control).toBe(members.filter((id) => isControl('salt-Draft', id, 0.2)).length);
+    expect(stored.offers.map((o) => o.product_id)).toEqual([offerA]);
+    expect(stored.offers[0]!.excluded_by_default_risk).toBeGreaterThan(0);
+    await q(`update products set max_default_risk = null where id = $1`, [offerA]);
+    expect(stored.cost.per_contact).toBe('0.01');
+    expect((await t.app.inject({ method: 'POST', url: `/api/loyalty/v1/campaigns/${running}/preview/`, headers: await t.auth('marketer') })).statusCode).toBe(400);
+    expect((await t.app.inject({ method: 'POST', url: '/api/loyalty/v1/campaigns/00000000-0000-4000-8000-000000000000/preview/', headers: await t.auth('marketer') })).statusCode).toBe(404);
+    await q(`delete from campaigns where id in ($1, $2)`, [running, draft]);
+  });
 });

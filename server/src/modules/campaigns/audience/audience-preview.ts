@@ -53,7 +53,7 @@ export function createAudiencePreview(db: DbOrTx) {
     if (unknown.length > 0) throw AppError.validation(Object.fromEntries(unknown), 'An offered product does not exist');
 
     const salt = input.salt ?? PREVIEW_SALT;
-    const compiled = compileAudience(input.audience, { offerProductIds: offerIds });
+    const compiled = compileAudience(input.audience, { offerProductIds: offerIds, ...(input.excludeCampaignId !== undefined && { campaignId: input.excludeCampaignId }) });
     const counts = await repo.funnel(compiled.steps);
     const members = await repo.materialise(audienceMembersSql(compiled, { salt, controlShare: input.controlShare }));
     const groups = await repo.groups(members);
@@ -70,7 +70,7 @@ export function createAudiencePreview(db: DbOrTx) {
 
     const warnings: AudiencePreview['warnings'] = compiled.notApplied.map((message) => ({ code: 'not_applied' as const, model: null, message }));
     const models = new Set(compiled.models);
-    if (input.offers.some((o) => o.max_default_risk !== undefined)) models.add('payment_default_risk');
+    if (input.offers.some((o) => o.max_default_risk !== undefined) || offers.some((o) => o.excluded_by_default_risk > 0)) models.add('payment_default_risk');
     models.add('campaign_response'); // the expected responders read it
     for (const model of [...models].sort()) {
       const f = await repo.freshness(model);
@@ -113,9 +113,8 @@ export function createAudiencePreview(db: DbOrTx) {
       reasons: compiled.leaves.filter((_, i) => r.holds[i]).map((l) => l.label),
     }));
 
-    // Overlap with running campaigns needs their members, which no table keeps yet: an empty list
-    // (and a not_applied warning when the definition asks to exclude them).
-    return { funnel, size: groups.size, treated: groups.treated, control: groups.control, offers, sample, overlap: [], expected, cost, warnings };
+    const overlap = (await repo.overlap(members, input.excludeCampaignId)).map((o) => ({ campaign_id: o.campaignId, name: o.name, members: o.members }));
+    return { funnel, size: groups.size, treated: groups.treated, control: groups.control, offers, sample, overlap, expected, cost, warnings };
   }
 
   return { preview };

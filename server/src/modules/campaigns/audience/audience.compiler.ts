@@ -3,7 +3,7 @@ import { DO_NOT_CONTACT_SEGMENT, type AudienceDefinition, type AudienceNode, typ
 import { customers, mlScores } from '../../../db/schema/index.js';
 import {
   latestActiveScoringRun, numericWithin, subscriberActive, subscriberContactedWithin, subscriberDevice, subscriberHolds, subscriberIdIn,
-  subscriberInAllSegments, subscriberInAnySegment, subscriberInNoSegment, subscriberInRegion, subscriberInSegment, subscriberInValueBand,
+  subscriberInAllSegments, subscriberInAnySegment, subscriberInRunningCampaign, subscriberInNoSegment, subscriberInRegion, subscriberInSegment, subscriberInValueBand,
   subscriberLateBills, subscriberOnPlan, subscriberScoreAtLeast, subscriberScoreAtMost, subscriberScoreInTopPercent, subscriberTenureAtLeast,
   subscriberTenureAtMost, subscriberUpliftAtLeast, subscriberUsage, subscriberValueAtLeast, subscriberValueAtMost, type ProductSelector,
 } from '../../audience/audience.sql.js';
@@ -19,6 +19,8 @@ import { assignGroupSql } from '../control-group.js';
 export interface AudienceContext {
   /** The campaign's offered products: a propensity rule without a product means "for one of these". */
   offerProductIds: readonly string[];
+  /** The campaign being previewed or launched: never excluded as "another running campaign". */
+  campaignId?: string;
 }
 
 /** One step of the funnel: a condition AND-ed to the previous ones. */
@@ -153,9 +155,9 @@ export function compileAudience(def: AudienceDefinition, ctx: AudienceContext): 
   if (ex.contacted_within_days !== undefined) {
     steps.push({ step: 'exclusions.contacted_within_days', label: `not contacted in the last ${ex.contacted_within_days} days`, where: not(subscriberContactedWithin(ex.contacted_within_days)) });
   }
-  // Campaigns keep no members of their own yet (the history's campaign_contacts already feed the
-  // contacted-within rule): said, not silently ignored.
-  if (ex.in_running_campaigns) notApplied.push('exclusions.in_running_campaigns: campaigns keep no members yet, so no running campaign can be excluded');
+  if (ex.in_running_campaigns) {
+    steps.push({ step: 'exclusions.in_running_campaigns', label: 'not in another running campaign', where: not(subscriberInRunningCampaign(ctx.campaignId)) });
+  }
   if (def.cut) models.add('campaign_response');
   return {
     steps,

@@ -1,7 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { rowsOf, type DbOrTx } from '../../../db/client.js';
-import { customers, mlScores, products } from '../../../db/schema/index.js';
-import { latestActiveScoringRun, productSellableTo, scoreFreshness, subscriberScore, subscriberScoreAbove } from '../../audience/audience.sql.js';
+import { campaignMembers, campaigns, customers, mlScores, products } from '../../../db/schema/index.js';
+import { latestActiveScoringRun, productSellableTo, scoreFreshness, subscriberScore } from '../../audience/audience.sql.js';
 import { controlPositionSql } from '../control-group.js';
 import type { AudienceLeaf, AudienceStep } from './audience.compiler.js';
 
@@ -43,7 +43,10 @@ export function createAudienceRepository(db: DbOrTx) {
      * risk cap, the treated among them, and those left out by the cap (latest active default risk above it).
      */
     async offer(members: SQL, productId: string, maxDefaultRisk: number | undefined): Promise<{ eligible: number; eligibleTreated: number; overRisk: number }> {
-      const over = maxDefaultRisk === undefined ? sql`false` : subscriberScoreAbove('payment_default_risk', maxDefaultRisk);
+      // The offer's own cap, else the product's (device instalments, postpaid upgrades carry one).
+      const cap = maxDefaultRisk === undefined ? sql`${products.maxDefaultRisk}::float8` : sql`${maxDefaultRisk}::float8`;
+      const over = sql`(${cap} is not null and ${customers.id} in (select s.customer_id from ${mlScores} s
+        where s.run_id = ${latestActiveScoringRun('payment_default_risk')} and s.score > ${cap}))`;
       const row = await one<{ eligible: number; eligible_treated: number; over_risk: number }>(sql`select
           count(*) filter (where not (${over}))::int as eligible,
           count(*) filter (where not (${over}) and m."group" = 'treated')::int as eligible_treated,
@@ -103,6 +106,15 @@ export function createAudienceRepository(db: DbOrTx) {
       const row = await one<{ has_version: boolean; has_run: boolean; stale: boolean | null }>(sql`select f.active_version_id is not null as has_version,
         f.run_id is not null as has_run, f.run_finished_at < f.trained_at as stale from (${scoreFreshness(model)}) f`);
       return { hasVersion: row.has_version, hasRun: row.has_run, stale: row.stale === true };
+    },
+
+    /** Every running campaign (but `except`) with how many of the audience are in its snapshot. */
+    async overlap(members: SQL, except: string | undefined): Promise<{ campaignId: string; name: string; members: number }[]> {
+      const rows = rowsOf<{ id: string; name: string; n: number }>(await db.execute(sql`select k.id, k.name,
+          (select count(*) from ${campaignMembers} cm join (${members}) m on m.customer_id = cm.customer_id where cm.campaign_id = k.id)::int as n
+        from ${campaigns} k where k.status = 'running' ${except === undefined ? sql`` : sql`and k.id <> ${except}::uuid`}
+        order by k.name, k.id`));
+      return rows.map((r) => ({ campaignId: String(r.id), name: r.name, members: Number(r.n) }));
     },
 
     /** Which of the offered products exist (an unknown id is refused before any count). */
