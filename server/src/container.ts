@@ -114,7 +114,7 @@ export function createContainer(database: Database, opts: ContainerOptions) {
   const campaignsRepos = campaignsOn(db);
   const campaignsUow = createUnitOfWork(db, campaignsOn);
   const segments = createSegmentsService({ segments: campaignsRepos.segments, uow: campaignsUow });
-  const products = createProductsService({ products: core.products, uow: coreUow, groups: offerGroups, offeredBy: campaignsRepos.campaigns });
+  const products = createProductsService({ products: core.products, uow: coreUow, groups: offerGroups, segments, offeredBy: campaignsRepos.campaigns });
   const campaigns = createCampaignsService({ campaigns: campaignsRepos.campaigns, uow: campaignsUow, products, segments, log });
 
   return {

@@ -105,6 +105,18 @@ describe('campaigns over HTTP', () => {
     expect(refused.json().error.message).toMatch(/"Not for roamers"/);
   });
 
+  it('a person\'s product targeting edit names only managed segments, with suggestions; segments the product already carries stay', async () => {
+    const id = await manualProduct('SEG-1', { target_segments: ['youth'] });
+    const misspelt = await patch(`/products/${id}/`, marketer, { target_segments: ['youth', 'famlies'] });
+    expect(misspelt.statusCode).toBe(400);
+    expect(misspelt.json().error.details.fields.target_segments).toEqual(['unknown segment "famlies"; did you mean "families"?']);
+    expect((await post('/products/', admin, { external_product_id: 'SEG-2', name: 'x', product_type: 'data', currency: 'SAR', target_segments: ['hig_value'] })).json().error.details.fields.target_segments[0])
+      .toMatch(/did you mean "high_value"/);
+    // A synced product may carry a segment from its source that the list lacks: keeping it is no edit of it.
+    await t.database.executeSql(`update products set target_segments = '{youth,from_source}' where id = $1`, [id]);
+    expect((await patch(`/products/${id}/`, marketer, { target_segments: ['from_source', 'families'] })).statusCode).toBe(200);
+  });
+
   describe('validation', () => {
     it('names the field of every refusal: unknown field, bad placeholder, misspelt segment with a suggestion, unknown or retired product', async () => {
       const unknown = await post('/campaigns/', marketer, { ...draft(), colour: 'red' });

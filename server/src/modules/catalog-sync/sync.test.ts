@@ -95,6 +95,7 @@ describe('catalog sync against the simulators', () => {
     expect((await runSync(system.id)).status).toBe('succeeded');
     const target = sim.store.validIds()[0]!;
     const { rows: [row] } = await t.database.executeSql('select id from products where external_product_id = $1', [target]);
+    await t.container.segments.create(SYSTEM_ACTOR, { name: 'youth', description: '' });
     const patch = await t.app.inject({ method: 'PATCH', url: `${api}/products/${row!.id}/`, headers: admin, payload: { target_segments: ['youth'], min_customer_value: '100', notes: 'keep me' } });
     expect(patch.statusCode).toBe(200);
 

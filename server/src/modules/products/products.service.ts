@@ -8,7 +8,7 @@ import type { UnitOfWork } from '../../db/unit-of-work.js';
 import { AppError } from '../../lib/errors.js';
 import { toIso } from '../../lib/time.js';
 import type { AuditRepository } from '../audit/audit.repository.js';
-import { roleMay, type Actor } from '../auth/permissions.js';
+import { roleMay, SYSTEM_ACTOR, type Actor } from '../auth/permissions.js';
 import { toProduct, toRowValues } from './products.mapper.js';
 import type { OfferGroupsService } from './offer-groups.service.js';
 import type { NewProductRow, ProductRow, ProductsRepository, SystemInfo } from './products.repository.js';
@@ -56,7 +56,11 @@ export function createProductsService(deps: {
   products: Pick<ProductsRepository, 'catalogVersion' | 'list' | 'available' | 'findById' | 'stats' | 'systemsInfo' | 'refreshValidityWindows'>;
   uow: UnitOfWork<ProductWrites>;
   groups?: Pick<OfferGroupsService, 'decorate'>;
-  /** The managed segment list: targeting edits through the API may name only its segments. */
+  /**
+   * The managed segment list: a person's targeting edit may name only its segments. Lyra's own
+   * writes (demo seeding, as the system actor) and syncs are not refused; their segments join the
+   * list through syncFromData.
+   */
   segments?: { assertKnown(field: string, names: readonly string[], keep?: readonly string[]): Promise<void> };
   /** Campaigns offering a product, so a refused deletion names them. */
   offeredBy?: { campaignsOffering(productId: string): Promise<{ name: string; status: string }[]> };
@@ -65,7 +69,7 @@ export function createProductsService(deps: {
   /** Offer-group fields (master flag, collapsed sources, the details' group card). */
   const withGroups = (list: Product[], opts: { sources?: boolean; details?: boolean } = {}) => (deps.groups ? deps.groups.decorate(list, opts) : Promise.resolve(list));
 
-  function translateWriteError(err: unknown, input: { external_system?: string; external_product_id?: string }): never {
+  function translateWriteError(err: unknown, input: { external_system?: string | undefined; external_product_id?: string | undefined }): never {
     const code = pgErrorCode(err);
     if (code === PG_UNIQUE_VIOLATION) {
       throw AppError.conflict(
@@ -97,7 +101,7 @@ export function createProductsService(deps: {
 
   async function update(actor: Actor, id: string, input: ProductPatch): Promise<Product> {
     let saved: ProductRow;
-    if (input.target_segments && deps.segments) {
+    if (input.target_segments && deps.segments && actor.id !== SYSTEM_ACTOR.id) {
       // Segments the product already carries (a synced product's, from its source) stay accepted;
       // checked before the transaction, as it reads the list on the database.
       const current = await products.findById(id);
@@ -183,7 +187,7 @@ export function createProductsService(deps: {
       if (input.external_system !== 'manual') {
         throw AppError.validation({ external_system: ['products of xiva, crm and billing come from sync; create manual products only'] });
       }
-      if (deps.segments) await deps.segments.assertKnown('target_segments', input.target_segments);
+      if (deps.segments && actor.id !== SYSTEM_ACTOR.id) await deps.segments.assertKnown('target_segments', input.target_segments);
       const values = toRowValues(input) as NewProductRow;
       try {
         return await uow.transaction(async ({ products, audit }) => {

@@ -23,6 +23,8 @@ describe('products API', () => {
   beforeAll(async () => {
     t = await createTestContext();
     admin = await t.auth('admin');
+    // Targeting names only managed segments.
+    for (const name of ['youth', 'families', 'high_value', 'a', 'b']) await t.container.segments.create(SYSTEM_ACTOR, { name, description: '' });
   });
   afterAll(() => t.close());
 
@@ -108,7 +110,7 @@ describe('products API', () => {
     const del = await t.app.inject({ method: 'DELETE', url: `${base}/${p.id}/`, headers: admin });
     expect(del.statusCode).toBe(204);
     for (const method of ['GET', 'PATCH', 'DELETE'] as const) {
-      const res = await t.app.inject({ method, url: `${base}/${p.id}/`, headers: admin, payload: method === 'PATCH' ? { notes: 'x' } : undefined });
+      const res = await t.app.inject({ method, url: `${base}/${p.id}/`, headers: admin, ...(method === 'PATCH' && { payload: { notes: 'x' } }) });
       expect(res.statusCode).toBe(404);
       expect(res.json().error.code).toBe('not_found');
     }
