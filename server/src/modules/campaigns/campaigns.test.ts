@@ -86,6 +86,14 @@ describe('campaigns over HTTP', () => {
       expect((await post('/segments/', viewer, { name: 'x' })).statusCode).toBe(403);
       expect((await post('/segments/', marketer, { name: 'x', colour: 'red' })).json().error.details.fields).toHaveProperty('colour');
 
+      // A customer import adds the segments its subscribers carry.
+      const imported = await t.container.customersImport.importRecords(SYSTEM_ACTOR, 'customers', [{
+        id: 'S-3', msisdn: '966500000003', name: 'Lina', status: 'active', segments: ['night_owls'], value_band: 'medium', customer_value: '80',
+        currency: 'SAR', plan_type: 'postpaid', activation_date: '2023-05-01',
+      }]);
+      expect(imported.imported, JSON.stringify(imported.errors)).toBe(true);
+      expect((await get('/segments/?search=night', viewer)).json().results).toEqual([expect.objectContaining({ name: 'night_owls', member_count: 1 })]);
+
       const youth = list.json().results.find((s: { name: string }) => s.name === 'youth');
       const refused = await t.app.inject({ method: 'DELETE', url: `${api}/segments/${youth.id}/`, headers: marketer });
       expect(refused.statusCode).toBe(409);
