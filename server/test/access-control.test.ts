@@ -28,7 +28,7 @@ describe('every /api route requires authentication and the right role', () => {
   it('answers 401 without a token and with a bad token on every non-public route', async () => {
     for (const r of apiRoutes().filter((x) => x.access !== 'public')) {
       for (const headers of [{}, { authorization: 'Bearer not-a-real-token' }]) {
-        const res = await t.app.inject({ method: r.method as 'GET', url: concrete(r.url), headers, payload: r.method === 'GET' || r.method === 'DELETE' ? undefined : {} });
+        const res = await t.app.inject({ method: r.method as 'GET', url: concrete(r.url), headers, ...(r.method === 'GET' || r.method === 'DELETE' ? {} : { payload: {} }) });
         expect(res.statusCode, `${r.method} ${r.url} ${JSON.stringify(headers)}`).toBe(401);
         expect(res.json().error.code).toBe('unauthorized');
       }
@@ -42,7 +42,7 @@ describe('every /api route requires authentication and the right role', () => {
       for (const r of apiRoutes().filter((x) => x.access !== 'public')) {
         const allowed = (PERMISSIONS[r.access as Permission] as readonly string[]).includes(role);
         if (allowed) continue;
-        const res = await t.app.inject({ method: r.method as 'GET', url: concrete(r.url), headers, payload: r.method === 'GET' || r.method === 'DELETE' ? undefined : {} });
+        const res = await t.app.inject({ method: r.method as 'GET', url: concrete(r.url), headers, ...(r.method === 'GET' || r.method === 'DELETE' ? {} : { payload: {} }) });
         expect(res.statusCode, `${role} ${r.method} ${r.url}`).toBe(403);
         expect(res.json().error.code).toBe('forbidden');
         checked++;

@@ -121,6 +121,7 @@ if (ttl !== undefined) shared.tokenTtlSeconds = ttl;
 if (values.host) shared.host = values.host;
 if (values.currency) shared.currency = values.currency;
 
+const staleCountShare = num('stale-count-share');
 const xivaExtra = {
   ...(values['api-version'] ? { apiVersion: values['api-version'] as 'v4' | 'v5' | 'both' } : {}),
   ...(values['price-style'] ? { priceStyle: values['price-style'] as 'embedded' | 'referenced' | 'mixed' } : {}),
@@ -128,7 +129,7 @@ const xivaExtra = {
   ...(values['no-last-update-filter'] ? { supportsLastUpdateFilter: false } : {}),
   ...(values['last-update-filter'] ? { lastUpdateFilter: values['last-update-filter'] as 'both' | 'gt' | 'gte' | 'none' } : {}),
   ...(values['total-count'] ? { totalCount: values['total-count'] as 'exact' | 'stale' | 'page-size' | 'none' } : {}),
-  ...(num('stale-count-share') !== undefined ? { staleCountShare: num('stale-count-share') } : {}),
+  ...(staleCountShare !== undefined ? { staleCountShare } : {}),
   ...(values['link-next'] ? { linkNext: true } : {}),
   ...(values['always-200'] ? { partialStatus: 200 as const } : {}),
 };

@@ -15,7 +15,7 @@ function addField(fields: FieldErrors, name: string, message: string) {
 }
 
 /** Zod issues -> {field: [messages]}; unknown keys are named as such. Field names come from input: null prototype. */
-export function zodIssuesToFields(issues: ReadonlyArray<{ path?: PropertyKey[]; message: string; code?: string; keys?: string[] }>): FieldErrors {
+export function zodIssuesToFields(issues: ReadonlyArray<{ path?: PropertyKey[] | undefined; message: string; code?: string | undefined; keys?: string[] | undefined }>): FieldErrors {
   const fields: FieldErrors = Object.create(null) as FieldErrors;
   for (const issue of issues) {
     const base = (issue.path ?? []).map(String).join('.');

@@ -32,7 +32,7 @@ export function createExternalSystemsService(deps: {
   const now = deps.clock ?? (() => new Date());
 
   /** Field rules that need more than the schema: auth type per system, cron syntax, secrets needed. */
-  function check(v: { system_type: string; auth: { type: string; secret?: string | null; username?: string | null; header_name?: string | null }; sync_frequency: string; sync_cron: string | null; api_version: string | null }, hasStoredSecret: boolean) {
+  function check(v: { system_type: string; auth: { type: string; secret?: string | null | undefined; username?: string | null | undefined; header_name?: string | null | undefined }; sync_frequency: string; sync_cron: string | null | undefined; api_version: string | null | undefined }, hasStoredSecret: boolean) {
     const fields: Record<string, string[]> = {};
     const factory = connectors.factory(v.system_type);
     if (!factory.authTypes.includes(v.auth.type as never)) fields['auth.type'] = [`${v.system_type} accepts ${factory.authTypes.join(', ')}`];
