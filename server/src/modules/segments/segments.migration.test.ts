@@ -1,0 +1,51 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MIGRATIONS_FOLDER, runMigrations, type Database } from '../../db/client.js';
+import { createTestDatabase } from '../../../test/helpers.js';
+
+async function migrateFrom(database: Database, folder: string) {
+  if (database.kind === 'pglite') await migratePglite(database.db as never, { migrationsFolder: folder });
+  else await migratePg(database.db as never, { migrationsFolder: folder });
+}
+
+/** A copy of the migrations folder that stops before the migration tagged `tag`. */
+function migrationsBefore(tag: string): { folder: string; remove(): void } {
+  const folder = mkdtempSync(path.join(tmpdir(), 'lyra-migrations-'));
+  cpSync(MIGRATIONS_FOLDER, folder, { recursive: true });
+  const journalPath = path.join(folder, 'meta', '_journal.json');
+  const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: { idx: number; tag: string }[] };
+  journal.entries = journal.entries.slice(0, journal.entries.findIndex((e) => e.tag === tag));
+  writeFileSync(journalPath, JSON.stringify(journal));
+  return { folder, remove: () => rmSync(folder, { recursive: true, force: true }) };
+}
+
+describe('migration 0013: the managed segment list starts with the segments the data uses', () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  beforeAll(async () => {
+    database = await createTestDatabase({ migrate: false });
+  });
+  afterAll(() => database.dispose());
+
+  it('seeds one entry per name (case-insensitively) from subscribers and products, skipping blanks', async () => {
+    const before = migrationsBefore('0013_campaigns');
+    try {
+      await migrateFrom(database, before.folder);
+    } finally {
+      before.remove();
+    }
+    await database.executeSql(
+      `insert into customers (id, msisdn, name, status, segments, value_band, customer_value, currency, plan_type, activation_date)
+       values ('C-1', '1', 'A', 'active', '{youth,Students}', 'low', '1', 'SAR', 'prepaid', '2024-01-01'),
+              ('C-2', '2', 'B', 'active', '{students," "}', 'low', '1', 'SAR', 'prepaid', '2024-01-01')`, []);
+    await database.executeSql(
+      `insert into products (external_system, external_product_id, name, product_type, currency, target_segments)
+       values ('manual', 'P-1', 'P', 'data', 'SAR', '{youth,vip}')`, []);
+    await runMigrations(database);
+    const { rows } = await database.executeSql('select name from segments order by lower(name)', []);
+    expect(rows.map((r) => r.name)).toEqual(['Students', 'vip', 'youth']);
+  });
+});
