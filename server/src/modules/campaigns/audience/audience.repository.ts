@@ -11,13 +11,14 @@ export function createAudienceRepository(db: DbOrTx) {
 
   return {
     /**
-     * How many subscribers remain after each step (steps AND-ed in order), in one scan of customers.
-     * (A `case` finding each row's first failing step tests each condition once, but measured slower:
-     * PostgreSQL then probes the score sets row by row instead of planning them as hashed semi-joins.)
+     * How many subscribers remain after each step (steps AND-ed in order), in one scan of customers:
+     * each condition evaluated once per row into a flag, the prefixes counted over the flags (an
+     * AND chain per count would test the first conditions once per later step).
      */
     async funnel(steps: readonly AudienceStep[]): Promise<number[]> {
-      const columns = steps.map((_, i) => sql`count(*) filter (where ${sql.join(steps.slice(0, i + 1).map((s) => sql`(${s.where})`), sql` and `)})::int as ${sql.identifier(`n${i}`)}`);
-      const row = await one<Record<string, number>>(sql`select ${sql.join(columns, sql`, `)} from ${customers}`);
+      const flags = steps.map((s, i) => sql`coalesce(${s.where}, false) as ${sql.identifier(`b${i}`)}`);
+      const columns = steps.map((_, i) => sql`count(*) filter (where ${sql.join(steps.slice(0, i + 1).map((__, j) => sql.identifier(`b${j}`)), sql` and `)})::int as ${sql.identifier(`n${i}`)}`);
+      const row = await one<Record<string, number>>(sql`select ${sql.join(columns, sql`, `)} from (select ${sql.join(flags, sql`, `)} from ${customers}) f`);
       return steps.map((_, i) => Number(row[`n${i}`]));
     },
 
