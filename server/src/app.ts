@@ -119,7 +119,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<App> {
   registerHealthRoutes(app, { database: c.database });
   registerAuthRoutes(app, { auth: c.auth, cookieSecure: config.cookieSecure });
   registerUserRoutes(app, { users: c.users });
-  registerAuditRoutes(app, { audit: c.audit });
+  registerAuditRoutes(app, { auditLog: c.auditLog });
   registerProductRoutes(app, { products: c.products, csv: c.productsCsv });
   registerOfferGroupRoutes(app, { groups: c.offerGroups });
   registerCatalogSyncRoutes(app, { systems: c.externalSystems, sync: c.sync });
