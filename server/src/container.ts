@@ -7,6 +7,7 @@ import { jobsUnavailable, type Jobs } from './jobs/runner.js';
 import type { LogFn } from './lib/log.js';
 import { createSecretBox, type SecretBox } from './lib/secrets.js';
 import { createAuditRepository } from './modules/audit/audit.repository.js';
+import { createAuditService } from './modules/audit/audit.service.js';
 import { createAuthRepository } from './modules/auth/auth.repository.js';
 import { createAuthService } from './modules/auth/auth.service.js';
 import type { LoginThrottlePolicy } from './modules/auth/login-throttle.js';
@@ -119,7 +120,7 @@ export function createContainer(database: Database, opts: ContainerOptions) {
 
   return {
     database,
-    audit: core.audit,
+    auditLog: createAuditService({ audit: core.audit }),
     // Whether this instance can send jobs (pg-boss opened); working them is a separate choice (JOBS=1).
     jobsAvailable: opts.jobs !== undefined,
     secrets,
