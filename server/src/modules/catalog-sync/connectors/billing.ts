@@ -18,9 +18,9 @@
 import { HttpError, type HttpClient } from '../../../lib/http-client.js';
 import { describeUpstreamError } from '../../../lib/upstream-errors.js';
 import { basicAuthorization, staticAuth } from './auth.js';
-import { ReadState, isObject, joinUrl, mapOrError, objects, str, type CategoryTypeMap, type Json } from './common.js';
+import { ConnectorRead, isObject, joinUrl, mapOrError, objects, str, type CategoryTypeMap, type Json } from './common.js';
 import { itemPriceVersion, mapItemPrice } from './billing-map.js';
-import type { ConnectionTestResult, Connector, ConnectorConfig, ConnectorFactory, ConnectorPage, ItemError, ReadOptions, ReadResult, SourceItem } from './types.js';
+import type { ConnectionTestResult, Connector, ConnectorConfig, ConnectorFactory, ConnectorPage, ItemError, ReadResult, SourceItem } from './types.js';
 
 const MAX_LIMIT = 100;
 const CATCH_UP_ROUNDS = 3;
@@ -57,20 +57,9 @@ interface ListEnd {
   pages: number;
 }
 
-class BillingRead {
-  private readonly state = new ReadState();
+class BillingRead extends ConnectorRead<Settings> {
   private readonly deleted = new Set<string>();
-  private readonly startedAt = Date.now();
-  private readonly log: (m: string, level?: 'info' | 'warn') => void;
   private position = 0;
-
-  constructor(
-    private readonly s: Settings,
-    private readonly http: HttpClient,
-    private readonly opts: ReadOptions,
-  ) {
-    this.log = opts.log ?? (() => undefined);
-  }
 
   async *run(): AsyncGenerator<ConnectorPage, ReadResult, void> {
     const since = this.opts.cursor ? Date.parse(this.opts.cursor.updatedAt) - this.opts.lookbackMs : Number.NaN;

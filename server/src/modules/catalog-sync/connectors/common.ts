@@ -4,10 +4,10 @@
  * per-run bookkeeping that turns re-read records into at-most-once emissions.
  */
 import { isCurrencyCode, type BillingCycle, type ProductType } from '@lyra/contracts';
-import { HttpError } from '../../../lib/http-client.js';
+import { HttpError, type HttpClient } from '../../../lib/http-client.js';
 import { MoneyError, amountFromFloat, normalizeAmount } from '../../../lib/money.js';
 import { parseTimestamp } from '../../../lib/time.js';
-import type { ConnectorPage, ItemError, SourceItem } from './types.js';
+import type { ConnectorPage, ItemError, MappedProduct, ReadOptions, SourceItem } from './types.js';
 
 export type Json = Record<string, unknown>;
 
@@ -88,6 +88,11 @@ function productTypeFromAllowances(features: Record<string, unknown>): ProductTy
 }
 
 /** Category name -> product type, set per external system by an administrator (keys compared case-insensitively). */
+/** A mapped product's price fields: whatever the source, only a one-time charge does not recur. */
+export function priceFields(price: string | null, currency: string, cycle: BillingCycle): Pick<MappedProduct, 'price' | 'currency' | 'recurring' | 'billing_cycle'> {
+  return { price, currency, recurring: cycle !== 'one_time', billing_cycle: cycle };
+}
+
 export type CategoryTypeMap = Readonly<Record<string, ProductType>>;
 
 export interface TypeEvidence {
@@ -272,6 +277,25 @@ export class ReadState {
 
   page(items: SourceItem[], errors: ItemError[]): ConnectorPage {
     return { items, errors, read: this.read, total: this.total };
+  }
+}
+
+/**
+ * What every connector's read starts from: its settings, client and options, the emission
+ * bookkeeping, the moment it began (catch-up passes reach back from there) and a log that is
+ * silent when the caller gave none.
+ */
+export abstract class ConnectorRead<S> {
+  protected readonly state = new ReadState();
+  protected readonly startedAt = Date.now();
+  protected readonly log: (m: string, level?: 'info' | 'warn') => void;
+
+  constructor(
+    protected readonly s: S,
+    protected readonly http: HttpClient,
+    protected readonly opts: ReadOptions,
+  ) {
+    this.log = opts.log ?? (() => undefined);
   }
 }
 

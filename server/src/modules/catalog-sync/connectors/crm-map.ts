@@ -16,7 +16,7 @@
  */
 import { createHash } from 'node:crypto';
 import { isCurrencyCode, type BillingCycle } from '@lyra/contracts';
-import { ItemProblem, allowanceValue, decimalAmount, inferProductType, requireCurrency, type CategoryTypeMap, str, toUtcIso, type AllowanceKey, type Json } from './common.js';
+import { ItemProblem, allowanceValue, decimalAmount, inferProductType, priceFields, requireCurrency, type CategoryTypeMap, str, toUtcIso, type AllowanceKey, type Json } from './common.js';
 import type { SourceItem } from './types.js';
 
 export const PRODUCT_FIELDS = [
@@ -82,10 +82,7 @@ export function mapProduct(p: Json, entries: Json[], defaultCurrency: string | n
       description: str(p.Description) ?? '',
       product_type: inferProductType({ explicit: p.Product_Type__c, categories: [family], features, fallback: 'service', categoryMap }),
       category: family ?? '',
-      price,
-      currency,
-      recurring: cycle !== 'one_time',
-      billing_cycle: cycle,
+      ...priceFields(price, currency, cycle),
       features,
       attributes: {
         lifecycle_status: p.IsArchived === true ? 'Archived' : p.IsActive === true ? 'Active' : 'Inactive',

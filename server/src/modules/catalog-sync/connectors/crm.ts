@@ -12,9 +12,9 @@
 import { HttpError, type HttpClient } from '../../../lib/http-client.js';
 import { describeUpstreamError, errorCodeFrom } from '../../../lib/upstream-errors.js';
 import { ClientCredentialsAuth, staticAuth } from './auth.js';
-import { ReadState, formatCount, isHttpStatus, isObject, joinUrl, mapOrError, objects, str, toUtcIso, type CategoryTypeMap, type Json } from './common.js';
+import { ConnectorRead, formatCount, isHttpStatus, isObject, joinUrl, mapOrError, objects, str, toUtcIso, type CategoryTypeMap, type Json } from './common.js';
 import { ENTRY_FIELDS, PRODUCT_FIELDS, crmFingerprint, mapProduct } from './crm-map.js';
-import type { ConnectionTestResult, Connector, ConnectorConfig, ConnectorFactory, ConnectorPage, ItemError, ReadOptions, ReadResult, SourceItem } from './types.js';
+import type { ConnectionTestResult, Connector, ConnectorConfig, ConnectorFactory, ConnectorPage, ItemError, ReadResult, SourceItem } from './types.js';
 
 /** Ids per `Id IN (...)` query: keeps the GET URL far below Salesforce's 16 KB limit. */
 const IN_CHUNK = 200;
@@ -99,22 +99,11 @@ async function standardPricebook(http: HttpClient, s: Settings, log: (m: string)
   return best[0];
 }
 
-class CrmRead {
-  private readonly state = new ReadState();
-  private readonly startedAt = Date.now();
-  private readonly log: (m: string, level?: 'info' | 'warn') => void;
+class CrmRead extends ConnectorRead<Settings> {
   private pricebook = '';
   private position = 0;
   /** Pages fetched through nextRecordsUrl: a query answered in one page is a single snapshot. */
   private continuations = 0;
-
-  constructor(
-    private readonly s: Settings,
-    private readonly http: HttpClient,
-    private readonly opts: ReadOptions,
-  ) {
-    this.log = opts.log ?? (() => undefined);
-  }
 
   async *run(): AsyncGenerator<ConnectorPage, ReadResult, void> {
     this.pricebook = await standardPricebook(this.http, this.s, this.log);

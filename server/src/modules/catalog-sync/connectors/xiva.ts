@@ -17,11 +17,11 @@
 import type { HttpClient } from '../../../lib/http-client.js';
 import { describeUpstreamError } from '../../../lib/upstream-errors.js';
 import { staticAuth, basicAuthorization } from './auth.js';
-import { ReadState, displayUrl, formatCount, headerInt, isHttpStatus, joinUrlOnce, listRecords, mapLimit, mapOrError, str, toUtcIso, type CategoryTypeMap, type Json } from './common.js';
+import { ConnectorRead, displayUrl, formatCount, headerInt, isHttpStatus, joinUrlOnce, listRecords, mapLimit, mapOrError, str, toUtcIso, type CategoryTypeMap, type Json } from './common.js';
 import { XivaJwtAuth } from './xiva-auth.js';
 import { mapOffering, offeringVersion, priceRefIds } from './xiva-map.js';
 import { hasNextLink, scanOffsets, type ScanEnd, type ScanPage } from './xiva-paging.js';
-import type { ConnectionTestResult, Connector, ConnectorConfig, ConnectorFactory, ConnectorPage, ItemError, ReadOptions, ReadResult, SourceItem } from './types.js';
+import type { ConnectionTestResult, Connector, ConnectorConfig, ConnectorFactory, ConnectorPage, ItemError, ReadResult, SourceItem } from './types.js';
 
 type ApiVersion = 'v4' | 'v5';
 const CATALOG_PATHS: Record<ApiVersion, string> = { v5: 'productCatalogManagement/v5/', v4: 'tmf-api/productCatalogManagement/v4/' };
@@ -83,23 +83,12 @@ function authFor(config: ConnectorConfig, s: Settings) {
 const offeringsUrl = (s: Settings) => `${s.catalogUrl}productOffering/`;
 
 /** State and steps of one read. */
-class XivaRead {
-  private readonly state = new ReadState();
+class XivaRead extends ConnectorRead<Settings> {
   /** Referenced ProductOfferingPrice entities, per run; null = 404. */
   private readonly prices = new Map<string, Json | null>();
-  private readonly startedAt = Date.now();
-  private readonly log: (m: string, level?: 'info' | 'warn') => void;
   private readonly pageCap = { rows: 0 };
   /** lastUpdate operators still worth trying; narrowed to the one that worked. */
   private sinceOperators: SinceOperator[] = [...SINCE_OPERATORS];
-
-  constructor(
-    private readonly s: Settings,
-    private readonly http: HttpClient,
-    private readonly opts: ReadOptions,
-  ) {
-    this.log = opts.log ?? (() => undefined);
-  }
 
   async *run(): AsyncGenerator<ConnectorPage, ReadResult, void> {
     let needsFullSync: string | undefined;
