@@ -54,6 +54,7 @@ export function createAudiencePreview(db: DbOrTx) {
 
     const salt = input.salt ?? PREVIEW_SALT;
     const compiled = compileAudience(input.audience, { offerProductIds: offerIds, ...(input.excludeCampaignId !== undefined && { campaignId: input.excludeCampaignId }) });
+    await repo.roomForScoreSets();
     const counts = await repo.funnel(compiled.steps);
     const members = await repo.materialise(audienceMembersSql(compiled, { salt, controlShare: input.controlShare }));
     const groups = await repo.groups(members);

@@ -23,6 +23,15 @@ export function createAudienceRepository(db: DbOrTx) {
     },
 
     /**
+     * For this transaction only: room for the score sets the rules probe as hashed subplans. Past
+     * work_mem PostgreSQL gives up hashing them and scans the set once per subscriber, which is
+     * what a million subscribers with score thresholds would meet at the default 4 MB.
+     */
+    async roomForScoreSets(): Promise<void> {
+      await db.execute(sql`set local work_mem = '128MB'`);
+    },
+
+    /**
      * The audience evaluated once into a temporary table dropped at commit (call inside a
      * transaction): the preview's later reads count, join and sample it instead of evaluating the
      * rules again each time. Answers the subquery that reads it.
