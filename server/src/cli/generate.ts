@@ -5,13 +5,9 @@
  * Uses the same configuration as `npm start` (DATA_DIR or DATABASE_URL). Re-running with the same
  * seed and snapshot upserts the same rows.
  */
-import { loadConfig } from '../config.js';
-import { createContainer } from '../container.js';
-import { openDatabase, runMigrations } from '../db/client.js';
-import { AppError } from '../lib/errors.js';
-import { acquireLock } from '../lib/instance-lock.js';
 import { SYSTEM_ACTOR } from '../modules/auth/permissions.js';
 import { defaultSnapshot, LOAD_ORDER, loadSyntheticCustomers } from '../modules/customers/customers.seed.js';
+import { withCliDatabase } from './database.js';
 
 const USAGE = 'usage: npm run generate -- --customers N [--seed N] [--snapshot YYYY-MM-DD] [--months 6..36] [--chunk N]';
 
@@ -58,12 +54,7 @@ async function main() {
     console.error(`${(err as Error).message}\n${USAGE}`);
     process.exit(2);
   }
-  const config = loadConfig();
-  const release = config.databaseUrl ? () => undefined : acquireLock(config.dataDir);
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  try {
-    await runMigrations(database);
-    const container = createContainer(database, { sessionTtlHours: 1 });
+  await withCliDatabase({ container: () => ({ sessionTtlHours: 1 }), errorMessageOnly: true }, async ({ config, database, container }) => {
     const snapshot = args.snapshot ?? defaultSnapshot();
     console.log(`Generating ${fmt(args.customers)} subscribers (seed ${args.seed}, snapshot ${snapshot}, ${args.months} months of history) into ${database.kind === 'pglite' ? config.dataDir : 'PostgreSQL'}`);
     const result = await loadSyntheticCustomers(container, {
@@ -86,13 +77,7 @@ async function main() {
     console.log(`  purchase in 30 days   ${fmt(s.purchase.pairs)} subscriber-product pairs  p ${pct(s.purchase.meanP)}  rate ${pct(s.purchase.positives / Math.max(1, s.purchase.pairs))}`);
     console.log(`  campaign response     ${fmt(s.response.contacts)} contacts  p ${pct(s.response.meanP)}  rate ${pct(s.response.positives / Math.max(1, s.response.contacts))}`);
     console.log(`  bill unpaid +30 days  ${fmt(s.default.bills)} bills  p ${pct(s.default.meanP)}  rate ${pct(s.default.positives / Math.max(1, s.default.bills))}`);
-  } catch (err) {
-    console.error(err instanceof AppError ? `${err.message}${err.details ? ` ${JSON.stringify(err.details)}` : ''}` : err instanceof Error ? err.message : err);
-    process.exitCode = 1;
-  } finally {
-    await database.close();
-    release();
-  }
+  });
 }
 
 void main();

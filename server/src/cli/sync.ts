@@ -5,14 +5,11 @@
  * configuration as `npm start` (DATA_DIR or DATABASE_URL, LYRA_SECRET_KEY).
  */
 import { SYSTEM_TYPES, SyncModeSchema, SyncRequest, type SyncRun } from '@lyra/contracts';
-import { loadConfig } from '../config.js';
-import { createContainer } from '../container.js';
-import { openDatabase, runMigrations } from '../db/client.js';
-import { AppError } from '../lib/errors.js';
-import { acquireLock } from '../lib/instance-lock.js';
+import type { AppConfig } from '../config.js';
 import { createSecretBox, loadOrCreateKey } from '../lib/secrets.js';
 import { SYSTEM_ACTOR } from '../modules/auth/permissions.js';
 import { pickSystem } from '../modules/catalog-sync/system-ref.js';
+import { withCliDatabase } from './database.js';
 
 const USAGE = 'usage: npm run sync -- --system NAME [--mode full|incremental] [--force]   (NAME: a system\'s name, or its type when only one system has it)';
 
@@ -51,13 +48,11 @@ async function main() {
     console.error(`${err instanceof Error ? err.message.split('\n')[0] : err}\n${USAGE}`);
     process.exit(2);
   }
-  const config = loadConfig();
-  const release = config.databaseUrl ? () => undefined : acquireLock(config.dataDir);
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  try {
-    await runMigrations(database);
+  const containerOptions = (config: AppConfig) => {
     const key = loadOrCreateKey({ secretKey: config.secretKey, dataDir: config.dataDir });
-    const container = createContainer(database, { sessionTtlHours: 1, secrets: createSecretBox(key.key) });
+    return { sessionTtlHours: 1, secrets: createSecretBox(key.key) };
+  };
+  await withCliDatabase({ container: containerOptions }, async ({ container }) => {
     const systems = (await container.externalSystems.list()).map((s) => ({ id: s.id, name: s.name, systemType: s.system_type }));
     const picked = pickSystem(systemRef, systems, SYSTEM_TYPES);
     if ('error' in picked) {
@@ -85,13 +80,7 @@ async function main() {
     if (done.item_errors_total > 10) console.log(`  ... ${done.item_errors_total - 10} more item errors`);
     console.log(`finished in ${((done.duration_ms ?? 0) / 1000).toFixed(1)}s`);
     process.exitCode = done.status === 'succeeded' ? 0 : done.status === 'partially_succeeded' ? 3 : 1;
-  } catch (err) {
-    console.error(err instanceof AppError ? `${err.message}${err.details ? ` ${JSON.stringify(err.details)}` : ''}` : err);
-    process.exitCode = 1;
-  } finally {
-    await database.close();
-    release();
-  }
+  });
 }
 
 void main();
