@@ -6,6 +6,7 @@ import { rowsOf, type DbOrTx } from '../../db/client.js';
 import {
   campaignContacts, customerBills, customerHoldings, customerPayments, customerPurchases, customers, customerUsage, externalSystems, products,
 } from '../../db/schema/index.js';
+import { orderingColumn } from '../../db/ordering.js';
 import { containsText } from '../../db/text-search.js';
 import { paged } from '../../db/unit-of-work.js';
 import { productOnSale, subscriberInSegment, subscriberInValueBand, subscriberValueAtLeast, subscriberValueAtMost } from '../audience/audience.sql.js';
@@ -42,9 +43,7 @@ const ORDER_COLUMNS = {
 } as const;
 
 function orderBy(ordering: string): SQL[] {
-  const descending = ordering.startsWith('-');
-  const key = (descending ? ordering.slice(1) : ordering) as keyof typeof ORDER_COLUMNS;
-  const col = ORDER_COLUMNS[key] ?? customers.id;
+  const { column: col, descending } = orderingColumn(ordering, ORDER_COLUMNS, customers.id);
   // id breaks ties so offset pages never repeat or skip rows.
   return [descending ? desc(col) : asc(col), asc(customers.id)];
 }

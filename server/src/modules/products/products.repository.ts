@@ -2,6 +2,7 @@ import { and, asc, count, eq, inArray, isNotNull, isNull, max, sql, type SQL } f
 import type { AvailableProductsQuery, ProductListQuery } from '@lyra/contracts';
 import { rowsOf, type Database, type DbOrTx } from '../../db/client.js';
 import { externalSystems, products } from '../../db/schema/index.js';
+import { orderingColumn } from '../../db/ordering.js';
 import { containsText } from '../../db/text-search.js';
 import { paged, sqlExecutorOf } from '../../db/unit-of-work.js';
 import { productOpenToSegment, productSellableNow, productTargetsSegment, productWithinCustomerValue } from '../audience/audience.sql.js';
@@ -35,9 +36,7 @@ const ORDER_COLUMNS = {
 } as const;
 
 function orderBy(ordering: string): SQL[] {
-  const descending = ordering.startsWith('-');
-  const key = (descending ? ordering.slice(1) : ordering) as keyof typeof ORDER_COLUMNS;
-  const col = ORDER_COLUMNS[key] ?? products.name;
+  const { column: col, descending } = orderingColumn(ordering, ORDER_COLUMNS, products.name);
   // id breaks ties so offset pages never repeat or skip rows.
   return [descending ? sql`${col} desc nulls last` : sql`${col} asc nulls last`, asc(products.id)];
 }
