@@ -21,6 +21,8 @@ import { createSyncEngine, type SyncEngineDeps } from './modules/catalog-sync/sy
 import { createSyncService } from './modules/catalog-sync/sync.service.js';
 import { createCampaignsRepository } from './modules/campaigns/campaigns.repository.js';
 import { createCampaignsService } from './modules/campaigns/campaigns.service.js';
+import { createAudiencePreview } from './modules/campaigns/audience/audience-preview.js';
+import { createCampaignPreview } from './modules/campaigns/audience/campaign-preview.js';
 import { createCustomersImport } from './modules/customers/customers.import.js';
 import { createCustomersRepository } from './modules/customers/customers.repository.js';
 import { createCustomersService } from './modules/customers/customers.service.js';
@@ -117,6 +119,8 @@ export function createContainer(database: Database, opts: ContainerOptions) {
   const segments = createSegmentsService({ segments: campaignsRepos.segments, uow: campaignsUow });
   const products = createProductsService({ products: core.products, uow: coreUow, groups: offerGroups, segments, offeredBy: campaignsRepos.campaigns });
   const campaigns = createCampaignsService({ campaigns: campaignsRepos.campaigns, uow: campaignsUow, products, segments, log });
+  const audiences = createAudiencePreview(db);
+  const campaignPreview = createCampaignPreview({ campaigns: campaignsRepos.campaigns, audiences });
 
   return {
     database,
@@ -142,6 +146,8 @@ export function createContainer(database: Database, opts: ContainerOptions) {
     ml,
     segments,
     campaigns,
+    audiences,
+    campaignPreview,
   };
 }
 export type Container = ReturnType<typeof createContainer>;
