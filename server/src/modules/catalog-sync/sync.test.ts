@@ -1,8 +1,9 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startBillingSimulator, startCrmSimulator, startXivaSimulator, XIVA_DEFAULT_CREDENTIALS, CRM_DEFAULT_CREDENTIALS, BILLING_DEFAULT_CREDENTIALS } from '@lyra/simulators';
 import type { ExternalSystemCreate, SyncRun } from '@lyra/contracts';
-import { createTestContext, type TestContext } from '../../../test/helpers.js';
+import type { TestContext } from '../../../test/helpers.js';
 import { SYSTEM_ACTOR } from '../auth/permissions.js';
+import { syncTestSuite } from './sync-test-suite.js';
 
 type Sim = Awaited<ReturnType<typeof startXivaSimulator>>;
 const api = '/api/loyalty/v1';
@@ -10,19 +11,10 @@ const api = '/api/loyalty/v1';
 describe('catalog sync against the simulators', () => {
   let t: TestContext;
   let admin: { authorization: string };
-  const sims: { close(): Promise<void> }[] = [];
-  beforeAll(async () => {
-    t = await createTestContext();
-    admin = await t.auth('admin');
-  });
-  afterAll(async () => {
-    await Promise.all(sims.map((s) => s.close()));
-    await t.close();
-  });
-  afterEach(async () => {
-    // Each test configures its own system of a type; remove them so the next can create one.
-    for (const s of await t.container.externalSystems.list()) await t.container.externalSystems.remove(SYSTEM_ACTOR, s.id);
-    await t.database.executeSql("delete from products where external_system <> 'manual'", []);
+  const sims = syncTestSuite((suite) => ({ t, admin } = suite), {
+    cleanUp: async (ctx) => {
+      await ctx.database.executeSql("delete from products where external_system <> 'manual'", []);
+    },
   });
 
   const xivaSystem = (sim: Sim, over: Partial<ExternalSystemCreate> = {}) =>

@@ -1,10 +1,11 @@
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startBillingSimulator, startCrmSimulator, startXivaSimulator, CRM_DEFAULT_CREDENTIALS, XIVA_DEFAULT_CREDENTIALS } from '@lyra/simulators';
 import type { SyncRun } from '@lyra/contracts';
-import { createTestContext, type TestContext } from '../../../test/helpers.js';
+import type { TestContext } from '../../../test/helpers.js';
 import { SYSTEM_ACTOR } from '../auth/permissions.js';
+import { syncTestSuite } from './sync-test-suite.js';
 
 const api = '/api/loyalty/v1';
 /** What the simulators' debug page (faults.echoRequestRate) contains besides the secrets. */
@@ -18,17 +19,8 @@ describe('upstream failures over the network: short causes, no bodies, no secret
   let t: TestContext;
   let admin: { authorization: string };
   const logs: string[] = [];
-  const sims: { close(): Promise<void> }[] = [];
-  beforeAll(async () => {
-    t = await createTestContext({ log: (msg: string, extra?: Record<string, unknown>) => logs.push(`${msg} ${JSON.stringify(extra ?? {})}`) });
-    admin = await t.auth('admin');
-  });
-  afterAll(async () => {
-    await Promise.all(sims.map((s) => s.close()));
-    await t.close();
-  });
-  afterEach(async () => {
-    for (const s of await t.container.externalSystems.list()) await t.container.externalSystems.remove(SYSTEM_ACTOR, s.id);
+  const sims = syncTestSuite((suite) => ({ t, admin } = suite), {
+    context: { log: (msg: string, extra?: Record<string, unknown>) => logs.push(`${msg} ${JSON.stringify(extra ?? {})}`) },
   });
 
   const createSystem = async (body: Record<string, unknown>) => {
