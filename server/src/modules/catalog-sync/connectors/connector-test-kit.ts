@@ -1,5 +1,6 @@
 /** Shared by the connector tests: a fast-retrying HttpClient, a read driver and field comparison. */
 import type { ExpectedProduct } from '@lyra/simulators';
+import { expect } from 'vitest';
 import { HttpClient } from '../../../lib/http-client.js';
 import type { ConnectorConfig, Connector, ConnectorPage, ItemError, ReadOptions, ReadResult, SourceItem, SyncCursor } from './types.js';
 
@@ -100,4 +101,18 @@ export function repeatedEmissions(emissions: SourceItem[]): string[] {
     previous.set(it.externalId, key);
   }
   return repeats;
+}
+
+/**
+ * A read under faults and mutations ended with exactly the store's valid ids at their current
+ * content, each version emitted once. Anything else emitted was deleted during the run: the
+ * next full sync retires it.
+ */
+export function expectExactlyValid(r: ReadOutcome, store: { validIds(): string[]; expected(id: string): ExpectedProduct | undefined }): void {
+  const valid = new Set(store.validIds());
+  for (const id of valid) expect(r.latest.has(id), id).toBe(true);
+  for (const id of r.latest.keys()) if (!valid.has(id)) expect(store.expected(id)).toBeUndefined();
+  expect(repeatedEmissions(r.emissions)).toEqual([]);
+  const { got, want } = compareAll(r.latest, store);
+  expect(got).toEqual(want);
 }
