@@ -61,6 +61,11 @@ export const campaigns = pgTable(
     approvedBy: uuid('approved_by'),
     approvedAt: ts('approved_at'),
     launchedAt: ts('launched_at'),
+    /** The launch job: queued -> running -> done | failed; a failed launch can be retried and gives the same snapshot. */
+    launchState: text('launch_state'),
+    launchTotal: integer('launch_total'),
+    launchDone: integer('launch_done').notNull().default(0),
+    launchError: text('launch_error'),
     pausedReason: text('paused_reason'),
     attention: jsonb('attention').$type<CampaignAttentionItem[]>().notNull().default([]),
     createdBy: uuid('created_by'),
@@ -116,9 +121,19 @@ export const campaignMembers = pgTable(
     campaignId: uuid('campaign_id').notNull().references(() => campaigns.id, { onDelete: 'cascade' }),
     customerId: text('customer_id').notNull().references(() => customers.id, { onDelete: 'cascade' }),
     group: text('group').notNull(),
+    /** Where the response window starts: the contact for treated members, the launch for control. */
+    contactedAt: ts('contacted_at'),
+    /** The first purchase of an offered product (or a member of its offer group) within the window. */
+    respondedAt: ts('responded_at'),
+    responseProductId: uuid('response_product_id').references(() => products.id, { onDelete: 'set null' }),
+    responseRevenue: numeric('response_revenue'),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.campaignId, t.customerId] }), index('campaign_members_customer_idx').on(t.customerId)],
+  (t) => [
+    primaryKey({ columns: [t.campaignId, t.customerId] }),
+    index('campaign_members_customer_idx').on(t.customerId),
+    index('campaign_members_group_idx').on(t.campaignId, t.group, t.respondedAt),
+  ],
 );
 
 /**

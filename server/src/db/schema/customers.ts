@@ -88,7 +88,12 @@ export const customerBills = pgTable(
     createdAt: ts('created_at').notNull().defaultNow(),
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
-  (t) => [index('customer_bills_customer_idx').on(t.customerId, t.billDate), index('customer_bills_due_idx').on(t.dueDate)],
+  (t) => [
+    index('customer_bills_customer_idx').on(t.customerId, t.billDate),
+    index('customer_bills_due_idx').on(t.dueDate),
+    // The audience's "late bills" rule looks up a subscriber's bills by due date.
+    index('customer_bills_customer_due_idx').on(t.customerId, t.dueDate),
+  ],
 );
 
 export const customerPayments = pgTable(

@@ -89,5 +89,7 @@ export const mlScores = pgTable(
     // Audiences read a run by score ("latest active score of model M above x", audience.sql.ts); the
     // run_id prefix also serves what the former (run_id) index did.
     index('ml_scores_run_score_idx').on(t.runId, t.productId, t.score),
+    // Audiences join a subscriber's own scores of a run (default risk, response, uplift rank).
+    index('ml_scores_run_customer_idx').on(t.runId, t.customerId),
   ],
 );
