@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Dataset, Rng, mulberry32, parseCsv, readCsv, stratifiedSplit, stratifiedSplitIndices } from './dataset.js';
+import { Dataset, Rng, detectDelimiter, mulberry32, parseCsv, readCsv, readCsvReport, stratifiedSplit, stratifiedSplitIndices } from './dataset.js';
 
 describe('CSV parsing', () => {
   it('handles quotes, doubled quotes, embedded delimiters and line breaks, CRLF, BOM', () => {
@@ -44,8 +44,63 @@ describe('CSV parsing', () => {
     expect(ds.row(1)).toEqual({ age: null, plan: 'silver', zip: '00456' });
   });
   it('a column with one text value is categorical', () => {
-    const ds = readCsv('x,y\n1,0\n2,1\nn/a,0\n', { label: 'y' });
+    const ds = readCsv('x,y\n1,0\n2,1\nunknown,0\n', { label: 'y' });
     expect(ds.column('x')!.kind).toBe('categorical');
+  });
+  it('blank cells and missing-value tokens keep a numeric column numeric, counted per token', () => {
+    const rows = ['spend,plan,y'];
+    for (let i = 0; i < 40; i++) rows.push(`${i % 10 === 3 ? ' ' : i % 10 === 7 ? 'NA' : i % 10 === 8 ? 'null' : i % 10 === 9 ? '-' : String(i * 1.5)},${i % 2 ? 'gold' : 'N/A'},${i % 2}`);
+    const r = readCsvReport(rows.join('\n'), { label: 'y' });
+    const spend = r.dataset.column('spend')!;
+    expect(spend.kind).toBe('numeric');
+    if (spend.kind !== 'numeric') throw new Error('spend must be numeric');
+    expect(spend.values[0]).toBe(0);
+    expect(Number.isNaN(spend.values[3]!)).toBe(true);
+    expect(Number.isNaN(spend.values[7]!)).toBe(true);
+    const rep = r.columns.find((c) => c.name === 'spend')!;
+    expect(rep).toMatchObject({ role: 'feature', kind: 'numeric', how: 'inferred', missing: 16, missingTokens: { ' ': 4, NA: 4, null: 4, '-': 4 } });
+    // tokens are missing in categorical columns too
+    const plan = r.dataset.column('plan')!;
+    if (plan.kind !== 'categorical') throw new Error('plan must be categorical');
+    expect(plan.vocabulary).toEqual(['gold']);
+    expect(r.columns.find((c) => c.name === 'plan')).toMatchObject({ kind: 'categorical', levels: 1, missing: 20 });
+    expect(r.columns.find((c) => c.name === 'y')).toMatchObject({ role: 'label' });
+    expect(r.warnings).toEqual([]);
+    // an explicit token list replaces the default one: '-' is then a category
+    const own = readCsvReport('x,y\n1,0\n-,1\n?,0\n', { label: 'y', missingValues: ['?'] });
+    expect(own.dataset.column('x')!.kind).toBe('categorical');
+    expect(own.columns[0]).toMatchObject({ missing: 1, missingTokens: { '?': 1 } });
+  });
+  it('warns about a mostly numeric column read as categorical, and about very many levels', () => {
+    const rows = ['amount,customer,y'];
+    for (let i = 0; i < 300; i++) rows.push(`${i === 17 ? 'n.a.' : i},c${i},${i % 2}`);
+    const r = readCsvReport(rows.join('\n'), { label: 'y' });
+    expect(r.dataset.column('amount')!.kind).toBe('categorical');
+    expect(r.columns[0]).toMatchObject({ kind: 'categorical', how: 'inferred', numericCells: 299, example: { row: 18, value: 'n.a.' } });
+    expect(r.warnings).toHaveLength(2);
+    expect(r.warnings[0]).toMatch(/column amount: read as categorical because 1 of 300 filled cells are not numbers \(first: "n\.a\." in row 18\)/);
+    expect(r.warnings[1]).toMatch(/column customer: categorical with 300 levels \(every value distinct/);
+  });
+  it('reads a test file with the training kinds: text in a numeric column is missing and counted', () => {
+    const r = readCsvReport('a,b,y\n1,7,0\nx,8,1\n3,9,0\n', { label: 'y', kinds: { a: 'numeric', b: 'categorical' } });
+    const a = r.dataset.column('a')!;
+    if (a.kind !== 'numeric') throw new Error('a must be numeric');
+    expect(Array.from(a.values).map((v) => (Number.isNaN(v) ? null : v))).toEqual([1, null, 3]);
+    expect(r.dataset.column('b')!.kind).toBe('categorical');
+    expect(r.columns[0]).toMatchObject({ how: 'forced', invalid: 1, example: { row: 2, value: 'x' } });
+    expect(r.warnings[0]).toMatch(/column a: 1 cells are not numbers \(first: "x" in row 2\); read as missing/);
+  });
+  it('detects the delimiter from the header line, or takes the given one; keeps ids apart', () => {
+    expect(detectDelimiter('a;b;"c,d"\n1,2;3;4\n')).toBe(';');
+    expect(detectDelimiter('a\tb\tc\n')).toBe('\t');
+    expect(detectDelimiter('a,b\n1;2;3;4\n')).toBe(',');
+    expect(detectDelimiter('single\n1\n')).toBe(',');
+    const r = readCsvReport('id;x;y\nA;1,5;1\nB;2;0\n', { label: 'y', id: 'id' });
+    expect(r).toMatchObject({ delimiter: ';', delimiterDetected: true, ids: ['A', 'B'] });
+    expect(r.dataset.featureNames).toEqual(['x']);
+    const t = readCsvReport('x\ty\n1\t0\n', { label: 'y', delimiter: '\t' });
+    expect(t).toMatchObject({ delimiter: '\t', delimiterDetected: false });
+    expect(() => readCsvReport('a;y\n1;0\n', { label: 'y', delimiter: ',' })).toThrow(/label column "y" not found \(columns: a;y\)/);
   });
   it('clear errors for bad input', () => {
     expect(() => readCsv('a,b\n1,2\n', { label: 'y' })).toThrow(/label column "y" not found/);

@@ -348,44 +348,143 @@ export function parseCsv(text: string, delimiter = ','): string[][] {
   return out;
 }
 
+/**
+ * Cells read as missing in every column, compared after trimming and ignoring
+ * case: pandas' default markers plus '-' (report extracts print it for "none").
+ * A cell of only spaces is always missing, whatever the list.
+ */
+export const DEFAULT_MISSING_VALUES: readonly string[] = Object.freeze(['NA', 'N/A', '#N/A', '<NA>', 'NaN', 'null', 'None', '-']);
+
+/** A categorical column with more levels than this gets a warning (an id or a broken numeric column). */
+export const MANY_LEVELS = 100;
+
 export interface CsvOptions {
   /** binary label column (0/1, true/false, yes/no) */
   label?: string;
   /** binary treatment column for uplift */
   treatment?: string;
+  /** row identifier: kept beside the data set (CsvRead.ids), never a feature */
+  id?: string;
   /** columns to ignore (ids, leakage) */
   drop?: string[];
   /** columns to read as categorical even if they look numeric (codes, zip codes) */
   categorical?: string[];
+  /**
+   * The kinds of a training file's features, so a scoring/test file is read the same way:
+   * a cell that is not a number in a numeric column is missing (counted as invalid).
+   */
+  kinds?: Record<string, 'numeric' | 'categorical'>;
+  /** tokens read as missing (replaces DEFAULT_MISSING_VALUES; case-insensitive, trimmed) */
+  missingValues?: readonly string[];
+  /** field separator; detected from the header line when absent (see detectDelimiter) */
   delimiter?: string;
 }
 
+export interface CsvColumnReport {
+  name: string;
+  role: 'feature' | 'label' | 'treatment' | 'id' | 'dropped';
+  /** features only */
+  kind?: 'numeric' | 'categorical';
+  /** 'inferred' from the cells, 'forced' by CsvOptions.categorical or CsvOptions.kinds */
+  how?: 'inferred' | 'forced';
+  /** cells read as missing (empty, blank or a missing-value token) */
+  missing: number;
+  /** the non-empty cells read as missing, by their text (e.g. {" ": 12, "NA": 3}) */
+  missingTokens: Record<string, number>;
+  /** categorical: distinct values */
+  levels?: number;
+  /** inferred categorical: cells that are numbers (a mostly numeric column with a few text cells) */
+  numericCells?: number;
+  /** forced numeric: cells that are not numbers, read as missing */
+  invalid?: number;
+  /** first cell that made an inferred column categorical, or the first invalid one */
+  example?: { row: number; value: string };
+}
+
+export interface CsvRead {
+  dataset: Dataset;
+  delimiter: string;
+  /** true when the delimiter was detected from the header line */
+  delimiterDetected: boolean;
+  /** every header column in file order */
+  columns: CsvColumnReport[];
+  /** CsvOptions.id values, one per row */
+  ids: string[] | null;
+  /** what a person should check: text cells in numeric-looking columns, very many levels, invalid cells */
+  warnings: string[];
+}
+
 /**
- * Reads CSV text with a header row. Empty cells are missing. A column is numeric
- * when every non-empty cell is a decimal number, otherwise categorical. Two passes
- * over the text (types, then values) keep memory at the typed arrays instead of
- * millions of intermediate strings.
+ * The delimiter of a header line: the most frequent of ',', ';' and tab outside
+ * double quotes (',' when none occurs or on a tie with ',').
  */
+export function detectDelimiter(text: string): string {
+  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  const counts = new Map<string, number>([
+    [',', 0],
+    [';', 0],
+    ['\t', 0],
+  ]);
+  let quoted = false;
+  for (; i < text.length; i++) {
+    const ch = text[i]!;
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted && (ch === '\n' || ch === '\r')) break;
+    else if (!quoted && counts.has(ch)) counts.set(ch, counts.get(ch)! + 1);
+  }
+  let best = ',';
+  for (const [d, c] of counts) if (c > counts.get(best)!) best = d;
+  return best;
+}
+
+/** Reads CSV text with a header row into a data set (see readCsvReport). */
 export function readCsv(text: string, opts: CsvOptions = {}): Dataset {
-  const delimiter = opts.delimiter ?? ',';
+  return readCsvReport(text, opts).dataset;
+}
+
+/**
+ * Reads CSV text with a header row and says what it inferred. Missing cells: empty,
+ * blank or a missing-value token (DEFAULT_MISSING_VALUES unless opts.missingValues).
+ * A column is numeric when every other cell is a decimal number, otherwise categorical
+ * (or as forced by opts.categorical / opts.kinds). Two passes over the text (types,
+ * then values) keep memory at the typed arrays instead of millions of intermediate strings.
+ */
+export function readCsvReport(text: string, opts: CsvOptions = {}): CsvRead {
+  const delimiterDetected = opts.delimiter === undefined;
+  const delimiter = opts.delimiter ?? detectDelimiter(text);
+  if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
+    throw new Error(`CSV: the delimiter must be one character other than a quote or a line break (got ${JSON.stringify(delimiter)})`);
+  }
+  const tokens = new Set((opts.missingValues ?? DEFAULT_MISSING_VALUES).map((t) => t.trim().toLowerCase()));
+  const isMissingCell = (v: string): boolean => {
+    const t = v.trim();
+    return t === '' || tokens.has(t.toLowerCase());
+  };
   let header: string[] = [];
-  let numericOk: boolean[] = [];
+  let nonNumeric: number[] = [];
+  let numericCells: number[] = [];
+  let firstText: Array<{ row: number; value: string } | undefined> = [];
   let nRows = 0;
   forEachCsvRecord(
     text,
     (f, idx) => {
       if (idx === 0) {
         header = f.map((h) => h.trim());
-        numericOk = header.map(() => true);
+        nonNumeric = header.map(() => 0);
+        numericCells = header.map(() => 0);
+        firstText = header.map(() => undefined);
         return;
       }
       if (f.length !== header.length) {
         throw new Error(`CSV: record ${idx + 1} has ${f.length} fields, header has ${header.length}`);
       }
       for (let c = 0; c < f.length; c++) {
-        if (numericOk[c]) {
-          const v = f[c]!;
-          if (v !== '' && !isNumericString(v.trim())) numericOk[c] = false;
+        const v = f[c]!;
+        if (isMissingCell(v)) continue;
+        if (isNumericString(v.trim())) numericCells[c]!++;
+        else {
+          if (nonNumeric[c] === 0) firstText[c] = { row: idx, value: v };
+          nonNumeric[c]!++;
         }
       }
       nRows++;
@@ -406,22 +505,47 @@ export function readCsv(text: string, opts: CsvOptions = {}): Dataset {
   };
   const labelIdx = need(opts.label, 'label');
   const treatIdx = need(opts.treatment, 'treatment');
+  const idIdx = need(opts.id, 'id');
   for (const c of opts.drop ?? []) need(c, 'drop');
   for (const c of opts.categorical ?? []) need(c, 'categorical');
   const drop = new Set(opts.drop ?? []);
   const forced = new Set(opts.categorical ?? []);
 
-  type Builder =
-    | { kind: 'numeric'; src: number; name: string; values: Float64Array }
-    | { kind: 'categorical'; src: number; name: string; codes: Int32Array; vocab: Map<string, number> };
+  type Builder = { src: number; report: CsvColumnReport } & (
+    | { kind: 'numeric'; values: Float64Array }
+    | { kind: 'categorical'; codes: Int32Array; vocab: Map<string, number> }
+  );
   const builders: Builder[] = [];
-  header.forEach((name, c) => {
-    if (c === labelIdx || c === treatIdx || drop.has(name)) return;
-    if (numericOk[c] && !forced.has(name)) builders.push({ kind: 'numeric', src: c, name, values: new Float64Array(nRows) });
-    else builders.push({ kind: 'categorical', src: c, name, codes: new Int32Array(nRows), vocab: new Map() });
+  const reports: CsvColumnReport[] = header.map((name, c) => {
+    const role = c === labelIdx ? 'label' : c === treatIdx ? 'treatment' : c === idIdx ? 'id' : drop.has(name) ? 'dropped' : 'feature';
+    const report: CsvColumnReport = { name, role, missing: 0, missingTokens: {} };
+    if (role !== 'feature') return report;
+    const given = opts.kinds?.[name];
+    const kind = forced.has(name) ? 'categorical' : (given ?? (nonNumeric[c] === 0 ? 'numeric' : 'categorical'));
+    report.kind = kind;
+    report.how = forced.has(name) || given !== undefined ? 'forced' : 'inferred';
+    if (kind === 'numeric') {
+      if (nonNumeric[c]! > 0) {
+        report.invalid = nonNumeric[c]!;
+        report.example = firstText[c]!;
+      }
+      builders.push({ kind, src: c, report, values: new Float64Array(nRows) });
+    } else {
+      if (report.how === 'inferred') {
+        report.numericCells = numericCells[c]!;
+        report.example = firstText[c]!;
+      }
+      builders.push({ kind, src: c, report, codes: new Int32Array(nRows), vocab: new Map() });
+    }
+    return report;
   });
   const label = labelIdx >= 0 ? new Uint8Array(nRows) : null;
   const treatment = treatIdx >= 0 ? new Uint8Array(nRows) : null;
+  const ids = idIdx >= 0 ? new Array<string>(nRows) : null;
+  const countMissing = (r: CsvColumnReport, v: string): void => {
+    r.missing++;
+    if (v !== '') r.missingTokens[v] = (r.missingTokens[v] ?? 0) + 1;
+  };
 
   forEachCsvRecord(
     text,
@@ -430,24 +554,57 @@ export function readCsv(text: string, opts: CsvOptions = {}): Dataset {
       const r = idx - 1;
       for (const b of builders) {
         const v = f[b.src]!;
-        if (b.kind === 'numeric') b.values[r] = v === '' ? NaN : Number(v);
-        else b.codes[r] = v === '' ? -1 : internCode(b.vocab, v);
+        const missing = isMissingCell(v);
+        if (missing) countMissing(b.report, v);
+        if (b.kind === 'numeric') {
+          const t = v.trim();
+          b.values[r] = missing || !isNumericString(t) ? NaN : Number(t);
+        } else b.codes[r] = missing ? -1 : internCode(b.vocab, v);
       }
       if (label) label[r] = parseBinary(f[labelIdx], opts.label!, r);
       if (treatment) treatment[r] = parseBinary(f[treatIdx], opts.treatment!, r);
+      if (ids) ids[r] = f[idIdx]!;
     },
     delimiter,
   );
-  const cols: Column[] = builders.map((b) =>
-    b.kind === 'numeric'
-      ? { kind: 'numeric', name: b.name, values: b.values }
-      : { kind: 'categorical', name: b.name, codes: b.codes, vocabulary: [...b.vocab.keys()] },
-  );
-  return new Dataset(cols, label, treatment, opts.label ?? null);
+  const warnings: string[] = [];
+  const cols: Column[] = builders.map((b) => {
+    const rep = b.report;
+    if (b.kind === 'numeric') {
+      if (rep.invalid) {
+        warnings.push(`column ${rep.name}: ${rep.invalid} cells are not numbers (first: ${JSON.stringify(rep.example!.value)} in row ${rep.example!.row}); read as missing`);
+      }
+      return { kind: 'numeric', name: rep.name, values: b.values };
+    }
+    rep.levels = b.vocab.size;
+    const filled = nRows - rep.missing;
+    if (rep.how === 'inferred' && rep.numericCells! >= 0.9 * filled) {
+      warnings.push(
+        `column ${rep.name}: read as categorical because ${filled - rep.numericCells!} of ${filled} filled cells are not numbers ` +
+          `(first: ${JSON.stringify(rep.example!.value)} in row ${rep.example!.row}); if they mean "missing", list them in --missing-values`,
+      );
+    } else if (rep.levels > MANY_LEVELS) {
+      const distinct = rep.levels === filled ? ' (every value distinct: an identifier? --drop or --id it)' : '';
+      warnings.push(`column ${rep.name}: categorical with ${rep.levels} levels${distinct}`);
+    }
+    return { kind: 'categorical', name: rep.name, codes: b.codes, vocabulary: [...b.vocab.keys()] };
+  });
+  return {
+    dataset: new Dataset(cols, label, treatment, opts.label ?? null),
+    delimiter,
+    delimiterDetected,
+    columns: reports,
+    ids,
+    warnings,
+  };
 }
 
 export function readCsvFile(path: string, opts: CsvOptions = {}): Dataset {
   return readCsv(readFileSync(path, 'utf8'), opts);
+}
+
+export function readCsvFileReport(path: string, opts: CsvOptions = {}): CsvRead {
+  return readCsvReport(readFileSync(path, 'utf8'), opts);
 }
 
 // ---------------------------------------------------------------------------

@@ -10,6 +10,11 @@ export {
   mulberry32,
   readCsv,
   readCsvFile,
+  readCsvReport,
+  readCsvFileReport,
+  detectDelimiter,
+  DEFAULT_MISSING_VALUES,
+  MANY_LEVELS,
   parseCsv,
   forEachCsvRecord,
   stratifiedSplit,
@@ -19,6 +24,8 @@ export {
   type CategoricalColumn,
   type Row,
   type CsvOptions,
+  type CsvRead,
+  type CsvColumnReport,
 } from './dataset.js';
 export { type FeatureSpec, type NumericFeatureSpec, type CategoricalFeatureSpec } from './binning.js';
 export {
