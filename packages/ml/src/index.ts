@@ -77,6 +77,7 @@ export {
   expectedCalibrationError,
   psi,
   qini,
+  qiniSpread,
   upliftByDecile,
   classificationMetrics,
   type ClassificationMetrics,
@@ -85,6 +86,7 @@ export {
   type RocPoint,
   type PsiBin,
   type QiniResult,
+  type QiniSpread,
   type QiniPoint,
   type UpliftDecileRow,
 } from './metrics.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { auc, brier, calibrationTable, expectedCalibrationError, gini, ks, liftTable, logLoss, psi, qini, rocCurve, upliftByDecile } from './metrics.js';
+import { auc, brier, calibrationTable, expectedCalibrationError, gini, ks, liftTable, logLoss, psi, qini, qiniSpread, rocCurve, upliftByDecile } from './metrics.js';
 import { Rng } from './dataset.js';
 
 describe('metrics against hand-computed values', () => {
@@ -77,5 +77,34 @@ describe('metrics against hand-computed values', () => {
     expect(good.qiniNormalized).toBeGreaterThan(0);
     const dec = upliftByDecile(score, y, t);
     expect(dec[0]!.observedUplift).toBeGreaterThan(dec[9]!.observedUplift);
+  });
+  it('Qini spread: bootstrap interval around the model, random baseline near zero, seeded', () => {
+    const n = 3000;
+    const r = new Rng(11);
+    const t = Array.from({ length: n }, () => (r.next() < 0.5 ? 1 : 0));
+    // rounded scores make ties, which must move together as in qini()
+    const score = Array.from({ length: n }, () => Math.round(r.next() * 50) / 50);
+    const y = score.map((s, i) => (r.next() < (t[i] ? 0.1 + 0.4 * s : 0.1) ? 1 : 0));
+    const s = qiniSpread(score, y, t, 300, 7);
+    expect(s.qini).toBeCloseTo(qini(score, y, t).qini, 12);
+    expect(s.lower).toBeLessThan(s.qini);
+    expect(s.upper).toBeGreaterThan(s.qini);
+    expect(s.standardError).toBeGreaterThan(0);
+    // the percentile interval spans about four standard errors
+    expect((s.upper - s.lower) / s.standardError).toBeGreaterThan(3);
+    expect((s.upper - s.lower) / s.standardError).toBeLessThan(5);
+    expect(Math.abs(s.random.mean)).toBeLessThan(s.qini / 4);
+    expect(s.random.lower).toBeLessThan(0);
+    expect(s.random.upper).toBeGreaterThan(0);
+    expect(s.random.upper).toBeLessThan(s.qini);
+    expect(s.pValue).toBeCloseTo(1 / 301, 9);
+    expect(qiniSpread(score, y, t, 300, 7)).toEqual(s);
+    expect(qiniSpread(score, y, t, 300, 8).lower).not.toBe(s.lower);
+    // a score unrelated to the outcome sits inside the random range
+    const noise = Array.from({ length: n }, () => r.next());
+    const ns = qiniSpread(noise, y, t, 300, 7);
+    expect(ns.qini).toBeGreaterThan(ns.random.lower);
+    expect(ns.qini).toBeLessThan(ns.random.upper);
+    expect(ns.pValue).toBeGreaterThan(0.025);
   });
 });

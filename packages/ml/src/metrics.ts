@@ -2,6 +2,7 @@
  * Model evaluation metrics for binary scores. Scores are probabilities unless a
  * function says otherwise; only their order matters for AUC, KS, lift and ROC.
  */
+import { Rng } from './dataset.js';
 
 type Num = ArrayLike<number>;
 
@@ -490,4 +491,114 @@ export function upliftByDecile(uplift: Num, labels: Num, treatment: Num, groups 
       meanPredictedUplift: rows.length > 0 ? su / rows.length : NaN,
     };
   });
+}
+
+export interface QiniSpread {
+  /** the model's Qini coefficient (as qini().qini) */
+  qini: number;
+  resamples: number;
+  seed: number;
+  /** bootstrap standard deviation of the model's Qini (rows resampled with replacement) */
+  standardError: number;
+  /** 95% percentile bootstrap interval of the model's Qini */
+  lower: number;
+  upper: number;
+  /** Qini of random targeting on the same rows (random orders): mean and central 95% range */
+  random: { mean: number; lower: number; upper: number };
+  /** share of random orders scoring at least the model's Qini, (1 + count) / (1 + resamples) */
+  pValue: number;
+}
+
+/**
+ * How sure the Qini is: a seeded bootstrap interval of the model's coefficient and
+ * the coefficient random targeting reaches on the same rows. The rows are sorted
+ * once; a bootstrap resample is a vector of multinomial row weights walked in that
+ * order (ties stay together, as in qini()), a random order a seeded shuffle.
+ */
+export function qiniSpread(uplift: Num, labels: Num, treatment: Num, resamples = 200, seed = 42): QiniSpread {
+  checkLengths(uplift, labels);
+  checkLengths(uplift, treatment);
+  if (!(Number.isInteger(resamples) && resamples >= 1)) throw new RangeError(`resamples must be an integer >= 1 (got ${resamples})`);
+  const n = uplift.length;
+  const order = orderAsc(uplift).reverse();
+  // groupEnd[k] = 1 when order[k] is the last row of its tie group
+  const groupEnd = new Uint8Array(n);
+  for (let k = 0; k < n; k++) groupEnd[k] = k === n - 1 || uplift[order[k]!]! !== uplift[order[k + 1]!]! ? 1 : 0;
+  const y = Uint8Array.from({ length: n }, (_, i) => (labels[i]! > 0 ? 1 : 0));
+  const t = Uint8Array.from({ length: n }, (_, i) => (treatment[i]! > 0 ? 1 : 0));
+  const area = (ord: Uint32Array, ends: Uint8Array | null, w: Float64Array | null): number => {
+    let total = 0;
+    if (w) for (let i = 0; i < n; i++) total += w[i]!;
+    else total = n;
+    if (total === 0) return 0;
+    let nt = 0;
+    let nc = 0;
+    let yt = 0;
+    let yc = 0;
+    let px = 0;
+    let pq = 0;
+    let trap = 0;
+    for (let k = 0; k < n; k++) {
+      const r = ord[k]!;
+      const wr = w ? w[r]! : 1;
+      if (t[r]) {
+        nt += wr;
+        yt += wr * y[r]!;
+      } else {
+        nc += wr;
+        yc += wr * y[r]!;
+      }
+      if (ends && !ends[k]) continue;
+      const x = (nt + nc) / total;
+      const q = nc > 0 ? yt - (yc * nt) / nc : yt;
+      trap += ((x - px) * (q + pq)) / 2;
+      px = x;
+      pq = q;
+    }
+    return (trap - pq / 2) / total;
+  };
+  const model = area(order, groupEnd, null);
+  const rng = new Rng(seed);
+  const boot = new Float64Array(resamples);
+  const w = new Float64Array(n);
+  for (let b = 0; b < resamples; b++) {
+    w.fill(0);
+    for (let i = 0; i < n; i++) w[rng.int(n)]!++;
+    boot[b] = area(order, groupEnd, w);
+  }
+  const rnd = new Float64Array(resamples);
+  const perm = Uint32Array.from({ length: n }, (_, i) => i);
+  let atLeast = 0;
+  for (let b = 0; b < resamples; b++) {
+    rng.shuffle(perm);
+    rnd[b] = area(perm, null, null);
+    if (rnd[b]! >= model) atLeast++;
+  }
+  let m = 0;
+  for (const v of boot) m += v;
+  m /= resamples;
+  let ss = 0;
+  for (const v of boot) ss += (v - m) ** 2;
+  let rm = 0;
+  for (const v of rnd) rm += v;
+  boot.sort();
+  rnd.sort();
+  return {
+    qini: model,
+    resamples,
+    seed,
+    standardError: resamples > 1 ? Math.sqrt(ss / (resamples - 1)) : NaN,
+    lower: quantileSorted(boot, 0.025),
+    upper: quantileSorted(boot, 0.975),
+    random: { mean: rm / resamples, lower: quantileSorted(rnd, 0.025), upper: quantileSorted(rnd, 0.975) },
+    pValue: (1 + atLeast) / (1 + resamples),
+  };
+}
+
+/** linear interpolation between order statistics (numpy's default) */
+function quantileSorted(s: Float64Array, p: number): number {
+  const h = (s.length - 1) * p;
+  const lo = Math.floor(h);
+  const hi = Math.min(s.length - 1, lo + 1);
+  return s[lo]! + (h - lo) * (s[hi]! - s[lo]!);
 }
