@@ -23,6 +23,7 @@ import { registerAuditRoutes } from './modules/audit/audit.routes.js';
 import { registerAuthRoutes } from './modules/auth/auth.routes.js';
 import { registerAudienceRoutes } from './modules/campaigns/audience/audience.routes.js';
 import { registerCampaignRoutes } from './modules/campaigns/campaigns.routes.js';
+import { registerCampaignResultsRoutes } from './modules/campaigns/results/results.routes.js';
 import { registerCatalogSyncRoutes } from './modules/catalog-sync/catalog-sync.routes.js';
 import { registerCustomerRoutes } from './modules/customers/customers.routes.js';
 import { registerHealthRoutes } from './modules/health/health.routes.js';
@@ -125,6 +126,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<App> {
   registerAudienceRoutes(app, { audiences: c.audiences, campaignPreview: c.campaignPreview });
   registerSegmentRoutes(app, { segments: c.segments });
   registerCampaignRoutes(app, { campaigns: c.campaigns });
+  registerCampaignResultsRoutes(app, { results: c.campaignResults });
   for (const register of opts.extraRoutes ?? []) register(app);
 
   await registerConsole(app, config.webDist);

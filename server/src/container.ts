@@ -23,6 +23,9 @@ import { createCampaignsRepository } from './modules/campaigns/campaigns.reposit
 import { createCampaignsService } from './modules/campaigns/campaigns.service.js';
 import { createAudiencePreview } from './modules/campaigns/audience/audience-preview.js';
 import { createCampaignPreview } from './modules/campaigns/audience/campaign-preview.js';
+import { createResultsRepository } from './modules/campaigns/results/results.repository.js';
+import { createResultsService } from './modules/campaigns/results/results.service.js';
+import { withResponseAttribution } from './modules/campaigns/results/response-attribution.js';
 import { createCustomersImport } from './modules/customers/customers.import.js';
 import { createCustomersRepository } from './modules/customers/customers.repository.js';
 import { createCustomersService } from './modules/customers/customers.service.js';
@@ -118,7 +121,12 @@ export function createContainer(database: Database, opts: ContainerOptions) {
   const campaignsUow = createUnitOfWork(db, campaignsOn);
   const segments = createSegmentsService({ segments: campaignsRepos.segments, uow: campaignsUow });
   const products = createProductsService({ products: core.products, uow: coreUow, groups: offerGroups, segments, offeredBy: campaignsRepos.campaigns });
-  const campaigns = createCampaignsService({ campaigns: campaignsRepos.campaigns, uow: campaignsUow, products, segments, log });
+  // Campaign results: responses attributed with their audit entry, per campaign in one transaction.
+  const campaignResults = createResultsService({
+    results: createResultsRepository(db), campaigns: campaignsRepos.campaigns,
+    uow: createUnitOfWork(db, (h) => ({ results: createResultsRepository(h), audit: createAuditRepository(h) })), log,
+  });
+  const campaigns = createCampaignsService({ campaigns: campaignsRepos.campaigns, uow: campaignsUow, products, segments, uplift: campaignResults, log });
   const audiences = createAudiencePreview(db);
   const campaignPreview = createCampaignPreview({ campaigns: campaignsRepos.campaigns, audiences });
 
@@ -136,7 +144,9 @@ export function createContainer(database: Database, opts: ContainerOptions) {
     offerGroups,
     productsCsv: createProductsCsv({ products: core.products, uow: coreUow }),
     customers: createCustomersService({ customers: core.customers }),
-    customersImport: withSegmentSync(createCustomersImport({ customers: core.customers, uow: coreUow }), segments.syncFromData),
+    customersImport: withResponseAttribution(
+      withSegmentSync(createCustomersImport({ customers: core.customers, uow: coreUow }), segments.syncFromData), campaignResults.attributeAll,
+    ),
     externalSystems: createExternalSystemsService({
       systems: catalogSyncRepos.systems, uow: catalogSyncUow, secrets, connectors, engine, onSystemsChanged: () => productsRepo.bumpCatalogVersion(),
     }),
@@ -148,6 +158,7 @@ export function createContainer(database: Database, opts: ContainerOptions) {
     campaigns,
     audiences,
     campaignPreview,
+    campaignResults,
   };
 }
 export type Container = ReturnType<typeof createContainer>;

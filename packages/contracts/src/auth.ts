@@ -60,7 +60,7 @@ export const AuditEntry = z.object({
   actor_id: z.string().nullable(),
   actor_email: z.string().nullable(),
   action: z.enum(['create', 'update', 'delete', 'login', 'logout', 'activate', 'sync', 'import', 'confirm', 'set_master', 'split', 'link',
-    'submit', 'approve', 'reject', 'launch', 'pause', 'resume', 'complete', 'cancel', 'acknowledge']),
+    'submit', 'approve', 'reject', 'launch', 'pause', 'resume', 'complete', 'cancel', 'acknowledge', 'attribute_responses']),
   entity_type: z.string(),
   entity_id: z.string().nullable(),
   before: z.unknown().nullable(),

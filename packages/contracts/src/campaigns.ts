@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { IsoDateTime, NonNegativeDecimalString, Pagination, PG_INT_MAX } from './common.js';
 import { AudienceDefinition, type AudienceNode } from './campaign-audience.js';
 import { MessageTemplate } from './campaign-message.js';
+import { MeasuredUplift } from './campaign-results.js';
 import { CurrencyCode, Product } from './products.js';
 
 /**
@@ -232,6 +233,8 @@ export type Campaign = z.infer<typeof Campaign>;
 
 export const CampaignListItem = z.object({
   ...campaignAnswerShape,
+  /** Measured uplift with its 95% interval once launched with both groups; null before. */
+  uplift: MeasuredUplift.nullable(),
   offers: z.array(z.object({ position: z.number().int(), product_id: z.string().uuid(), product_name: z.string().nullable(), channel: CampaignChannel })),
 });
 export type CampaignListItem = z.infer<typeof CampaignListItem>;

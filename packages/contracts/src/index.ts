@@ -10,5 +10,6 @@ export * from './ml.js';
 export * from './campaign-message.js';
 export * from './campaign-audience.js';
 export * from './campaigns.js';
+export * from './campaign-results.js';
 export * from './http.js';
 export * from './routes/index.js';

@@ -4,6 +4,7 @@ import {
   Segment, SegmentCreate, SegmentList, SegmentListQuery, SegmentPatch, type CampaignAction,
 } from '../campaigns.js';
 import { AudiencePreview, CampaignPreviewBody } from '../campaign-audience.js';
+import { CampaignReport, CampaignReportQuery } from '../campaign-results.js';
 import { IdParam } from '../common.js';
 import { API_BASE, COMMON_ERRORS, route } from '../http.js';
 
@@ -40,6 +41,11 @@ export const CampaignRoutes = {
     method: 'POST', path: `${campaigns}/:id/preview/`, tags,
     summary: "Preview the campaign's audience before anything is sent: funnel, treated and control, per-offer eligibility, sample, overlap, expected responders, cost",
     params: IdParam, body: CampaignPreviewBody.nullish(), response: AudiencePreview, errors,
+  }),
+  report: route({
+    method: 'GET', path: `${campaigns}/:id/report/`, tags,
+    summary: 'Results of a launched campaign: response rates per group, measured uplift with its 95% interval, incremental responders and revenue, cost, per-offer and daily series',
+    params: IdParam, query: CampaignReportQuery, response: CampaignReport, errors,
   }),
   submit: action('submit', 'Submit a draft for approval'),
   approve: action('approve', 'Approve a submitted campaign (not by its submitter)'),

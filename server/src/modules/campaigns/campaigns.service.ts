@@ -1,7 +1,7 @@
 import {
   audienceSegmentNames,
   type Campaign, type CampaignAction, type CampaignActionBody, type CampaignAudience, type CampaignChannel, type CampaignCreate, type CampaignList,
-  type CampaignListItem, type CampaignListQuery, type CampaignObjective, type CampaignPatch, type CampaignStatus, type CampaignVersionList, type Product,
+  type CampaignListItem, type CampaignListQuery, type MeasuredUplift, type CampaignObjective, type CampaignPatch, type CampaignStatus, type CampaignVersionList, type Product,
 } from '@lyra/contracts';
 import type { UnitOfWork } from '../../db/unit-of-work.js';
 import { AppError } from '../../lib/errors.js';
@@ -102,6 +102,8 @@ export function createCampaignsService(deps: {
   uow: UnitOfWork<CampaignWrites>;
   products: Pick<ProductsService, 'get'>;
   segments: Pick<SegmentsService, 'assertKnown'>;
+  /** Measured uplift of a list page's campaigns (one grouped query). */
+  uplift: { upliftByCampaign(campaignIds: string[]): Promise<Map<string, MeasuredUplift | null>> };
   log?: LogFn;
 }) {
   const { campaigns, uow } = deps;
@@ -240,11 +242,13 @@ export function createCampaignsService(deps: {
   return {
     async list(q: CampaignListQuery): Promise<CampaignList> {
       const { count, results } = await campaigns.list(q);
-      const offers = await campaigns.offersOf(results.map((r) => r.id));
+      const ids = results.map((r) => r.id);
+      const [offers, uplift] = await Promise.all([campaigns.offersOf(ids), deps.uplift.upliftByCampaign(ids)]);
       return {
         count,
         results: results.map((r): CampaignListItem => ({
           ...answerShape(r),
+          uplift: uplift.get(r.id) ?? null,
           offers: offers.filter((o) => o.campaignId === r.id).map((o) => ({ position: o.position, product_id: o.productId, product_name: o.productName, channel: o.channel as CampaignChannel })),
         })),
       };

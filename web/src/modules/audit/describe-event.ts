@@ -23,6 +23,7 @@ const VERBS: Record<AuditEntry['action'], string> = {
   complete: 'completed',
   cancel: 'cancelled',
   acknowledge: 'acknowledged the catalog changes of',
+  attribute_responses: 'counted purchases as responses to',
 };
 
 const nameIn = (v: unknown): string | null => {
