@@ -99,6 +99,17 @@ describe('GBDT options', () => {
     expect(stable(three)).toBe(stable(oneSub));
   });
 
+  it('1 vs 2 threads give an identical model when the work is split (partitions, updates, categorical splits)', async () => {
+    // above MIN_PARALLEL_ROWS, so the workers take part in histograms, partitions and score updates
+    const { dataset: big } = syntheticBinary({ rows: 60_000, features: 8, seed: 9 });
+    const params = { nTrees: 6, maxDepth: 4, seed: 4 };
+    const one = await trainGbdt(big, { ...params, nThreads: 1 });
+    const two = await trainGbdt(big, { ...params, nThreads: 2 });
+    expect(two.toJSON().training.threads).toBe(2);
+    expect(one.toJSON().trees.some((t) => t.catLeft.some((c) => c !== null))).toBe(true);
+    expect(stable(one)).toBe(stable(two));
+  });
+
   it('monotone constraints hold along the constrained feature', () => {
     const m = trainGbdtSync(dataset, { nTrees: 60, maxDepth: 5, monotone: { x1: 1, x0: -1 }, seed: 2 });
     const grid = Array.from({ length: 81 }, (_, i) => -4 + i * 0.1);

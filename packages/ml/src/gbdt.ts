@@ -28,7 +28,7 @@ import {
   rowModelValue,
   type FeatureSpec,
 } from './binning.js';
-import { HistBuilder } from './hist-pool.js';
+import { HistBuilder, type HistBuffers, type PartitionJob } from './hist-pool.js';
 
 // ---------------------------------------------------------------------------
 // Parameters
@@ -193,6 +193,14 @@ export class FlatForest {
   readonly catOff: Int32Array;
   readonly catBits: Uint32Array;
   readonly maxDepth: number;
+  // the walk arrays of scoreBlock: a leaf's children are itself, it splits feature 0 at +Infinity
+  private readonly kids: Int32Array;
+  private readonly splitFeat: Int32Array;
+  private readonly splitThr: Float64Array;
+  /** 1 when missing values go right */
+  private readonly missRight: Int32Array;
+  private readonly treeDepths: Int32Array;
+  private readonly treeHasCat: Uint8Array;
 
   constructor(trees: GbdtTreeJson[]) {
     let total = 0;
@@ -210,6 +218,12 @@ export class FlatForest {
     this.cover = new Float64Array(total);
     this.catOff = new Int32Array(total).fill(-1);
     this.catBits = new Uint32Array(8 * nCat);
+    this.kids = new Int32Array(2 * total);
+    this.splitFeat = new Int32Array(total);
+    this.splitThr = new Float64Array(total).fill(Infinity);
+    this.missRight = new Int32Array(total);
+    this.treeDepths = new Int32Array(trees.length);
+    this.treeHasCat = new Uint8Array(trees.length);
     let off = 0;
     let co = 0;
     let depth = 0;
@@ -231,9 +245,20 @@ export class FlatForest {
           this.catOff[j] = co;
           for (const b of cats) this.catBits[co + (b >>> 5)]! |= 1 << (b & 31);
           co += 8;
+          this.treeHasCat[k] = 1;
+        }
+        if (f < 0) {
+          this.kids[2 * j] = this.kids[2 * j + 1] = j;
+        } else {
+          this.kids[2 * j] = this.left[j]!;
+          this.kids[2 * j + 1] = this.left[j]! + 1;
+          this.splitFeat[j] = f;
+          this.splitThr[j] = this.threshold[j]!;
+          this.missRight[j] = this.defaultLeft[j] === 1 ? 0 : 1;
         }
       }
-      depth = Math.max(depth, treeDepth(t));
+      this.treeDepths[k] = treeDepth(t);
+      depth = Math.max(depth, this.treeDepths[k]!);
       off += m;
     });
     this.maxDepth = depth;
@@ -243,47 +268,63 @@ export class FlatForest {
     return this.roots.length;
   }
 
-  private compiled: BlockScorer[] | null = null;
-
   /**
-   * Per tree, a function adding the tree's value to `out[start + i]` for the rows
-   * of a row-major block. The tree becomes nested if/else with the thresholds as
-   * constants (treelite-style): V8 compiles it to plain compare-and-branch code,
-   * measured ~2-3x faster than walking the node arrays. Missing values follow the
-   * default direction through the comparison itself: NaN <= t is false, !(NaN > t)
-   * is true. Only numbers from the typed arrays reach the source (no strings from
-   * the model JSON), so the generated code cannot be injected into.
+   * Scores a block of rows: adds trees [0, nTrees) to `out[start + i]` for the `n` rows of the
+   * row-major block `xb` (F values per row), tree after tree, so the sum order is the one of
+   * a single row's walk (bit-identical results).
+   *
+   * No code is generated: every tree is walked through the arrays with a fixed number of steps
+   * (its depth) in which a leaf's two children are the leaf itself, so a step is branch-free
+   * (child = kids[2 * node + goesRight]) and the walks of neighbouring rows overlap in the CPU
+   * instead of stalling on mispredicted branches. One small function serves every model, so it is
+   * optimised after the first block of the first call: no first-call compile cost per model.
    */
-  blockScorers(): BlockScorer[] {
-    if (this.compiled) return this.compiled;
-    const fns: BlockScorer[] = [];
-    for (let k = 0; k < this.nTrees; k++) {
-      const body = `for (let i = 0; i < n; i++) { const b = i * F; let v = 0; let c = 0;\n${this.emitNode(this.roots[k]!, 1)}out[start + i] += v; }`;
-      const make = new Function('catBits', `"use strict"; return function tree${k}(xb, n, F, out, start) { ${body} };`) as (
-        c: Uint32Array,
-      ) => BlockScorer;
-      fns.push(make(this.catBits));
+  scoreBlock(xb: Float64Array, n: number, F: number, out: Float64Array, start: number, nTrees = this.nTrees): void {
+    const { kids, splitFeat, splitThr, missRight, value, roots, treeDepths } = this;
+    const hasCat = this.catBits.length > 0;
+    for (let k = 0; k < nTrees; k++) {
+      const root = roots[k]!;
+      const D = treeDepths[k]!;
+      if (hasCat && this.treeHasCat[k] === 1) {
+        for (let i = 0; i < n; i++) {
+          const b = i * F;
+          let nd = root;
+          for (let d = 0; d < D; d++) nd = kids[2 * nd + this.goRightWalk(nd, xb[b + splitFeat[nd]!]!)]!;
+          out[start + i] = out[start + i]! + value[nd]!;
+        }
+        continue;
+      }
+      let i = 0;
+      // two rows per step: independent chains the CPU runs side by side
+      for (; i + 1 < n; i += 2) {
+        const b0 = i * F;
+        const b1 = b0 + F;
+        let n0 = root;
+        let n1 = root;
+        for (let d = 0; d < D; d++) {
+          const x0 = xb[b0 + splitFeat[n0]!]!;
+          const x1 = xb[b1 + splitFeat[n1]!]!;
+          n0 = kids[2 * n0 + ((x0 > splitThr[n0]! ? 1 : 0) | (missRight[n0]! & (x0 !== x0 ? 1 : 0)))]!;
+          n1 = kids[2 * n1 + ((x1 > splitThr[n1]! ? 1 : 0) | (missRight[n1]! & (x1 !== x1 ? 1 : 0)))]!;
+        }
+        out[start + i] = out[start + i]! + value[n0]!;
+        out[start + i + 1] = out[start + i + 1]! + value[n1]!;
+      }
+      for (; i < n; i++) {
+        const b = i * F;
+        let nd = root;
+        for (let d = 0; d < D; d++) {
+          const x = xb[b + splitFeat[nd]!]!;
+          nd = kids[2 * nd + ((x > splitThr[nd]! ? 1 : 0) | (missRight[nd]! & (x !== x ? 1 : 0)))]!;
+        }
+        out[start + i] = out[start + i]! + value[nd]!;
+      }
     }
-    this.compiled = fns;
-    return fns;
   }
 
-  private emitNode(nd: number, depth: number): string {
-    const ind = ' '.repeat(depth);
-    const f = this.feature[nd]!;
-    if (f < 0) return `${ind}v = ${numLiteral(this.value[nd]!)};\n`;
-    const x = `xb[b + ${f | 0}]`;
-    const dl = this.defaultLeft[nd] === 1;
-    const co = this.catOff[nd]!;
-    let cond: string;
-    if (co < 0) {
-      const t = numLiteral(this.threshold[nd]!);
-      cond = dl ? `!(${x} > ${t})` : `${x} <= ${t}`;
-    } else {
-      cond = `(c = ${x}, c !== c ? ${dl} : ((catBits[${co | 0} + (c >>> 5)] >>> (c & 31)) & 1) === 1)`;
-    }
-    const l = this.left[nd]!;
-    return `${ind}if (${cond}) {\n${this.emitNode(l, depth + 1)}${ind}} else {\n${this.emitNode(l + 1, depth + 1)}${ind}}\n`;
+  /** goRight that also accepts leaves (which stay where they are) */
+  private goRightWalk(nd: number, x: number): number {
+    return this.feature[nd]! < 0 ? 0 : this.goRight(nd, x);
   }
 
   /** leaf reached by row-major model values x[base .. base+nFeat) in tree k */
@@ -305,16 +346,6 @@ export class FlatForest {
     const b = x | 0;
     return (this.catBits[co + (b >>> 5)]! >>> (b & 31)) & 1 ? 0 : 1;
   }
-}
-
-type BlockScorer = (xb: Float64Array, n: number, F: number, out: Float64Array, start: number) => void;
-
-/** exact source text of a double (shortest round-trip form) */
-function numLiteral(x: number): string {
-  if (Number.isNaN(x)) throw new Error('NaN in a tree');
-  if (x === Infinity) return 'Infinity';
-  if (x === -Infinity) return '-Infinity';
-  return Object.is(x, -0) ? '-0' : String(x);
 }
 
 function treeDepth(t: GbdtTreeJson): number {
@@ -402,7 +433,7 @@ export class GbdtModel {
 
   /**
    * Raw scores for every row. Rows are processed in blocks copied to a small
-   * row-major buffer, and each (compiled) tree scores the whole block before the
+   * row-major buffer, and each tree scores the whole block before the
    * next, so the block stays in cache. The sum order (base, tree 1, tree 2, ...)
    * is the one of predictRowRaw, so both give bit-identical scores.
    */
@@ -411,16 +442,16 @@ export class GbdtModel {
     const n = ds.nRows;
     const F = this.nFeat;
     const out = new Float64Array(n).fill(this.json.baseScore);
-    const B = 512;
+    const B = 256;
     const xb = new Float64Array(B * F);
-    const scorers = this.forest.blockScorers();
+    const fo = this.forest;
     for (let start = 0; start < n; start += B) {
       const bn = Math.min(B, n - start);
       for (let f = 0; f < F; f++) {
         const c = cols[f]!;
         for (let i = 0; i < bn; i++) xb[i * F + f] = c[start + i]!;
       }
-      for (let k = 0; k < nTrees; k++) scorers[k]!(xb, bn, F, out, start);
+      fo.scoreBlock(xb, bn, F, out, start, nTrees);
     }
     return out;
   }
@@ -463,10 +494,8 @@ export async function trainGbdt(
 ): Promise<GbdtModel> {
   const p = resolveGbdtParams(params);
   const t0 = performance.now();
-  const prep = prepare(train, p, opts);
-  const threads = p.nThreads > 0 ? p.nThreads : prep.n >= 200_000 ? Math.min(8, availableParallelism()) : 1;
-  const bufs = HistBuilder.allocBuffers(prep.n, prep.nFeat, threads);
-  const builder = await HistBuilder.create(bufs, prep.nFeat, p.minLeafSize > 1, threads);
+  const prep = prepare(train, p, opts, (n) => (p.nThreads > 0 ? p.nThreads : n >= 200_000 ? Math.min(8, availableParallelism()) : 1));
+  const builder = await HistBuilder.create(prep.bufs, prep.nFeat, p.minLeafSize > 1, prep.threads);
   try {
     return new Trainer(prep, p, builder, opts).run(t0);
   } finally {
@@ -478,22 +507,22 @@ export async function trainGbdt(
 export function trainGbdtSync(train: Dataset, params: Partial<GbdtParams> = {}, opts: GbdtTrainOptions = {}): GbdtModel {
   const p = resolveGbdtParams({ ...params, nThreads: 1 });
   const t0 = performance.now();
-  const prep = prepare(train, p, opts);
-  const bufs = HistBuilder.allocBuffers(prep.n, prep.nFeat, 1);
-  const builder = HistBuilder.createSync(bufs, prep.nFeat, p.minLeafSize > 1);
+  const prep = prepare(train, p, opts, () => 1);
+  const builder = HistBuilder.createSync(prep.bufs, prep.nFeat, p.minLeafSize > 1);
   return new Trainer(prep, p, builder, opts).run(t0);
 }
 
 interface Prepared {
   n: number;
   nFeat: number;
+  threads: number;
   specs: FeatureSpec[];
-  binsFM: Uint8Array;
-  y: Uint8Array;
+  /** the training rows' buffers: bins (feature-major and row-major), labels, scores, gradients */
+  bufs: HistBuffers;
   val: { n: number; binsFM: Uint8Array; y: Uint8Array } | null;
 }
 
-function prepare(train: Dataset, p: GbdtParams, opts: GbdtTrainOptions): Prepared {
+function prepare(train: Dataset, p: GbdtParams, opts: GbdtTrainOptions, threadsFor: (rows: number) => number): Prepared {
   if (!train.label) throw new Error('training data has no label');
   if (train.columns.length === 0) throw new Error('training data has no feature columns');
   for (const [name, dir] of Object.entries(p.monotone)) {
@@ -513,12 +542,18 @@ function prepare(train: Dataset, p: GbdtParams, opts: GbdtTrainOptions): Prepare
   for (let i = 0; i < fit.nRows; i++) pos += fit.label![i]!;
   if (pos === 0 || pos === fit.nRows) throw new Error('the label has a single class in the training data');
   const specs = fitBinning(fit, { maxBins: p.maxBins, sampleSize: p.binSampleSize, seed: p.seed });
+  const n = fit.nRows;
+  const threads = threadsFor(n);
+  // the rows' buffers are shared with the histogram workers, so the bins are written straight into them
+  const bufs = HistBuilder.allocBuffers(n, specs.length, threads);
+  binDataset(specs, fit, bufs.binsFM);
+  bufs.y.set(fit.label!);
   return {
-    n: fit.nRows,
+    n,
     nFeat: specs.length,
+    threads,
     specs,
-    binsFM: binDataset(specs, fit),
-    y: fit.label!,
+    bufs,
     val: val ? { n: val.nRows, binsFM: binDataset(specs, val), y: val.label! } : null,
   };
 }
@@ -583,7 +618,6 @@ class Trainer {
   private readonly constrained: boolean;
   private readonly S: number;
   private readonly raw: Float64Array;
-  private readonly tmp: Uint32Array;
   private readonly active: Uint8Array;
   private readonly rng: Rng;
   private readonly gainImp: Float64Array;
@@ -604,29 +638,29 @@ class Trainer {
     this.mono = Int8Array.from(d.specs.map((s) => p.monotone[s.name] ?? 0));
     this.constrained = this.mono.some((m) => m !== 0);
     this.S = hb.withCount ? 3 : 2;
-    this.raw = new Float64Array(this.n);
-    this.tmp = new Uint32Array(this.n);
+    this.raw = hb.bufs.raw;
     this.active = new Uint8Array(this.nFeat).fill(1);
     this.rng = new Rng(p.seed);
     this.gainImp = new Float64Array(this.nFeat);
     this.splitImp = new Float64Array(this.nFeat);
     // row-major copy of the bins for the histogram kernel (see hist-pool.ts)
-    const rm = hb.bufs.binsRM;
+    const { binsRM: rm, binsFM: fm } = hb.bufs;
     const F = this.nFeat;
     const n = this.n;
     for (let f = 0; f < F; f++) {
       const off = f * n;
-      for (let r = 0; r < n; r++) rm[r * F + f] = d.binsFM[off + r]!;
+      for (let r = 0; r < n; r++) rm[r * F + f] = fm[off + r]!;
     }
   }
 
   run(t0: number): GbdtModel {
     const { p, d, n } = this;
-    const y = d.y;
+    const y = d.bufs.y;
     let pos = 0;
     for (let i = 0; i < n; i++) pos += y[i]!;
     const baseScore = Math.log(pos / (n - pos));
     this.raw.fill(baseScore);
+    this.refreshGradients();
     const valRaw = d.val ? new Float64Array(d.val.n).fill(baseScore) : null;
     const trees: TreeBuild[] = [];
     const valLoss: number[] = [];
@@ -676,16 +710,11 @@ class Trainer {
 
   // ---- gradients and sampling -------------------------------------------
 
-  private computeGradients(): void {
-    const { raw, n } = this;
-    const y = this.d.y;
-    const gh = this.hb.bufs.gh;
-    for (let i = 0; i < n; i++) {
-      const p = 1 / (1 + Math.exp(-raw[i]!));
-      gh[2 * i] = p - y[i]!;
-      // floor keeps every row's hessian > 0, so "H > 0" means "node not empty"
-      gh[2 * i + 1] = Math.max(p * (1 - p), 1e-16);
-    }
+  /** gradients and hessians of every row from the current raw scores (HistBuilder.update with 0) */
+  private refreshGradients(): void {
+    const idx = this.hb.bufs.idx;
+    for (let i = 0; i < this.n; i++) idx[i] = i;
+    this.hb.update([0, this.n, 0]);
   }
 
   /** Fills the root index range; returns its length. */
@@ -728,30 +757,37 @@ class Trainer {
 
   private growTree(): TreeBuild {
     const { p } = this;
-    this.computeGradients();
+    // the rows' gradients are current: from the previous tree's update (or the start)
     const m = this.sampleRows();
     this.sampleColumns();
-    const idx = this.hb.bufs.idx;
-    const gh = this.hb.bufs.gh;
-    let G = 0;
-    let H = 0;
-    for (let i = 0; i < m; i++) {
-      const r = idx[i]!;
-      G += gh[2 * r]!;
-      H += gh[2 * r + 1]!;
-    }
     const tree = new TreeBuild();
     const rootId = tree.add(m);
     this.freeSlots = [];
     this.nextSlot = 0;
+    // the root's histogram first: its G and H are the sums over feature 0's bins
+    const rootSlot = this.allocSlot();
+    this.hb.build([0, m, rootSlot]);
+    let G = 0;
+    let H = 0;
+    {
+      const hist = this.hb.hist;
+      const o = rootSlot * this.hb.histSize;
+      const S = this.S;
+      for (let b = 0; b < this.nBins[0]!; b++) {
+        G += hist[o + b * S]!;
+        H += hist[o + b * S + 1]!;
+      }
+    }
     const root: OpenNode = { id: rootId, begin: 0, end: m, slot: -1, G, H, lo: -Infinity, hi: Infinity };
     const leaves: OpenNode[] = [];
     let level: OpenNode[] = [];
-    if (p.maxDepth >= 1 && this.splittable(root)) {
-      root.slot = this.allocSlot();
-      this.hb.build([0, m, root.slot]);
+    if (this.splittable(root)) {
+      root.slot = rootSlot;
       level.push(root);
-    } else leaves.push(root);
+    } else {
+      leaves.push(root);
+      this.freeSlot(rootSlot);
+    }
     let nLeaves = 1;
     for (let depth = 0; level.length > 0; depth++) {
       // best split of every open node
@@ -778,9 +814,13 @@ class Trainer {
       const jobs: number[] = [];
       const subtract: Array<[number, number]> = [];
       const childDepth = depth + 1;
-      for (const [node, s] of found) {
+      const mids = this.hb.partition(
+        found.map(([node, s]): PartitionJob => ({ begin: node.begin, end: node.end, feature: s.feature, thrBin: s.thrBin, defaultLeft: s.defaultLeft, catSet: s.catSet })),
+      );
+      for (let q = 0; q < found.length; q++) {
+        const [node, s] = found[q]!;
         nLeaves++;
-        const mid = this.partition(node, s);
+        const mid = mids[q]!;
         const lid = tree.add(mid - node.begin);
         const rid = tree.add(node.end - mid);
         tree.feature[node.id] = s.feature;
@@ -849,15 +889,14 @@ class Trainer {
     const lr = p.learningRate;
     for (const leaf of leaves) tree.value[leaf.id] = this.weight(leaf.G, leaf.H, leaf.lo, leaf.hi) * lr;
     if (p.subsample >= 1) {
-      const raw = this.raw;
-      for (const leaf of leaves) {
-        const v = tree.value[leaf.id]!;
-        for (let i = leaf.begin; i < leaf.end; i++) {
-          const r = idx[i]!;
-          raw[r] = raw[r]! + v;
-        }
-      }
-    } else applyTreeBins(tree, this.d.binsFM, this.n, this.raw);
+      // every row is in a leaf: one pass adds the leaf value and computes the next gradients
+      const ranges: number[] = [];
+      for (const leaf of leaves) ranges.push(leaf.begin, leaf.end, tree.value[leaf.id]!);
+      this.hb.update(ranges);
+    } else {
+      applyTreeBins(tree, this.hb.bufs.binsFM, this.n, this.raw);
+      this.refreshGradients();
+    }
     return tree;
   }
 
@@ -1025,37 +1064,6 @@ class Trainer {
       }
     }
     return best;
-  }
-
-  /** Stable in-place partition of the node's index range; returns the first right position. */
-  private partition(node: OpenNode, s: Split): number {
-    const idx = this.hb.bufs.idx;
-    const tmp = this.tmp;
-    const bins = this.d.binsFM;
-    const off = s.feature * this.n;
-    const dl = s.defaultLeft;
-    let l = node.begin;
-    let rc = 0;
-    if (s.catSet) {
-      const set = s.catSet;
-      for (let i = node.begin; i < node.end; i++) {
-        const r = idx[i]!;
-        const b = bins[off + r]!;
-        const goLeft = b === MISSING_BIN ? dl : ((set[b >>> 5]! >>> (b & 31)) & 1) === 1;
-        if (goLeft) idx[l++] = r;
-        else tmp[rc++] = r;
-      }
-    } else {
-      const t = s.thrBin;
-      for (let i = node.begin; i < node.end; i++) {
-        const r = idx[i]!;
-        const b = bins[off + r]!;
-        if (b === MISSING_BIN ? dl : b <= t) idx[l++] = r;
-        else tmp[rc++] = r;
-      }
-    }
-    idx.set(tmp.subarray(0, rc), l);
-    return l;
   }
 
   /** converts a bin-space tree to the JSON form: breadth-first, adjacent children, raw thresholds */
