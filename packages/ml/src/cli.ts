@@ -14,6 +14,7 @@ import { AUTO_THREADS_MIN_ROWS, USAGE, UsageError, parseArgs, type Args } from '
 import {
   calibrationTable,
   classificationMetrics,
+  detectDelimiter,
   expectedCalibrationError,
   fitCalibrator,
   parseCsv,
@@ -179,7 +180,7 @@ function load(a: Args): Loaded {
   describeColumns(a.train!, tr);
   warnings.push(...tr.warnings);
   const testText = readFileSync(a.test!, 'utf8');
-  const testHeader = new Set(headerOf(testText, a.delimiter ?? tr.delimiter));
+  const testHeader = new Set(headerOf(testText, a.delimiter ?? detectDelimiter(testText)));
   const features = tr.dataset.featureNames;
   const absent = features.filter((f) => !testHeader.has(f));
   if (absent.length > 0) {
@@ -200,7 +201,6 @@ function load(a: Args): Loaded {
   const te = readCsvReport(testText, {
     ...withoutId,
     ...(idInTest && a.id !== undefined && { id: a.id }),
-    ...(a.delimiter === undefined && { delimiter: tr.delimiter }),
     drop: a.drop.filter((c) => testHeader.has(c)).concat(extra),
     categorical: [],
     kinds,
