@@ -18,7 +18,7 @@ export const USAGE = `usage:
 
 Trains the GBDT and a logistic regression baseline (and, with --treatment, a
 T-learner uplift model) on the training rows and prints test metrics.
-Without --silent, npm prints its "> lyra@ ml" banner on stdout before the output;
+Without --silent, npm prints its "> ml" banner on stdout before the output;
 use \`npm run --silent ml\`, call \`npx tsx packages/ml/src/cli.ts\`, or --out FILE.
 
 data:

@@ -441,4 +441,9 @@ async function main(): Promise<number> {
   return 0;
 }
 
+// `... | head` closes stdout early: that is the reader's choice, not an error
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
 process.exitCode = await main();
