@@ -81,6 +81,15 @@ describe('CSV parsing', () => {
     expect(r.warnings[0]).toMatch(/column amount: read as categorical because 1 of 300 filled cells are not numbers \(first: "n\.a\." in row 18\)/);
     expect(r.warnings[1]).toMatch(/column customer: categorical with 300 levels \(every value distinct/);
   });
+  it('warns about decimal commas and a column with every cell missing', () => {
+    const r = readCsvReport('price;empty;y\n1,5;;0\n2;NA;1\n-3,25; ;0\n', { label: 'y' });
+    expect(r.dataset.column('price')!.kind).toBe('categorical');
+    expect(r.dataset.column('empty')!.kind).toBe('numeric');
+    expect(r.warnings).toEqual([
+      'column price: read as categorical because 2 of 3 filled cells are numbers with a decimal comma (first: "1,5" in row 1); numbers are read with a decimal point',
+      'column empty: every cell is missing',
+    ]);
+  });
   it('reads a test file with the training kinds: text in a numeric column is missing and counted', () => {
     const r = readCsvReport('a,b,y\n1,7,0\nx,8,1\n3,9,0\n', { label: 'y', kinds: { a: 'numeric', b: 'categorical' } });
     const a = r.dataset.column('a')!;

@@ -232,6 +232,8 @@ export function isMissingValue(v: unknown): boolean {
   return v === null || v === undefined || v === '' || (typeof v === 'number' && Number.isNaN(v));
 }
 
+/** 1,5 or -12,25: a decimal comma (a thousands separator would be 1,500 — also caught, also not a number here) */
+const DECIMAL_COMMA_RE = /^[+-]?\d+,\d+$/;
 const NUM_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 /** True for decimal numbers as written in CSV extracts (not 'Infinity', '0x1F', ' 12 '). */
 export function isNumericString(s: string): boolean {
@@ -463,6 +465,7 @@ export function readCsvReport(text: string, opts: CsvOptions = {}): CsvRead {
   let header: string[] = [];
   let nonNumeric: number[] = [];
   let numericCells: number[] = [];
+  let decimalCommas: number[] = [];
   let firstText: Array<{ row: number; value: string } | undefined> = [];
   let nRows = 0;
   forEachCsvRecord(
@@ -472,6 +475,7 @@ export function readCsvReport(text: string, opts: CsvOptions = {}): CsvRead {
         header = f.map((h) => h.trim());
         nonNumeric = header.map(() => 0);
         numericCells = header.map(() => 0);
+        decimalCommas = header.map(() => 0);
         firstText = header.map(() => undefined);
         return;
       }
@@ -481,10 +485,12 @@ export function readCsvReport(text: string, opts: CsvOptions = {}): CsvRead {
       for (let c = 0; c < f.length; c++) {
         const v = f[c]!;
         if (isMissingCell(v)) continue;
-        if (isNumericString(v.trim())) numericCells[c]!++;
+        const t = v.trim();
+        if (isNumericString(t)) numericCells[c]!++;
         else {
           if (nonNumeric[c] === 0) firstText[c] = { row: idx, value: v };
           nonNumeric[c]!++;
+          if (DECIMAL_COMMA_RE.test(t)) decimalCommas[c]!++;
         }
       }
       nRows++;
@@ -571,6 +577,7 @@ export function readCsvReport(text: string, opts: CsvOptions = {}): CsvRead {
   const cols: Column[] = builders.map((b) => {
     const rep = b.report;
     if (b.kind === 'numeric') {
+      if (nRows > 0 && rep.missing === nRows) warnings.push(`column ${rep.name}: every cell is missing`);
       if (rep.invalid) {
         warnings.push(`column ${rep.name}: ${rep.invalid} cells are not numbers (first: ${JSON.stringify(rep.example!.value)} in row ${rep.example!.row}); read as missing`);
       }
@@ -578,7 +585,13 @@ export function readCsvReport(text: string, opts: CsvOptions = {}): CsvRead {
     }
     rep.levels = b.vocab.size;
     const filled = nRows - rep.missing;
-    if (rep.how === 'inferred' && rep.numericCells! >= 0.9 * filled) {
+    const commas = decimalCommas[b.src]!;
+    if (rep.how === 'inferred' && commas > 0 && rep.numericCells! + commas >= 0.9 * filled) {
+      warnings.push(
+        `column ${rep.name}: read as categorical because ${commas} of ${filled} filled cells are numbers with a decimal comma ` +
+          `(first: ${JSON.stringify(rep.example!.value)} in row ${rep.example!.row}); numbers are read with a decimal point`,
+      );
+    } else if (rep.how === 'inferred' && rep.numericCells! >= 0.9 * filled) {
       warnings.push(
         `column ${rep.name}: read as categorical because ${filled - rep.numericCells!} of ${filled} filled cells are not numbers ` +
           `(first: ${JSON.stringify(rep.example!.value)} in row ${rep.example!.row}); if they mean "missing", list them in --missing-values`,
