@@ -23,6 +23,7 @@ import { registerAuditRoutes } from './modules/audit/audit.routes.js';
 import { registerAuthRoutes } from './modules/auth/auth.routes.js';
 import { registerAudienceRoutes } from './modules/campaigns/audience/audience.routes.js';
 import { registerCampaignRoutes } from './modules/campaigns/campaigns.routes.js';
+import { registerLaunchRoutes } from './modules/campaigns/launch/launch.routes.js';
 import { registerCampaignResultsRoutes } from './modules/campaigns/results/results.routes.js';
 import { registerCatalogSyncRoutes } from './modules/catalog-sync/catalog-sync.routes.js';
 import { registerCustomerRoutes } from './modules/customers/customers.routes.js';
@@ -126,6 +127,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<App> {
   registerAudienceRoutes(app, { audiences: c.audiences, campaignPreview: c.campaignPreview });
   registerSegmentRoutes(app, { segments: c.segments });
   registerCampaignRoutes(app, { campaigns: c.campaigns });
+  registerLaunchRoutes(app, { launch: c.campaignLaunch });
   registerCampaignResultsRoutes(app, { results: c.campaignResults });
   for (const register of opts.extraRoutes ?? []) register(app);
 

@@ -23,6 +23,8 @@ import { createCampaignsRepository } from './modules/campaigns/campaigns.reposit
 import { createCampaignsService } from './modules/campaigns/campaigns.service.js';
 import { createAudiencePreview } from './modules/campaigns/audience/audience-preview.js';
 import { createCampaignPreview } from './modules/campaigns/audience/campaign-preview.js';
+import { createLaunchRepository } from './modules/campaigns/launch/launch.repository.js';
+import { createLaunchService } from './modules/campaigns/launch/launch.service.js';
 import { createResultsRepository } from './modules/campaigns/results/results.repository.js';
 import { createResultsService } from './modules/campaigns/results/results.service.js';
 import { withResponseAttribution } from './modules/campaigns/results/response-attribution.js';
@@ -129,6 +131,9 @@ export function createContainer(database: Database, opts: ContainerOptions) {
   const campaigns = createCampaignsService({ campaigns: campaignsRepos.campaigns, uow: campaignsUow, products, segments, uplift: campaignResults, log });
   const audiences = createAudiencePreview(db);
   const campaignPreview = createCampaignPreview({ campaigns: campaignsRepos.campaigns, audiences });
+  // Launch: each page of the snapshot and contacts in one transaction with the campaign row locked; the request queues its job in its transaction.
+  const launchOn = (h: DbOrTx) => ({ campaigns: createCampaignsRepository(h), launch: createLaunchRepository(h), audit: createAuditRepository(h), jobs: queueOn(h) });
+  const campaignLaunch = createLaunchService({ uow: createUnitOfWork(db, launchOn), launch: createLaunchRepository(db), campaigns, log });
 
   return {
     database,
@@ -158,6 +163,7 @@ export function createContainer(database: Database, opts: ContainerOptions) {
     campaigns,
     audiences,
     campaignPreview,
+    campaignLaunch,
     campaignResults,
   };
 }

@@ -11,6 +11,7 @@ import { createSecretBox, loadOrCreateKey } from './lib/secrets.js';
 import { SYSTEM_ACTOR } from './modules/auth/permissions.js';
 import { seedDemoCatalog } from './modules/demo/demo.service.js';
 import { seedDemoCustomers } from './modules/customers/customers.seed.js';
+import { ensureDemoCampaigns } from './modules/demo/demo-campaigns.js';
 import { ensureDemoSystems } from './modules/demo/demo-systems.js';
 import { ensureDemoModels } from './modules/ml/ml.demo.js';
 
@@ -62,6 +63,20 @@ async function main() {
 
   // Segments the data uses that the managed list lacks (data loaded by other means than Lyra's imports).
   await container.segments.syncFromData();
+
+  if (config.demo) {
+    // Two example campaigns (one running with results, one draft) once the subscribers exist; a
+    // failure here leaves the demo without them rather than Lyra without a start.
+    try {
+      const demo = await ensureDemoCampaigns(container);
+      if (demo) {
+        console.log('Demo data: a running campaign with results and a draft campaign');
+        for (const u of demo.users) console.log(`  Demo user ${u.email} (${u.role}) with password ${u.password} (shown once)`);
+      }
+    } catch (err) {
+      console.error(`Demo data: example campaigns not created: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
 
   if (config.jobs) {
     await jobs.work(jobWorkers(container));

@@ -191,6 +191,18 @@ export const CampaignAttention = z.object({
 });
 export type CampaignAttention = z.infer<typeof CampaignAttention>;
 
+/**
+ * A launch's phase: `queued` (the job is waiting), `snapshot` (freezing the audience and its
+ * control group), `contacts` (writing each treated member's contacts and messages), `done` (the
+ * campaign is running), `failed` (see launch_error; the campaign stays scheduled and may be launched again).
+ */
+export const LAUNCH_STATES = ['queued', 'snapshot', 'contacts', 'done', 'failed'] as const;
+export const LaunchState = z.enum(LAUNCH_STATES);
+export type LaunchState = z.infer<typeof LaunchState>;
+
+/** The target list's columns (CSV for an execution system outside Lyra). */
+export const CAMPAIGN_TARGET_CSV_COLUMNS = ['contact_id', 'customer_id', 'msisdn', 'product_id', 'product_name', 'channel', 'message', 'state'] as const;
+
 const campaignAnswerShape = {
   id: z.string().uuid(),
   name: z.string(),
@@ -212,6 +224,15 @@ const campaignAnswerShape = {
   budget_contacts: z.number().int().nullable(),
   /** Subscribers in the launched snapshot; null before launch. */
   audience_size: z.number().int().nullable(),
+  /** When the launch froze the audience (the contacts' time); null before launch. */
+  launched_at: z.string().nullable(),
+  /** The launch job's phase (see LaunchState); null before launch. */
+  launch_state: LaunchState.nullable(),
+  /** Progress of the phase: subscribers checked of all (snapshot), members whose contacts are written of all (contacts). */
+  launch_total: z.number().int().nullable(),
+  launch_done: z.number().int(),
+  /** Why the last launch failed; launch again to retry (same groups, no duplicate contact). */
+  launch_error: z.string().nullable(),
   submitted_by: z.string().uuid().nullable(),
   submitted_at: z.string().nullable(),
   approved_by: z.string().uuid().nullable(),

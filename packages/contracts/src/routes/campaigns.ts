@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import {
-  Campaign, CampaignActionBody, CampaignCreate, CampaignList, CampaignListQuery, CampaignPatch, CampaignVersionList, CampaignVersionParam,
+  CAMPAIGN_TARGET_CSV_COLUMNS, Campaign, CampaignActionBody, CampaignCreate, CampaignList, CampaignListQuery, CampaignPatch, CampaignVersionList, CampaignVersionParam,
   Segment, SegmentCreate, SegmentList, SegmentListQuery, SegmentPatch, type CampaignAction,
 } from '../campaigns.js';
 import { AudiencePreview, CampaignPreviewBody } from '../campaign-audience.js';
@@ -14,7 +14,7 @@ const errors = COMMON_ERRORS;
 
 /**
  * One route per status action, so each names its own permission (approve and reject are the
- * approver's). `launch` comes with the launch step (audience snapshot, control, contacts ledger).
+ * approver's). `launch` answers 202: the launch is a job (audience snapshot, control, contacts ledger).
  */
 const action = <const A extends CampaignAction>(name: A, summary: string) =>
   route({ method: 'POST', path: `${campaigns}/:id/${name}/`, tags, summary, params: IdParam, body: CampaignActionBody.nullish(), response: Campaign, errors });
@@ -46,6 +46,16 @@ export const CampaignRoutes = {
     method: 'GET', path: `${campaigns}/:id/report/`, tags,
     summary: 'Results of a launched campaign: response rates per group, measured uplift with its 95% interval, incremental responders and revenue, cost, per-offer and daily series',
     params: IdParam, query: CampaignReportQuery, response: CampaignReport, errors,
+  }),
+  launch: route({
+    method: 'POST', path: `${campaigns}/:id/launch/`, tags, status: 202,
+    summary: 'Launch a scheduled campaign now (or again after a failed launch): a job freezes the audience with its control group and writes the contacts; launch_state and launch_done show its progress',
+    params: IdParam, body: CampaignActionBody.nullish(), response: Campaign, errors,
+  }),
+  targets: route({
+    method: 'GET', path: `${campaigns}/:id/targets.csv`, tags,
+    summary: "The launched campaign's target list as CSV (treated subscribers, offer, channel, rendered message, contact state) for an execution system outside Lyra; columns " + CAMPAIGN_TARGET_CSV_COLUMNS.join(', '),
+    params: IdParam, errors: {},
   }),
   submit: action('submit', 'Submit a draft for approval'),
   approve: action('approve', 'Approve a submitted campaign (not by its submitter)'),

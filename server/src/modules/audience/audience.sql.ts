@@ -202,14 +202,26 @@ export const subscriberLateBills = (months: number): SQL => sql`(select count(*)
 /**
  * Contacted by any campaign in the last `days` days: in the imported history (treated, not held
  * out), or in Lyra's own contacts ledger (a row is a contact planned or made; failed deliveries
- * did not reach the subscriber).
+ * did not reach the subscriber). `except`: the campaign asking, whose own contacts (written by its
+ * launch) must not shut its own audience when the launch resumes or its audience is read again.
  */
-export const subscriberContactedWithin = (days: number): SQL => sql`(exists (
+export const subscriberContactedWithin = (days: number, except?: string): SQL => sql`(exists (
   select 1 from ${campaignContacts} cc
-  where cc.customer_id = ${customers.id} and cc."group" = 'treated' and cc.contacted_at >= now() - make_interval(days => ${days}::int))
+  where cc.customer_id = ${customers.id} and cc."group" = 'treated' and cc.contacted_at >= now() - make_interval(days => ${days}::int)
+    ${except === undefined ? sql`` : sql`and cc.campaign_id <> ${except}::text`})
   or exists (
   select 1 from ${campaignContactsLedger} cl
-  where cl.customer_id = ${customers.id} and cl.state <> 'failed' and cl.created_at >= now() - make_interval(days => ${days}::int)))`;
+  where cl.customer_id = ${customers.id} and cl.state <> 'failed' and cl.created_at >= now() - make_interval(days => ${days}::int)
+    ${except === undefined ? sql`` : sql`and cl.campaign_id <> ${except}::uuid`}))`;
+
+/**
+ * Above an offer's maximum default risk (`cap`, a float8 expression; no cap, nobody is): the
+ * subscriber's latest active payment_default_risk score exceeds it. Probed per subscriber through
+ * the (run, customer) index, so a page of a launch costs its own rows only.
+ */
+export const subscriberOverRiskCap = (cap: SQL): SQL => sql`(${cap} is not null and exists (
+  select 1 from ${mlScores} rs where rs.run_id = ${latestActiveScoringRun('payment_default_risk')}
+    and rs.customer_id = ${customers.id} and rs.score > ${cap}))`;
 
 /** A member (treated or control) of a running campaign's snapshot, other than `except`. */
 export const subscriberInRunningCampaign = (except?: string): SQL => sql`exists (

@@ -1,7 +1,7 @@
 import {
   audienceSegmentNames,
   type Campaign, type CampaignAction, type CampaignActionBody, type CampaignAudience, type CampaignChannel, type CampaignCreate, type CampaignList,
-  type CampaignListItem, type CampaignListQuery, type MeasuredUplift, type CampaignObjective, type CampaignPatch, type CampaignStatus, type CampaignVersionList, type Product,
+  type CampaignListItem, type CampaignListQuery, type MeasuredUplift, type CampaignObjective, type CampaignPatch, type CampaignStatus, type CampaignVersionList, type LaunchState, type Product,
 } from '@lyra/contracts';
 import type { UnitOfWork } from '../../db/unit-of-work.js';
 import { AppError } from '../../lib/errors.js';
@@ -73,6 +73,7 @@ function answerShape(row: CampaignRow) {
     control_share: Number(row.controlShare), contact_cap: row.contactCap,
     budget_amount: row.budgetAmount, budget_currency: row.budgetCurrency, budget_contacts: row.budgetContacts,
     audience_size: row.audienceSize,
+    launched_at: toIso(row.launchedAt), launch_state: row.launchState as LaunchState | null, launch_total: row.launchTotal, launch_done: row.launchDone, launch_error: row.launchError,
     submitted_by: row.submittedBy, submitted_at: toIso(row.submittedAt), approved_by: row.approvedBy, approved_at: toIso(row.approvedAt),
     paused_reason: row.pausedReason, attention: row.attention,
     allowed_actions: allowedActions(row.status as CampaignStatus),
@@ -85,6 +86,9 @@ const audited = (row: CampaignRow, offers: OfferWithName[]) => ({
   status: row.status, version: row.version, pending_version: row.pendingVersion, paused_reason: row.pausedReason, ...definitionOf(row, offers),
 });
 
+
+/** Launch states in which the launch job has work left. */
+const LAUNCH_UNDER_WAY: readonly string[] = ['queued', 'snapshot', 'contacts'];
 
 /** Campaigns a retirement pauses, and a re-price flags. */
 const PAUSED_BY_RETIREMENT: readonly CampaignStatus[] = ['running'];
@@ -206,8 +210,8 @@ export function createCampaignsService(deps: {
           Object.assign(values, { submittedBy: null, submittedAt: null });
           break;
         case 'launch':
-          Object.assign(values, { launchedAt: new Date().toISOString() });
-          break;
+          // A launch is a job with progress (launch/launch.service.ts), never a bare status change.
+          throw new Error('launch goes through the launch service');
         case 'pause':
           values.pausedReason = body.reason?.trim() || `Paused by ${actor.email}`;
           break;
@@ -285,6 +289,11 @@ export function createCampaignsService(deps: {
         const status = current.status as CampaignStatus;
         const offers = await campaigns.offersOf([id]);
         const policy = EDIT_POLICY[status];
+        // Mid-launch the snapshot is being frozen from the approved definition: an edit then would
+        // send it back to draft under the job's feet. Cancel, or wait for the launch to end.
+        if (current.launchState !== null && LAUNCH_UNDER_WAY.includes(current.launchState)) {
+          throw AppError.conflict('The campaign is being launched; edit it once the launch has ended (or cancel it)', 'conflict', { launch_state: current.launchState });
+        }
         const by = actor.id === SYSTEM_ACTOR.id ? null : actor.id;
         const version = (await campaigns.lastVersion(id)) + 1;
         await campaigns.insertVersion({ campaignId: id, version, definition: { ...wanted }, createdBy: by });
@@ -420,12 +429,6 @@ export function createCampaignsService(deps: {
       if (tally.paused || tally.flagged) deps.log?.(`campaigns: ${tally.paused} paused for retired offers, ${tally.flagged} flagged for re-priced offers`);
       return tally;
     },
-
-    /**
-     * Sets a scheduled campaign running without the launch snapshot (not built yet): for tests and
-     * the demo until launch exists. Goes through the status machine and the audit like an action.
-     */
-    markRunning: (actor: Actor, id: string) => act(actor, id, 'launch'),
   };
 }
 export type CampaignsService = ReturnType<typeof createCampaignsService>;

@@ -46,16 +46,25 @@ describe('campaigns over HTTP', () => {
     return res.json();
   };
 
-  /** Draft -> submitted (by the marketer) -> approved (by the approver) -> running (launch is the next step's). */
+  /** Draft -> submitted (by the marketer) -> approved (by the approver) -> launched (the launch job, worked by this process) -> running. */
   const running = async (over: Partial<CampaignCreateInput> = {}): Promise<Campaign> => {
     const c = await create(over);
     expect((await post(`/campaigns/${c.id}/submit/`, marketer)).statusCode).toBe(200);
     expect((await post(`/campaigns/${c.id}/approve/`, approver)).statusCode).toBe(200);
-    return t.container.campaigns.markRunning(SYSTEM_ACTOR, c.id);
+    const launch = await post(`/campaigns/${c.id}/launch/`, marketer);
+    expect(launch.statusCode, launch.body).toBe(202);
+    for (;;) {
+      const now = (await get(`/campaigns/${c.id}/`, viewer)).json() as Campaign;
+      if (now.launch_state === 'done' || now.launch_state === 'failed') {
+        expect(now).toMatchObject({ status: 'running', launch_state: 'done' });
+        return now;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
   };
 
   beforeAll(async () => {
-    t = await createTestContext();
+    t = await createTestContext({ workJobs: { pollingIntervalSeconds: 0.5 } });
     [admin, marketer, approver, viewer] = await Promise.all([t.auth('admin'), t.auth('marketer'), t.auth('campaign_approver'), t.auth('viewer')]);
     for (const name of ['youth', 'high_value', 'families']) expect((await post('/segments/', marketer, { name, description: `${name} subscribers` })).statusCode).toBe(201);
     productA = await manualProduct('DATA-10');

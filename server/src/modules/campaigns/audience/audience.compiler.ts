@@ -153,7 +153,7 @@ export function compileAudience(def: AudienceDefinition, ctx: AudienceContext): 
     steps.push({ step: 'exclusions.subscriber_ids', label: `not one of ${ex.subscriber_ids.length} excluded subscribers`, where: not(subscriberIdIn(ex.subscriber_ids)) });
   }
   if (ex.contacted_within_days !== undefined) {
-    steps.push({ step: 'exclusions.contacted_within_days', label: `not contacted in the last ${ex.contacted_within_days} days`, where: not(subscriberContactedWithin(ex.contacted_within_days)) });
+    steps.push({ step: 'exclusions.contacted_within_days', label: `not contacted in the last ${ex.contacted_within_days} days`, where: not(subscriberContactedWithin(ex.contacted_within_days, ctx.campaignId)) });
   }
   if (ex.in_running_campaigns) {
     steps.push({ step: 'exclusions.in_running_campaigns', label: 'not in another running campaign', where: not(subscriberInRunningCampaign(ctx.campaignId)) });
