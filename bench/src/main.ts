@@ -6,6 +6,7 @@ const BENCHES: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   'catalog-api': () => import('./catalog-api.js'),
   'catalog-sync': () => import('./catalog-sync.js'),
   ml: () => import('./ml-entry.js'),
+  'ml-threads': () => import('./ml-threads.js'),
   campaigns: () => import('./campaigns.js'),
 };
 

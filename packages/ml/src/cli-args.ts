@@ -1,16 +1,24 @@
 /**
- * The evaluation command's options: the usage text (every option, its default)
- * and the parser. A usage error (exit code 2) is anything wrong on the command
- * line itself; what is wrong inside the files is a data error (exit code 1).
+ * The evaluation command's options: the usage text (every option, its default),
+ * the parser and the choice of threads. A usage error (exit code 2) is anything
+ * wrong on the command line itself; what is wrong inside the files is a data
+ * error (exit code 1).
  */
 import { existsSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import { DEFAULT_MISSING_VALUES } from './dataset.js';
 
 export class UsageError extends Error {}
 
-/** Below this many rows the trees train faster on one thread than on two (see the thread note in USAGE). */
-export const AUTO_THREADS_MIN_ROWS = 50_000;
+/**
+ * Below this many training rows the trees train faster on one thread than on two:
+ * measured with `npm run bench -- ml-threads` on two cores (2 threads / 1 thread:
+ * 1.8 at 5,000 rows, 1.3 at 10,000 and 15,000, 0.5-0.95 from 20,000). It matches
+ * hist-pool.ts's MIN_PARALLEL_ROWS: a smaller node is never split between threads,
+ * so below it a second thread only costs its start-up.
+ */
+export const AUTO_THREADS_MIN_ROWS = 20_000;
 
 export const USAGE = `usage:
   npm run --silent ml -- evaluate --train FILE --test FILE --label COLUMN [options]
@@ -221,4 +229,27 @@ export function parseArgs(argv: string[]): Args | null {
     }
   }
   return args;
+}
+
+export interface ThreadChoice {
+  threads: number;
+  /** false when --threads was given */
+  auto: boolean;
+  reason: string;
+}
+
+/** --threads when given, else one thread below AUTO_THREADS_MIN_ROWS rows and one per core (up to 8) from there. */
+export function chooseThreads(a: Pick<Args, 'threads'>, rows: number, cores = availableParallelism()): ThreadChoice {
+  if (a.threads !== undefined) {
+    const reason =
+      a.threads > 1 && rows < AUTO_THREADS_MIN_ROWS
+        ? `as given; below ${AUTO_THREADS_MIN_ROWS.toLocaleString('en-US')} rows one thread is usually faster`
+        : 'as given';
+    return { threads: a.threads, auto: false, reason };
+  }
+  if (rows < AUTO_THREADS_MIN_ROWS) {
+    return { threads: 1, auto: true, reason: `${rows.toLocaleString('en-US')} rows < ${AUTO_THREADS_MIN_ROWS.toLocaleString('en-US')}, where two threads are slower` };
+  }
+  const n = Math.min(8, cores);
+  return { threads: n, auto: true, reason: `${rows.toLocaleString('en-US')} rows >= ${AUTO_THREADS_MIN_ROWS.toLocaleString('en-US')}: one per core (up to 8)` };
 }

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { OPTION_NAMES, USAGE, UsageError, parseArgs } from './cli-args.js';
+import { AUTO_THREADS_MIN_ROWS, OPTION_NAMES, USAGE, UsageError, chooseThreads, parseArgs } from './cli-args.js';
 import { parseCsv } from './dataset.js';
 import { syntheticUplift } from './synthetic.js';
 
@@ -82,8 +82,8 @@ describe('ml CLI', () => {
     expect(out.uplift.params).toMatchObject({ trees: 30, depth: 3 });
     expect(out.features).toContain('segment');
     expect(out.features).not.toContain('id');
-    expect(out.threads).toEqual({ threads: 1, auto: true, reason: expect.stringMatching(/1,680 rows < 50,000/) as unknown });
-    expect(r.stderr).toMatch(/threads: 1 \(auto: 1,680 rows < 50,000, where two threads are slower\)/);
+    expect(out.threads).toEqual({ threads: 1, auto: true, reason: expect.stringMatching(/1,680 rows < 20,000/) as unknown });
+    expect(r.stderr).toMatch(/threads: 1 \(auto: 1,680 rows < 20,000, where two threads are slower\)/);
   });
 
   it('prints a table with --train/--test and writes JSON, predictions and the calibration table to files', () => {
@@ -152,7 +152,7 @@ describe('ml CLI', () => {
     expect(out.uplift.trees.control).toBeLessThanOrEqual(7);
     expect(out.uplift.spread).toBeNull();
     expect(out.threads).toMatchObject({ threads: 2, auto: false });
-    expect(r.stderr).toMatch(/threads: 2 \(as given; below 50,000 rows one thread is usually faster\)/);
+    expect(r.stderr).toMatch(/threads: 2 \(as given; below 20,000 rows one thread is usually faster\)/);
   });
 
   it('--delimiter reads a tab file; --missing-values replaces the tokens', () => {
@@ -220,5 +220,13 @@ describe('ml CLI arguments', () => {
       expect(() => parseArgs([...base, ...extra])).toThrow(UsageError);
       expect(() => parseArgs([...base, ...extra])).toThrow(msg);
     }
+  });
+  it('threads: one below the measured threshold, one per core (up to 8) from it, as given otherwise', () => {
+    expect(AUTO_THREADS_MIN_ROWS).toBe(20_000);
+    expect(chooseThreads({ threads: undefined }, 19_999, 2)).toEqual({ threads: 1, auto: true, reason: '19,999 rows < 20,000, where two threads are slower' });
+    expect(chooseThreads({ threads: undefined }, 20_000, 2)).toMatchObject({ threads: 2, auto: true });
+    expect(chooseThreads({ threads: undefined }, 1_000_000, 32)).toMatchObject({ threads: 8, auto: true });
+    expect(chooseThreads({ threads: 2 }, 5_000, 2)).toMatchObject({ threads: 2, auto: false, reason: expect.stringMatching(/one thread is usually faster/) as unknown });
+    expect(chooseThreads({ threads: 4 }, 50_000, 2)).toEqual({ threads: 4, auto: false, reason: 'as given' });
   });
 });

@@ -8,9 +8,8 @@
  * files goes to stderr, the result to stdout. Exit code 2 on bad arguments, 1 on
  * bad data.
  */
-import { availableParallelism } from 'node:os';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { AUTO_THREADS_MIN_ROWS, USAGE, UsageError, parseArgs, type Args } from './cli-args.js';
+import { USAGE, UsageError, chooseThreads, parseArgs, type Args, type ThreadChoice } from './cli-args.js';
 import {
   calibrationTable,
   classificationMetrics,
@@ -69,7 +68,7 @@ interface Result {
   fitRows: number;
   heldOutRows: number;
   features: string[];
-  threads: { threads: number; auto: boolean; reason: string };
+  threads: ThreadChoice;
   importance: Array<{ feature: string; importance: number }>;
   results: AlgoResult[];
   /** reliability of the test scores; calibrated: null without held-out rows */
@@ -124,21 +123,6 @@ function fileInfo(file: string, r: CsvRead): FileInfo {
 function headerOf(text: string, delimiter: string): string[] {
   const end = text.search(/\r?\n/);
   return (parseCsv(end < 0 ? text : text.slice(0, end), delimiter)[0] ?? []).map((h) => h.trim());
-}
-
-function chooseThreads(a: Args, rows: number): Result['threads'] {
-  if (a.threads !== undefined) {
-    const reason =
-      a.threads > 1 && rows < AUTO_THREADS_MIN_ROWS
-        ? `as given; below ${AUTO_THREADS_MIN_ROWS.toLocaleString('en-US')} rows one thread is usually faster`
-        : 'as given';
-    return { threads: a.threads, auto: false, reason };
-  }
-  if (rows < AUTO_THREADS_MIN_ROWS) {
-    return { threads: 1, auto: true, reason: `${rows.toLocaleString('en-US')} rows < ${AUTO_THREADS_MIN_ROWS.toLocaleString('en-US')}, where two threads are slower` };
-  }
-  const n = Math.min(8, availableParallelism());
-  return { threads: n, auto: true, reason: `${rows.toLocaleString('en-US')} rows >= ${AUTO_THREADS_MIN_ROWS.toLocaleString('en-US')}: one per core (up to 8)` };
 }
 
 interface Loaded {
