@@ -69,7 +69,7 @@ describe('ml CLI', () => {
     // the blank-looking cells are missing values of a numeric column, said on stderr
     const x1 = out.input.train.columns.find((c) => c.name === 'x1')!;
     expect(x1).toMatchObject({ kind: 'numeric', missing: 231, missingTokens: { ' ': 77, NA: 77 } });
-    expect(r.stderr).toMatch(/x1: numeric, 231 missing \(" " x77, "NA" x77\)/);
+    expect(r.stderr).toMatch(/x1: numeric, 231 missing \(" ": 77, "NA": 77\)/);
     expect(r.stderr).toMatch(/segment: categorical, 3 levels/);
     expect(out.input.train).toMatchObject({ delimiter: ',', delimiterDetected: true });
     // Qini with its spread and what random targeting reaches on the same rows

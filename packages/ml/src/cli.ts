@@ -82,9 +82,6 @@ interface Result {
   outputs: { out?: string; predictions?: string; calibration?: string };
 }
 
-/** A problem in the files (exit code 1), as opposed to a usage error. */
-class DataError extends Error {}
-
 const note = (msg: string): void => void process.stderr.write(`ml: ${msg}\n`);
 
 function delimiterName(d: string): string {
@@ -108,7 +105,7 @@ function describeColumns(file: string, r: CsvRead, forced = 'as given'): void {
     }
     const parts = [`${c.kind!}${c.how === 'forced' ? ` (${forced})` : ''}`];
     if (c.kind === 'categorical') parts.push(`${c.levels!} levels`);
-    const tokens = Object.entries(c.missingTokens).map(([t, k]) => `${JSON.stringify(t)} x${k}`);
+    const tokens = Object.entries(c.missingTokens).map(([t, k]) => `${JSON.stringify(t)}: ${k}`);
     if (c.missing > 0) parts.push(`${c.missing} missing${tokens.length > 0 ? ` (${tokens.join(', ')})` : ''}`);
     if (c.invalid) parts.push(`${c.invalid} not numbers, read as missing`);
     note(`  ${c.name}: ${parts.join(', ')}`);
@@ -170,7 +167,7 @@ function load(a: Args): Loaded {
   if (absent.length > 0) {
     const msg = `${a.test!} lacks ${absent.length} feature column${absent.length > 1 ? 's' : ''} of ${a.train!}: ${absent.join(', ')}`;
     if (!a.allowMissingColumns) {
-      throw new DataError(`${msg}; the model would see ${absent.length > 1 ? 'them' : 'it'} as missing on every test row (pass --allow-missing-columns to accept that, or --drop ${absent.join(',')})`);
+      throw new Error(`${msg}; the model would see ${absent.length > 1 ? 'them' : 'it'} as missing on every test row (pass --allow-missing-columns to accept that, or --drop ${absent.join(',')})`);
     }
     warnings.push(`${msg}: missing on every test row (--allow-missing-columns)`);
   }
