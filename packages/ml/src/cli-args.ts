@@ -75,8 +75,9 @@ output:
   --out FILE               also write the result as JSON to FILE (no npm banner in it)
   --predictions FILE       write test predictions as CSV: row (data row number in the
                            test file or --csv), the --id column if given, label,
-                           treatment (with --treatment), score, calibrated, logistic,
-                           and with --treatment uplift, p_treated, p_control
+                           treatment (with --treatment), score, calibrated (empty with
+                           --validation-fraction 0), logistic, and with --treatment
+                           uplift, p_treated, p_control
   --calibration FILE       write the test reliability table as CSV (model, bin, rows,
                            mean_predicted, observed_rate, lower, upper), raw and calibrated
   -h, --help               this text

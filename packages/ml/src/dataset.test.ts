@@ -98,6 +98,8 @@ describe('CSV parsing', () => {
     expect(r.dataset.column('b')!.kind).toBe('categorical');
     expect(r.columns[0]).toMatchObject({ how: 'forced', invalid: 1, example: { row: 2, value: 'x' } });
     expect(r.warnings[0]).toMatch(/column a: 1 cells are not numbers \(first: "x" in row 2\); read as missing/);
+    const blank = readCsvReport('a,b,y\n1, ,0\n2,,1\n', { label: 'y', kinds: { a: 'numeric', b: 'categorical' } });
+    expect(blank.warnings).toEqual(['column b: every cell is missing']);
   });
   it('detects the delimiter from the header line, or takes the given one; keeps ids apart', () => {
     expect(detectDelimiter('a;b;"c,d"\n1,2;3;4\n')).toBe(';');

@@ -576,8 +576,8 @@ export function readCsvReport(text: string, opts: CsvOptions = {}): CsvRead {
   const warnings: string[] = [];
   const cols: Column[] = builders.map((b) => {
     const rep = b.report;
+    if (nRows > 0 && rep.missing === nRows) warnings.push(`column ${rep.name}: every cell is missing`);
     if (b.kind === 'numeric') {
-      if (nRows > 0 && rep.missing === nRows) warnings.push(`column ${rep.name}: every cell is missing`);
       if (rep.invalid) {
         warnings.push(`column ${rep.name}: ${rep.invalid} cells are not numbers (first: ${JSON.stringify(rep.example!.value)} in row ${rep.example!.row}); read as missing`);
       }
