@@ -263,6 +263,7 @@ export type CampaignListItem = z.infer<typeof CampaignListItem>;
 export const CampaignListQuery = z
   .object({
     status: CampaignStatus.optional(),
+    objective: CampaignObjective.optional(),
     search: z.string().max(200).optional(),
     needs_attention: z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1').optional(),
     ...Pagination(),

@@ -1,5 +1,6 @@
 import { auditModule } from './audit/module';
 import { authModule } from './auth/module';
+import { campaignsModule } from './campaigns/module';
 import { catalogSyncModule } from './catalog-sync/module';
 import { customersModule } from './customers/module';
 import { dashboardModule } from './dashboard/module';
@@ -11,6 +12,8 @@ import { usersModule } from './users/module';
 /** The console's feature modules; their order is the order of their entries in each sidebar section. */
 export const CONSOLE_MODULES: readonly ConsoleModule[] = [
   authModule,
+  // First in the menu: campaigns are what the catalog and the scores are for (a marketer's landing page).
+  campaignsModule,
   dashboardModule,
   productsModule,
   catalogSyncModule,

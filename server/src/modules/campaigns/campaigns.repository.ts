@@ -20,6 +20,7 @@ const needsAttention = sql`(jsonb_array_length(${campaigns.attention}) > 0 or ${
 function listConditions(q: CampaignListQuery): SQL | undefined {
   const where: SQL[] = [];
   if (q.status) where.push(eq(campaigns.status, q.status));
+  if (q.objective) where.push(eq(campaigns.objective, q.objective));
   if (q.search?.trim()) where.push(containsText([campaigns.name, campaigns.description], q.search.trim()));
   if (q.needs_attention !== undefined) where.push(q.needs_attention ? needsAttention : sql`not ${needsAttention}`);
   return where.length ? and(...where) : undefined;

@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { User } from '@lyra/contracts';
 import { ApiError } from '../../api/errors';
 import { permissionsFor } from './permissions';
-import { safeNext } from './redirect';
+import { landingPath, safeNext } from './redirect';
 import { validateLogin } from './login-form';
 import { createSession } from './use-session';
 import { loginErrorMessage, useLogin } from './use-login';
@@ -30,8 +30,13 @@ describe('permissionsFor', () => {
       runSync: true,
       viewSyncRuns: true,
       manageMl: true,
+      writeCampaigns: true,
+      approveCampaigns: true,
     });
     expect(permissionsFor('marketer')).toMatchObject({ manageProducts: false, editTargeting: true, importProducts: false, manageUsers: false, manageSystems: false, runSync: false });
+    // Maker-checker: marketers build campaigns, approvers approve them, admins do both.
+    expect(permissionsFor('marketer')).toMatchObject({ writeCampaigns: true, approveCampaigns: false });
+    expect(permissionsFor('campaign_approver')).toMatchObject({ writeCampaigns: false, approveCampaigns: true, manageProducts: false });
     // Everyone signed in reads sync runs (sync:read); analysts also manage ML (ml:manage); nothing else for read-only roles.
     for (const role of ['analyst', 'viewer'] as const) {
       const { viewSyncRuns, manageMl, ...rest } = permissionsFor(role);
@@ -49,7 +54,7 @@ describe('safeNext', () => {
     expect(safeNext('/admin/products?status=active')).toBe('/admin/products?status=active');
     expect(safeNext(['/admin/users'])).toBe('/admin/users');
     for (const bad of ['https://evil.example', '//evil.example', '/\\evil', 'admin', '', undefined, 3, '/login?next=/x']) {
-      expect(safeNext(bad)).toBe('/admin');
+      expect(safeNext(bad)).toBe('/');
     }
   });
 });
@@ -140,5 +145,15 @@ describe('createSession', () => {
     });
     await expect(session.ensureLoaded()).rejects.toBeInstanceOf(ApiError);
     expect(await session.ensureLoaded()).toEqual(user);
+  });
+});
+
+describe('landingPath', () => {
+  it('lands marketers and campaign approvers on the campaigns, everyone else on the dashboard', () => {
+    expect(landingPath('marketer')).toBe('/campaigns');
+    expect(landingPath('campaign_approver')).toBe('/campaigns');
+    expect(landingPath('admin')).toBe('/admin');
+    expect(landingPath('analyst')).toBe('/admin');
+    expect(landingPath(null)).toBe('/admin');
   });
 });

@@ -19,6 +19,10 @@ const CONSOLE_PERMISSIONS = {
   viewSyncRuns: 'sync:read',
   /** Train and activate model versions, start batch scoring (admin, analyst). */
   manageMl: 'ml:manage',
+  /** Build, edit, submit, launch, pause and end campaigns (admin, marketer). */
+  writeCampaigns: 'campaigns:write',
+  /** Approve or send back what someone else submitted (admin, campaign approver). */
+  approveCampaigns: 'campaigns:approve',
 } as const satisfies Record<string, Permission>;
 
 export type Permissions = Record<keyof typeof CONSOLE_PERMISSIONS, boolean>;

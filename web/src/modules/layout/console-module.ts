@@ -18,7 +18,7 @@ export type NavSection = (typeof NAV_SECTIONS)[number];
 export interface NavItem {
   label: string;
   to: string;
-  icon: 'dashboard' | 'catalog' | 'systems' | 'sync' | 'users' | 'audit' | 'customers' | 'ml';
+  icon: 'campaigns' | 'dashboard' | 'catalog' | 'systems' | 'sync' | 'users' | 'audit' | 'customers' | 'ml';
   section: NavSection;
   permission?: keyof Permissions;
 }

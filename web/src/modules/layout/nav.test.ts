@@ -5,8 +5,14 @@ import { activeNav, initials, visibleNav } from './nav';
 describe('navigation', () => {
   it('shows admins everything and others only what they can open', () => {
     const labels = (role: Parameters<typeof permissionsFor>[0]) => visibleNav(permissionsFor(role)).flatMap((g) => g.items.map((i) => i.label));
-    expect(labels('admin')).toEqual(['Dashboard', 'Product Catalog', 'External systems', 'Sync history', 'Users', 'Audit log', 'Customers', 'ML models']);
-    expect(labels('viewer')).toEqual(['Dashboard', 'Product Catalog', 'Sync history', 'Customers', 'ML models']);
+    expect(labels('admin')).toEqual(['Campaigns', 'Dashboard', 'Product Catalog', 'External systems', 'Sync history', 'Users', 'Audit log', 'Customers', 'ML models']);
+    expect(labels('viewer')).toEqual(['Campaigns', 'Dashboard', 'Product Catalog', 'Sync history', 'Customers', 'ML models']);
+  });
+
+  it('puts Campaigns first for marketers', () => {
+    const labels = visibleNav(permissionsFor('marketer')).flatMap((g) => g.items.map((i) => i.label));
+    expect(labels[0]).toBe('Campaigns');
+    expect(activeNav('/campaigns/0b6f1c9e/edit')).toBe('/campaigns');
   });
 
   it('highlights the deepest matching entry', () => {
