@@ -79,6 +79,8 @@ export async function ensureDemoCampaigns(deps: Deps, opts: { seed?: number; now
     objective: 'upsell',
     response_window_days: DEMO_WINDOW_DAYS,
     control_share: 0.2,
+    // Each treated subscriber may get both offers (one contact each).
+    contact_cap: 2,
     budget_contacts: 5000,
     audience: { rules: [{ kind: 'segments', match: 'any', segments: ['heavy_data'] }] },
     offers: upsell.map((p, i) => ({

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Campaign, CampaignCreateInput, CampaignReport } from '@lyra/contracts';
 import { createTestContext, type TestContext } from '../../../../test/helpers.js';
+import { campaignResponsesJob } from './results.jobs.js';
 
 const api = '/api/loyalty/v1';
 type Headers = { authorization: string };
@@ -273,5 +274,18 @@ describe('campaign results over HTTP', () => {
     // The control responder bought an hour after the launch: counted on the launch day (or the next, past midnight UTC).
     const controlDay = new Date(L + HOUR).toISOString().slice(0, 10);
     expect(r.daily.find((d) => d.day === controlDay)!.control_responders).toBe(1);
+  });
+
+  it('the scheduled job attributes purchases that arrived without an import', async () => {
+    const t6 = treated[6]!;
+    const L = launchedAt - 30 * DAY;
+    // Written by another process straight into the table (no import to attribute it).
+    await t.database.executeSql(`insert into customer_purchases (id, customer_id, product_id, purchased_at, price, channel) values ('P-direct', $1, $2, $3, '45.00', 'retail')`,
+      [t6, productA2, new Date(L + 5 * DAY).toISOString()]);
+    expect(await member(t6)).toMatchObject({ responded_at: null });
+    await t.jobs!.queueOn(t.database.db).send(campaignResponsesJob, {});
+    for (let i = 0; i < 240 && (await member(t6)).responded_at === null; i++) await new Promise((r) => setTimeout(r, 250));
+    expect(await member(t6)).toMatchObject({ response_product_id: productA2, revenue: '45.00' });
+    expect((await report(campaign.id)).treated.responders).toBe(5);
   });
 });
