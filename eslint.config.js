@@ -4,6 +4,11 @@ import vue from 'eslint-plugin-vue';
 
 // One project service for .ts and .vue files: the first file linted sets it up for the rest.
 const projectService = { allowDefaultProject: ['vitest.config.ts', 'web/vite.config.ts'] };
+// Every typed file passes the same parser options, .vue in extraFileExtensions included: when they
+// differ from one file to the next (web/ interleaves .ts and .vue), typescript-eslint hands the new
+// extensions to the project service, which reloads every project — that took lint from ~1.5 to ~5.5
+// CPU minutes.
+const typedParserOptions = { projectService, tsconfigRootDir: import.meta.dirname, extraFileExtensions: ['.vue'] };
 
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', 'data/**', 'server/src/db/migrations/**', 'e2e/screenshots/**', '**/*.py'] },
@@ -12,7 +17,7 @@ export default tseslint.config(
   {
     files: ['**/*.ts'],
     languageOptions: {
-      parserOptions: { projectService, tsconfigRootDir: import.meta.dirname },
+      parserOptions: typedParserOptions,
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
@@ -33,13 +38,7 @@ export default tseslint.config(
     // <script> blocks as the TypeScript program vue-tsc checks (web/tsconfig.json includes *.vue).
     files: ['web/**/*.vue'],
     languageOptions: {
-      parserOptions: {
-        parser: tseslint.parser,
-        extraFileExtensions: ['.vue'],
-        sourceType: 'module',
-        projectService,
-        tsconfigRootDir: import.meta.dirname,
-      },
+      parserOptions: { ...typedParserOptions, parser: tseslint.parser, sourceType: 'module' },
       globals: { window: 'readonly', document: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', URL: 'readonly', URLSearchParams: 'readonly', fetch: 'readonly', navigator: 'readonly', localStorage: 'readonly', File: 'readonly', Blob: 'readonly', HTMLElement: 'readonly', Event: 'readonly' },
     },
     rules: {
