@@ -67,7 +67,13 @@ export function isControlSql(salt: string | SQLWrapper, subscriberId: SQLWrapper
   return sql<boolean>`(${controlPositionSql(salt, subscriberId)} < ${controlShare}::float8)`;
 }
 
+/** The contact group as text ('control' / 'treated') of a place already computed (`controlPositionSql`). */
+export function groupOfPlaceSql(place: SQLWrapper, controlShare: number): SQL<ContactGroup> {
+  checkShare(controlShare);
+  return sql<ContactGroup>`(case when ${place} < ${controlShare}::float8 then 'control' else 'treated' end)`;
+}
+
 /** The contact group as text ('control' / 'treated'), for an insert that stores it. */
 export function assignGroupSql(salt: string | SQLWrapper, subscriberId: SQLWrapper, controlShare: number): SQL<ContactGroup> {
-  return sql<ContactGroup>`(case when ${isControlSql(salt, subscriberId, controlShare)} then 'control' else 'treated' end)`;
+  return groupOfPlaceSql(controlPositionSql(salt, subscriberId), controlShare);
 }

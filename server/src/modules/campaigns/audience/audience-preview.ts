@@ -1,7 +1,7 @@
 import type { AudienceDefinition, AudienceOffer, AudiencePreview, AudiencePreviewRequest } from '@lyra/contracts';
 import type { DbOrTx } from '../../../db/client.js';
 import { AppError } from '../../../lib/errors.js';
-import { audienceMembersSql, compileAudience } from './audience.compiler.js';
+import { compileAudience } from './audience.compiler.js';
 import { createAudienceRepository, type AudienceRepository } from './audience.repository.js';
 
 export interface AudiencePreviewInput {
@@ -55,8 +55,7 @@ export function createAudiencePreview(db: DbOrTx) {
     const salt = input.salt ?? PREVIEW_SALT;
     const compiled = compileAudience(input.audience, { offerProductIds: offerIds, ...(input.excludeCampaignId !== undefined && { campaignId: input.excludeCampaignId }) });
     await repo.roomForScoreSets();
-    const counts = await repo.funnel(compiled.steps);
-    const members = await repo.materialise(audienceMembersSql(compiled, { salt, controlShare: input.controlShare }));
+    const { counts, members } = await repo.evaluate(compiled, { salt, controlShare: input.controlShare });
     const groups = await repo.groups(members);
     const offers = [];
     for (const o of input.offers) {
@@ -64,7 +63,7 @@ export function createAudiencePreview(db: DbOrTx) {
       offers.push({ product_id: o.product_id, eligible: r.eligible, eligible_treated: r.eligibleTreated, excluded_by_default_risk: r.overRisk });
     }
     const expectedRow = await repo.expected(members);
-    const sampleRows = await repo.sample(members, { salt, limit: SAMPLE_SIZE, offerProductIds: offerIds, leaves: compiled.leaves });
+    const sampleRows = await repo.sample(members, { limit: SAMPLE_SIZE, offerProductIds: offerIds, leaves: compiled.leaves });
 
     const funnel = compiled.steps.map((s, i) => ({ step: s.step, label: s.label, remaining: counts[i]! }));
     if (compiled.cut) funnel.push({ step: 'cut', label: compiled.cut.label, remaining: groups.size });

@@ -1,4 +1,4 @@
-import { and, not, or, sql, type SQL } from 'drizzle-orm';
+import { and, not, or, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { DO_NOT_CONTACT_SEGMENT, type AudienceDefinition, type AudienceNode, type AudienceRule } from '@lyra/contracts';
 import { customers, mlScores } from '../../../db/schema/index.js';
 import {
@@ -7,7 +7,7 @@ import {
   subscriberLateBills, subscriberOnPlan, subscriberScoreAtLeast, subscriberScoreAtMost, subscriberScoreInTopPercent, subscriberTenureAtLeast,
   subscriberTenureAtMost, subscriberUpliftAtLeast, subscriberUsage, subscriberValueAtLeast, subscriberValueAtMost, type ProductSelector,
 } from '../../audience/audience.sql.js';
-import { assignGroupSql } from '../control-group.js';
+import { assignGroupSql, controlPositionSql, groupOfPlaceSql } from '../control-group.js';
 
 /**
  * An audience definition compiled to conditions over the `customers` table, built only from the
@@ -169,22 +169,44 @@ export function compileAudience(def: AudienceDefinition, ctx: AudienceContext): 
   };
 }
 
-/** The cut's ranking: each subscriber's score in the latest active campaign_response run (one row per subscriber). */
-function rankingJoin(by: 'uplift' | 'response'): SQL {
-  const value = by === 'uplift' ? mlScores.uplift : mlScores.score;
-  return sql`left join (select ${mlScores.customerId} as customer_id, max(${value}) as rank_value from ${mlScores}
-    where ${mlScores.runId} = ${latestActiveScoringRun('campaign_response')} group by ${mlScores.customerId}) ranking
-    on ranking.customer_id = ${customers.id}`;
+/**
+ * The cut over the rows that passed every step: the ranking by each subscriber's score in the latest
+ * active campaign_response run (one row per subscriber), best first, ties by id.
+ */
+function cutSql(cut: NonNullable<CompiledAudience['cut']>, subscriberId: SQLWrapper): { join: SQL; orderAndLimit: SQL } {
+  const value = cut.by === 'uplift' ? mlScores.uplift : mlScores.score;
+  return {
+    join: sql`left join (select ${mlScores.customerId} as customer_id, max(${value}) as rank_value from ${mlScores}
+      where ${mlScores.runId} = ${latestActiveScoringRun('campaign_response')} group by ${mlScores.customerId}) ranking
+      on ranking.customer_id = ${subscriberId}`,
+    orderAndLimit: sql`order by ranking.rank_value desc nulls last, ${subscriberId} limit ${cut.top}::bigint`,
+  };
 }
 
 /**
  * The final audience as a subquery `(customer_id, "group")`: the compiled rules, the cut, and the
- * deterministic control assignment of (salt, subscriber). Launch inserts from it; the preview counts it.
+ * deterministic control assignment of (salt, subscriber). Launch inserts from it (a page's id range
+ * pushed down into the scan); the preview reads `audienceMembersOfPassedSql`.
  */
 export function audienceMembersSql(compiled: CompiledAudience, opts: { salt: string; controlShare: number }): SQL {
   const group = assignGroupSql(opts.salt, customers.id, opts.controlShare);
   if (!compiled.cut) return sql`select ${customers.id} as customer_id, ${group} as "group" from ${customers} where ${compiled.where}`;
-  return sql`select ${customers.id} as customer_id, ${group} as "group" from ${customers} ${rankingJoin(compiled.cut.by)}
-    where ${compiled.where}
-    order by ranking.rank_value desc nulls last, ${customers.id} limit ${compiled.cut.top}::bigint`;
+  const cut = cutSql(compiled.cut, customers.id);
+  return sql`select ${customers.id} as customer_id, ${group} as "group" from ${customers} ${cut.join} where ${compiled.where} ${cut.orderAndLimit}`;
+}
+
+/**
+ * The same members, chosen from rows already evaluated (`rows`: a relation with `id` and `passed`,
+ * the number of steps each row passed), with each member's control place beside the group: the
+ * preview evaluates the rules once for its funnel and its members. The place is computed once per
+ * member (`offset 0` keeps it from being copied into both columns).
+ */
+export function audienceMembersOfPassedSql(compiled: CompiledAudience, opts: { salt: string; controlShare: number }, rows: SQL): SQL {
+  const id = sql`r.id`;
+  const kept = sql`select ${id} as customer_id, ${controlPositionSql(opts.salt, id)} as place from ${rows} r`;
+  const passedAll = sql`r.passed = ${sql.raw(String(compiled.steps.length))}`;
+  const chosen = compiled.cut
+    ? (() => { const cut = cutSql(compiled.cut, id); return sql`${kept} ${cut.join} where ${passedAll} ${cut.orderAndLimit}`; })()
+    : sql`${kept} where ${passedAll} offset 0`;
+  return sql`select k.customer_id, ${groupOfPlaceSql(sql`k.place`, opts.controlShare)} as "group", k.place from (${chosen}) k`;
 }
