@@ -87,17 +87,37 @@ export function createLaunchRepository(db: DbOrTx) {
    * preview's per-offer counts, the same rules). `nth` numbers a member's eligible offers in the
    * campaign's order (the contact cap keeps the first ones); `place` orders contacts for the budget.
    */
-  const eligiblePairs = (rules: ContactRules, where: SQL): SQL => {
+  const eligiblePairs = (rules: ContactRules, source: SQL, where: SQL, withPlace: boolean): SQL => {
     const offers = sql.join(rules.offers.map((o) => sql`(${o.position}::int, ${o.productId}::uuid)`), sql`, `);
     return sql`select m.customer_id, o.position,
-        row_number() over (partition by m.customer_id order by o.position) as nth,
-        ${controlPositionSql(`${rules.salt}:budget`, sql`m.customer_id`)} as place
-      from ${campaignMembers} m
+        row_number() over (partition by m.customer_id order by o.position) as nth
+        ${withPlace ? sql`, ${controlPositionSql(`${rules.salt}:budget`, sql`m.customer_id`)} as place` : sql``}
+      from (${source}) m
       join ${customers} on ${customers.id} = m.customer_id
       cross join (values ${offers}) as o(position, product_id)
       join ${products} on ${products.id} = o.product_id and ${productSellableTo()}
-      where m.campaign_id = ${rules.campaignId}::uuid and ${where}
-        and not ${subscriberOverRiskCap(sql`${products.maxDefaultRisk}::float8`)}`;
+      where ${where} and not ${subscriberOverRiskCap(sql`${products.maxDefaultRisk}::float8`)}`;
+  };
+
+  /** The snapshot as a source of (customer_id, "group"). */
+  const snapshotOf = (campaignId: string): SQL => sql`select customer_id, "group" from ${campaignMembers} where campaign_id = ${campaignId}::uuid`;
+
+  /** Members of `source` with each offer they may get and whether a treated one gets it. */
+  const membersWithOffers = (rules: ContactRules, source: SQL, range: IdRange | null): SQL => sql`
+    with a as (select customer_id, "group" from (${source}) s ${range === null ? sql`` : sql`where ${inRange(sql`s.customer_id`, range)}`})
+    select a.customer_id, a."group", ${customers.name} as name, ${customers.msisdn} as msisdn, p.position,
+      (a."group" = 'treated' and p.nth <= ${rules.contactCap}::int and ${withinBudget(rules.budgetBoundary)}) as contact
+    from a
+    join ${customers} on ${customers.id} = a.customer_id
+    left join (${eligiblePairs(rules, sql`select * from a`, sql`true`, rules.budgetBoundary !== null)}) p on p.customer_id = a.customer_id
+    order by a.customer_id, p.position`;
+
+  const memberOfferRows = async (query: SQL): Promise<MemberOfferRow[]> => {
+    const found = await rows<{ customer_id: string; group: 'treated' | 'control'; name: string; msisdn: string; position: number | null; contact: boolean | null }>(query);
+    return found.map((r) => ({
+      customerId: r.customer_id, group: r.group, name: r.name, msisdn: r.msisdn,
+      position: r.position === null ? null : Number(r.position), contact: r.contact === true,
+    }));
   };
 
   const withinBudget = (boundary: BudgetKey | null): SQL =>
@@ -184,28 +204,34 @@ export function createLaunchRepository(db: DbOrTx) {
      * (a hash of salt and subscriber: a fair spread over the audience that a retry repeats), the
      * `budget`-th one. Null when there are no more contacts than the budget.
      */
-    async budgetBoundary(rules: Omit<ContactRules, 'budgetBoundary'>, budget: number): Promise<BudgetKey | null> {
+    async budgetBoundary(rules: Omit<ContactRules, 'budgetBoundary'>, budget: number, source: SQL | null): Promise<BudgetKey | null> {
       const [row] = await rows<{ place: number; customer_id: string; position: number }>(sql`select p.place, p.customer_id, p.position
-        from (${eligiblePairs({ ...rules, budgetBoundary: null }, sql`m."group" = 'treated'`)}) p
+        from (${eligiblePairs({ ...rules, budgetBoundary: null }, source ?? snapshotOf(rules.campaignId), sql`m."group" = 'treated'`, true)}) p
         where p.nth <= ${rules.contactCap}::int
         order by p.place, p.customer_id, p.position offset ${budget - 1}::int limit 1`);
       return row ? { place: Number(row.place), customerId: row.customer_id, position: Number(row.position) } : null;
     },
 
-    /** The members of a page with the offers each may get and whether a treated one gets it (see `eligiblePairs`). */
-    async memberOffers(rules: ContactRules, range: IdRange): Promise<MemberOfferRow[]> {
-      const found = await rows<{ customer_id: string; group: 'treated' | 'control'; name: string; msisdn: string; position: number | null; contact: boolean | null }>(sql`
-        select m.customer_id, m."group", ${customers.name} as name, ${customers.msisdn} as msisdn, p.position,
-          (m."group" = 'treated' and p.nth <= ${rules.contactCap}::int and ${withinBudget(rules.budgetBoundary)}) as contact
-        from ${campaignMembers} m
-        join ${customers} on ${customers.id} = m.customer_id
-        left join (${eligiblePairs(rules, inRange(sql`m.customer_id`, range))}) p on p.customer_id = m.customer_id
-        where m.campaign_id = ${rules.campaignId}::uuid and ${inRange(sql`m.customer_id`, range)}
-        order by m.customer_id, p.position`);
-      return found.map((r) => ({
-        customerId: r.customer_id, group: r.group, name: r.name, msisdn: r.msisdn,
-        position: r.position === null ? null : Number(r.position), contact: r.contact === true,
-      }));
+    /** The snapshot's members in a range with the offers each may get (see `eligiblePairs`). */
+    memberOffers: (rules: ContactRules, range: IdRange): Promise<MemberOfferRow[]> => memberOfferRows(membersWithOffers(rules, snapshotOf(rules.campaignId), range)),
+
+    /**
+     * The audience's members in a range (not yet frozen) with the offers each may get: a page of a
+     * launch reads the audience once and writes members, contacts and history from this answer.
+     */
+    audienceOffers: (rules: ContactRules, audience: SQL, range: IdRange): Promise<MemberOfferRow[]> => memberOfferRows(membersWithOffers(rules, audience, range)),
+
+    /** Members into the snapshot, those contacted (or held out) dated by the launch; one row per subscriber whatever was written before. */
+    async insertMembers(campaignId: string, contactedAt: string, members: readonly { customerId: string; group: 'treated' | 'control'; contacted: boolean }[]): Promise<number> {
+      if (members.length === 0) return 0;
+      const [row] = await rows<{ n: number }>(sql`with added as (
+          insert into ${campaignMembers} (campaign_id, customer_id, "group", contacted_at)
+          select ${campaignId}::uuid, m.customer_id, m.grp, case when m.contacted then ${contactedAt}::timestamptz end
+          from unnest(${sql.param(members.map((m) => m.customerId))}::text[], ${sql.param(members.map((m) => m.group))}::text[], ${sql.param(members.map((m) => m.contacted))}::boolean[])
+               as m(customer_id, grp, contacted)
+          on conflict do nothing returning 1)
+        select count(*)::int as n from added`);
+      return Number(row?.n ?? 0);
     },
 
     /** Contacts into the ledger; one per (campaign, subscriber, product) whatever was written before. */
@@ -225,7 +251,7 @@ export function createLaunchRepository(db: DbOrTx) {
     /**
      * The contact history (`campaign_contacts`) the campaign_response model and the response
      * attribution read: one row per contacted treated member and per control member, its id
-     * `campaign:subscriber` so a retry writes nothing twice. The members' `contacted_at` is set with it.
+     * `campaign:subscriber` so a retry writes nothing twice.
      */
     async insertContacts(campaignId: string, contactedAt: string, contacts: readonly ContactInsert[]): Promise<void> {
       if (contacts.length === 0) return;
@@ -235,8 +261,13 @@ export function createLaunchRepository(db: DbOrTx) {
                     ${sql.param(contacts.map((c) => c.group))}::text[], ${sql.param(contacts.map((c) => c.channel))}::text[])
              as c(customer_id, product_id, grp, channel)
         on conflict (id) do nothing`);
+    },
+
+    /** Dates already frozen members' contact (the cut's snapshot is frozen before its contacts are written). */
+    async dateMembers(campaignId: string, contactedAt: string, customerIds: readonly string[]): Promise<void> {
+      if (customerIds.length === 0) return;
       await db.execute(sql`update ${campaignMembers} m set contacted_at = ${contactedAt}::timestamptz
-        from unnest(${sql.param(contacts.map((c) => c.customerId))}::text[]) as c(customer_id)
+        from unnest(${sql.param([...customerIds])}::text[]) as c(customer_id)
         where m.campaign_id = ${campaignId}::uuid and m.customer_id = c.customer_id and m.contacted_at is null`);
     },
 

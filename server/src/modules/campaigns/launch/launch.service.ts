@@ -2,6 +2,7 @@ import {
   AudienceDefinition, CAMPAIGN_TARGET_CSV_COLUMNS, MESSAGE_PLACEHOLDERS, parseTemplate, resolvePlaceholders,
   type BillingCycle, type Campaign, type CampaignStatus, type LaunchState, type MessageOffer, type ParsedTemplate,
 } from '@lyra/contracts';
+import type { SQL } from 'drizzle-orm';
 import type { UnitOfWork } from '../../../db/unit-of-work.js';
 import type { JobOutcome, JobQueue } from '../../../jobs/job.js';
 import { csvCell } from '../../../lib/csv.js';
@@ -29,6 +30,12 @@ export interface LaunchRepos {
   launch: LaunchRepository;
   audit: Pick<AuditRepository, 'record'>;
   jobs: JobQueue;
+}
+
+interface MemberInsert {
+  customerId: string;
+  group: 'treated' | 'control';
+  contacted: boolean;
 }
 
 interface Offer {
@@ -90,8 +97,9 @@ export function createLaunchService(deps: {
   }
 
   /** A page's ledger contacts (messages rendered per subscriber) and contact-history rows. */
-  function contactsOfPage(rows: readonly MemberOfferRow[], offers: readonly Offer[]): { ledger: LedgerInsert[]; history: ContactInsert[] } {
+  function contactsOfPage(rows: readonly MemberOfferRow[], offers: readonly Offer[]): { members: MemberInsert[]; ledger: LedgerInsert[]; history: ContactInsert[] } {
     const byPosition = new Map(offers.map((o) => [o.position, o]));
+    const members: MemberInsert[] = [];
     const ledger: LedgerInsert[] = [];
     const history: ContactInsert[] = [];
     let i = 0;
@@ -121,11 +129,11 @@ export function createLaunchService(deps: {
         ledger.push({ customerId: first.customerId, productId: offer.productId, channel: offer.channel, message: text });
       }
       // Control members are measured from the launch; treated members only when a contact was made.
-      if (first.group === 'control' || primary !== null) {
-        history.push({ customerId: first.customerId, group: first.group, productId: primary?.productId ?? null, channel: primary?.channel ?? null });
-      }
+      const contacted = first.group === 'control' || primary !== null;
+      members.push({ customerId: first.customerId, group: first.group, contacted });
+      if (contacted) history.push({ customerId: first.customerId, group: first.group, productId: primary?.productId ?? null, channel: primary?.channel ?? null });
     }
-    return { ledger, history };
+    return { members, ledger, history };
   }
 
   type Step = 'more' | 'done' | 'stopped';
@@ -173,43 +181,52 @@ export function createLaunchService(deps: {
           if (!UNDER_WAY.includes(state as LaunchState)) return 'stopped';
           if (current.status !== 'scheduled') return stopped(repos, current);
 
+          offers ??= await offersFor(repos, campaignId);
+          const rulesOf = async (source: SQL | null): Promise<ContactRules> => {
+            const base = { campaignId, salt: current.salt, offers: offers!, contactCap: current.contactCap };
+            if (boundary === undefined) boundary = current.budgetContacts === null ? null : await launch.budgetBoundary(base, current.budgetContacts, source);
+            return { ...base, budgetBoundary: boundary };
+          };
+
           if (state === 'snapshot') {
             await launch.roomForScoreSets();
-            // A cut (the best N by uplift) ranks the whole audience: it is frozen in one statement.
+            // A cut (the best N by uplift) ranks the whole audience: it is frozen in one statement,
+            // and its contacts written in pages of the snapshot after.
             if (compiled.cut) {
               await launch.freeze(campaignId, members, null);
               await toContacts(repos, current);
               return 'more';
             }
+            // Otherwise a page of subscribers at a time: the audience read once, and its members,
+            // their contacts and the contact history written from that answer.
             snapshotAfter = await launch.furthest(snapshotAfter, await launch.snapshotCursor(campaignId));
             const page = await launch.nextSubscriberPage(snapshotAfter, snapshotPage);
             if (!page) {
-              await toContacts(repos, current);
-              return 'more';
+              await finish(repos, current);
+              return 'done';
             }
-            await launch.freeze(campaignId, members, { after: snapshotAfter, upTo: page.upTo });
+            const range = { after: snapshotAfter, upTo: page.upTo };
+            const written = contactsOfPage(await launch.audienceOffers(await rulesOf(members), members, range), offers);
+            await launch.insertMembers(campaignId, current.launchedAt!, written.members);
+            await launch.insertLedger(campaignId, written.ledger);
+            await launch.insertContacts(campaignId, current.launchedAt!, written.history);
             snapshotAfter = page.upTo;
             await campaigns.update(campaignId, { launchDone: Math.min(current.launchDone + page.size, current.launchTotal ?? Number.MAX_SAFE_INTEGER) });
             return 'more';
           }
 
-          // Contacts: the snapshot is complete.
-          offers ??= await offersFor(repos, campaignId);
-          if (boundary === undefined) {
-            const rules = { campaignId, salt: current.salt, offers, contactCap: current.contactCap };
-            boundary = current.budgetContacts === null ? null : await launch.budgetBoundary(rules, current.budgetContacts);
-          }
+          // Contacts of a frozen snapshot (a cut audience).
           contactsAfter = await launch.furthest(contactsAfter, await launch.contactsCursor(campaignId));
           const page = await launch.nextMemberPage(campaignId, contactsAfter, contactsPage);
           if (!page) {
             await finish(repos, current);
             return 'done';
           }
-          const rules: ContactRules = { campaignId, salt: current.salt, offers, contactCap: current.contactCap, budgetBoundary: boundary };
           const range = { after: contactsAfter, upTo: page.upTo };
-          const { ledger, history } = contactsOfPage(await launch.memberOffers(rules, range), offers);
-          await launch.insertLedger(campaignId, ledger);
-          await launch.insertContacts(campaignId, current.launchedAt!, history);
+          const written = contactsOfPage(await launch.memberOffers(await rulesOf(null), range), offers);
+          await launch.insertLedger(campaignId, written.ledger);
+          await launch.insertContacts(campaignId, current.launchedAt!, written.history);
+          await launch.dateMembers(campaignId, current.launchedAt!, written.members.filter((m) => m.contacted).map((m) => m.customerId));
           contactsAfter = page.upTo;
           await campaigns.update(campaignId, { launchDone: Math.min(current.launchDone + page.size, current.launchTotal ?? Number.MAX_SAFE_INTEGER) });
           return 'more';

@@ -255,6 +255,22 @@ describe('campaign launch over HTTP', () => {
     expect(await members(c.id)).toEqual(full);
   });
 
+  it('a cut audience (the best N by response score) is frozen whole, then its contacts are written in pages', async () => {
+    const c = await scheduled({ audience: { rules: [{ kind: 'value_band', bands: ['low', 'medium'] }], cut: { by: 'response', top: 500 } } });
+    const preview = (await post(`/campaigns/${c.id}/preview/`, marketer)).json();
+    await q(`update campaigns set launch_state = 'queued' where id = $1`, [c.id]);
+    expect((await launcherOn(t.database).run(c.id)).status).toBe('succeeded');
+    const done = (await get(`/campaigns/${c.id}/`, viewer)).json() as Campaign;
+    expect(done).toMatchObject({ status: 'running', launch_state: 'done', audience_size: 500 });
+    expect(preview.size).toBe(500);
+    const snapshot = await members(c.id);
+    expect(snapshot.filter((m) => m.group === 'control').length).toBe(preview.control);
+    const treated = snapshot.filter((m) => m.group === 'treated').length;
+    expect(Number((await q(`select count(distinct customer_id)::int as n from campaign_contacts_ledger where campaign_id = $1`, [c.id]))[0]!.n)).toBe(treated);
+    expect(Number((await q(`select count(*)::int as n from campaign_members where campaign_id = $1 and contacted_at is not null`, [c.id]))[0]!.n)).toBe(500);
+    await expectConsistent(done);
+  });
+
   it('two workers launching the same campaign at once write every row once', async () => {
     const c = await scheduled();
     await q(`update campaigns set launch_state = 'queued' where id = $1`, [c.id]);
