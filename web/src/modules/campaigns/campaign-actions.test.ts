@@ -45,7 +45,7 @@ describe('attentionItems', () => {
       attention: [{ kind: 'price_changed', product_id: '72585b66-02b8-4746-8c50-e09368455413', before: '49.00', after: '59.00', at: '2026-12-02T00:00:00Z' }],
     });
     const items = attentionItems([paused, mine, theirs, repriced], ME, true);
-    expect(items.map((i) => [i.kind, i.campaign.id])).toEqual([['paused_by_catalog', 'a'], ['awaiting_approval', 'c'], ['repriced', 'd']]);
+    expect(items.map((i) => [i.kind, i.campaign.id])).toEqual([['paused', 'a'], ['awaiting_approval', 'c'], ['repriced', 'd']]);
     expect(items[0]!.text).toContain('retired');
     expect(attentionItems([theirs], ME, false)).toEqual([]);
   });

@@ -44,7 +44,7 @@ export function actionButtons(
   return out;
 }
 
-export type AttentionKind = 'paused_by_catalog' | 'awaiting_approval' | 'repriced';
+export type AttentionKind = 'paused' | 'awaiting_approval' | 'repriced';
 
 export interface AttentionItem {
   kind: AttentionKind;
@@ -60,7 +60,7 @@ export interface AttentionItem {
 export function attentionItems(list: readonly CampaignListItem[], userId: string | null, canApprove: boolean): AttentionItem[] {
   const out: AttentionItem[] = [];
   for (const c of list) {
-    if (c.status === 'paused' && c.paused_reason) out.push({ kind: 'paused_by_catalog', campaign: c, text: c.paused_reason });
+    if (c.status === 'paused' && c.paused_reason) out.push({ kind: 'paused', campaign: c, text: c.paused_reason });
     if (c.status === 'pending_approval' && canApprove && c.submitted_by !== userId) out.push({ kind: 'awaiting_approval', campaign: c, text: 'Submitted for approval' });
     if (c.pending_version !== null && canApprove) out.push({ kind: 'awaiting_approval', campaign: c, text: `Version ${c.pending_version} waits for approval` });
     const repriced = c.attention.filter((a) => a.kind === 'price_changed').length;
