@@ -59,6 +59,22 @@ describe('GBDT on data with known probabilities', () => {
     for (let i = 0; i < 50; i++) expect(back.predictRowProba(d.test.row(i))).toBe(p[i]);
   });
 
+  it('batch scoring equals row-by-row scoring for every tree layout (numeric, categorical, deep, missing values)', () => {
+    const { dataset: num } = syntheticBinary({ rows: 4000, features: 10, seed: 21, categorical: false, missingRate: 0.3 });
+    const shallow = trainGbdtSync(num, { nTrees: 30, maxDepth: 5, seed: 1 });
+    // deeper than the complete layouts go (walked through the node arrays), leaves at many depths
+    const deep = trainGbdtSync(num, { nTrees: 3, maxDepth: 14, minChildWeight: 0.05, seed: 1 });
+    expect(deep.forest.maxDepth).toBeGreaterThan(10);
+    for (const m of [shallow, deep, model]) {
+      const data = m === model ? d.test : num;
+      const raw = m.predictRaw(data);
+      // an odd row count: the two-rows-at-a-time loops end with a single row
+      const part = m.predictRaw(data.subset(Array.from({ length: 257 }, (_, i) => i)));
+      for (let i = 0; i < 300; i++) expect(raw[i]).toBe(m.predictRowRaw(data.row(i)));
+      for (let i = 0; i < 257; i++) expect(part[i]).toBe(raw[i]);
+    }
+  });
+
   it('a feature absent from a request is missing, never zero', () => {
     const row = d.test.row(0);
     const { x3: _drop, ...without } = row;
