@@ -9,9 +9,9 @@ const ATTRIBUTING: readonly CustomerImportTable[] = ['purchases', 'contacts'];
  * (including ones dated inside a window that has since closed) count for the launched campaigns at
  * once, and a contacts import that rewrote a Lyra campaign's contact rows gets their responses back.
  */
-export function withResponseAttribution(imports: CustomersImport, attributeAll: () => Promise<unknown>): CustomersImport {
+export function withResponseAttribution(imports: CustomersImport, attributeAll: (opts?: Record<string, never>) => Promise<unknown>): CustomersImport {
   const after = async <R extends { imported: boolean }>(table: CustomerImportTable, report: R): Promise<R> => {
-    if (report.imported && ATTRIBUTING.includes(table)) await attributeAll();
+    if (report.imported && ATTRIBUTING.includes(table)) await attributeAll({});
     return report;
   };
   return {

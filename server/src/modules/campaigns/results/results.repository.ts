@@ -92,10 +92,17 @@ export function createResultsRepository(db: DbOrTx) {
       return { members: Number(members[0]?.n ?? 0), contacts: Number(contacts[0]?.n ?? 0) };
     },
 
-    /** Measured campaigns with a member still without response whose window may hold a purchase. */
-    async campaignsToAttribute(): Promise<string[]> {
+    /**
+     * Measured campaigns with a member still without response; with `closedWithinDays`, only those
+     * whose last window closed at most that many days ago (or is open).
+     */
+    async campaignsToAttribute(opts: { closedWithinDays?: number } = {}): Promise<string[]> {
+      const recent = opts.closedWithinDays === undefined
+        ? sql`true`
+        : sql`(select max(m.contacted_at) from campaign_members m where m.campaign_id = c.id)
+            + make_interval(days => c.response_window_days + ${opts.closedWithinDays}::int) > now()`;
       const found = await rows<{ id: string }>(sql`
-        select c.id from campaigns c where ${measured}
+        select c.id from campaigns c where ${measured} and ${recent}
         and exists (select 1 from campaign_members m where m.campaign_id = c.id and m.responded_at is null)
         order by c.launched_at, c.id`);
       return found.map((r) => r.id);

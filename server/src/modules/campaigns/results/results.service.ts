@@ -75,13 +75,14 @@ export function createResultsService(deps: {
 
   return {
     /**
-     * Attributes responses for every measured campaign, one transaction per campaign; a campaign
-     * that fails is logged and the others go on.
+     * Attributes responses for every measured campaign (or those whose windows closed at most
+     * `closedWithinDays` ago), one transaction per campaign; a campaign that fails is logged and
+     * the others go on.
      */
-    async attributeAll(): Promise<{ campaigns: number; responders: number; failed: number }> {
+    async attributeAll(opts: { closedWithinDays?: number } = {}): Promise<{ campaigns: number; responders: number; failed: number }> {
       let responders = 0;
       let failed = 0;
-      const ids = await results.campaignsToAttribute();
+      const ids = await results.campaignsToAttribute(opts);
       for (const id of ids) {
         try {
           responders += (await attributeCampaign(id)).members;

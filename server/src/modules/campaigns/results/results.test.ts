@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Campaign, CampaignCreateInput, CampaignReport } from '@lyra/contracts';
 import { createTestContext, type TestContext } from '../../../../test/helpers.js';
-import { campaignResponsesJob } from './results.jobs.js';
+import { campaignResponsesJob, RECHECK_CLOSED_DAYS } from './results.jobs.js';
 
 const api = '/api/loyalty/v1';
 type Headers = { authorization: string };
@@ -61,6 +61,12 @@ describe('campaign results over HTTP', () => {
   const member = async (customer: string) =>
     (await t.database.executeSql(`select responded_at, response_product_id, response_revenue::text as revenue from campaign_members where campaign_id = $1 and customer_id = $2`, [campaign.id, customer])).rows[0] as
       { responded_at: unknown; response_product_id: string | null; revenue: string | null };
+
+  /** Sends the scheduled job (as its cron would) until the condition holds. */
+  const runJobUntil = async (done: () => Promise<boolean>) => {
+    await t.jobs!.queueOn(t.database.db).send(campaignResponsesJob, {});
+    for (let i = 0; i < 240 && !(await done()); i++) await new Promise((r) => setTimeout(r, 250));
+  };
 
   const create = async (over: Partial<CampaignCreateInput> = {}): Promise<Campaign> => {
     const res = await post('/campaigns/', marketer, {
@@ -241,12 +247,24 @@ describe('campaign results over HTTP', () => {
     expect(list.results.filter((c) => c.status === 'draft').every((c) => c.uplift === null)).toBe(true);
   });
 
+  it('the scheduled job attributes purchases that arrived without an import', async () => {
+    const t6 = treated[6]!;
+    // Written by another process straight into the table (no import to attribute it).
+    await t.database.executeSql(`insert into customer_purchases (id, customer_id, product_id, purchased_at, price, channel) values ('P-direct', $1, $2, $3, '45.00', 'retail')`,
+      [t6, productA2, new Date(launchedAt + 5 * DAY).toISOString()]);
+    expect(await member(t6)).toMatchObject({ responded_at: null });
+    await runJobUntil(async () => (await member(t6)).responded_at !== null);
+    expect(await member(t6)).toMatchObject({ response_product_id: productA2, revenue: '45.00' });
+    expect((await report(campaign.id)).treated.responders).toBe(4);
+  });
+
   it('a purchase imported after the window closed but dated inside it still counts; the daily series accumulates to the totals', async () => {
     // Thirty days pass: the stored times move back, the only clock here being the database's.
     const shift = `interval '30 days'`;
     await t.database.executeSql(`update campaigns set launched_at = launched_at - ${shift} where id = $1`, [campaign.id]);
     await t.database.executeSql(`update campaign_members set contacted_at = contacted_at - ${shift}, responded_at = responded_at - ${shift} where campaign_id = $1`, [campaign.id]);
     await t.database.executeSql(`update customer_purchases set purchased_at = purchased_at - ${shift}`, []);
+    await t.database.executeSql(`update campaign_contacts set contacted_at = contacted_at - ${shift}, responded_at = responded_at - ${shift} where campaign_id = $1`, [campaign.id]);
     const L = launchedAt - 30 * DAY;
 
     const closed = await report(campaign.id);
@@ -256,7 +274,7 @@ describe('campaign results over HTTP', () => {
     const [, , , t3] = treated as [string, string, string, string];
     await importRows('purchases/import', [purchase(t3, productB, L + 4 * DAY, '79')]);
     const r = await report(campaign.id);
-    expect(r.treated.responders).toBe(4);
+    expect(r.treated.responders).toBe(5);
     expect(await member(t3)).toMatchObject({ response_product_id: productB, revenue: '79.00' });
 
     // One entry per UTC day from the launch day to the window's last day, cumulative and non-decreasing.
@@ -269,23 +287,22 @@ describe('campaign results over HTTP', () => {
       expect(r.daily[i]!.treated_responders).toBeGreaterThanOrEqual(r.daily[i - 1]!.treated_responders);
       expect(r.daily[i]!.control_responders).toBeGreaterThanOrEqual(r.daily[i - 1]!.control_responders);
     }
-    expect(r.daily.at(-1)).toMatchObject({ treated_responders: 4, control_responders: 1 });
-    expect(r.daily.at(-1)!.treated_rate).toBeCloseTo(4 / treated.length, 12);
+    expect(r.daily.at(-1)).toMatchObject({ treated_responders: 5, control_responders: 1 });
+    expect(r.daily.at(-1)!.treated_rate).toBeCloseTo(5 / treated.length, 12);
     // The control responder bought an hour after the launch: counted on the launch day (or the next, past midnight UTC).
     const controlDay = new Date(L + HOUR).toISOString().slice(0, 10);
     expect(r.daily.find((d) => d.day === controlDay)!.control_responders).toBe(1);
   });
 
-  it('the scheduled job attributes purchases that arrived without an import', async () => {
-    const t6 = treated[6]!;
+  it('the schedule leaves campaigns closed long ago to the imports, which still attribute them', async () => {
+    const t7 = treated[7]!;
     const L = launchedAt - 30 * DAY;
-    // Written by another process straight into the table (no import to attribute it).
-    await t.database.executeSql(`insert into customer_purchases (id, customer_id, product_id, purchased_at, price, channel) values ('P-direct', $1, $2, $3, '45.00', 'retail')`,
-      [t6, productA2, new Date(L + 5 * DAY).toISOString()]);
-    expect(await member(t6)).toMatchObject({ responded_at: null });
-    await t.jobs!.queueOn(t.database.db).send(campaignResponsesJob, {});
-    for (let i = 0; i < 240 && (await member(t6)).responded_at === null; i++) await new Promise((r) => setTimeout(r, 250));
-    expect(await member(t6)).toMatchObject({ response_product_id: productA2, revenue: '45.00' });
-    expect((await report(campaign.id)).treated.responders).toBe(5);
+    await t.database.executeSql(`insert into customer_purchases (id, customer_id, product_id, purchased_at, price, channel) values ('P-direct-2', $1, $2, $3, '79.00', 'retail')`,
+      [t7, productB, new Date(L + 2 * DAY).toISOString()]);
+    expect(await t.container.campaignResults.attributeAll({ closedWithinDays: RECHECK_CLOSED_DAYS })).toMatchObject({ campaigns: 0, responders: 0 });
+    expect(await member(t7)).toMatchObject({ responded_at: null });
+    // Any purchase import attributes every campaign, however long closed.
+    await importRows('purchases/import', [purchase(control[2]!, productC, Date.now() - DAY, '20')]);
+    expect(await member(t7)).toMatchObject({ response_product_id: productB, revenue: '79.00' });
   });
 });
