@@ -192,9 +192,10 @@ export const CampaignAttention = z.object({
 export type CampaignAttention = z.infer<typeof CampaignAttention>;
 
 /**
- * A launch's phase: `queued` (the job is waiting), `snapshot` (freezing the audience and its
- * control group), `contacts` (writing each treated member's contacts and messages), `done` (the
- * campaign is running), `failed` (see launch_error; the campaign stays scheduled and may be launched again).
+ * A launch's phase: `queued` (the job is waiting), `snapshot` (freezing the audience with its
+ * control group, and each treated member's contacts and messages with it), `contacts` (a cut
+ * audience, frozen whole first, has its contacts written in this phase), `done` (the campaign is
+ * running), `failed` (see launch_error; the campaign stays scheduled and may be launched again).
  */
 export const LAUNCH_STATES = ['queued', 'snapshot', 'contacts', 'done', 'failed'] as const;
 export const LaunchState = z.enum(LAUNCH_STATES);
@@ -228,7 +229,7 @@ const campaignAnswerShape = {
   launched_at: z.string().nullable(),
   /** The launch job's phase (see LaunchState); null before launch. */
   launch_state: LaunchState.nullable(),
-  /** Progress of the phase: subscribers checked of all (snapshot), members whose contacts are written of all (contacts). */
+  /** Progress of the phase: subscribers checked of all subscribers (snapshot), members whose contacts are written of all members (contacts); the audience size once done. */
   launch_total: z.number().int().nullable(),
   launch_done: z.number().int(),
   /** Why the last launch failed; launch again to retry (same groups, no duplicate contact). */

@@ -55,10 +55,21 @@ const progressOf = (row: CampaignRow) => ({ status: row.status, launch_state: ro
 /**
  * Launch: the approved audience frozen as a snapshot with its deterministic control group, one
  * ledger contact per treated member and offer they may get, and the contact history the response
- * model learns from. A job does it in pages so progress moves and the API stays responsive; each
- * page is one transaction that locks the campaign row, so two workers never interleave, and every
- * write is keyed so that a page done twice adds nothing. A killed job resumes where the committed
- * pages end; a failed one is marked so and launched again, giving the same groups.
+ * model learns from. A job does it in pages of subscriber ids so progress moves and the API stays
+ * responsive: each page reads the audience (the preview's compiled SQL, restricted to the id range)
+ * once with the offers each member may get, and writes members, contacts and history from that
+ * answer. Each page is one transaction that locks the campaign row, so two workers never
+ * interleave, and every write is keyed so that a page done twice adds nothing. A killed job resumes
+ * after the last committed page; a failed one is marked so and launched again, giving the same groups.
+ *
+ * Contacts: a treated member gets the offers whose product is sellable to them now and whose risk
+ * cap they are within, the first `contact_cap` of them in the campaign's order. A contacts budget
+ * keeps the first `budget_contacts` contacts in budget order — a hash of (salt, subscriber), so a
+ * fair spread over the audience rather than the lowest ids, and the same on every retry; treated
+ * members left without a contact stay in the snapshot (the preview counted them) with no contact
+ * date and no contact-history row. The money budget is not enforced here: a campaign stores no cost
+ * per contact (the preview takes one to compare against it). Control members are dated by the
+ * launch and have a history row naming the first offer they would have got.
  *
  * The campaign stays `scheduled` (its `launch_state` showing the phase and `launch_done` of
  * `launch_total` the progress) until the snapshot and its contacts are complete, and turns
