@@ -92,15 +92,16 @@ export async function ensureDemoCampaigns(deps: Deps, opts: { seed?: number; now
   await deps.campaigns.act(marketer, running.id, 'submit');
   await deps.campaigns.act(approver, running.id, 'approve');
   await deps.campaignLaunch.request(marketer, running.id);
-  const launchedAt = now - DEMO_LAUNCHED_DAYS_AGO * DAY_MS;
-  await repo.dateQueuedLaunch(running.id, new Date(launchedAt).toISOString());
+  await repo.dateQueuedLaunch(running.id, new Date(now - DEMO_LAUNCHED_DAYS_AGO * DAY_MS).toISOString());
   const outcome = await deps.campaignLaunch.run(running.id);
   if (outcome.status !== 'succeeded' && outcome.status !== 'skipped') throw new Error(`demo campaign launch: ${outcome.status} ${outcome.detail ?? ''}`);
+  // The launch as it happened (another instance's worker may have taken the job before it was dated).
+  const launchedAt = Date.parse((await deps.campaigns.get(running.id)).launched_at ?? new Date(now).toISOString());
 
   // Responses, through the purchase import (which attributes them): seeded, dated inside the window so far.
   const rng = new Rng(opts.seed ?? 11, 7);
   const purchases: PurchaseImportInput[] = [];
-  for (const m of await repo.members(running.id)) {
+  for (const m of now - launchedAt > 3 * HOUR_MS ? await repo.members(running.id) : []) {
     if (!rng.bool(m.group === 'treated' ? TREATED_RATE : CONTROL_RATE)) continue;
     const offer = upsell[rng.int(upsell.length)]!;
     const at = launchedAt + HOUR_MS + rng.uniform(0, now - launchedAt - 2 * HOUR_MS);
