@@ -88,6 +88,23 @@ function connectionOf(tx: Tx): pg.ClientBase | PgliteLike {
   return client as pg.ClientBase | PgliteLike;
 }
 
+function checkColumns(columns: readonly StagingColumn[]): string {
+  for (const c of columns) {
+    if (!IDENT.test(c.name) || !TYPE.test(c.type)) throw new Error(`bulk copy: bad staging column ${c.name} ${c.type}`);
+  }
+  return columns.map((c) => c.name).join(', ');
+}
+
+/**
+ * COPYs rows straight into an existing table (no staging, no upsert): the plain bulk load, for
+ * loads into empty tables and as the benchmarks' baseline. One transaction (or savepoint).
+ */
+export async function copyRows(handle: DbOrTx, table: string, columns: readonly StagingColumn[], rows: Iterable<readonly CopyValue[]>): Promise<void> {
+  if (!IDENT.test(table)) throw new Error(`bulk copy: bad table name ${table}`);
+  const columnList = checkColumns(columns);
+  await handle.transaction(async (tx) => copyInto(connectionOf(tx), table, columnList, copyText(columns, rows)));
+}
+
 let stagingSeq = 0;
 
 /**
@@ -102,11 +119,8 @@ export async function withStagedRows<T>(
   use: (tx: Tx, table: string) => Promise<T>,
 ): Promise<T> {
   if (!IDENT.test(staging.name)) throw new Error(`bulk copy: bad staging table name ${staging.name}`);
-  for (const c of staging.columns) {
-    if (!IDENT.test(c.name) || !TYPE.test(c.type)) throw new Error(`bulk copy: bad staging column ${c.name} ${c.type}`);
-  }
+  const columnList = checkColumns(staging.columns);
   const table = `${staging.name}_${(stagingSeq = (stagingSeq + 1) % 1_000_000)}`;
-  const columnList = staging.columns.map((c) => c.name).join(', ');
   return handle.transaction(async (tx) => {
     await tx.execute(sql.raw(`create temp table ${table} (${staging.columns.map((c) => `${c.name} ${c.type}`).join(', ')}) on commit drop`));
     await copyInto(connectionOf(tx), table, columnList, copyText(staging.columns, rows));

@@ -1,4 +1,5 @@
 import { and, count, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { withStagedRows, type CopyValue, type StagingColumn } from '../../db/bulk-copy.js';
 import type { DbOrTx } from '../../db/client.js';
 import { products } from '../../db/schema/index.js';
 import type { NewProductRow } from '../products/products.repository.js';
@@ -36,6 +37,35 @@ export const retiredColumns = (reason: string) => ({
   updatedAt: sql`now()`,
 });
 
+/** A source record to write: its id in the system, its source columns, when it was synced. */
+export type SourceWrite = SourceColumns & { externalProductId: string; lastSynced: string };
+
+/** The staging table of a source write: every column a sync writes, in the products table's names and types. */
+const sourceStaging: { column: StagingColumn; value: (w: SourceWrite) => CopyValue }[] = [
+  { column: { name: 'external_product_id', type: 'text' }, value: (w) => w.externalProductId },
+  { column: { name: 'name', type: 'text' }, value: (w) => w.name },
+  { column: { name: 'description', type: 'text' }, value: (w) => w.description ?? '' },
+  { column: { name: 'product_type', type: 'text' }, value: (w) => w.productType },
+  { column: { name: 'category', type: 'text' }, value: (w) => w.category ?? '' },
+  { column: { name: 'price', type: 'numeric' }, value: (w) => w.price },
+  { column: { name: 'currency', type: 'text' }, value: (w) => w.currency },
+  { column: { name: 'recurring', type: 'boolean' }, value: (w) => w.recurring ?? false },
+  { column: { name: 'billing_cycle', type: 'text' }, value: (w) => w.billingCycle ?? 'one_time' },
+  { column: { name: 'features', type: 'jsonb' }, value: (w) => w.features ?? {} },
+  { column: { name: 'attributes', type: 'jsonb' }, value: (w) => w.attributes ?? {} },
+  { column: { name: 'is_active', type: 'boolean' }, value: (w) => w.isActive ?? true },
+  { column: { name: 'source_is_available', type: 'boolean' }, value: (w) => w.sourceIsAvailable ?? true },
+  { column: { name: 'valid_from', type: 'timestamptz' }, value: (w) => w.validFrom },
+  { column: { name: 'valid_to', type: 'timestamptz' }, value: (w) => w.validTo },
+  { column: { name: 'source_version', type: 'text' }, value: (w) => w.sourceVersion },
+  { column: { name: 'source_updated_at', type: 'timestamptz' }, value: (w) => w.sourceUpdatedAt },
+  { column: { name: 'content_hash', type: 'text' }, value: (w) => w.contentHash },
+  { column: { name: 'last_synced', type: 'timestamptz' }, value: (w) => w.lastSynced },
+];
+const stagedNames = sourceStaging.map((s) => s.column.name);
+/** Columns an update of a known record sets from the source; its identity and Lyra-owned columns stay. */
+const updatedNames = stagedNames.filter((n) => n !== 'external_product_id');
+
 /** Bound to the database or to a unit of work's transaction. */
 export function createSyncProductsRepository(db: DbOrTx) {
   return {
@@ -48,16 +78,22 @@ export function createSyncProductsRepository(db: DbOrTx) {
       return db.select(stateColumns).from(products).where(and(eq(products.externalSystemId, systemId), inArray(products.externalProductId, externalIds)));
     },
 
-    async insertMany(rows: NewProductRow[]): Promise<void> {
-      if (rows.length) await db.insert(products).values(rows);
-    },
-
-    /** Writes source columns (and un-retires); never touches Lyra-owned columns. */
-    async updateSource(id: string, values: SourceColumns & { lastSynced: string }): Promise<void> {
-      await db
-        .update(products)
-        .set({ ...values, retiredAt: null, updatedAt: sql`now()` })
-        .where(eq(products.id, id));
+    /**
+     * Writes source records of one system in one statement: COPY into a staging table, then new
+     * ids inserted and known ones updated (source columns only, un-retired, `updated_at` bumped).
+     * Lyra-owned columns (targeting, override, notes, offer group) are never in the update.
+     */
+    async upsertSource(system: { id: string; systemType: string }, writes: SourceWrite[]): Promise<void> {
+      if (writes.length === 0) return;
+      const staging = { name: 'sync_source_stage', columns: sourceStaging.map((s) => s.column) };
+      await withStagedRows(db, staging, writes.map((w) => sourceStaging.map((s) => s.value(w))), async (tx, table) => {
+        await tx.execute(sql`
+          insert into products (external_system, external_system_id, ${sql.raw(stagedNames.join(', '))})
+          select ${system.systemType}::text, ${system.id}::uuid, ${sql.raw(stagedNames.map((n) => `s.${n}`).join(', '))}
+          from ${sql.raw(table)} s
+          on conflict (external_system_id, external_product_id) where external_system_id is not null do update set
+            ${sql.raw(updatedNames.map((n) => `${n} = excluded.${n}`).join(', '))}, retired_at = null, updated_at = now()`);
+      });
     },
 
     /** Products of the system that are not retired: the population a full snapshot is compared with. */

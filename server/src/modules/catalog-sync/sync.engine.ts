@@ -1,6 +1,5 @@
 import type { SyncStopReason } from '@lyra/contracts';
 import type { UnitOfWork } from '../../db/unit-of-work.js';
-import type { NewProductRow } from '../products/products.repository.js';
 import { HttpClient } from '../../lib/http-client.js';
 import { Redactor, describeUpstreamError } from '../../lib/upstream-errors.js';
 import type { LogFn } from '../../lib/log.js';
@@ -10,7 +9,7 @@ import type { ConnectorRegistry } from './connectors/registry.js';
 import type { Connector, ConnectorConfig, ConnectorPage, MappedProduct, ReadResult, SourceItem, SyncMode, SystemType } from './connectors/types.js';
 import { contentHash } from './content-hash.js';
 import type { ExternalSystemRow, ExternalSystemsRepository } from './external-systems.repository.js';
-import type { SourceColumns, SyncedProductState, SyncProductsRepository } from './sync-products.repository.js';
+import type { SourceColumns, SourceWrite, SyncedProductState, SyncProductsRepository } from './sync-products.repository.js';
 import { laterCursor, RunTally, type ItemOutcome } from './sync-run-tally.js';
 import type { CatalogChangeRow, NewSyncRunRow, SyncRunRow, SyncRunsRepository } from './sync-runs.repository.js';
 
@@ -25,7 +24,7 @@ export interface SyncEngineDeps {
   systems: Pick<ExternalSystemsRepository, 'findById' | 'update'>;
   syncProducts: Pick<SyncProductsRepository, 'countLive' | 'liveExternalIds'>;
   /** Each batch of products (written or retired) commits together with its catalog changes. */
-  uow: UnitOfWork<{ syncProducts: Pick<SyncProductsRepository, 'findStates' | 'insertMany' | 'updateSource' | 'retire'>; runs: Pick<SyncRunsRepository, 'insertChanges'> }>;
+  uow: UnitOfWork<{ syncProducts: Pick<SyncProductsRepository, 'findStates' | 'upsertSource' | 'retire'>; runs: Pick<SyncRunsRepository, 'insertChanges'> }>;
   connectors: ConnectorRegistry;
   secrets: SecretBox;
   /** Identifies this process in sync_runs.owner. */
@@ -237,12 +236,15 @@ export function createSyncEngine(deps: SyncEngineDeps) {
     }
   }
 
-  /** One transaction: new rows inserted, changed rows updated (re-pricings and reactivations recorded), unchanged untouched. */
+  /**
+   * One transaction: new and changed rows written together in one set-based upsert (re-pricings and
+   * reactivations recorded), unchanged rows untouched.
+   */
   function writeBatch(ctx: RunContext, batch: SourceItem[]): Promise<Map<string, ItemOutcome>> {
     const { run, system, tally } = ctx;
     return uow.transaction(async (tx) => {
       const states = new Map((await tx.syncProducts.findStates(system.id, batch.map((i) => i.externalId))).map((s) => [s.externalProductId, s]));
-      const inserts: NewProductRow[] = [];
+      const writes: SourceWrite[] = [];
       const changes: CatalogChangeRow[] = [];
       const now = new Date().toISOString();
       const result = new Map<string, ItemOutcome>();
@@ -252,7 +254,7 @@ export function createSyncEngine(deps: SyncEngineDeps) {
         if (!st) {
           // Stored with the system's type as `external_system` (the API names the type); the
           // product's identity is the system's id, since several systems of one type may share source ids.
-          inserts.push({ ...cols, externalSystem: system.systemType as SystemType, externalSystemId: system.id, externalProductId: it.externalId, lastSynced: now });
+          writes.push({ ...cols, externalProductId: it.externalId, lastSynced: now });
           result.set(it.externalId, 'created');
           continue;
         }
@@ -260,12 +262,12 @@ export function createSyncEngine(deps: SyncEngineDeps) {
           result.set(it.externalId, tally.outcomes.get(it.externalId) ?? 'unchanged');
           continue;
         }
-        await tx.syncProducts.updateSource(st.id, { ...cols, lastSynced: now });
+        writes.push({ ...cols, externalProductId: it.externalId, lastSynced: now });
         result.set(it.externalId, tally.outcomes.get(it.externalId) === 'created' ? 'created' : 'updated');
         const change = changeOf(st, cols);
         if (change) changes.push({ ...change, productId: st.id, externalSystemId: system.id, syncRunId: run.id });
       }
-      await tx.syncProducts.insertMany(inserts);
+      await tx.syncProducts.upsertSource(system, writes);
       await tx.runs.insertChanges(changes);
       return result;
     });
