@@ -305,4 +305,31 @@ describe('campaign results over HTTP', () => {
     await importRows('purchases/import', [purchase(control[2]!, productC, Date.now() - DAY, '20')]);
     expect(await member(t7)).toMatchObject({ response_product_id: productB, revenue: '79.00' });
   });
+
+  it('reports the published Newcombe example (56/70 against 48/80: +0.2000, +0.0524 to +0.3339) on members written by hand', async () => {
+    // A report-level data set: the snapshot and its responses are written directly, not launched.
+    await importRows('import', Array.from({ length: 150 }, (_, i) => ({
+      id: `K-${String(i).padStart(3, '0')}`, msisdn: `9665100${String(i).padStart(5, '0')}`, name: `Known ${i}`, status: 'active', segments: ['youth'],
+      value_band: 'medium', customer_value: '50', currency: 'SAR', plan_type: 'prepaid', activation_date: '2023-01-01',
+    })));
+    const known = await create({ name: 'Known data set' });
+    await t.database.executeSql(`update campaigns set status = 'running', launch_state = 'done', launched_at = now() - interval '3 days' where id = $1`, [known.id]);
+    await t.database.executeSql(`
+      insert into campaign_members (campaign_id, customer_id, "group", contacted_at, responded_at, response_product_id, response_revenue)
+      select $1, 'K-' || lpad(i::text, 3, '0'), case when i < 70 then 'treated' else 'control' end, now() - interval '3 days',
+             case when i < 56 or (i >= 70 and i < 118) then now() - interval '2 days' end,
+             case when i < 56 or (i >= 70 and i < 118) then $2::uuid end,
+             case when i < 56 or (i >= 70 and i < 118) then 49.00 end
+      from generate_series(0, 149) as i`, [known.id, productA]);
+    const r = await report(known.id);
+    expect(r.treated).toMatchObject({ members: 70, responders: 56 });
+    expect(r.control).toMatchObject({ members: 80, responders: 48 });
+    expect([r.uplift!.estimate, r.uplift!.lower, r.uplift!.upper].map((v) => Number(v.toFixed(4)))).toEqual([0.2, 0.0524, 0.3339]);
+    expect(Number(r.incremental_responders!.estimate.toFixed(6))).toBe(14);
+    expect(Number(r.incremental_responders!.lower.toFixed(2))).toBe(Number((0.05243147240236498 * 70).toFixed(2)));
+    // 56 × 49.00 = 2744.00; 48 × 49.00 = 2352.00; 2744.00 − 2352.00 × 70 / 80 = 686.00.
+    expect(r.revenue).toEqual([{ currency: 'SAR', treated: '2744.00', control: '2352.00', treated_per_member: '39.20', control_per_member: '29.40', incremental: '686.00' }]);
+    const listed = ((await get('/campaigns/?limit=100', viewer)).json() as { results: { id: string; uplift: { estimate: number; lower: number; upper: number } | null }[] }).results.find((c) => c.id === known.id)!;
+    expect([listed.uplift!.estimate, listed.uplift!.lower, listed.uplift!.upper].map((v) => Number(v.toFixed(4)))).toEqual([0.2, 0.0524, 0.3339]);
+  });
 });
