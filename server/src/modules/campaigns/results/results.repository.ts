@@ -7,6 +7,9 @@ import { rowsOf, type DbOrTx } from '../../../db/client.js';
  * A snapshot member responds with their first purchase of an offered product, or of any product in
  * that offer's group, dated in [contacted_at, contacted_at + response window): contacted_at is the
  * contact for treated members and the launch for control members, so both groups are measured alike.
+ * A treated member the launch could not contact (no offer sellable to them) is measured from the
+ * launch like the control group: the groups stay comparable (intention to treat), since the control
+ * group holds such subscribers too.
  */
 
 /** Campaigns whose members can respond: launched, and not cancelled. */
@@ -61,9 +64,9 @@ export function createResultsRepository(db: DbOrTx) {
           join campaigns c on c.id = m.campaign_id
           join offered o on o.campaign_id = m.campaign_id
           join customer_purchases cp on cp.customer_id = m.customer_id and cp.product_id = o.product_id
-            and cp.purchased_at >= m.contacted_at
-            and cp.purchased_at < m.contacted_at + make_interval(days => c.response_window_days)
-          where m.responded_at is null and m.contacted_at is not null and ${measured} and ${filter}
+            and cp.purchased_at >= coalesce(m.contacted_at, c.launched_at)
+            and cp.purchased_at < coalesce(m.contacted_at, c.launched_at) + make_interval(days => c.response_window_days)
+          where m.responded_at is null and ${measured} and ${filter}
           order by m.campaign_id, m.customer_id, cp.purchased_at, cp.id
         ),
         updated as (

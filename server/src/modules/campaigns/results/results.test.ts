@@ -331,5 +331,10 @@ describe('campaign results over HTTP', () => {
     expect(r.revenue).toEqual([{ currency: 'SAR', treated: '2744.00', control: '2352.00', treated_per_member: '39.20', control_per_member: '29.40', incremental: '686.00' }]);
     const listed = ((await get('/campaigns/?limit=100', viewer)).json() as { results: { id: string; uplift: { estimate: number; lower: number; upper: number } | null }[] }).results.find((c) => c.id === known.id)!;
     expect([listed.uplift!.estimate, listed.uplift!.lower, listed.uplift!.upper].map((v) => Number(v.toFixed(4)))).toEqual([0.2, 0.0524, 0.3339]);
+
+    // A treated member the launch could not contact is measured from the launch, as control members are.
+    await t.database.executeSql(`update campaign_members set contacted_at = null where campaign_id = $1 and customer_id = 'K-069'`, [known.id]);
+    await importRows('purchases/import', [purchase('K-069', productA2, Date.now() - DAY, '45')]);
+    expect((await report(known.id)).treated).toMatchObject({ members: 70, responders: 57 });
   });
 });
