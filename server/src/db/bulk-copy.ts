@@ -92,7 +92,7 @@ function checkColumns(columns: readonly StagingColumn[]): string {
   for (const c of columns) {
     if (!IDENT.test(c.name) || !TYPE.test(c.type)) throw new Error(`bulk copy: bad staging column ${c.name} ${c.type}`);
   }
-  return columns.map((c) => c.name).join(', ');
+  return columns.map((c) => `"${c.name}"`).join(', ');
 }
 
 /**
@@ -122,7 +122,7 @@ export async function withStagedRows<T>(
   const columnList = checkColumns(staging.columns);
   const table = `${staging.name}_${(stagingSeq = (stagingSeq + 1) % 1_000_000)}`;
   return handle.transaction(async (tx) => {
-    await tx.execute(sql.raw(`create temp table ${table} (${staging.columns.map((c) => `${c.name} ${c.type}`).join(', ')}) on commit drop`));
+    await tx.execute(sql.raw(`create temp table ${table} (${staging.columns.map((c) => `"${c.name}" ${c.type}`).join(', ')}) on commit drop`));
     await copyInto(connectionOf(tx), table, columnList, copyText(staging.columns, rows));
     const result = await use(tx, table);
     // Inside a longer transaction (a savepoint) the table would live until its commit: drop it now.

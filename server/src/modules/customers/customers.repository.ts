@@ -2,6 +2,7 @@ import { and, asc, count, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type {
   BillImportRow, ContactImportRow, CustomerImportRow, CustomerListQuery, CustomerSubListQuery, PaymentImportRow, UsageImportRow,
 } from '@lyra/contracts';
+import { withStagedRows, type CopyValue } from '../../db/bulk-copy.js';
 import { rowsOf, type DbOrTx } from '../../db/client.js';
 import {
   campaignContacts, customerBills, customerHoldings, customerPayments, customerPurchases, customers, customerUsage, externalSystems, products,
@@ -23,9 +24,6 @@ export interface UpsertCounts {
   created: number;
   updated: number;
 }
-
-/** Statement size for bulk writes: arrays travel as one parameter per column, so only memory bounds it. */
-const WRITE_BATCH = 10_000;
 
 // ---------------------------------------------------------------------------------------------
 // Small named query pieces
@@ -88,53 +86,50 @@ const billWithPayments = (customerId: string, paidBy: string | null) => sql`
   where b.customer_id = ${customerId}`;
 
 // ---------------------------------------------------------------------------------------------
-// Bulk upsert through unnest(): one parameter per column keeps any batch size within the wire limits
+// Bulk upsert: COPY into a staging table, then one insert ... select ... on conflict do update
 
-interface BulkColumn {
+interface BulkColumn<T> {
   name: string;
-  /** PostgreSQL type; an array type (`text[]`) travels as array literals and is cast per row. */
+  /** PostgreSQL type of the staging column (the target column's type). */
   type: string;
-  values: unknown[];
+  pick: (row: T) => CopyValue;
 }
+
+/** Rows per COPY and statement: bounds the memory one staging load holds, not the wire. */
+const WRITE_BATCH = 10_000;
 
 const ident = (name: string) => sql.raw(`"${name.replace(/"/g, '""')}"`);
 
-/** `{a,"b c"}`: the text form of a text[] value, for arrays of arrays (which unnest would flatten). */
-export function pgTextArray(values: readonly string[]): string {
-  return `{${values.map((v) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
-}
-
-async function bulkUpsert(db: DbOrTx, table: string, key: string[], columns: BulkColumn[]): Promise<UpsertCounts> {
-  const total = columns[0]?.values.length ?? 0;
+async function bulkUpsert<T>(db: DbOrTx, table: string, key: string[], rows: readonly T[], columns: BulkColumn<T>[]): Promise<UpsertCounts> {
   let created = 0;
   let updated = 0;
   const names = sql.join(columns.map((c) => ident(c.name)), sql`, `);
-  const selects = sql.join(columns.map((c) => (c.type.endsWith('[]') ? sql`u.${ident(c.name)}::${sql.raw(c.type)}` : sql`u.${ident(c.name)}`)), sql`, `);
   const updates = sql.join(
     columns.filter((c) => !key.includes(c.name)).map((c) => sql`${ident(c.name)} = excluded.${ident(c.name)}`),
     sql`, `,
   );
-  for (let start = 0; start < total; start += WRITE_BATCH) {
-    const arrays = sql.join(
-      columns.map((c) => sql`${sql.param(c.values.slice(start, start + WRITE_BATCH))}::${sql.raw(c.type.endsWith('[]') ? 'text[]' : `${c.type}[]`)}`),
-      sql`, `,
+  const staging = { name: `${table}_stage`, columns: columns.map((c) => ({ name: c.name, type: c.type })) };
+  for (let start = 0; start < rows.length; start += WRITE_BATCH) {
+    const batch = rows.slice(start, start + WRITE_BATCH).map((r) => columns.map((c) => c.pick(r)));
+    const [r] = await withStagedRows(db, staging, batch, async (tx, stage) =>
+      rowsOf<{ created: number; total: number }>(
+        await tx.execute(sql`
+          with written as (
+            insert into ${ident(table)} (${names})
+            select ${names} from ${ident(stage)}
+            on conflict (${sql.join(key.map(ident), sql`, `)}) do update set ${updates}, "updated_at" = now()
+            returning (xmax = 0) as created
+          )
+          select count(*) filter (where created)::int as created, count(*)::int as total from written`),
+      ),
     );
-    const result = await db.execute(sql`
-      with written as (
-        insert into ${ident(table)} (${names})
-        select ${selects} from unnest(${arrays}) as u(${names})
-        on conflict (${sql.join(key.map(ident), sql`, `)}) do update set ${updates}, "updated_at" = now()
-        returning (xmax = 0) as created
-      )
-      select count(*) filter (where created)::int as created, count(*)::int as total from written`);
-    const [r] = rowsOf<{ created: number; total: number }>(result);
     created += r?.created ?? 0;
     updated += (r?.total ?? 0) - (r?.created ?? 0);
   }
   return { created, updated };
 }
 
-const col = <T>(name: string, type: string, rows: readonly T[], pick: (r: T) => unknown): BulkColumn => ({ name, type, values: rows.map(pick) });
+const col = <T>(name: string, type: string, pick: (r: T) => CopyValue): BulkColumn<T> => ({ name, type, pick });
 
 /** A product a source code may refer to, with its system (name null: manual, or the system was removed). */
 export interface ProductCandidate {
@@ -381,84 +376,84 @@ export function createCustomersRepository(db: DbOrTx) {
     },
 
     upsertCustomers: (rows: readonly CustomerImportRow[]) =>
-      bulkUpsert(db, 'customers', ['id'], [
-        col('id', 'text', rows, (r) => r.id),
-        col('msisdn', 'text', rows, (r) => r.msisdn),
-        col('name', 'text', rows, (r) => r.name),
-        col('status', 'text', rows, (r) => r.status),
-        col('segments', 'text[]', rows, (r) => pgTextArray(r.segments)),
-        col('value_band', 'text', rows, (r) => r.value_band),
-        col('customer_value', 'numeric', rows, (r) => r.customer_value),
-        col('currency', 'text', rows, (r) => r.currency),
-        col('plan_type', 'text', rows, (r) => r.plan_type),
-        col('activation_date', 'date', rows, (r) => r.activation_date),
-        col('region', 'text', rows, (r) => r.region),
-        col('age_band', 'text', rows, (r) => r.age_band),
-        col('device_type', 'text', rows, (r) => r.device_type),
-        col('device_os', 'text', rows, (r) => r.device_os),
+      bulkUpsert(db, 'customers', ['id'], rows, [
+        col('id', 'text', (r) => r.id),
+        col('msisdn', 'text', (r) => r.msisdn),
+        col('name', 'text', (r) => r.name),
+        col('status', 'text', (r) => r.status),
+        col('segments', 'text[]', (r) => r.segments),
+        col('value_band', 'text', (r) => r.value_band),
+        col('customer_value', 'numeric', (r) => r.customer_value),
+        col('currency', 'text', (r) => r.currency),
+        col('plan_type', 'text', (r) => r.plan_type),
+        col('activation_date', 'date', (r) => r.activation_date),
+        col('region', 'text', (r) => r.region),
+        col('age_band', 'text', (r) => r.age_band),
+        col('device_type', 'text', (r) => r.device_type),
+        col('device_os', 'text', (r) => r.device_os),
       ]),
 
     upsertHoldings: (rows: readonly HoldingWrite[]) =>
-      bulkUpsert(db, 'customer_holdings', ['id'], [
-        col('id', 'text', rows, (r) => r.id),
-        col('customer_id', 'text', rows, (r) => r.customer_id),
-        col('product_id', 'uuid', rows, (r) => r.product_id),
-        col('started_at', 'timestamptz', rows, (r) => r.started_at),
-        col('ended_at', 'timestamptz', rows, (r) => r.ended_at),
+      bulkUpsert(db, 'customer_holdings', ['id'], rows, [
+        col('id', 'text', (r) => r.id),
+        col('customer_id', 'text', (r) => r.customer_id),
+        col('product_id', 'uuid', (r) => r.product_id),
+        col('started_at', 'timestamptz', (r) => r.started_at),
+        col('ended_at', 'timestamptz', (r) => r.ended_at),
       ]),
 
     upsertUsage: (rows: readonly UsageImportRow[]) =>
-      bulkUpsert(db, 'customer_usage', ['customer_id', 'month'], [
-        col('customer_id', 'text', rows, (r) => r.customer_id),
-        col('month', 'date', rows, (r) => r.month),
-        col('data_gb', 'float8', rows, (r) => r.data_gb),
-        col('voice_minutes', 'float8', rows, (r) => r.voice_minutes),
-        col('sms', 'int4', rows, (r) => r.sms),
-        col('spend', 'numeric', rows, (r) => r.spend),
-        col('topup_count', 'int4', rows, (r) => r.topup_count),
-        col('topup_amount', 'numeric', rows, (r) => r.topup_amount),
+      bulkUpsert(db, 'customer_usage', ['customer_id', 'month'], rows, [
+        col('customer_id', 'text', (r) => r.customer_id),
+        col('month', 'date', (r) => r.month),
+        col('data_gb', 'float8', (r) => r.data_gb),
+        col('voice_minutes', 'float8', (r) => r.voice_minutes),
+        col('sms', 'int4', (r) => r.sms),
+        col('spend', 'numeric', (r) => r.spend),
+        col('topup_count', 'int4', (r) => r.topup_count),
+        col('topup_amount', 'numeric', (r) => r.topup_amount),
       ]),
 
     upsertBills: (rows: readonly BillImportRow[]) =>
-      bulkUpsert(db, 'customer_bills', ['id'], [
-        col('id', 'text', rows, (r) => r.id),
-        col('customer_id', 'text', rows, (r) => r.customer_id),
-        col('bill_date', 'date', rows, (r) => r.bill_date),
-        col('due_date', 'date', rows, (r) => r.due_date),
-        col('amount', 'numeric', rows, (r) => r.amount),
-        col('currency', 'text', rows, (r) => r.currency),
+      bulkUpsert(db, 'customer_bills', ['id'], rows, [
+        col('id', 'text', (r) => r.id),
+        col('customer_id', 'text', (r) => r.customer_id),
+        col('bill_date', 'date', (r) => r.bill_date),
+        col('due_date', 'date', (r) => r.due_date),
+        col('amount', 'numeric', (r) => r.amount),
+        col('currency', 'text', (r) => r.currency),
       ]),
 
     upsertPayments: (rows: readonly PaymentImportRow[]) =>
-      bulkUpsert(db, 'customer_payments', ['id'], [
-        col('id', 'text', rows, (r) => r.id),
-        col('bill_id', 'text', rows, (r) => r.bill_id),
-        col('paid_date', 'date', rows, (r) => r.paid_date),
-        col('amount', 'numeric', rows, (r) => r.amount),
-        col('method', 'text', rows, (r) => r.method),
+      bulkUpsert(db, 'customer_payments', ['id'], rows, [
+        col('id', 'text', (r) => r.id),
+        col('bill_id', 'text', (r) => r.bill_id),
+        col('paid_date', 'date', (r) => r.paid_date),
+        col('amount', 'numeric', (r) => r.amount),
+        col('method', 'text', (r) => r.method),
       ]),
 
     upsertPurchases: (rows: readonly PurchaseWrite[]) =>
-      bulkUpsert(db, 'customer_purchases', ['id'], [
-        col('id', 'text', rows, (r) => r.id),
-        col('customer_id', 'text', rows, (r) => r.customer_id),
-        col('product_id', 'uuid', rows, (r) => r.product_id),
-        col('purchased_at', 'timestamptz', rows, (r) => r.purchased_at),
-        col('price', 'numeric', rows, (r) => r.price),
-        col('channel', 'text', rows, (r) => r.channel),
+      bulkUpsert(db, 'customer_purchases', ['id'], rows, [
+        col('id', 'text', (r) => r.id),
+        col('customer_id', 'text', (r) => r.customer_id),
+        col('product_id', 'uuid', (r) => r.product_id),
+        col('purchased_at', 'timestamptz', (r) => r.purchased_at),
+        col('price', 'numeric', (r) => r.price),
+        col('channel', 'text', (r) => r.channel),
       ]),
 
     upsertContacts: (rows: readonly ContactWrite[]) =>
-      bulkUpsert(db, 'campaign_contacts', ['id'], [
-        col('id', 'text', rows, (r) => r.id),
-        col('campaign_id', 'text', rows, (r) => r.campaign_id),
-        col('customer_id', 'text', rows, (r) => r.customer_id),
-        col('product_id', 'uuid', rows, (r) => r.product_id),
-        col('group', 'text', rows, (r) => r.group),
-        col('contacted_at', 'timestamptz', rows, (r) => r.contacted_at),
-        col('channel', 'text', rows, (r) => r.channel),
-        col('responded', 'bool', rows, (r) => r.responded),
-        col('responded_at', 'timestamptz', rows, (r) => r.responded_at),
+      bulkUpsert(db, 'campaign_contacts', ['id'], rows, [
+        col('id', 'text', (r) => r.id),
+        col('campaign_id', 'text', (r) => r.campaign_id),
+        col('customer_id', 'text', (r) => r.customer_id),
+        col('product_id', 'uuid', (r) => r.product_id),
+        col('group', 'text', (r) => r.group),
+        col('contacted_at', 'timestamptz', (r) => r.contacted_at),
+        col('channel', 'text', (r) => r.channel),
+        col('responded', 'bool', (r) => r.responded),
+        col('responded_at', 'timestamptz', (r) => r.responded_at),
       ]),
   };
 }
