@@ -1,6 +1,6 @@
 /**
- * Histogram building, the hot loop of GBDT training, single-threaded or split
- * across worker threads.
+ * The row loops of GBDT training (histograms, node partitions, score and gradient
+ * updates), single-threaded or split across worker threads.
  *
  * Layout (measured on 1M x 30, see bench/src/ml.ts): rows are visited through the
  * node's index list, and for each row all its feature bins are read from a
@@ -13,7 +13,12 @@
  * sum is then accumulated by one thread in row order, so the result is
  * bit-identical for any thread count (a model must not depend on the machine).
  *
- * The worker runs the very same kernel function: its source is taken from the
+ * Partitions and score/gradient updates split every row range into one piece per
+ * thread instead (a piece's rows are independent of the others'; the pieces of a
+ * partition are joined in order afterwards, so it stays stable). Work on fewer than
+ * MIN_PARALLEL_ROWS rows stays on the calling thread.
+ *
+ * The worker runs the very same kernel functions: its source is taken from the
  * compiled function with Function.prototype.toString and started with
  * `new Worker(source, { eval: true })`. That works unchanged under tsx, vitest
  * and compiled JavaScript, without a loader hook or a separate .js file.
