@@ -176,12 +176,6 @@ export function createLaunchRepository(db: DbOrTx) {
       return Number(row?.n ?? 0);
     },
 
-    async countMembers(campaignId: string, upTo?: string): Promise<number> {
-      const [row] = await rows<{ n: number }>(sql`select count(*)::int as n from ${campaignMembers}
-        where campaign_id = ${campaignId}::uuid ${upTo === undefined ? sql`` : sql`and customer_id <= ${upTo}::text`}`);
-      return Number(row?.n ?? 0);
-    },
-
     /** The next page of snapshot members after `after`. */
     async nextMemberPage(campaignId: string, after: string | null, size: number): Promise<{ upTo: string; size: number } | null> {
       const [row] = await rows<{ up_to: string | null; n: number }>(sql`select max(s.customer_id) as up_to, count(*)::int as n
@@ -216,22 +210,39 @@ export function createLaunchRepository(db: DbOrTx) {
     memberOffers: (rules: ContactRules, range: IdRange): Promise<MemberOfferRow[]> => memberOfferRows(membersWithOffers(rules, snapshotOf(rules.campaignId), range)),
 
     /**
-     * The audience's members in a range (not yet frozen) with the offers each may get: a page of a
-     * launch reads the audience once and writes members, contacts and history from this answer.
+     * One page of a launch in one statement: the audience's members in the range (read once) go
+     * into the snapshot, dated when contacted or held out; the contact history gets a row for each
+     * control member (the first offer they could have got) and each contacted treated member (their
+     * first contact's offer); the answer is the treated members' contacts, whose messages the caller
+     * renders into the ledger. Set-based, `on conflict do nothing` throughout.
      */
-    audienceOffers: (rules: ContactRules, audience: SQL, range: IdRange): Promise<MemberOfferRow[]> => memberOfferRows(membersWithOffers(rules, audience, range)),
-
-    /** Members into the snapshot, those contacted (or held out) dated by the launch; one row per subscriber whatever was written before. */
-    async insertMembers(campaignId: string, contactedAt: string, members: readonly { customerId: string; group: 'treated' | 'control'; contacted: boolean }[]): Promise<number> {
-      if (members.length === 0) return 0;
-      const [row] = await rows<{ n: number }>(sql`with added as (
-          insert into ${campaignMembers} (campaign_id, customer_id, "group", contacted_at)
-          select ${campaignId}::uuid, m.customer_id, m.grp, case when m.contacted then ${contactedAt}::timestamptz end
-          from unnest(${sql.param(members.map((m) => m.customerId))}::text[], ${sql.param(members.map((m) => m.group))}::text[], ${sql.param(members.map((m) => m.contacted))}::boolean[])
-               as m(customer_id, grp, contacted)
-          on conflict do nothing returning 1)
-        select count(*)::int as n from added`);
-      return Number(row?.n ?? 0);
+    async freezePage(rules: Omit<ContactRules, 'offers'> & { offers: readonly (LaunchOffer & { channel: string })[] }, audience: SQL, range: IdRange, contactedAt: string): Promise<MemberOfferRow[]> {
+      const offers = sql.join(rules.offers.map((o) => sql`(${o.position}::int, ${o.productId}::uuid, ${o.channel}::text)`), sql`, `);
+      const at = sql`${contactedAt}::timestamptz`;
+      const found = await rows<{ customer_id: string; name: string; msisdn: string; position: number }>(sql`
+        with a as (select customer_id, "group" from (${audience}) s where ${inRange(sql`s.customer_id`, range)}),
+        p as (select m.customer_id, m."group", o.position, o.product_id, o.channel,
+            row_number() over (partition by m.customer_id order by o.position) as nth
+            ${rules.budgetBoundary !== null ? sql`, ${controlPositionSql(`${rules.salt}:budget`, sql`m.customer_id`)} as place` : sql``}
+          from a m
+          join ${customers} on ${customers.id} = m.customer_id
+          cross join (values ${offers}) as o(position, product_id, channel)
+          join ${products} on ${products.id} = o.product_id and ${productSellableTo()}
+          where not ${subscriberOverRiskCap(sql`${products.maxDefaultRisk}::float8`)}),
+        c as (select p.*, (p."group" = 'treated' and p.nth <= ${rules.contactCap}::int and ${withinBudget(rules.budgetBoundary)}) as contact from p),
+        f as (select distinct on (customer_id) customer_id, product_id, channel from c where "group" = 'control' or contact order by customer_id, position),
+        added as (insert into ${campaignMembers} (campaign_id, customer_id, "group", contacted_at)
+          select ${rules.campaignId}::uuid, a.customer_id, a."group", case when a."group" = 'control' or f.customer_id is not null then ${at} end
+          from a left join f on f.customer_id = a.customer_id
+          on conflict do nothing returning 1),
+        history as (insert into ${campaignContacts} (id, campaign_id, customer_id, product_id, "group", contacted_at, channel)
+          select ${rules.campaignId}::text || ':' || a.customer_id, ${rules.campaignId}::text, a.customer_id, f.product_id, a."group", ${at}, f.channel
+          from a left join f on f.customer_id = a.customer_id where a."group" = 'control' or f.customer_id is not null
+          on conflict (id) do nothing returning 1)
+        select c.customer_id, ${customers.name} as name, ${customers.msisdn} as msisdn, c.position
+        from c join ${customers} on ${customers.id} = c.customer_id
+        where c.contact order by c.customer_id, c.position`);
+      return found.map((r) => ({ customerId: r.customer_id, group: 'treated', name: r.name, msisdn: r.msisdn, position: Number(r.position), contact: true }));
     },
 
     /** Contacts into the ledger; one per (campaign, subscriber, product) whatever was written before. */

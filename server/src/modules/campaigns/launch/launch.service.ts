@@ -217,10 +217,8 @@ export function createLaunchService(deps: {
               return 'done';
             }
             const range = { after: snapshotAfter, upTo: page.upTo };
-            const written = contactsOfPage(await launch.audienceOffers(await rulesOf(members), members, range), offers);
-            await launch.insertMembers(campaignId, current.launchedAt!, written.members);
-            await launch.insertLedger(campaignId, written.ledger);
-            await launch.insertContacts(campaignId, current.launchedAt!, written.history);
+            const contacts = await launch.freezePage({ ...(await rulesOf(members)), offers }, members, range, current.launchedAt!);
+            await launch.insertLedger(campaignId, contactsOfPage(contacts, offers).ledger);
             snapshotAfter = page.upTo;
             await campaigns.update(campaignId, { launchDone: Math.min(current.launchDone + page.size, current.launchTotal ?? Number.MAX_SAFE_INTEGER) });
             return 'more';
