@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../test/helpers.js';
-import { copyCell, withStagedRows, type StagingColumn } from './bulk-copy.js';
+import { copyCell, copyRows, withStagedRows, type StagingColumn } from './bulk-copy.js';
 import { rowsOf, type Database } from './client.js';
 
 /** Strings COPY's text format treats specially, and arbitrary unicode (no NUL: PostgreSQL text cannot hold it). */
@@ -79,6 +79,21 @@ describe('bulk copy (COPY into a staging table)', () => {
       const left = rowsOf<{ n: number }>(await tx.execute(sql`select count(*)::int as n from pg_class where relname like 'copy_probe_%' and relpersistence = 't'`));
       expect(left[0]?.n).toBe(0);
     });
+  });
+
+  it('copies straight into a table, its defaults filling the columns left out; floats keep NaN and the infinities', async () => {
+    await database.executeSql('create table copy_target (id bigserial primary key, "group" text not null, score double precision, tags text[] not null default \'{}\')');
+    await copyRows(database.db, 'copy_target', [{ name: 'group', type: 'text' }, { name: 'score', type: 'double precision' }], [
+      ['a\tb', 0.1 + 0.2],
+      ['', Number.NaN],
+      ['\\N', Number.NEGATIVE_INFINITY],
+    ]);
+    const rows = await database.executeSql('select id::int as id, "group", score::text as score, tags from copy_target order by id');
+    expect(rows.rows).toEqual([
+      { id: 1, group: 'a\tb', score: String(0.1 + 0.2), tags: [] },
+      { id: 2, group: '', score: 'NaN', tags: [] },
+      { id: 3, group: '\\N', score: '-Infinity', tags: [] },
+    ]);
   });
 
   it('refuses what it cannot carry instead of changing it', async () => {

@@ -48,7 +48,11 @@ export function copyCell(value: CopyValue, type: string): string {
   if (typeof value === 'string') return escapeText(value);
   if (typeof value === 'boolean') return value ? 't' : 'f';
   if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new Error(`a ${type} value must be a finite number, got ${value}`);
+    if (!Number.isFinite(value)) {
+      // Floating-point columns hold NaN and the infinities (as an INSERT would write them); other types cannot.
+      if (!/^(double precision|float[48]?|real)$/.test(type)) throw new Error(`a ${type} value must be a finite number, got ${value}`);
+      return Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity';
+    }
     return String(value);
   }
   if (typeof value === 'bigint') return value.toString();

@@ -1,4 +1,5 @@
 import { and, asc, count, desc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
+import { copyRows, type CopyValue, type StagingColumn } from '../../db/bulk-copy.js';
 import { rowsOf, type DbOrTx } from '../../db/client.js';
 import { paged } from '../../db/unit-of-work.js';
 import { mlModelVersions, mlScores, mlScoringRuns } from '../../db/schema/ml.js';
@@ -11,6 +12,21 @@ type Cuts = { high: number; medium: number } | null;
 /** A stored score with the cut points of the version that made it (for its level). */
 export type ScoreWithCutsRow = ScoreRow & { thresholds: Cuts; anyThresholds: Cuts };
 export type NewScoreRow = typeof mlScores.$inferInsert;
+
+/** The columns a scoring writes (the id is the table's sequence), and each one's value in a new score row. */
+const scoreCopy: { column: StagingColumn; value: (r: NewScoreRow) => CopyValue }[] = [
+  { column: { name: 'customer_id', type: 'text' }, value: (r) => r.customerId },
+  { column: { name: 'model_name', type: 'text' }, value: (r) => r.modelName },
+  { column: { name: 'model_version_id', type: 'uuid' }, value: (r) => r.modelVersionId },
+  { column: { name: 'version', type: 'integer' }, value: (r) => r.version },
+  { column: { name: 'product_id', type: 'uuid' }, value: (r) => r.productId },
+  { column: { name: 'campaign_id', type: 'text' }, value: (r) => r.campaignId },
+  { column: { name: 'score', type: 'double precision' }, value: (r) => r.score },
+  { column: { name: 'uplift', type: 'double precision' }, value: (r) => r.uplift },
+  { column: { name: 'reasons', type: 'jsonb' }, value: (r) => r.reasons ?? [] },
+  { column: { name: 'scored_at', type: 'timestamptz' }, value: (r) => r.scoredAt },
+  { column: { name: 'run_id', type: 'uuid' }, value: (r) => r.runId },
+];
 
 /** Version columns without the (large) serialized model, for lists and status reads. */
 const versionSummary = {
@@ -183,8 +199,10 @@ export function createMlRepository(db: DbOrTx) {
     // -------------------------------------------------------------------------------------------
     // Scores
 
+    /** Score rows are only ever added (a run writes its own): one COPY straight into the table, no staging needed. */
     async insertScores(rows: NewScoreRow[]): Promise<void> {
-      if (rows.length > 0) await db.insert(mlScores).values(rows);
+      if (rows.length === 0) return;
+      await copyRows(db, 'ml_scores', scoreCopy.map((c) => c.column), rows.map((r) => scoreCopy.map((c) => c.value(r))));
     },
 
     /** Per model, the subscriber's rows of the newest scoring (the overall score and, for propensity, its top products). */
