@@ -189,6 +189,8 @@ export function createLaunchService(deps: {
           const current = await campaigns.findById(campaignId, { forUpdate: true });
           if (!current) return 'stopped';
           const state = current.launchState as LaunchState | null;
+          // Another worker (a second instance given the same job) finished it.
+          if (state === 'done') return 'done';
           if (!UNDER_WAY.includes(state as LaunchState)) return 'stopped';
           if (current.status !== 'scheduled') return stopped(repos, current);
 
