@@ -124,6 +124,9 @@ describe('GBDT options', () => {
     expect(two.toJSON().training.threads).toBe(2);
     expect(one.toJSON().trees.some((t) => t.catLeft.some((c) => c !== null))).toBe(true);
     expect(stable(one)).toBe(stable(two));
+    // row and column sampling, early stopping on a validation split
+    const more = { ...params, subsample: 0.7, colsample: 0.8, earlyStoppingRounds: 3, minLeafSize: 3 };
+    expect(stable(await trainGbdt(big, { ...more, nThreads: 2 }))).toBe(stable(await trainGbdt(big, { ...more, nThreads: 1 })));
   });
 
   it('monotone constraints hold along the constrained feature', () => {
