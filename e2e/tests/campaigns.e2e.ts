@@ -119,7 +119,7 @@ describe('campaigns', () => {
     await audience.waitFor();
     await audience.locator('[data-test=add-rule-1]').click();
     await page.locator('.el-dropdown-menu__item[data-test=add-rule-kind-segments]:visible').click();
-    await chooseSegment(audience.locator('[data-test=rule-segments]'), SEGMENT);
+    await chooseSegment(audience.locator('[data-test=rule-segments]').first(), SEGMENT);
     // Reliable payers: a default-risk score threshold, or (for subscribers the model has not scored
     // yet) no late bill in six months.
     await audience.locator('[data-test=add-rule-1]').click();

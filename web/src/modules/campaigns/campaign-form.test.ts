@@ -31,9 +31,9 @@ describe('campaign form', () => {
     form.budget_amount = '1000';
     form.budget_currency = 'SAR';
     const body = toBody(form);
-    expect(body.audience.rules).toEqual([{ kind: 'tenure_months', min: 6 }, { kind: 'customer_value', max: '500' }]);
-    expect(body.audience.exclusions).toEqual({ do_not_contact: true, in_running_campaigns: false, contacted_within_days: 14 });
-    expect(body.audience.cut).toEqual({ by: 'uplift', top: 500 });
+    expect(body.audience?.rules).toEqual([{ kind: 'tenure_months', min: 6 }, { kind: 'customer_value', max: '500' }]);
+    expect(body.audience?.exclusions).toEqual({ do_not_contact: true, in_running_campaigns: false, contacted_within_days: 14 });
+    expect(body.audience?.cut).toEqual({ by: 'uplift', top: 500 });
     expect(body.offers).toEqual([{ product_id: P1, channel: 'sms', message: 'Get {offer_name}' }]);
     expect(CampaignCreate.safeParse(body).success).toBe(true);
   });

@@ -1,5 +1,5 @@
 import { computed, reactive, ref, shallowRef, watch } from 'vue';
-import type { AudiencePreview, AudiencePreviewRequestInput, Campaign, CampaignRoutes } from '@lyra/contracts';
+import { AudiencePreviewRequest, type AudiencePreview, type AudiencePreviewRequestInput, type Campaign, type CampaignRoutes } from '@lyra/contracts';
 import type { BodyOf } from '../../api/client';
 import { campaignsApi } from '../../api/campaigns';
 import { isApiError } from '../../api/errors';
@@ -43,6 +43,8 @@ export function useCampaignBuilder(campaignId: string | null, deps: BuilderDeps 
 
   const preview = shallowRef<AudiencePreview | null>(null);
   const previewError = shallowRef<unknown>(null);
+  /** What keeps the definition from being counted (a rule still being written), in words; null when it can be. */
+  const incomplete = ref<string | null>(null);
   const previewing = ref(false);
   const standIn = ref<string | null>(null);
   /** The preview counted rules about "the offered product" for a stand-in: no offer picked yet. */
@@ -52,6 +54,14 @@ export function useCampaignBuilder(campaignId: string | null, deps: BuilderDeps 
   async function runPreview() {
     const body = previewRequest(form, standIn.value);
     if (!body) return;
+    // A rule still being written (no segment chosen yet) is said plainly instead of sent.
+    const checked = AudiencePreviewRequest.safeParse(body);
+    if (!checked.success) {
+      const issue = checked.error.issues[0]!;
+      incomplete.value = `Finish ${issue.path.slice(0, -1).join('.') || 'the rules'}: ${String(issue.path[issue.path.length - 1] ?? '')} ${issue.message}`.trim();
+      return;
+    }
+    incomplete.value = null;
     controller?.abort();
     const mine = new AbortController();
     controller = mine;
@@ -128,7 +138,7 @@ export function useCampaignBuilder(campaignId: string | null, deps: BuilderDeps 
 
   return {
     form, step, id, loaded, loading, loadError, saving, errors,
-    preview, previewError, previewing, previewUsesStandIn,
+    preview, previewError, previewing, previewUsesStandIn, incomplete,
     start, goTo, save, refreshPreview: runPreview,
   };
 }
