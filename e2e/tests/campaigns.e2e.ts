@@ -118,21 +118,21 @@ describe('campaigns', () => {
     const audience = page.locator('[data-test=step-audience]');
     await audience.waitFor();
     await audience.locator('[data-test=add-rule-1]').click();
-    await page.locator('.el-dropdown-menu__item[data-test=add-rule-kind-segments]:visible').click();
+    await page.locator('.el-dropdown-menu__item[data-test=add-rule-kind-segments]:visible').last().dispatchEvent('click');
     await chooseSegment(audience.locator('[data-test=rule-segments]').first(), SEGMENT);
     // Reliable payers: a default-risk score threshold, or (for subscribers the model has not scored
     // yet) no late bill in six months.
     await audience.locator('[data-test=add-rule-1]').click();
-    await page.locator('.el-dropdown-menu__item[data-test=add-rule-kind-group]:visible').last().click({ force: true });
+    await page.locator('.el-dropdown-menu__item[data-test=add-rule-kind-group]:visible').last().dispatchEvent('click');
     const group = audience.locator('[data-test=rule-group]');
     await group.locator('[data-test=add-rule-2]').click();
     // The group's own menu (the top level's may still be fading out).
-    await page.locator('.el-dropdown-menu__item[data-test=add-rule-kind-default_risk]:visible').last().click({ force: true });
+    await page.locator('.el-dropdown-menu__item[data-test=add-rule-kind-default_risk]:visible').last().dispatchEvent('click');
     const risk = group.locator('[data-test=rule-default_risk] .el-input-number input');
     await risk.fill('0.5');
     await risk.press('Tab');
     await group.locator('[data-test=add-rule-2]').click();
-    await page.locator('.el-dropdown-menu__item[data-test=add-rule-kind-late_bills]:visible').last().click({ force: true });
+    await page.locator('.el-dropdown-menu__item[data-test=add-rule-kind-late_bills]:visible').last().dispatchEvent('click');
     await group.locator('[data-test=rule-late_bills]').waitFor();
 
     const funnel = page.locator('[data-test=audience-funnel]');
