@@ -249,6 +249,8 @@ export type ProductListQuery = z.infer<typeof ProductListQuery>;
 
 export const AvailableProductsQuery = z
   .object({
+    /** Text in the name, external id or description. */
+    search: z.string().max(200).optional(),
     segment: z.string().max(64).optional(),
     customer_value: DecimalString.optional(),
     product_type: ProductType.optional(),

@@ -147,6 +147,7 @@ export function createProductsRepository(db: DbOrTx, executeSql: Database['execu
       if (q.segment) where.push(productOpenToSegment(q.segment));
       if (q.customer_value) where.push(productWithinCustomerValue(q.customer_value));
       if (q.product_type) where.push(eq(products.productType, q.product_type));
+      if (q.search?.trim()) where.push(matchesSearch(q.search.trim()));
       const cond = and(...where);
       return paged(
         db.select().from(products).where(cond).orderBy(...orderBy(q.ordering)).limit(q.limit).offset(q.offset),

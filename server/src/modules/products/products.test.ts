@@ -206,6 +206,10 @@ describe('products API', () => {
     expect(res.statusCode).toBe(200);
     const names = res.json().results.map((r: { name: string }) => r.name).filter((n: string) => n.startsWith(tag)).sort();
     expect(names).toEqual([`${tag} all-segments`, `${tag} ok`]);
+    // The campaign builder's picker searches on the server (the catalog is longer than a page).
+    const searched = await t.app.inject({ url: `${base}/available/?search=${tag}%20ok&segment=youth&limit=1`, headers: admin });
+    expect(searched.json().results.map((r: { name: string }) => r.name)).toEqual([`${tag} ok`]);
+    expect(searched.json().count).toBe(1);
 
     // One rule: each record says whether and why, and the list filter and stats agree with it.
     const all = (await t.app.inject({ url: `${base}/?search=${tag}&limit=500`, headers: admin })).json().results as { name: string; is_available: boolean; unavailable_reason: string | null }[];
