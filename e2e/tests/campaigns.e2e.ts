@@ -221,7 +221,7 @@ describe('campaigns', () => {
     expect(await offers.first().locator('[data-test=offer-allowances]').count()).toBe(1);
     const rules = await page.locator('[data-test=audience-rules]').innerText();
     expect(rules).toContain(SEGMENT);
-    expect(rules).toMatch(/Payment default risk ≤ 50\.0%/);
+    expect(rules).toMatch(/Payment default risk ≤ 50(\.0)?%/);
     await expect.poll(async () => Number((await page.locator('[data-test=audience-size]').innerText()).replace(/\D/g, ''))).toBeGreaterThan(0);
     await page.locator('[data-test=campaign-results]').waitFor();
     await page.locator('[data-test=targets-csv]').waitFor();
