@@ -110,3 +110,20 @@ export async function createTestContext(opts: Partial<Omit<ContainerOptions, 'jo
     },
   };
 }
+
+/** A signed-in user's request headers. */
+export type AuthHeaders = { authorization: string };
+
+/**
+ * Requests to the API of a context created later (in `beforeAll`): `post`, `patch` and `get` by path
+ * under /api/loyalty/v1, with a user's headers.
+ */
+export function apiRequests(context: () => TestContext) {
+  const url = (path: string) => `/api/loyalty/v1${path}`;
+  return {
+    post: (path: string, headers: AuthHeaders, payload?: unknown) =>
+      context().app.inject({ method: 'POST', url: url(path), headers, ...(payload !== undefined && { payload: payload as object }) }),
+    patch: (path: string, headers: AuthHeaders, payload: unknown) => context().app.inject({ method: 'PATCH', url: url(path), headers, payload: payload as object }),
+    get: (path: string, headers: AuthHeaders) => context().app.inject({ url: url(path), headers }),
+  };
+}

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startXivaSimulator, XIVA_DEFAULT_CREDENTIALS } from '@lyra/simulators';
 import type { Campaign, CampaignCreateInput, ExternalSystemCreate } from '@lyra/contracts';
-import { createTestContext, type TestContext } from '../../../test/helpers.js';
+import { apiRequests, createTestContext, type TestContext } from '../../../test/helpers.js';
 import { jobWorkers } from '../../jobs/index.js';
 import { SYSTEM_ACTOR } from '../auth/permissions.js';
 
@@ -18,9 +18,7 @@ describe('campaigns over HTTP', () => {
   let productB: string;
   const sims: { close(): Promise<void> }[] = [];
 
-  const post = (url: string, headers: Headers, payload?: unknown) => t.app.inject({ method: 'POST', url: `${api}${url}`, headers, ...(payload !== undefined && { payload: payload as object }) });
-  const patch = (url: string, headers: Headers, payload: unknown) => t.app.inject({ method: 'PATCH', url: `${api}${url}`, headers, payload: payload as object });
-  const get = (url: string, headers: Headers) => t.app.inject({ url: `${api}${url}`, headers });
+  const { post, patch, get } = apiRequests(() => t);
 
   const manualProduct = async (code: string, over: Record<string, unknown> = {}) => {
     const res = await post('/products/', admin, {

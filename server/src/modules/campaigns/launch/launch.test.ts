@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CAMPAIGN_TARGET_CSV_COLUMNS, renderMessage, type Campaign, type CampaignCreateInput } from '@lyra/contracts';
-import { createTestContext, type TestContext } from '../../../../test/helpers.js';
+import { apiRequests, createTestContext, type TestContext } from '../../../../test/helpers.js';
 import { createContainer } from '../../../container.js';
 import { openPostgres, type Database } from '../../../db/client.js';
 import { createUnitOfWork } from '../../../db/unit-of-work.js';
@@ -27,8 +27,7 @@ describe('campaign launch over HTTP', () => {
   let productA: string;
   let productB: string;
 
-  const post = (url: string, headers: Headers, payload?: unknown) => t.app.inject({ method: 'POST', url: `${api}${url}`, headers, ...(payload !== undefined && { payload: payload as object }) });
-  const get = (url: string, headers: Headers) => t.app.inject({ url: `${api}${url}`, headers });
+  const { post, get } = apiRequests(() => t);
   const q = async (text: string, values: unknown[] = []) => (await t.database.executeSql(text, values)).rows;
 
   /** The same launch service as the container's, on small pages, so a launch here takes many pages. */

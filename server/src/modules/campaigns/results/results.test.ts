@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Campaign, CampaignCreateInput, CampaignReport } from '@lyra/contracts';
-import { createTestContext, type TestContext } from '../../../../test/helpers.js';
+import { apiRequests, createTestContext, type TestContext } from '../../../../test/helpers.js';
 import { campaignResponsesJob, RECHECK_CLOSED_DAYS } from './results.jobs.js';
 
 const api = '/api/loyalty/v1';
@@ -34,8 +34,7 @@ describe('campaign results over HTTP', () => {
   let treated: string[];
   let control: string[];
 
-  const post = (url: string, headers: Headers, payload?: unknown) => t.app.inject({ method: 'POST', url: `${api}${url}`, headers, ...(payload !== undefined && { payload: payload as object }) });
-  const get = (url: string, headers: Headers) => t.app.inject({ url: `${api}${url}`, headers });
+  const { post, get } = apiRequests(() => t);
   const report = async (id: string, query = ''): Promise<CampaignReport> => {
     const res = await get(`/campaigns/${id}/report/${query}`, viewer);
     expect(res.statusCode, res.body).toBe(200);
