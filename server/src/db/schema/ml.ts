@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, boolean, doublePrecision, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigserial, boolean, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { customers } from './customers.js';
 import { products } from './products.js';
 
@@ -56,6 +56,9 @@ export const mlScoringRuns = pgTable(
     campaignId: text('campaign_id'),
     total: integer('total').notNull().default(0),
     scored: integer('scored').notNull().default(0),
+    /** The run is worked as partitions (ml_scoring_partitions); done counts the succeeded ones. */
+    partitionsTotal: integer('partitions_total').notNull().default(0),
+    partitionsDone: integer('partitions_done').notNull().default(0),
     psi: doublePrecision('psi'),
     psiBins: jsonb('psi_bins').$type<Record<string, unknown>[]>(),
     error: text('error'),
@@ -65,6 +68,32 @@ export const mlScoringRuns = pgTable(
     finishedAt: ts('finished_at'),
   },
   (t) => [index('ml_scoring_runs_model_idx').on(t.modelName, t.createdAt), index('ml_scoring_runs_version_idx').on(t.modelVersionId, t.finishedAt)],
+);
+
+/**
+ * A scoring run's share of the subscribers, worked by one `ml-score-partition` job on whichever
+ * instance takes it: the scorable ids in (after_id, last_id] (null: unbounded), cut from the ids at
+ * the run's claim. `attempts` fences the writes: only the attempt that claimed it last may write
+ * its scores or finish it. `psi_counts`: its PSI sample's counts per bin of the version's training scores.
+ */
+export const mlScoringPartitions = pgTable(
+  'ml_scoring_partitions',
+  {
+    runId: uuid('run_id').notNull().references(() => mlScoringRuns.id, { onDelete: 'cascade' }),
+    index: integer('index').notNull(),
+    afterId: text('after_id'),
+    lastId: text('last_id'),
+    subscribers: integer('subscribers').notNull(),
+    status: text('status').notNull(),
+    scored: integer('scored').notNull().default(0),
+    attempts: integer('attempts').notNull().default(0),
+    worker: text('worker'),
+    psiCounts: jsonb('psi_counts').$type<number[]>(),
+    error: text('error'),
+    startedAt: ts('started_at'),
+    finishedAt: ts('finished_at'),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.index] })],
 );
 
 /** Scores written by batch runs: one row per subscriber and model (propensity: also per top product). */
