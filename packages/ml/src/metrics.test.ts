@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { auc, brier, calibrationTable, expectedCalibrationError, gini, ks, liftTable, logLoss, psi, qini, qiniSpread, rocCurve, upliftByDecile } from './metrics.js';
+import { auc, brier, calibrationTable, expectedCalibrationError, gini, ks, liftTable, logLoss, psi, psiBinOf, psiFromCounts, psiReference, qini, qiniSpread, rocCurve, upliftByDecile } from './metrics.js';
 import { Rng } from './dataset.js';
 
 describe('metrics against hand-computed values', () => {
@@ -62,6 +62,21 @@ describe('metrics against hand-computed values', () => {
     const expected = 9 * (fl - 0.1) * Math.log(fl / 0.1) + (1 - 0.1) * Math.log(1 / 0.1);
     expect(psi(e, a).psi).toBeCloseTo(expected, 9);
     expect(psi(e, a).bins).toHaveLength(10);
+  });
+  it('PSI from counts summed over parts of the population equals the PSI of all its scores', () => {
+    const r = new Rng(11);
+    const e = Array.from({ length: 2000 }, () => r.next());
+    const a = Array.from({ length: 3001 }, () => r.next() ** 1.3);
+    const ref = psiReference(e);
+    const counts = new Float64Array(ref.cuts.length + 1);
+    for (const part of [a.slice(0, 1000), a.slice(1000, 1001), a.slice(1001)]) {
+      const c = new Float64Array(ref.cuts.length + 1);
+      for (const x of part) c[psiBinOf(ref.cuts, x)]!++;
+      for (let b = 0; b < c.length; b++) counts[b]! += c[b]!;
+    }
+    expect(psiFromCounts(ref, counts)).toEqual(psi(e, a));
+    expect(psi(e, a).psi).toBeGreaterThan(0.01);
+    expect(() => psiFromCounts(ref, [1, 2])).toThrow(/bins/);
   });
   it('Qini: a perfect ordering beats random, random is near zero', () => {
     // treated responders (uplift) have high scores

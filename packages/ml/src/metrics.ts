@@ -295,6 +295,62 @@ export interface PsiBin {
   psi: number;
 }
 
+/** The expected side of a PSI: cut points at the expected deciles and the expected count per bin. */
+export interface PsiReference {
+  cuts: number[];
+  expected: number[];
+  n: number;
+}
+
+/** Cut points at the `bins` quantiles of the expected (training) scores, and their counts per bin. */
+export function psiReference(expected: Num, bins = 10): PsiReference {
+  const e = Float64Array.from(expected).sort();
+  if (e.length === 0) throw new Error('PSI needs a non-empty expected score list');
+  const cuts: number[] = [];
+  for (let k = 1; k < bins; k++) {
+    const c = e[Math.min(e.length - 1, Math.floor((k * e.length) / bins))]!;
+    if (cuts.length === 0 || c > cuts[cuts.length - 1]!) cuts.push(c);
+  }
+  const ref: PsiReference = { cuts, expected: new Array<number>(cuts.length + 1).fill(0), n: e.length };
+  for (let i = 0; i < e.length; i++) ref.expected[psiBinOf(ref.cuts, e[i]!)]!++;
+  return ref;
+}
+
+/** The bin of a score: the number of cut points at or below it. */
+export function psiBinOf(cuts: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = cuts.length;
+  while (lo < hi) {
+    const m = (lo + hi) >>> 1;
+    if (x < cuts[m]!) hi = m;
+    else lo = m + 1;
+  }
+  return lo;
+}
+
+/**
+ * PSI from actual counts per bin of a reference: counts can be summed over parts of a population
+ * (a scoring run's partitions) and give the PSI of the whole, exactly as `psi` on all its scores.
+ */
+export function psiFromCounts(ref: PsiReference, actual: Num): { psi: number; bins: PsiBin[] } {
+  const nb = ref.cuts.length + 1;
+  if (actual.length !== nb) throw new Error(`PSI counts: ${actual.length} bins for a reference of ${nb}`);
+  let na = 0;
+  for (let b = 0; b < nb; b++) na += actual[b]!;
+  if (na === 0) throw new Error('PSI needs two non-empty score lists');
+  const floor = 1e-4;
+  let total = 0;
+  const rows: PsiBin[] = [];
+  for (let b = 0; b < nb; b++) {
+    const pe = Math.max(floor, ref.expected[b]! / ref.n);
+    const pa = Math.max(floor, actual[b]! / na);
+    const v = (pa - pe) * Math.log(pa / pe);
+    total += v;
+    rows.push({ lower: b === 0 ? -Infinity : ref.cuts[b - 1]!, upper: b === nb - 1 ? Infinity : ref.cuts[b]!, expected: ref.expected[b]! / ref.n, actual: actual[b]! / na, psi: v });
+  }
+  return { psi: total, bins: rows };
+}
+
 /**
  * Population stability index of `actual` scores against `expected` (training)
  * scores: 10 bins cut at the expected deciles, PSI = sum (a - e) ln(a / e) with
@@ -302,39 +358,11 @@ export interface PsiBin {
  * watch, > 0.25 shifted.
  */
 export function psi(expected: Num, actual: Num, bins = 10): { psi: number; bins: PsiBin[] } {
-  const e = Float64Array.from(expected).sort();
-  if (e.length === 0 || actual.length === 0) throw new Error('PSI needs two non-empty score lists');
-  const cuts: number[] = [];
-  for (let k = 1; k < bins; k++) {
-    const c = e[Math.min(e.length - 1, Math.floor((k * e.length) / bins))]!;
-    if (cuts.length === 0 || c > cuts[cuts.length - 1]!) cuts.push(c);
-  }
-  const nb = cuts.length + 1;
-  const binOf = (x: number): number => {
-    let lo = 0;
-    let hi = cuts.length;
-    while (lo < hi) {
-      const m = (lo + hi) >>> 1;
-      if (x < cuts[m]!) hi = m;
-      else lo = m + 1;
-    }
-    return lo;
-  };
-  const ce = new Float64Array(nb);
-  const ca = new Float64Array(nb);
-  for (let i = 0; i < e.length; i++) ce[binOf(e[i]!)]!++;
-  for (let i = 0; i < actual.length; i++) ca[binOf(actual[i]!)]!++;
-  const floor = 1e-4;
-  let total = 0;
-  const rows: PsiBin[] = [];
-  for (let b = 0; b < nb; b++) {
-    const pe = Math.max(floor, ce[b]! / e.length);
-    const pa = Math.max(floor, ca[b]! / actual.length);
-    const v = (pa - pe) * Math.log(pa / pe);
-    total += v;
-    rows.push({ lower: b === 0 ? -Infinity : cuts[b - 1]!, upper: b === nb - 1 ? Infinity : cuts[b]!, expected: ce[b]! / e.length, actual: ca[b]! / actual.length, psi: v });
-  }
-  return { psi: total, bins: rows };
+  if (expected.length === 0 || actual.length === 0) throw new Error('PSI needs two non-empty score lists');
+  const ref = psiReference(expected, bins);
+  const counts = new Float64Array(ref.cuts.length + 1);
+  for (let i = 0; i < actual.length; i++) counts[psiBinOf(ref.cuts, actual[i]!)]!++;
+  return psiFromCounts(ref, counts);
 }
 
 export interface ClassificationMetrics {
