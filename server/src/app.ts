@@ -12,7 +12,7 @@ import type { AppConfig } from './config.js';
 import type { Container } from './container.js';
 import { registerAuth } from './http/auth.plugin.js';
 import { registerCsrfProtection } from './http/csrf.plugin.js';
-import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './http/errors.plugin.js';
+import { clientErrorHandler, frameworkErrors, registerErrorHandling, sendError } from './http/errors.plugin.js';
 import { registerInputGuard } from './http/input-guard.js';
 import { registerMetrics } from './http/metrics.plugin.js';
 import { OneLinePerRequest } from './http/request-log.js';
@@ -160,6 +160,6 @@ async function registerConsole(app: App, webDist: string) {
     if (!isApi && !isFile && hasConsole && (req.method === 'GET' || req.method === 'HEAD')) {
       return reply.header('cache-control', 'no-cache').sendFile('index.html');
     }
-    return reply.status(404).send({ error: { code: 'not_found', message: `No route ${req.method} ${urlPath}`, request_id: req.id } });
+    return sendError(reply, 'not_found', `No route ${req.method} ${urlPath.slice(0, 200)}`, { location: 'path' });
   });
 }

@@ -29,7 +29,7 @@ export function zodIssuesToFields(issues: ReadonlyArray<{ path?: PropertyKey[] |
 }
 
 /** The status follows from the code, except for framework refusals passed on with their own 4xx. */
-const send = (reply: FastifyReply, code: ErrorCode, message: string, details?: unknown, status: number = codeToStatus(code)) => {
+export const sendError = (reply: FastifyReply, code: ErrorCode, message: string, details?: unknown, status: number = codeToStatus(code)) => {
   // An answer given before the body was read (415, 413, 401 on an upload) leaves the rest of the
   // body on the socket, where the next request on this keep-alive connection would be parsed
   // from it: close the connection after answering instead.
@@ -44,7 +44,7 @@ const send = (reply: FastifyReply, code: ErrorCode, message: string, details?: u
 export function frameworkErrors(err: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
   const tooLong = err.code === 'FST_ERR_MAX_PARAM_LENGTH';
   const message = tooLong ? 'A path parameter is longer than allowed' : err.code === 'FST_ERR_BAD_URL' ? 'The path is not valid percent-encoded UTF-8' : 'The request cannot be routed';
-  return send(reply, tooLong ? 'uri_too_long' : 'bad_url', message, { location: 'path' });
+  return sendError(reply, tooLong ? 'uri_too_long' : 'bad_url', message, { location: 'path' });
 }
 
 /**
@@ -72,7 +72,7 @@ export function registerErrorHandling(app: FastifyInstance) {
     } catch (failure) {
       // The handler itself must never fall back to Fastify's own shape.
       request.log.error({ err: failure, original: err }, 'error handler failed');
-      return send(reply, 'internal_error', 'Internal server error');
+      return sendError(reply, 'internal_error', 'Internal server error');
     }
   });
 }
@@ -80,7 +80,7 @@ export function registerErrorHandling(app: FastifyInstance) {
 function answerError(err: FastifyError | AppError | Error, request: FastifyRequest, reply: FastifyReply) {
     if (err instanceof AppError) {
       if (err.headers) void reply.headers(err.headers);
-      return send(reply, err.code, err.message, err.details);
+      return sendError(reply, err.code, err.message, err.details);
     }
     if (hasZodFastifySchemaValidationErrors(err)) {
       const where = (err as FastifyError).validationContext ?? 'body';
@@ -92,17 +92,17 @@ function answerError(err: FastifyError | AppError | Error, request: FastifyReque
           keys: (v.params as { keys?: string[] }).keys,
         })),
       );
-      return send(reply, 'validation_error', `Invalid ${where === 'querystring' ? 'query parameters' : where}: ${Object.keys(fields).join(', ')}`, { location: where, fields });
+      return sendError(reply, 'validation_error', `Invalid ${where === 'querystring' ? 'query parameters' : where}: ${Object.keys(fields).join(', ')}`, { location: where, fields });
     }
     if (isResponseSerializationError(err)) {
       request.log.error({ err, issues: err.cause?.issues }, 'response does not match its schema');
-      return send(reply, 'internal_error', 'Internal server error');
+      return sendError(reply, 'internal_error', 'Internal server error');
     }
     const fe = err as FastifyError;
     const status = fe.statusCode ?? 500;
     if (status >= 500) {
       request.log.error({ err }, 'unhandled error');
-      return send(reply, 'internal_error', 'Internal server error');
+      return sendError(reply, 'internal_error', 'Internal server error');
     }
     const code: ErrorCode =
       fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'payload_too_large'
@@ -110,5 +110,5 @@ function answerError(err: FastifyError | AppError | Error, request: FastifyReque
       : fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ? 'invalid_json'
       : status === 429 ? 'too_many_requests'
       : 'bad_request';
-    return send(reply, code, fe.message, undefined, status);
+    return sendError(reply, code, fe.message, undefined, status);
 }
