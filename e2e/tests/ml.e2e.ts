@@ -62,7 +62,12 @@ describe('ML models and customer scores', () => {
     await page.locator('[data-test=model-campaign_response]').waitFor();
     await page.locator('[data-test=model-payment_default_risk]').waitFor();
 
-    // The demo queued a first version of every model at start-up: Train is disabled while it runs.
+    // The demo queues a first version of every model after its data is generated, possibly after this
+    // page opened (Train is enabled until the list shows it, then disabled while it runs): wait for
+    // that first version to finish before training another.
+    await expect
+      .poll(async () => (await modelInfo()).latest_version?.status ?? 'none', { timeout: TRAIN_TIMEOUT / 2, interval: 2_000 })
+      .toMatch(/ready|failed/);
     const trainButton = section().locator('[data-test=train-model] button').first();
     await expect.poll(() => trainButton.isDisabled(), { timeout: TRAIN_TIMEOUT / 2, interval: 2_000 }).toBe(false);
     const before = (await modelInfo()).latest_version?.version ?? 0;
