@@ -60,6 +60,8 @@ export interface ContainerOptions extends Pick<AppConfig, 'sessionTtlHours'> {
   httpOverrides?: SyncEngineDeps['httpOverrides'];
   /** pg-boss, opened before the container (see jobs/runner.ts); without it, sending a job answers 503. */
   jobs?: Jobs;
+  /** Subscribers per partition of a batch scoring run (scoring-run.ts PARTITION_SIZE by default). */
+  mlScoringPartitionSize?: number;
 }
 
 /** Repositories and services wired once; HTTP routes, jobs and CLIs all use the same ones. */
@@ -107,9 +109,13 @@ export function createContainer(database: Database, opts: ContainerOptions) {
   const mlUow = createUnitOfWork(db, mlOn);
   const mlRepo = createMlRepository(db);
   const mlFeatures = createFeaturesRepository(db);
-  const mlCatalog = createAvailableCatalog(productsRepo);
+  const mlCatalog = createAvailableCatalog(productsRepo, mlFeatures);
   const mlRegistry = createRegistryService({ ml: mlRepo, uow: mlUow, models: createModelCache((id) => mlRepo.findVersionById(id)) });
-  const mlScoring = createScoringRun({ ml: mlRepo, features: mlFeatures, catalog: mlCatalog, registry: mlRegistry, uow: mlUow });
+  const mlScoring = createScoringRun({
+    ml: mlRepo, features: mlFeatures, registry: mlRegistry, uow: mlUow,
+    worker: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+    ...(opts.mlScoringPartitionSize !== undefined && { partitionSize: opts.mlScoringPartitionSize }),
+  });
   const ml: MlServices = {
     registry: mlRegistry,
     training: createTrainingRun({ ml: mlRepo, features: mlFeatures, uow: mlUow, registry: mlRegistry, scoring: mlScoring, log }),

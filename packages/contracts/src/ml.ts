@@ -267,6 +267,9 @@ export const MlScoringRun = z.object({
   campaign_id: z.string().nullable(),
   total: z.number().int(),
   scored: z.number().int(),
+  /** The run is scored in partitions (subscriber id ranges) that instances with jobs take one at a time: how many, and how many are done. */
+  partitions_total: z.number().int(),
+  partitions_done: z.number().int(),
   psi: z.number().nullable(),
   stability: MlStability.nullable(),
   error: z.string().nullable(),

@@ -74,7 +74,7 @@ export const productWithinCustomerValue = (value: string | SQLWrapper): SQL =>
 /**
  * The product can be offered to the subscriber now: sellable now, in the subscriber's currency,
  * open to one of its segments, and its value range holds the subscriber's value (what the
- * recommendations and batch scoring offer, predict.ts `availableTo`, for a row in hand).
+ * recommendations and batch scoring offer: features.repository `offerableProductIds`).
  */
 export const productSellableTo = (subscriber: SubscriberColumns = customers): SQL =>
   sql`(${productSellableNow} and ${products.currency} = ${subscriber.currency}

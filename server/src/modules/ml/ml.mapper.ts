@@ -60,6 +60,8 @@ export function toRun(r: ScoringRunRow): MlScoringRun {
     campaign_id: r.campaignId,
     total: r.total,
     scored: r.scored,
+    partitions_total: r.partitionsTotal,
+    partitions_done: r.partitionsDone,
     psi: r.psi,
     stability: r.psi === null ? null : stabilityOf(r.psi),
     error: r.error,

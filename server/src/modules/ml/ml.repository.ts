@@ -2,11 +2,12 @@ import { and, asc, count, desc, eq, inArray, isNotNull, sql } from 'drizzle-orm'
 import { copyRows, type CopyValue, type StagingColumn } from '../../db/bulk-copy.js';
 import { rowsOf, type DbOrTx } from '../../db/client.js';
 import { paged } from '../../db/unit-of-work.js';
-import { mlModelVersions, mlScores, mlScoringRuns } from '../../db/schema/ml.js';
+import { mlModelVersions, mlScores, mlScoringPartitions, mlScoringRuns } from '../../db/schema/ml.js';
 
 export type ModelVersionRow = typeof mlModelVersions.$inferSelect;
 export type NewModelVersionRow = typeof mlModelVersions.$inferInsert;
 export type ScoringRunRow = typeof mlScoringRuns.$inferSelect;
+export type ScoringPartitionRow = typeof mlScoringPartitions.$inferSelect;
 export type ScoreRow = typeof mlScores.$inferSelect;
 type Cuts = { high: number; medium: number } | null;
 /** A stored score with the cut points of the version that made it (for its level). */
@@ -37,6 +38,24 @@ const versionSummary = {
   startedAt: mlModelVersions.startedAt, finishedAt: mlModelVersions.finishedAt, activatedAt: mlModelVersions.activatedAt, activatedBy: mlModelVersions.activatedBy,
 };
 export type VersionSummaryRow = Pick<ModelVersionRow, keyof typeof versionSummary>;
+
+/** A partition's subscribers: ids in (after_id, last_id], null ends unbounded. */
+const inPartition = (p: Pick<ScoringPartitionRow, 'afterId' | 'lastId'>) =>
+  and(p.afterId === null ? undefined : sql`${mlScores.customerId} > ${p.afterId}`, p.lastId === null ? undefined : sql`${mlScores.customerId} <= ${p.lastId}`) ?? sql`true`;
+
+/** The subscribers a run's partitions have scored so far. */
+const scoredOfRun = (runId: string) =>
+  sql<number>`(select coalesce(sum(p.scored), 0)::int from ${mlScoringPartitions} p where p.run_id = ${runId}::uuid)`;
+
+/** Locks the partition's row if `attempt` is still its latest attempt and it is running in a running run. */
+async function lockAttempt(db: DbOrTx, runId: string, index: number, attempt: number): Promise<boolean> {
+  const rows = await db.execute(sql`
+    select 1 from ${mlScoringPartitions} p
+    where p.run_id = ${runId}::uuid and p.index = ${index}::int and p.attempts = ${attempt}::int and p.status = 'running'
+      and exists (select 1 from ${mlScoringRuns} r where r.id = p.run_id and r.status = 'running')
+    for update of p`);
+  return rowsOf(rows).length > 0;
+}
 
 /** Only a version still training may be written; ready and failed versions are immutable. */
 const stillTraining = (id: string) => and(eq(mlModelVersions.id, id), eq(mlModelVersions.status, 'training'));
@@ -163,26 +182,124 @@ export function createMlRepository(db: DbOrTx) {
       );
     },
 
-    /** queued -> running; false when another worker took it or it already finished. */
-    async claimRun(id: string, total: number): Promise<boolean> {
+    /** queued -> running with its total and partition count; false when another worker took it or it already finished. */
+    async claimRun(id: string, values: { startedAt: string; total: number; partitions: number }): Promise<boolean> {
       const rows = await db
         .update(mlScoringRuns)
-        .set({ status: 'running', startedAt: sql`now()`, total })
+        .set({ status: 'running', startedAt: values.startedAt, total: values.total, partitionsTotal: values.partitions })
         .where(and(eq(mlScoringRuns.id, id), eq(mlScoringRuns.status, 'queued')))
         .returning({ id: mlScoringRuns.id });
       return rows.length > 0;
     },
 
-    async runProgress(id: string, scored: number): Promise<void> {
-      await db.update(mlScoringRuns).set({ scored }).where(eq(mlScoringRuns.id, id));
-    },
-
-    async finishRun(id: string, values: { scored: number; psi: number | null; psiBins: Record<string, unknown>[] | null }): Promise<void> {
-      await db.update(mlScoringRuns).set({ ...values, status: 'succeeded', finishedAt: sql`now()` }).where(eq(mlScoringRuns.id, id));
+    /** A running run succeeded (once: false when it was finished or failed already). */
+    async finishRun(id: string, values: { scored: number; psi: number | null; psiBins: Record<string, unknown>[] | null }): Promise<boolean> {
+      const rows = await db
+        .update(mlScoringRuns)
+        .set({ ...values, status: 'succeeded', finishedAt: sql`now()` })
+        .where(and(eq(mlScoringRuns.id, id), eq(mlScoringRuns.status, 'running')))
+        .returning({ id: mlScoringRuns.id });
+      return rows.length > 0;
     },
 
     async failRun(id: string, error: string): Promise<void> {
-      await db.update(mlScoringRuns).set({ status: 'failed', error, finishedAt: sql`now()` }).where(eq(mlScoringRuns.id, id));
+      await db.update(mlScoringRuns).set({ status: 'failed', error, finishedAt: sql`now()` }).where(and(eq(mlScoringRuns.id, id), inArray(mlScoringRuns.status, ['queued', 'running'])));
+    },
+
+    // -------------------------------------------------------------------------------------------
+    // Partitions of a run: each worked by one job, on any instance
+
+    async insertPartitions(runId: string, ranges: { afterId: string | null; lastId: string | null; subscribers: number }[]): Promise<void> {
+      if (ranges.length === 0) return;
+      await db.insert(mlScoringPartitions).values(ranges.map((r, index) => ({ runId, index, ...r, status: 'queued' })));
+    },
+
+    async listPartitions(runId: string): Promise<ScoringPartitionRow[]> {
+      return db.select().from(mlScoringPartitions).where(eq(mlScoringPartitions.runId, runId)).orderBy(asc(mlScoringPartitions.index));
+    },
+
+    /**
+     * A new attempt at a partition of a running run: its attempt number goes up (fencing off any
+     * earlier attempt still writing), the scores an earlier attempt left in its range are deleted and
+     * the run's scored count follows, in one transaction. Null when the run is not running or the
+     * partition is finished (succeeded or failed).
+     */
+    async claimPartition(runId: string, index: number, worker: string): Promise<{ run: ScoringRunRow; partition: ScoringPartitionRow } | null> {
+      return db.transaction(async (tx) => {
+        const [partition] = await tx
+          .update(mlScoringPartitions)
+          .set({ status: 'running', attempts: sql`${mlScoringPartitions.attempts} + 1`, worker, scored: 0, psiCounts: null, error: null, startedAt: sql`now()`, finishedAt: null })
+          .where(and(
+            eq(mlScoringPartitions.runId, runId), eq(mlScoringPartitions.index, index), inArray(mlScoringPartitions.status, ['queued', 'running']),
+            sql`exists (select 1 from ${mlScoringRuns} r where r.id = ${runId}::uuid and r.status = 'running')`,
+          ))
+          .returning();
+        if (!partition) return null;
+        await tx.execute(sql`delete from ${mlScores} where ${mlScores.runId} = ${runId}::uuid and ${inPartition(partition)}`);
+        const [run] = await tx.update(mlScoringRuns).set({ scored: scoredOfRun(runId) }).where(eq(mlScoringRuns.id, runId)).returning();
+        return { run: run!, partition };
+      });
+    },
+
+    /**
+     * A page of an attempt's score rows (one COPY) and its scored count, in one transaction that
+     * holds the partition's row: false, and nothing written, when a newer attempt has claimed the
+     * partition since (this one was presumed dead and retried) or the run has ended.
+     */
+    async writePartitionScores(runId: string, index: number, attempt: number, rows: NewScoreRow[], subscribers: number): Promise<boolean> {
+      return db.transaction(async (tx) => {
+        if (!(await lockAttempt(tx, runId, index, attempt))) return false;
+        if (rows.length > 0) await copyRows(tx, 'ml_scores', scoreCopy.map((c) => c.column), rows.map((r) => scoreCopy.map((c) => c.value(r))));
+        await tx
+          .update(mlScoringPartitions)
+          .set({ scored: sql`${mlScoringPartitions.scored} + ${subscribers}::int` })
+          .where(and(eq(mlScoringPartitions.runId, runId), eq(mlScoringPartitions.index, index)));
+        await tx.update(mlScoringRuns).set({ scored: scoredOfRun(runId) }).where(eq(mlScoringRuns.id, runId));
+        return true;
+      });
+    },
+
+    /**
+     * The attempt's partition succeeded with its PSI counts, and the run counts it done (its row
+     * locked, so concurrent finishers are serialised): the run's partitions done and total after
+     * it, or null when a newer attempt holds the partition or the run is no longer running.
+     */
+    async completePartition(runId: string, index: number, attempt: number, psiCounts: number[] | null): Promise<{ done: number; total: number; scored: number } | null> {
+      if (!(await lockAttempt(db, runId, index, attempt))) return null;
+      await db
+        .update(mlScoringPartitions)
+        .set({ status: 'succeeded', psiCounts, finishedAt: sql`now()` })
+        .where(and(eq(mlScoringPartitions.runId, runId), eq(mlScoringPartitions.index, index)));
+      const [run] = await db
+        .update(mlScoringRuns)
+        .set({ partitionsDone: sql`${mlScoringRuns.partitionsDone} + 1` })
+        .where(and(eq(mlScoringRuns.id, runId), eq(mlScoringRuns.status, 'running')))
+        .returning({ done: mlScoringRuns.partitionsDone, total: mlScoringRuns.partitionsTotal, scored: mlScoringRuns.scored });
+      return run ?? null;
+    },
+
+    /** The PSI counts of the run's succeeded partitions. */
+    async partitionPsiCounts(runId: string): Promise<number[][]> {
+      const rows = await db
+        .select({ counts: mlScoringPartitions.psiCounts })
+        .from(mlScoringPartitions)
+        .where(and(eq(mlScoringPartitions.runId, runId), eq(mlScoringPartitions.status, 'succeeded'), isNotNull(mlScoringPartitions.psiCounts)));
+      return rows.map((r) => r.counts!);
+    },
+
+    /** The attempt's partition failed for good, and its run with it (the reason naming the partition). */
+    async failPartition(runId: string, index: number, attempt: number, error: string, runError: string): Promise<void> {
+      await db.transaction(async (tx) => {
+        if (!(await lockAttempt(tx, runId, index, attempt))) return;
+        await tx
+          .update(mlScoringPartitions)
+          .set({ status: 'failed', error, finishedAt: sql`now()` })
+          .where(and(eq(mlScoringPartitions.runId, runId), eq(mlScoringPartitions.index, index)));
+        await tx
+          .update(mlScoringRuns)
+          .set({ status: 'failed', error: runError, finishedAt: sql`now()` })
+          .where(and(eq(mlScoringRuns.id, runId), eq(mlScoringRuns.status, 'running')));
+      });
     },
 
     /** Per version, its newest finished scoring run with a PSI (the stability shown with the version). */
@@ -198,12 +315,6 @@ export function createMlRepository(db: DbOrTx) {
 
     // -------------------------------------------------------------------------------------------
     // Scores
-
-    /** Score rows are only ever added (a run writes its own): one COPY straight into the table, no staging needed. */
-    async insertScores(rows: NewScoreRow[]): Promise<void> {
-      if (rows.length === 0) return;
-      await copyRows(db, 'ml_scores', scoreCopy.map((c) => c.column), rows.map((r) => scoreCopy.map((c) => c.value(r))));
-    },
 
     /** Per model, the subscriber's rows of the newest scoring (the overall score and, for propensity, its top products). */
     async latestScores(customerId: string): Promise<ScoreWithCutsRow[]> {

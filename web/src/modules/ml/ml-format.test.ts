@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cutPointRows, pickHeadlineScores, aucQuality, featureLabel, formatMetric, formatPercent, levelHint, levelTag, progressPercent, progressText, reasonBars, stabilityOf } from './ml-format';
+import { cutPointRows, pickHeadlineScores, aucQuality, featureLabel, formatMetric, formatPercent, levelHint, levelTag, progressPercent, progressText, reasonBars, scoringProgress, stabilityOf } from './ml-format';
 
 describe('metric formatting', () => {
   it('formats metrics at three decimals and blanks missing values', () => {
@@ -113,5 +113,15 @@ describe('cut points', () => {
       ['High', '≥ 60.0%'],
       ['Medium', '≥ 40.0%'],
     ]);
+  });
+});
+
+describe('scoring progress', () => {
+  it('says queued, then subscribers scored of the total and the partitions done when there are several', () => {
+    const run = { status: 'running' as const, total: 30_000, scored: 12_400, partitions_total: 3, partitions_done: 1 };
+    expect(scoringProgress({ ...run, status: 'queued', total: 0, scored: 0, partitions_total: 0, partitions_done: 0 })).toBe('Queued');
+    expect(scoringProgress({ ...run, total: 0, partitions_total: 0 })).toBe('Scoring…');
+    expect(scoringProgress(run)).toBe('Scoring 12,400 / 30,000 · 1/3 parts');
+    expect(scoringProgress({ ...run, total: 900, scored: 100, partitions_total: 1, partitions_done: 0 })).toBe('Scoring 100 / 900');
   });
 });

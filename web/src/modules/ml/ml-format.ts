@@ -1,4 +1,4 @@
-import type { Level, MlMetrics, MlModelName, MlStability, MlVersionStatus } from '@lyra/contracts';
+import type { Level, MlMetrics, MlModelName, MlScoringRun, MlStability, MlVersionStatus } from '@lyra/contracts';
 
 type TagType = 'success' | 'warning' | 'danger' | 'info' | 'primary';
 
@@ -196,4 +196,15 @@ export function pickHeadlineScores<T extends { model: string; product_id: string
       const best = general ?? [...list].sort((a, b) => b.score - a.score)[0]!;
       return { score: best, others: list.length - 1 };
     });
+}
+
+/**
+ * A scoring run under way: "Queued", then subscribers scored of the total and, when the run is
+ * shared out in more than one partition, the partitions done ("Scoring 12,400 / 30,000 · 1/3 parts").
+ */
+export function scoringProgress(r: Pick<MlScoringRun, 'status' | 'total' | 'scored' | 'partitions_total' | 'partitions_done'>): string {
+  if (r.status === 'queued') return 'Queued';
+  if (!r.total) return 'Scoring…';
+  const parts = r.partitions_total > 1 ? ` · ${r.partitions_done}/${r.partitions_total} parts` : '';
+  return `Scoring ${r.scored.toLocaleString('en-US')} / ${r.total.toLocaleString('en-US')}${parts}`;
 }

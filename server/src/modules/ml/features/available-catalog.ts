@@ -1,16 +1,18 @@
 import { VersionedCache } from '../../../lib/versioned-cache.js';
 import type { ProductsRepository } from '../../products/products.repository.js';
 import type { CustomerFacts, ProductInfo } from './features.js';
-import { toProductInfo } from './features.repository.js';
-import { availableTo } from './targeting.js';
+import { toProductInfo, type FeaturesRepository } from './features.repository.js';
 
 /**
  * The catalog a subscriber may be offered: the products repository's `available` list (active,
  * available, priced, inside validFor), cached per catalog version and minute, narrowed per
- * subscriber by the same targeting rules the available-products API applies (segments, value range)
- * and to the subscriber's currency.
+ * subscriber by the one availability rule in SQL (currency, segments, value range and the default
+ * risk cap, `offerableProductIds`), the rule batch scoring and campaign launches apply.
  */
-export function createAvailableCatalog(products: Pick<ProductsRepository, 'available' | 'catalogVersion'>) {
+export function createAvailableCatalog(
+  products: Pick<ProductsRepository, 'available' | 'catalogVersion'>,
+  features: Pick<FeaturesRepository, 'offerableProductIds'>,
+) {
   const cache = new VersionedCache<ProductInfo[]>(4);
   async function all(): Promise<ProductInfo[]> {
     const version = `${await products.catalogVersion()}@${new Date().toISOString().slice(0, 16)}`;
@@ -33,8 +35,10 @@ export function createAvailableCatalog(products: Pick<ProductsRepository, 'avail
       if (!index) indexes.set(list, (index = new Map(list.map((p) => [p.id, p]))));
       return index.get(id);
     },
-    async for(f: CustomerFacts): Promise<ProductInfo[]> {
-      return availableTo(await all(), f);
+    async for(f: Pick<CustomerFacts, 'id'>): Promise<ProductInfo[]> {
+      const [ids, list] = await Promise.all([features.offerableProductIds([f.id]), all()]);
+      const wanted = new Set(ids.get(f.id) ?? []);
+      return list.filter((p) => wanted.has(p.id));
     },
   };
 }

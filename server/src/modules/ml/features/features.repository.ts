@@ -2,7 +2,7 @@ import { and, asc, inArray, sql, type SQL } from 'drizzle-orm';
 import { rowsOf, type DbOrTx } from '../../../db/client.js';
 import { TtlCache } from '../../../lib/versioned-cache.js';
 import { campaignContacts, customerBills, customerPayments, customerPurchases, customers, customerUsage, products } from '../../../db/schema/index.js';
-import { productOnSale, subscriberInSegment } from '../../audience/audience.sql.js';
+import { productOnSale, productSellableTo, subscriberInSegment, subscriberOverRiskCap } from '../../audience/audience.sql.js';
 import type { BillFact, CustomerFacts, HeldFact, ProductInfo, PurchaseFact } from './features.js';
 
 /**
@@ -11,6 +11,10 @@ import type { BillFact, CustomerFacts, HeldFact, ProductInfo, PurchaseFact } fro
  * queries read only [S, S + window). The two never share a predicate, so a feature cannot see the
  * label window (features.test.ts checks it by deleting every row dated on or after S and comparing).
  */
+
+/** Scorable on day S: active before S and not churned (optionally in a segment). */
+const scorable = (asOf: string, segment: string | null): SQL =>
+  and(sql`${customers.activationDate} < ${asOf}::date`, sql`${customers.status} <> 'churned'`, segment ? subscriberInSegment(segment) : undefined)!;
 
 /** Midnight UTC of a day, whatever the session's time zone. */
 const startOf = (day: string) => sql`((${day}::date)::timestamp at time zone 'UTC')`;
@@ -215,24 +219,57 @@ export function createFeaturesRepository(db: DbOrTx) {
       return opts.sampleOrder ? ids : ids.sort();
     },
 
-    /** A page of scorable subscribers (active before S, not churned; optionally in a segment), by id after `after`. */
-    async scorableIdsAfter(asOf: string, page: { after: string | null; limit: number; segment: string | null }): Promise<string[]> {
-      const where: SQL[] = [sql`${customers.activationDate} < ${asOf}::date`, sql`${customers.status} <> 'churned'`];
-      if (page.segment) where.push(subscriberInSegment(page.segment));
+    /**
+     * A page of scorable subscribers (active before S, not churned; optionally in a segment), by id
+     * after `after`, and at most `upTo` (a partition's range; null: unbounded).
+     */
+    async scorableIdsAfter(asOf: string, page: { after: string | null; upTo?: string | null; limit: number; segment: string | null }): Promise<string[]> {
+      const where: SQL[] = [scorable(asOf, page.segment)];
       if (page.after !== null) where.push(sql`${customers.id} > ${page.after}`);
+      if (page.upTo != null) where.push(sql`${customers.id} <= ${page.upTo}`);
       const rows = await db.select({ id: customers.id }).from(customers).where(and(...where)).orderBy(asc(customers.id)).limit(page.limit);
       return rows.map((r) => r.id);
     },
 
     async countScorable(asOf: string, opts: { segment: string | null }): Promise<number> {
-      const { segment } = opts;
-      const [r] = rowsOf<{ n: number }>(
-        await db.execute(sql`
-          select count(*)::int as n from ${customers}
-          where ${customers.activationDate} < ${asOf}::date and ${customers.status} <> 'churned'
-            ${segment ? sql`and ${subscriberInSegment(segment)}` : sql``}`),
-      );
+      const [r] = rowsOf<{ n: number }>(await db.execute(sql`select count(*)::int as n from ${customers} where ${scorable(asOf, opts.segment)}`));
       return r?.n ?? 0;
+    },
+
+    /**
+     * The scorable subscribers cut into id ranges of `size` (the last one may be shorter): each
+     * range's last id and its count, in id order; one pass over the ids (the primary key).
+     */
+    async scorableRanges(asOf: string, opts: { segment: string | null; size: number }): Promise<{ lastId: string; subscribers: number }[]> {
+      const rows = rowsOf<{ id: string; rn: number; n: number }>(
+        await db.execute(sql`
+          select id, rn::int as rn, n::int as n from (
+            select ${customers.id} as id, row_number() over (order by ${customers.id}) as rn, count(*) over () as n
+            from ${customers} where ${scorable(asOf, opts.segment)}) s
+          where rn % ${opts.size}::int = 0 or rn = n
+          order by id`),
+      );
+      return rows.map((r, i) => ({ lastId: r.id, subscribers: Number(r.rn) - (i === 0 ? 0 : Number(rows[i - 1]!.rn)) }));
+    },
+
+    /**
+     * Per subscriber, the products that may be offered to them now: the one availability rule
+     * (sellable now, their currency, segments and value range: `productSellableTo`) and the
+     * product's default-risk cap against their latest active default-risk score, where they have
+     * one (`subscriberOverRiskCap`), as the campaign launch applies them. Held products are left in
+     * (the caller knows the holdings as of its snapshot day). Subscribers without any are absent.
+     */
+    async offerableProductIds(ids: string[]): Promise<Map<string, string[]>> {
+      if (ids.length === 0) return new Map();
+      const rows = rowsOf<{ customer_id: string; product_ids: string[] }>(
+        await db.execute(sql`
+          select ${customers.id} as customer_id, array_agg(${products.id}::text order by ${products.id}) as product_ids
+          from ${customers} join ${products} on ${productSellableTo()}
+          where ${customers.id} = any(${sql.param(ids)}::text[])
+            and not ${subscriberOverRiskCap(sql`${products.maxDefaultRisk}::float8`)}
+          group by ${customers.id}`),
+      );
+      return new Map(rows.map((r) => [r.customer_id, r.product_ids]));
     },
 
     /** How many of the subscribers active before S hold each segment (to fit the segment features). */

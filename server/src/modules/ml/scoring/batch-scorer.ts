@@ -19,7 +19,7 @@ export interface BatchScorer {
 }
 
 /**
- * The client of the batch scoring worker thread (score-batch.worker.ts), one per scoring run: the
+ * The client of the batch scoring worker thread (score-batch.worker.ts), one per scoring partition: the
  * tree ensembles and TreeSHAP reasons of a whole population take minutes of CPU, which stay off the
  * API's event loop, and the API thread reads the next page from the database while the worker
  * scores the current one.

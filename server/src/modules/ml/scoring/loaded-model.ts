@@ -68,10 +68,24 @@ export class LoadedModel {
 
   /** Calibrated probabilities of many rows given as parts (the compiled tree scorer on typed columns). */
   scoreMany(rows: RowParts[]): Float64Array {
-    if (rows.length === 0) return new Float64Array(0);
-    const b = new ColumnBuilder(this.defs, rows.length);
-    const overrides = this.artifact.scoringOverrides;
-    for (const r of rows) b.add(overrides, ...r);
+    const b = this.rowsBuilder(rows.length);
+    for (const r of rows) this.addRow(b, r);
+    return this.scoreRows(b);
+  }
+
+  /** Typed feature columns for `rows` rows of this model, filled by addRow and scored by scoreRows in one pass. */
+  rowsBuilder(rows: number): ColumnBuilder {
+    return new ColumnBuilder(this.defs, rows);
+  }
+
+  /** One row, as scoring sees it (the version's scoring overrides first). */
+  addRow(b: ColumnBuilder, parts: RowParts): void {
+    b.add(this.artifact.scoringOverrides, ...parts);
+  }
+
+  /** Calibrated probabilities of the builder's rows, in the order they were added. */
+  scoreRows(b: ColumnBuilder): Float64Array {
+    if (b.rows === 0) return new Float64Array(0);
     return this.calibrator.predictAll(this.gbdt.predictProba(new Dataset(b.columns())));
   }
 

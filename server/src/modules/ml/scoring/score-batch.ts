@@ -1,10 +1,11 @@
 /**
  * Batch scoring of one page of subscribers by one version: the score rows to store (with reasons)
- * and the scores that feed the run's PSI. Pure computation on facts read beforehand, so it runs in
- * the batch scoring worker thread (score-batch.worker.ts) while the API thread reads the next page.
+ * and the counts per PSI bin of the page's PSI sample. Pure computation on facts read beforehand, so
+ * it runs in the batch scoring worker thread (score-batch.worker.ts) while the API thread reads the
+ * next page.
  */
-import { customerRow, modelParts, modelRow, type BillFact, type CustomerFacts, type OfferFact, type ProductInfo } from '../features/features.js';
-import { availableTo } from '../features/targeting.js';
+import { psiBinOf } from '@lyra/ml';
+import { customerRow, modelRow, productRow, type BillFact, type CustomerFacts, type OfferFact, type ProductInfo } from '../features/features.js';
 import type { NewScoreRow } from '../ml.repository.js';
 import type { LoadedModel } from './loaded-model.js';
 import { anyPurchase, rankProducts } from './product-ranking.js';
@@ -17,53 +18,67 @@ export interface BatchRun {
   runId: string;
   scoredAt: string;
   campaignId: string | null;
-  /** propensity: every sellable product (the PSI's population, as in training). */
+  /** propensity: every product on sale (the PSI sample's pool, as in training); the candidates are among them. */
   sellable: ProductInfo[];
-  /** propensity: the available catalog at the start of the run (the ranking's candidates). */
-  available: ProductInfo[];
   /** campaign_response: the offer scored. */
   offer: OfferFact | null;
+  /** Cut points of the version's training scores (the PSI's bins); null when it has none. */
+  psiCuts: number[] | null;
+  /** propensity: the share of subscribers in the PSI sample (see inPsiSample). */
+  psiSampleRate: number;
 }
 
 export interface BatchPage {
   facts: CustomerFacts[];
   /** payment_default_risk: each subscriber's current bill, if any. */
   bills: Map<string, BillFact> | null;
+  /** propensity: per subscriber, the ids of the products that may be offered to them now (the availability rule). */
+  candidates: Map<string, string[]> | null;
 }
 
 export interface BatchResult {
   rows: NewScoreRow[];
-  psiScores: Float64Array;
+  /** Per PSI bin, the page's sample scores in it (empty without cut points). */
+  psiCounts: Float64Array;
 }
 
 type Reasons = Record<string, unknown>[];
 
+/**
+ * Whether a subscriber is in a run's propensity PSI sample: a seeded hash of the id (FNV-1a) below
+ * the rate, so the sample is the same whichever partition or instance scores the subscriber.
+ */
+export function inPsiSample(id: string, rate: number): boolean {
+  if (rate >= 1) return true;
+  let h = 0x811c9dc5 ^ 0x5eed;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+  return (h >>> 0) / 4_294_967_296 < rate;
+}
+
+const productIndexes = new WeakMap<ProductInfo[], Map<string, ProductInfo>>();
+function indexOf(products: ProductInfo[]): Map<string, ProductInfo> {
+  let index = productIndexes.get(products);
+  if (!index) productIndexes.set(products, (index = new Map(products.map((p) => [p.id, p]))));
+  return index;
+}
+
 export function scoreBatch(model: LoadedModel, run: BatchRun, page: BatchPage): BatchResult {
   const rows: NewScoreRow[] = [];
-  const psiScores: number[] = [];
+  const cuts = run.psiCuts;
+  const psiCounts = new Float64Array(cuts ? cuts.length + 1 : 0);
+  const count = (p: number) => {
+    if (cuts) psiCounts[psiBinOf(cuts, p)]!++;
+  };
   const common = { modelName: model.name, modelVersionId: model.id, version: model.version, scoredAt: run.scoredAt, runId: run.runId };
   if (model.name === 'propensity_to_buy') {
-    for (const f of page.facts) {
-      // The PSI compares like with like: all sellable products, as in training.
-      const base = customerRow(f, model.pre);
-      const pool = run.sellable.filter((p) => p.currency === f.currency);
-      const pooled = model.scoreMany(pool.map((product) => modelParts(f, model.pre, { set: 'propensity', product }, base)));
-      for (const p of pooled) psiScores.push(p);
-      // The ranking reuses these scores: the products a subscriber may be offered are sellable ones.
-      const ranked = rankProducts(model, f, availableTo(run.available, f), new Map(pool.map((p, i) => [p.id, pooled[i]!])));
-      const top = ranked.slice(0, TOP_PRODUCTS);
-      const reasonsOf = (p: ProductInfo) => model.reasons(modelRow(f, model.pre, { set: 'propensity', product: p }, base)) as unknown as Reasons;
-      const topReasons = top[0] ? reasonsOf(top[0].product) : [];
-      rows.push({ ...common, customerId: f.id, productId: null, campaignId: null, score: anyPurchase(ranked), reasons: topReasons });
-      top.forEach((s, i) => rows.push({ ...common, customerId: f.id, productId: s.product.id, campaignId: null, score: s.propensity, reasons: i === 0 ? topReasons : reasonsOf(s.product) }));
-    }
+    scorePropensity(model, run, page, rows, count);
   } else if (model.name === 'campaign_response') {
     const offer = run.offer;
     if (!offer) throw new Error('a campaign_response run scores an offer, and none was given');
     for (const f of page.facts) {
       const row = modelRow(f, model.pre, { set: 'response', offer });
       const p = model.score(row);
-      psiScores.push(p);
+      count(p);
       rows.push({ ...common, customerId: f.id, productId: offer.product?.id ?? null, campaignId: run.campaignId, score: p, uplift: model.upliftOf(row), reasons: model.reasons(row) as unknown as Reasons });
     }
   } else {
@@ -72,9 +87,59 @@ export function scoreBatch(model: LoadedModel, run: BatchRun, page: BatchPage): 
       const row = modelRow(f, model.pre, { set: 'default', bill });
       const p = model.score(row);
       // Subscribers without a bill are scored but are not the population the model learnt from.
-      if (bill) psiScores.push(p);
+      if (bill) count(p);
       rows.push({ ...common, customerId: f.id, productId: null, campaignId: null, score: p, reasons: model.reasons(row) as unknown as Reasons });
     }
   }
-  return { rows, psiScores: Float64Array.from(psiScores) };
+  return { rows, psiCounts };
+}
+
+/**
+ * Propensity: each subscriber's candidates (the products that may be offered to them, minus those
+ * they hold) get feature rows, all of the page's pairs in one set of typed columns scored in one
+ * pass over the trees; TreeSHAP reasons only for the stored top offers.
+ *
+ * The PSI compares like with like: training's reference scores are evaluation subscribers against
+ * every product on sale in their currency (training-set.ts), not the candidates, so the subscribers
+ * of a bounded seeded sample (inPsiSample) are scored against that whole pool too and counted; their
+ * candidates' scores are taken from it. Scoring everybody against the pool would cost the pruning.
+ */
+function scorePropensity(model: LoadedModel, run: BatchRun, page: BatchPage, rows: NewScoreRow[], count: (p: number) => void): void {
+  const byId = indexOf(run.sellable);
+  const pre = model.pre;
+  type Plan = { f: CustomerFacts; base: ReturnType<typeof customerRow>; candidates: ProductInfo[]; scored: ProductInfo[]; sampled: boolean; start: number };
+  const plans: Plan[] = [];
+  let pairs = 0;
+  for (const f of page.facts) {
+    const held = new Set(f.held.map((h) => h.productId));
+    const candidates: ProductInfo[] = [];
+    for (const id of page.candidates?.get(f.id) ?? []) {
+      const p = byId.get(id);
+      if (p && !held.has(id)) candidates.push(p);
+    }
+    const sampled = run.psiCuts !== null && inPsiSample(f.id, run.psiSampleRate);
+    const scored = sampled ? run.sellable.filter((p) => p.currency === f.currency) : candidates;
+    plans.push({ f, base: customerRow(f, pre), candidates, scored, sampled, start: pairs });
+    pairs += scored.length;
+  }
+  const b = model.rowsBuilder(pairs);
+  for (const plan of plans) for (const p of plan.scored) model.addRow(b, [plan.base, productRow(plan.f, p)]);
+  const scores = model.scoreRows(b);
+
+  const common = { modelName: model.name, modelVersionId: model.id, version: model.version, scoredAt: run.scoredAt, runId: run.runId, campaignId: null };
+  for (const { f, base, candidates, scored, sampled, start } of plans) {
+    const known = new Map<string, number>();
+    for (let i = 0; i < scored.length; i++) {
+      const p = scores[start + i]!;
+      known.set(scored[i]!.id, p);
+      if (sampled) count(p);
+    }
+    // Sorted only: every candidate's score is known.
+    const ranked = rankProducts(model, f, candidates, known);
+    const top = ranked.slice(0, TOP_PRODUCTS);
+    const reasonsOf = (p: ProductInfo) => model.reasons(modelRow(f, pre, { set: 'propensity', product: p }, base)) as unknown as Reasons;
+    const topReasons = top[0] ? reasonsOf(top[0].product) : [];
+    rows.push({ ...common, customerId: f.id, productId: null, score: anyPurchase(ranked), reasons: topReasons });
+    top.forEach((s, i) => rows.push({ ...common, customerId: f.id, productId: s.product.id, score: s.propensity, reasons: i === 0 ? topReasons : reasonsOf(s.product) }));
+  }
 }

@@ -1,7 +1,7 @@
 /**
  * Worker thread entry of a batch scoring run (started by batch-scorer.ts): loads the version once
  * from the first message, then answers each page of subscriber facts with its score rows and PSI
- * scores (score-batch.ts).
+ * counts (score-batch.ts).
  */
 import { parentPort } from 'node:worker_threads';
 import type { BatchScorerReply, BatchScorerRequest } from './batch-scorer.js';
@@ -24,7 +24,7 @@ port.on('message', (msg: BatchScorerRequest) => {
     } else {
       if (!model || !run) throw new Error('scoring worker: a page arrived before the version');
       const result = scoreBatch(model, run, msg.page);
-      port.postMessage({ type: 'page', id: msg.id, result } satisfies BatchScorerReply, [result.psiScores.buffer as ArrayBuffer]);
+      port.postMessage({ type: 'page', id: msg.id, result } satisfies BatchScorerReply, [result.psiCounts.buffer as ArrayBuffer]);
       return;
     }
   } catch (err) {
