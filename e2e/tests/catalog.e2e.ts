@@ -14,7 +14,8 @@ describe('product catalog', () => {
   let productPath = '';
 
   beforeAll(async () => {
-    session = await openSession();
+    // No test here looks at models: the demo's three trainings would only compete for the CPU.
+    session = await openSession({ DEMO_MODELS: '0' });
     ({ server, page } = session);
   });
 

@@ -16,7 +16,8 @@ describe('offer groups in the console', () => {
   let crm: Row;
 
   beforeAll(async () => {
-    session = await openSession();
+    // No test here looks at models: the demo's three trainings would only compete for the CPU.
+    session = await openSession({ DEMO_MODELS: '0' });
     ({ server, page } = session);
     const token = await apiToken(server.url);
     await waitForIdleSyncs(server.url, token);

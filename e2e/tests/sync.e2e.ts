@@ -32,7 +32,8 @@ describe('catalog sync', () => {
   };
 
   beforeAll(async () => {
-    session = await openSession();
+    // No test here looks at models: the demo's three trainings would only compete for the CPU.
+    session = await openSession({ DEMO_MODELS: '0' });
     ({ server, page } = session);
     // The demo queues a first full sync of Xiva, CRM and billing on first start; let them finish.
     await waitForIdleSyncs(server.url, await apiToken(server.url));

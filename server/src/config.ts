@@ -10,6 +10,8 @@ const EnvSchema = z.object({
   ADMIN_EMAIL: z.string().email().optional(),
   ADMIN_PASSWORD: z.string().min(10, 'ADMIN_PASSWORD must be at least 10 characters').optional(),
   DEMO: z.enum(['0', '1', 'true', 'false']).default('1'),
+  /** With demo data: train the three models on first start (0: leave ML untrained, e.g. a catalog-only trial). */
+  DEMO_MODELS: z.enum(['0', '1', 'true', 'false']).default('1'),
   LYRA_SECRET_KEY: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SESSION_TTL_HOURS: z.coerce.number().positive().default(12),
@@ -41,6 +43,7 @@ export interface AppConfig {
   adminEmail: string | undefined;
   adminPassword: string | undefined;
   demo: boolean;
+  demoModels: boolean;
   secretKey: string | undefined;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   sessionTtlHours: number;
@@ -77,6 +80,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     adminEmail: e.ADMIN_EMAIL?.toLowerCase(),
     adminPassword: e.ADMIN_PASSWORD,
     demo: truthy(e.DEMO),
+    demoModels: truthy(e.DEMO_MODELS),
     secretKey: e.LYRA_SECRET_KEY,
     logLevel: e.LOG_LEVEL,
     sessionTtlHours: e.SESSION_TTL_HOURS,

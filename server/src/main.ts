@@ -84,7 +84,7 @@ async function main() {
     const recovered = await container.sync.recover({ singleProcess: database.kind === 'pglite' });
     if (recovered.failed) console.log(`Marked ${recovered.failed} interrupted sync run(s) as failed`);
     await container.sync.tick(SYSTEM_ACTOR);
-    if (config.demo) {
+    if (config.demo && config.demoModels) {
       // Scores to look at from the first minutes: each never-trained model gets a first version,
       // trained by the job runner in the background; the first ready version goes live by itself.
       const queued = await ensureDemoModels(container);

@@ -52,9 +52,12 @@ export function reportFailures(current: () => BrowserSession | undefined): void 
   });
 }
 
-/** A Lyra server of its own (fresh data folder, demo data) and a desktop-sized page that records script errors. */
-export async function openSession(): Promise<BrowserSession> {
-  const server = await startServer();
+/**
+ * A Lyra server of its own (fresh data folder, demo data) and a desktop-sized page that records script errors.
+ * `env` adds to the server's environment (e.g. DEMO_MODELS=0 where no test needs the demo's models).
+ */
+export async function openSession(env: Record<string, string> = {}): Promise<BrowserSession> {
+  const server = await startServer(env);
   let browser: Browser | undefined;
   let context: BrowserContext | undefined;
   const close = async () => {

@@ -24,7 +24,10 @@ const SUBSCRIBERS = 20_000;
 
 // Each test assembles its model's training set again from 20,000 subscribers: seconds on a quiet
 // machine, minutes on a busy one. The bounds (set-up, each test) only catch a hang.
-describe('model quality against the known probabilities', { timeout: 600_000 }, () => {
+// What is measured here is the models, not the database: the features' SQL gives the same rows on
+// PostgreSQL (ml.test.ts and features.test.ts train and score there), so the PostgreSQL pass of the
+// suite leaves out these minutes of training on 20,000 subscribers.
+describe.skipIf(Boolean(process.env.TEST_DATABASE_URL))('model quality against the known probabilities', { timeout: 600_000 }, () => {
   let t: TestContext;
   let data: SyntheticData;
   const versions = new Map<MlModelName, MlModelVersion>();
