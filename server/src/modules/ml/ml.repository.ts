@@ -43,10 +43,6 @@ export type VersionSummaryRow = Pick<ModelVersionRow, keyof typeof versionSummar
 const inPartition = (p: Pick<ScoringPartitionRow, 'afterId' | 'lastId'>) =>
   and(p.afterId === null ? undefined : sql`${mlScores.customerId} > ${p.afterId}`, p.lastId === null ? undefined : sql`${mlScores.customerId} <= ${p.lastId}`) ?? sql`true`;
 
-/** The subscribers a run's partitions have scored so far. */
-const scoredOfRun = (runId: string) =>
-  sql<number>`(select coalesce(sum(p.scored), 0)::int from ${mlScoringPartitions} p where p.run_id = ${runId}::uuid)`;
-
 /** Locks the partition's row if `attempt` is still its latest attempt and it is running in a running run. */
 async function lockAttempt(db: DbOrTx, runId: string, index: number, attempt: number): Promise<boolean> {
   const rows = await db.execute(sql`
@@ -226,17 +222,24 @@ export function createMlRepository(db: DbOrTx) {
      */
     async claimPartition(runId: string, index: number, worker: string): Promise<{ run: ScoringRunRow; partition: ScoringPartitionRow } | null> {
       return db.transaction(async (tx) => {
+        const at = and(eq(mlScoringPartitions.runId, runId), eq(mlScoringPartitions.index, index));
+        // What an earlier attempt counted, under the row's lock, to take back from the run.
+        const [before] = await tx.select({ scored: mlScoringPartitions.scored }).from(mlScoringPartitions).where(at).for('update');
         const [partition] = await tx
           .update(mlScoringPartitions)
           .set({ status: 'running', attempts: sql`${mlScoringPartitions.attempts} + 1`, worker, scored: 0, psiCounts: null, error: null, startedAt: sql`now()`, finishedAt: null })
           .where(and(
-            eq(mlScoringPartitions.runId, runId), eq(mlScoringPartitions.index, index), inArray(mlScoringPartitions.status, ['queued', 'running']),
+            at, inArray(mlScoringPartitions.status, ['queued', 'running']),
             sql`exists (select 1 from ${mlScoringRuns} r where r.id = ${runId}::uuid and r.status = 'running')`,
           ))
           .returning();
         if (!partition) return null;
         await tx.execute(sql`delete from ${mlScores} where ${mlScores.runId} = ${runId}::uuid and ${inPartition(partition)}`);
-        const [run] = await tx.update(mlScoringRuns).set({ scored: scoredOfRun(runId) }).where(eq(mlScoringRuns.id, runId)).returning();
+        const [run] = await tx
+          .update(mlScoringRuns)
+          .set({ scored: sql`${mlScoringRuns.scored} - ${before?.scored ?? 0}::int` })
+          .where(eq(mlScoringRuns.id, runId))
+          .returning();
         return { run: run!, partition };
       });
     },
@@ -254,7 +257,8 @@ export function createMlRepository(db: DbOrTx) {
           .update(mlScoringPartitions)
           .set({ scored: sql`${mlScoringPartitions.scored} + ${subscribers}::int` })
           .where(and(eq(mlScoringPartitions.runId, runId), eq(mlScoringPartitions.index, index)));
-        await tx.update(mlScoringRuns).set({ scored: scoredOfRun(runId) }).where(eq(mlScoringRuns.id, runId));
+        // Increments, not a recount: a concurrent partition's uncommitted page would be missed by a sum read here.
+        await tx.update(mlScoringRuns).set({ scored: sql`${mlScoringRuns.scored} + ${subscribers}::int` }).where(eq(mlScoringRuns.id, runId));
         return true;
       });
     },

@@ -35,6 +35,8 @@ export class LoadedModel {
   readonly defs: FeatureDef[];
   readonly thresholds: Thresholds;
   readonly anyThresholds: Thresholds | null;
+  /** Whether scoring sets some features to fixed values (a response is scored for a contact). */
+  private readonly hasOverrides: boolean;
 
   constructor(
     readonly id: string,
@@ -50,6 +52,7 @@ export class LoadedModel {
     this.defs = featureDefs(artifact.featureSet, artifact.preprocessing);
     this.thresholds = metrics.thresholds;
     this.anyThresholds = metrics.any_product?.thresholds ?? null;
+    this.hasOverrides = Object.keys(artifact.scoringOverrides).length > 0;
   }
 
   get pre(): FeaturePreprocessing {
@@ -58,7 +61,7 @@ export class LoadedModel {
 
   /** The row as scoring sees it (a response is scored for a contact). */
   private prepared(row: Row): Row {
-    return Object.keys(this.artifact.scoringOverrides).length ? mergeParts([this.artifact.scoringOverrides, row]) : row;
+    return this.hasOverrides ? mergeParts([this.artifact.scoringOverrides, row]) : row;
   }
 
   /** Calibrated probability of one row. */
@@ -78,10 +81,12 @@ export class LoadedModel {
     return new ColumnBuilder(this.defs, rows);
   }
 
-  /** One row, as scoring sees it (the version's scoring overrides first). */
+  /** One row, as scoring sees it (the version's scoring overrides first, when it has any). */
   addRow(b: ColumnBuilder, parts: RowParts): void {
-    b.add(this.artifact.scoringOverrides, ...parts);
+    if (this.hasOverrides) b.add(this.artifact.scoringOverrides, ...parts);
+    else b.add(...parts);
   }
+
 
   /** Calibrated probabilities of the builder's rows, in the order they were added. */
   scoreRows(b: ColumnBuilder): Float64Array {
