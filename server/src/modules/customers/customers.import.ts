@@ -25,6 +25,8 @@ export type ImportFormat = 'csv' | 'ndjson';
 export const IMPORT_BODY_LIMIT = 100 * 1024 * 1024;
 /** Errors listed per answer; the rest are counted in one closing entry. */
 export const MAX_LISTED_ERRORS = 1000;
+/** An import writing at least this many rows analyzes its table after committing. */
+export const ANALYZE_AFTER_ROWS = 10_000;
 
 type RowError = CustomerImportResult['errors'][number];
 type Parsed = { [K in CustomerImportTable]: z.output<(typeof CUSTOMER_IMPORT_ROWS)[K]> };
@@ -229,12 +231,14 @@ const sourceLabel = (p: ProductCandidate) => p.systemName ?? (p.externalSystemId
 
 /** Reference look-ups: on the database for a file already refused, inside the write's transaction otherwise. */
 type Lookups = Pick<CustomersRepository, 'customerCurrencies' | 'billCurrencies' | 'productsByIds' | 'productsByExternalIds' | 'systemNames'>;
+/** Outside the write's transaction, once it committed. */
+type Maintenance = Pick<CustomersRepository, 'refreshStatistics'>;
 type Upserts = Pick<CustomersRepository, 'upsertCustomers' | 'upsertHoldings' | 'upsertUsage' | 'upsertBills' | 'upsertPayments' | 'upsertPurchases' | 'upsertContacts'>;
 /** The writes of one table, run once every reference resolved. */
 type Upsert = (to: Upserts) => Promise<UpsertCounts>;
 
 export function createCustomersImport(deps: {
-  customers: Lookups;
+  customers: Lookups & Maintenance;
   uow: UnitOfWork<{ customers: Lookups & Upserts; audit: Pick<AuditRepository, 'record'> }>;
 }) {
   const { customers: lookups, uow } = deps;
@@ -431,6 +435,8 @@ export function createCustomersImport(deps: {
       return counts;
     });
     if (!written) return rejected();
+    // A bulk load ends with fresh statistics for its table (the next preview plans on them).
+    if (written.created + written.updated >= ANALYZE_AFTER_ROWS) await lookups.refreshStatistics(table);
     return { imported: true, created: written.created, updated: written.updated, total_rows: total, errors: [] };
   }
 

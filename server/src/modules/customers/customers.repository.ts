@@ -1,6 +1,6 @@
 import { and, asc, count, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type {
-  BillImportRow, ContactImportRow, CustomerImportRow, CustomerListQuery, CustomerSubListQuery, PaymentImportRow, UsageImportRow,
+  BillImportRow, ContactImportRow, CustomerImportRow, CustomerImportTable, CustomerListQuery, CustomerSubListQuery, PaymentImportRow, UsageImportRow,
 } from '@lyra/contracts';
 import { withStagedRows, type CopyValue } from '../../db/bulk-copy.js';
 import { rowsOf, type DbOrTx } from '../../db/client.js';
@@ -94,6 +94,12 @@ interface BulkColumn<T> {
   type: string;
   pick: (row: T) => CopyValue;
 }
+
+/** The table each import writes. */
+const IMPORT_TABLES: Record<CustomerImportTable, string> = {
+  customers: 'customers', holdings: 'customer_holdings', usage: 'customer_usage', bills: 'customer_bills',
+  payments: 'customer_payments', purchases: 'customer_purchases', contacts: 'campaign_contacts',
+};
 
 /** Rows per COPY and statement: bounds the memory one staging load holds, not the wire. */
 const WRITE_BATCH = 10_000;
@@ -373,6 +379,15 @@ export function createCustomersRepository(db: DbOrTx) {
     /** The connected systems, for references that name one (`product_system`). */
     async systemNames(): Promise<{ id: string; name: string; systemType: string }[]> {
       return db.select({ id: externalSystems.id, name: externalSystems.name, systemType: externalSystems.systemType }).from(externalSystems);
+    },
+
+    /**
+     * Fresh planner statistics for the table an import wrote (see `IMPORT_TABLES`). Autovacuum
+     * would get there in its own time; a preview or launch planned before it would take a table of
+     * a million subscribers for the empty one it was (nested loops, unhashed score sets).
+     */
+    async refreshStatistics(table: CustomerImportTable): Promise<void> {
+      await db.execute(sql.raw(`analyze ${IMPORT_TABLES[table]}`));
     },
 
     upsertCustomers: (rows: readonly CustomerImportRow[]) =>

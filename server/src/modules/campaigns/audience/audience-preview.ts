@@ -117,6 +117,17 @@ export function createAudiencePreview(db: DbOrTx) {
     return { funnel, size: groups.size, treated: groups.treated, control: groups.control, offers, sample, overlap, expected, cost, warnings };
   }
 
-  return { preview };
+  /**
+   * The funnel alone (the count after each step, no members kept): one scan, on the same terms as
+   * the preview's (room for the score sets, in one transaction).
+   */
+  const funnel = (input: Pick<AudiencePreviewInput, 'audience' | 'offers' | 'excludeCampaignId'>): Promise<number[]> => db.transaction(async (tx) => {
+    const repo = createAudienceRepository(tx);
+    const compiled = compileAudience(input.audience, { offerProductIds: input.offers.map((o) => o.product_id), ...(input.excludeCampaignId !== undefined && { campaignId: input.excludeCampaignId }) });
+    await repo.roomForScoreSets();
+    return repo.funnel(compiled.steps);
+  });
+
+  return { preview, funnel };
 }
 export type AudiencePreviewService = ReturnType<typeof createAudiencePreview>;

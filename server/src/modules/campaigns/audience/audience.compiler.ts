@@ -36,6 +36,8 @@ export interface AudienceLeaf {
   path: string;
   label: string;
   where: SQL;
+  /** A rule at the top level: a funnel step of its own, so it holds for every member of the audience. */
+  wholeStep: boolean;
 }
 
 export interface CompiledAudience {
@@ -133,7 +135,7 @@ function rangeText(min: string | number | undefined, max: string | number | unde
 function compileNode(node: AudienceNode, path: string, ctx: AudienceContext, models: Set<string>, leaves: AudienceLeaf[]): { where: SQL; label: string } {
   if (node.kind !== 'group') {
     const compiled = compileRule(node, ctx, models);
-    leaves.push({ path, ...compiled });
+    leaves.push({ path, ...compiled, wholeStep: /^rules\.\d+$/.test(path) });
     return compiled;
   }
   const parts = node.rules.map((r, i) => compileNode(r, `${path}.rules.${i}`, ctx, models, leaves));
@@ -199,14 +201,16 @@ export function audienceMembersSql(compiled: CompiledAudience, opts: { salt: str
  * The same members, chosen from rows already evaluated (`rows`: a relation with `id` and `passed`,
  * the number of steps each row passed), with each member's control place beside the group: the
  * preview evaluates the rules once for its funnel and its members. The place is computed once per
- * member (`offset 0` keeps it from being copied into both columns).
+ * member (`offset 0` keeps it from being copied into both columns). `carry`: columns of `rows`
+ * passed through beside them.
  */
-export function audienceMembersOfPassedSql(compiled: CompiledAudience, opts: { salt: string; controlShare: number }, rows: SQL): SQL {
+export function audienceMembersOfPassedSql(compiled: CompiledAudience, opts: { salt: string; controlShare: number }, rows: SQL, carry: readonly string[] = []): SQL {
   const id = sql`r.id`;
-  const kept = sql`select ${id} as customer_id, ${controlPositionSql(opts.salt, id)} as place from ${rows} r`;
+  const carried = (alias: string) => sql.join(carry.map((c) => sql`, ${sql.identifier(alias)}.${sql.identifier(c)}`), sql``);
+  const kept = sql`select ${id} as customer_id, ${controlPositionSql(opts.salt, id)} as place ${carried('r')} from ${rows} r`;
   const passedAll = sql`r.passed = ${sql.raw(String(compiled.steps.length))}`;
   const chosen = compiled.cut
     ? (() => { const cut = cutSql(compiled.cut, id); return sql`${kept} ${cut.join} where ${passedAll} ${cut.orderAndLimit}`; })()
     : sql`${kept} where ${passedAll} offset 0`;
-  return sql`select k.customer_id, ${groupOfPlaceSql(sql`k.place`, opts.controlShare)} as "group", k.place from (${chosen}) k`;
+  return sql`select k.customer_id, ${groupOfPlaceSql(sql`k.place`, opts.controlShare)} as "group", k.place ${carried('k')} from (${chosen}) k`;
 }

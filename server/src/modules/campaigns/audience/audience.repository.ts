@@ -36,12 +36,16 @@ export function createAudienceRepository(db: DbOrTx) {
     },
 
     /**
-     * For this transaction only: room for the score sets the rules probe as hashed subplans. Past
-     * work_mem PostgreSQL gives up hashing them and scans the set once per subscriber, which is
-     * what a million subscribers with score thresholds would meet at the default 4 MB.
+     * For this transaction only: room for the score sets the rules probe as hashed subplans, and no
+     * JIT. A set the planner expects to outgrow work_mem is not hashed but scanned again for every
+     * subscriber (a plain subplan: quadratic). At the default 4 MB that cliff lies between 200,000
+     * and 1,000,000 subscribers (a propensity set of 420,000 ids); 128 MB holds sets of a few
+     * million ids. JIT compiles each of these one-off statements for 0.1 to 0.6 s at a million
+     * rows and never earns it back within one preview.
      */
     async roomForScoreSets(): Promise<void> {
       await db.execute(sql`set local work_mem = '128MB'`);
+      await db.execute(sql`set local jit = off`);
     },
 
     /**
@@ -51,14 +55,23 @@ export function createAudienceRepository(db: DbOrTx) {
      * preview's later reads share. Answers the counts and the subquery that reads the members.
      */
     async evaluate(compiled: CompiledAudience, opts: { salt: string; controlShare: number }): Promise<{ counts: number[]; members: SQL }> {
-      await db.execute(sql`create temp table audience_preview_members (customer_id text not null, "group" text not null, place float8 not null) on commit drop`);
-      const chosen = audienceMembersOfPassedSql(compiled, opts, sql`f`);
-      const row = await one<Record<string, number>>(sql`with f as materialized (select ${customers.id} as id, ${passedStepsSql(compiled.steps)} as passed from ${customers}),
-          kept as (insert into audience_preview_members (customer_id, "group", place) select m.customer_id, m."group", m.place from (${chosen}) m)
+      await db.execute(sql`create temp table audience_preview_members (customer_id text not null, "group" text not null, place float8 not null,
+        currency text not null, segments text[] not null, customer_value numeric not null) on commit drop`);
+      const chosen = audienceMembersOfPassedSql(compiled, opts, sql`f`, ['currency', 'segments', 'customer_value']);
+      // The members keep the subscriber columns the offers' availability reads (the scan has them
+      // at hand), so no later read joins back to a million customers. Other rows carry nulls.
+      const all = sql.raw(String(compiled.steps.length));
+      const row = await one<Record<string, number>>(sql`with f as materialized (select e.id, e.passed,
+            case when e.passed = ${all} then e.currency end as currency, case when e.passed = ${all} then e.segments end as segments,
+            case when e.passed = ${all} then e.customer_value end as customer_value
+          from (select ${customers.id} as id, ${customers.currency} as currency, ${customers.segments} as segments, ${customers.customerValue} as customer_value,
+            ${passedStepsSql(compiled.steps)} as passed from ${customers} offset 0) e),
+          kept as (insert into audience_preview_members (customer_id, "group", place, currency, segments, customer_value)
+            select m.customer_id, m."group", m.place, m.currency, m.segments, m.customer_value from (${chosen}) m)
         select ${funnelCounts(compiled.steps)} from f`);
       return {
         counts: compiled.steps.map((_, i) => Number(row[`n${i}`])),
-        members: sql`select customer_id, "group", place from audience_preview_members`,
+        members: sql`select customer_id, "group", place, currency, segments, customer_value from audience_preview_members`,
       };
     },
 
@@ -75,17 +88,22 @@ export function createAudienceRepository(db: DbOrTx) {
      */
     async offer(members: SQL, productId: string, maxDefaultRisk: number | undefined): Promise<{ eligible: number; eligibleTreated: number; overRisk: number }> {
       // The offer's own cap, else the product's (device instalments, postpaid upgrades carry one).
-      const cap = maxDefaultRisk === undefined ? sql`${products.maxDefaultRisk}::float8` : sql`${maxDefaultRisk}::float8`;
-      const over = sql`(${cap} is not null and ${customers.id} in (select s.customer_id from ${mlScores} s
+      // The product's read by an uncorrelated subquery: a cap taken from the joined product row would
+      // make the risk set a correlated subplan, scanned again for every member.
+      const cap = maxDefaultRisk === undefined
+        ? sql`(select p.max_default_risk from ${products} p where p.id = ${productId}::uuid)::float8`
+        : sql`${maxDefaultRisk}::float8`;
+      const over = sql`(${cap} is not null and m.customer_id in (select s.customer_id from ${mlScores} s
         where s.run_id = ${latestActiveScoringRun('payment_default_risk')} and s.score > ${cap}))`;
+      // The members carry the subscriber columns the availability rule reads (see `evaluate`).
+      const member = { id: sql`m.customer_id`, segments: sql`m.segments`, customerValue: sql`m.customer_value`, currency: sql`m.currency` };
       // The cap tested once per member (`offset 0`: not pulled up into each count's filter).
       const row = await one<{ eligible: number; eligible_treated: number; over_risk: number }>(sql`select
           count(*) filter (where not o.over)::int as eligible,
           count(*) filter (where not o.over and o."group" = 'treated')::int as eligible_treated,
           count(*) filter (where o.over)::int as over_risk
         from (select m."group", coalesce(${over}, false) as over
-          from (${members}) m join ${customers} on ${customers.id} = m.customer_id
-          join ${products} on ${products.id} = ${productId}::uuid and ${productSellableTo()} offset 0) o`);
+          from (${members}) m join ${products} on ${products.id} = ${productId}::uuid and ${productSellableTo(member)} offset 0) o`);
       return { eligible: Number(row.eligible), eligibleTreated: Number(row.eligible_treated), overRisk: Number(row.over_risk) };
     },
 
@@ -111,7 +129,9 @@ export function createAudienceRepository(db: DbOrTx) {
      */
     async sample(members: SQL, opts: { limit: number; offerProductIds: readonly string[]; leaves: readonly AudienceLeaf[] }) {
       const propensity = opts.offerProductIds.map((p, i) => sql`${subscriberScore('propensity_to_buy', { product: p })} as ${sql.identifier(`p${i}`)}`);
-      const leaves = opts.leaves.map((l, i) => sql`coalesce(${l.where}, false) as ${sql.identifier(`l${i}`)}`);
+      // A leaf that is a whole step holds for every member (each passed every step): only the
+      // leaves inside groups are evaluated, for these few rows.
+      const leaves = opts.leaves.flatMap((l, i) => (l.wholeStep ? [] : [sql`coalesce(${l.where}, false) as ${sql.identifier(`l${i}`)}`]));
       // place = k / 2^53: times 2^20 is exact, its fraction is k's low 33 bits.
       const spread = sql`(m.place * 1048576.0::float8 - floor(m.place * 1048576.0::float8))`;
       const rows = rowsOf<Record<string, unknown>>(await db.execute(sql`select m.customer_id, m."group",
@@ -133,7 +153,7 @@ export function createAudienceRepository(db: DbOrTx) {
           const v = num(r[`p${i}`]);
           return v === null ? [] : [[p, v]];
         })) as Record<string, number>,
-        holds: opts.leaves.map((_, i) => r[`l${i}`] === true),
+        holds: opts.leaves.map((l, i) => l.wholeStep || r[`l${i}`] === true),
       }));
     },
 
