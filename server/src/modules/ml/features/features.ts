@@ -480,6 +480,51 @@ export class ColumnBuilder {
     }
   }
 
+  /**
+   * Rows that share parts (a subscriber's features, for each of their candidate products): the same
+   * rows as `add(...shared, own[i])` for each i, but a feature found in the shared parts is encoded
+   * once and filled down its column, and only the others are read per row.
+   */
+  addGroup(shared: readonly Row[], own: readonly Row[]): void {
+    const count = own.length;
+    if (count === 0) return;
+    while (this.n + count > this.cap) this.grow();
+    const start = this.n;
+    const end = start + count;
+    this.n = end;
+    const defs = this.defs;
+    for (let k = 0; k < defs.length; k++) {
+      const name = defs[k]!.name;
+      let v: Row[string] | undefined;
+      for (let j = 0; v === undefined && j < shared.length; j++) v = shared[j]![name];
+      const values = this.values[k];
+      const codes = this.codes[k];
+      if (v !== undefined) {
+        if (values) values.fill(this.numeric(v), start, end);
+        else codes!.fill(this.code(k, v), start, end);
+        continue;
+      }
+      for (let i = 0; i < count; i++) {
+        const x = own[i]![name];
+        if (values) values[start + i] = this.numeric(x);
+        else codes![start + i] = this.code(k, x);
+      }
+    }
+  }
+
+  private numeric(v: Row[string] | undefined): number {
+    return v === null || v === undefined || v === '' || (typeof v === 'number' && !Number.isFinite(v)) ? NaN : Number(v);
+  }
+
+  private code(k: number, v: Row[string] | undefined): number {
+    if (v === null || v === undefined || v === '' || (typeof v === 'number' && !Number.isFinite(v))) return -1;
+    const vocab = this.vocab[k]!;
+    const s = String(v);
+    let code = vocab.get(s);
+    if (code === undefined) vocab.set(s, (code = vocab.size));
+    return code;
+  }
+
   private grow(): void {
     this.cap *= 2;
     for (let k = 0; k < this.defs.length; k++) {

@@ -88,6 +88,11 @@ export class LoadedModel {
   }
 
 
+  /** Rows sharing parts (a subscriber's features, each with one product's): see ColumnBuilder.addGroup. */
+  addRows(b: ColumnBuilder, shared: Row, own: readonly Row[]): void {
+    b.addGroup(this.hasOverrides ? [this.artifact.scoringOverrides, shared] : [shared], own);
+  }
+
   /** Calibrated probabilities of the builder's rows, in the order they were added. */
   scoreRows(b: ColumnBuilder): Float64Array {
     if (b.rows === 0) return new Float64Array(0);

@@ -123,7 +123,8 @@ function scorePropensity(model: LoadedModel, run: BatchRun, page: BatchPage, row
     pairs += scored.length;
   }
   const b = model.rowsBuilder(pairs);
-  for (const plan of plans) for (const p of plan.scored) model.addRow(b, [plan.base, productRow(plan.f, p)]);
+  // Column-wise: a subscriber's features are filled down their columns once for all their pairs.
+  for (const plan of plans) model.addRows(b, plan.base, plan.scored.map((p) => productRow(plan.f, p)));
   const scores = model.scoreRows(b);
 
   const common = { modelName: model.name, modelVersionId: model.id, version: model.version, scoredAt: run.scoredAt, runId: run.runId, campaignId: null };
