@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { inject } from 'vitest';
 import pg from 'pg';
 import type { Role } from '@lyra/contracts';
 import { buildApp } from '../src/app.js';
@@ -19,8 +21,10 @@ export async function createTestDatabase(opts: { migrate?: boolean } = {}): Prom
   const serverUrl = process.env.TEST_DATABASE_URL;
   const migrate = opts.migrate ?? true;
   if (!serverUrl) {
-    const database = await openPglite(null);
-    if (migrate) await runMigrations(database);
+    // The migrated template of global-setup.ts when there is one (npm test), else initdb + migrations.
+    const template = migrate ? inject('pgliteTemplate') : '';
+    const database = template ? await openPglite(null, { loadDataDir: new Blob([readFileSync(template)]) }) : await openPglite(null);
+    if (migrate && !template) await runMigrations(database);
     return Object.assign(database, { dispose: () => database.close() });
   }
   const name = `lyra_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;

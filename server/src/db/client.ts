@@ -40,9 +40,13 @@ export const MIGRATIONS_FOLDER = fileURLToPath(new URL('./migrations', import.me
 // numeric -> string and timestamptz -> ISO 8601 UTC on the node-postgres driver, so both drivers answer alike.
 pg.types.setTypeParser(1184, (v: string) => new Date(v).toISOString());
 
-export async function openPglite(dataDir: string | null): Promise<Database> {
+/**
+ * PGlite in `dataDir`, or in memory when null. `loadDataDir` starts the in-memory database from a
+ * dump of another (tests start from one migrated template instead of initdb and migrations each).
+ */
+export async function openPglite(dataDir: string | null, opts: { loadDataDir?: Blob } = {}): Promise<Database & { dumpDataDir(): Promise<Blob> }> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const options = { extensions: { pg_trgm } };
+  const options = { extensions: { pg_trgm }, ...(opts.loadDataDir && { loadDataDir: opts.loadDataDir }) };
   const client = dataDir ? await PGlite.create(path.join(dataDir, 'pgdata'), options) : await PGlite.create(options);
   await client.exec("SET TIME ZONE 'UTC'");
   const db = drizzlePglite(client, { schema }) as unknown as Db;
@@ -58,6 +62,8 @@ export async function openPglite(dataDir: string | null): Promise<Database> {
     async close() {
       await client.close();
     },
+    /** The whole data folder as an uncompressed tarball (what `loadDataDir` takes). */
+    dumpDataDir: () => client.dumpDataDir('none'),
   };
 }
 
