@@ -28,14 +28,16 @@ export async function createTestDatabase(opts: { migrate?: boolean } = {}): Prom
     return Object.assign(database, { dispose: () => database.close() });
   }
   const name = `lyra_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+  // The migrated template of global-setup.ts when there is one (npm test), else an empty database + migrations.
+  const template = migrate ? inject('postgresTemplate') : '';
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`);
   await admin.end();
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   const database = await openPostgres(url.toString(), 5);
-  if (migrate) await runMigrations(database);
+  if (migrate && !template) await runMigrations(database);
   return Object.assign(database, {
     async dispose() {
       await database.close();
