@@ -38,7 +38,8 @@ export const mlScorePartitionJob = defineJob({
   name: 'ml-score-partition',
   payload: z.object({ runId: z.string().uuid(), index: z.number().int().min(0) }).strict(),
   concurrency: 1,
-  retry: { limit: 2, delaySeconds: 30 },
+  // Three attempts at scoring (scoring-run.ts); the fourth delivery only records that the third died.
+  retry: { limit: 3, delaySeconds: 30 },
   expireInHours: 2,
   singletonKey: (p) => `${p.runId}:${p.index}`,
 });

@@ -218,13 +218,21 @@ export function createMlRepository(db: DbOrTx) {
      * A new attempt at a partition of a running run: its attempt number goes up (fencing off any
      * earlier attempt still writing), the scores an earlier attempt left in its range are deleted and
      * the run's scored count follows, in one transaction. Null when the run is not running or the
-     * partition is finished (succeeded or failed).
+     * partition is finished (succeeded or failed). When `maxAttempts` were made already and the
+     * last neither finished nor recorded its failure (its instance died), nothing changes and the
+     * answer says `exhausted`, for the caller to fail it.
      */
-    async claimPartition(runId: string, index: number, worker: string): Promise<{ run: ScoringRunRow; partition: ScoringPartitionRow } | null> {
+    async claimPartition(
+      runId: string, index: number, worker: string, maxAttempts: number,
+    ): Promise<{ run: ScoringRunRow; partition: ScoringPartitionRow; exhausted: boolean } | null> {
       return db.transaction(async (tx) => {
         const at = and(eq(mlScoringPartitions.runId, runId), eq(mlScoringPartitions.index, index));
         // What an earlier attempt counted, under the row's lock, to take back from the run.
-        const [before] = await tx.select({ scored: mlScoringPartitions.scored }).from(mlScoringPartitions).where(at).for('update');
+        const [before] = await tx.select().from(mlScoringPartitions).where(at).for('update');
+        if (before && before.status === 'running' && before.attempts >= maxAttempts) {
+          const [run] = await tx.select().from(mlScoringRuns).where(and(eq(mlScoringRuns.id, runId), eq(mlScoringRuns.status, 'running')));
+          return run ? { run, partition: before, exhausted: true } : null;
+        }
         const [partition] = await tx
           .update(mlScoringPartitions)
           .set({ status: 'running', attempts: sql`${mlScoringPartitions.attempts} + 1`, worker, scored: 0, psiCounts: null, error: null, startedAt: sql`now()`, finishedAt: null })
@@ -240,7 +248,7 @@ export function createMlRepository(db: DbOrTx) {
           .set({ scored: sql`${mlScoringRuns.scored} - ${before?.scored ?? 0}::int` })
           .where(eq(mlScoringRuns.id, runId))
           .returning();
-        return { run: run!, partition };
+        return { run: run!, partition, exhausted: false };
       });
     },
 

@@ -211,7 +211,7 @@ describe('batch scoring in partitions shared by instances, candidates pruned by 
       const members = scorable.filter((id) => id <= p0!.lastId!);
 
       // Attempt 1 writes a page and dies; the job's retry (attempt 2) replaces what it wrote.
-      const crashed = await repo.claimPartition(run.id, 0, 'crashed-instance');
+      const crashed = await repo.claimPartition(run.id, 0, 'crashed-instance', 3);
       expect(crashed!.partition.attempts).toBe(1);
       const stray = members.slice(0, 3).map((customerId) => ({
         customerId, modelName: 'payment_default_risk', modelVersionId: crashed!.run.modelVersionId, version: crashed!.run.version, score: 0.5, scoredAt: new Date().toISOString(), runId: run.id,
@@ -231,7 +231,7 @@ describe('batch scoring in partitions shared by instances, candidates pruned by 
       // Partition 2 cannot load its model on any attempt: retried (the job throws) until the last, which fails the run.
       await t.database.db.execute(sql`update ml_model_versions set artifact = jsonb_set(artifact, '{formatVersion}', '99') where id = ${crashed!.run.modelVersionId}::uuid`);
       try {
-        for (let attempt = 1; attempt < mlScorePartitionJob.retry.limit + 1; attempt++) await expect(scoring.scorePartition(run.id, 1)).rejects.toThrow(/artifact format/);
+        for (let attempt = 1; attempt < 3; attempt++) await expect(scoring.scorePartition(run.id, 1)).rejects.toThrow(/artifact format/);
         expect(await scoring.scorePartition(run.id, 1)).toMatchObject({ status: 'failed' });
       } finally {
         await t.database.db.execute(sql`update ml_model_versions set artifact = jsonb_set(artifact, '{formatVersion}', '1') where id = ${crashed!.run.modelVersionId}::uuid`);
@@ -240,6 +240,13 @@ describe('batch scoring in partitions shared by instances, candidates pruned by 
       expect(failed.status).toBe('failed');
       expect(failed.error).toMatch(/^Partition 2 of \d+ .*failed after 3 attempts: .*artifact format/);
       expect(await scoring.scorePartition(run.id, 2)).toMatchObject({ status: 'skipped' });
+
+      // Every attempt's instance dies mid-way: the job's delivery after the last one fails the run.
+      const next = await post<MlScoringRun>(`${API}/ml/models/payment_default_risk/score/`, {});
+      await waitFor('partitions queued', async () => ((await runOf('payment_default_risk', next.body.id)).status === 'running' ? true : null));
+      for (let attempt = 1; attempt <= 3; attempt++) expect((await repo.claimPartition(next.body.id, 0, `dying-${attempt}`, 3))!.exhausted).toBe(false);
+      expect(await scoring.scorePartition(next.body.id, 0)).toMatchObject({ status: 'failed' });
+      expect(await runOf('payment_default_risk', next.body.id)).toMatchObject({ status: 'failed', error: expect.stringMatching(/^Partition 1 of .*3 attempts: its last attempt \(on dying-3\) stopped without finishing/) });
     } finally {
       await t.jobs!.work(jobWorkers(t.container).filter((w) => w.job.name === mlScorePartitionJob.name), { pollingIntervalSeconds: 0.5 });
     }

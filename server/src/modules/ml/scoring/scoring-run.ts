@@ -31,8 +31,11 @@ export const PARTITION_SIZE = 10_000;
  * reference has about as many evaluation subscribers (a few hundred to a few thousand).
  */
 const PSI_SUBSCRIBERS = 1_000;
-/** Attempts at a partition before its run fails (the job's first attempt and its retries). */
-const PARTITION_ATTEMPTS = mlScorePartitionJob.retry.limit + 1;
+/**
+ * Attempts at scoring a partition before its run fails. The job is delivered once more than this
+ * (its retry limit is one higher), so that an instance dying during the last attempt is recorded too.
+ */
+const PARTITION_ATTEMPTS = mlScorePartitionJob.retry.limit;
 
 export interface ScoringRunDeps {
   ml: Pick<MlRepository, 'findRun' | 'findVersionById' | 'listRuns' | 'claimPartition' | 'writePartitionScores' | 'failPartition'>;
@@ -158,9 +161,15 @@ export function createScoringRun(deps: ScoringRunDeps) {
    * job is retried); the last failed attempt fails the run with the reason.
    */
   async function scorePartition(runId: string, index: number): Promise<ScoringOutcome> {
-    const claimed = await ml.claimPartition(runId, index, worker);
+    const claimed = await ml.claimPartition(runId, index, worker, PARTITION_ATTEMPTS);
     if (!claimed) return { status: 'skipped', detail: 'partition finished, or its run is not running' };
     const { run, partition } = claimed;
+    const failRun = async (message: string) => {
+      const range = `${partition.afterId === null ? 'the first id' : `after ${partition.afterId}`} to ${partition.lastId ?? 'the last id'}`;
+      await ml.failPartition(runId, index, partition.attempts, message, `Partition ${index + 1} of ${run.partitionsTotal} (subscribers ${range}) failed after ${partition.attempts} attempts: ${message}`);
+      return { status: 'failed' as const, detail: message };
+    };
+    if (claimed.exhausted) return failRun(`its last attempt (on ${partition.worker ?? 'an instance'}) stopped without finishing`);
     try {
       const version = await ml.findVersionById(run.modelVersionId);
       if (!version) throw new Error(`model version ${run.modelVersionId} not found`);
@@ -178,9 +187,7 @@ export function createScoringRun(deps: ScoringRunDeps) {
       if (err instanceof Superseded) return { status: 'skipped', detail: 'partition taken over by a newer attempt, or its run ended' };
       const message = (err as Error).message;
       if (partition.attempts < PARTITION_ATTEMPTS) throw err;
-      const range = `${partition.afterId === null ? 'the first id' : `after ${partition.afterId}`} to ${partition.lastId ?? 'the last id'}`;
-      await ml.failPartition(runId, index, partition.attempts, message, `Partition ${index + 1} of ${run.partitionsTotal} (subscribers ${range}) failed after ${partition.attempts} attempts: ${message}`);
-      return { status: 'failed', detail: message };
+      return failRun(message);
     }
   }
 
