@@ -8,6 +8,7 @@ const BENCHES: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   ml: () => import('./ml-entry.js'),
   'ml-threads': () => import('./ml-threads.js'),
   campaigns: () => import('./campaigns.js'),
+  scale: () => import('./scale.js'),
 };
 
 async function main() {

@@ -1,0 +1,669 @@
+/**
+ * `npm run bench -- scale [--subscribers 1000000] [--offers 500] [--database-url postgres://...] [--pglite]
+ *   [--instances 1,2] [--chunk 5000] [--history-months 12] [--max-rows 200000] [--pair-subscribers 2000] [--runs 10]`
+ *
+ * Operator scale (issue 12), every figure beside its target:
+ *  1. N synthetic subscribers with their history generated and written through Lyra's import
+ *     service (the one the API's CSV / JSON-lines imports call: validation, references, COPY into
+ *     staging and one upsert per table, segment sync, response attribution), beside a `COPY` of the
+ *     very same rows into plain tables of the same columns (no keys, no indexes). Target ≤ 2 ×.
+ *  2. A propensity version trained (a sample: `--max-rows`) and activated through the API of a
+ *     started server, then batch scoring of every subscriber against the `--offers` catalog,
+ *     requested through the API and worked by server processes started with JOBS=1 on the same
+ *     database: one instance, then two. Subscriber × candidate pairs per second (candidates: the
+ *     products the availability rule lets be offered to a subscriber, minus those held; their mean
+ *     measured on `--pair-subscribers` of the same subscribers) beside XGBoost (/usr/bin/python3, one
+ *     thread) predicting those subscribers' pair matrix as the model's own row builder makes it, its
+ *     model trained on the version's training rows (rebuilt with the same snapshot, seed and row
+ *     cap) with the same number of trees and depth. Targets: ≥ 0.8 × XGBoost; two instances ≥ 1.7 ×
+ *     one. Also printed: Lyra's predict alone on that matrix (one pass, this process).
+ *  3. p99 of the product list (authenticated) sampled while each run scores. Target < 100 ms (PostgreSQL).
+ *  4. The campaigns benchmark's audience preview on these subscribers and their real propensity scores
+ *     (default-risk scores inserted directly, as that benchmark does).
+ *  5. Peak RSS per phase of this process and of each server (VmRSS from /proc every 250 ms), and the
+ *     hours 10 and 20 million subscribers would take on 1, 2 and 4 instances at the measured rates.
+ *
+ * PostgreSQL (default: TEST_DATABASE_URL, else the local cluster CI uses): a throwaway database is
+ * created in that server and dropped at the end. `--pglite`: a PGlite directory, one server at a time
+ * (PGlite is one process's), so the two-instance run is skipped.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { CUSTOMER_IMPORT_ROWS, type CustomerImportInputs, type CustomerImportTable } from '@lyra/contracts';
+import type { Column } from '@lyra/ml';
+import { createContainer, type Container } from '@lyra/server/container';
+import { copyRows, type StagingColumn } from '@lyra/server/db/bulk-copy';
+import { openDatabase, runMigrations, type Database } from '@lyra/server/db/client';
+import { SYSTEM_ACTOR, type Actor } from '@lyra/server/modules/auth/permissions';
+import { loadSyntheticCustomers } from '@lyra/server/modules/customers/customers.seed';
+import { customerRow, productRow, type CustomerFacts, type ProductInfo } from '@lyra/server/modules/ml/features/features';
+import { createFeaturesRepository } from '@lyra/server/modules/ml/features/features.repository';
+import { MODEL_SPECS } from '@lyra/server/modules/ml/ml.models';
+import { createMlRepository } from '@lyra/server/modules/ml/ml.repository';
+import { loadModel, type LoadedModel } from '@lyra/server/modules/ml/scoring/loaded-model';
+import { buildTrainingSet } from '@lyra/server/modules/ml/training/training-set';
+import { createProductsRepository } from '@lyra/server/modules/products/products.repository';
+import { benchAudiencePreview, insertRiskScores } from './campaigns.js';
+import { syntheticProducts } from './catalog-data.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const API = '/api/loyalty/v1';
+const PY = '/usr/bin/python3';
+const MODEL = 'propensity_to_buy';
+const USER = { email: 'bench-scale@lyra.local', password: 'bench-scale-password-1' };
+const SECRET_KEY = 'bench-scale-secret-key-not-for-production';
+const MB = 1024 * 1024;
+/** Import table -> the table Lyra stores it in. */
+const STORED_IN: Record<CustomerImportTable, string> = {
+  customers: 'customers', holdings: 'customer_holdings', usage: 'customer_usage', bills: 'customer_bills',
+  payments: 'customer_payments', purchases: 'customer_purchases', contacts: 'campaign_contacts',
+};
+
+const f1 = (x: number) => x.toFixed(1);
+const f2 = (x: number) => x.toFixed(2);
+const int = (x: number) => Math.round(x).toLocaleString('en-US');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function arg(args: string[], name: string): string | undefined {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+interface Options {
+  subscribers: number;
+  offers: number;
+  databaseUrl: string | null;
+  instances: number[];
+  chunk: number;
+  historyMonths: number | undefined;
+  maxRows: number;
+  pairSubscribers: number;
+  runs: number;
+}
+
+function options(args: string[]): Options {
+  const num = (name: string, dflt: number) => {
+    const v = Number(arg(args, name) ?? dflt);
+    if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} must be a positive number`);
+    return v;
+  };
+  const pglite = args.includes('--pglite');
+  const history = arg(args, 'history-months');
+  return {
+    subscribers: num('subscribers', 1_000_000),
+    offers: num('offers', 500),
+    databaseUrl: pglite ? null : (arg(args, 'database-url') ?? process.env.TEST_DATABASE_URL ?? 'postgres://lyra:lyra@127.0.0.1:5432/postgres'),
+    instances: (arg(args, 'instances') ?? '1,2').split(',').map(Number).filter((n) => n >= 1),
+    chunk: num('chunk', 5000),
+    historyMonths: history ? Number(history) : undefined,
+    maxRows: num('max-rows', 200_000),
+    pairSubscribers: num('pair-subscribers', 2000),
+    runs: num('runs', 10),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Peak resident memory per phase, from /proc
+
+function rssOf(pid: number): number | null {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+class RssMonitor {
+  private readonly pids = new Map<string, number>([['bench', process.pid]]);
+  private peaks = new Map<string, number>();
+  private readonly timer = setInterval(() => this.sample(), 250);
+
+  constructor() {
+    this.timer.unref();
+  }
+
+  track(label: string, pid: number) {
+    this.pids.set(label, pid);
+  }
+
+  untrack(label: string) {
+    this.pids.delete(label);
+  }
+
+  private sample() {
+    for (const [label, pid] of this.pids) {
+      const rss = rssOf(pid);
+      if (rss !== null) this.peaks.set(label, Math.max(this.peaks.get(label) ?? 0, rss));
+    }
+  }
+
+  /** Prints the peaks since the previous phase ended, and starts the next. */
+  endPhase(phase: string) {
+    this.sample();
+    const parts = [...this.peaks].map(([label, bytes]) => `${label}=${int(bytes / MB)}MB`);
+    console.log(`scale.rss phase=${phase} peak ${parts.join(' ')}`);
+    this.peaks = new Map();
+  }
+
+  stop() {
+    clearInterval(this.timer);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The database: a throwaway one in a PostgreSQL server, or a PGlite directory
+
+interface BenchDb {
+  kind: 'postgres' | 'pglite';
+  /** What a server process is given: DATABASE_URL, or DATA_DIR holding the PGlite database. */
+  url: string | null;
+  dataDir: string;
+  open(): Promise<Database>;
+  dispose(): Promise<void>;
+}
+
+async function benchDb(databaseUrl: string | null): Promise<BenchDb> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'lyra-bench-scale-'));
+  if (!databaseUrl) {
+    return {
+      kind: 'pglite', url: null, dataDir,
+      open: () => openDatabase({ databaseUrl: undefined, dataDir: path.join(dataDir, 'db') }),
+      dispose: async () => rmSync(dataDir, { recursive: true, force: true }),
+    };
+  }
+  const name = `lyra_bench_scale_${process.pid}_${Date.now().toString(36)}`;
+  const admin = new pg.Client({ connectionString: databaseUrl });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(databaseUrl);
+  url.pathname = `/${name}`;
+  return {
+    kind: 'postgres', url: url.toString(), dataDir,
+    open: () => openDatabase({ databaseUrl: url.toString(), dataDir: null }),
+    dispose: async () => {
+      const c = new pg.Client({ connectionString: databaseUrl });
+      await c.connect();
+      try {
+        await c.query(`drop database if exists ${name} with (force)`);
+      } finally {
+        await c.end();
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Phase 1: subscribers through the import service, beside COPY of the same rows
+
+interface ImportFigures {
+  subscribers: number;
+  rows: number;
+  importMs: number;
+  copyMs: number;
+  /** The same COPY into tables with Lyra's keys and indexes (no foreign keys): where the rest goes. */
+  indexedMs: number;
+  totalMs: number;
+  byTable: Record<string, { rows: number; importMs: number; copyMs: number; indexedMs: number }>;
+}
+
+/** The columns of Lyra's table, as COPY columns (name, SQL type). */
+async function tableColumns(database: Database, table: string): Promise<StagingColumn[]> {
+  const r = await database.executeSql(
+    `select column_name, data_type, udt_name from information_schema.columns where table_schema = current_schema() and table_name = $1 order by ordinal_position`, [table]);
+  return r.rows.map((c) => {
+    const udt = String(c.udt_name);
+    return { name: String(c.column_name), type: udt.startsWith('_') ? `${udt.slice(1)}[]` : String(c.data_type) };
+  });
+}
+
+async function importSubscribers(database: Database, container: Container, opts: Options, rss: RssMonitor): Promise<ImportFigures> {
+  // The baseline's tables: Lyra's columns and defaults, no keys, constraints or indexes; and, for
+  // comparison, the same with Lyra's keys and indexes.
+  const columnsOf = new Map<CustomerImportTable, StagingColumn[]>();
+  for (const [table, stored] of Object.entries(STORED_IN) as [CustomerImportTable, string][]) {
+    await database.executeSql(`create table bench_copy_${stored} (like ${stored} including defaults)`);
+    await database.executeSql(`create table bench_indexed_${stored} (like ${stored} including all)`);
+    columnsOf.set(table, await tableColumns(database, stored));
+  }
+  const byTable: ImportFigures['byTable'] = {};
+  let importMs = 0;
+  let copyMs = 0;
+  let indexedMs = 0;
+  // The generator's own loop (chunks of subscribers, tables in reference order), its import calls
+  // timed, each followed by a COPY of the same records as the import's schema reads them.
+  const timedImport = {
+    async importRecords<T extends CustomerImportTable>(actor: Actor, table: T, records: Iterable<CustomerImportInputs[T]>) {
+      const list = [...records];
+      const t0 = performance.now();
+      const result = await container.customersImport.importRecords(actor, table, list);
+      const tImport = performance.now() - t0;
+      const parsed = list.map((r) => CUSTOMER_IMPORT_ROWS[table].parse(r) as Record<string, unknown>);
+      const all = columnsOf.get(table)!;
+      const columns = all.filter((c) => parsed[0] && c.name in parsed[0]);
+      const rows = parsed.map((r) => columns.map((c) => r[c.name] as never));
+      const t1 = performance.now();
+      await copyRows(database.db, `bench_copy_${STORED_IN[table]}`, columns, rows);
+      const tCopy = performance.now() - t1;
+      const t2 = performance.now();
+      await copyRows(database.db, `bench_indexed_${STORED_IN[table]}`, columns, rows);
+      const tIndexed = performance.now() - t2;
+      importMs += tImport;
+      copyMs += tCopy;
+      indexedMs += tIndexed;
+      const t = (byTable[table] ??= { rows: 0, importMs: 0, copyMs: 0, indexedMs: 0 });
+      t.rows += list.length;
+      t.importMs += tImport;
+      t.copyMs += tCopy;
+      t.indexedMs += tIndexed;
+      return result;
+    },
+  };
+  let lastPrint = Date.now();
+  const loaded = await loadSyntheticCustomers({ customers: container.customers, customersImport: timedImport }, {
+    customers: opts.subscribers, seed: 1, chunk: opts.chunk,
+    ...(opts.historyMonths !== undefined && { historyMonths: opts.historyMonths }),
+    onProgress: (p) => {
+      if (Date.now() - lastPrint < 30_000 && p.done < p.total) return;
+      lastPrint = Date.now();
+      console.log(`  ... ${int(p.done)}/${int(p.total)} subscribers, ${int(p.rows)} rows, ${f1(p.elapsedMs / 1000)}s (import ${f1(importMs / 1000)}s, copy ${f1(copyMs / 1000)}s)`);
+    },
+  });
+  rss.endPhase('import');
+  for (const stored of Object.values(STORED_IN)) await database.executeSql(`drop table bench_copy_${stored}; drop table bench_indexed_${stored}`);
+  await database.executeSql('analyze');
+  return { subscribers: opts.subscribers, rows: loaded.rows, importMs, copyMs, indexedMs, totalMs: loaded.elapsedMs, byTable };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server processes (JOBS=1) and the API
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+interface Server {
+  label: string;
+  url: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+async function startServer(label: string, db: BenchDb, rss: RssMonitor): Promise<Server> {
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env, PORT: String(port), HOST: '127.0.0.1', JOBS: '1', DEMO: '0', SIMULATORS: '0', LOG_LEVEL: 'warn',
+    DATA_DIR: db.url ? path.join(db.dataDir, label) : path.join(db.dataDir, 'db'), LYRA_SECRET_KEY: SECRET_KEY,
+  };
+  delete env.DATABASE_URL;
+  if (db.url) env.DATABASE_URL = db.url;
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'server/src/main.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  const keep = (d: Buffer) => {
+    log = (log + d.toString()).slice(-4000);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  let exited: number | null = null;
+  child.once('exit', (code) => (exited = code ?? -1));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    if (exited !== null) throw new Error(`server ${label} exited with ${exited} while starting:\n${log}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`server ${label} did not answer /healthz within 180 s:\n${log}`);
+    }
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    await sleep(250);
+  }
+  rss.track(label, child.pid!);
+  return {
+    label, url, child,
+    async stop() {
+      rss.untrack(label);
+      if (exited !== null) return;
+      const done = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      await done;
+      clearTimeout(timer);
+    },
+  };
+}
+
+function api(base: string, token: string) {
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  return async <T>(method: string, p: string, body?: unknown): Promise<T> => {
+    const res = await fetch(`${base}${API}${p}`, { method, headers, ...(body !== undefined && { body: JSON.stringify(body) }) });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${p} answered ${res.status}: ${text.slice(0, 500)}`);
+    return JSON.parse(text) as T;
+  };
+}
+
+interface VersionAnswer {
+  id: string;
+  version: number;
+  status: string;
+  is_active?: boolean;
+  error?: string | null;
+}
+
+/** A propensity version trained by the server's job runner on a sample, then made the active one. */
+async function trainModel(server: Server, token: string, maxRows: number): Promise<{ version: number; ms: number }> {
+  const call = api(server.url, token);
+  const t0 = performance.now();
+  const requested = await call<VersionAnswer>('POST', `/ml/models/${MODEL}/train/`, { params: { max_rows: maxRows } });
+  for (;;) {
+    const v = await call<VersionAnswer>('GET', `/ml/models/${MODEL}/versions/${requested.version}/`);
+    if (v.status === 'failed') throw new Error(`training failed: ${v.error ?? ''}`);
+    if (v.status === 'ready') {
+      const ms = performance.now() - t0;
+      if (!v.is_active) await call('POST', `/ml/models/${MODEL}/versions/${v.version}/activate/`);
+      return { version: v.version, ms };
+    }
+    await sleep(1000);
+  }
+}
+
+interface RunAnswer {
+  id: string;
+  status: string;
+  total: number | null;
+  scored: number | null;
+  error: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  partitions_total?: number | null;
+  partitions_done?: number | null;
+}
+
+interface ScoringFigures {
+  instances: number;
+  runId: string;
+  scored: number;
+  wallMs: number;
+  serverMs: number;
+  listMs: number[];
+}
+
+const pct = (xs: number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]! : NaN;
+};
+
+/** One scoring run requested through the API, the product list sampled (one client) until it ends. */
+async function scoreOnce(servers: Server[], token: string): Promise<ScoringFigures> {
+  const call = api(servers[0]!.url, token);
+  const t0 = performance.now();
+  const run = await call<RunAnswer>('POST', `/ml/models/${MODEL}/score/`, {});
+  let done: RunAnswer | null = null;
+  const listMs: number[] = [];
+  let samplerError: Error | null = null;
+  const sampler = (async () => {
+    let i = 0;
+    while (!done) {
+      const server = servers[i++ % servers.length]!;
+      const s = performance.now();
+      const res = await fetch(`${server.url}${API}/products/?limit=50`, { headers: { authorization: `Bearer ${token}` } });
+      await res.arrayBuffer();
+      if (res.status !== 200) throw new Error(`the product list answered ${res.status} during scoring`);
+      listMs.push(performance.now() - s);
+      await sleep(100);
+    }
+  })().catch((err: unknown) => {
+    samplerError = err as Error;
+  });
+  let lastPrint = Date.now();
+  try {
+    for (;;) {
+      const r = await call<RunAnswer>('GET', `/ml/models/${MODEL}/scoring-runs/${run.id}/`);
+      if (r.status === 'failed') throw new Error(`scoring run failed: ${r.error ?? ''}`);
+      if (Date.now() - lastPrint > 60_000) {
+        lastPrint = Date.now();
+        console.log(`  ... ${servers.length} instance(s): ${r.status}, ${int(r.scored ?? 0)}/${int(r.total ?? 0)} scored, partitions ${r.partitions_done ?? '?'}/${r.partitions_total ?? '?'}, ${f1((performance.now() - t0) / 1000)}s`);
+      }
+      if (r.status === 'succeeded') {
+        done = r;
+        break;
+      }
+      await sleep(250);
+    }
+  } finally {
+    done ??= run;
+    await sampler;
+  }
+  if (samplerError) throw samplerError;
+  const wallMs = performance.now() - t0;
+  const serverMs = Date.parse(done.finished_at!) - Date.parse(done.created_at);
+  return { instances: servers.length, runId: run.id, scored: done.scored ?? 0, wallMs, serverMs, listMs };
+}
+
+// ---------------------------------------------------------------------------------------------
+// XGBoost on the same pair matrix
+
+/** A model's columns as a row-major float32 matrix, categories as indexes into `levels` (NaN: missing or unseen). */
+function toMatrix(columns: Column[], levels: Map<string, Map<string, number>>): Float32Array {
+  const n = columns[0]!.kind === 'numeric' ? columns[0]!.values.length : columns[0]!.codes.length;
+  const F = columns.length;
+  const X = new Float32Array(n * F);
+  columns.forEach((c, f) => {
+    if (c.kind === 'numeric') {
+      for (let i = 0; i < n; i++) X[i * F + f] = c.values[i]!;
+      return;
+    }
+    const index = levels.get(c.name)!;
+    const map = c.vocabulary.map((v) => index.get(v) ?? NaN);
+    for (let i = 0; i < n; i++) {
+      const code = c.codes[i]!;
+      X[i * F + f] = code < 0 ? NaN : map[code]!;
+    }
+  });
+  return X;
+}
+
+interface PairFigures {
+  /** Products on sale (the pool the candidates are pruned from). */
+  pool: number;
+  /** Mean candidates per subscriber in the sample. */
+  pairsPerSubscriber: number;
+  pairRows: number;
+  features: number;
+  lyraComputeRate: number;
+  xgb: { rate: number; cpuRate: number; trees: number; trainRows: number; version: string; categorical: string } | null;
+}
+
+async function comparePairs(database: Database, opts: Options): Promise<PairFigures> {
+  const features = createFeaturesRepository(database.db);
+  const ml = createMlRepository(database.db);
+  const active = await database.executeSql(`select id from ml_model_versions where model_name = $1 and is_active`, [MODEL]);
+  const row = await ml.findVersionById(String(active.rows[0]!.id));
+  if (!row) throw new Error('no active propensity version');
+  const model: LoadedModel = loadModel(row);
+  const today = new Date().toISOString().slice(0, 10);
+
+  // The pair matrix: the first subscribers the run scored against their candidates as batch scoring
+  // takes them (the availability rule, minus what they hold), rows built by the model's own builder.
+  const sellable = await features.sellableProducts();
+  const byId = new Map(sellable.map((p) => [p.id, p]));
+  const ids = await features.scorableIdsAfter(today, { after: null, limit: opts.pairSubscribers, segment: null });
+  const plans: { f: CustomerFacts; candidates: ProductInfo[] }[] = [];
+  for (let i = 0; i < ids.length; i += 100) {
+    const page = ids.slice(i, i + 100);
+    const [facts, offerable] = await Promise.all([features.customerFacts(page, today), features.offerableProductIds(page)]);
+    for (const f of facts) {
+      const held = new Set(f.held.map((h) => h.productId));
+      plans.push({ f, candidates: (offerable.get(f.id) ?? []).filter((id) => !held.has(id)).map((id) => byId.get(id)).filter((p): p is ProductInfo => p !== undefined) });
+    }
+  }
+  const pairRows = plans.reduce((n, p) => n + p.candidates.length, 0);
+  const builder = model.rowsBuilder(pairRows);
+  for (const { f, candidates } of plans) {
+    const base = customerRow(f, model.pre);
+    for (const p of candidates) model.addRow(builder, [base, productRow(f, p)]);
+  }
+  const pairs = builder.columns();
+  const defs = builder.defs;
+  let best = Infinity;
+  for (let r = 0; r < 3; r++) {
+    const t = performance.now();
+    model.scoreRows(builder);
+    best = Math.min(best, performance.now() - t);
+  }
+  const figures: PairFigures = { pool: sellable.length, pairsPerSubscriber: pairRows / Math.max(1, ids.length), pairRows, features: defs.length, lyraComputeRate: pairRows / (best / 1000), xgb: null };
+  if (execFileSync(PY, ['-c', 'import xgboost; print(1)'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== '1') return figures;
+
+  // XGBoost's model: the same training rows the version learnt from (same snapshot, seed and row cap).
+  const hp = row.hyperParameters as { window_days?: number; max_rows?: number; maxDepth?: number; learningRate?: number; lambda?: number; minChildWeight?: number };
+  const snap = row.dataSnapshot as { snapshot_date: string };
+  const set = await buildTrainingSet(features, MODEL_SPECS[MODEL], snap.snapshot_date, {
+    windowDays: hp.window_days ?? MODEL_SPECS[MODEL].windowDays, maxRows: hp.max_rows ?? opts.maxRows, seed: row.seed, onProgress: () => undefined,
+  });
+  const levels = new Map<string, Map<string, number>>();
+  for (const c of set.columns) if (c.kind === 'categorical') levels.set(c.name, new Map(c.vocabulary.map((v, i) => [v, i])));
+  for (const c of pairs) if (c.kind === 'categorical' && !levels.has(c.name)) levels.set(c.name, new Map());
+  const dir = mkdtempSync(path.join(tmpdir(), 'lyra-bench-scale-xgb-'));
+  try {
+    writeFileSync(path.join(dir, 'train_x.bin'), new Uint8Array(toMatrix(set.columns, levels).buffer));
+    writeFileSync(path.join(dir, 'train_y.bin'), set.label);
+    writeFileSync(path.join(dir, 'pairs_x.bin'), new Uint8Array(toMatrix(pairs, levels).buffer));
+    const p = model.gbdt.toJSON().params;
+    const input = {
+      types: set.columns.map((c) => (c.kind === 'categorical' ? 'c' : 'q')),
+      train_x: path.join(dir, 'train_x.bin'), train_y: path.join(dir, 'train_y.bin'), pairs_x: path.join(dir, 'pairs_x.bin'),
+      train_threads: 2, trees: model.gbdt.toJSON().trees.length, depth: p.maxDepth, eta: p.learningRate, lambda: p.lambda, min_child_weight: p.minChildWeight,
+    };
+    const out = execFileSync(PY, [path.join(ROOT, 'bench/src/scale-xgb.py'), JSON.stringify(input)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    const x = JSON.parse(out.trim().split('\n').pop()!) as { xgboost: string; categorical: string; trees: number; train_rows: number; predict_rows: number; predict_s: number; predict_cpu_s: number };
+    figures.xgb = { rate: x.predict_rows / x.predict_s, cpuRate: x.predict_rows / x.predict_cpu_s, trees: x.trees, trainRows: x.train_rows, version: x.xgboost, categorical: x.categorical };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return figures;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export async function run(args: string[]): Promise<void> {
+  const opts = options(args);
+  const rss = new RssMonitor();
+  const db = await benchDb(opts.databaseUrl);
+  const servers: Server[] = [];
+  const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+  console.log(`scale: ${int(opts.subscribers)} subscribers, ${opts.offers} offers, ${db.kind}${db.url ? ` (database ${new URL(db.url).pathname.slice(1)})` : ''}; load average ${load()}`);
+  let database: Database | null = await db.open();
+  try {
+    await runMigrations(database);
+    const container = createContainer(database, { sessionTtlHours: 24 });
+    // The offer catalog, straight into the table (the sync is another benchmark's subject).
+    await createProductsRepository(database.db).insertMany(syntheticProducts(opts.offers, 12));
+    rss.endPhase('setup');
+
+    // 1. Import beside COPY
+    const imp = await importSubscribers(database, container, opts, rss);
+    for (const [table, t] of Object.entries(imp.byTable)) {
+      console.log(`  ${table.padEnd(10)} rows=${int(t.rows).padStart(12)} import=${f1(t.importMs / 1000)}s copy=${f1(t.copyMs / 1000)}s ratio=${f2(t.importMs / t.copyMs)} | copy with Lyra's keys and indexes=${f1(t.indexedMs / 1000)}s`);
+    }
+    console.log(`scale.import subscribers=${int(imp.subscribers)} rows=${int(imp.rows)} import=${f1(imp.importMs / 1000)}s copy=${f1(imp.copyMs / 1000)}s ratio=${f2(imp.importMs / imp.copyMs)} (target <= 2)`
+      + ` | copy into tables with Lyra's keys and indexes ${f1(imp.indexedMs / 1000)}s (import/that=${f2(imp.importMs / imp.indexedMs)}) | generation+import+copies ${f1(imp.totalMs / 1000)}s | ${int(imp.subscribers / (imp.importMs / 1000))} subscribers/s imported | load ${load()}`);
+
+    await container.users.create(SYSTEM_ACTOR, { email: USER.email, name: 'Scale bench', password: USER.password, role: 'admin', is_active: true });
+    const { token } = await container.auth.login(USER.email, USER.password, null, 'bench');
+    if (db.kind === 'pglite') {
+      // PGlite belongs to one process: the server opens it now.
+      await database.close();
+      database = null;
+    }
+
+    // 2 + 3. Training, then scoring by one and two instances, the product list sampled meanwhile
+    const runs: ScoringFigures[] = [];
+    servers.push(await startServer('server1', db, rss));
+    const trained = await trainModel(servers[0]!, token, opts.maxRows);
+    console.log(`scale.train propensity v${trained.version} trained on a sample (max_rows=${int(opts.maxRows)}) in ${f1(trained.ms / 1000)}s and active`);
+    rss.endPhase('train');
+    for (const n of opts.instances) {
+      if (n > 1 && db.kind === 'pglite') {
+        console.log(`scale.score instances=${n} skipped: PGlite is one process's database`);
+        continue;
+      }
+      while (servers.length < n) servers.push(await startServer(`server${servers.length + 1}`, db, rss));
+      const r = await scoreOnce(servers.slice(0, n), token);
+      runs.push(r);
+      // At once (the pair figures follow once the servers are stopped): a long run shows what it measured so far.
+      console.log(`  scored by ${n} instance(s): ${int(r.scored)} subscribers in ${f1(r.wallMs / 1000)}s = ${int(r.scored / (r.wallMs / 1000))} subscribers/s; product list during the run p99=${f1(pct(r.listMs, 0.99))}ms (n=${r.listMs.length}); load ${load()}`);
+      rss.endPhase(`score-${n}`);
+    }
+    for (const s of servers.splice(0)) await s.stop();
+
+    // XGBoost on the same pairs (after the servers stopped: the CPU is the scorers' alone)
+    database ??= await db.open();
+    const pairs = await comparePairs(database, opts);
+    rss.endPhase('xgboost');
+    const one = runs.find((r) => r.instances === 1);
+    const candidates = pairs.pairsPerSubscriber;
+    for (const r of runs) {
+      const pairRate = (r.scored * candidates) / (r.wallMs / 1000);
+      let line = `scale.score instances=${r.instances} subscribers=${int(r.scored)} candidates/subscriber=${f1(candidates)} (sample mean, of ${pairs.pool} on sale) wall=${f1(r.wallMs / 1000)}s (run created->finished ${f1(r.serverMs / 1000)}s) ${int(r.scored / (r.wallMs / 1000))} subscribers/s ${int(pairRate)} pairs/s`;
+      if (pairs.xgb) line += ` | xgboost(1t) ${int(pairs.xgb.rate)} pairs/s ratio=${f2(pairRate / pairs.xgb.rate)} (target >= 0.8)`;
+      if (one && r.instances > 1) line += ` | speed-up vs one=${f2(one.wallMs / r.wallMs)} (target >= 1.7)`;
+      console.log(line);
+      console.log(`scale.api.during-scoring instances=${r.instances} GET /products/ n=${r.listMs.length} p50=${f1(pct(r.listMs, 0.5))}ms p99=${f1(pct(r.listMs, 0.99))}ms max=${f1(Math.max(...r.listMs))}ms (target p99 < 100ms on PostgreSQL)`);
+    }
+    console.log(`scale.pairs matrix ${int(pairs.pairRows)} rows x ${pairs.features} features (${int(opts.pairSubscribers)} subscribers x ${f1(candidates)} candidates of ${pairs.pool} on sale): lyra predict alone (1 thread, this process, one pass as batch scoring) ${int(pairs.lyraComputeRate)} rows/s`
+      + (pairs.xgb ? ` | xgboost ${pairs.xgb.version} (1t, ${pairs.xgb.trees} trees as ours, trained on the same ${int(pairs.xgb.trainRows)} rows, ${pairs.xgb.categorical}) ${int(pairs.xgb.rate)} rows/s (cpu ${int(pairs.xgb.cpuRate)}) | lyra predict alone / xgboost=${f2(pairs.lyraComputeRate / pairs.xgb.rate)}` : ' | XGBoost not available in /usr/bin/python3'));
+
+    // 4. The campaigns benchmark's audience preview on these subscribers and the last run's scores
+    const last = runs.at(-1);
+    if (last) {
+      const riskRun = await insertRiskScores(database);
+      const top = await database.executeSql(`select product_id from ml_scores where run_id = $1 and product_id is not null group by product_id order by count(*) filter (where score >= 0.4) desc, count(*) desc limit 1`, [last.runId]);
+      await database.executeSql('analyze');
+      const preview = await benchAudiencePreview(database, { offer: String(top.rows[0]!.product_id), propensityRun: last.runId, riskRun, runs: opts.runs, label: 'scale.audience' });
+      console.log(`scale.audience.preview subscribers=${int(opts.subscribers)} audience=${int(preview.audience)} preview p95=${int(preview.previewP95)}ms compiled/hand=${f2(preview.compiledP95 / preview.handP95)} (target <= 1.5)`);
+      rss.endPhase('audience');
+    }
+
+    // 5. Projections at the measured rates
+    const importRate = imp.subscribers / (imp.importMs / 1000);
+    const rate = new Map(runs.map((r) => [r.instances, r.scored / (r.wallMs / 1000)]));
+    const r1 = rate.get(1);
+    const r2 = rate.get(2);
+    if (r1) {
+      // Four instances: the measured two-instance speed-up applied once more (no measurement of four).
+      const r4 = r2 ? r2 * (r2 / r1) : undefined;
+      for (const target of [10_000_000, 20_000_000]) {
+        const h = (r: number | undefined) => (r ? `${f1(target / r / 3600)}h` : 'n/a');
+        console.log(`scale.projection subscribers=${int(target)} scoring: 1 instance ${h(r1)}, 2 instances ${h(r2)}, 4 instances ${h(r4)} (speed-up per doubling as measured) | import (one process) ${h(importRate)}`);
+      }
+    }
+    console.log(`scale: load average at the end ${load()}`);
+  } finally {
+    for (const s of servers) await s.stop().catch(() => undefined);
+    await database?.close();
+    await db.dispose();
+    rss.stop();
+  }
+}
