@@ -9,6 +9,7 @@ const BENCHES: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   'ml-threads': () => import('./ml-threads.js'),
   campaigns: () => import('./campaigns.js'),
   scale: () => import('./scale.js'),
+  'demo-start': () => import('./demo-start.js'),
 };
 
 async function main() {

@@ -49,6 +49,7 @@ export {
   DEFAULT_LOGISTIC_PARAMS,
   DEFAULT_SCORECARD_PARAMS,
   type LogisticParams,
+  type LogisticTrainOptions,
   type LogisticModelJson,
   type ScorecardParams,
   type ScorecardJson,

@@ -42,6 +42,15 @@ describe('logistic regression (IRLS)', () => {
     expect(m.json.training.iterations).toBeLessThan(20);
   });
 
+  it('reports each Newton step to onIteration (1, 2, ... up to the iterations it took) without changing the fit', () => {
+    const steps: number[] = [];
+    const observed = trainLogistic(ds, { lambda: 1 }, { onIteration: (it) => steps.push(it) });
+    expect(steps.length).toBeGreaterThan(1);
+    expect(steps).toEqual(Array.from({ length: steps.length }, (_, i) => i + 1));
+    expect(steps.at(-1)).toBe(observed.json.training.iterations);
+    expect(observed.json.coef).toEqual(m.json.coef);
+  });
+
   it('contributions add up to the raw score; JSON round trip is exact', () => {
     const raw = m.predictRaw(ds);
     const back = LogisticModel.fromJSON(JSON.parse(JSON.stringify(m.toJSON())));

@@ -30,6 +30,7 @@ export function irls(
   lambda: number,
   maxIter = 50,
   tol = 1e-8,
+  onIteration?: (iteration: number) => void,
 ): { intercept: number; coef: Float64Array; iterations: number } {
   const q = p + 1; // parameter 0 is the intercept
   let beta = new Float64Array(q);
@@ -97,6 +98,7 @@ export function irls(
     if (val > cur + 1e-12 * Math.abs(cur)) break; // no descent possible: at the optimum within precision
     [beta, next] = [next, beta];
     cur = val;
+    onIteration?.(it + 1);
     if (maxDelta < tol) {
       it++;
       break;
@@ -287,7 +289,12 @@ export class LogisticModel {
   }
 }
 
-export function trainLogistic(ds: Dataset, params: Partial<LogisticParams> = {}): LogisticModel {
+/** Observes a fit without being part of the model: `onIteration` after each Newton step (1, 2, ...). */
+export interface LogisticTrainOptions {
+  onIteration?: (iteration: number) => void;
+}
+
+export function trainLogistic(ds: Dataset, params: Partial<LogisticParams> = {}, opts: LogisticTrainOptions = {}): LogisticModel {
   const t0 = performance.now();
   const p: LogisticParams = { ...DEFAULT_LOGISTIC_PARAMS, ...params };
   if (!(p.lambda >= 0)) throw new RangeError('lambda must be >= 0');
@@ -340,7 +347,7 @@ export function trainLogistic(ds: Dataset, params: Partial<LogisticParams> = {})
     const { mean, std } = terms[j]!;
     for (let i = 0; i < n; i++) X[i * q + j] = (c[i]! - mean) / std;
   });
-  const fit = irls(X, ds.label, n, q, p.lambda, p.maxIter, p.tol);
+  const fit = irls(X, ds.label, n, q, p.lambda, p.maxIter, p.tol, opts.onIteration);
   return new LogisticModel({
     format: 'lyra-logistic',
     version: 1,

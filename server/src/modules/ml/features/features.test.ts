@@ -79,6 +79,23 @@ describe('features as of a snapshot', () => {
     expect(col.kind === 'numeric' && Number.isNaN(col.values[0])).toBe(true);
   });
 
+  it('hand over columns of exactly the rows added, once (the builder is spent)', () => {
+    const defs = featureDefs('propensity', PRE);
+    const rowOf = (i: number) => ({ ...Object.fromEntries(defs.map((d) => [d.name, d.kind === 'numeric' ? i : `c${i % 3}`])) });
+    // 40 rows into room for 16: two growths, then a partly filled array; 16 into room for 16: handed over as it is.
+    for (const [room, rows] of [[16, 40], [16, 16]] as const) {
+      const b = new ColumnBuilder(defs, room);
+      for (let i = 0; i < rows; i++) b.add(rowOf(i));
+      const cols = b.columns();
+      const num = cols.find((c) => c.kind === 'numeric')!;
+      const cat = cols.find((c) => c.kind === 'categorical')!;
+      expect(num.kind === 'numeric' && Array.from(num.values)).toEqual(Array.from({ length: rows }, (_, i) => i));
+      expect(cat.kind === 'categorical' && [Array.from(cat.codes), cat.vocabulary]).toEqual([Array.from({ length: rows }, (_, i) => i % 3), ['c0', 'c1', 'c2']]);
+      expect(() => b.columns()).toThrow(/already called/);
+      expect(() => b.add(rowOf(0))).toThrow(/after columns/);
+    }
+  });
+
   it('count usage back from the newest month loaded when the usage feed lags behind S', async () => {
     // The generator's usage ends with the month before the snapshot; scoring two months later sees the same usage months.
     const usage = (f: CustomerFacts) => [f.usageMonths6m, f.data1m, f.data3m, f.dataPrev3m, f.data6m, f.voice1m, f.spend1m, f.spend3m, f.topups3m];

@@ -432,6 +432,7 @@ export function modelRow(f: CustomerFacts, pre: FeaturePreprocessing, subject: R
 export class ColumnBuilder {
   private n = 0;
   private cap: number;
+  private spent = false;
   /** Per definition, in order: its numeric values or its categorical codes and vocabulary. */
   private readonly values: (Float64Array | null)[];
   private readonly codes: (Int32Array | null)[];
@@ -453,6 +454,7 @@ export class ColumnBuilder {
 
   /** One row, given whole or as parts (a feature is read from the first part that has it). */
   add(...parts: Row[]): void {
+    if (this.spent) throw new Error('ColumnBuilder: rows added after columns() was called');
     if (this.n === this.cap) this.grow();
     const i = this.n++;
     const defs = this.defs;
@@ -543,11 +545,23 @@ export class ColumnBuilder {
     }
   }
 
+  /**
+   * The rows added, as columns; the builder is spent. A full array is handed over as it is, a
+   * partly filled one is copied to its length and the builder lets go of its own, so a training set
+   * of hundreds of thousands of rows is not held twice while it moves to the training thread.
+   */
   columns(): Column[] {
-    return this.defs.map((d, k): Column => {
+    if (this.spent) throw new Error('ColumnBuilder.columns() was already called');
+    this.spent = true;
+    const n = this.n;
+    const fit = <T extends Float64Array | Int32Array>(a: T): T => (a.length === n ? a : (a.slice(0, n) as T));
+    const out = this.defs.map((d, k): Column => {
       const v = this.values[k];
-      if (v) return { kind: 'numeric', name: d.name, values: v.slice(0, this.n) };
-      return { kind: 'categorical', name: d.name, codes: this.codes[k]!.slice(0, this.n), vocabulary: [...this.vocab[k]!.keys()] };
+      if (v) return { kind: 'numeric', name: d.name, values: fit(v) };
+      return { kind: 'categorical', name: d.name, codes: fit(this.codes[k]!), vocabulary: [...this.vocab[k]!.keys()] };
     });
+    this.values.fill(null);
+    this.codes.fill(null);
+    return out;
   }
 }

@@ -17,7 +17,7 @@
 import { createHash } from 'node:crypto';
 import type { MlMetrics, MlModelName } from '@lyra/contracts';
 import {
-  calibrationTable, classificationMetrics, Dataset, expectedCalibrationError, fitCalibrator, fitScorecard, GbdtModel, liftTable, mulberry32,
+  calibrationTable, classificationMetrics, Dataset, DEFAULT_LOGISTIC_PARAMS, expectedCalibrationError, fitCalibrator, fitScorecard, GbdtModel, liftTable, mulberry32,
   resolveGbdtParams, Rng, rocCurve, stratifiedSplitIndices, TLearner, trainGbdt, trainLogistic,
   type Calibrator, type CalibratorJson, type Column, type GbdtModelJson, type GbdtParams, type LogisticModel, type LogisticModelJson,
   type ScorecardJson, type TLearnerJson,
@@ -250,7 +250,8 @@ type OnProgress = (p: TrainingProgress) => void;
 interface Split {
   rest: Dataset;
   test: Dataset;
-  fit: Dataset;
+  /** The trees' rows before negative sampling: built when asked and not kept (a copy of most of the set). */
+  fit: () => Dataset;
   cal: Dataset;
   /** Rows the trees' early stopping watches (distributed like the fit rows); null: the calibration part. */
   watch: Dataset | null;
@@ -284,13 +285,13 @@ function splitRows(all: Dataset, evaluation: Dataset | null, input: TrainingInpu
     // subscribers, with the real purchase rate, calibrate (one half) and measure (the other half).
     const parts = evaluationSplit(input.evaluation!.groups, config.seed);
     const inner = stratifiedSplitIndices(all.label!, config.calibrationFraction, config.seed + 1, null);
-    return { rest: all, test: evaluation.subset(parts.test), fit: all.subset(inner.train), cal: evaluation.subset(parts.calibration), watch: all.subset(inner.test) };
+    return { rest: all, test: evaluation.subset(parts.test), fit: () => all.subset(inner.train), cal: evaluation.subset(parts.calibration), watch: all.subset(inner.test) };
   }
   const outer = stratifiedSplitIndices(all.label!, config.testFraction, config.seed, all.treatment);
   const rest = all.subset(outer.train);
   const test = all.subset(outer.test);
   const inner = stratifiedSplitIndices(rest.label!, config.calibrationFraction, config.seed + 1, rest.treatment);
-  return { rest, test, fit: rest.subset(inner.train), cal: rest.subset(inner.test), watch: null };
+  return { rest, test, fit: () => rest.subset(inner.train), cal: rest.subset(inner.test), watch: null };
 }
 
 /**
@@ -340,12 +341,23 @@ function calibrate(choice: TrainingConfig['calibration'], heldOut: HeldOut): { m
   return { method, calibrator: fitCalibrator(method, heldOut.p, heldOut.y) };
 }
 
+/** Rows the logistic baseline is fitted on at most. */
+const BASELINE_ROWS = 10_000;
+
 /**
- * The baseline: fit on (at most 10,000 of) the fit rows with the 15 most common categories per
+ * The baseline: fit on at most 10,000 of the fit rows with the 15 most common categories per
  * feature, since IRLS costs rows x terms^2 per step; Platt-calibrated on the held-out part like the trees.
+ * Negative sampling alone does not bound the rows when positives are common (it keeps ten negatives
+ * per positive: 116,000 rows and minutes of IRLS for the demo's propensity), so a stratified share
+ * of what it keeps is taken beyond that. Progress: one step per Newton iteration.
  */
-function fitBaseline(fitRows: Dataset, cal: Dataset, test: Dataset, seed: number): { logistic: LogisticModel; pTest: Float64Array } {
-  const logistic = trainLogistic(negativeSample(fitRows, 10_000, seed + 4).ds, { maxCategories: 15 });
+function fitBaseline(fitRows: Dataset, cal: Dataset, test: Dataset, seed: number, onProgress: OnProgress): { logistic: LogisticModel; pTest: Float64Array } {
+  let rows = negativeSample(fitRows, BASELINE_ROWS, seed + 4).ds;
+  if (rows.nRows > BASELINE_ROWS) rows = rows.subset(stratifiedSplitIndices(rows.label!, BASELINE_ROWS / rows.nRows, seed + 6, null).test);
+  const params = { maxCategories: 15 };
+  const maxIter = DEFAULT_LOGISTIC_PARAMS.maxIter;
+  onProgress({ stage: 'baseline', iteration: 0, total: maxIter });
+  const logistic = trainLogistic(rows, params, { onIteration: (iteration) => onProgress({ stage: 'baseline', iteration, total: maxIter }) });
   return { logistic, pTest: fitCalibrator('platt', logistic.predictProba(cal), cal.label!).predictAll(logistic.predictProba(test)) };
 }
 
@@ -428,7 +440,7 @@ export async function runTraining(input: TrainingInput, onProgress: OnProgress):
   const { rest, test } = split;
 
   const params: Partial<GbdtParams> = { ...config.gbdt, seed: config.seed };
-  const sampled = negativeSample(split.fit, config.maxFitRows, config.seed + 2);
+  const sampled = negativeSample(split.fit(), config.maxFitRows, config.seed + 2);
   const crossFit = !evaluation && rest.nRows <= config.crossFitMaxRows;
   const { gbdt, heldOut } = crossFit ? await crossFitTrees(rest, params, config.seed, onProgress) : await fitTrees(sampled, split, params, config, onProgress);
 
@@ -439,8 +451,7 @@ export async function runTraining(input: TrainingInput, onProgress: OnProgress):
   onProgress({ stage: 'evaluation', iteration: 0, total: 0 });
   const rawTest = gbdt.predictProba(test);
   const pTest = calibrator.predictAll(rawTest);
-  onProgress({ stage: 'baseline', iteration: 0, total: 0 });
-  const baseline = fitBaseline(sampled.ds, split.cal, test, config.seed);
+  const baseline = fitBaseline(sampled.ds, split.cal, test, config.seed, onProgress);
   const metrics = testMetrics(gbdt, rawTest, pTest, test.label!, baseline.pTest);
 
   let scorecard: ScorecardJson | null = null;

@@ -160,7 +160,9 @@ export async function buildTrainingSet(features: FeaturesRepository, spec: Model
       return out;
     };
     // The draw is made for every pair, kept or not, so the sample does not depend on the labels' order.
-    const fit = await pairs(fitIds, Math.min(opts.maxRows, fitIds.length * products.length), (y) => keep() < negativeRate || y === 1);
+    // Room for the expected rows (the sampled non-purchases and a margin for the purchases), not the whole budget.
+    const fitPairs = fitIds.length * products.length;
+    const fit = await pairs(fitIds, Math.min(fitPairs, Math.ceil(negativeRate * fitPairs * 1.1) + 1024), (y) => keep() < negativeRate || y === 1);
     ({ builder, labels, keys, groups, subscribers } = fit);
     const ev = await pairs(evalIds, evalIds.length * products.length, () => true);
     evaluation = { columns: ev.builder.columns(), label: Uint8Array.from(ev.labels), groups: Int32Array.from(ev.groups), keys: ev.keys, subscribers: ev.subscribers };
