@@ -162,7 +162,7 @@ export async function run(args: string[]): Promise<void> {
 }
 
 /** The launch of a scheduled campaign by the launch job's handler, beside a bulk insert of the rows it wrote. */
-async function benchLaunch(database: Database): Promise<void> {
+export async function benchLaunch(database: Database): Promise<void> {
   const q = (text: string, values: unknown[] = []) => database.executeSql(text, values);
   const products = await q(`select id from products where external_product_id in ('BENCH-A', 'BENCH-B') order by external_product_id`);
   const [a, b] = products.rows.map((r) => String(r.id));

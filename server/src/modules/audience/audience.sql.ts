@@ -217,11 +217,12 @@ export const subscriberContactedWithin = (days: number, except?: string): SQL =>
 /**
  * Above an offer's maximum default risk (`cap`, a float8 expression; no cap, nobody is): the
  * subscriber's latest active payment_default_risk score exceeds it. Probed per subscriber through
- * the (run, customer) index, so a page of a launch costs its own rows only.
+ * the (run, customer) index, so a page of a launch costs its own rows only. `subscriber`: the
+ * subscriber's id column (the `customers` table's by default).
  */
-export const subscriberOverRiskCap = (cap: SQL): SQL => sql`(${cap} is not null and exists (
+export const subscriberOverRiskCap = (cap: SQL, subscriber: SQLWrapper = customers.id): SQL => sql`(${cap} is not null and exists (
   select 1 from ${mlScores} rs where rs.run_id = ${latestActiveScoringRun('payment_default_risk')}
-    and rs.customer_id = ${customers.id} and rs.score > ${cap}))`;
+    and rs.customer_id = ${subscriber} and rs.score > ${cap}))`;
 
 /** A member (treated or control) of a running campaign's snapshot, other than `except`. */
 export const subscriberInRunningCampaign = (except?: string): SQL => sql`exists (

@@ -186,15 +186,19 @@ function cutSql(cut: NonNullable<CompiledAudience['cut']>, subscriberId: SQLWrap
 }
 
 /**
- * The final audience as a subquery `(customer_id, "group")`: the compiled rules, the cut, and the
- * deterministic control assignment of (salt, subscriber). Launch inserts from it (a page's id range
- * pushed down into the scan); the preview reads `audienceMembersOfPassedSql`.
+ * The final audience as a subquery `(customer_id, "group", name, msisdn, currency, segments,
+ * customer_value)`: the compiled rules, the cut, and the deterministic control assignment of (salt,
+ * subscriber), with the subscriber columns a launch page reads (the offers' availability, the
+ * message's placeholders), so it never looks a member up again by id. Launch inserts from it (a
+ * page's id range pushed down into the scan); the preview reads `audienceMembersOfPassedSql`.
  */
 export function audienceMembersSql(compiled: CompiledAudience, opts: { salt: string; controlShare: number }): SQL {
   const group = assignGroupSql(opts.salt, customers.id, opts.controlShare);
-  if (!compiled.cut) return sql`select ${customers.id} as customer_id, ${group} as "group" from ${customers} where ${compiled.where}`;
+  const columns = sql`${customers.id} as customer_id, ${group} as "group", ${customers.name} as name, ${customers.msisdn} as msisdn,
+    ${customers.currency} as currency, ${customers.segments} as segments, ${customers.customerValue} as customer_value`;
+  if (!compiled.cut) return sql`select ${columns} from ${customers} where ${compiled.where}`;
   const cut = cutSql(compiled.cut, customers.id);
-  return sql`select ${customers.id} as customer_id, ${group} as "group" from ${customers} ${cut.join} where ${compiled.where} ${cut.orderAndLimit}`;
+  return sql`select ${columns} from ${customers} ${cut.join} where ${compiled.where} ${cut.orderAndLimit}`;
 }
 
 /**

@@ -69,6 +69,13 @@ export interface TargetRow {
   state: string;
 }
 
+/**
+ * A page's members carry the subscriber columns the availability rule reads (see
+ * `audienceMembersSql`): looking each up again by id would let the planner pick the trigram index
+ * on customers.id, whose posting lists at a million subscribers make every look-up a long scan.
+ */
+const memberColumns = { id: sql`m.customer_id`, segments: sql`m.segments`, customerValue: sql`m.customer_value`, currency: sql`m.currency` };
+
 const inRange = (column: SQL, range: IdRange): SQL =>
   range.after === null ? sql`${column} <= ${range.upTo}::text` : sql`${column} > ${range.after}::text and ${column} <= ${range.upTo}::text`;
 
@@ -220,15 +227,14 @@ export function createLaunchRepository(db: DbOrTx) {
       const offers = sql.join(rules.offers.map((o) => sql`(${o.position}::int, ${o.productId}::uuid, ${o.channel}::text)`), sql`, `);
       const at = sql`${contactedAt}::timestamptz`;
       const found = await rows<{ customer_id: string; name: string; msisdn: string; position: number }>(sql`
-        with a as (select customer_id, "group" from (${audience}) s where ${inRange(sql`s.customer_id`, range)}),
-        p as (select m.customer_id, m."group", o.position, o.product_id, o.channel,
+        with a as (select customer_id, "group", name, msisdn, currency, segments, customer_value from (${audience}) s where ${inRange(sql`s.customer_id`, range)}),
+        p as (select m.customer_id, m."group", m.name, m.msisdn, o.position, o.product_id, o.channel,
             row_number() over (partition by m.customer_id order by o.position) as nth
             ${rules.budgetBoundary !== null ? sql`, ${controlPositionSql(`${rules.salt}:budget`, sql`m.customer_id`)} as place` : sql``}
           from a m
-          join ${customers} on ${customers.id} = m.customer_id
           cross join (values ${offers}) as o(position, product_id, channel)
-          join ${products} on ${products.id} = o.product_id and ${productSellableTo()}
-          where not ${subscriberOverRiskCap(sql`${products.maxDefaultRisk}::float8`)}),
+          join ${products} on ${products.id} = o.product_id and ${productSellableTo(memberColumns)}
+          where not ${subscriberOverRiskCap(sql`${products.maxDefaultRisk}::float8`, sql`m.customer_id`)}),
         c as (select p.*, (p."group" = 'treated' and p.nth <= ${rules.contactCap}::int and ${withinBudget(rules.budgetBoundary)}) as contact from p),
         f as (select distinct on (customer_id) customer_id, product_id, channel from c where "group" = 'control' or contact order by customer_id, position),
         added as (insert into ${campaignMembers} (campaign_id, customer_id, "group", contacted_at)
@@ -239,9 +245,7 @@ export function createLaunchRepository(db: DbOrTx) {
           select ${rules.campaignId}::text || ':' || a.customer_id, ${rules.campaignId}::text, a.customer_id, f.product_id, a."group", ${at}, f.channel
           from a left join f on f.customer_id = a.customer_id where a."group" = 'control' or f.customer_id is not null
           on conflict (id) do nothing returning 1)
-        select c.customer_id, ${customers.name} as name, ${customers.msisdn} as msisdn, c.position
-        from c join ${customers} on ${customers.id} = c.customer_id
-        where c.contact order by c.customer_id, c.position`);
+        select c.customer_id, c.name, c.msisdn, c.position from c where c.contact order by c.customer_id, c.position`);
       return found.map((r) => ({ customerId: r.customer_id, group: 'treated', name: r.name, msisdn: r.msisdn, position: Number(r.position), contact: true }));
     },
 
