@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import type { TestProject } from 'vitest/node';
 import { openPglite, openPostgres, runMigrations } from '../src/db/client.js';
 
 async function adminQuery(serverUrl: string, text: string) {
@@ -16,14 +15,13 @@ async function adminQuery(serverUrl: string, text: string) {
   }
 }
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    /** A migrated PGlite data folder (tarball) every PGlite test database starts from; '' on PostgreSQL. */
-    pgliteTemplate: string;
-    /** On PostgreSQL: a migrated database every test database is created from (CREATE DATABASE ... TEMPLATE). */
-    postgresTemplate: string;
-  }
-}
+/**
+ * Handed to the test workers (forked after this setup, with its environment) by environment
+ * variables rather than vitest's provide/inject: helpers.ts is also imported outside vitest (the
+ * fuzz command), where importing vitest fails.
+ */
+export const PGLITE_TEMPLATE_ENV = 'LYRA_TEST_PGLITE_TEMPLATE';
+export const POSTGRES_TEMPLATE_ENV = 'LYRA_TEST_POSTGRES_TEMPLATE';
 
 /**
  * Once per `npm test`: a database with every migration applied that each test file's database
@@ -31,7 +29,7 @@ declare module 'vitest' {
  * file on a busy two-core machine). PGlite: dumped to a file that each in-memory database loads.
  * PostgreSQL: a template database (nobody connects to it, so copies of it can be made at once).
  */
-export default async function setup(project: TestProject) {
+export default async function setup() {
   const serverUrl = process.env.TEST_DATABASE_URL;
   if (serverUrl) {
     const name = `lyra_test_template_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
@@ -44,11 +42,9 @@ export default async function setup(project: TestProject) {
     } finally {
       await database.close();
     }
-    project.provide('pgliteTemplate', '');
-    project.provide('postgresTemplate', name);
+    process.env[POSTGRES_TEMPLATE_ENV] = name;
     return () => adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   }
-  project.provide('postgresTemplate', '');
   const dir = mkdtempSync(path.join(tmpdir(), 'lyra-test-template-'));
   const file = path.join(dir, 'pgdata.tar');
   const database = await openPglite(null);
@@ -58,6 +54,6 @@ export default async function setup(project: TestProject) {
   } finally {
     await database.close();
   }
-  project.provide('pgliteTemplate', file);
+  process.env[PGLITE_TEMPLATE_ENV] = file;
   return () => rmSync(dir, { recursive: true, force: true });
 }

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { inject } from 'vitest';
 import pg from 'pg';
 import type { Role } from '@lyra/contracts';
 import { buildApp } from '../src/app.js';
@@ -11,6 +10,7 @@ import { ALL_JOBS, jobWorkers } from '../src/jobs/index.js';
 import { openJobs, type Jobs } from '../src/jobs/runner.js';
 import type { LogFn } from '../src/lib/log.js';
 import { SYSTEM_ACTOR } from '../src/modules/auth/permissions.js';
+import { PGLITE_TEMPLATE_ENV, POSTGRES_TEMPLATE_ENV } from './global-setup.js';
 
 /**
  * A fresh database per test file with the real migrations: in-memory PGlite by default, or a new
@@ -22,14 +22,14 @@ export async function createTestDatabase(opts: { migrate?: boolean } = {}): Prom
   const migrate = opts.migrate ?? true;
   if (!serverUrl) {
     // The migrated template of global-setup.ts when there is one (npm test), else initdb + migrations.
-    const template = migrate ? inject('pgliteTemplate') : '';
+    const template = migrate ? process.env[PGLITE_TEMPLATE_ENV] : undefined;
     const database = template ? await openPglite(null, { loadDataDir: new Blob([readFileSync(template)]) }) : await openPglite(null);
     if (migrate && !template) await runMigrations(database);
     return Object.assign(database, { dispose: () => database.close() });
   }
   const name = `lyra_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   // The migrated template of global-setup.ts when there is one (npm test), else an empty database + migrations.
-  const template = migrate ? inject('postgresTemplate') : '';
+  const template = migrate ? process.env[POSTGRES_TEMPLATE_ENV] : undefined;
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`);
