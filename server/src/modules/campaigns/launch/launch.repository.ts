@@ -1,4 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
+import { copyRows } from '../../../db/bulk-copy.js';
 import { rowsOf, type DbOrTx } from '../../../db/client.js';
 import { campaignContacts, campaignContactsLedger, campaignMembers, customers, products } from '../../../db/schema/index.js';
 import { productSellableTo, subscriberOverRiskCap } from '../../audience/audience.sql.js';
@@ -75,6 +76,11 @@ export interface TargetRow {
  * on customers.id, whose posting lists at a million subscribers make every look-up a long scan.
  */
 const memberColumns = { id: sql`m.customer_id`, segments: sql`m.segments`, customerValue: sql`m.customer_value`, currency: sql`m.currency` };
+
+const LEDGER_COLUMNS = [
+  { name: 'campaign_id', type: 'uuid' }, { name: 'customer_id', type: 'text' }, { name: 'product_id', type: 'uuid' },
+  { name: 'channel', type: 'text' }, { name: 'rendered_message', type: 'text' },
+] as const;
 
 const inRange = (column: SQL, range: IdRange): SQL =>
   range.after === null ? sql`${column} <= ${range.upTo}::text` : sql`${column} > ${range.after}::text and ${column} <= ${range.upTo}::text`;
@@ -220,8 +226,9 @@ export function createLaunchRepository(db: DbOrTx) {
      * One page of a launch in one statement: the audience's members in the range (read once) go
      * into the snapshot, dated when contacted or held out; the contact history gets a row for each
      * control member (the first offer they could have got) and each contacted treated member (their
-     * first contact's offer); the answer is the treated members' contacts, whose messages the caller
-     * renders into the ledger. Set-based, `on conflict do nothing` throughout.
+     * first contact's offer); the answer is the contacts of the treated members this statement
+     * added (none when the page was done before), whose messages the caller renders and copies into
+     * the ledger. Set-based, `on conflict do nothing` throughout.
      */
     async freezePage(rules: Omit<ContactRules, 'offers'> & { offers: readonly (LaunchOffer & { channel: string })[] }, audience: SQL, range: IdRange, contactedAt: string): Promise<MemberOfferRow[]> {
       const offers = sql.join(rules.offers.map((o) => sql`(${o.position}::int, ${o.productId}::uuid, ${o.channel}::text)`), sql`, `);
@@ -240,13 +247,24 @@ export function createLaunchRepository(db: DbOrTx) {
         added as (insert into ${campaignMembers} (campaign_id, customer_id, "group", contacted_at)
           select ${rules.campaignId}::uuid, a.customer_id, a."group", case when a."group" = 'control' or f.customer_id is not null then ${at} end
           from a left join f on f.customer_id = a.customer_id
-          on conflict do nothing returning 1),
+          on conflict do nothing returning customer_id),
         history as (insert into ${campaignContacts} (id, campaign_id, customer_id, product_id, "group", contacted_at, channel)
           select ${rules.campaignId}::text || ':' || a.customer_id, ${rules.campaignId}::text, a.customer_id, f.product_id, a."group", ${at}, f.channel
           from a left join f on f.customer_id = a.customer_id where a."group" = 'control' or f.customer_id is not null
           on conflict (id) do nothing returning 1)
-        select c.customer_id, c.name, c.msisdn, c.position from c where c.contact order by c.customer_id, c.position`);
+        select c.customer_id, c.name, c.msisdn, c.position from c
+        where c.contact and c.customer_id in (select customer_id from added) order by c.customer_id, c.position`);
       return found.map((r) => ({ customerId: r.customer_id, group: 'treated', name: r.name, msisdn: r.msisdn, position: Number(r.position), contact: true }));
+    },
+
+    /**
+     * Contacts of members frozen in this very transaction (`freezePage` answers only those) into the
+     * ledger by COPY: none of them can have a ledger row yet, as a member's contacts are written in
+     * the transaction that adds it. The unique key still stands guard: a duplicate fails the page.
+     */
+    async copyLedger(campaignId: string, contacts: readonly LedgerInsert[]): Promise<void> {
+      if (contacts.length === 0) return;
+      await copyRows(db, 'campaign_contacts_ledger', LEDGER_COLUMNS, contacts.map((c) => [campaignId, c.customerId, c.productId, c.channel, c.message]));
     },
 
     /** Contacts into the ledger; one per (campaign, subscriber, product) whatever was written before. */

@@ -220,7 +220,8 @@ export function createLaunchService(deps: {
             }
             const range = { after: snapshotAfter, upTo: page.upTo };
             const contacts = await launch.freezePage({ ...(await rulesOf(members)), offers }, members, range, current.launchedAt!);
-            await launch.insertLedger(campaignId, contactsOfPage(contacts, offers).ledger);
+            // Only the members this page added come back (a page redone by a retry adds none): COPY.
+            await launch.copyLedger(campaignId, contactsOfPage(contacts, offers).ledger);
             snapshotAfter = page.upTo;
             await campaigns.update(campaignId, { launchDone: Math.min(current.launchDone + page.size, current.launchTotal ?? Number.MAX_SAFE_INTEGER) });
             return 'more';
