@@ -57,18 +57,24 @@ export function createAudienceRepository(db: DbOrTx) {
     async evaluate(compiled: CompiledAudience, opts: { salt: string; controlShare: number }): Promise<{ counts: number[]; members: SQL }> {
       await db.execute(sql`create temp table audience_preview_members (customer_id text not null, "group" text not null, place float8 not null,
         currency text not null, segments text[] not null, customer_value numeric not null) on commit drop`);
-      const chosen = audienceMembersOfPassedSql(compiled, opts, sql`f`, ['currency', 'segments', 'customer_value']);
-      // The members keep the subscriber columns the offers' availability reads (the scan has them
-      // at hand), so no later read joins back to a million customers. Other rows carry nulls.
+      const chosen = audienceMembersOfPassedSql(compiled, opts, sql`passed_rows`, ['currency', 'segments', 'customer_value']);
+      // One aggregate over the scan counts the funnel and gathers the rows that passed every step,
+      // with the subscriber columns the offers' availability reads (so no later read joins back to
+      // a million customers), into arrays: no million-row intermediate result is written and read
+      // back, as a CTE shared by the counts and the members would be. Segments travel as their text
+      // form (an array of arrays must be rectangular) and are read back as text[].
       const all = sql.raw(String(compiled.steps.length));
-      const row = await one<Record<string, number>>(sql`with f as materialized (select e.id, e.passed,
-            case when e.passed = ${all} then e.currency end as currency, case when e.passed = ${all} then e.segments end as segments,
-            case when e.passed = ${all} then e.customer_value end as customer_value
+      const gathered = (expr: SQL, name: string) => sql`array_agg(${expr}) filter (where f.passed = ${all}) as ${sql.identifier(name)}`;
+      const row = await one<Record<string, number>>(sql`with c as materialized (select ${funnelCounts(compiled.steps)},
+            ${gathered(sql`f.id`, 'ids')}, ${gathered(sql`f.currency`, 'currencies')}, ${gathered(sql`f.segments::text`, 'segment_lists')},
+            ${gathered(sql`f.customer_value`, 'customer_values')}
           from (select ${customers.id} as id, ${customers.currency} as currency, ${customers.segments} as segments, ${customers.customerValue} as customer_value,
-            ${passedStepsSql(compiled.steps)} as passed from ${customers} offset 0) e),
+            ${passedStepsSql(compiled.steps)} as passed from ${customers} offset 0) f),
+          passed_rows as (select u.id, ${all} as passed, u.currency, u.segment_list::text[] as segments, u.customer_value
+            from c, unnest(c.ids, c.currencies, c.segment_lists, c.customer_values) as u(id, currency, segment_list, customer_value)),
           kept as (insert into audience_preview_members (customer_id, "group", place, currency, segments, customer_value)
             select m.customer_id, m."group", m.place, m.currency, m.segments, m.customer_value from (${chosen}) m)
-        select ${funnelCounts(compiled.steps)} from f`);
+        select ${sql.join(compiled.steps.map((_, i) => sql.identifier(`n${i}`)), sql`, `)} from c`);
       return {
         counts: compiled.steps.map((_, i) => Number(row[`n${i}`])),
         members: sql`select customer_id, "group", place, currency, segments, customer_value from audience_preview_members`,
