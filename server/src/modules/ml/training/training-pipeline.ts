@@ -246,12 +246,12 @@ function withOverrides(ds: Dataset, overrides: Record<string, number>): Dataset 
 
 type OnProgress = (p: TrainingProgress) => void;
 
-/** The rows each step sees: `rest` is everything outside the test part. */
+/** The rows each step sees: `rest` is everything outside the test part (null for propensity, whose test part is the evaluation subscribers'). */
 interface Split {
-  rest: Dataset;
+  rest: Dataset | null;
   test: Dataset;
-  /** The trees' rows before negative sampling: built when asked and not kept (a copy of most of the set). */
-  fit: () => Dataset;
+  /** The rows the trees fit: the fit part, negative-sampled (see negativeSample). */
+  sampled: { ds: Dataset; rate: number };
   cal: Dataset;
   /** Rows the trees' early stopping watches (distributed like the fit rows); null: the calibration part. */
   watch: Dataset | null;
@@ -285,13 +285,31 @@ function splitRows(all: Dataset, evaluation: Dataset | null, input: TrainingInpu
     // subscribers, with the real purchase rate, calibrate (one half) and measure (the other half).
     const parts = evaluationSplit(input.evaluation!.groups, config.seed);
     const inner = stratifiedSplitIndices(all.label!, config.calibrationFraction, config.seed + 1, null);
-    return { rest: all, test: evaluation.subset(parts.test), fit: () => all.subset(inner.train), cal: evaluation.subset(parts.calibration), watch: all.subset(inner.test) };
+    return {
+      rest: null, test: evaluation.subset(parts.test), sampled: negativeSample(all.subset(inner.train), config.maxFitRows, config.seed + 2),
+      cal: evaluation.subset(parts.calibration), watch: all.subset(inner.test),
+    };
   }
   const outer = stratifiedSplitIndices(all.label!, config.testFraction, config.seed, all.treatment);
   const rest = all.subset(outer.train);
   const test = all.subset(outer.test);
   const inner = stratifiedSplitIndices(rest.label!, config.calibrationFraction, config.seed + 1, rest.treatment);
-  return { rest, test, fit: () => rest.subset(inner.train), cal: rest.subset(inner.test), watch: null };
+  return { rest, test, sampled: negativeSample(rest.subset(inner.train), config.maxFitRows, config.seed + 2), cal: rest.subset(inner.test), watch: null };
+}
+
+/**
+ * The data set cut into the parts each step sees. Propensity's assembled fit rows (the largest
+ * arrays of a run) are referenced from here only: the parts cut from them are copies, so once
+ * runTraining lets go of the input's columns, they can be freed while the trees train.
+ */
+function prepare(input: TrainingInput): { split: Split; evaluation: Dataset | null; scoringRows: Dataset; hash: string; n: number; positives: number } {
+  const all = new Dataset(input.columns, input.label, input.treatment, 'label');
+  const positives = count(input.label);
+  checkEnoughRows(all.nRows, positives);
+  const evaluation = input.evaluation ? new Dataset(input.evaluation.columns, input.evaluation.label, null, 'label') : null;
+  const hash = trainingHash(input);
+  // The whole snapshot as scoring will see it (propensity: the evaluation subscribers with every pair).
+  return { split: splitRows(all, evaluation, input), evaluation, scoringRows: withOverrides(evaluation ?? all, input.config.scoringOverrides), hash, n: all.nRows, positives };
 }
 
 /**
@@ -321,8 +339,9 @@ async function crossFitTrees(rest: Dataset, params: Partial<GbdtParams>, seed: n
 
 /** The trees on the (negative-sampled) fit rows, early-stopped on rows distributed like them; held out: the calibration part. */
 async function fitTrees(
-  sampled: { ds: Dataset; rate: number }, split: Split, params: Partial<GbdtParams>, config: TrainingConfig, onProgress: OnProgress,
+  split: Split, params: Partial<GbdtParams>, config: TrainingConfig, onProgress: OnProgress,
 ): Promise<{ gbdt: GbdtModel; heldOut: HeldOut }> {
+  const { sampled } = split;
   const total = params.nTrees ?? 100;
   const validation = negativeSample(split.watch ?? split.cal, config.maxFitRows, config.seed + 3, sampled.rate).ds;
   onProgress({ stage: 'training', iteration: 0, total });
@@ -428,21 +447,17 @@ function treatmentCounts(treatment: Uint8Array | null, n: number): { treated: nu
 
 export async function runTraining(input: TrainingInput, onProgress: OnProgress): Promise<TrainingOutput> {
   const { config } = input;
-  const all = new Dataset(input.columns, input.label, input.treatment, 'label');
-  const n = all.nRows;
-  const positives = count(input.label);
-  checkEnoughRows(n, positives);
-
   onProgress({ stage: 'splitting', iteration: 0, total: 0 });
-  const evaluation = input.evaluation ? new Dataset(input.evaluation.columns, input.evaluation.label, null, 'label') : null;
-  const hash = trainingHash(input);
-  const split = splitRows(all, evaluation, input);
-  const { rest, test } = split;
+  const { split, evaluation, scoringRows, hash, n, positives } = prepare(input);
+  // Propensity: nothing past the split reads the assembled fit rows; letting go of them here frees
+  // a few hundred MB (the demo's 250,000 rows x 81 features) before the trees train. The input is
+  // this thread's own copy (train-in-worker.ts transfers it).
+  if (evaluation) input.columns = [];
+  const { rest, test, sampled } = split;
 
   const params: Partial<GbdtParams> = { ...config.gbdt, seed: config.seed };
-  const sampled = negativeSample(split.fit(), config.maxFitRows, config.seed + 2);
-  const crossFit = !evaluation && rest.nRows <= config.crossFitMaxRows;
-  const { gbdt, heldOut } = crossFit ? await crossFitTrees(rest, params, config.seed, onProgress) : await fitTrees(sampled, split, params, config, onProgress);
+  const crossFit = rest !== null && rest.nRows <= config.crossFitMaxRows;
+  const { gbdt, heldOut } = crossFit ? await crossFitTrees(rest, params, config.seed, onProgress) : await fitTrees(split, params, config, onProgress);
 
   onProgress({ stage: 'calibration', iteration: 0, total: 0 });
   const { method, calibrator } = calibrate(config.calibration, heldOut);
@@ -464,7 +479,7 @@ export async function runTraining(input: TrainingInput, onProgress: OnProgress):
 
   let uplift: TLearnerJson | null = null;
   const { treated, control } = treatmentCounts(input.treatment, n);
-  if (config.uplift && input.treatment && control! >= 50 && treated! >= 50) {
+  if (config.uplift && input.treatment && rest && control! >= 50 && treated! >= 50) {
     onProgress({ stage: 'uplift', iteration: 0, total: 0 });
     const fitted = await fitUplift(rest, test, params, gbdt.nTrees, config.scoringOverrides);
     uplift = fitted.json;
@@ -474,8 +489,7 @@ export async function runTraining(input: TrainingInput, onProgress: OnProgress):
 
   // Scores of the whole snapshot as scoring will see them (for propensity, the evaluation subscribers
   // with every pair): the PSI's reference and the level cut points.
-  const scoring = withOverrides(evaluation ?? all, config.scoringOverrides);
-  const pAll = calibrator.predictAll(gbdt.predictProba(scoring));
+  const pAll = calibrator.predictAll(gbdt.predictProba(scoringRows));
   const q = quantiles(pAll);
   metrics.thresholds = { decision: f1Threshold(pCal, heldOut.y), high: q[180] ?? 1, medium: q[140] ?? 1 };
   if (input.evaluation) metrics.any_product = anyProduct(pAll, input.evaluation.label, input.evaluation.groups);
