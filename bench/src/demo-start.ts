@@ -164,6 +164,7 @@ export async function run(args: string[]): Promise<void> {
   // Memory sampler: every 500 ms, attributed to the phase the API last showed.
   let phase: Phase = 'startup';
   const peaks: Record<Phase, number> = { startup: 0, training: 0, scoring: 0, idle: 0 };
+  const peakAt: Record<Phase, number> = { startup: 0, training: 0, scoring: 0, idle: 0 };
   let pid: number | null = null;
   let hwm = 0;
   const timeline: string[] = [];
@@ -174,8 +175,11 @@ export async function run(args: string[]): Promise<void> {
     const m = memoryOf(pid);
     if (!m) return;
     hwm = Math.max(hwm, m.hwm);
-    peaks[phase] = Math.max(peaks[phase], m.rss);
     const t = (performance.now() - started) / 1000;
+    if (m.rss > peaks[phase]) {
+      peaks[phase] = m.rss;
+      peakAt[phase] = t;
+    }
     if (t - lastLine >= 5) {
       lastLine = t;
       timeline.push(`${t.toFixed(0).padStart(4)}s ${phase.padEnd(8)} rss=${(m.rss / MB).toFixed(0)}MB`);
@@ -230,8 +234,9 @@ export async function run(args: string[]): Promise<void> {
     for (const line of output.split('\n')) if (/ml model trained|job ml-score|training failed|ERROR/.test(line)) console.log(`  ${line.slice(0, 300)}`);
     console.log(`demo-start trained_after_healthz=${s(trainedAt - healthyAt)}s`);
     console.log(`demo-start ready_after_healthz=${s(readyAt - healthyAt)}s (target <= 90s)`);
-    console.log(`demo-start rss_peak_startup=${mb(peaks.startup)}MB (demo data, before /healthz)`);
-    console.log(`demo-start rss_peak_training=${mb(Math.max(peaks.training, peaks.scoring))}MB (target <= 1024; training ${mb(peaks.training)}MB, scoring ${mb(peaks.scoring)}MB)`);
+    const at = (p: Phase) => `${mb(peaks[p])}MB at ${peakAt[p].toFixed(0)}s`;
+    console.log(`demo-start rss_peak_startup=${mb(peaks.startup)}MB (demo data, before /healthz; at ${peakAt.startup.toFixed(0)}s)`);
+    console.log(`demo-start rss_peak_training=${mb(Math.max(peaks.training, peaks.scoring))}MB (target <= 1024; training ${at('training')}, scoring ${at('scoring')}, times from start)`);
     console.log(`demo-start rss_idle=${idle ? mb(idle.rss) : '?'}MB (target <= 500; ${idleSeconds}s after ready)`);
     console.log(`demo-start rss_high_water=${mb(Math.max(hwm, idle?.hwm ?? 0))}MB (VmHWM of the whole run)`);
   } catch (err) {

@@ -82,8 +82,9 @@ describe('features as of a snapshot', () => {
   it('hand over columns of exactly the rows added, once (the builder is spent)', () => {
     const defs = featureDefs('propensity', PRE);
     const rowOf = (i: number) => ({ ...Object.fromEntries(defs.map((d) => [d.name, d.kind === 'numeric' ? i : `c${i % 3}`])) });
-    // 40 rows into room for 16: two growths, then a partly filled array; 16 into room for 16: handed over as it is.
-    for (const [room, rows] of [[16, 40], [16, 16]] as const) {
+    // 40 rows into room for 16: two growths, then an array too empty to hand over (copied); 14 into
+    // room for 16: a view of its first rows; 16 into room for 16: handed over as it is.
+    for (const [room, rows] of [[16, 40], [16, 14], [16, 16]] as const) {
       const b = new ColumnBuilder(defs, room);
       for (let i = 0; i < rows; i++) b.add(rowOf(i));
       const cols = b.columns();

@@ -187,16 +187,19 @@ function importance(model: GbdtModel): MlMetrics['feature_importance'] {
  * negatives (at least ten per positive). The trees' probabilities then run high by a constant
  * log-odds, which the calibrator, fitted on all held-out rows, takes out.
  */
-function negativeSample(ds: Dataset, maxRows: number, seed: number, rate?: number): { ds: Dataset; rate: number } {
+function negativeSample(ds: Dataset, maxRows: number, seed: number, rate?: number, rows?: ArrayLike<number>): { ds: Dataset; rate: number } {
+  // `rows`: sample among these rows of `ds` (in their order) without copying them out first.
   const y = ds.label!;
+  const m = rows ? rows.length : ds.nRows;
+  const at = rows ? (i: number) => rows[i]! : (i: number) => i;
   let pos = 0;
-  for (const v of y) pos += v;
-  const neg = ds.nRows - pos;
-  const r = rate ?? (ds.nRows <= maxRows || pos > 0.25 * ds.nRows ? 1 : Math.min(1, Math.max((maxRows - pos) / neg, (10 * pos) / neg)));
-  if (r >= 1) return { ds, rate: 1 };
+  for (let i = 0; i < m; i++) pos += y[at(i)]!;
+  const neg = m - pos;
+  const r = rate ?? (m <= maxRows || pos > 0.25 * m ? 1 : Math.min(1, Math.max((maxRows - pos) / neg, (10 * pos) / neg)));
+  if (r >= 1) return { ds: rows ? ds.subset(rows) : ds, rate: 1 };
   const rand = mulberry32(seed);
   const keep: number[] = [];
-  for (let i = 0; i < ds.nRows; i++) if (y[i] || rand() < r) keep.push(i);
+  for (let i = 0; i < m; i++) if (y[at(i)] || rand() < r) keep.push(at(i));
   return { ds: ds.subset(keep), rate: r };
 }
 
@@ -286,7 +289,7 @@ function splitRows(all: Dataset, evaluation: Dataset | null, input: TrainingInpu
     const parts = evaluationSplit(input.evaluation!.groups, config.seed);
     const inner = stratifiedSplitIndices(all.label!, config.calibrationFraction, config.seed + 1, null);
     return {
-      rest: null, test: evaluation.subset(parts.test), sampled: negativeSample(all.subset(inner.train), config.maxFitRows, config.seed + 2),
+      rest: null, test: evaluation.subset(parts.test), sampled: negativeSample(all, config.maxFitRows, config.seed + 2, undefined, inner.train),
       cal: evaluation.subset(parts.calibration), watch: all.subset(inner.test),
     };
   }
@@ -294,7 +297,7 @@ function splitRows(all: Dataset, evaluation: Dataset | null, input: TrainingInpu
   const rest = all.subset(outer.train);
   const test = all.subset(outer.test);
   const inner = stratifiedSplitIndices(rest.label!, config.calibrationFraction, config.seed + 1, rest.treatment);
-  return { rest, test, sampled: negativeSample(rest.subset(inner.train), config.maxFitRows, config.seed + 2), cal: rest.subset(inner.test), watch: null };
+  return { rest, test, sampled: negativeSample(rest, config.maxFitRows, config.seed + 2, undefined, inner.train), cal: rest.subset(inner.test), watch: null };
 }
 
 /**
