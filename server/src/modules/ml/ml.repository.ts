@@ -198,6 +198,11 @@ export function createMlRepository(db: DbOrTx) {
       return rows.length > 0;
     },
 
+    /** Fresh planner statistics of ml_scores (after a large run; PGlite has no autovacuum to do it). */
+    async refreshScoreStatistics(): Promise<void> {
+      await db.execute(sql`analyze ${mlScores}`);
+    },
+
     async failRun(id: string, error: string): Promise<void> {
       await db.update(mlScoringRuns).set({ status: 'failed', error, finishedAt: sql`now()` }).where(and(eq(mlScoringRuns.id, id), inArray(mlScoringRuns.status, ['queued', 'running'])));
     },

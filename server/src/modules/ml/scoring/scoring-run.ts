@@ -38,7 +38,7 @@ const PSI_SUBSCRIBERS = 1_000;
 const PARTITION_ATTEMPTS = mlScorePartitionJob.retry.limit;
 
 export interface ScoringRunDeps {
-  ml: Pick<MlRepository, 'findRun' | 'findVersionById' | 'listRuns' | 'claimPartition' | 'writePartitionScores' | 'failPartition'>;
+  ml: Pick<MlRepository, 'findRun' | 'findVersionById' | 'listRuns' | 'claimPartition' | 'writePartitionScores' | 'failPartition' | 'refreshScoreStatistics'>;
   features: Pick<
     FeaturesRepository,
     'scorableIdsAfter' | 'scorableRanges' | 'customerFacts' | 'currentBills' | 'sellableProducts' | 'campaignOffer' | 'productsByIds' | 'latestOfferCampaign' | 'offerableProductIds'
@@ -55,6 +55,9 @@ export interface ScoringRunDeps {
   worker?: string;
   clock?: () => Date;
 }
+
+/** A finished run of at least this many subscribers refreshes the scores' planner statistics. */
+const ANALYZE_AFTER_SCORED = 10_000;
 
 export type ScoringOutcome = { status: 'succeeded' | 'failed' | 'skipped'; detail: string };
 
@@ -124,16 +127,22 @@ export function createScoringRun(deps: ScoringRunDeps) {
    * from every partition's counts and finishes the run, in the same transaction.
    */
   async function completePartition(run: ScoringRunRow, part: ScoringPartitionRow, counts: number[] | null, ref: PsiReference | null): Promise<string> {
-    return uow.transaction(async (tx) => {
+    let runScored = 0;
+    const detail = await uow.transaction(async (tx) => {
       const r = await tx.ml.completePartition(run.id, part.index, part.attempts, counts);
       if (!r) throw new Superseded();
       if (r.done < r.total) return `partition ${part.index + 1}/${r.total} done`;
+      runScored = r.scored;
       const summed = ref ? new Float64Array(ref.cuts.length + 1) : null;
       if (summed) for (const c of await tx.ml.partitionPsiCounts(run.id)) c.forEach((x, b) => (summed[b]! += x));
       const drift = ref && summed && summed.some((x) => x > 0) ? psiFromCounts(ref, summed) : null;
       await tx.ml.finishRun(run.id, { scored: r.scored, psi: drift ? drift.psi : null, psiBins: drift ? psiBinsOf(drift.bins) : null });
       return `partition ${part.index + 1}/${r.total} done; run finished: ${r.scored} subscribers scored${drift ? `, psi=${drift.psi.toFixed(4)} (${stabilityOf(drift.psi)})` : ''}`;
     });
+    // Audiences and customer pages are planned on ml_scores' statistics, which PGlite (no
+    // autovacuum) would otherwise keep from before a run of a large base.
+    if (runScored >= ANALYZE_AFTER_SCORED) await ml.refreshScoreStatistics();
+    return detail;
   }
 
   /** The `ml-score` job: claims a queued run and queues its partitions (a run without subscribers finishes at once). */
