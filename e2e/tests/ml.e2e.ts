@@ -8,8 +8,7 @@ const MODEL = 'propensity_to_buy';
 const API = '/api/loyalty/v1';
 /** Training and scoring are jobs: the demo's own first trainings run first, then the version trained here. */
 // Each wait below only costs time when the machine is slow: on a busy two-core CI machine the demo's
-// first three versions, their batch scores and the new version share the CPU with other work, and
-// the new version's baseline (a logistic regression) alone can take minutes.
+// first three versions, their batch scores and the new version share the CPU with other work.
 const TRAIN_TIMEOUT = 1_200_000;
 const SCORE_TIMEOUT = 300_000;
 
