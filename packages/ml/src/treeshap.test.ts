@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Dataset } from './dataset.js';
-import { trainGbdtSync, type GbdtModel } from './gbdt.js';
-import { explainRow, expectedRaw, treeShap, treeShapEncoded } from './treeshap.js';
+import { GbdtModel, trainGbdtSync } from './gbdt.js';
+import { explainRow, expectedRaw, treeShap, treeShapEncoded, treeShapExact } from './treeshap.js';
 import { syntheticBinary } from './synthetic.js';
 
 /** Path-dependent conditional expectation E[f(x) | x_S] of the forest (the value function TreeSHAP explains). */
@@ -42,7 +42,97 @@ function popcount(v: number): number {
   return c;
 }
 
+/** A data set of nNum numeric columns (10% missing) and one categorical, with an interacting label. */
+function mixedDataset(n: number, nNum: number, seed: number): Dataset {
+  const cols = Array.from({ length: nNum }, () => new Float64Array(n));
+  const codes = new Int32Array(n);
+  const y = new Uint8Array(n);
+  let s = seed;
+  const rnd = (): number => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0), s / 4294967296);
+  for (let i = 0; i < n; i++) {
+    for (const c of cols) c[i] = rnd() < 0.1 ? NaN : rnd() * 2 - 1;
+    codes[i] = Math.floor(rnd() * 6);
+    const a = cols[0]![i]!;
+    const b = cols[1]![i]!;
+    const z =
+      Math.sin(3 * (a || 0)) * 2 + (b > 0.2 ? 1 : -0.5) * (a > 0 ? 1 : -1) + (codes[i]! % 3 === 1 ? 1 : 0) + (Number.isNaN(b) ? 1 : 0);
+    y[i] = rnd() < 1 / (1 + Math.exp(-z)) ? 1 : 0;
+  }
+  return new Dataset(
+    [
+      ...cols.map((values, f) => ({ kind: 'numeric' as const, name: `x${f}`, values })),
+      { kind: 'categorical', name: 'k', codes, vocabulary: ['p', 'q', 'r', 's', 't', 'u'] },
+    ],
+    y,
+  );
+}
+
+/** whether some root-to-leaf path of the forest splits twice on one feature */
+function hasRepeatedFeature(model: GbdtModel): boolean {
+  const fo = model.forest;
+  const walk = (nd: number, seen: Set<number>): boolean => {
+    const f = fo.feature[nd]!;
+    if (f < 0) return false;
+    if (seen.has(f)) return true;
+    const next = new Set(seen).add(f);
+    return walk(fo.left[nd]!, next) || walk(fo.left[nd]! + 1, next);
+  };
+  for (let k = 0; k < fo.nTrees; k++) if (walk(fo.roots[k]!, new Set())) return true;
+  return false;
+}
+
+function hasCategoricalSplit(model: GbdtModel): boolean {
+  const fo = model.forest;
+  for (let i = 0; i < fo.feature.length; i++) if (fo.feature[i]! >= 0 && fo.catOff[i]! >= 0) return true;
+  return false;
+}
+
+/** Fast TreeSHAP (treeShapEncoded) against Algorithm 2 (treeShapExact) on the first rows of ds. */
+function expectFastEqualsExact(m: GbdtModel, ds: Dataset, rows: number): void {
+  const cols = m.encodeColumns(ds);
+  const raw = m.predictRaw(ds);
+  for (let r = 0; r < rows; r++) {
+    const x = Float64Array.from(cols, (c) => c[r]!);
+    const fast = treeShapEncoded(m, x);
+    const exact = treeShapExact(m, x);
+    expect(fast.bias).toBe(exact.bias);
+    expect(fast.raw).toBe(exact.raw);
+    let sum = fast.bias;
+    for (let f = 0; f < x.length; f++) {
+      expect(Math.abs(fast.contributions[f]! - exact.contributions[f]!)).toBeLessThan(1e-9);
+      sum += fast.contributions[f]!;
+    }
+    expect(Math.abs(sum - raw[r]!)).toBeLessThan(1e-9);
+  }
+}
+
 describe('TreeSHAP', () => {
+  it.each([1, 2, 4, 7, 10])('fast TreeSHAP equals Algorithm 2 on a depth-%i forest (repeated features, missing values, categories)', (depth) => {
+    const ds = mixedDataset(4000, 3, 11 + depth);
+    const m = trainGbdtSync(ds, { nTrees: 12, maxDepth: depth, learningRate: 0.3, minChildWeight: 0.1, seed: depth });
+    expect(m.forest.maxDepth).toBe(depth);
+    if (depth >= 4) {
+      // 4 features and deeper paths: some feature is split on twice, and the categorical is used
+      expect(hasRepeatedFeature(m)).toBe(true);
+      expect(hasCategoricalSplit(m)).toBe(true);
+    }
+    expectFastEqualsExact(m, ds, 300);
+  });
+
+  it('trees too deep for the subset tables fall back to Algorithm 2 beside fast ones', () => {
+    const ds = mixedDataset(6000, 2, 5);
+    const deep = trainGbdtSync(ds, { nTrees: 3, maxDepth: 16, minLeafSize: 15, minChildWeight: 0, lambda: 0, learningRate: 0.3, seed: 2 });
+    const shallow = trainGbdtSync(ds, { nTrees: 3, maxDepth: 5, learningRate: 0.3, seed: 2 });
+    // one forest of both: deep trees first, then shallow ones
+    const m = new GbdtModel({ ...deep.json, trees: [...deep.json.trees, ...shallow.json.trees], bestIteration: 6 });
+    const fo = m.forest;
+    const depth = (nd: number): number => (fo.feature[nd]! < 0 ? 0 : 1 + Math.max(depth(fo.left[nd]!), depth(fo.left[nd]! + 1)));
+    const depths = Array.from(fo.roots, depth);
+    expect(Math.max(...depths)).toBeGreaterThan(12);
+    expect(Math.min(...depths)).toBeLessThanOrEqual(12);
+    expectFastEqualsExact(m, ds, 60);
+  });
+
   it('contributions + bias add up to the raw score for every row', () => {
     const { dataset } = syntheticBinary({ rows: 5000, features: 10, seed: 8 });
     const m = trainGbdtSync(dataset, { nTrees: 40, maxDepth: 6, seed: 1 });
