@@ -97,7 +97,10 @@ export function createAuthRepository(db: DbOrTx) {
             nextAllowedAt: sql`${at} + ${delayAfter(attempts, rule)} * interval '1 millisecond'`,
             lastAttemptAt: at,
           },
-          setWhere: sql`${loginThrottle.nextAllowedAt} <= ${at}`,
+          // Within the free attempts the wait is zero by construction, and a "wait" left is only
+          // clock order: now() is each transaction's start, so of two sign-ins from one address at
+          // the same moment the later-committing one may read the other's newer time as a wait.
+          setWhere: sql`(${loginThrottle.nextAllowedAt} <= ${at} or ${loginThrottle.attempts} < ${rule.freeAttempts}::int)`,
         })
         .returning({ attempts: loginThrottle.attempts });
       if (claimed[0]) return { allowed: true, attempts: claimed[0].attempts };
