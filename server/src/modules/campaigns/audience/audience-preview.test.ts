@@ -189,15 +189,16 @@ describe('audience preview', () => {
     expect(p.expected.incremental_responders).toBeCloseTo(Number(sums.u), 9);
 
     // Offer A: sellable to the member (the one availability rule) and default risk within 0.5.
-    const eligible = async (product: string, cap: number | null) => byHand(`select count(*) as n from customers c join products p on p.id = $2
+    const eligible = async (product: string, cap: number | null, among: string[] = pool) => byHand(`select count(*) as n from customers c join products p on p.id = $2
       where c.id = any($1::text[]) and p.retired_at is null and p.is_active and p.price is not null and p.in_validity_window
         and coalesce(p.availability_override, p.source_is_available) and p.currency = c.currency
         and (p.target_segments = '{}' or p.target_segments && c.segments)
         and (p.min_customer_value is null or p.min_customer_value <= c.customer_value) and (p.max_customer_value is null or p.max_customer_value >= c.customer_value)
-        and ($3::float8 is null or not exists (select 1 from ml_scores s where s.run_id = $4 and s.customer_id = c.id and s.score > $3))`, [pool, product, cap, runs.risk]);
+        and ($3::float8 is null or not exists (select 1 from ml_scores s where s.run_id = $4 and s.customer_id = c.id and s.score > $3))`, [among, product, cap, runs.risk]);
     const a = p.offers[0]!;
     expect(a.eligible).toBe(await eligible(offerA, 0.5));
     expect(a.eligible + a.excluded_by_default_risk).toBe(await eligible(offerA, null));
+    expect(a.eligible_treated).toBe(await eligible(offerA, 0.5, treated));
     expect(a.excluded_by_default_risk).toBeGreaterThan(0);
     expect(p.offers[1]!.excluded_by_default_risk).toBe(0);
     expect(p.offers[1]!.eligible).toBe(await eligible(offerB, null));

@@ -94,23 +94,24 @@ export function createAudienceRepository(db: DbOrTx) {
      */
     async offer(members: SQL, productId: string, maxDefaultRisk: number | undefined): Promise<{ eligible: number; eligibleTreated: number; overRisk: number }> {
       // The offer's own cap, else the product's (device instalments, postpaid upgrades carry one).
-      // The product's read by an uncorrelated subquery: a cap taken from the joined product row would
-      // make the risk set a correlated subplan, scanned again for every member.
-      const cap = maxDefaultRisk === undefined
-        ? sql`(select p.max_default_risk from ${products} p where p.id = ${productId}::uuid)::float8`
-        : sql`${maxDefaultRisk}::float8`;
-      const over = sql`(${cap} is not null and m.customer_id in (select s.customer_id from ${mlScores} s
-        where s.run_id = ${latestActiveScoringRun('payment_default_risk')} and s.score > ${cap}))`;
+      const cap = maxDefaultRisk ?? await one<{ cap: number | null }>(sql`select ${products.maxDefaultRisk}::float8 as cap from ${products} where ${products.id} = ${productId}::uuid`)
+        .then((r) => (r.cap === null ? null : Number(r.cap)));
       // The members carry the subscriber columns the availability rule reads (see `evaluate`).
       const member = { id: sql`m.customer_id`, segments: sql`m.segments`, customerValue: sql`m.customer_value`, currency: sql`m.currency` };
-      // The cap tested once per member (`offset 0`: not pulled up into each count's filter).
-      const row = await one<{ eligible: number; eligible_treated: number; over_risk: number }>(sql`select
-          count(*) filter (where not o.over)::int as eligible,
-          count(*) filter (where not o.over and o."group" = 'treated')::int as eligible_treated,
-          count(*) filter (where o.over)::int as over_risk
-        from (select m."group", coalesce(${over}, false) as over
-          from (${members}) m join ${products} on ${products.id} = ${productId}::uuid and ${productSellableTo(member)} offset 0) o`);
-      return { eligible: Number(row.eligible), eligibleTreated: Number(row.eligible_treated), overRisk: Number(row.over_risk) };
+      const sellable = sql`(${members}) m join ${products} on ${products.id} = ${productId}::uuid and ${productSellableTo(member)}`;
+      const counts = await one<{ sellable: number; sellable_treated: number }>(sql`select count(*)::int as sellable,
+        count(*) filter (where m."group" = 'treated')::int as sellable_treated from ${sellable}`);
+      // Those over the cap: the risk rows above it joined to the members the product is sellable to,
+      // which the planner hashes (the smaller side; no CTE between them, which would hide its size).
+      // Probing a set of every subscriber above the cap instead hashes half a million ids to answer
+      // for a hundred thousand members (a million subscribers). Distinct: a member counts once even
+      // if the run stored two rows for them.
+      const overCap = cap === null ? { over: 0, over_treated: 0 } : await one<{ over: number; over_treated: number }>(sql`select
+          count(distinct m.customer_id)::int as over, (count(distinct m.customer_id) filter (where m."group" = 'treated'))::int as over_treated
+        from ${sellable} join ${mlScores} s on s.customer_id = m.customer_id
+        where s.run_id = ${latestActiveScoringRun('payment_default_risk')} and s.score > ${cap}::float8`);
+      const over = Number(overCap.over);
+      return { eligible: Number(counts.sellable) - over, eligibleTreated: Number(counts.sellable_treated) - Number(overCap.over_treated), overRisk: over };
     },
 
     /** Sums of the treated members' latest active campaign_response scores and uplifts (null without any). */
