@@ -40,7 +40,7 @@ export {
   type GbdtTreeJson,
   type GbdtTrainOptions,
 } from './gbdt.js';
-export { treeShap, treeShapEncoded, expectedRaw, topReasons, explainRow, type ShapValues, type Reason } from './treeshap.js';
+export { treeShap, treeShapEncoded, treeShapRows, expectedRaw, topReasons, explainRow, explainRows, type ShapValues, type Reason } from './treeshap.js';
 export {
   LogisticModel,
   trainLogistic,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Dataset } from './dataset.js';
 import { GbdtModel, trainGbdtSync } from './gbdt.js';
-import { explainRow, expectedRaw, treeShap, treeShapEncoded, treeShapExact } from './treeshap.js';
+import { explainRow, explainRows, expectedRaw, treeShap, treeShapEncoded, treeShapExact, treeShapRows } from './treeshap.js';
 import { syntheticBinary } from './synthetic.js';
 
 /** Path-dependent conditional expectation E[f(x) | x_S] of the forest (the value function TreeSHAP explains). */
@@ -104,6 +104,14 @@ function expectFastEqualsExact(m: GbdtModel, ds: Dataset, rows: number): void {
     }
     expect(Math.abs(sum - raw[r]!)).toBeLessThan(1e-9);
   }
+  // Rows explained together (as batch scoring explains a subscriber's top offers): the same values, bit for bit.
+  const xs = Array.from({ length: rows }, (_, r) => Float64Array.from(cols, (c) => c[r]!));
+  for (const size of [2, 5, 7]) {
+    for (let r = 0; r < rows; r += size) {
+      const group = xs.slice(r, r + size);
+      treeShapRows(m, group).forEach((phi, i) => expect(phi).toEqual(treeShapEncoded(m, group[i]!).contributions));
+    }
+  }
 }
 
 describe('TreeSHAP', () => {
@@ -192,5 +200,7 @@ describe('TreeSHAP', () => {
     }
     const mags = e.reasons.map((r) => Math.abs(r.contribution));
     expect(mags[0]!).toBeGreaterThanOrEqual(mags[1]!);
+    const rows = [6, 7, 8].map((r) => dataset.row(r));
+    expect(explainRows(m, rows, 3)).toEqual(rows.map((r) => explainRow(m, r, 3).reasons));
   });
 });
