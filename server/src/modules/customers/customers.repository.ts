@@ -2,8 +2,9 @@ import { and, asc, count, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type {
   BillImportRow, ContactImportRow, CustomerImportRow, CustomerImportTable, CustomerListQuery, CustomerSubListQuery, PaymentImportRow, UsageImportRow,
 } from '@lyra/contracts';
-import { withStagedRows, type CopyValue } from '../../db/bulk-copy.js';
+import { copyRows, withStagedRows, type CopyValue } from '../../db/bulk-copy.js';
 import { rowsOf, type DbOrTx } from '../../db/client.js';
+import { PG_UNIQUE_VIOLATION, pgErrorCode } from '../../db/errors.js';
 import {
   campaignContacts, customerBills, customerHoldings, customerPayments, customerPurchases, customers, customerUsage, externalSystems, products,
 } from '../../db/schema/index.js';
@@ -28,7 +29,8 @@ export interface UpsertCounts {
 // ---------------------------------------------------------------------------------------------
 // Small named query pieces
 
-const matchesSearch = (s: string) => containsText([customers.id, customers.msisdn, customers.name], s);
+// lower(id) and lower(msisdn): what their trigram indexes hold (see the schema).
+const matchesSearch = (s: string) => containsText([sql`lower(${customers.id})`, sql`lower(${customers.msisdn})`, customers.name], s);
 
 const ORDER_COLUMNS = {
   id: customers.id,
@@ -86,7 +88,8 @@ const billWithPayments = (customerId: string, paidBy: string | null) => sql`
   where b.customer_id = ${customerId}`;
 
 // ---------------------------------------------------------------------------------------------
-// Bulk upsert: COPY into a staging table, then one insert ... select ... on conflict do update
+// Bulk upsert: COPY straight into the table when every key is new, else COPY into a staging table
+// and one insert ... select ... on conflict do update
 
 interface BulkColumn<T> {
   name: string;
@@ -101,38 +104,63 @@ const IMPORT_TABLES: Record<CustomerImportTable, string> = {
   payments: 'customer_payments', purchases: 'customer_purchases', contacts: 'campaign_contacts',
 };
 
-/** Rows per COPY and statement: bounds the memory one staging load holds, not the wire. */
-const WRITE_BATCH = 10_000;
+/** Rows per staging load and upsert statement: bounds the memory one staging table holds, not the wire. */
+const WRITE_BATCH = 50_000;
+
+/** The table's statistics are refreshed once it has grown by this share since they were taken (autovacuum's default). */
+const STALE_SHARE = 0.1;
 
 const ident = (name: string) => sql.raw(`"${name.replace(/"/g, '""')}"`);
 
+function* cellsOf<T>(rows: readonly T[], columns: readonly BulkColumn<T>[]): Generator<CopyValue[]> {
+  for (const r of rows) yield columns.map((c) => c.pick(r));
+}
+
+/**
+ * Writes the rows by key (no two rows of one call share a key: the import refuses duplicates).
+ *
+ * A bulk load brings new keys: the rows are COPYed straight into the table, in a savepoint, so
+ * they cost what a COPY into a table with these keys, indexes and foreign keys costs; `insert ...
+ * on conflict` checks every key a second time and a staging table writes every row twice. When a
+ * key exists already (a re-sent file, or a row another transaction just committed), the COPY stops
+ * at its first unique violation, its savepoint is rolled back and the rows take the upsert: COPY
+ * into a staging table, then one `insert ... on conflict do update` that rewrites only the rows
+ * whose values changed (an unchanged row keeps its version and `updated_at`, and costs no index
+ * entries). Every row given is counted: created when its key was new, updated otherwise.
+ */
 async function bulkUpsert<T>(db: DbOrTx, table: string, key: string[], rows: readonly T[], columns: BulkColumn<T>[]): Promise<UpsertCounts> {
+  if (rows.length === 0) return { created: 0, updated: 0 };
+  const copyColumns = columns.map((c) => ({ name: c.name, type: c.type }));
+  try {
+    await copyRows(db, table, copyColumns, cellsOf(rows, columns));
+    return { created: rows.length, updated: 0 };
+  } catch (err) {
+    if (pgErrorCode(err) !== PG_UNIQUE_VIOLATION) throw err;
+  }
   let created = 0;
-  let updated = 0;
   const names = sql.join(columns.map((c) => ident(c.name)), sql`, `);
-  const updates = sql.join(
-    columns.filter((c) => !key.includes(c.name)).map((c) => sql`${ident(c.name)} = excluded.${ident(c.name)}`),
-    sql`, `,
-  );
-  const staging = { name: `${table}_stage`, columns: columns.map((c) => ({ name: c.name, type: c.type })) };
+  const values = columns.filter((c) => !key.includes(c.name));
+  const updates = sql.join(values.map((c) => sql`${ident(c.name)} = excluded.${ident(c.name)}`), sql`, `);
+  // Compared as text: numeric 49.0 equals 49.00, yet an import that rescales money must write it.
+  const asText = (alias: string) => sql.join(values.map((c) => sql`${sql.raw(alias)}.${ident(c.name)}::text`), sql`, `);
+  const staging = { name: `${table}_stage`, columns: copyColumns };
   for (let start = 0; start < rows.length; start += WRITE_BATCH) {
-    const batch = rows.slice(start, start + WRITE_BATCH).map((r) => columns.map((c) => c.pick(r)));
-    const [r] = await withStagedRows(db, staging, batch, async (tx, stage) =>
-      rowsOf<{ created: number; total: number }>(
+    const [r] = await withStagedRows(db, staging, cellsOf(rows.slice(start, start + WRITE_BATCH), columns), async (tx, stage) =>
+      rowsOf<{ created: number }>(
         await tx.execute(sql`
           with written as (
-            insert into ${ident(table)} (${names})
+            insert into ${ident(table)} as t (${names})
             select ${names} from ${ident(stage)}
             on conflict (${sql.join(key.map(ident), sql`, `)}) do update set ${updates}, "updated_at" = now()
+              where (${asText('t')}) is distinct from (${asText('excluded')})
             returning (xmax = 0) as created
           )
-          select count(*) filter (where created)::int as created, count(*)::int as total from written`),
+          select count(*) filter (where created)::int as created from written`),
       ),
     );
     created += r?.created ?? 0;
-    updated += (r?.total ?? 0) - (r?.created ?? 0);
   }
-  return { created, updated };
+  return { created, updated: rows.length - created };
 }
 
 const col = <T>(name: string, type: string, pick: (r: T) => CopyValue): BulkColumn<T> => ({ name, type, pick });
@@ -382,12 +410,24 @@ export function createCustomersRepository(db: DbOrTx) {
     },
 
     /**
-     * Fresh planner statistics for the table an import wrote (see `IMPORT_TABLES`). Autovacuum
-     * would get there in its own time; a preview or launch planned before it would take a table of
-     * a million subscribers for the empty one it was (nested loops, unhashed score sets).
+     * Fresh planner statistics for the table an import wrote `written` rows into (see
+     * `IMPORT_TABLES`), when they are stale: never taken, or the import wrote a tenth of the rows
+     * they counted, or the table has grown by a tenth since (imports of a large base in many
+     * calls). Autovacuum would get there in its own time (PGlite has none); a preview or launch
+     * planned before it would take a table of a million subscribers for the empty one it was
+     * (nested loops, unhashed score sets). Returns whether it analyzed.
      */
-    async refreshStatistics(table: CustomerImportTable): Promise<void> {
-      await db.execute(sql.raw(`analyze ${IMPORT_TABLES[table]}`));
+    async refreshStatistics(table: CustomerImportTable, written: number): Promise<boolean> {
+      const name = IMPORT_TABLES[table];
+      const [state] = rowsOf<{ stale: boolean }>(
+        await db.execute(sql`
+          select c.reltuples < 0 or c.relpages = 0 or ${written}::float8 >= ${STALE_SHARE}::float8 * c.reltuples
+            or pg_relation_size(c.oid) >= (1 + ${STALE_SHARE}::float8) * c.relpages * current_setting('block_size')::float8 as stale
+          from pg_class c where c.oid = ${name}::regclass`),
+      );
+      if (state && !state.stale) return false;
+      await db.execute(sql.raw(`analyze ${name}`));
+      return true;
     },
 
     upsertCustomers: (rows: readonly CustomerImportRow[]) =>
