@@ -25,7 +25,10 @@ async function main() {
   const key = loadOrCreateKey({ secretKey: config.secretKey, dataDir: config.dataDir });
   // Every instance can send jobs (an API-only instance queues syncs and trainings); JOBS=1 ones also work them.
   const jobs = await openJobs(database, ALL_JOBS, { schedule: config.jobs, log, onOutcome: recordJobOutcome });
-  const container = createContainer(database, { sessionTtlHours: config.sessionTtlHours, secrets: createSecretBox(key.key), log, jobs });
+  const container = createContainer(database, {
+    sessionTtlHours: config.sessionTtlHours, secrets: createSecretBox(key.key), log, jobs,
+    ...(config.mlScoringPartitionSize !== undefined && { mlScoringPartitionSize: config.mlScoringPartitionSize }),
+  });
 
   const admin = await container.users.ensureInitialAdmin(SYSTEM_ACTOR, config.adminEmail, config.adminPassword);
   if (admin?.generatedPassword) {

@@ -5,8 +5,8 @@
  */
 import type { Level, MlMetrics, MlModelName, MlReason } from '@lyra/contracts';
 import {
-  calibratorFromJSON, Dataset, explainRow, GbdtModel, sigmoid, TLearner,
-  type Calibrator, type CalibratorJson, type GbdtModelJson, type LogisticModelJson, type Row, type ScorecardJson, type TLearnerJson,
+  calibratorFromJSON, Dataset, explainRow, explainRows, GbdtModel, sigmoid, TLearner,
+  type Calibrator, type CalibratorJson, type GbdtModelJson, type LogisticModelJson, type Reason, type Row, type ScorecardJson, type TLearnerJson,
 } from '@lyra/ml';
 import { ColumnBuilder, featureDefs, mergeParts, type FeatureDef, type FeaturePreprocessing, type ModelFeatureSet, type RowParts } from '../features/features.js';
 import type { ModelVersionRow } from '../ml.repository.js';
@@ -101,12 +101,12 @@ export class LoadedModel {
 
   /** The top TreeSHAP contributions to the raw score (log-odds before calibration, which is monotone). */
   reasons(row: Row, k = 5): MlReason[] {
-    return explainRow(this.gbdt, this.prepared(row), k).reasons.map((r) => ({
-      feature: r.feature,
-      contribution: r.contribution,
-      direction: r.direction,
-      value: typeof r.value === 'number' || typeof r.value === 'string' ? r.value : null,
-    }));
+    return explainRow(this.gbdt, this.prepared(row), k).reasons.map(toMlReason);
+  }
+
+  /** reasons() of several rows, explained together (one walk of the trees for all: a subscriber's top offers). */
+  reasonsOfRows(rows: readonly Row[], k = 5): MlReason[][] {
+    return explainRows(this.gbdt, rows.map((r) => this.prepared(r)), k).map((reasons) => reasons.map(toMlReason));
   }
 
   /** p(respond | contacted) - p(respond | not contacted) from the T-learner; null without a control group. */
@@ -118,6 +118,13 @@ export class LoadedModel {
     return p >= t.high ? 'high' : p >= t.medium ? 'medium' : 'low';
   }
 }
+
+const toMlReason = (r: Reason): MlReason => ({
+  feature: r.feature,
+  contribution: r.contribution,
+  direction: r.direction,
+  value: typeof r.value === 'number' || typeof r.value === 'string' ? r.value : null,
+});
 
 /** A ready version's model from its stored row (or the fields a worker thread receives of it). */
 export function loadModel(row: Pick<ModelVersionRow, 'id' | 'modelName' | 'version' | 'status' | 'artifact' | 'metrics'>): LoadedModel {

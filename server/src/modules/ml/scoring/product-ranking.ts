@@ -21,10 +21,14 @@ export function rankProducts(model: LoadedModel, f: CustomerFacts, offerable: re
   const held = new Set(f.held.map((h) => h.productId));
   const candidates = offerable.filter((p) => !held.has(p.id));
   const missing = known ? candidates.filter((c) => !known.has(c.id)) : candidates;
-  const base = customerRow(f, model.pre);
-  const fresh = model.scoreMany(missing.map((c) => modelParts(f, model.pre, { set: 'propensity', product: c }, base)));
-  const scores = new Map(known);
-  missing.forEach((c, i) => scores.set(c.id, fresh[i]!));
+  let scores: ReadonlyMap<string, number> = known ?? new Map<string, number>();
+  if (missing.length > 0) {
+    const base = customerRow(f, model.pre);
+    const fresh = model.scoreMany(missing.map((c) => modelParts(f, model.pre, { set: 'propensity', product: c }, base)));
+    const all = new Map(known);
+    missing.forEach((c, i) => all.set(c.id, fresh[i]!));
+    scores = all;
+  }
   return candidates.map((c) => ({ product: c, propensity: scores.get(c.id)! })).sort((a, b) => b.propensity - a.propensity || (a.product.id < b.product.id ? -1 : 1));
 }
 

@@ -10,6 +10,9 @@ import type { NewScoreRow } from '../ml.repository.js';
 import type { LoadedModel } from './loaded-model.js';
 import { anyPurchase, rankProducts } from './product-ranking.js';
 
+/** Nice value of the batch scoring thread (0 normal, 19 lowest): scoring yields the CPU to the API's requests. */
+export const SCORING_NICE = 10;
+
 /** Product scores stored per subscriber besides the any-product score. */
 export const TOP_PRODUCTS = 5;
 
@@ -40,7 +43,18 @@ export interface BatchResult {
   rows: NewScoreRow[];
   /** Per PSI bin, the page's sample scores in it (empty without cut points). */
   psiCounts: Float64Array;
+  /** Where the page's time went in the worker, ms per stage (a partition reports their sums). */
+  stages: BatchStages;
 }
+
+/** ms per stage of scoring pages: building feature rows, the trees' scores, ranking, TreeSHAP reasons. */
+export interface BatchStages {
+  rows: number;
+  predict: number;
+  rank: number;
+  reasons: number;
+}
+export const noStages = (): BatchStages => ({ rows: 0, predict: 0, rank: 0, reasons: 0 });
 
 type Reasons = Record<string, unknown>[];
 
@@ -64,6 +78,7 @@ function indexOf(products: ProductInfo[]): Map<string, ProductInfo> {
 
 export function scoreBatch(model: LoadedModel, run: BatchRun, page: BatchPage): BatchResult {
   const rows: NewScoreRow[] = [];
+  const stages = noStages();
   const cuts = run.psiCuts;
   const psiCounts = new Float64Array(cuts ? cuts.length + 1 : 0);
   const count = (p: number) => {
@@ -71,15 +86,22 @@ export function scoreBatch(model: LoadedModel, run: BatchRun, page: BatchPage): 
   };
   const common = { modelName: model.name, modelVersionId: model.id, version: model.version, scoredAt: run.scoredAt, runId: run.runId };
   if (model.name === 'propensity_to_buy') {
-    scorePropensity(model, run, page, rows, count);
-  } else if (model.name === 'campaign_response') {
+    scorePropensity(model, run, page, rows, count, stages);
+    return { rows, psiCounts, stages };
+  }
+  // One row per subscriber: feature rows and scores are timed together, reasons apart.
+  const t0 = performance.now();
+  if (model.name === 'campaign_response') {
     const offer = run.offer;
     if (!offer) throw new Error('a campaign_response run scores an offer, and none was given');
     for (const f of page.facts) {
       const row = modelRow(f, model.pre, { set: 'response', offer });
       const p = model.score(row);
       count(p);
-      rows.push({ ...common, customerId: f.id, productId: offer.product?.id ?? null, campaignId: run.campaignId, score: p, uplift: model.upliftOf(row), reasons: model.reasons(row) as unknown as Reasons });
+      const t = performance.now();
+      const reasons = model.reasons(row) as unknown as Reasons;
+      stages.reasons += performance.now() - t;
+      rows.push({ ...common, customerId: f.id, productId: offer.product?.id ?? null, campaignId: run.campaignId, score: p, uplift: model.upliftOf(row), reasons });
     }
   } else {
     for (const f of page.facts) {
@@ -88,10 +110,14 @@ export function scoreBatch(model: LoadedModel, run: BatchRun, page: BatchPage): 
       const p = model.score(row);
       // Subscribers without a bill are scored but are not the population the model learnt from.
       if (bill) count(p);
-      rows.push({ ...common, customerId: f.id, productId: null, campaignId: null, score: p, reasons: model.reasons(row) as unknown as Reasons });
+      const t = performance.now();
+      const reasons = model.reasons(row) as unknown as Reasons;
+      stages.reasons += performance.now() - t;
+      rows.push({ ...common, customerId: f.id, productId: null, campaignId: null, score: p, reasons });
     }
   }
-  return { rows, psiCounts };
+  stages.predict = performance.now() - t0 - stages.reasons;
+  return { rows, psiCounts, stages };
 }
 
 /**
@@ -104,7 +130,8 @@ export function scoreBatch(model: LoadedModel, run: BatchRun, page: BatchPage): 
  * of a bounded seeded sample (inPsiSample) are scored against that whole pool too and counted; their
  * candidates' scores are taken from it. Scoring everybody against the pool would cost the pruning.
  */
-function scorePropensity(model: LoadedModel, run: BatchRun, page: BatchPage, rows: NewScoreRow[], count: (p: number) => void): void {
+function scorePropensity(model: LoadedModel, run: BatchRun, page: BatchPage, rows: NewScoreRow[], count: (p: number) => void, stages: BatchStages): void {
+  const t0 = performance.now();
   const byId = indexOf(run.sellable);
   const pre = model.pre;
   type Plan = { f: CustomerFacts; base: ReturnType<typeof customerRow>; candidates: ProductInfo[]; scored: ProductInfo[]; sampled: boolean; start: number };
@@ -125,9 +152,14 @@ function scorePropensity(model: LoadedModel, run: BatchRun, page: BatchPage, row
   const b = model.rowsBuilder(pairs);
   // Column-wise: a subscriber's features are filled down their columns once for all their pairs.
   for (const plan of plans) model.addRows(b, plan.base, plan.scored.map((p) => productRow(plan.f, p)));
+  const t1 = performance.now();
   const scores = model.scoreRows(b);
+  const t2 = performance.now();
+  stages.rows += t1 - t0;
+  stages.predict += t2 - t1;
 
   const common = { modelName: model.name, modelVersionId: model.id, version: model.version, scoredAt: run.scoredAt, runId: run.runId, campaignId: null };
+  let reasonsMs = 0;
   for (const { f, base, candidates, scored, sampled, start } of plans) {
     const known = new Map<string, number>();
     for (let i = 0; i < scored.length; i++) {
@@ -138,9 +170,14 @@ function scorePropensity(model: LoadedModel, run: BatchRun, page: BatchPage, row
     // Sorted only: every candidate's score is known.
     const ranked = rankProducts(model, f, candidates, known);
     const top = ranked.slice(0, TOP_PRODUCTS);
-    const reasonsOf = (p: ProductInfo) => model.reasons(modelRow(f, pre, { set: 'propensity', product: p }, base)) as unknown as Reasons;
-    const topReasons = top[0] ? reasonsOf(top[0].product) : [];
-    rows.push({ ...common, customerId: f.id, productId: null, score: anyPurchase(ranked), reasons: topReasons });
-    top.forEach((s, i) => rows.push({ ...common, customerId: f.id, productId: s.product.id, score: s.propensity, reasons: i === 0 ? topReasons : reasonsOf(s.product) }));
+    // The stored top offers' reasons, explained together (one walk of the trees for the subscriber's rows).
+    const t = performance.now();
+    const reasons = model.reasonsOfRows(top.map((s) => modelRow(f, pre, { set: 'propensity', product: s.product }, base))) as unknown as Reasons[];
+    reasonsMs += performance.now() - t;
+    // The any-product row carries the top offer's reasons.
+    rows.push({ ...common, customerId: f.id, productId: null, score: anyPurchase(ranked), reasons: reasons[0] ?? [] });
+    top.forEach((s, i) => rows.push({ ...common, customerId: f.id, productId: s.product.id, score: s.propensity, reasons: reasons[i]! }));
   }
+  stages.reasons += reasonsMs;
+  stages.rank += performance.now() - t2 - reasonsMs;
 }

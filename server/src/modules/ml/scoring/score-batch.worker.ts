@@ -3,13 +3,24 @@
  * from the first message, then answers each page of subscriber facts with its score rows and PSI
  * counts (score-batch.ts).
  */
+import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import type { BatchScorerReply, BatchScorerRequest } from './batch-scorer.js';
 import { loadModel, type LoadedModel } from './loaded-model.js';
-import { scoreBatch } from './score-batch.js';
+import { SCORING_NICE, scoreBatch } from './score-batch.js';
 
 const port = parentPort;
 if (!port) throw new Error('score-batch.worker must run in a worker thread');
+
+// Batch scoring yields the CPU to the API: on Linux a thread's nice value is its own, and
+// setpriority(0) names the calling thread, so this lowers only the scoring thread (the API thread,
+// PostgreSQL and the other workers keep theirs). Elsewhere it is the whole process; where it is
+// not allowed, scoring runs at the normal priority.
+try {
+  setPriority(SCORING_NICE);
+} catch {
+  // not permitted here: nothing to lower
+}
 
 let model: LoadedModel | null = null;
 let run: Extract<BatchScorerRequest, { type: 'init' }>['run'] | null = null;

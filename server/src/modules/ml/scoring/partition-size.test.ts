@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { MIN_PARTITION_SIZE, PARTITION_SIZE, TARGET_PARTITIONS, mergeRanges } from './scoring-run.js';
+
+/** Fine ranges as scorableRanges cuts them: `size` subscribers each, the last one shorter; ids zero-padded. */
+function fineRanges(total: number, size: number) {
+  const out: { lastId: string; subscribers: number }[] = [];
+  for (let done = 0; done < total; done += size) {
+    const n = Math.min(size, total - done);
+    out.push({ lastId: String(done + n).padStart(9, '0'), subscribers: n });
+  }
+  return out;
+}
+
+function partitionsOf(total: number, max: number) {
+  const fineSize = Math.min(MIN_PARTITION_SIZE, max);
+  const fine = fineRanges(total, fineSize);
+  const parts = mergeRanges(fine, fineSize, max);
+  // Every subscriber in exactly one partition, the partitions' bounds among the fine ones, in order.
+  expect(parts.reduce((n, p) => n + p.subscribers, 0)).toBe(total);
+  expect(parts.at(-1)?.lastId).toBe(fine.at(-1)?.lastId);
+  const bounds = new Set(fine.map((r) => r.lastId));
+  expect(parts.every((p) => bounds.has(p.lastId))).toBe(true);
+  expect([...parts].sort((a, b) => (a.lastId < b.lastId ? -1 : 1))).toEqual(parts);
+  return parts;
+}
+
+describe('the size of a scoring run\'s partitions', () => {
+  it('cuts a base of a few partitions\' worth into several partitions per instance, not two of the largest size', () => {
+    const parts = partitionsOf(20_000, PARTITION_SIZE);
+    expect(parts.length).toBeGreaterThanOrEqual(TARGET_PARTITIONS);
+    expect(parts.map((p) => p.subscribers)).toEqual(Array(10).fill(2_000));
+    // 18,838 (the scale benchmark's scorable subscribers): 9 of 2,000 and the rest.
+    expect(partitionsOf(18_838, PARTITION_SIZE).map((p) => p.subscribers)).toEqual([...Array(9).fill(2_000), 838]);
+  });
+
+  it('never goes above the configured size nor below 1,000 subscribers', () => {
+    const big = partitionsOf(1_000_000, PARTITION_SIZE);
+    expect(big).toHaveLength(100);
+    expect(big.every((p) => p.subscribers === PARTITION_SIZE)).toBe(true);
+    // A configured size that is not a multiple of the fine ranges is never exceeded.
+    expect(Math.max(...partitionsOf(100_000, 2_500).map((p) => p.subscribers))).toBe(2_000);
+    // A small base gets fewer partitions rather than tiny ones.
+    expect(partitionsOf(5_000, PARTITION_SIZE).map((p) => p.subscribers)).toEqual(Array(5).fill(1_000));
+    expect(partitionsOf(700, PARTITION_SIZE).map((p) => p.subscribers)).toEqual([700]);
+    expect(partitionsOf(0, PARTITION_SIZE)).toEqual([]);
+  });
+
+  it('takes a configured size below 1,000 as it is', () => {
+    expect(partitionsOf(420, 60).map((p) => p.subscribers)).toEqual(Array(7).fill(60));
+    expect(partitionsOf(10_000, 500).every((p) => p.subscribers === 500)).toBe(true);
+  });
+});
