@@ -1,6 +1,7 @@
 /**
  * `npm run bench -- scale [--subscribers 1000000] [--offers 500] [--database-url postgres://...] [--pglite]
- *   [--instances 1,2] [--chunk 5000] [--history-months 12] [--max-rows 200000] [--pair-subscribers 2000] [--runs 10]`
+ *   [--instances 1,2] [--chunk 5000] [--history-months 12] [--max-rows 200000] [--pair-subscribers 2000] [--runs 10]
+ *   [--phases import,score]`
  *
  * Operator scale (issue 12), every figure beside its target:
  *  1. N synthetic subscribers with their history generated and written through Lyra's import
@@ -22,6 +23,9 @@
  *     (default-risk scores inserted directly, as that benchmark does).
  *  5. Peak RSS per phase of this process and of each server (VmRSS from /proc every 250 ms), and the
  *     hours 10 and 20 million subscribers would take on 1, 2 and 4 instances at the measured rates.
+ *
+ * `--phases import` runs phase 1 alone (the import beside COPY, per table); the default is every phase
+ * (`score` is 2 to 5, which need the imported subscribers).
  *
  * PostgreSQL (default: TEST_DATABASE_URL, else the local cluster CI uses): a throwaway database is
  * created in that server and dropped at the end. `--pglite`: a PGlite directory, one server at a time
@@ -84,7 +88,11 @@ interface Options {
   maxRows: number;
   pairSubscribers: number;
   runs: number;
+  phases: Set<Phase>;
 }
+
+const PHASES = ['import', 'score'] as const;
+type Phase = (typeof PHASES)[number];
 
 function options(args: string[]): Options {
   const num = (name: string, dflt: number) => {
@@ -94,6 +102,10 @@ function options(args: string[]): Options {
   };
   const pglite = args.includes('--pglite');
   const history = arg(args, 'history-months');
+  const phases = (arg(args, 'phases') ?? PHASES.join(',')).split(',').map((p) => p.trim()).filter(Boolean);
+  const unknown = phases.filter((p) => !(PHASES as readonly string[]).includes(p));
+  if (unknown.length || phases.length === 0) throw new Error(`--phases takes a comma-separated list of ${PHASES.join(', ')} (got ${unknown.join(', ') || 'none'})`);
+  if (!phases.includes('import')) throw new Error('--phases: scoring needs the imported subscribers; include import');
   return {
     subscribers: num('subscribers', 1_000_000),
     offers: num('offers', 500),
@@ -104,6 +116,7 @@ function options(args: string[]): Options {
     maxRows: num('max-rows', 200_000),
     pairSubscribers: num('pair-subscribers', 2000),
     runs: num('runs', 10),
+    phases: new Set(phases as Phase[]),
   };
 }
 
@@ -589,6 +602,7 @@ export async function run(args: string[]): Promise<void> {
     }
     console.log(`scale.import subscribers=${int(imp.subscribers)} rows=${int(imp.rows)} import=${f1(imp.importMs / 1000)}s copy=${f1(imp.copyMs / 1000)}s ratio=${f2(imp.importMs / imp.copyMs)} (target <= 2)`
       + ` | copy into tables with Lyra's keys and indexes ${f1(imp.indexedMs / 1000)}s (import/that=${f2(imp.importMs / imp.indexedMs)}) | generation+import+copies ${f1(imp.totalMs / 1000)}s | ${int(imp.subscribers / (imp.importMs / 1000))} subscribers/s imported | load ${load()}`);
+    if (!opts.phases.has('score')) return;
 
     await container.users.create(SYSTEM_ACTOR, { email: USER.email, name: 'Scale bench', password: USER.password, role: 'admin', is_active: true });
     const { token } = await container.auth.login(USER.email, USER.password, null, 'bench');

@@ -46,7 +46,6 @@ import { createProductsCsv } from './modules/products/products.csv.js';
 import { createProductsRepository } from './modules/products/products.repository.js';
 import { createProductsService } from './modules/products/products.service.js';
 import { createSegmentsRepository } from './modules/segments/segments.repository.js';
-import { withSegmentSync } from './modules/segments/segment-sync.js';
 import { createSegmentsService } from './modules/segments/segments.service.js';
 import { createUsersRepository } from './modules/users/users.repository.js';
 import { createUsersService } from './modules/users/users.service.js';
@@ -155,9 +154,7 @@ export function createContainer(database: Database, opts: ContainerOptions) {
     offerGroups,
     productsCsv: createProductsCsv({ products: core.products, uow: coreUow }),
     customers: createCustomersService({ customers: core.customers }),
-    customersImport: withResponseAttribution(
-      withSegmentSync(createCustomersImport({ customers: core.customers, uow: coreUow }), segments.syncFromData), campaignResults.attributeAll,
-    ),
+    customersImport: withResponseAttribution(createCustomersImport({ customers: core.customers, uow: coreUow, segments }), campaignResults.attributeAll),
     externalSystems: createExternalSystemsService({
       systems: catalogSyncRepos.systems, uow: catalogSyncUow, secrets, connectors, engine, onSystemsChanged: () => productsRepo.bumpCatalogVersion(),
     }),

@@ -25,7 +25,7 @@ export type ImportFormat = 'csv' | 'ndjson';
 export const IMPORT_BODY_LIMIT = 100 * 1024 * 1024;
 /** Errors listed per answer; the rest are counted in one closing entry. */
 export const MAX_LISTED_ERRORS = 1000;
-/** An import writing at least this many rows analyzes its table after committing. */
+/** An import writing at least this many rows analyzes its table after committing (when its statistics are stale). */
 export const ANALYZE_AFTER_ROWS = 10_000;
 
 type RowError = CustomerImportResult['errors'][number];
@@ -240,6 +240,8 @@ type Upsert = (to: Upserts) => Promise<UpsertCounts>;
 export function createCustomersImport(deps: {
   customers: Lookups & Maintenance;
   uow: UnitOfWork<{ customers: Lookups & Upserts; audit: Pick<AuditRepository, 'record'> }>;
+  /** The managed segment list, told once a customers import committed which segments its subscribers carry. */
+  segments?: { addFromData(names: readonly string[]): Promise<unknown> };
 }) {
   const { customers: lookups, uow } = deps;
 
@@ -436,7 +438,14 @@ export function createCustomersImport(deps: {
     });
     if (!written) return rejected();
     // A bulk load ends with fresh statistics for its table (the next preview plans on them).
-    if (written.created + written.updated >= ANALYZE_AFTER_ROWS) await lookups.refreshStatistics(table);
+    const rows = written.created + written.updated;
+    if (rows >= ANALYZE_AFTER_ROWS) await lookups.refreshStatistics(table, rows);
+    if (table === 'customers' && deps.segments) {
+      // The managed list gains the segments these subscribers carry (no other table carries any).
+      const names = new Set<string>();
+      for (const v of valid) for (const s of (v.data as CustomerImportRow).segments) names.add(s);
+      if (names.size) await deps.segments.addFromData([...names]);
+    }
     return { imported: true, created: written.created, updated: written.updated, total_rows: total, errors: [] };
   }
 

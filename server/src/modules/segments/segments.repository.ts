@@ -23,6 +23,21 @@ const audienceNames = (name: string): SQL =>
 
 /** Bound to the database or to a unit of work's transaction. */
 export function createSegmentsRepository(db: DbOrTx) {
+  /** Inserts the names `used` (a query of one column `s`) lacks from the list: one spelling per name, case-insensitively. */
+  async function addMissing(used: SQL): Promise<number> {
+    const result = await db.execute(sql`
+      with used as (
+        select distinct on (lower(btrim(s))) btrim(s) as name
+        from (${used}) u
+        where btrim(s) <> ''
+        order by lower(btrim(s)), btrim(s)
+      ), added as (
+        insert into ${segments} (name) select name from used on conflict do nothing returning 1
+      )
+      select count(*)::int as n from added`);
+    return Number(rowsOf<{ n: number }>(result)[0]?.n ?? 0);
+  }
+
   return {
     list(q: SegmentListQuery): Promise<{ count: number; results: SegmentWithCounts[] }> {
       const cond = q.search?.trim() ? containsText([segments.name, segments.description], q.search.trim()) : undefined;
@@ -68,22 +83,18 @@ export function createSegmentsRepository(db: DbOrTx) {
     },
 
     /**
-     * Adds every segment the subscriber data and the catalog use that the list lacks (one spelling
-     * per name, case-insensitively), in one idempotent statement: after imports and syncs, so data
-     * from the source systems never fails for a name nobody has entered yet.
+     * Adds every segment the subscriber data and the catalog use that the list lacks, in one
+     * idempotent statement: at start-up and after syncs, so data from the source systems never
+     * fails for a name nobody has entered yet.
      */
     async syncFromData(): Promise<number> {
-      const result = await db.execute(sql`
-        with used as (
-          select distinct on (lower(btrim(s))) btrim(s) as name
-          from (select unnest(segments) as s from ${customers} union all select unnest(target_segments) from ${products}) u
-          where btrim(s) <> ''
-          order by lower(btrim(s)), btrim(s)
-        ), added as (
-          insert into ${segments} (name) select name from used on conflict do nothing returning 1
-        )
-        select count(*)::int as n from added`);
-      return Number(rowsOf<{ n: number }>(result)[0]?.n ?? 0);
+      return addMissing(sql`select unnest(segments) as s from ${customers} union all select unnest(target_segments) from ${products}`);
+    },
+
+    /** The same for the names a customers import brought (its subscribers' segments): no scan of the base. */
+    async addFromData(names: readonly string[]): Promise<number> {
+      if (names.length === 0) return 0;
+      return addMissing(sql`select unnest(${sql.param([...names])}::text[]) as s`);
     },
   };
 }

@@ -26,7 +26,7 @@ export interface SegmentWrites {
  * systems, and the two would silently part.
  */
 export function createSegmentsService(deps: {
-  segments: Pick<SegmentsRepository, 'list' | 'findById' | 'names' | 'syncFromData'>;
+  segments: Pick<SegmentsRepository, 'list' | 'findById' | 'names' | 'syncFromData' | 'addFromData'>;
   uow: UnitOfWork<SegmentWrites>;
 }) {
   const { segments, uow } = deps;
@@ -128,8 +128,11 @@ export function createSegmentsService(deps: {
       if (messages.length) throw AppError.validation({ [field]: messages }, `Unknown segment in ${field}`);
     },
 
-    /** Adds the segments the data uses to the list (start-up, after imports and syncs). */
+    /** Adds the segments the data uses to the list (start-up and after syncs). */
     syncFromData: () => segments.syncFromData(),
+
+    /** Adds the segments a customers import brought (its subscribers'), once it committed. */
+    addFromData: (names: readonly string[]) => segments.addFromData(names),
   };
 }
 export type SegmentsService = ReturnType<typeof createSegmentsService>;
