@@ -7,6 +7,7 @@ const BENCHES: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   'catalog-sync': () => import('./catalog-sync.js'),
   ml: () => import('./ml-entry.js'),
   'ml-threads': () => import('./ml-threads.js'),
+  'ml-predict': () => import('./ml-predict.js'),
   campaigns: () => import('./campaigns.js'),
   scale: () => import('./scale.js'),
   'demo-start': () => import('./demo-start.js'),
