@@ -1,12 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { ExternalSystemCreate } from '@lyra/contracts';
 import { startXivaSimulator, XIVA_DEFAULT_CREDENTIALS, XIVA_V5_BASE, type XivaOptions } from '@lyra/simulators';
 import { createContainer } from '@lyra/server/container';
 import { getTableColumns } from 'drizzle-orm';
 import { copyRows } from '@lyra/server/db/bulk-copy';
-import { openDatabase, runMigrations, type Database } from '@lyra/server/db/client';
+import { runMigrations, type Database } from '@lyra/server/db/client';
+import { benchDatabase } from './bench-database.js';
 import { products } from '@lyra/server/db/schema/index';
 import { SYSTEM_ACTOR } from '@lyra/server/modules/auth/permissions';
 import { createProductsRepository, type NewProductRow } from '@lyra/server/modules/products/products.repository';
@@ -14,11 +12,11 @@ import { fmt } from './stats.js';
 
 const PAGE = 1000;
 
+/** An empty, migrated database of its own: PGlite in a temporary folder, or a throwaway database on the server of `databaseUrl`. */
 async function freshDatabase(databaseUrl: string | undefined) {
-  const dir = mkdtempSync(path.join(tmpdir(), 'lyra-sync-bench-'));
-  const database = await openDatabase({ databaseUrl, dataDir: dir });
+  const { database, dispose } = await benchDatabase(databaseUrl, { prefix: 'lyra-sync-bench' });
   await runMigrations(database);
-  return { database, dispose: async () => { await database.close(); rmSync(dir, { recursive: true, force: true }); } };
+  return { database, dispose };
 }
 
 /** Baseline (a): page through the simulator's productOffering list and parse the JSON, nothing else. */

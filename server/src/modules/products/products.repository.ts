@@ -22,7 +22,9 @@ const isRetired = isNotNull(products.retiredAt);
 const isActiveNotRetired = and(eq(products.isActive, true), isNull(products.retiredAt));
 const statusExpr = sql<string>`case when ${products.retiredAt} is not null then 'retired' when ${products.isActive} then 'active' else 'inactive' end`;
 
-const matchesSearch = (s: string) => containsText([products.name, products.externalProductId, products.description], s);
+// lower(name) and lower(external id): what their trigram indexes hold (migration 0016: on the bare columns the
+// planner took them for equality look-ups).
+const matchesSearch = (s: string) => containsText([sql`lower(${products.name})`, sql`lower(${products.externalProductId})`, products.description], s);
 
 const ORDER_COLUMNS = {
   name: products.name,
