@@ -5,9 +5,12 @@
  *
  * Operator scale (issue 12), every figure beside its target:
  *  1. N synthetic subscribers with their history generated and written through Lyra's import
- *     service (the one the API's CSV / JSON-lines imports call: validation, references, COPY into
- *     staging and one upsert per table, segment sync, response attribution), beside a `COPY` of the
- *     very same rows into plain tables of the same columns (no keys, no indexes). Target ≤ 2 ×.
+ *     service (the one the API's CSV / JSON-lines imports call: validation, references, COPY straight
+ *     into the table or, for keys that exist, into staging and one upsert, segment sync, response
+ *     attribution), beside a `COPY` of the very same rows into plain tables of the same columns (no
+ *     keys, no indexes). Target ≤ 2 ×. Also printed, per table: the same COPY into tables with
+ *     Lyra's keys and indexes, and with its foreign keys too (what any write keeping Lyra's
+ *     constraints pays).
  *  2. A propensity version trained (a sample: `--max-rows`) and activated through the API of a
  *     started server, then batch scoring of every subscriber against the `--offers` catalog,
  *     requested through the API and worked by server processes started with JOBS=1 on the same
@@ -226,8 +229,10 @@ interface ImportFigures {
   copyMs: number;
   /** The same COPY into tables with Lyra's keys and indexes (no foreign keys): where the rest goes. */
   indexedMs: number;
+  /** And into tables with Lyra's keys, indexes and foreign keys too: what any write keeping Lyra's constraints pays. */
+  constrainedMs: number;
   totalMs: number;
-  byTable: Record<string, { rows: number; importMs: number; copyMs: number; indexedMs: number }>;
+  byTable: Record<string, { rows: number; importMs: number; copyMs: number; indexedMs: number; constrainedMs: number }>;
 }
 
 /** The columns of Lyra's table, as COPY columns (name, SQL type). */
@@ -242,17 +247,22 @@ async function tableColumns(database: Database, table: string): Promise<StagingC
 
 async function importSubscribers(database: Database, container: Container, opts: Options, rss: RssMonitor): Promise<ImportFigures> {
   // The baseline's tables: Lyra's columns and defaults, no keys, constraints or indexes; and, for
-  // comparison, the same with Lyra's keys and indexes.
+  // comparison, the same with Lyra's keys and indexes, and with its foreign keys too (referencing
+  // Lyra's tables, where the import has just written the rows they name).
   const columnsOf = new Map<CustomerImportTable, StagingColumn[]>();
   for (const [table, stored] of Object.entries(STORED_IN) as [CustomerImportTable, string][]) {
     await database.executeSql(`create table bench_copy_${stored} (like ${stored} including defaults)`);
     await database.executeSql(`create table bench_indexed_${stored} (like ${stored} including all)`);
+    await database.executeSql(`create table bench_fk_${stored} (like ${stored} including all)`);
+    const fks = await database.executeSql(`select pg_get_constraintdef(oid) as def from pg_constraint where conrelid = $1::regclass and contype = 'f' order by conname`, [stored]);
+    for (const fk of fks.rows) await database.executeSql(`alter table bench_fk_${stored} add ${String(fk.def)}`);
     columnsOf.set(table, await tableColumns(database, stored));
   }
   const byTable: ImportFigures['byTable'] = {};
   let importMs = 0;
   let copyMs = 0;
   let indexedMs = 0;
+  let constrainedMs = 0;
   // The generator's own loop (chunks of subscribers, tables in reference order), its import calls
   // timed, each followed by a COPY of the same records as the import's schema reads them.
   const timedImport = {
@@ -271,14 +281,19 @@ async function importSubscribers(database: Database, container: Container, opts:
       const t2 = performance.now();
       await copyRows(database.db, `bench_indexed_${STORED_IN[table]}`, columns, rows);
       const tIndexed = performance.now() - t2;
+      const t3 = performance.now();
+      await copyRows(database.db, `bench_fk_${STORED_IN[table]}`, columns, rows);
+      const tConstrained = performance.now() - t3;
       importMs += tImport;
       copyMs += tCopy;
       indexedMs += tIndexed;
-      const t = (byTable[table] ??= { rows: 0, importMs: 0, copyMs: 0, indexedMs: 0 });
+      constrainedMs += tConstrained;
+      const t = (byTable[table] ??= { rows: 0, importMs: 0, copyMs: 0, indexedMs: 0, constrainedMs: 0 });
       t.rows += list.length;
       t.importMs += tImport;
       t.copyMs += tCopy;
       t.indexedMs += tIndexed;
+      t.constrainedMs += tConstrained;
       return result;
     },
   };
@@ -293,9 +308,9 @@ async function importSubscribers(database: Database, container: Container, opts:
     },
   });
   rss.endPhase('import');
-  for (const stored of Object.values(STORED_IN)) await database.executeSql(`drop table bench_copy_${stored}; drop table bench_indexed_${stored}`);
+  for (const stored of Object.values(STORED_IN)) await database.executeSql(`drop table bench_copy_${stored}; drop table bench_indexed_${stored}; drop table bench_fk_${stored}`);
   await database.executeSql('analyze');
-  return { subscribers: opts.subscribers, rows: loaded.rows, importMs, copyMs, indexedMs, totalMs: loaded.elapsedMs, byTable };
+  return { subscribers: opts.subscribers, rows: loaded.rows, importMs, copyMs, indexedMs, constrainedMs, totalMs: loaded.elapsedMs, byTable };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -598,10 +613,10 @@ export async function run(args: string[]): Promise<void> {
     // 1. Import beside COPY
     const imp = await importSubscribers(database, container, opts, rss);
     for (const [table, t] of Object.entries(imp.byTable)) {
-      console.log(`  ${table.padEnd(10)} rows=${int(t.rows).padStart(12)} import=${f1(t.importMs / 1000)}s copy=${f1(t.copyMs / 1000)}s ratio=${f2(t.importMs / t.copyMs)} | copy with Lyra's keys and indexes=${f1(t.indexedMs / 1000)}s`);
+      console.log(`  ${table.padEnd(10)} rows=${int(t.rows).padStart(12)} import=${f1(t.importMs / 1000)}s copy=${f1(t.copyMs / 1000)}s ratio=${f2(t.importMs / t.copyMs)} | copy with Lyra's keys and indexes=${f1(t.indexedMs / 1000)}s, and foreign keys=${f1(t.constrainedMs / 1000)}s (import/that=${f2(t.importMs / t.constrainedMs)})`);
     }
     console.log(`scale.import subscribers=${int(imp.subscribers)} rows=${int(imp.rows)} import=${f1(imp.importMs / 1000)}s copy=${f1(imp.copyMs / 1000)}s ratio=${f2(imp.importMs / imp.copyMs)} (target <= 2)`
-      + ` | copy into tables with Lyra's keys and indexes ${f1(imp.indexedMs / 1000)}s (import/that=${f2(imp.importMs / imp.indexedMs)}) | generation+import+copies ${f1(imp.totalMs / 1000)}s | ${int(imp.subscribers / (imp.importMs / 1000))} subscribers/s imported | load ${load()}`);
+      + ` | copy into tables with Lyra's keys and indexes ${f1(imp.indexedMs / 1000)}s (import/that=${f2(imp.importMs / imp.indexedMs)}), and foreign keys ${f1(imp.constrainedMs / 1000)}s (import/that=${f2(imp.importMs / imp.constrainedMs)}) | generation+import+copies ${f1(imp.totalMs / 1000)}s | ${int(imp.subscribers / (imp.importMs / 1000))} subscribers/s imported | load ${load()}`);
     if (!opts.phases.has('score')) return;
 
     await container.users.create(SYSTEM_ACTOR, { email: USER.email, name: 'Scale bench', password: USER.password, role: 'admin', is_active: true });

@@ -27,6 +27,12 @@ export const IMPORT_BODY_LIMIT = 100 * 1024 * 1024;
 export const MAX_LISTED_ERRORS = 1000;
 /** An import writing at least this many rows analyzes its table after committing (when its statistics are stale). */
 export const ANALYZE_AFTER_ROWS = 10_000;
+/** Rows validated, resolved and written at a time: the database writes one block while the next is validated. */
+const WRITE_BLOCK = 10_000;
+/** Thrown inside the write's transaction to undo the blocks it wrote once a later one has a problem. */
+const ROLL_BACK = new Error('import rejected: rolled back');
+/** Rows validated between turns of the event loop (the driver streams a block's COPY in those turns). */
+const YIELD_EVERY = 1000;
 
 type RowError = CustomerImportResult['errors'][number];
 type Parsed = { [K in CustomerImportTable]: z.output<(typeof CUSTOMER_IMPORT_ROWS)[K]> };
@@ -390,44 +396,78 @@ export function createCustomersImport(deps: {
   async function run(actor: Actor, table: CustomerImportTable, format: ImportFormat | 'records', records: AsyncIterable<SourceRecord>): Promise<CustomerImportResult> {
     const spec = SPECS[table];
     const errors = new ErrorList();
+    // The whole source is read first (bounded by the row limit): the write's transaction below then
+    // never waits on a slow client, only on validation of rows already here.
+    const source: (SourceRecord | undefined)[] = [];
+    for await (const rec of records) {
+      if (source.length >= MAX_CUSTOMER_IMPORT_ROWS) throw AppError.badRequest(`At most ${MAX_CUSTOMER_IMPORT_ROWS} rows per import; split the file`);
+      source.push(rec);
+    }
+    const total = source.length;
+    if (total === 0) throw AppError.badRequest(`The file has no ${table} rows`);
     const valid: Valid<unknown>[] = [];
     const seen = new Map<string, number>();
-    let total = 0;
-    for await (const rec of records) {
-      if (++total > MAX_CUSTOMER_IMPORT_ROWS) throw AppError.badRequest(`At most ${MAX_CUSTOMER_IMPORT_ROWS} rows per import; split the file`);
-      const data = validate(table, rec, errors);
-      if (!data) continue;
-      const row = data as Record<string, unknown>;
-      if (table === 'customers' || table === 'bills') {
-        const r = data as CustomerImportRow | BillImportRow;
-        const field = 'customer_value' in r ? 'customer_value' : 'amount';
-        const amount = amountOr(errors, rec.row, field, 'customer_value' in r ? r.customer_value : r.amount, r.currency);
-        if (amount == null) continue;
-        row[field] = amount;
+    let next = 0;
+
+    /** Validates the next block of rows (schema, money, duplicates), yielding now and then so a write in flight streams on. */
+    async function validateBlock(): Promise<Valid<unknown>[]> {
+      const block: Valid<unknown>[] = [];
+      const end = Math.min(total, next + WRITE_BLOCK);
+      while (next < end) {
+        const rec = source[next]!;
+        source[next++] = undefined;
+        if (next % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
+        const data = validate(table, rec, errors);
+        if (!data) continue;
+        const row = data as Record<string, unknown>;
+        if (table === 'customers' || table === 'bills') {
+          const r = data as CustomerImportRow | BillImportRow;
+          const field = 'customer_value' in r ? 'customer_value' : 'amount';
+          const amount = amountOr(errors, rec.row, field, 'customer_value' in r ? r.customer_value : r.amount, r.currency);
+          if (amount == null) continue;
+          row[field] = amount;
+        }
+        const key = spec.key(row);
+        const prev = seen.get(key);
+        if (prev !== undefined) {
+          errors.add({ row: rec.row, field: spec.keyField, message: `duplicates row ${prev}` });
+          continue;
+        }
+        seen.set(key, rec.row);
+        block.push({ row: rec.row, data });
       }
-      const key = spec.key(row);
-      const prev = seen.get(key);
-      if (prev !== undefined) {
-        errors.add({ row: rec.row, field: spec.keyField, message: `duplicates row ${prev}` });
-        continue;
-      }
-      seen.set(key, rec.row);
-      valid.push({ row: rec.row, data });
+      valid.push(...block);
+      return block;
     }
-    if (total === 0) throw AppError.badRequest(`The file has no ${table} rows`);
-    const rejected = (): CustomerImportResult => {
+
+    const rejected = async (): Promise<CustomerImportResult> => {
+      while (next < total) await validateBlock();
+      // Reference problems of every valid row, found as a file with no schema errors would find them.
+      await prepare(lookups, table, valid, errors);
       // Errors come in row order, whichever check found them.
       errors.items.sort((x, y) => x.row - y.row);
       return { imported: false, created: 0, updated: 0, total_rows: total, errors: errors.list() };
     };
-    if (errors.count) {
-      await prepare(lookups, table, valid, errors);
-      return rejected();
-    }
+    let block = await validateBlock();
+    if (errors.count) return rejected();
+    // Block by block: the database writes one block (its references resolved in the transaction)
+    // while the next is validated. A problem anywhere rolls everything back: nothing is written.
     const written = await uow.transaction(async ({ customers, audit }) => {
-      const upsert = await prepare(customers, table, valid, errors);
-      if (errors.count) return null;
-      const counts = await upsert(customers);
+      const counts: UpsertCounts = { created: 0, updated: 0 };
+      for (;;) {
+        const problems = new ErrorList();
+        const upsert = await prepare(customers, table, block, problems);
+        if (problems.count) throw ROLL_BACK;
+        const writing = upsert(customers);
+        writing.catch(() => undefined); // awaited below; a failure must not count as unhandled meanwhile
+        const following = next < total ? await validateBlock() : null;
+        const done = await writing;
+        counts.created += done.created;
+        counts.updated += done.updated;
+        if (errors.count) throw ROLL_BACK;
+        if (!following) break;
+        block = following;
+      }
       await audit.record(actor, {
         action: 'import',
         entityType: spec.entity,
@@ -435,6 +475,9 @@ export function createCustomersImport(deps: {
         after: { table, format, created: counts.created, updated: counts.updated, total_rows: total },
       });
       return counts;
+    }).catch((err: unknown) => {
+      if (err === ROLL_BACK) return null;
+      throw err;
     });
     if (!written) return rejected();
     // A bulk load ends with fresh statistics for its table (the next preview plans on them).

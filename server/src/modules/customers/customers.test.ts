@@ -4,6 +4,7 @@ import { parseCsv } from '../../lib/csv.js';
 import { SYSTEM_ACTOR } from '../auth/permissions.js';
 import { ANALYZE_AFTER_ROWS } from './customers.import.js';
 import { csvRecords } from './customers.parse.js';
+import { createCustomersRepository } from './customers.repository.js';
 import { loadSyntheticCustomers, seedDemoCustomers } from './customers.seed.js';
 import { createProductsRepository } from '../products/products.repository.js';
 
@@ -403,6 +404,53 @@ describe('customers API', () => {
     // ANALYZE read every row of a table this small: its estimate is the count (before, it was not).
     expect(before).not.toBe(total);
     expect(await reltuples()).toBe(total);
+    // Fresh statistics are kept until a tenth of the table is written (or it grows by a tenth).
+    const repo = createCustomersRepository(t.database.db);
+    expect(await repo.refreshStatistics('customers', 100)).toBe(false);
+    expect(await repo.refreshStatistics('customers', ANALYZE_AFTER_ROWS)).toBe(true);
+  });
+
+  it('writes a large file block by block, yet all or nothing: a bad row or an unknown reference in its last block leaves nothing', async () => {
+    const n = ANALYZE_AFTER_ROWS + 50;
+    const stored = async (prefix: string, table: string) =>
+      Number((await t.database.executeSql(`select count(*)::int as n from ${table} where id like $1`, [`${prefix}%`])).rows[0]!.n);
+    const customerRows = (last: string) => Array.from({ length: n }, (_, i) =>
+      `T-AON${i},9665200${String(i).padStart(5, '0')},Block ${i},active,medium,${i === n - 1 ? last : '50'},SAR,prepaid,2023-05-01`);
+    const header = 'id,msisdn,name,status,value_band,customer_value,currency,plan_type,activation_date';
+    const bad = await post('import/', CSV, [header, ...customerRows('fifty')].join('\n'));
+    expect(bad.status).toBe(422);
+    expect(bad.body.errors).toEqual([expect.objectContaining({ row: n + 1, field: 'customer_value' })]);
+    expect(await stored('T-AON', 'customers')).toBe(0);
+
+    const purchaseRows = (lastCustomer: string) => Array.from({ length: n }, (_, i) =>
+      `T-AONP${i},${i === n - 1 ? lastCustomer : 'T-1001'},${dataProduct.id},2026-09-01T10:00:00Z,25,app`);
+    const purchasesHeader = 'id,customer_id,product_id,purchased_at,price,channel';
+    const unknown = await post('purchases/import/', CSV, [purchasesHeader, ...purchaseRows('T-NOBODY')].join('\n'));
+    expect(unknown.status).toBe(422);
+    expect(unknown.body.errors).toEqual([{ row: n + 1, field: 'customer_id', message: 'unknown customer T-NOBODY' }]);
+    expect(await stored('T-AONP', 'customer_purchases')).toBe(0);
+
+    const good = await post('purchases/import/', CSV, [purchasesHeader, ...purchaseRows('T-1002')].join('\n'));
+    expect(good.body).toMatchObject({ imported: true, created: n, updated: 0, total_rows: n });
+    expect(await stored('T-AONP', 'customer_purchases')).toBe(n);
+  });
+
+  it('rewrites only the rows a re-sent file changes, and counts every row it matched as updated', async () => {
+    const row = (id: string, name: string) => ({ id, msisdn: '966500007001', name, status: 'active', value_band: 'low', customer_value: '10', currency: 'SAR', plan_type: 'prepaid', activation_date: '2024-01-01' });
+    const versions = async () => new Map((await t.database.executeSql(
+      `select id, updated_at::text as at, xmin::text as xmin from customers where id like 'T-RE%'`)).rows.map((r) => [String(r.id), `${String(r.at)}|${String(r.xmin)}`]));
+    const first = await post('import/', NDJSON, jsonl([row('T-RE1', 'Same'), row('T-RE2', 'Before')]));
+    expect(first.body).toMatchObject({ imported: true, created: 2, updated: 0 });
+    const was = await versions();
+    // The new row first: the straight COPY writes it before meeting a key that exists, and must be undone.
+    const again = await post('import/', NDJSON, jsonl([row('T-RE3', 'New'), row('T-RE1', 'Same'), row('T-RE2', 'After')]));
+    expect(again.body).toMatchObject({ imported: true, created: 1, updated: 2, total_rows: 3 });
+    const now = await versions();
+    expect(now.get('T-RE1')).toBe(was.get('T-RE1'));
+    expect(now.get('T-RE2')).not.toBe(was.get('T-RE2'));
+    expect(now.has('T-RE3')).toBe(true);
+    expect((await t.app.inject({ url: `${base}/T-RE2/`, headers: admin })).json()).toMatchObject({ name: 'After' });
+    expect(Number((await t.database.executeSql(`select count(*)::int as n from customers where id like 'T-RE%'`)).rows[0]!.n)).toBe(3);
   });
 
   it('bounds bodies and row counts, and lists at most 1000 errors', async () => {
