@@ -6,7 +6,7 @@
 import type { Level, MlMetrics, MlModelName, MlReason } from '@lyra/contracts';
 import {
   calibratorFromJSON, Dataset, explainRow, explainRows, GbdtModel, sigmoid, TLearner,
-  type Calibrator, type CalibratorJson, type GbdtModelJson, type LogisticModelJson, type Reason, type Row, type ScorecardJson, type TLearnerJson,
+  type Calibrator, type CalibratorJson, type Column, type GbdtModelJson, type LogisticModelJson, type Reason, type Row, type ScorecardJson, type TLearnerJson,
 } from '@lyra/ml';
 import { ColumnBuilder, featureDefs, mergeParts, type FeatureDef, type FeaturePreprocessing, type ModelFeatureSet, type RowParts } from '../features/features.js';
 import type { ModelVersionRow } from '../ml.repository.js';
@@ -96,7 +96,12 @@ export class LoadedModel {
   /** Calibrated probabilities of the builder's rows, in the order they were added. */
   scoreRows(b: ColumnBuilder): Float64Array {
     if (b.rows === 0) return new Float64Array(0);
-    return this.calibrator.predictAll(this.gbdt.predictProba(new Dataset(b.columns())));
+    return this.scoreColumns(b.columns());
+  }
+
+  /** Calibrated probabilities of rows given as the builder's columns (ColumnBuilder.columns()). */
+  scoreColumns(columns: Column[]): Float64Array {
+    return this.calibrator.predictAll(this.gbdt.predictProba(new Dataset(columns)));
   }
 
   /** The top TreeSHAP contributions to the raw score (log-odds before calibration, which is monotone). */
