@@ -2,7 +2,7 @@
  * Tree scoring on a categorical pair matrix, without a server (issue 12, "The trees themselves"):
  *
  *   npm run bench -- ml-predict [--train-rows 100000] [--subscribers 2000] [--candidates 125]
- *     [--trees 500] [--depth 6] [--eta 0.05] [--keep <dir>] [--lyra-model <file>] [--no-xgb]
+ *     [--trees 500] [--depth 6] [--eta 0.05] [--keep <dir>] [--reuse <dir>] [--no-xgb]
  *
  * Synthetic subscriber x product rows shaped like the propensity pair matrix: 80 features, 15 of
  * them categorical with 3 to 500 levels (more than the 255 bins a feature keeps, so unseen and rare
@@ -16,9 +16,10 @@
  * their ratio (target >= 1.0), Lyra's first calls of a model freshly loaded from JSON (no compile
  * cost on the request path) and a check that the block scorer equals the reference walk.
  *
- * `--keep <dir>` leaves the matrices, XGBoost's arguments and Lyra's model there (rerun
- * `python3 bench/src/scale-xgb.py "$(cat <dir>/args.json)"`), `--lyra-model <file>` scores a model
- * saved by `--keep` instead of training one (the data are seeded, so they are the same rows).
+ * `--keep <dir>` leaves the matrices, XGBoost's arguments and both trained models there (rerun
+ * `python3 bench/src/scale-xgb.py "$(cat <dir>/args.json)"`); `--reuse <dir>` times the models a
+ * `--keep` run saved instead of training them again (the data are seeded: the same rows, when the
+ * sizes given are the same, which is checked).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -205,9 +206,11 @@ export async function run(args: string[]): Promise<void> {
   const trees = num(args, 'trees', 500);
   const depth = num(args, 'depth', 6);
   const eta = num(args, 'eta', 0.05);
-  const keep = arg(args, 'keep');
-  const modelFile = arg(args, 'lyra-model');
+  const reuse = arg(args, 'reuse');
+  const keep = arg(args, 'keep') ?? reuse;
   if (keep) mkdirSync(keep, { recursive: true });
+  const shape = JSON.stringify({ trainRows, subscribers, candidates, trees, depth, eta });
+  if (reuse && readFileSync(path.join(reuse, 'shape.json'), 'utf8') !== shape) throw new Error(`--reuse ${reuse}: saved by a run with other sizes (${readFileSync(path.join(reuse, 'shape.json'), 'utf8')})`);
 
   let t = performance.now();
   const gen = new PairGenerator(2024);
@@ -218,14 +221,17 @@ export async function run(args: string[]): Promise<void> {
 
   const params = { nTrees: trees, maxDepth: depth, learningRate: eta, lambda: 1, minChildWeight: 1, seed: 1, nThreads: 1 };
   let json: GbdtModelJson;
-  if (modelFile) {
-    json = JSON.parse(readFileSync(modelFile, 'utf8')) as GbdtModelJson;
-    console.log(`ml-predict: Lyra's model read from ${modelFile} (${json.trees.length} trees)`);
+  if (reuse) {
+    json = JSON.parse(readFileSync(path.join(reuse, 'lyra-model.json'), 'utf8')) as GbdtModelJson;
+    console.log(`ml-predict: Lyra's model read from ${reuse} (${json.trees.length} trees)`);
   } else {
     t = performance.now();
     json = (await trainGbdt(train, params)).toJSON();
     console.log(`ml-predict: Lyra trained ${json.trees.length} trees (depth ${depth}, 1 thread) in ${f1((performance.now() - t) / 1000)}s`);
-    if (keep) writeFileSync(path.join(keep, 'lyra-model.json'), JSON.stringify(json));
+    if (keep) {
+      writeFileSync(path.join(keep, 'lyra-model.json'), JSON.stringify(json));
+      writeFileSync(path.join(keep, 'shape.json'), shape);
+    }
   }
   const text = JSON.stringify(json);
 
@@ -263,9 +269,10 @@ export async function run(args: string[]): Promise<void> {
   const x1 = xgbOnPairs({
     train: train.columns, label: train.label!, pairs: pairs.columns, trainThreads: 2,
     trees: json.trees.length, depth, eta, lambda: params.lambda, minChildWeight: params.minChildWeight, keepDir: keep,
+    modelIn: reuse ? path.join(reuse, 'xgb-model.json') : undefined,
   });
   const xgbRate = x1.predictRows / x1.predictSeconds;
-  console.log(`ml-predict.xgboost ${x1.version} (${x1.categorical}) ${x1.trees} trees trained on the same ${int(x1.trainRows)} rows in ${f1(x1.trainSeconds)}s (2 threads); run ${f1((performance.now() - t) / 1000)}s`);
+  console.log(`ml-predict.xgboost ${x1.version} (${x1.categorical}) ${x1.trees} trees ${reuse ? `read from ${reuse}` : `trained on the same ${int(x1.trainRows)} rows in ${f1(x1.trainSeconds)}s (2 threads)`}; run ${f1((performance.now() - t) / 1000)}s`);
   console.log(`ml-predict pair matrix ${int(pairs.nRows)} rows x ${pairs.columns.length} features: lyra predict (1 thread) ${int(lyraRate)} rows/s | xgboost (1t) ${int(xgbRate)} rows/s`
     + ` | lyra / xgboost=${f2(lyraRate / xgbRate)} (target >= 1.0) | cpu-time ratio=${f2((pairs.nRows / lyra.cpu) / (x1.predictRows / x1.predictCpuSeconds))}`);
 }

@@ -2,7 +2,8 @@
 (float32 matrix written by the bench, categorical features as category indexes) with the same number
 of trees and depth as Lyra's active version, then times `predict` on the scoring pair matrix
 (subscriber x candidate rows, built by Lyra's feature code) on one thread, best of three, a new
-DMatrix each time (XGBoost caches the predictions of a DMatrix it has seen). Prints one JSON line."""
+DMatrix each time (XGBoost caches the predictions of a DMatrix it has seen). Prints one JSON line.
+Optional: "model_out" saves the trained booster, "model_in" loads one instead of training (train_s is then the load)."""
 import json, sys, time
 import numpy as np
 import xgboost as xgb
@@ -24,9 +25,14 @@ def matrix(X, label=None, nthread=1):
 
 dtr, how = matrix(Xtr, ytr, args["train_threads"])
 t0 = time.perf_counter()
-booster = xgb.train({"tree_method": "hist", "max_depth": args["depth"], "eta": args["eta"], "lambda": args["lambda"],
-                     "min_child_weight": args["min_child_weight"], "max_bin": 256, "objective": "binary:logistic",
-                     "nthread": args["train_threads"], "seed": 0}, dtr, args["trees"])
+if args.get("model_in"):  # a model saved by an earlier run on the same rows (model_out)
+    booster = xgb.Booster(model_file=args["model_in"])
+else:
+    booster = xgb.train({"tree_method": "hist", "max_depth": args["depth"], "eta": args["eta"], "lambda": args["lambda"],
+                         "min_child_weight": args["min_child_weight"], "max_bin": 256, "objective": "binary:logistic",
+                         "nthread": args["train_threads"], "seed": 0}, dtr, args["trees"])
+    if args.get("model_out"):
+        booster.save_model(args["model_out"])
 train_s = time.perf_counter() - t0
 booster.set_param({"nthread": 1})
 best = float("inf")

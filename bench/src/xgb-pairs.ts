@@ -59,8 +59,10 @@ export interface XgbPairsInput {
   eta: number;
   lambda: number;
   minChildWeight: number;
-  /** keep the written matrices in this directory (else a temporary one, removed) */
+  /** keep the written matrices and the trained model (xgb-model.json) in this directory (else a temporary one, removed) */
   keepDir?: string | undefined;
+  /** predict with this saved model instead of training one */
+  modelIn?: string | undefined;
 }
 
 export interface XgbPairsResult {
@@ -88,6 +90,7 @@ export function xgbOnPairs(input: XgbPairsInput): XgbPairsResult {
       types: input.train.map((c) => (c.kind === 'categorical' ? 'c' : 'q')),
       train_x: path.join(dir, 'train_x.bin'), train_y: path.join(dir, 'train_y.bin'), pairs_x: path.join(dir, 'pairs_x.bin'),
       train_threads: input.trainThreads, trees: input.trees, depth: input.depth, eta: input.eta, lambda: input.lambda, min_child_weight: input.minChildWeight,
+      ...(input.modelIn ? { model_in: input.modelIn } : input.keepDir ? { model_out: path.join(dir, 'xgb-model.json') } : {}),
     };
     if (input.keepDir) writeFileSync(path.join(dir, 'args.json'), JSON.stringify(args));
     const out = execFileSync(PY, [SCRIPT, JSON.stringify(args)], { encoding: 'utf8', maxBuffer: 1 << 24 });

@@ -181,6 +181,16 @@ export interface GbdtModelJson {
 const PERFECT_MAX_DEPTH = 10;
 const MISSING_RIGHT_BIT = 1 << 30;
 const FEATURE_MASK = MISSING_RIGHT_BIT - 1;
+/** 32-bit words of a categorical split's set of bins (bin 0 = missing, 1..255 = categories) */
+const CAT_WORDS = 8;
+
+/**
+ * The bin of a categorical feature's model value: its category (1..255), or 0 for a missing value and
+ * for anything an encoder never produces (not an integer in 1..255), which is scored as missing.
+ */
+export function categoryBin(x: number): number {
+  return x >= 1 && x <= 255 && Math.floor(x) === x ? x : 0;
+}
 
 /**
  * All trees in one set of typed arrays; node ids are global. A node is a leaf
@@ -196,33 +206,48 @@ export class FlatForest {
   readonly cover: Float64Array;
   /** offset into catBits for categorical splits, -1 otherwise */
   readonly catOff: Int32Array;
+  /** per categorical split, the bins going left */
   readonly catBits: Uint32Array;
   readonly maxDepth: number;
-  // the walk arrays of scoreBlock: a leaf's children are itself, it splits feature 0 at +Infinity
+  // The walk arrays of scoreBlock. A step of any split, numeric or categorical, is
+  //   right = (x > thr) | (missRight & x is NaN) | rightBit[set + bin]
+  // A numeric split's set is the empty set at offset 0 (and its feature's bin is 0); a categorical
+  // split's threshold is +Infinity and its set holds the bins going right, bin 0 (missing) included.
+  /** per node, its two children; a leaf's children are itself (it splits feature 0 at +Infinity) */
   private readonly kids: Int32Array;
   private readonly splitFeat: Int32Array;
   private readonly splitThr: Float64Array;
-  /** 1 when missing values go right */
+  /** 1 when missing values go right (numeric splits) */
   private readonly missRight: Int32Array;
+  /** offset of the node's set in rightBits: 0 (the empty set) for numeric splits and leaves */
+  private readonly splitSet: Int32Array;
+  /** the empty set, then per categorical split the bins going right (bit 0: missing values) */
+  private readonly rightBits: Uint32Array;
+  /** the features categorical splits test (their bins are filled into the block's bin buffer) */
+  private readonly catFeatures: Int32Array;
   private readonly treeDepths: Int32Array;
   private readonly treeHasCat: Uint8Array;
-  // complete (heap-ordered) layouts of trees without categorical splits up to PERFECT_MAX_DEPTH:
+  // complete (heap-ordered) layouts of the trees up to PERFECT_MAX_DEPTH:
   // the children of position p are 2p+1 and 2p+2, so a step needs no child index load
-  /** per tree: offset of its inner nodes in perfFeat/perfThr, -1 when it is walked through kids */
+  /** per tree: offset of its inner nodes in perfFeat/perfThr/perfSet, -1 when it is walked through kids */
   private readonly perfNode: Int32Array;
   /** per tree: offset of its 2^depth leaves in perfValue */
   private readonly perfLeaf: Int32Array;
   /** feature | MISSING_RIGHT_BIT */
   private readonly perfFeat: Int32Array;
   private readonly perfThr: Float64Array;
+  private readonly perfSet: Int32Array;
   private readonly perfValue: Float64Array;
+  /** the categorical bins of the block being scored (row-major like the block, 0 for numeric features) */
+  private binBuf = new Uint8Array(0);
+  private binBufF = -1;
 
   constructor(trees: GbdtTreeJson[]) {
     let total = 0;
     let nCat = 0;
     for (const t of trees) {
       total += t.feature.length;
-      for (const c of t.catLeft) if (c) nCat++;
+      for (let i = 0; i < t.catLeft.length; i++) if (t.catLeft[i] && t.feature[i]! >= 0) nCat++;
     }
     this.roots = new Int32Array(trees.length);
     this.feature = new Int32Array(total);
@@ -232,13 +257,16 @@ export class FlatForest {
     this.value = new Float64Array(total);
     this.cover = new Float64Array(total);
     this.catOff = new Int32Array(total).fill(-1);
-    this.catBits = new Uint32Array(8 * nCat);
+    this.catBits = new Uint32Array(CAT_WORDS * nCat);
     this.kids = new Int32Array(2 * total);
     this.splitFeat = new Int32Array(total);
     this.splitThr = new Float64Array(total).fill(Infinity);
     this.missRight = new Int32Array(total);
+    this.splitSet = new Int32Array(total);
+    this.rightBits = new Uint32Array(CAT_WORDS * (nCat + 1));
     this.treeDepths = new Int32Array(trees.length);
     this.treeHasCat = new Uint8Array(trees.length);
+    const catFeatures = new Set<number>();
     let off = 0;
     let co = 0;
     let depth = 0;
@@ -255,36 +283,44 @@ export class FlatForest {
         this.defaultLeft[j] = t.defaultLeft[i]!;
         this.value[j] = t.value[i]!;
         this.cover[j] = t.cover[i]!;
-        const cats = t.catLeft[i];
-        if (cats && f >= 0) {
-          this.catOff[j] = co;
-          for (const b of cats) this.catBits[co + (b >>> 5)]! |= 1 << (b & 31);
-          co += 8;
-          this.treeHasCat[k] = 1;
-        }
         if (f < 0) {
           this.kids[2 * j] = this.kids[2 * j + 1] = j;
-        } else {
-          this.kids[2 * j] = this.left[j]!;
-          this.kids[2 * j + 1] = this.left[j]! + 1;
-          this.splitFeat[j] = f;
+          continue;
+        }
+        this.kids[2 * j] = this.left[j]!;
+        this.kids[2 * j + 1] = this.left[j]! + 1;
+        this.splitFeat[j] = f;
+        const cats = t.catLeft[i];
+        if (!cats) {
           this.splitThr[j] = this.threshold[j]!;
           this.missRight[j] = this.defaultLeft[j] === 1 ? 0 : 1;
+          continue;
         }
+        this.catOff[j] = co;
+        for (const b of cats) this.catBits[co + (b >>> 5)]! |= 1 << (b & 31);
+        // right: the value bins not going left, and bin 0 when missing values go right
+        const rs = CAT_WORDS + co;
+        for (let w = 0; w < CAT_WORDS; w++) this.rightBits[rs + w] = ~this.catBits[co + w]!;
+        this.rightBits[rs] = (this.rightBits[rs]! & ~1) | (this.defaultLeft[j] === 1 ? 0 : 1);
+        this.splitSet[j] = rs;
+        co += CAT_WORDS;
+        this.treeHasCat[k] = 1;
+        catFeatures.add(f);
       }
       this.treeDepths[k] = treeDepth(t);
       depth = Math.max(depth, this.treeDepths[k]!);
       off += m;
     });
     this.maxDepth = depth;
-    // complete layouts of the shallow numeric trees
+    this.catFeatures = Int32Array.from([...catFeatures].sort((a, b) => a - b));
+    // complete layouts of the shallow trees
     this.perfNode = new Int32Array(trees.length).fill(-1);
     this.perfLeaf = new Int32Array(trees.length);
     let nodes = 0;
     let leaves = 0;
     for (let k = 0; k < trees.length; k++) {
       const D = this.treeDepths[k]!;
-      if (this.treeHasCat[k] === 1 || D > PERFECT_MAX_DEPTH) continue;
+      if (D > PERFECT_MAX_DEPTH) continue;
       this.perfNode[k] = nodes;
       this.perfLeaf[k] = leaves;
       nodes += (1 << D) - 1;
@@ -292,6 +328,7 @@ export class FlatForest {
     }
     this.perfFeat = new Int32Array(nodes);
     this.perfThr = new Float64Array(nodes).fill(Infinity);
+    this.perfSet = new Int32Array(nodes);
     this.perfValue = new Float64Array(leaves);
     for (let k = 0; k < trees.length; k++) if (this.perfNode[k]! >= 0) this.fillPerfect(k, this.roots[k]!, 0, 0);
   }
@@ -299,7 +336,7 @@ export class FlatForest {
   /**
    * Copies node nd of tree k to position pos (heap order: children 2pos+1, 2pos+2) of the tree's
    * complete layout; a leaf above the last level continues as splits that send every row left
-   * (feature 0 at +Infinity, missing left) down to the leaf value.
+   * (feature 0 at +Infinity, missing left, the empty set) down to the leaf value.
    */
   private fillPerfect(k: number, nd: number, pos: number, d: number): void {
     const D = this.treeDepths[k]!;
@@ -317,14 +354,31 @@ export class FlatForest {
       this.fillPerfect(k, nd, 2 * pos + 2, d + 1);
       return;
     }
-    this.perfFeat[j] = f | (this.defaultLeft[nd] === 1 ? 0 : MISSING_RIGHT_BIT);
-    this.perfThr[j] = this.threshold[nd]!;
+    this.perfFeat[j] = f | (this.missRight[nd] === 1 ? MISSING_RIGHT_BIT : 0);
+    this.perfThr[j] = this.splitThr[nd]!;
+    this.perfSet[j] = this.splitSet[nd]!;
     this.fillPerfect(k, this.left[nd]!, 2 * pos + 1, d + 1);
     this.fillPerfect(k, this.left[nd]! + 1, 2 * pos + 2, d + 1);
   }
 
   get nTrees(): number {
     return this.roots.length;
+  }
+
+  /** the categorical bins of a row-major block (see categoryBin), in a buffer reused between calls */
+  private blockBins(xb: Float64Array, n: number, F: number): Uint8Array {
+    if (this.binBufF !== F || this.binBuf.length < n * F) {
+      // numeric features' entries stay 0 (the empty set's bit 0 is 0)
+      this.binBuf = new Uint8Array(Math.max(n, 256) * F);
+      this.binBufF = F;
+    }
+    const bins = this.binBuf;
+    const cf = this.catFeatures;
+    for (let q = 0; q < cf.length; q++) {
+      const f = cf[q]!;
+      for (let i = 0, o = f; i < n; i++, o += F) bins[o] = categoryBin(xb[o]!);
+    }
+    return bins;
   }
 
   /**
@@ -337,19 +391,23 @@ export class FlatForest {
    * (child = kids[2 * node + goesRight]) and the walks of neighbouring rows overlap in the CPU
    * instead of stalling on mispredicted branches. The comparisons are turned into 0/1 with unary
    * plus, which V8 compiles to a flag-setting instruction; `cond ? 1 : 0` becomes a branch and was
-   * measured ~3x slower on random data (and 1.5x slower than the former code generation). Shallow trees without categorical splits are
+   * measured ~3x slower on random data (and 1.5x slower than the former code generation).
+   * Categorical splits are branch-free too: the block's category bins are taken once per block
+   * (blockBins) and a split reads one bit of its set of bins going right (a categorical pair
+   * matrix where every tree has categorical splits: ~1.7x the CPU rate of a walk that branched on
+   * them, `npm run bench -- ml-predict`). Shallow trees are
    * walked in their complete layout (children at 2p+1, 2p+2: no child index to load, measured
-   * ~15% faster). One small function serves every model, so it is
+   * ~15% faster), four rows side by side. One small function serves every model, so it is
    * optimised after the first block of the first call: no first-call compile cost per model.
    */
   scoreBlock(xb: Float64Array, n: number, F: number, out: Float64Array, start: number, nTrees = this.nTrees): void {
-    const { kids, splitFeat, splitThr, missRight, value, roots, treeDepths, perfNode, perfFeat, perfThr, perfValue } = this;
-    const hasCat = this.catBits.length > 0;
+    const { kids, splitFeat, splitThr, missRight, splitSet, rightBits, value, roots, treeDepths, treeHasCat, perfNode, perfFeat, perfThr, perfSet, perfValue } = this;
+    const bins = this.catFeatures.length > 0 ? this.blockBins(xb, n, F) : this.binBuf;
     for (let k = 0; k < nTrees; k++) {
       const root = roots[k]!;
       const D = treeDepths[k]!;
       const o = perfNode[k]!;
-      if (o >= 0) {
+      if (o >= 0 && treeHasCat[k] === 0) {
         const lo = this.perfLeaf[k]! - ((1 << D) - 1);
         let i = 0;
         // four rows per step: independent chains the CPU runs side by side
@@ -393,27 +451,76 @@ export class FlatForest {
         }
         continue;
       }
-      if (hasCat && this.treeHasCat[k] === 1) {
-        for (let i = 0; i < n; i++) {
+      if (o >= 0) {
+        // the same with categorical splits: one more bit per step
+        const lo = this.perfLeaf[k]! - ((1 << D) - 1);
+        let i = 0;
+        for (; i + 3 < n; i += 4) {
+          const b0 = i * F;
+          const b1 = b0 + F;
+          const b2 = b1 + F;
+          const b3 = b2 + F;
+          let p0 = 0;
+          let p1 = 0;
+          let p2 = 0;
+          let p3 = 0;
+          for (let d = 0; d < D; d++) {
+            const m0 = perfFeat[o + p0]!;
+            const m1 = perfFeat[o + p1]!;
+            const m2 = perfFeat[o + p2]!;
+            const m3 = perfFeat[o + p3]!;
+            const j0 = b0 + (m0 & FEATURE_MASK);
+            const j1 = b1 + (m1 & FEATURE_MASK);
+            const j2 = b2 + (m2 & FEATURE_MASK);
+            const j3 = b3 + (m3 & FEATURE_MASK);
+            const x0 = xb[j0]!;
+            const x1 = xb[j1]!;
+            const x2 = xb[j2]!;
+            const x3 = xb[j3]!;
+            const c0 = bins[j0]!;
+            const c1 = bins[j1]!;
+            const c2 = bins[j2]!;
+            const c3 = bins[j3]!;
+            p0 = 2 * p0 + 1 + (+(x0 > perfThr[o + p0]!) | ((m0 >>> 30) & +(x0 !== x0)) | ((rightBits[perfSet[o + p0]! + (c0 >>> 5)]! >>> (c0 & 31)) & 1));
+            p1 = 2 * p1 + 1 + (+(x1 > perfThr[o + p1]!) | ((m1 >>> 30) & +(x1 !== x1)) | ((rightBits[perfSet[o + p1]! + (c1 >>> 5)]! >>> (c1 & 31)) & 1));
+            p2 = 2 * p2 + 1 + (+(x2 > perfThr[o + p2]!) | ((m2 >>> 30) & +(x2 !== x2)) | ((rightBits[perfSet[o + p2]! + (c2 >>> 5)]! >>> (c2 & 31)) & 1));
+            p3 = 2 * p3 + 1 + (+(x3 > perfThr[o + p3]!) | ((m3 >>> 30) & +(x3 !== x3)) | ((rightBits[perfSet[o + p3]! + (c3 >>> 5)]! >>> (c3 & 31)) & 1));
+          }
+          out[start + i] = out[start + i]! + perfValue[lo + p0]!;
+          out[start + i + 1] = out[start + i + 1]! + perfValue[lo + p1]!;
+          out[start + i + 2] = out[start + i + 2]! + perfValue[lo + p2]!;
+          out[start + i + 3] = out[start + i + 3]! + perfValue[lo + p3]!;
+        }
+        for (; i < n; i++) {
           const b = i * F;
-          let nd = root;
-          for (let d = 0; d < D; d++) nd = kids[2 * nd + this.goRightWalk(nd, xb[b + splitFeat[nd]!]!)]!;
-          out[start + i] = out[start + i]! + value[nd]!;
+          let p = 0;
+          for (let d = 0; d < D; d++) {
+            const m = perfFeat[o + p]!;
+            const j = b + (m & FEATURE_MASK);
+            const x = xb[j]!;
+            const c = bins[j]!;
+            p = 2 * p + 1 + (+(x > perfThr[o + p]!) | ((m >>> 30) & +(x !== x)) | ((rightBits[perfSet[o + p]! + (c >>> 5)]! >>> (c & 31)) & 1));
+          }
+          out[start + i] = out[start + i]! + perfValue[lo + p]!;
         }
         continue;
       }
+      // deep trees: through the node arrays, two rows per step
       let i = 0;
-      // two rows per step: independent chains the CPU runs side by side
       for (; i + 1 < n; i += 2) {
         const b0 = i * F;
         const b1 = b0 + F;
         let n0 = root;
         let n1 = root;
         for (let d = 0; d < D; d++) {
-          const x0 = xb[b0 + splitFeat[n0]!]!;
-          const x1 = xb[b1 + splitFeat[n1]!]!;
-          n0 = kids[2 * n0 + (+(x0 > splitThr[n0]!) | (missRight[n0]! & +(x0 !== x0)))]!;
-          n1 = kids[2 * n1 + (+(x1 > splitThr[n1]!) | (missRight[n1]! & +(x1 !== x1)))]!;
+          const j0 = b0 + splitFeat[n0]!;
+          const j1 = b1 + splitFeat[n1]!;
+          const x0 = xb[j0]!;
+          const x1 = xb[j1]!;
+          const c0 = bins.length > 0 ? bins[j0]! : 0;
+          const c1 = bins.length > 0 ? bins[j1]! : 0;
+          n0 = kids[2 * n0 + (+(x0 > splitThr[n0]!) | (missRight[n0]! & +(x0 !== x0)) | ((rightBits[splitSet[n0]! + (c0 >>> 5)]! >>> (c0 & 31)) & 1))]!;
+          n1 = kids[2 * n1 + (+(x1 > splitThr[n1]!) | (missRight[n1]! & +(x1 !== x1)) | ((rightBits[splitSet[n1]! + (c1 >>> 5)]! >>> (c1 & 31)) & 1))]!;
         }
         out[start + i] = out[start + i]! + value[n0]!;
         out[start + i + 1] = out[start + i + 1]! + value[n1]!;
@@ -422,17 +529,14 @@ export class FlatForest {
         const b = i * F;
         let nd = root;
         for (let d = 0; d < D; d++) {
-          const x = xb[b + splitFeat[nd]!]!;
-          nd = kids[2 * nd + (+(x > splitThr[nd]!) | (missRight[nd]! & +(x !== x)))]!;
+          const j = b + splitFeat[nd]!;
+          const x = xb[j]!;
+          const c = bins.length > 0 ? bins[j]! : 0;
+          nd = kids[2 * nd + (+(x > splitThr[nd]!) | (missRight[nd]! & +(x !== x)) | ((rightBits[splitSet[nd]! + (c >>> 5)]! >>> (c & 31)) & 1))]!;
         }
         out[start + i] = out[start + i]! + value[nd]!;
       }
     }
-  }
-
-  /** goRight that also accepts leaves (which stay where they are) */
-  private goRightWalk(nd: number, x: number): number {
-    return this.feature[nd]! < 0 ? 0 : this.goRight(nd, x);
   }
 
   /** leaf reached by row-major model values x[base .. base+nFeat) in tree k */
@@ -446,12 +550,13 @@ export class FlatForest {
     }
   }
 
-  /** 0 = left, 1 = right */
+  /** 0 = left, 1 = right (the reference the block scorer must equal) */
   goRight(nd: number, x: number): number {
     if (x !== x) return this.defaultLeft[nd]! ? 0 : 1;
     const co = this.catOff[nd]!;
     if (co < 0) return x <= this.threshold[nd]! ? 0 : 1;
-    const b = x | 0;
+    const b = categoryBin(x);
+    if (b === 0) return this.defaultLeft[nd]! ? 0 : 1;
     return (this.catBits[co + (b >>> 5)]! >>> (b & 31)) & 1 ? 0 : 1;
   }
 }
