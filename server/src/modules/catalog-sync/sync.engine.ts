@@ -186,11 +186,23 @@ export function createSyncEngine(deps: SyncEngineDeps) {
     });
     let step = await reader.next();
     while (!step.done) {
-      await takePage(ctx, step.value);
-      if (await runs.isCancelRequested(run.id)) abort.abort(new CancelledError('cancelled by a user'));
-      if (abort.signal.aborted) throw abort.signal.reason;
-      await saveProgress(ctx);
-      step = await reader.next();
+      // The next page is requested while this one is written: the source's latency and the
+      // database's writes overlap instead of adding up. Pages are still written in order, one at a
+      // time, and a failed write or a cancellation leaves the prefetched page unwritten.
+      const next = reader.next();
+      next.catch(() => undefined); // awaited below; a failure while this page is written must not surface as unhandled
+      try {
+        await takePage(ctx, step.value);
+        if (await runs.isCancelRequested(run.id)) abort.abort(new CancelledError('cancelled by a user'));
+        if (abort.signal.aborted) throw abort.signal.reason;
+        await saveProgress(ctx);
+      } catch (err) {
+        // Stop the reader's request in flight (it would otherwise run on after the run failed).
+        if (!abort.signal.aborted) abort.abort(err);
+        await next.catch(() => undefined);
+        throw err;
+      }
+      step = await next;
     }
     return step.value;
   }
