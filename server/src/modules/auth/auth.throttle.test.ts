@@ -127,6 +127,31 @@ describe('sign-in throttling', () => {
     expect((await login('office@test.lyra', TEST_PASSWORD, '203.0.113.50')).statusCode).toBe(429);
   });
 
+  it('never refuses sign-ins within the free attempts, however many arrive at once on two instances', async () => {
+    // Concurrent claims from one address once read each other's newer next-allowed time as a wait
+    // (a 429 "try again in 1 second" for one of four test sign-ins on PostgreSQL): the real clock
+    // here, on two more instances, since the race lives in the time each transaction sees.
+    const realClock = await Promise.all([0, 1].map(async () => {
+      const app = await buildApp({
+        container: createContainer(t.database, { sessionTtlHours: 1, httpOverrides: FAST_HTTP }),
+        config: { logLevel: 'silent', cookieSecure: false, webDist: '/nonexistent' },
+      });
+      await app.ready();
+      return app;
+    }));
+    try {
+      const users = Array.from({ length: 8 }, (_, i) => `rush${i}@test.lyra`);
+      for (const u of users) await createUser(u);
+      for (let round = 0; round < 3; round++) {
+        const responses = await Promise.all(users.map((u, i) =>
+          realClock[i % 2]!.inject({ method: 'POST', url: `${api}/auth/login`, payload: { email: u, password: TEST_PASSWORD }, remoteAddress: '203.0.113.77' })));
+        expect(statuses(responses)).toEqual({ 200: users.length });
+      }
+    } finally {
+      for (const app of realClock) await app.close();
+    }
+  });
+
   it('keys addresses: IPv4-mapped IPv6 as IPv4, IPv6 per /64', () => {
     expect(addressKey('::ffff:192.0.2.1')).toBe('ip:192.0.2.1');
     expect(addressKey('192.0.2.1')).toBe('ip:192.0.2.1');
