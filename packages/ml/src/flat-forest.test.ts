@@ -21,8 +21,12 @@ interface ForestShape {
 
 const NUMERIC_VALUES = [-2, -0.5, 0, 0.25, 1, 3, 10];
 
-/** A random tree, nodes breadth-first with adjacent children (the stored layout). */
-function randomTree(rng: Rng, cats: number[], maxDepth: number): GbdtTreeJson {
+/**
+ * A random tree, nodes breadth-first with adjacent children (the stored layout). With `mixed`, feature
+ * 0 also gets categorical splits when numeric (as no trained model does), which the scorer must
+ * still walk exactly (without bin sets).
+ */
+function randomTree(rng: Rng, cats: number[], maxDepth: number, mixed = false): GbdtTreeJson {
   const t: GbdtTreeJson = { feature: [], threshold: [], left: [], defaultLeft: [], value: [], cover: [], gain: [], catLeft: [] };
   const depth: number[] = [0];
   t.feature.push(-1);
@@ -47,10 +51,11 @@ function randomTree(rng: Rng, cats: number[], maxDepth: number): GbdtTreeJson {
     t.defaultLeft.push(rng.int(2));
     t.value.push(0);
     t.gain.push(rng.next());
-    if (cats[f]! > 0) {
+    const nc = cats[f]! > 0 ? cats[f]! : mixed && f === 0 && rng.next() < 0.5 ? 5 : 0;
+    if (nc > 0) {
       const left = new Set<number>();
-      const k = 1 + rng.int(Math.max(1, cats[f]! - 1));
-      for (let q = 0; q < k; q++) left.add(1 + rng.int(cats[f]!));
+      const k = 1 + rng.int(Math.max(1, nc - 1));
+      for (let q = 0; q < k; q++) left.add(1 + rng.int(nc));
       t.threshold.push(null);
       t.catLeft.push([...left].sort((a, b) => a - b));
     } else {
@@ -70,8 +75,9 @@ function randomForest(seed: number): ForestShape {
   // up to 255 categories: the bins a categorical feature can have
   const cats = Array.from({ length: nFeat }, () => (rng.next() < 0.5 ? [2, 5, 40, 255][rng.int(4)]! : 0));
   const nTrees = 1 + rng.int(12);
+  const mixed = rng.next() < 0.2;
   // mostly shallow trees (complete layouts), sometimes deeper than they go (node arrays)
-  const trees = Array.from({ length: nTrees }, () => randomTree(rng, cats, rng.next() < 0.2 ? 11 + rng.int(3) : 1 + rng.int(8)));
+  const trees = Array.from({ length: nTrees }, () => randomTree(rng, cats, rng.next() < 0.2 ? 11 + rng.int(3) : 1 + rng.int(8), mixed));
   return { nFeat, cats, trees };
 }
 
@@ -115,6 +121,30 @@ describe('FlatForest block scorer', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('equals the reference walk when a feature has more thresholds than bins (no bin sets)', () => {
+    // 300 stumps on feature 0, each at its own threshold, and a categorical split on feature 1
+    const stump = (t: number): GbdtTreeJson => ({
+      feature: [0, -1, -1], threshold: [t, null, null], left: [1, -1, -1], defaultLeft: [t > 0 ? 1 : 0, 0, 0],
+      value: [0, t / 1000, -t / 999], cover: [2, 1, 1], gain: [1, 0, 0], catLeft: [null, null, null],
+    });
+    const trees = Array.from({ length: 300 }, (_, k) => stump((k - 150) / 7));
+    trees.push({
+      feature: [1, -1, -1], threshold: [null, null, null], left: [1, -1, -1], defaultLeft: [0, 0, 0],
+      value: [0, 0.5, -0.25], cover: [2, 1, 1], gain: [1, 0, 0], catLeft: [[2, 3], null, null],
+    });
+    const fo = new FlatForest(trees);
+    const rng = new Rng(5);
+    const n = 97;
+    const x = new Float64Array(2 * n);
+    for (let i = 0; i < n; i++) {
+      x[2 * i] = rng.next() < 0.1 ? NaN : Math.round(rng.normal() * 100) / 7;
+      x[2 * i + 1] = rng.next() < 0.1 ? NaN : 1 + rng.int(4);
+    }
+    const got = new Float64Array(n);
+    fo.scoreBlock(x, n, 2, got, 0);
+    expect(Array.from(got)).toEqual(Array.from(referenceRaw(fo, x, 2, n, 0)));
   });
 
   it('a model scores a data set as it scores its rows one by one (categories through their names, unseen ones missing)', () => {
