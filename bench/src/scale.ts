@@ -34,15 +34,14 @@
  * created in that server and dropped at the end. `--pglite`: a PGlite directory, one server at a time
  * (PGlite is one process's), so the two-instance run is skipped.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { CUSTOMER_IMPORT_ROWS, type CustomerImportInputs, type CustomerImportTable } from '@lyra/contracts';
-import type { Column } from '@lyra/ml';
 import { createContainer, type Container } from '@lyra/server/container';
 import { copyRows, type StagingColumn } from '@lyra/server/db/bulk-copy';
 import { openDatabase, runMigrations, type Database } from '@lyra/server/db/client';
@@ -57,10 +56,10 @@ import { buildTrainingSet } from '@lyra/server/modules/ml/training/training-set'
 import { createProductsRepository } from '@lyra/server/modules/products/products.repository';
 import { benchAudiencePreview, insertRiskScores } from './campaigns.js';
 import { syntheticProducts } from './catalog-data.js';
+import { hasXgboost, xgbOnPairs } from './xgb-pairs.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const API = '/api/loyalty/v1';
-const PY = '/usr/bin/python3';
 const MODEL = 'propensity_to_buy';
 const USER = { email: 'bench-scale@lyra.local', password: 'bench-scale-password-1' };
 const SECRET_KEY = 'bench-scale-secret-key-not-for-production';
@@ -507,26 +506,6 @@ async function scoreOnce(servers: Server[], token: string): Promise<ScoringFigur
 // ---------------------------------------------------------------------------------------------
 // XGBoost on the same pair matrix
 
-/** A model's columns as a row-major float32 matrix, categories as indexes into `levels` (NaN: missing or unseen). */
-function toMatrix(columns: Column[], levels: Map<string, Map<string, number>>): Float32Array {
-  const n = columns[0]!.kind === 'numeric' ? columns[0]!.values.length : columns[0]!.codes.length;
-  const F = columns.length;
-  const X = new Float32Array(n * F);
-  columns.forEach((c, f) => {
-    if (c.kind === 'numeric') {
-      for (let i = 0; i < n; i++) X[i * F + f] = c.values[i]!;
-      return;
-    }
-    const index = levels.get(c.name)!;
-    const map = c.vocabulary.map((v) => index.get(v) ?? NaN);
-    for (let i = 0; i < n; i++) {
-      const code = c.codes[i]!;
-      X[i * F + f] = code < 0 ? NaN : map[code]!;
-    }
-  });
-  return X;
-}
-
 interface PairFigures {
   /** Products on sale (the pool the candidates are pruned from). */
   pool: number;
@@ -576,7 +555,7 @@ async function comparePairs(database: Database, opts: Options): Promise<PairFigu
     best = Math.min(best, performance.now() - t);
   }
   const figures: PairFigures = { pool: sellable.length, pairsPerSubscriber: pairRows / Math.max(1, ids.length), pairRows, features: defs.length, lyraComputeRate: pairRows / (best / 1000), xgb: null };
-  if (execFileSync(PY, ['-c', 'import xgboost; print(1)'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== '1') return figures;
+  if (!hasXgboost()) return figures;
 
   // XGBoost's model: the same training rows the version learnt from (same snapshot, seed and row cap).
   const hp = row.hyperParameters as { window_days?: number; max_rows?: number; maxDepth?: number; learningRate?: number; lambda?: number; minChildWeight?: number };
@@ -584,26 +563,12 @@ async function comparePairs(database: Database, opts: Options): Promise<PairFigu
   const set = await buildTrainingSet(features, MODEL_SPECS[MODEL], snap.snapshot_date, {
     windowDays: hp.window_days ?? MODEL_SPECS[MODEL].windowDays, maxRows: hp.max_rows ?? opts.maxRows, seed: row.seed, onProgress: () => undefined,
   });
-  const levels = new Map<string, Map<string, number>>();
-  for (const c of set.columns) if (c.kind === 'categorical') levels.set(c.name, new Map(c.vocabulary.map((v, i) => [v, i])));
-  for (const c of pairs) if (c.kind === 'categorical' && !levels.has(c.name)) levels.set(c.name, new Map());
-  const dir = mkdtempSync(path.join(tmpdir(), 'lyra-bench-scale-xgb-'));
-  try {
-    writeFileSync(path.join(dir, 'train_x.bin'), new Uint8Array(toMatrix(set.columns, levels).buffer));
-    writeFileSync(path.join(dir, 'train_y.bin'), set.label);
-    writeFileSync(path.join(dir, 'pairs_x.bin'), new Uint8Array(toMatrix(pairs, levels).buffer));
-    const p = model.gbdt.toJSON().params;
-    const input = {
-      types: set.columns.map((c) => (c.kind === 'categorical' ? 'c' : 'q')),
-      train_x: path.join(dir, 'train_x.bin'), train_y: path.join(dir, 'train_y.bin'), pairs_x: path.join(dir, 'pairs_x.bin'),
-      train_threads: 2, trees: model.gbdt.toJSON().trees.length, depth: p.maxDepth, eta: p.learningRate, lambda: p.lambda, min_child_weight: p.minChildWeight,
-    };
-    const out = execFileSync(PY, [path.join(ROOT, 'bench/src/scale-xgb.py'), JSON.stringify(input)], { encoding: 'utf8', maxBuffer: 1 << 24 });
-    const x = JSON.parse(out.trim().split('\n').pop()!) as { xgboost: string; categorical: string; trees: number; train_rows: number; predict_rows: number; predict_s: number; predict_cpu_s: number };
-    figures.xgb = { rate: x.predict_rows / x.predict_s, cpuRate: x.predict_rows / x.predict_cpu_s, trees: x.trees, trainRows: x.train_rows, version: x.xgboost, categorical: x.categorical };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const p = model.gbdt.toJSON().params;
+  const x = xgbOnPairs({
+    train: set.columns, label: set.label, pairs, trainThreads: 2,
+    trees: model.gbdt.toJSON().trees.length, depth: p.maxDepth, eta: p.learningRate, lambda: p.lambda, minChildWeight: p.minChildWeight,
+  });
+  figures.xgb = { rate: x.predictRows / x.predictSeconds, cpuRate: x.predictRows / x.predictCpuSeconds, trees: x.trees, trainRows: x.trainRows, version: x.version, categorical: x.categorical };
   return figures;
 }
 

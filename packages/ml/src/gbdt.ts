@@ -480,42 +480,7 @@ export class FlatForest {
       const D = treeDepths[k]!;
       const o = perfNode[k]!;
       if (o >= 0 && binSets) {
-        const lo = this.perfLeaf[k]! - ((1 << D) - 1);
-        let i = 0;
-        // four rows per step: independent chains the CPU runs side by side
-        for (; i + 3 < n; i += 4) {
-          const b0 = i * F;
-          const b1 = b0 + F;
-          const b2 = b1 + F;
-          const b3 = b2 + F;
-          let p0 = 0;
-          let p1 = 0;
-          let p2 = 0;
-          let p3 = 0;
-          for (let d = 0; d < D; d++) {
-            const c0 = bins[b0 + (perfFeat[o + p0]! & FEATURE_MASK)]!;
-            const c1 = bins[b1 + (perfFeat[o + p1]! & FEATURE_MASK)]!;
-            const c2 = bins[b2 + (perfFeat[o + p2]! & FEATURE_MASK)]!;
-            const c3 = bins[b3 + (perfFeat[o + p3]! & FEATURE_MASK)]!;
-            p0 = 2 * p0 + 1 + ((perfBits[((o + p0) << 3) + (c0 >>> 5)]! >>> (c0 & 31)) & 1);
-            p1 = 2 * p1 + 1 + ((perfBits[((o + p1) << 3) + (c1 >>> 5)]! >>> (c1 & 31)) & 1);
-            p2 = 2 * p2 + 1 + ((perfBits[((o + p2) << 3) + (c2 >>> 5)]! >>> (c2 & 31)) & 1);
-            p3 = 2 * p3 + 1 + ((perfBits[((o + p3) << 3) + (c3 >>> 5)]! >>> (c3 & 31)) & 1);
-          }
-          out[start + i] = out[start + i]! + perfValue[lo + p0]!;
-          out[start + i + 1] = out[start + i + 1]! + perfValue[lo + p1]!;
-          out[start + i + 2] = out[start + i + 2]! + perfValue[lo + p2]!;
-          out[start + i + 3] = out[start + i + 3]! + perfValue[lo + p3]!;
-        }
-        for (; i < n; i++) {
-          const b = i * F;
-          let p = 0;
-          for (let d = 0; d < D; d++) {
-            const c = bins[b + (perfFeat[o + p]! & FEATURE_MASK)]!;
-            p = 2 * p + 1 + ((perfBits[((o + p) << 3) + (c >>> 5)]! >>> (c & 31)) & 1);
-          }
-          out[start + i] = out[start + i]! + perfValue[lo + p]!;
-        }
+        walkBinSets(bins, perfFeat, perfBits, perfValue, o, this.perfLeaf[k]! - ((1 << D) - 1), D, n, F, out, start);
         continue;
       }
       if (o >= 0 && treeHasCat[k] === 0) {
@@ -669,6 +634,53 @@ export class FlatForest {
     const b = categoryBin(x);
     if (b === 0) return this.defaultLeft[nd]! ? 0 : 1;
     return (this.catBits[co + (b >>> 5)]! >>> (b & 31)) & 1 ? 0 : 1;
+  }
+}
+
+/**
+ * Adds one tree's leaf values to out[start + i] for the n rows of a block, walking the tree's
+ * complete layout with bin sets (FlatForest.perfBits): inner nodes at o + p, leaves at lo + p.
+ * A function of its own: small and called for every tree of every block, so V8 optimises it after
+ * the first few blocks of the first call in a process.
+ */
+function walkBinSets(
+  bins: Uint8Array, perfFeat: Int32Array, perfBits: Uint32Array, perfValue: Float64Array,
+  o: number, lo: number, D: number, n: number, F: number, out: Float64Array, start: number,
+): void {
+  let i = 0;
+  // four rows per step: independent chains the CPU runs side by side
+  for (; i + 3 < n; i += 4) {
+    const b0 = i * F;
+    const b1 = b0 + F;
+    const b2 = b1 + F;
+    const b3 = b2 + F;
+    let p0 = 0;
+    let p1 = 0;
+    let p2 = 0;
+    let p3 = 0;
+    for (let d = 0; d < D; d++) {
+      const c0 = bins[b0 + (perfFeat[o + p0]! & FEATURE_MASK)]!;
+      const c1 = bins[b1 + (perfFeat[o + p1]! & FEATURE_MASK)]!;
+      const c2 = bins[b2 + (perfFeat[o + p2]! & FEATURE_MASK)]!;
+      const c3 = bins[b3 + (perfFeat[o + p3]! & FEATURE_MASK)]!;
+      p0 = 2 * p0 + 1 + ((perfBits[((o + p0) << 3) + (c0 >>> 5)]! >>> (c0 & 31)) & 1);
+      p1 = 2 * p1 + 1 + ((perfBits[((o + p1) << 3) + (c1 >>> 5)]! >>> (c1 & 31)) & 1);
+      p2 = 2 * p2 + 1 + ((perfBits[((o + p2) << 3) + (c2 >>> 5)]! >>> (c2 & 31)) & 1);
+      p3 = 2 * p3 + 1 + ((perfBits[((o + p3) << 3) + (c3 >>> 5)]! >>> (c3 & 31)) & 1);
+    }
+    out[start + i] = out[start + i]! + perfValue[lo + p0]!;
+    out[start + i + 1] = out[start + i + 1]! + perfValue[lo + p1]!;
+    out[start + i + 2] = out[start + i + 2]! + perfValue[lo + p2]!;
+    out[start + i + 3] = out[start + i + 3]! + perfValue[lo + p3]!;
+  }
+  for (; i < n; i++) {
+    const b = i * F;
+    let p = 0;
+    for (let d = 0; d < D; d++) {
+      const c = bins[b + (perfFeat[o + p]! & FEATURE_MASK)]!;
+      p = 2 * p + 1 + ((perfBits[((o + p) << 3) + (c >>> 5)]! >>> (c & 31)) & 1);
+    }
+    out[start + i] = out[start + i]! + perfValue[lo + p]!;
   }
 }
 
