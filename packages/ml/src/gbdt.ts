@@ -467,7 +467,7 @@ export class FlatForest {
    * matrix where every tree has categorical splits: ~1.7x the CPU rate of a walk that branched on
    * them, `npm run bench -- ml-predict`). Shallow trees are
    * walked in their complete layout (children at 2p+1, 2p+2: no child index to load, measured
-   * ~15% faster), four rows side by side. One small function serves every model, so it is
+   * ~15% faster), four or eight rows side by side. One small function serves every model, so it is
    * optimised after the first block of the first call: no first-call compile cost per model.
    */
   scoreBlock(xb: Float64Array, n: number, F: number, out: Float64Array, start: number, nTrees = this.nTrees): void {
@@ -648,30 +648,50 @@ function walkBinSets(
   o: number, lo: number, D: number, n: number, F: number, out: Float64Array, start: number,
 ): void {
   let i = 0;
-  // four rows per step: independent chains the CPU runs side by side
-  for (; i + 3 < n; i += 4) {
+  // eight rows per step: independent chains the CPU runs side by side (eight measured 5-15% faster than four)
+  for (; i + 7 < n; i += 8) {
     const b0 = i * F;
     const b1 = b0 + F;
     const b2 = b1 + F;
     const b3 = b2 + F;
+    const b4 = b3 + F;
+    const b5 = b4 + F;
+    const b6 = b5 + F;
+    const b7 = b6 + F;
     let p0 = 0;
     let p1 = 0;
     let p2 = 0;
     let p3 = 0;
+    let p4 = 0;
+    let p5 = 0;
+    let p6 = 0;
+    let p7 = 0;
     for (let d = 0; d < D; d++) {
       const c0 = bins[b0 + (perfFeat[o + p0]! & FEATURE_MASK)]!;
       const c1 = bins[b1 + (perfFeat[o + p1]! & FEATURE_MASK)]!;
       const c2 = bins[b2 + (perfFeat[o + p2]! & FEATURE_MASK)]!;
       const c3 = bins[b3 + (perfFeat[o + p3]! & FEATURE_MASK)]!;
+      const c4 = bins[b4 + (perfFeat[o + p4]! & FEATURE_MASK)]!;
+      const c5 = bins[b5 + (perfFeat[o + p5]! & FEATURE_MASK)]!;
+      const c6 = bins[b6 + (perfFeat[o + p6]! & FEATURE_MASK)]!;
+      const c7 = bins[b7 + (perfFeat[o + p7]! & FEATURE_MASK)]!;
       p0 = 2 * p0 + 1 + ((perfBits[((o + p0) << 3) + (c0 >>> 5)]! >>> (c0 & 31)) & 1);
       p1 = 2 * p1 + 1 + ((perfBits[((o + p1) << 3) + (c1 >>> 5)]! >>> (c1 & 31)) & 1);
       p2 = 2 * p2 + 1 + ((perfBits[((o + p2) << 3) + (c2 >>> 5)]! >>> (c2 & 31)) & 1);
       p3 = 2 * p3 + 1 + ((perfBits[((o + p3) << 3) + (c3 >>> 5)]! >>> (c3 & 31)) & 1);
+      p4 = 2 * p4 + 1 + ((perfBits[((o + p4) << 3) + (c4 >>> 5)]! >>> (c4 & 31)) & 1);
+      p5 = 2 * p5 + 1 + ((perfBits[((o + p5) << 3) + (c5 >>> 5)]! >>> (c5 & 31)) & 1);
+      p6 = 2 * p6 + 1 + ((perfBits[((o + p6) << 3) + (c6 >>> 5)]! >>> (c6 & 31)) & 1);
+      p7 = 2 * p7 + 1 + ((perfBits[((o + p7) << 3) + (c7 >>> 5)]! >>> (c7 & 31)) & 1);
     }
-    out[start + i] = out[start + i]! + perfValue[lo + p0]!;
+    out[start + i + 0] = out[start + i + 0]! + perfValue[lo + p0]!;
     out[start + i + 1] = out[start + i + 1]! + perfValue[lo + p1]!;
     out[start + i + 2] = out[start + i + 2]! + perfValue[lo + p2]!;
     out[start + i + 3] = out[start + i + 3]! + perfValue[lo + p3]!;
+    out[start + i + 4] = out[start + i + 4]! + perfValue[lo + p4]!;
+    out[start + i + 5] = out[start + i + 5]! + perfValue[lo + p5]!;
+    out[start + i + 6] = out[start + i + 6]! + perfValue[lo + p6]!;
+    out[start + i + 7] = out[start + i + 7]! + perfValue[lo + p7]!;
   }
   for (; i < n; i++) {
     const b = i * F;
