@@ -261,15 +261,17 @@ export function createFeaturesRepository(db: DbOrTx) {
      */
     async offerableProductIds(ids: string[]): Promise<Map<string, string[]>> {
       if (ids.length === 0) return new Map();
-      const rows = rowsOf<{ customer_id: string; product_ids: string[] }>(
+      // One comma-joined string per subscriber (uuids hold no comma): a split is far cheaper for the
+      // API thread than parsing a text array of hundreds of elements, and a scoring page reads ~25,000.
+      const rows = rowsOf<{ customer_id: string; product_ids: string }>(
         await db.execute(sql`
-          select ${customers.id} as customer_id, array_agg(${products.id}::text order by ${products.id}) as product_ids
+          select ${customers.id} as customer_id, string_agg(${products.id}::text, ',' order by ${products.id}) as product_ids
           from ${customers} join ${products} on ${productSellableTo()}
           where ${customers.id} = any(${sql.param(ids)}::text[])
             and not ${subscriberOverRiskCap(sql`${products.maxDefaultRisk}::float8`)}
           group by ${customers.id}`),
       );
-      return new Map(rows.map((r) => [r.customer_id, r.product_ids]));
+      return new Map(rows.map((r) => [r.customer_id, r.product_ids.split(',')]));
     },
 
     /** How many of the subscribers active before S hold each segment (to fit the segment features). */
