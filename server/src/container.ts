@@ -59,7 +59,7 @@ export interface ContainerOptions extends Pick<AppConfig, 'sessionTtlHours'> {
   httpOverrides?: SyncEngineDeps['httpOverrides'];
   /** pg-boss, opened before the container (see jobs/runner.ts); without it, sending a job answers 503. */
   jobs?: Jobs;
-  /** Subscribers per partition of a batch scoring run (scoring-run.ts PARTITION_SIZE by default). */
+  /** Largest partition of a batch scoring run (scoring-run.ts PARTITION_SIZE by default; runs aim at 8 partitions or more). */
   mlScoringPartitionSize?: number;
 }
 
