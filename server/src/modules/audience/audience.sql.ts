@@ -62,23 +62,54 @@ export const productTargetsSegment = (segment: string): SQL => sql`${products.ta
 /** Open to a subscriber of the segment: targets no segment at all, or this one. */
 export const productOpenToSegment = (segment: string): SQL => sql`(cardinality(${products.targetSegments}) = 0 or ${productTargetsSegment(segment)})`;
 
+/**
+ * The product columns the subscriber-side rules read: by default the `products` table's; a query
+ * about one known product may pass its values instead (`oneProductColumns`).
+ */
+export interface ProductColumns {
+  /** `productSellableNow` of the product. */
+  sellableNow: SQLWrapper;
+  currency: SQLWrapper;
+  targetSegments: SQLWrapper;
+  minCustomerValue: SQLWrapper;
+  maxCustomerValue: SQLWrapper;
+}
+const productsTable: ProductColumns = {
+  sellableNow: productSellableNow, currency: products.currency, targetSegments: products.targetSegments,
+  minCustomerValue: products.minCustomerValue, maxCustomerValue: products.maxCustomerValue,
+};
+
+/**
+ * The columns of the product `productId`, each read once per statement (an uncorrelated sub-select
+ * is an init plan): a statement over many subscribers tests them against one product without
+ * joining it to every row. A product that does not exist reads as nulls: sellable to nobody.
+ */
+export function oneProductColumns(productId: string): ProductColumns {
+  const pick = (column: SQLWrapper) => sql`(select ${column} from ${products} where ${products.id} = ${productId}::uuid)`;
+  return {
+    sellableNow: pick(productSellableNow), currency: pick(products.currency), targetSegments: pick(products.targetSegments),
+    minCustomerValue: pick(products.minCustomerValue), maxCustomerValue: pick(products.maxCustomerValue),
+  };
+}
+
 /** Open to a subscriber holding these segments (a `text[]` column or expression). */
-export const productOpenToSegments = (segments: SQLWrapper): SQL =>
-  sql`(cardinality(${products.targetSegments}) = 0 or ${products.targetSegments} && ${segments})`;
+export const productOpenToSegments = (segments: SQLWrapper, product: ProductColumns = productsTable): SQL =>
+  sql`(cardinality(${product.targetSegments}) = 0 or ${product.targetSegments} && ${segments})`;
 
 /** The customer value (decimal text, or a numeric column) lies in the product's value range; open ends are unbounded. */
-export const productWithinCustomerValue = (value: string | SQLWrapper): SQL =>
-  sql`(${products.minCustomerValue} is null or ${products.minCustomerValue} <= ${value}::numeric)
-      and (${products.maxCustomerValue} is null or ${products.maxCustomerValue} >= ${value}::numeric)`;
+export const productWithinCustomerValue = (value: string | SQLWrapper, product: ProductColumns = productsTable): SQL =>
+  sql`(${product.minCustomerValue} is null or ${product.minCustomerValue} <= ${value}::numeric)
+      and (${product.maxCustomerValue} is null or ${product.maxCustomerValue} >= ${value}::numeric)`;
 
 /**
  * The product can be offered to the subscriber now: sellable now, in the subscriber's currency,
  * open to one of its segments, and its value range holds the subscriber's value (what the
  * recommendations and batch scoring offer: features.repository `offerableProductIds`).
+ * `product`: the `products` table's columns, or one product's (`oneProductColumns`).
  */
-export const productSellableTo = (subscriber: SubscriberColumns = customers): SQL =>
-  sql`(${productSellableNow} and ${products.currency} = ${subscriber.currency}
-      and ${productOpenToSegments(subscriber.segments)} and ${productWithinCustomerValue(subscriber.customerValue)})`;
+export const productSellableTo = (subscriber: SubscriberColumns = customers, product: ProductColumns = productsTable): SQL =>
+  sql`(${product.sellableNow} and ${product.currency} = ${subscriber.currency}
+      and ${productOpenToSegments(subscriber.segments, product)} and ${productWithinCustomerValue(subscriber.customerValue, product)})`;
 
 // -------------------------------------------------------------------------------------------------
 // Scores

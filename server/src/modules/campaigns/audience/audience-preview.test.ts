@@ -5,7 +5,7 @@ import { createTestContext, type TestContext } from '../../../../test/helpers.js
 import { mlModelVersions, mlScores, mlScoringRuns } from '../../../db/schema/index.js';
 import { loadSynthetic } from '../../ml/ml.fixtures.js';
 import { Rng } from '../../customers/synthetic.random.js';
-import { isControl } from '../control-group.js';
+import { controlPosition, isControl } from '../control-group.js';
 import { createAudiencePreview, PREVIEW_SALT } from './audience-preview.js';
 import { compileAudience } from './audience.compiler.js';
 import { createAudienceRepository } from './audience.repository.js';
@@ -207,6 +207,24 @@ describe('audience preview', () => {
     expect(p.cost).toMatchObject({ contacts, per_contact: '0.015', total: (contacts * 15 / 1000).toFixed(3), within_budget: contacts * 0.015 <= 3 });
   });
 
+  it('a risk cap beside the audience\'s own risk rule: below it, at it and above it, the counts written by hand', async () => {
+    const audience: AudienceDefinitionInput = { rules: [{ kind: 'segments', match: 'any', segments: ['mass', 'youth', 'families'] }, { kind: 'default_risk', max: 0.6 }] };
+    const members = await ids(`select c.id from customers c where c.status = 'active' and not ('do_not_contact' = any(c.segments))
+      and c.segments && array['mass','youth','families'] and exists (select 1 from ml_scores s where s.run_id = $1 and s.customer_id = c.id and s.score <= 0.6)`, [runs.risk]);
+    const over = (cap: number) => byHand(`select count(*) as n from customers c join products p on p.id = $2
+      where c.id = any($1::text[]) and p.currency = c.currency and (p.target_segments = '{}' or p.target_segments && c.segments)
+        and (p.min_customer_value is null or p.min_customer_value <= c.customer_value) and (p.max_customer_value is null or p.max_customer_value >= c.customer_value)
+        and exists (select 1 from ml_scores s where s.run_id = $4 and s.customer_id = c.id and s.score > $3)`, [members, offerA, cap, runs.risk]);
+    for (const cap of [0.3, 0.6, 0.9]) {
+      const p = await preview(audience, { offers: [{ product_id: offerA, max_default_risk: cap }] });
+      expect(p.size).toBe(members.length);
+      const expected = await over(cap);
+      expect(p.offers[0]!.excluded_by_default_risk, `cap ${cap}`).toBe(expected);
+      if (cap === 0.3) expect(expected).toBeGreaterThan(0);
+      else expect(expected).toBe(0);
+    }
+  });
+
   it('control: the same groups on every preview, the share within tolerance', async () => {
     const audience: AudienceDefinitionInput = { rules: [{ kind: 'segments', match: 'any', segments: ['mass', 'youth', 'families', 'expats'] }] };
     const [a, b] = [await preview(audience, { control_share: 0.25 }), await preview(audience, { control_share: 0.25 })];
@@ -215,6 +233,31 @@ describe('audience preview', () => {
     // Binomial: 4 standard deviations.
     const sd = Math.sqrt(a.size * 0.25 * 0.75);
     expect(Math.abs(a.control - a.size * 0.25)).toBeLessThan(4 * sd);
+  });
+
+  it('the sample: the members lowest in the spread of their control place, for a large, a small and a cut audience', async () => {
+    // The spread, written out in JS: the low 33 bits of the place's 53 (see the repository).
+    const spread = (id: string) => { const x = controlPosition(PREVIEW_SALT, id) * 2 ** 20; return x - Math.floor(x); };
+    const lowest = (members: string[]) => [...members].sort((a, b) => spread(a) - spread(b) || (a < b ? -1 : 1)).slice(0, 20);
+    const active = `c.status = 'active' and not ('do_not_contact' = any(c.segments))`;
+    const large = await ids(`select c.id from customers c where ${active} and c.segments && array['mass','youth']`);
+    const small = await ids(`select c.id from customers c where ${active} and c.customer_value >= 0 and c.customer_value <= 40`);
+    expect(large.length).toBeGreaterThan(200);
+    expect(small.length).toBeGreaterThan(0);
+    expect(small.length).toBeLessThan(60);
+    const cases: [AudienceDefinitionInput, string[]][] = [
+      [{ rules: [{ kind: 'segments', match: 'any', segments: ['mass', 'youth'] }] }, large],
+      [{ rules: [{ kind: 'customer_value', min: '0', max: '40' }] }, small],
+      [{ rules: [{ kind: 'segments', match: 'any', segments: ['mass', 'youth'] }], cut: { by: 'response', top: 40 } }, null as never],
+    ];
+    for (const [audience, members] of cases) {
+      const p = await preview(audience);
+      const chosen = members ?? await ids(`select c.id from customers c left join ml_scores r on r.run_id = $1 and r.customer_id = c.id
+        where ${active} and c.segments && array['mass','youth'] order by r.score desc nulls last, c.id limit 40`, [runs.response]);
+      expect(p.size).toBe(chosen.length);
+      expect(p.sample.map((s) => s.customer_id)).toEqual(lowest(chosen));
+      for (const s of p.sample) expect(s.group).toBe(isControl(PREVIEW_SALT, s.customer_id, 0.1) ? 'control' : 'treated');
+    }
   });
 
   it('warns when a model has no active version and nobody qualifies on its scores', async () => {

@@ -42,28 +42,39 @@ function decimalLe(a: string, b: string): boolean {
  * who they are, what to expect and what it costs, and whether the scores it leans on are current.
  */
 export function createAudiencePreview(db: DbOrTx) {
-  // Read-only, but in a transaction: the audience is evaluated once into a temporary table that
-  // the other reads share, on one connection, dropped at the end.
+  // Read-only, but in a transaction: its settings (room for the score sets) hold for its statements
+  // only, and an audience with a cut is evaluated once into a temporary table dropped at the end.
   const preview = (input: AudiencePreviewInput): Promise<AudiencePreview> => db.transaction((tx) => previewOn(createAudienceRepository(tx), input));
 
   async function previewOn(repo: AudienceRepository, input: AudiencePreviewInput): Promise<AudiencePreview> {
     const offerIds = input.offers.map((o) => o.product_id);
-    const known = await repo.existingProducts(offerIds);
-    const unknown = input.offers.flatMap((o, i) => (known.has(o.product_id) ? [] : [[`offers.${i}.product_id`, ['no such product']] as [string, string[]]]));
+    // The products' own risk caps, for the offers without one; a product not there is refused.
+    const productCaps = await repo.productRiskCaps(offerIds);
+    const unknown = input.offers.flatMap((o, i) => (productCaps.has(o.product_id) ? [] : [[`offers.${i}.product_id`, ['no such product']] as [string, string[]]]));
     if (unknown.length > 0) throw AppError.validation(Object.fromEntries(unknown), 'An offered product does not exist');
 
     const salt = input.salt ?? PREVIEW_SALT;
     const compiled = compileAudience(input.audience, { offerProductIds: offerIds, ...(input.excludeCampaignId !== undefined && { campaignId: input.excludeCampaignId }) });
     await repo.roomForScoreSets();
-    const { counts, members } = await repo.evaluate(compiled, { salt, controlShare: input.controlShare });
-    const groups = await repo.groups(members);
-    const offers = [];
-    for (const o of input.offers) {
-      const r = await repo.offer(members, o.product_id, o.max_default_risk);
-      offers.push({ product_id: o.product_id, eligible: r.eligible, eligible_treated: r.eligibleTreated, excluded_by_default_risk: r.overRisk });
-    }
-    const expectedRow = await repo.expected(members);
-    const sampleRows = await repo.sample(members, { limit: SAMPLE_SIZE, offerProductIds: offerIds, leaves: compiled.leaves });
+    const running = await repo.runningCampaigns(input.excludeCampaignId);
+    const opts = {
+      salt, controlShare: input.controlShare, riskAtMost: compiled.defaultRiskAtMost, campaigns: running.map((k) => k.id),
+      // The offer's own cap, else the product's (device instalments, postpaid upgrades carry one).
+      offers: input.offers.map((o) => ({ productId: o.product_id, cap: o.max_default_risk ?? productCaps.get(o.product_id) ?? null })),
+    };
+    // Without a cut, one scan answers everything; a cut ranks the whole audience before any count.
+    const { counts, figures } = compiled.cut ? await repo.evaluateInto(compiled, opts) : await repo.evaluateAll(compiled, opts);
+    const groups = { size: figures.size, treated: figures.treated, control: figures.control };
+    const offers = input.offers.map((o, j) => {
+      const f = figures.offers[j]!;
+      return { product_id: o.product_id, eligible: f.sellable - f.over, eligible_treated: f.sellableTreated - f.overTreated, excluded_by_default_risk: f.over };
+    });
+    const expectedRow = figures.expected;
+    const wanted = Math.min(SAMPLE_SIZE, groups.size);
+    const tier = figures.sampleTiers.find((t) => t.length >= wanted);
+    const sampleIds = tier !== undefined ? tier.slice(0, SAMPLE_SIZE)
+      : await repo.sampleIds(compiled.cut ? repo.previewMembers() : repo.membersOf(compiled, salt), SAMPLE_SIZE);
+    const sampleRows = await repo.sample(sampleIds, { salt, controlShare: input.controlShare, offerProductIds: offerIds, leaves: compiled.leaves });
 
     const funnel = compiled.steps.map((s, i) => ({ step: s.step, label: s.label, remaining: counts[i]! }));
     if (compiled.cut) funnel.push({ step: 'cut', label: compiled.cut.label, remaining: groups.size });
@@ -113,7 +124,7 @@ export function createAudiencePreview(db: DbOrTx) {
       reasons: compiled.leaves.filter((_, i) => r.holds[i]).map((l) => l.label),
     }));
 
-    const overlap = (await repo.overlap(members, input.excludeCampaignId)).map((o) => ({ campaign_id: o.campaignId, name: o.name, members: o.members }));
+    const overlap = running.map((k, i) => ({ campaign_id: k.id, name: k.name, members: figures.overlap[i]! }));
     return { funnel, size: groups.size, treated: groups.treated, control: groups.control, offers, sample, overlap, expected, cost, warnings };
   }
 

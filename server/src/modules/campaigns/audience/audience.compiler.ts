@@ -50,6 +50,12 @@ export interface CompiledAudience {
   notApplied: string[];
   /** Models whose scores the rules read. */
   models: Set<string>;
+  /**
+   * The lowest maximum of the top-level default-risk rules (null without one): every member's latest
+   * active payment_default_risk score is at most this, so an offer's risk cap at or above it excludes
+   * nobody, and one below it need only look at the scores between the two.
+   */
+  defaultRiskAtMost: number | null;
 }
 
 const joinList = (xs: readonly string[]) => xs.join(', ');
@@ -161,6 +167,7 @@ export function compileAudience(def: AudienceDefinition, ctx: AudienceContext): 
     steps.push({ step: 'exclusions.in_running_campaigns', label: 'not in another running campaign', where: not(subscriberInRunningCampaign(ctx.campaignId)) });
   }
   if (def.cut) models.add('campaign_response');
+  const riskMaxima = def.rules.flatMap((node) => (node.kind === 'default_risk' ? [node.max] : []));
   return {
     steps,
     leaves,
@@ -168,6 +175,7 @@ export function compileAudience(def: AudienceDefinition, ctx: AudienceContext): 
     cut: def.cut ? { ...def.cut, label: `the best ${def.cut.top} by ${def.cut.by}` } : null,
     notApplied,
     models,
+    defaultRiskAtMost: riskMaxima.length === 0 ? null : Math.min(...riskMaxima),
   };
 }
 

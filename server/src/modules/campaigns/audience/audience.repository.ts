@@ -1,7 +1,8 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { rowsOf, type DbOrTx } from '../../../db/client.js';
 import { campaignMembers, campaigns, customers, mlScores, products } from '../../../db/schema/index.js';
-import { latestActiveScoringRun, productSellableTo, scoreFreshness, subscriberScore } from '../../audience/audience.sql.js';
+import { latestActiveScoringRun, oneProductColumns, productSellableTo, scoreFreshness, subscriberScore } from '../../audience/audience.sql.js';
+import { assignGroupSql, controlPositionSql } from '../control-group.js';
 import { audienceMembersOfPassedSql, type AudienceLeaf, type AudienceStep, type CompiledAudience } from './audience.compiler.js';
 
 /**
@@ -15,9 +16,119 @@ function passedStepsSql(steps: readonly AudienceStep[]): SQL {
   return sql`case ${sql.join(steps.map((s, i) => sql`when not coalesce(${s.where}, false) then ${sql.raw(String(i))}`), sql` `)} else ${sql.raw(String(steps.length))} end`;
 }
 
-/** `n<i>`: the rows of `f` that passed more than i steps, i.e. remain after step i. */
-function funnelCounts(steps: readonly AudienceStep[]): SQL {
-  return sql.join(steps.map((_, i) => sql`count(*) filter (where f.passed > ${sql.raw(String(i))})::int as ${sql.identifier(`n${i}`)}`), sql`, `);
+/** `n<i>`: the rows of `alias` that passed more than i steps, i.e. remain after step i. */
+function funnelCounts(steps: readonly AudienceStep[], alias = 'f'): SQL {
+  return sql.join(steps.map((_, i) => sql`count(*) filter (where ${sql.identifier(alias)}.passed > ${sql.raw(String(i))})::int as ${sql.identifier(`n${i}`)}`), sql`, `);
+}
+
+/** What the preview counts over its members besides their number. */
+export interface MemberFiguresOptions {
+  salt: string;
+  controlShare: number;
+  /** Per offer: the product and its risk cap (null: none). */
+  offers: readonly { productId: string; cap: number | null }[];
+  /** A bound every member's default risk keeps (`CompiledAudience.defaultRiskAtMost`), or null. */
+  riskAtMost: number | null;
+  /** The running campaigns to count the overlap with. */
+  campaigns: readonly string[];
+}
+
+export interface MemberFigures {
+  size: number;
+  treated: number;
+  control: number;
+  /** Per offer: members it is sellable to, the treated among them, and those of each over its risk cap. */
+  offers: { sellable: number; sellableTreated: number; over: number; overTreated: number }[];
+  /** Sums of the treated members' latest active campaign_response scores and uplifts (null without any). */
+  expected: { responders: number | null; incremental: number | null; withUplift: number; scored: number };
+  /** Per tier of `SAMPLE_TIERS`: its members, by sample spread. */
+  sampleTiers: string[][];
+  /** Per running campaign (in `campaigns` order): how many members are in its snapshot. */
+  overlap: number[];
+}
+
+/**
+ * A member's sample order: the low bits of its control place (place = k / 2^53: times 2^20 is exact,
+ * its fraction is k's low 33 bits), so no second hash per member, and independent of the group,
+ * which the top bits decide.
+ */
+function sampleSpreadSql(place: SQL): SQL {
+  return sql`(${place} * 1048576.0::float8 - floor(${place} * 1048576.0::float8))`;
+}
+
+/**
+ * The sample comes from the members with the lowest spread, gathered in sorted tiers (spread below
+ * 2^-7, below 2^-2) rather than by sorting every member: a tier with at least as many members as the
+ * sample holds its lowest ones. Only an audience too small for either (under ~80 members) reads
+ * its sample again (`sampleIds`).
+ */
+const SAMPLE_TIERS = [2 ** -7, 2 ** -2] as const;
+
+/**
+ * One aggregate over `rows` (`id, place, currency, segments, customer_value`: place null for a row
+ * that is not a member) with `extra` columns beside: group sizes, per-offer availability and risk
+ * caps, expected responders, sample tiers and overlap. What each member needs is computed once in a
+ * fenced layer (`offset 0`), only for members: whether each offer is sellable to it (the one
+ * availability rule against the product's own columns, read once), whether its default risk is over
+ * each cap, and for the treated its campaign_response score and uplift (a look-up by the (run,
+ * customer) index).
+ */
+function memberFiguresSql(rows: SQL, o: MemberFiguresOptions, extra: SQL | null): SQL {
+  const member = { id: sql`r.id`, segments: sql`r.segments`, customerValue: sql`r.customer_value`, currency: sql`r.currency` };
+  const share = sql`${o.controlShare}::float8`;
+  const facts = o.offers.map((offer, j) => {
+    const sellable = sql`case when r.place is not null then ${productSellableTo(member, oneProductColumns(offer.productId))} end as ${sql.identifier(`sellable${j}`)}`;
+    // A default-risk run stores one row per subscriber, without a product: those over the cap are
+    // one range of the (run, product, score) index, up to the bound the members already keep; none
+    // at all when the cap is at or above it. Hashed once, probed per member.
+    const over = offer.cap === null || (o.riskAtMost !== null && offer.cap >= o.riskAtMost) ? sql`false`
+      : sql`case when r.place is not null then r.id in (select s.customer_id from ${mlScores} s
+          where s.run_id = ${latestActiveScoringRun('payment_default_risk')} and s.product_id is null and s.score > ${offer.cap}::float8
+            ${o.riskAtMost === null ? sql`` : sql`and s.score <= ${o.riskAtMost}::float8`}) end`;
+    return sql`, ${sellable}, ${over} as ${sql.identifier(`over${j}`)}`;
+  });
+  const response = sql`case when r.place >= ${share} then (select array[max(s.score), max(s.uplift)]::float8[] from ${mlScores} s
+    where s.run_id = ${latestActiveScoringRun('campaign_response')} and s.customer_id = r.id) end as response`;
+  const layer = sql`select r.id, r.place ${sql.join(facts, sql``)}, ${response} ${extra === null ? sql`` : sql`, r.passed`} from (${rows}) r offset 0`;
+
+  const treated = sql`m.place >= ${share}`;
+  const spread = sampleSpreadSql(sql`m.place`);
+  const columns: SQL[] = [
+    sql`count(m.place)::int as size`, sql`count(*) filter (where m.place < ${share})::int as control`,
+    ...o.offers.flatMap((_, j) => {
+      const [sellable, over] = [sql.identifier(`sellable${j}`), sql.identifier(`over${j}`)];
+      return [
+        sql`count(*) filter (where m.${sellable})::int as ${sql.identifier(`s${j}`)}`,
+        sql`count(*) filter (where m.${sellable} and ${treated})::int as ${sql.identifier(`st${j}`)}`,
+        sql`count(*) filter (where m.${sellable} and m.${over})::int as ${sql.identifier(`o${j}`)}`,
+        sql`count(*) filter (where m.${sellable} and m.${over} and ${treated})::int as ${sql.identifier(`ot${j}`)}`,
+      ];
+    }),
+    sql`sum(m.response[1]) as responders`, sql`sum(m.response[2]) as incremental`,
+    sql`count(m.response[2])::int as with_uplift`, sql`count(m.response[1])::int as scored`,
+    ...SAMPLE_TIERS.map((t, i) => sql`array_agg(m.id order by ${spread}, m.id) filter (where ${spread} < ${t}::float8) as ${sql.identifier(`tier${i}`)}`),
+    ...o.campaigns.map((k, i) => sql`count(*) filter (where m.place is not null and exists (select 1 from ${campaignMembers} cm
+      where cm.campaign_id = ${k}::uuid and cm.customer_id = m.id))::int as ${sql.identifier(`k${i}`)}`),
+  ];
+  return sql`select ${sql.join(columns, sql`, `)} ${extra === null ? sql`` : sql`, ${extra}`} from (${layer}) m`;
+}
+
+/** The members `evaluateInto` keeps for the rest of its transaction. */
+const PREVIEW_MEMBERS = sql`select id, currency, segments, customer_value, place from audience_preview_members`;
+
+function readFigures(row: Record<string, unknown>, o: MemberFiguresOptions): MemberFigures {
+  const n = (key: string) => Number(row[key]);
+  const maybe = (key: string) => (row[key] === null || row[key] === undefined ? null : Number(row[key]));
+  const size = n('size');
+  return {
+    size,
+    control: n('control'),
+    treated: size - n('control'),
+    offers: o.offers.map((_, j) => ({ sellable: n(`s${j}`), sellableTreated: n(`st${j}`), over: n(`o${j}`), overTreated: n(`ot${j}`) })),
+    expected: { responders: maybe('responders'), incremental: maybe('incremental'), withUplift: n('with_uplift'), scored: n('scored') },
+    sampleTiers: SAMPLE_TIERS.map((_, i) => (row[`tier${i}`] as string[] | null) ?? []),
+    overlap: o.campaigns.map((_, i) => n(`k${i}`)),
+  };
 }
 
 /** The preview's reads: each one statement over the audience it evaluated (`members`, see `evaluate`). */
@@ -49,20 +160,31 @@ export function createAudienceRepository(db: DbOrTx) {
     },
 
     /**
-     * The funnel and the audience from one evaluation of the rules (call inside a transaction): each
-     * subscriber's passed steps are computed once, counted for the funnel and, for those who passed
-     * them all, cut and assigned a group into a temporary table dropped at commit, which the
-     * preview's later reads share. Answers the counts and the subquery that reads the members.
+     * The funnel and everything the preview counts over its members, in one scan of customers: each
+     * subscriber's passed steps computed once (see `passedStepsSql`), then for those who passed them
+     * all their control place and the facts the counts read (`memberFigures`). For an audience
+     * without a cut (a cut ranks the whole audience first: see `evaluateInto`).
      */
-    async evaluate(compiled: CompiledAudience, opts: { salt: string; controlShare: number }): Promise<{ counts: number[]; members: SQL }> {
-      await db.execute(sql`create temp table audience_preview_members (customer_id text not null, "group" text not null, place float8 not null,
+    async evaluateAll(compiled: CompiledAudience, opts: MemberFiguresOptions): Promise<{ counts: number[]; figures: MemberFigures }> {
+      const all = sql.raw(String(compiled.steps.length));
+      const passed = sql`select ${customers.id} as id, ${customers.currency} as currency, ${customers.segments} as segments,
+        ${customers.customerValue} as customer_value, ${passedStepsSql(compiled.steps)} as passed from ${customers} offset 0`;
+      const rows = sql`select f.*, case when f.passed = ${all} then ${controlPositionSql(opts.salt, sql`f.id`)} end as place from (${passed}) f offset 0`;
+      const row = await one<Record<string, unknown>>(memberFiguresSql(rows, opts, funnelCounts(compiled.steps, 'm')));
+      return { counts: compiled.steps.map((_, i) => Number(row[`n${i}`])), figures: readFigures(row, opts) };
+    },
+
+    /**
+     * The funnel and the members of an audience with a cut (call inside a transaction): the rules
+     * evaluated once, counted for the funnel, and the rows that passed them all cut and placed into a
+     * temporary table dropped at commit (one aggregate gathers them into arrays: no million-row
+     * intermediate result is written and read back). Answers the counts and the members' figures.
+     */
+    async evaluateInto(compiled: CompiledAudience, opts: MemberFiguresOptions): Promise<{ counts: number[]; figures: MemberFigures }> {
+      await db.execute(sql`create temp table audience_preview_members (id text not null, place float8 not null,
         currency text not null, segments text[] not null, customer_value numeric not null) on commit drop`);
       const chosen = audienceMembersOfPassedSql(compiled, opts, sql`passed_rows`, ['currency', 'segments', 'customer_value']);
-      // One aggregate over the scan counts the funnel and gathers the rows that passed every step,
-      // with the subscriber columns the offers' availability reads (so no later read joins back to
-      // a million customers), into arrays: no million-row intermediate result is written and read
-      // back, as a CTE shared by the counts and the members would be. Segments travel as their text
-      // form (an array of arrays must be rectangular) and are read back as text[].
+      // Segments travel as their text form (an array of arrays must be rectangular), read back as text[].
       const all = sql.raw(String(compiled.steps.length));
       const gathered = (expr: SQL, name: string) => sql`array_agg(${expr}) filter (where f.passed = ${all}) as ${sql.identifier(name)}`;
       const row = await one<Record<string, number>>(sql`with c as materialized (select ${funnelCounts(compiled.steps)},
@@ -72,83 +194,68 @@ export function createAudienceRepository(db: DbOrTx) {
             ${passedStepsSql(compiled.steps)} as passed from ${customers} offset 0) f),
           passed_rows as (select u.id, ${all} as passed, u.currency, u.segment_list::text[] as segments, u.customer_value
             from c, unnest(c.ids, c.currencies, c.segment_lists, c.customer_values) as u(id, currency, segment_list, customer_value)),
-          kept as (insert into audience_preview_members (customer_id, "group", place, currency, segments, customer_value)
-            select m.customer_id, m."group", m.place, m.currency, m.segments, m.customer_value from (${chosen}) m)
+          kept as (insert into audience_preview_members (id, place, currency, segments, customer_value)
+            select m.customer_id, m.place, m.currency, m.segments, m.customer_value from (${chosen}) m)
         select ${sql.join(compiled.steps.map((_, i) => sql.identifier(`n${i}`)), sql`, `)} from c`);
-      return {
-        counts: compiled.steps.map((_, i) => Number(row[`n${i}`])),
-        members: sql`select customer_id, "group", place, currency, segments, customer_value from audience_preview_members`,
-      };
+      const figures = readFigures(await one<Record<string, unknown>>(memberFiguresSql(PREVIEW_MEMBERS, opts, null)), opts);
+      return { counts: compiled.steps.map((_, i) => Number(row[`n${i}`])), figures };
     },
 
-    async groups(members: SQL): Promise<{ size: number; treated: number; control: number }> {
-      const row = await one<{ size: number; treated: number; control: number }>(sql`select count(*)::int as size,
-        count(*) filter (where m."group" = 'treated')::int as treated, count(*) filter (where m."group" = 'control')::int as control
-        from (${members}) m`);
-      return { size: Number(row.size), treated: Number(row.treated), control: Number(row.control) };
+    /** The offered products that exist, each with its maximum default risk (null: none). */
+    async productRiskCaps(ids: readonly string[]): Promise<Map<string, number | null>> {
+      if (ids.length === 0) return new Map();
+      const rows = rowsOf<{ id: string; cap: number | null }>(await db.execute(sql`select ${products.id} as id, ${products.maxDefaultRisk}::float8 as cap
+        from ${products} where ${products.id} = any(${sql.param([...ids])}::uuid[])`));
+      return new Map(rows.map((r) => [r.id, r.cap === null ? null : Number(r.cap)]));
     },
 
-    /**
-     * Per offer: members the product is sellable to now (the one availability rule) and within the
-     * risk cap, the treated among them, and those left out by the cap (latest active default risk above it).
-     */
-    async offer(members: SQL, productId: string, maxDefaultRisk: number | undefined): Promise<{ eligible: number; eligibleTreated: number; overRisk: number }> {
-      // The offer's own cap, else the product's (device instalments, postpaid upgrades carry one).
-      const cap = maxDefaultRisk ?? await one<{ cap: number | null }>(sql`select ${products.maxDefaultRisk}::float8 as cap from ${products} where ${products.id} = ${productId}::uuid`)
-        .then((r) => (r.cap === null ? null : Number(r.cap)));
-      // The members carry the subscriber columns the availability rule reads (see `evaluate`).
-      const member = { id: sql`m.customer_id`, segments: sql`m.segments`, customerValue: sql`m.customer_value`, currency: sql`m.currency` };
-      const sellable = sql`(${members}) m join ${products} on ${products.id} = ${productId}::uuid and ${productSellableTo(member)}`;
-      const counts = await one<{ sellable: number; sellable_treated: number }>(sql`select count(*)::int as sellable,
-        count(*) filter (where m."group" = 'treated')::int as sellable_treated from ${sellable}`);
-      // Those over the cap: the risk rows above it joined to the members the product is sellable to,
-      // which the planner hashes (the smaller side; no CTE between them, which would hide its size).
-      // Probing a set of every subscriber above the cap instead hashes half a million ids to answer
-      // for a hundred thousand members (a million subscribers). Distinct: a member counts once even
-      // if the run stored two rows for them.
-      const overCap = cap === null ? { over: 0, over_treated: 0 } : await one<{ over: number; over_treated: number }>(sql`select
-          count(distinct m.customer_id)::int as over, (count(distinct m.customer_id) filter (where m."group" = 'treated'))::int as over_treated
-        from ${sellable} join ${mlScores} s on s.customer_id = m.customer_id
-        where s.run_id = ${latestActiveScoringRun('payment_default_risk')} and s.score > ${cap}::float8`);
-      const over = Number(overCap.over);
-      return { eligible: Number(counts.sellable) - over, eligibleTreated: Number(counts.sellable_treated) - Number(overCap.over_treated), overRisk: over };
-    },
-
-    /** Sums of the treated members' latest active campaign_response scores and uplifts (null without any). */
-    async expected(members: SQL): Promise<{ responders: number | null; incremental: number | null; withUplift: number; scored: number }> {
-      const row = await one<{ responders: number | null; incremental: number | null; with_uplift: number; scored: number }>(sql`select
-          sum(s.score)::float8 as responders, sum(s.uplift)::float8 as incremental, count(s.uplift)::int as with_uplift, count(*)::int as scored
-        from (${members}) m join ${mlScores} s on s.customer_id = m.customer_id and s.run_id = ${latestActiveScoringRun('campaign_response')}
-        where m."group" = 'treated'`);
-      return {
-        responders: row.responders === null ? null : Number(row.responders),
-        incremental: row.incremental === null ? null : Number(row.incremental),
-        withUplift: Number(row.with_uplift),
-        scored: Number(row.scored),
-      };
+    /** Every running campaign but `except`, by name. */
+    async runningCampaigns(except: string | undefined): Promise<{ id: string; name: string }[]> {
+      const rows = rowsOf<{ id: string; name: string }>(await db.execute(sql`select k.id, k.name from ${campaigns} k
+        where k.status = 'running' ${except === undefined ? sql`` : sql`and k.id <> ${except}::uuid`} order by k.name, k.id`));
+      return rows.map((r) => ({ id: String(r.id), name: r.name }));
     },
 
     /**
-     * Up to `limit` members in a stable pseudo-random spread over the audience (not the first ids),
-     * with their scores and which leaf rules hold for them. The order is the low bits of each
-     * member's control place (`place`, stored by `evaluate`): no second hash per member, and
-     * independent of the group, which the top bits decide.
+     * The `limit` members with the lowest sample spread (see `sampleSpreadSql`), read again by
+     * evaluating the audience (`rows`: the members with their place): for an audience too small for
+     * the sample tiers `evaluateAll` gathers.
      */
-    async sample(members: SQL, opts: { limit: number; offerProductIds: readonly string[]; leaves: readonly AudienceLeaf[] }) {
+    async sampleIds(rows: SQL, limit: number): Promise<string[]> {
+      const spread = sampleSpreadSql(sql`m.place`);
+      const found = rowsOf<{ id: string }>(await db.execute(sql`select m.id from (${rows}) m where m.place is not null order by ${spread}, m.id limit ${limit}::int`));
+      return found.map((r) => String(r.id));
+    },
+
+    /** The members `evaluateInto` kept, as `memberFiguresSql` and `sampleIds` read them. */
+    previewMembers(): SQL {
+      return PREVIEW_MEMBERS;
+    },
+
+    /** The members' rows of a preview, as `sampleIds` reads them: the audience evaluated again, placed. */
+    membersOf(compiled: CompiledAudience, salt: string): SQL {
+      return sql`select ${customers.id} as id, ${controlPositionSql(salt, customers.id)} as place from ${customers} where ${compiled.where}`;
+    },
+
+    /**
+     * These members (ids, in this order) with their scores and which leaf rules hold for them, and
+     * the group of each (the same hash as launch).
+     */
+    async sample(ids: readonly string[], opts: { salt: string; controlShare: number; offerProductIds: readonly string[]; leaves: readonly AudienceLeaf[] }) {
+      if (ids.length === 0) return [];
       const propensity = opts.offerProductIds.map((p, i) => sql`${subscriberScore('propensity_to_buy', { product: p })} as ${sql.identifier(`p${i}`)}`);
       // A leaf that is a whole step holds for every member (each passed every step): only the
       // leaves inside groups are evaluated, for these few rows.
       const leaves = opts.leaves.flatMap((l, i) => (l.wholeStep ? [] : [sql`coalesce(${l.where}, false) as ${sql.identifier(`l${i}`)}`]));
-      // place = k / 2^53: times 2^20 is exact, its fraction is k's low 33 bits.
-      const spread = sql`(m.place * 1048576.0::float8 - floor(m.place * 1048576.0::float8))`;
-      const rows = rowsOf<Record<string, unknown>>(await db.execute(sql`select m.customer_id, m."group",
+      const rows = rowsOf<Record<string, unknown>>(await db.execute(sql`select ${customers.id} as customer_id,
+          ${assignGroupSql(opts.salt, customers.id, opts.controlShare)} as "group",
           ${subscriberScore('payment_default_risk')} as default_risk,
           ${subscriberScore('campaign_response')} as response,
           ${subscriberScore('campaign_response', {}, 'uplift')} as uplift
           ${sql.join([...propensity, ...leaves].map((c) => sql`, ${c}`), sql``)}
-        from (select m.customer_id, m."group", ${spread} as spread from (${members}) m order by spread, m.customer_id limit ${opts.limit}::int) m
-        join ${customers} on ${customers.id} = m.customer_id
-        order by m.spread, m.customer_id`));
+        from unnest(${sql.param([...ids])}::text[]) with ordinality as m(id, n)
+        join ${customers} on ${customers.id} = m.id
+        order by m.n`));
       const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
       return rows.map((r) => ({
         customerId: String(r.customer_id),
@@ -171,21 +278,6 @@ export function createAudienceRepository(db: DbOrTx) {
       return { hasVersion: row.has_version, hasRun: row.has_run, stale: row.stale === true };
     },
 
-    /** Every running campaign (but `except`) with how many of the audience are in its snapshot. */
-    async overlap(members: SQL, except: string | undefined): Promise<{ campaignId: string; name: string; members: number }[]> {
-      const rows = rowsOf<{ id: string; name: string; n: number }>(await db.execute(sql`select k.id, k.name,
-          (select count(*) from ${campaignMembers} cm join (${members}) m on m.customer_id = cm.customer_id where cm.campaign_id = k.id)::int as n
-        from ${campaigns} k where k.status = 'running' ${except === undefined ? sql`` : sql`and k.id <> ${except}::uuid`}
-        order by k.name, k.id`));
-      return rows.map((r) => ({ campaignId: String(r.id), name: r.name, members: Number(r.n) }));
-    },
-
-    /** Which of the offered products exist (an unknown id is refused before any count). */
-    async existingProducts(ids: readonly string[]): Promise<Set<string>> {
-      if (ids.length === 0) return new Set();
-      const rows = rowsOf<{ id: string }>(await db.execute(sql`select ${products.id} as id from ${products} where ${products.id} = any(${sql.param([...ids])}::uuid[])`));
-      return new Set(rows.map((r) => r.id));
-    },
   };
 }
 export type AudienceRepository = ReturnType<typeof createAudienceRepository>;
