@@ -31,8 +31,8 @@ describe('sync across processes', () => {
     for (const c of cleanup.reverse()) await c();
   });
 
-  it('a process killed mid-run leaves a consistent catalog; the next start marks the run failed and the next run converges', async () => {
-    const sim = await startXivaSimulator({ items: 600, seed: 9, faults: { latencyMs: 120 } });
+  it('a process killed mid-run leaves a consistent catalog; the next start marks the run failed and the next run converges, writing nothing twice', async () => {
+    const sim = await startXivaSimulator({ items: 2500, seed: 9, faults: { latencyMs: 120 } });
     cleanup.push(() => sim.close());
     // PGlite lives in one process at a time: the parent closes it while the child syncs.
     const dir = serverUrl ? null : mkdtempSync(path.join(tmpdir(), 'lyra-crash-'));
@@ -44,13 +44,15 @@ describe('sync across processes', () => {
       name: 'Xiva', system_type: 'xiva', base_url: `${sim.url}/api`, api_version: 'v5', auth: { type: 'jwt', username: XIVA_DEFAULT_CREDENTIALS.email, secret: XIVA_DEFAULT_CREDENTIALS.password },
       default_currency: null, timeout_ms: 5000, max_retries: 3, rate_limit_per_minute: 0, is_active: true, sync_frequency: 'daily', sync_interval_days: null, sync_cron: null, full_sync_every: 1, retire_guard_percent: 20,
     });
+    // Pages of 100: the run commits a batch of about 1,000 items every ten pages or so.
+    await database.executeSql(`update external_systems set options = '{"page_size": 100}'::jsonb where id = $1`, [system.id]);
     if (!serverUrl) await database.close();
 
     const run = spawnChild(['sync', system.id], url ? { DATABASE_URL: url } : { DATA_DIR: dir! });
-    // Kill it once some pages are committed but long before the end.
-    for (let i = 0; i < 600; i++) {
+    // Kill it once a batch is committed, while it reads the pages of the next one.
+    for (let i = 0; i < 1200; i++) {
       const read = run.lines.filter((l) => l.startsWith('PROGRESS')).map((l) => Number(l.split(' ')[1])).at(-1) ?? 0;
-      if (read >= 150) break;
+      if (read >= 1000) break;
       if (run.lines.includes('DONE')) break;
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -76,8 +78,12 @@ describe('sync across processes', () => {
     expect(results[0]!.stop_reason).toBe('abandoned');
     const { rows: dupes } = await database.executeSql('select external_product_id, count(*) from products group by 1 having count(*) > 1', []);
     expect(dupes).toEqual([]);
-    const { rows: [partial] } = await database.executeSql("select count(*)::int as n from products where external_system = 'xiva'", []);
-    expect(Number(partial!.n)).toBeLessThan(600);
+    const { rows: partial } = await database.executeSql("select external_product_id, updated_at from products where external_system = 'xiva'", []);
+    expect(partial.length).toBeGreaterThan(0);
+    expect(partial.length).toBeLessThan(2500);
+    // The run's last saved progress counts only what was committed (the kill may fall between a
+    // batch's commit and its progress, never the other way round).
+    expect(results[0]!.counts.created).toBeLessThanOrEqual(partial.length);
     expect((await c.externalSystems.get(system.id)).cursor).toBeNull();
 
     sim.setFaults({ latencyMs: 0 });
@@ -85,6 +91,11 @@ describe('sync across processes', () => {
     await c.syncEngine.execute(next.id);
     const done = await c.sync.get(next.id);
     expect(done.status).toBe('succeeded');
+    // Nothing lost, nothing written twice: what the killed run committed comes back unchanged.
+    expect(done.counts).toMatchObject({ created: sim.store.validIds().length - partial.length, updated: 0, unchanged: partial.length, retired: 0 });
+    const { rows: kept } = await database.executeSql("select external_product_id, updated_at from products where external_system = 'xiva'", []);
+    const updatedAt = new Map(kept.map((r) => [r.external_product_id, String(r.updated_at)]));
+    for (const r of partial) expect(updatedAt.get(r.external_product_id), String(r.external_product_id)).toBe(String(r.updated_at));
     const { rows } = await database.executeSql("select external_product_id from products where external_system = 'xiva' and retired_at is null order by 1", []);
     expect(rows.map((r) => r.external_product_id)).toEqual([...sim.store.validIds()].sort());
     cleanup.push(async () => (serverUrl ? (database as Database & { dispose(): Promise<void> }).dispose() : database.close()));

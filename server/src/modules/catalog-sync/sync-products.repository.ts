@@ -1,5 +1,5 @@
 import { and, count, eq, inArray, isNull, sql } from 'drizzle-orm';
-import { withStagedRows, type CopyValue, type StagingColumn } from '../../db/bulk-copy.js';
+import { copyRows, withStagedRows, type CopyValue, type StagingColumn } from '../../db/bulk-copy.js';
 import type { DbOrTx } from '../../db/client.js';
 import { products } from '../../db/schema/index.js';
 import type { NewProductRow } from '../products/products.repository.js';
@@ -63,6 +63,8 @@ const sourceStaging: { column: StagingColumn; value: (w: SourceWrite) => CopyVal
   { column: { name: 'last_synced', type: 'timestamptz' }, value: (w) => w.lastSynced },
 ];
 const stagedNames = sourceStaging.map((s) => s.column.name);
+/** A new product's row as COPYed into products: its system (type and id), then the staged columns. */
+const newProductColumns: StagingColumn[] = [{ name: 'external_system', type: 'text' }, { name: 'external_system_id', type: 'uuid' }, ...sourceStaging.map((s) => s.column)];
 /** Columns an update of a known record sets from the source; its identity and Lyra-owned columns stay. */
 const updatedNames = stagedNames.filter((n) => n !== 'external_product_id');
 
@@ -94,6 +96,18 @@ export function createSyncProductsRepository(db: DbOrTx) {
           on conflict (external_system_id, external_product_id) where external_system_id is not null do update set
             ${sql.raw(updatedNames.map((n) => `${n} = excluded.${n}`).join(', '))}, retired_at = null, updated_at = now()`);
       });
+    },
+
+    /**
+     * Writes source records the system does not hold yet (as `findStates` showed in this
+     * transaction) by one COPY straight into products: no staging table, no conflict check, the
+     * plain bulk load. A row of the same identity written meanwhile by someone else fails the
+     * whole COPY on the unique key (the caller then writes item by item); Lyra-owned columns take
+     * their defaults.
+     */
+    async insertSource(system: { id: string; systemType: string }, writes: SourceWrite[]): Promise<void> {
+      if (writes.length === 0) return;
+      await copyRows(db, 'products', newProductColumns, writes.map((w) => [system.systemType, system.id, ...sourceStaging.map((s) => s.value(w))]));
     },
 
     /** Products of the system that are not retired: the population a full snapshot is compared with. */

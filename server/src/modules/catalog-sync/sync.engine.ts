@@ -18,13 +18,19 @@ const CURSOR_LOOKBACK_MS = 5 * 60_000;
 const DEFAULT_RUN_BUDGET_MS = 2 * 3600_000;
 const HEARTBEAT_MS = 5_000;
 const RETIRE_BATCH = 500;
+/**
+ * Items (records and unreadable ones) a write batch collects before it is written: one transaction
+ * of this size costs about what a plain COPY of its rows does, while per-batch costs (staging table,
+ * look-up, progress) dominate at a hundred rows.
+ */
+const WRITE_BATCH = 1000;
 
 export interface SyncEngineDeps {
   runs: Pick<SyncRunsRepository, 'claim' | 'findById' | 'update' | 'isCancelRequested' | 'lastSucceededStart'>;
   systems: Pick<ExternalSystemsRepository, 'findById' | 'update'>;
   syncProducts: Pick<SyncProductsRepository, 'countLive' | 'liveExternalIds'>;
   /** Each batch of products (written or retired) commits together with its catalog changes. */
-  uow: UnitOfWork<{ syncProducts: Pick<SyncProductsRepository, 'findStates' | 'upsertSource' | 'retire'>; runs: Pick<SyncRunsRepository, 'insertChanges'> }>;
+  uow: UnitOfWork<{ syncProducts: Pick<SyncProductsRepository, 'findStates' | 'insertSource' | 'upsertSource' | 'retire'>; runs: Pick<SyncRunsRepository, 'insertChanges'> }>;
   connectors: ConnectorRegistry;
   secrets: SecretBox;
   /** Identifies this process in sync_runs.owner. */
@@ -176,7 +182,13 @@ export function createSyncEngine(deps: SyncEngineDeps) {
     await finish(ctx, result, stop, http.stats);
   }
 
-  /** Reads the source page by page, writing each page before the next is read; a cancellation stops it between pages. */
+  /**
+   * Reads the source page by page and writes the pages in batches of about WRITE_BATCH items (a
+   * source may serve small pages; a transaction per small page costs more than its rows). Progress
+   * is saved after each batch is committed, so what the run row says was read is written; pages
+   * held for a batch when the run fails or is cancelled are neither written nor counted (the next
+   * run reads them again). A cancellation stops the run between pages.
+   */
   async function readAndWrite(ctx: RunContext, connector: Connector, mode: SyncMode): Promise<ReadResult> {
     const { run, system, abort } = ctx;
     const lastRunStartedAt = await runs.lastSucceededStart(system.id);
@@ -184,18 +196,29 @@ export function createSyncEngine(deps: SyncEngineDeps) {
       mode, cursor: system.cursor ?? null, lookbackMs: CURSOR_LOOKBACK_MS, lastRunStartedAt, signal: abort.signal,
       log: (m, level) => ctx.log(m, { runId: run.id }, level),
     });
+    let held: ConnectorPage[] = [];
+    let heldItems = 0;
+    const flush = async () => {
+      const pages = held;
+      held = [];
+      heldItems = 0;
+      await takePages(ctx, pages);
+      if (await runs.isCancelRequested(run.id)) abort.abort(new CancelledError('cancelled by a user'));
+      if (abort.signal.aborted) throw abort.signal.reason;
+      await saveProgress(ctx);
+    };
     let step = await reader.next();
     while (!step.done) {
-      // The next page is requested while this one is written: the source's latency and the
-      // database's writes overlap instead of adding up. Pages are still written in order, one at a
-      // time, and a failed write or a cancellation leaves the prefetched page unwritten.
+      // The next page is requested while this one is taken (and a batch written): the source's
+      // latency and the database's writes overlap instead of adding up. Batches are still written
+      // in order, one at a time, and a failed write or a cancellation leaves the prefetched page unwritten.
       const next = reader.next();
-      next.catch(() => undefined); // awaited below; a failure while this page is written must not surface as unhandled
+      next.catch(() => undefined); // awaited below; a failure while a batch is written must not surface as unhandled
       try {
-        await takePage(ctx, step.value);
-        if (await runs.isCancelRequested(run.id)) abort.abort(new CancelledError('cancelled by a user'));
-        if (abort.signal.aborted) throw abort.signal.reason;
-        await saveProgress(ctx);
+        held.push(step.value);
+        heldItems += step.value.items.length + step.value.errors.length;
+        if (heldItems >= WRITE_BATCH) await flush();
+        else if (abort.signal.aborted) throw abort.signal.reason;
       } catch (err) {
         // Stop the reader's request in flight (it would otherwise run on after the run failed).
         if (!abort.signal.aborted) abort.abort(err);
@@ -204,25 +227,36 @@ export function createSyncEngine(deps: SyncEngineDeps) {
       }
       step = await next;
     }
+    // The last batch, before the sweep reads what was seen.
+    if (held.length) await flush();
     return step.value;
   }
 
-  async function takePage(ctx: RunContext, page: ConnectorPage): Promise<void> {
-    ctx.tally.notePage(page, ctx.redactor);
-    const fresh = freshItems(ctx.tally, page.items);
+  /** Notes the pages as read and writes their records as one batch (a record on two pages: the later page's content). */
+  async function takePages(ctx: RunContext, pages: ConnectorPage[]): Promise<void> {
+    const positions = new Map<string, number>();
+    const items: SourceItem[] = [];
+    for (const page of pages) {
+      ctx.tally.notePage(page, ctx.redactor);
+      for (const it of page.items) {
+        positions.set(it.externalId, page.read);
+        items.push(it);
+      }
+    }
+    const fresh = freshItems(ctx.tally, items);
     if (fresh.length === 0) return;
     try {
       for (const [id, o] of await writeBatch(ctx, fresh)) ctx.tally.outcomes.set(id, o);
     } catch (err) {
-      // Isolate the bad row: retry one by one so one unwritable record does not sink the page.
-      ctx.log('page write failed; retrying item by item', { error: (err as Error).message }, 'warn');
-      for (const it of fresh) await writeAlone(ctx, it);
+      // Isolate the bad row: retry one by one so one unwritable record does not sink the batch.
+      ctx.log('batch write failed; retrying item by item', { error: (err as Error).message }, 'warn');
+      for (const it of fresh) await writeAlone(ctx, it, positions.get(it.externalId) ?? ctx.tally.itemsRead);
     }
   }
 
   /**
-   * The page's records not yet written with this content in this run (offset paging may serve one
-   * twice, and a page may repeat an id), their content noted as written.
+   * The batch's records not yet written with this content in this run (offset paging may serve one
+   * twice, and a page may repeat an id: the last one read wins), their content noted as written.
    */
   function freshItems(tally: RunTally, items: SourceItem[]): SourceItem[] {
     const unique = new Map<string, SourceItem>();
@@ -237,26 +271,27 @@ export function createSyncEngine(deps: SyncEngineDeps) {
     return fresh;
   }
 
-  async function writeAlone(ctx: RunContext, item: SourceItem): Promise<void> {
+  async function writeAlone(ctx: RunContext, item: SourceItem, position: number): Promise<void> {
     const { tally } = ctx;
     try {
       for (const [id, o] of await writeBatch(ctx, [item])) tally.outcomes.set(id, o);
     } catch (e) {
       tally.counts.failed++;
       tally.hashes.delete(item.externalId);
-      tally.recordError({ externalId: item.externalId, position: tally.itemsRead, reason: `could not be written: ${(e as Error).message.slice(0, 300)}` }, ctx.redactor);
+      tally.recordError({ externalId: item.externalId, position, reason: `could not be written: ${(e as Error).message.slice(0, 300)}` }, ctx.redactor);
     }
   }
 
   /**
-   * One transaction: new and changed rows written together in one set-based upsert (re-pricings and
-   * reactivations recorded), unchanged rows untouched.
+   * One transaction: new rows COPYed into products, changed rows written together in one set-based
+   * upsert (re-pricings and reactivations recorded), unchanged rows untouched.
    */
   function writeBatch(ctx: RunContext, batch: SourceItem[]): Promise<Map<string, ItemOutcome>> {
     const { run, system, tally } = ctx;
     return uow.transaction(async (tx) => {
       const states = new Map((await tx.syncProducts.findStates(system.id, batch.map((i) => i.externalId))).map((s) => [s.externalProductId, s]));
-      const writes: SourceWrite[] = [];
+      const inserts: SourceWrite[] = [];
+      const updates: SourceWrite[] = [];
       const changes: CatalogChangeRow[] = [];
       const now = new Date().toISOString();
       const result = new Map<string, ItemOutcome>();
@@ -266,7 +301,7 @@ export function createSyncEngine(deps: SyncEngineDeps) {
         if (!st) {
           // Stored with the system's type as `external_system` (the API names the type); the
           // product's identity is the system's id, since several systems of one type may share source ids.
-          writes.push({ ...cols, externalProductId: it.externalId, lastSynced: now });
+          inserts.push({ ...cols, externalProductId: it.externalId, lastSynced: now });
           result.set(it.externalId, 'created');
           continue;
         }
@@ -274,12 +309,13 @@ export function createSyncEngine(deps: SyncEngineDeps) {
           result.set(it.externalId, tally.outcomes.get(it.externalId) ?? 'unchanged');
           continue;
         }
-        writes.push({ ...cols, externalProductId: it.externalId, lastSynced: now });
+        updates.push({ ...cols, externalProductId: it.externalId, lastSynced: now });
         result.set(it.externalId, tally.outcomes.get(it.externalId) === 'created' ? 'created' : 'updated');
         const change = changeOf(st, cols);
         if (change) changes.push({ ...change, productId: st.id, externalSystemId: system.id, syncRunId: run.id });
       }
-      await tx.syncProducts.upsertSource(system, writes);
+      await tx.syncProducts.insertSource(system, inserts);
+      await tx.syncProducts.upsertSource(system, updates);
       await tx.runs.insertChanges(changes);
       return result;
     });

@@ -93,7 +93,14 @@ export async function* scanOffsets(http: HttpClient, req: ScanRequest): AsyncGen
     if (res.status === 416) return end(true);
     const records = listRecords(res.body);
     if (records === null) throw new HttpError(`${req.url}: the answer is not a list`, res.status, req.url, false, JSON.stringify(res.body).slice(0, 300));
-    total = headerInt(res.headers, 'x-total-count') ?? total;
+    // Rows the server says it sent: a page of records we could not all parse is still full.
+    const served = Math.max(records.length, headerInt(res.headers, 'x-result-count') ?? 0);
+    const counted = headerInt(res.headers, 'x-total-count');
+    // A count equal to a page size (the limit asked, or the largest page served) on an answer
+    // holding fewer rows is the page size in the count's place: a list that long would have
+    // filled the page. (A server that caps pages below a count that happens to equal our limit
+    // loses its hint this way; the hint only feeds progress and the engine's small-snapshot check.)
+    if (counted !== null && !(served < counted && (counted === req.limit || counted === cap.rows))) total = counted;
     if (records.length === 0) return end(true);
 
     const pageIds = records.map((r) => str(r.id)).filter((x): x is string => x !== null);
@@ -114,8 +121,6 @@ export async function* scanOffsets(http: HttpClient, req: ScanRequest): AsyncGen
     if (fresh > 0) pages++;
     yield { records, offset, total };
 
-    // Rows the server says it sent: a page of records we could not all parse is still full.
-    const served = Math.max(records.length, headerInt(res.headers, 'x-result-count') ?? 0);
     const more = res.status === 206 || hasNextLink(res.headers);
     const short = cap.rows > 0 && served < Math.min(req.limit, cap.rows);
     cap.rows = Math.max(cap.rows, Math.min(served, req.limit));

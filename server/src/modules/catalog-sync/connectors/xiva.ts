@@ -65,7 +65,10 @@ function settingsOf(config: ConnectorConfig): Settings {
     apiRoot: xivaApiRoot(config.baseUrl),
     version,
     catalogUrl: joinUrlOnce(config.baseUrl, CATALOG_PATHS[version]),
-    pageSize: num('page_size', 100),
+    // Xiva serves up to 1000 offerings a page; a server that caps lower answers smaller pages,
+    // which the paging takes as they come (xiva-paging.ts). Fewer, larger pages: less overlap
+    // re-read and fewer round trips.
+    pageSize: num('page_size', 1000),
     verifyPageSize: num('verify_page_size', 1000),
     concurrency: num('concurrency', 4),
     defaultCurrency: config.defaultCurrency,
