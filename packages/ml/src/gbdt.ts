@@ -30,7 +30,7 @@ import {
   rowModelValue,
   type FeatureSpec,
 } from './binning.js';
-import { HistBuilder, type HistBuffers, type PartitionJob } from './hist-pool.js';
+import { HistBuilder, type PartitionJob } from './hist-pool.js';
 
 // ---------------------------------------------------------------------------
 // Parameters
@@ -854,7 +854,7 @@ export async function trainGbdt(
   const p = resolveGbdtParams(params);
   const t0 = performance.now();
   const prep = prepare(train, p, opts, (n) => (p.nThreads > 0 ? p.nThreads : n >= 200_000 ? Math.min(8, availableParallelism()) : 1));
-  const builder = await HistBuilder.create(prep.bufs, prep.nFeat, p.minLeafSize > 1, prep.threads);
+  const builder = await HistBuilder.create(prep.n, prep.nFeat, p.minLeafSize > 1, prep.threads);
   try {
     return new Trainer(prep, p, builder, opts).run(t0);
   } finally {
@@ -867,7 +867,7 @@ export function trainGbdtSync(train: Dataset, params: Partial<GbdtParams> = {}, 
   const p = resolveGbdtParams({ ...params, nThreads: 1 });
   const t0 = performance.now();
   const prep = prepare(train, p, opts, () => 1);
-  const builder = HistBuilder.createSync(prep.bufs, prep.nFeat, p.minLeafSize > 1);
+  const builder = HistBuilder.createSync(prep.n, prep.nFeat, p.minLeafSize > 1);
   return new Trainer(prep, p, builder, opts).run(t0);
 }
 
@@ -876,8 +876,9 @@ interface Prepared {
   nFeat: number;
   threads: number;
   specs: FeatureSpec[];
-  /** the training rows' buffers: bins (feature-major and row-major), labels, scores, gradients */
-  bufs: HistBuffers;
+  /** the training rows' bins, feature-major (copied into the builder's row records, then dropped) */
+  binsFM: Uint8Array | null;
+  y: Uint8Array;
   val: { n: number; binsFM: Uint8Array; y: Uint8Array } | null;
 }
 
@@ -903,16 +904,13 @@ function prepare(train: Dataset, p: GbdtParams, opts: GbdtTrainOptions, threadsF
   const specs = fitBinning(fit, { maxBins: p.maxBins, sampleSize: p.binSampleSize, seed: p.seed });
   const n = fit.nRows;
   const threads = threadsFor(n);
-  // the rows' buffers are shared with the histogram workers, so the bins are written straight into them
-  const bufs = HistBuilder.allocBuffers(n, specs.length, threads);
-  binDataset(specs, fit, bufs.binsFM);
-  bufs.y.set(fit.label!);
   return {
     n,
     nFeat: specs.length,
     threads,
     specs,
-    bufs,
+    binsFM: binDataset(specs, fit),
+    y: fit.label!,
     val: val ? { n: val.nRows, binsFM: binDataset(specs, val), y: val.label! } : null,
   };
 }
@@ -976,7 +974,6 @@ class Trainer {
   private readonly mono: Int8Array;
   private readonly constrained: boolean;
   private readonly S: number;
-  private readonly raw: Float64Array;
   private readonly active: Uint8Array;
   private readonly rng: Rng;
   private readonly gainImp: Float64Array;
@@ -997,28 +994,20 @@ class Trainer {
     this.mono = Int8Array.from(d.specs.map((s) => p.monotone[s.name] ?? 0));
     this.constrained = this.mono.some((m) => m !== 0);
     this.S = hb.withCount ? 3 : 2;
-    this.raw = hb.bufs.raw;
     this.active = new Uint8Array(this.nFeat).fill(1);
     this.rng = new Rng(p.seed);
     this.gainImp = new Float64Array(this.nFeat);
     this.splitImp = new Float64Array(this.nFeat);
-    // row-major copy of the bins for the histogram kernel (see hist-pool.ts)
-    const { binsRM: rm, binsFM: fm } = hb.bufs;
-    const F = this.nFeat;
-    const n = this.n;
-    for (let f = 0; f < F; f++) {
-      const off = f * n;
-      for (let r = 0; r < n; r++) rm[r * F + f] = fm[off + r]!;
-    }
   }
 
   run(t0: number): GbdtModel {
     const { p, d, n } = this;
-    const y = d.bufs.y;
+    const y = d.y;
     let pos = 0;
     for (let i = 0; i < n; i++) pos += y[i]!;
     const baseScore = Math.log(pos / (n - pos));
-    this.raw.fill(baseScore);
+    this.hb.fillRows(d.binsFM!, y, baseScore);
+    d.binsFM = null;
     this.refreshGradients();
     const valRaw = d.val ? new Float64Array(d.val.n).fill(baseScore) : null;
     const trees: TreeBuild[] = [];
@@ -1071,24 +1060,25 @@ class Trainer {
 
   /** gradients and hessians of every row from the current raw scores (HistBuilder.update with 0) */
   private refreshGradients(): void {
-    const idx = this.hb.bufs.idx;
-    for (let i = 0; i < this.n; i++) idx[i] = i;
     this.hb.update([0, this.n, 0]);
   }
 
-  /** Fills the root index range; returns its length. */
+  /** Puts the tree's rows at positions [0, m) (all rows, in any order, without row sampling); returns m. */
   private sampleRows(): number {
-    const idx = this.hb.bufs.idx;
     const n = this.n;
-    if (this.p.subsample >= 1) {
-      for (let i = 0; i < n; i++) idx[i] = i;
-      return n;
-    }
+    if (this.p.subsample >= 1) return n;
+    // drawn per position (the rows' order is the one the previous trees left: deterministic)
+    const keep = new Uint8Array(n);
     let m = 0;
     const s = this.p.subsample;
-    for (let i = 0; i < n; i++) if (this.rng.next() < s) idx[m++] = i;
-    if (m === 0) idx[m++] = this.rng.int(n);
-    return m;
+    for (let i = 0; i < n; i++) {
+      if (this.rng.next() < s) {
+        keep[i] = 1;
+        m++;
+      }
+    }
+    if (m === 0) keep[this.rng.int(n)] = 1;
+    return this.hb.partitionByPosition(keep);
   }
 
   private sampleColumns(): void {
@@ -1148,6 +1138,7 @@ class Trainer {
       this.freeSlot(rootSlot);
     }
     let nLeaves = 1;
+    const lastSplits: Array<{ job: PartitionJob; lid: number; rid: number }> = [];
     for (let depth = 0; level.length > 0; depth++) {
       // best split of every open node
       const found: Array<[OpenNode, Split]> = [];
@@ -1173,15 +1164,18 @@ class Trainer {
       const jobs: number[] = [];
       const subtract: Array<[number, number]> = [];
       const childDepth = depth + 1;
-      const mids = this.hb.partition(
-        found.map(([node, s]): PartitionJob => ({ begin: node.begin, end: node.end, feature: s.feature, thrBin: s.thrBin, defaultLeft: s.defaultLeft, catSet: s.catSet })),
-      );
+      const jobsOf = found.map(([node, s]): PartitionJob => ({ begin: node.begin, end: node.end, feature: s.feature, thrBin: s.thrBin, defaultLeft: s.defaultLeft, catSet: s.catSet }));
+      // On the last level the children are leaves: the rows are not moved, the tree's score update
+      // sends each row to its child (and counts them), saving a partition of every row.
+      const last = childDepth >= p.maxDepth;
+      const mids = last ? null : this.hb.partition(jobsOf);
       for (let q = 0; q < found.length; q++) {
         const [node, s] = found[q]!;
         nLeaves++;
-        const mid = mids[q]!;
+        const mid = mids ? mids[q]! : node.begin;
         const lid = tree.add(mid - node.begin);
         const rid = tree.add(node.end - mid);
+        if (!mids) lastSplits.push({ job: jobsOf[q]!, lid, rid });
         tree.feature[node.id] = s.feature;
         tree.thrBin[node.id] = s.thrBin;
         tree.defaultLeft[node.id] = s.defaultLeft ? 1 : 0;
@@ -1211,8 +1205,9 @@ class Trainer {
             rHi = Math.min(hi, midW);
           }
         }
-        const L: OpenNode = { id: lid, begin: node.begin, end: mid, slot: -1, G: s.GL, H: s.HL, lo: lLo, hi: lHi };
-        const R: OpenNode = { id: rid, begin: mid, end: node.end, slot: -1, G: s.GR, H: s.HR, lo: rLo, hi: rHi };
+        // (begin = end = -1: a last-level child, whose rows stay mixed with its sibling's)
+        const L: OpenNode = { id: lid, begin: mids ? node.begin : -1, end: mids ? mid : -1, slot: -1, G: s.GL, H: s.HL, lo: lLo, hi: lHi };
+        const R: OpenNode = { id: rid, begin: mids ? mid : -1, end: mids ? node.end : -1, slot: -1, G: s.GR, H: s.HR, lo: rLo, hi: rHi };
         const canL = childDepth < p.maxDepth && this.splittable(L);
         const canR = childDepth < p.maxDepth && this.splittable(R);
         if (canL || canR) {
@@ -1247,16 +1242,48 @@ class Trainer {
     // leaf values and raw score update
     const lr = p.learningRate;
     for (const leaf of leaves) tree.value[leaf.id] = this.weight(leaf.G, leaf.H, leaf.lo, leaf.hi) * lr;
-    if (p.subsample >= 1) {
-      // every row is in a leaf: one pass adds the leaf value and computes the next gradients
-      const ranges: number[] = [];
-      for (const leaf of leaves) ranges.push(leaf.begin, leaf.end, tree.value[leaf.id]!);
-      this.hb.update(ranges);
-    } else {
-      applyTreeBins(tree, this.hb.bufs.binsFM, this.n, this.raw);
-      this.refreshGradients();
+    // every sampled row is in a leaf: one pass adds the leaf value and computes the next gradients
+    const ranges: number[] = [];
+    for (const leaf of leaves) if (leaf.begin >= 0) ranges.push(leaf.begin, leaf.end, tree.value[leaf.id]!);
+    if (m < this.n) {
+      // the rows left out of the sample: their leaves found by walking the tree
+      this.applyTreeToRows(tree, m, this.n);
+      ranges.push(m, this.n, 0);
     }
+    const lefts = this.hb.update(
+      ranges,
+      lastSplits.map(({ job, lid, rid }) => ({ ...job, leftValue: tree.value[lid]!, rightValue: tree.value[rid]! })),
+    );
+    lastSplits.forEach(({ job, lid, rid }, q) => {
+      tree.cover[lid] = lefts[q]!;
+      tree.cover[rid] = job.end - job.begin - lefts[q]!;
+    });
     return tree;
+  }
+
+  /** Adds the tree's leaf values to the raw scores of the rows at positions [from, to). */
+  private applyTreeToRows(t: TreeBuild, from: number, to: number): void {
+    const { feature, thrBin, defaultLeft, left, right, value, cat } = t;
+    const { u8, f64, layout } = this.hb.rows;
+    const { W, rOff } = layout;
+    for (let i = from; i < to; i++) {
+      const p = 4 * W * i;
+      let nd = 0;
+      for (;;) {
+        const f = feature[nd]!;
+        if (f < 0) break;
+        const b = u8[p + f]!;
+        let goLeft: boolean;
+        if (b === MISSING_BIN) goLeft = defaultLeft[nd] === 1;
+        else {
+          const set = cat[nd];
+          goLeft = set ? ((set[b >>> 5]! >>> (b & 31)) & 1) === 1 : b <= thrBin[nd]!;
+        }
+        nd = goLeft ? left[nd]! : right[nd]!;
+      }
+      const d = (W * i + rOff) >>> 1;
+      f64[d] = f64[d]! + value[nd]!;
+    }
   }
 
   private splittable(nd: OpenNode): boolean {
