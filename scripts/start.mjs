@@ -48,7 +48,9 @@ if (serverBuildIsStale()) {
 // An operator's own values win; other C libraries (musl) ignore these.
 const allocator = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072' };
 
-// Source maps: stack traces name the TypeScript files and lines.
-const child = spawn(process.execPath, ['--enable-source-maps', path.join(SERVER_DIST, 'main.js')], { cwd: root, stdio: 'inherit', env: { ...allocator, ...process.env } });
+// Source maps: stack traces name the TypeScript files and lines. --expose-gc: once background jobs
+// are quiet, the server collects the garbage they left (lib/heap-release.ts) instead of holding
+// it until V8's next scheduled collection, which an idle server may never reach.
+const child = spawn(process.execPath, ['--enable-source-maps', '--expose-gc', path.join(SERVER_DIST, 'main.js')], { cwd: root, stdio: 'inherit', env: { ...allocator, ...process.env } });
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

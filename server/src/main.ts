@@ -4,6 +4,7 @@ import { createContainer } from './container.js';
 import { openDatabase, runMigrations } from './db/client.js';
 import { ALL_JOBS, jobWorkers } from './jobs/index.js';
 import { openJobs } from './jobs/runner.js';
+import { createHeapRelease } from './lib/heap-release.js';
 import { acquireLock } from './lib/instance-lock.js';
 import { consoleLog } from './lib/log.js';
 import { recordJobOutcome } from './lib/metrics.js';
@@ -81,8 +82,10 @@ async function main() {
     }
   }
 
+  // Jobs (syncs, trainings, scoring) leave garbage in the API thread's heap: collected once they are quiet.
+  const heapRelease = createHeapRelease();
   if (config.jobs) {
-    await jobs.work(jobWorkers(container));
+    await jobs.work(heapRelease.track(jobWorkers(container)));
     // A run left "running" by a killed process is failed now; a slot missed while down runs once now.
     const recovered = await container.sync.recover({ singleProcess: database.kind === 'pglite' });
     if (recovered.failed) console.log(`Marked ${recovered.failed} interrupted sync run(s) as failed`);
@@ -100,6 +103,7 @@ async function main() {
     app.log.info({ signal }, 'shutting down');
     await app.close();
     await jobs.stop();
+    heapRelease.stop();
     await closeSimulators?.();
     await database.close();
     releaseLock();
