@@ -146,15 +146,17 @@ export function padCuts(cuts: ArrayLike<number>): Float64Array {
  */
 export function numericBinPadded(p: Float64Array, x: number): number {
   if (x !== x) return MISSING_BIN;
+  // unary plus: V8 turns the comparison into a flag-setting instruction, where `c ? b + 128 : b`
+  // became a branch that random values mispredict (measured ~2x slower binning 4M values)
   let b = 0;
-  b = x > p[b + 127]! ? b + 128 : b;
-  b = x > p[b + 63]! ? b + 64 : b;
-  b = x > p[b + 31]! ? b + 32 : b;
-  b = x > p[b + 15]! ? b + 16 : b;
-  b = x > p[b + 7]! ? b + 8 : b;
-  b = x > p[b + 3]! ? b + 4 : b;
-  b = x > p[b + 1]! ? b + 2 : b;
-  b = x > p[b]! ? b + 1 : b;
+  b += +(x > p[b + 127]!) << 7;
+  b += +(x > p[b + 63]!) << 6;
+  b += +(x > p[b + 31]!) << 5;
+  b += +(x > p[b + 15]!) << 4;
+  b += +(x > p[b + 7]!) << 3;
+  b += +(x > p[b + 3]!) << 2;
+  b += +(x > p[b + 1]!) << 1;
+  b += +(x > p[b]!);
   return b + 1;
 }
 

@@ -163,6 +163,29 @@ export function partitionKernel(
 }
 
 /**
+ * Second half of a partition split between threads: piece `part` copies its rows going right from
+ * tmp to their place behind every piece's rows going left and the right rows of the pieces before
+ * it (the left rows are already in place: HistBuilder.partition moves them first). Written
+ * without closures, helpers or imports: it is also the worker's code.
+ */
+export function mergeRightKernel(u32: Uint32Array, tmp: Uint32Array, W: number, pjobs: Int32Array, nJobs: number, counts: Int32Array, part: number, nParts: number): void {
+  for (let j = 0; j < nJobs; j++) {
+    const begin = pjobs[6 * j]!;
+    const len = pjobs[6 * j + 1]! - begin;
+    let pos = begin;
+    for (let p = 0; p < nParts; p++) pos += counts[j * nParts + p]!;
+    for (let p = 0; p < part; p++) {
+      const n = Math.floor((len * (p + 1)) / nParts) - Math.floor((len * p) / nParts);
+      pos += n - counts[j * nParts + p]!;
+    }
+    const pb = begin + Math.floor((len * part) / nParts);
+    const pe = begin + Math.floor((len * (part + 1)) / nParts);
+    const r = pe - pb - counts[j * nParts + part]!;
+    if (r > 0) u32.set(tmp.subarray(pb * W, (pb + r) * W), pos * W);
+  }
+}
+
+/**
  * Adds leaf values to the raw scores of the leaves' rows and computes the rows' new gradient and
  * hessian (binary log loss), piece `part` of `nParts` of every range. ujobs[3j..3j+2] = begin,
  * end, value. sjobs[8j..8j+7] = begin, end, feature, last left bin, missing-left flag, categorical
@@ -242,6 +265,7 @@ const CMD_HIST = 0;
 const CMD_EXIT = 1;
 const CMD_PARTITION = 2;
 const CMD_UPDATE = 3;
+const CMD_MERGE = 4;
 
 export const MAX_JOBS = 1 << 15;
 /** leaves of one tree: 2^16 covers maxDepth 16 */
@@ -262,6 +286,7 @@ var __name = (f) => f;
 const kernel = ${buildHistogramsKernel.toString()};
 const partitionKernel = ${partitionKernel.toString()};
 const updateKernel = ${updateKernel.toString()};
+const mergeRightKernel = ${mergeRightKernel.toString()};
 const d = workerData;
 const ctrl = new Int32Array(d.ctrl);
 const u8 = new Uint8Array(d.rows);
@@ -297,6 +322,8 @@ for (;;) {
       kernel(u8, f32, d.W, d.gOff, d.nFeat, hist, jobs, nJobs, d.f0, d.f1, Atomics.load(ctrl, ${C_WITHCOUNT}));
     } else if (cmd === ${CMD_PARTITION}) {
       partitionKernel(u8, u32, tmp, d.W, pjobs, nJobs, catSets, counts, d.part, d.nParts);
+    } else if (cmd === ${CMD_MERGE}) {
+      mergeRightKernel(u32, tmp, d.W, pjobs, nJobs, counts, d.part, d.nParts);
     } else if (cmd === ${CMD_UPDATE}) {
       updateKernel(u8, f32, f64, d.W, d.gOff, d.rOff, d.yByte, ujobs, nJobs, sjobs, Atomics.load(ctrl, ${C_NSJOBS}), catSets, counts, d.part, d.nParts);
     }
@@ -458,9 +485,15 @@ export class HistBuilder {
     const n = this.nRows;
     const F = this.nFeat;
     const W4 = 4 * W;
-    for (let f = 0; f < F; f++) {
-      const off = f * n;
-      for (let r = 0, p = f; r < n; r++, p += W4) u8[p] = binsFM[off + r]!;
+    // in blocks of rows whose records stay in cache while every feature is written into them
+    // (feature by feature over all rows went through the whole buffer once per feature)
+    const B = 2048;
+    for (let r0 = 0; r0 < n; r0 += B) {
+      const r1 = Math.min(n, r0 + B);
+      for (let f = 0; f < F; f++) {
+        const off = f * n;
+        for (let r = r0, p = r0 * W4 + f; r < r1; r++, p += W4) u8[p] = binsFM[off + r]!;
+      }
     }
     for (let r = 0, q = 0; r < n; r++, q += W) {
       u8[4 * q + yByte] = y[r]!;
@@ -612,7 +645,9 @@ export class HistBuilder {
     const run = (): void => partitionKernel(u8, u32, tmp, W, pj, nJobs, this.catSets, this.counts, 0, nParts);
     if (nParts === 1) run();
     else this.dispatch(CMD_PARTITION, nJobs, run);
-    // pieces -> [left of piece 0, left of piece 1, ..., right of piece 0, right of piece 1, ...]
+    // pieces -> [left of piece 0, left of piece 1, ..., right of piece 0, right of piece 1, ...]:
+    // the left rows first, in order (a piece's rows may land where the next piece's still are),
+    // then each piece's right rows, which land on places no longer read: one thread a piece
     for (let j = 0; j < nJobs; j++) {
       const begin = pj[6 * j]!;
       const len = pj[6 * j + 1]! - begin;
@@ -624,14 +659,10 @@ export class HistBuilder {
         pos += l;
       }
       mids[j] = pos;
-      for (let p = 0; p < nParts; p++) {
-        const pb = begin + Math.floor((len * p) / nParts);
-        const pe = begin + Math.floor((len * (p + 1)) / nParts);
-        const r = pe - pb - this.counts[j * nParts + p]!;
-        u32.set(tmp.subarray(pb * W, (pb + r) * W), pos * W);
-        pos += r;
-      }
     }
+    const merge = (): void => mergeRightKernel(u32, tmp, W, pj, nJobs, this.counts, 0, nParts);
+    if (nParts === 1) merge();
+    else this.dispatch(CMD_MERGE, nJobs, merge);
     return mids;
   }
 
