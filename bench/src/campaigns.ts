@@ -5,7 +5,8 @@
  * database on the PostgreSQL server of `--database-url`, dropped afterwards (`--keep` leaves it).
  *
  * Audience preview over N subscribers with scores inserted directly (two score thresholds and two
- * segment rules; the data analyzed after loading, as Lyra's imports do), beside the same count
+ * segment rules; the data analyzed after loading, as Lyra's imports do, and the scores vacuumed, as a
+ * scoring run does), beside the same count
  * written by hand as one SQL query on the same database in the same run and on the same terms (one
  * transaction with the preview's work_mem, no JIT). Both the funnel alone (one scan, the count at
  * each step) and the whole preview (funnel, groups, per-offer eligibility with a risk cap, expected
@@ -25,6 +26,7 @@ import { sql } from 'drizzle-orm';
 import { rowsOf, runMigrations, type Database } from '@lyra/server/db/client';
 import { createAudiencePreview } from '@lyra/server/modules/campaigns/audience/audience-preview';
 import { createContainer } from '@lyra/server/container';
+import { createMlRepository } from '@lyra/server/modules/ml/ml.repository';
 import { benchDatabase, loadAverage } from './bench-database.js';
 
 function arg(args: string[], name: string): string | undefined {
@@ -63,6 +65,8 @@ export async function insertRiskScores(database: Database): Promise<string> {
   await database.executeSql(`insert into ml_scores (customer_id, model_name, model_version_id, version, product_id, score, scored_at, run_id)
     select c.id, 'payment_default_risk', $2, v.version, null, ((hashtext(c.id || ':risk') & 2147483647) % 10000) / 10000.0, now(), $1
     from customers c, ml_model_versions v where v.id = $2 and (hashtext(c.id || ':risk-share') & 2147483647) % 10 < 9`, [runId, versionId]);
+  // What a scoring run does once it has written its scores (VACUUM: index-only score sets).
+  await createMlRepository(database.db).refreshScoreStatistics();
   return runId;
 }
 

@@ -116,7 +116,8 @@ export const mlScores = pgTable(
   (t) => [
     index('ml_scores_customer_idx').on(t.customerId, t.modelName, t.scoredAt),
     // Audiences read a run by score ("latest active score of model M above x", audience.sql.ts); the
-    // run_id prefix also serves what the former (run_id) index did.
+    // run_id prefix also serves what the former (run_id) index did. Migration 0017 adds
+    // INCLUDE (customer_id), which Drizzle cannot express: score sets come from index-only scans.
     index('ml_scores_run_score_idx').on(t.runId, t.productId, t.score),
     // Audiences join a subscriber's own scores of a run (default risk, response, uplift rank).
     index('ml_scores_run_customer_idx').on(t.runId, t.customerId),

@@ -2,7 +2,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPglite, rowsOf, type Database } from '../../db/client.js';
-import { assignGroup, assignGroupSql, controlPosition, controlPositionSql, isControl, isControlSql, newControlSalt } from './control-group.js';
+import { assignGroup, assignGroupSql, controlDigestSql, controlPosition, controlPositionSql, digestInControlSql, isControl, isControlSql, newControlSalt } from './control-group.js';
 
 let database: Database;
 beforeAll(async () => {
@@ -78,9 +78,12 @@ describe('the SQL expression agrees exactly with JavaScript (real PGlite)', () =
 
   it('on the group at shares that are not exact in binary, at the boundary itself too', async () => {
     const pairs = ids(3000).map((id) => ['boundary-salt', id] as const);
-    for (const share of [0.1, 1 / 3, 0.07, 0.5, 0.999, controlPosition('boundary-salt', 'sub-0000042')]) {
+    for (const share of [0, 0.1, 1 / 3, 0.07, 0.5, 0.999, 1, controlPosition('boundary-salt', 'sub-0000042')]) {
       const fromSql = await overPairs<boolean>(pairs, (s, i) => isControlSql(s, i, share));
       expect(fromSql).toEqual(pairs.map(([salt, id]) => isControl(salt, id, share)));
+      // The same group read from the digest's bytes (the audience preview's way).
+      const fromDigest = await overPairs<boolean>(pairs, (s, i) => digestInControlSql(controlDigestSql(s, i), share));
+      expect(fromDigest).toEqual(fromSql);
       const groups = await overPairs<string>(pairs, (s, i) => assignGroupSql(s, i, share));
       expect(groups).toEqual(pairs.map(([salt, id]) => assignGroup(salt, id, share)));
     }
@@ -93,11 +96,13 @@ describe('the SQL expression agrees exactly with JavaScript (real PGlite)', () =
     await fc.assert(
       fc.asyncProperty(pgText(24), pgText(24), fc.double({ min: 0, max: 1, noNaN: true }), async (salt, id, share) => {
         const r = await database.db.execute(
-          sql`select ${controlPositionSql(salt, sql`${id}::text`)} as p, ${isControlSql(salt, sql`${id}::text`, share)} as c`,
+          sql`select ${controlPositionSql(salt, sql`${id}::text`)} as p, ${isControlSql(salt, sql`${id}::text`, share)} as c,
+            ${digestInControlSql(controlDigestSql(salt, sql`${id}::text`), share)} as d`,
         );
-        const row = rowsOf<{ p: number; c: boolean }>(r)[0]!;
+        const row = rowsOf<{ p: number; c: boolean; d: boolean }>(r)[0]!;
         expect(row.p).toBe(controlPosition(salt, id));
         expect(row.c).toBe(isControl(salt, id, share));
+        expect(row.d).toBe(row.c);
       }),
       { numRuns: 150 },
     );

@@ -50,14 +50,38 @@ export function assignGroup(salt: string, subscriberId: string, controlShare: nu
 }
 
 /**
+ * SHA-256 of `salt:id` in SQL: the digest a subscriber's place is read from (`controlPositionSql`),
+ * for a query that reads it more than one way and computes it once. `salt` is a value (sent as a
+ * parameter) or a column.
+ */
+export function controlDigestSql(salt: string | SQLWrapper, subscriberId: SQLWrapper): SQL {
+  const saltSql = typeof salt === 'string' ? sql`${salt}::text` : sql`${salt}`;
+  return sql`sha256(convert_to(${saltSql} || ':' || ${subscriberId}, 'UTF8'))`;
+}
+
+/**
  * The same place in SQL, for set-based assignment at launch (`insert ... select`): exactly
  * `controlPosition` for every row. `salt` is a value (sent as a parameter) or a column.
  */
 export function controlPositionSql(salt: string | SQLWrapper, subscriberId: SQLWrapper): SQL<number> {
-  const saltSql = typeof salt === 'string' ? sql`${salt}::text` : sql`${salt}`;
-  const first8Bytes = sql`substring(sha256(convert_to(${saltSql} || ':' || ${subscriberId}, 'UTF8')) from 1 for 8)`;
+  const first8Bytes = sql`substring(${controlDigestSql(salt, subscriberId)} from 1 for 8)`;
   const top53Bits = sql`((('x' || encode(${first8Bytes}, 'hex'))::bit(64) >> 11)::bigint)`;
   return sql<number>`(${top53Bits}::float8 / ${sql.raw(String(PLACES))}::float8)`;
+}
+
+/**
+ * In control, from the digest (`controlDigestSql`): exactly `isControl`, by comparing bytes. The
+ * place is k / 2^53 with k the digest's first 8 bytes shifted right by 11, so k / 2^53 < share holds
+ * exactly when k < T = ceil(share x 2^53), i.e. when the first 8 bytes, big-endian, are below
+ * T x 2^11: a comparison of byte strings (memcmp; a longer string with that prefix sorts after it),
+ * with no conversion per row.
+ */
+export function digestInControlSql(digest: SQLWrapper, controlShare: number): SQL<boolean> {
+  checkShare(controlShare);
+  const bound = BigInt(Math.ceil(controlShare * PLACES)) << 11n;
+  if (bound >= 1n << 64n) return sql<boolean>`(${digest} is not null)`;
+  // Hex digits of a number computed here: safe as a literal, which the planner reads once.
+  return sql<boolean>`(${digest} < ${sql.raw(`'\\x${bound.toString(16).padStart(16, '0')}'::bytea`)})`;
 }
 
 /** `true` for the control rows: exactly `isControl` for every row. */

@@ -57,8 +57,12 @@ export function createAudiencePreview(db: DbOrTx) {
     const compiled = compileAudience(input.audience, { offerProductIds: offerIds, ...(input.excludeCampaignId !== undefined && { campaignId: input.excludeCampaignId }) });
     await repo.roomForScoreSets();
     const running = await repo.runningCampaigns(input.excludeCampaignId);
+    const freshness = new Map<string, Awaited<ReturnType<AudienceRepository['freshness']>>>();
+    const freshnessOf = async (model: string) => freshness.get(model) ?? freshness.set(model, await repo.freshness(model)).get(model)!;
     const opts = {
       salt, controlShare: input.controlShare, riskAtMost: compiled.defaultRiskAtMost, campaigns: running.map((k) => k.id),
+      // No campaign_response run: nothing to look up for the expected responders.
+      withResponse: (await freshnessOf('campaign_response')).hasRun,
       // The offer's own cap, else the product's (device instalments, postpaid upgrades carry one).
       offers: input.offers.map((o) => ({ productId: o.product_id, cap: o.max_default_risk ?? productCaps.get(o.product_id) ?? null })),
     };
@@ -84,7 +88,7 @@ export function createAudiencePreview(db: DbOrTx) {
     if (input.offers.some((o) => o.max_default_risk !== undefined) || offers.some((o) => o.excluded_by_default_risk > 0)) models.add('payment_default_risk');
     models.add('campaign_response'); // the expected responders read it
     for (const model of [...models].sort()) {
-      const f = await repo.freshness(model);
+      const f = await freshnessOf(model);
       if (!f.hasVersion) warnings.push({ code: 'score_missing', model, message: `${model} has no active version: rules on its scores select nobody` });
       else if (!f.hasRun) warnings.push({ code: 'score_missing', model, message: `${model}'s active version has no finished scoring run: rules on its scores select nobody` });
       else if (f.stale) warnings.push({ code: 'score_stale', model, message: `${model}'s latest scores come from a run older than the model's newest training: score again with the active version` });

@@ -7,7 +7,7 @@ import {
   subscriberLateBills, subscriberOnPlan, subscriberScoreAtLeast, subscriberScoreAtMost, subscriberScoreInTopPercent, subscriberTenureAtLeast,
   subscriberTenureAtMost, subscriberUpliftAtLeast, subscriberUsage, subscriberValueAtLeast, subscriberValueAtMost, type ProductSelector,
 } from '../../audience/audience.sql.js';
-import { assignGroupSql, controlPositionSql, groupOfPlaceSql } from '../control-group.js';
+import { assignGroupSql, controlDigestSql } from '../control-group.js';
 
 /**
  * An audience definition compiled to conditions over the `customers` table, built only from the
@@ -211,18 +211,16 @@ export function audienceMembersSql(compiled: CompiledAudience, opts: { salt: str
 
 /**
  * The same members, chosen from rows already evaluated (`rows`: a relation with `id` and `passed`,
- * the number of steps each row passed), with each member's control place beside the group: the
- * preview evaluates the rules once for its funnel and its members. The place is computed once per
- * member (`offset 0` keeps it from being copied into both columns). `carry`: columns of `rows`
- * passed through beside them.
+ * the number of steps each row passed), each with its control digest (`controlDigestSql`, from
+ * which the preview reads the group and the sample order): the preview evaluates the rules once for
+ * its funnel and its members. `carry`: columns of `rows` passed through beside them.
  */
-export function audienceMembersOfPassedSql(compiled: CompiledAudience, opts: { salt: string; controlShare: number }, rows: SQL, carry: readonly string[] = []): SQL {
+export function audienceMembersOfPassedSql(compiled: CompiledAudience, opts: { salt: string }, rows: SQL, carry: readonly string[] = []): SQL {
   const id = sql`r.id`;
-  const carried = (alias: string) => sql.join(carry.map((c) => sql`, ${sql.identifier(alias)}.${sql.identifier(c)}`), sql``);
-  const kept = sql`select ${id} as customer_id, ${controlPositionSql(opts.salt, id)} as place ${carried('r')} from ${rows} r`;
+  const carried = sql.join(carry.map((c) => sql`, r.${sql.identifier(c)}`), sql``);
+  const kept = sql`select ${id} as id, ${controlDigestSql(opts.salt, id)} as digest ${carried} from ${rows} r`;
   const passedAll = sql`r.passed = ${sql.raw(String(compiled.steps.length))}`;
-  const chosen = compiled.cut
-    ? (() => { const cut = cutSql(compiled.cut, id); return sql`${kept} ${cut.join} where ${passedAll} ${cut.orderAndLimit}`; })()
-    : sql`${kept} where ${passedAll} offset 0`;
-  return sql`select k.customer_id, ${groupOfPlaceSql(sql`k.place`, opts.controlShare)} as "group", k.place ${carried('k')} from (${chosen}) k`;
+  if (!compiled.cut) return sql`${kept} where ${passedAll}`;
+  const cut = cutSql(compiled.cut, id);
+  return sql`${kept} ${cut.join} where ${passedAll} ${cut.orderAndLimit}`;
 }

@@ -2,7 +2,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import { rowsOf, type DbOrTx } from '../../../db/client.js';
 import { campaignMembers, campaigns, customers, mlScores, products } from '../../../db/schema/index.js';
 import { latestActiveScoringRun, oneProductColumns, productSellableTo, scoreFreshness, subscriberScore } from '../../audience/audience.sql.js';
-import { assignGroupSql, controlPositionSql } from '../control-group.js';
+import { assignGroupSql, controlDigestSql, digestInControlSql } from '../control-group.js';
 import { audienceMembersOfPassedSql, type AudienceLeaf, type AudienceStep, type CompiledAudience } from './audience.compiler.js';
 
 /**
@@ -31,6 +31,8 @@ export interface MemberFiguresOptions {
   riskAtMost: number | null;
   /** The running campaigns to count the overlap with. */
   campaigns: readonly string[];
+  /** Whether campaign_response has a run to read the expected responders from. */
+  withResponse: boolean;
 }
 
 export interface MemberFigures {
@@ -48,12 +50,14 @@ export interface MemberFigures {
 }
 
 /**
- * A member's sample order: the low bits of its control place (place = k / 2^53: times 2^20 is exact,
- * its fraction is k's low 33 bits), so no second hash per member, and independent of the group,
- * which the top bits decide.
+ * A member's sample order, from its control digest (`controlDigestSql`): the low 33 bits of its
+ * place's 53 (bits 43..11 of the digest's first 8 bytes), over 2^33, exact in float8. Independent of
+ * the group, which the top bits decide, and no second hash per member.
  */
-function sampleSpreadSql(place: SQL): SQL {
-  return sql`(${place} * 1048576.0::float8 - floor(${place} * 1048576.0::float8))`;
+function sampleSpreadSql(digest: SQL): SQL {
+  const byte = (i: number) => sql`get_byte(${digest}, ${sql.raw(String(i))})`;
+  return sql`(((${byte(2)} & 15) * 536870912::float8 + ${byte(3)} * 2097152::float8 + ${byte(4)} * 8192::float8
+    + ${byte(5)} * 32::float8 + (${byte(6)} >> 3)) / 8589934592::float8)`;
 }
 
 /**
@@ -62,39 +66,47 @@ function sampleSpreadSql(place: SQL): SQL {
  * sample holds its lowest ones. Only an audience too small for either (under ~80 members) reads
  * its sample again (`sampleIds`).
  */
-const SAMPLE_TIERS = [2 ** -7, 2 ** -2] as const;
+const SAMPLE_TIERS = [7, 2] as const;
 
 /**
- * One aggregate over `rows` (`id, place, currency, segments, customer_value`: place null for a row
- * that is not a member) with `extra` columns beside: group sizes, per-offer availability and risk
- * caps, expected responders, sample tiers and overlap. What each member needs is computed once in a
- * fenced layer (`offset 0`), only for members: whether each offer is sellable to it (the one
- * availability rule against the product's own columns, read once), whether its default risk is over
- * each cap, and for the treated its campaign_response score and uplift (a look-up by the (run,
- * customer) index).
+ * Spread below 2^-j (j <= 12), from two bytes of the digest: the top j bits of the spread's 33 are
+ * the top j of the 12 bits in (byte 2 & 15, byte 3).
  */
-function memberFiguresSql(rows: SQL, o: MemberFiguresOptions, extra: SQL | null): SQL {
-  const member = { id: sql`r.id`, segments: sql`r.segments`, customerValue: sql`r.customer_value`, currency: sql`r.currency` };
-  const share = sql`${o.controlShare}::float8`;
+function spreadBelowSql(digest: SQL, j: number): SQL {
+  return sql`((get_byte(${digest}, 2) & 15) * 256 + get_byte(${digest}, 3) < ${sql.raw(String(2 ** (12 - j)))})`;
+}
+
+/**
+ * One aggregate over `rows` (`id, currency, segments, customer_value` and whatever `member.digest`
+ * reads) with `extra` columns beside: group sizes, per-offer availability and risk caps, expected
+ * responders, sample tiers and overlap. What each member needs is computed once, only for members
+ * (`member.is`), in one fenced layer (`offset 0`): its control digest (`member.digest`), whether each
+ * offer is sellable to it (the one availability rule against the product's own columns, read once),
+ * whether its default risk is over each cap, and its campaign_response score and uplift (a look-up by
+ * the (run, customer) index).
+ */
+function memberFiguresSql(rows: SQL, o: MemberFiguresOptions, member: { is: SQL; digest: SQL }, extra: SQL | null): SQL {
+  const subscriber = { id: sql`r.id`, segments: sql`r.segments`, customerValue: sql`r.customer_value`, currency: sql`r.currency` };
   const facts = o.offers.map((offer, j) => {
-    const sellable = sql`case when r.place is not null then ${productSellableTo(member, oneProductColumns(offer.productId))} end as ${sql.identifier(`sellable${j}`)}`;
+    const sellable = sql`case when ${member.is} then ${productSellableTo(subscriber, oneProductColumns(offer.productId))} end as ${sql.identifier(`sellable${j}`)}`;
     // A default-risk run stores one row per subscriber, without a product: those over the cap are
     // one range of the (run, product, score) index, up to the bound the members already keep; none
     // at all when the cap is at or above it. Hashed once, probed per member.
     const over = offer.cap === null || (o.riskAtMost !== null && offer.cap >= o.riskAtMost) ? sql`false`
-      : sql`case when r.place is not null then r.id in (select s.customer_id from ${mlScores} s
+      : sql`case when ${member.is} then r.id in (select s.customer_id from ${mlScores} s
           where s.run_id = ${latestActiveScoringRun('payment_default_risk')} and s.product_id is null and s.score > ${offer.cap}::float8
             ${o.riskAtMost === null ? sql`` : sql`and s.score <= ${o.riskAtMost}::float8`}) end`;
     return sql`, ${sellable}, ${over} as ${sql.identifier(`over${j}`)}`;
   });
-  const response = sql`case when r.place >= ${share} then (select array[max(s.score), max(s.uplift)]::float8[] from ${mlScores} s
+  const response = !o.withResponse ? sql`null::float8[] as response` : sql`case when ${member.is} then (select array[max(s.score), max(s.uplift)]::float8[] from ${mlScores} s
     where s.run_id = ${latestActiveScoringRun('campaign_response')} and s.customer_id = r.id) end as response`;
-  const layer = sql`select r.id, r.place ${sql.join(facts, sql``)}, ${response} ${extra === null ? sql`` : sql`, r.passed`} from (${rows}) r offset 0`;
+  const layer = sql`select r.id, ${member.digest} as digest ${sql.join(facts, sql``)}, ${response} ${extra === null ? sql`` : sql`, r.passed`} from (${rows}) r offset 0`;
 
-  const treated = sql`m.place >= ${share}`;
-  const spread = sampleSpreadSql(sql`m.place`);
+  const control = digestInControlSql(sql`m.digest`, o.controlShare);
+  const treated = sql`not ${control}`;
+  const spread = sampleSpreadSql(sql`m.digest`);
   const columns: SQL[] = [
-    sql`count(m.place)::int as size`, sql`count(*) filter (where m.place < ${share})::int as control`,
+    sql`count(m.digest)::int as size`, sql`count(*) filter (where ${control})::int as control`,
     ...o.offers.flatMap((_, j) => {
       const [sellable, over] = [sql.identifier(`sellable${j}`), sql.identifier(`over${j}`)];
       return [
@@ -104,17 +116,17 @@ function memberFiguresSql(rows: SQL, o: MemberFiguresOptions, extra: SQL | null)
         sql`count(*) filter (where m.${sellable} and m.${over} and ${treated})::int as ${sql.identifier(`ot${j}`)}`,
       ];
     }),
-    sql`sum(m.response[1]) as responders`, sql`sum(m.response[2]) as incremental`,
-    sql`count(m.response[2])::int as with_uplift`, sql`count(m.response[1])::int as scored`,
-    ...SAMPLE_TIERS.map((t, i) => sql`array_agg(m.id order by ${spread}, m.id) filter (where ${spread} < ${t}::float8) as ${sql.identifier(`tier${i}`)}`),
-    ...o.campaigns.map((k, i) => sql`count(*) filter (where m.place is not null and exists (select 1 from ${campaignMembers} cm
+    sql`sum(m.response[1]) filter (where ${treated}) as responders`, sql`sum(m.response[2]) filter (where ${treated}) as incremental`,
+    sql`count(m.response[2]) filter (where ${treated})::int as with_uplift`, sql`count(m.response[1]) filter (where ${treated})::int as scored`,
+    ...SAMPLE_TIERS.map((j, i) => sql`array_agg(m.id order by ${spread}, m.id) filter (where ${spreadBelowSql(sql`m.digest`, j)}) as ${sql.identifier(`tier${i}`)}`),
+    ...o.campaigns.map((k, i) => sql`count(*) filter (where m.digest is not null and exists (select 1 from ${campaignMembers} cm
       where cm.campaign_id = ${k}::uuid and cm.customer_id = m.id))::int as ${sql.identifier(`k${i}`)}`),
   ];
   return sql`select ${sql.join(columns, sql`, `)} ${extra === null ? sql`` : sql`, ${extra}`} from (${layer}) m`;
 }
 
 /** The members `evaluateInto` keeps for the rest of its transaction. */
-const PREVIEW_MEMBERS = sql`select id, currency, segments, customer_value, place from audience_preview_members`;
+const PREVIEW_MEMBERS = sql`select id, currency, segments, customer_value, digest from audience_preview_members`;
 
 function readFigures(row: Record<string, unknown>, o: MemberFiguresOptions): MemberFigures {
   const n = (key: string) => Number(row[key]);
@@ -162,26 +174,27 @@ export function createAudienceRepository(db: DbOrTx) {
     /**
      * The funnel and everything the preview counts over its members, in one scan of customers: each
      * subscriber's passed steps computed once (see `passedStepsSql`), then for those who passed them
-     * all their control place and the facts the counts read (`memberFigures`). For an audience
+     * all their control digest and the facts the counts read (`memberFigures`). For an audience
      * without a cut (a cut ranks the whole audience first: see `evaluateInto`).
      */
     async evaluateAll(compiled: CompiledAudience, opts: MemberFiguresOptions): Promise<{ counts: number[]; figures: MemberFigures }> {
       const all = sql.raw(String(compiled.steps.length));
       const passed = sql`select ${customers.id} as id, ${customers.currency} as currency, ${customers.segments} as segments,
         ${customers.customerValue} as customer_value, ${passedStepsSql(compiled.steps)} as passed from ${customers} offset 0`;
-      const rows = sql`select f.*, case when f.passed = ${all} then ${controlPositionSql(opts.salt, sql`f.id`)} end as place from (${passed}) f offset 0`;
-      const row = await one<Record<string, unknown>>(memberFiguresSql(rows, opts, funnelCounts(compiled.steps, 'm')));
+      const isMember = sql`r.passed = ${all}`;
+      const member = { is: isMember, digest: sql`case when ${isMember} then ${controlDigestSql(opts.salt, sql`r.id`)} end` };
+      const row = await one<Record<string, unknown>>(memberFiguresSql(passed, opts, member, funnelCounts(compiled.steps, 'm')));
       return { counts: compiled.steps.map((_, i) => Number(row[`n${i}`])), figures: readFigures(row, opts) };
     },
 
     /**
      * The funnel and the members of an audience with a cut (call inside a transaction): the rules
-     * evaluated once, counted for the funnel, and the rows that passed them all cut and placed into a
+     * evaluated once, counted for the funnel, and the rows that passed them all cut and kept in a
      * temporary table dropped at commit (one aggregate gathers them into arrays: no million-row
      * intermediate result is written and read back). Answers the counts and the members' figures.
      */
     async evaluateInto(compiled: CompiledAudience, opts: MemberFiguresOptions): Promise<{ counts: number[]; figures: MemberFigures }> {
-      await db.execute(sql`create temp table audience_preview_members (id text not null, place float8 not null,
+      await db.execute(sql`create temp table audience_preview_members (id text not null, digest bytea not null,
         currency text not null, segments text[] not null, customer_value numeric not null) on commit drop`);
       const chosen = audienceMembersOfPassedSql(compiled, opts, sql`passed_rows`, ['currency', 'segments', 'customer_value']);
       // Segments travel as their text form (an array of arrays must be rectangular), read back as text[].
@@ -194,10 +207,10 @@ export function createAudienceRepository(db: DbOrTx) {
             ${passedStepsSql(compiled.steps)} as passed from ${customers} offset 0) f),
           passed_rows as (select u.id, ${all} as passed, u.currency, u.segment_list::text[] as segments, u.customer_value
             from c, unnest(c.ids, c.currencies, c.segment_lists, c.customer_values) as u(id, currency, segment_list, customer_value)),
-          kept as (insert into audience_preview_members (id, place, currency, segments, customer_value)
-            select m.customer_id, m.place, m.currency, m.segments, m.customer_value from (${chosen}) m)
+          kept as (insert into audience_preview_members (id, digest, currency, segments, customer_value)
+            select m.id, m.digest, m.currency, m.segments, m.customer_value from (${chosen}) m)
         select ${sql.join(compiled.steps.map((_, i) => sql.identifier(`n${i}`)), sql`, `)} from c`);
-      const figures = readFigures(await one<Record<string, unknown>>(memberFiguresSql(PREVIEW_MEMBERS, opts, null)), opts);
+      const figures = readFigures(await one<Record<string, unknown>>(memberFiguresSql(PREVIEW_MEMBERS, opts, { is: sql`true`, digest: sql`r.digest` }, null)), opts);
       return { counts: compiled.steps.map((_, i) => Number(row[`n${i}`])), figures };
     },
 
@@ -218,12 +231,12 @@ export function createAudienceRepository(db: DbOrTx) {
 
     /**
      * The `limit` members with the lowest sample spread (see `sampleSpreadSql`), read again by
-     * evaluating the audience (`rows`: the members with their place): for an audience too small for
+     * evaluating the audience (`rows`: the members with their digest): for an audience too small for
      * the sample tiers `evaluateAll` gathers.
      */
     async sampleIds(rows: SQL, limit: number): Promise<string[]> {
-      const spread = sampleSpreadSql(sql`m.place`);
-      const found = rowsOf<{ id: string }>(await db.execute(sql`select m.id from (${rows}) m where m.place is not null order by ${spread}, m.id limit ${limit}::int`));
+      const spread = sampleSpreadSql(sql`m.digest`);
+      const found = rowsOf<{ id: string }>(await db.execute(sql`select m.id from (${rows}) m where m.digest is not null order by ${spread}, m.id limit ${limit}::int`));
       return found.map((r) => String(r.id));
     },
 
@@ -232,9 +245,9 @@ export function createAudienceRepository(db: DbOrTx) {
       return PREVIEW_MEMBERS;
     },
 
-    /** The members' rows of a preview, as `sampleIds` reads them: the audience evaluated again, placed. */
+    /** The members' rows of a preview, as `sampleIds` reads them: the audience evaluated again, with digests. */
     membersOf(compiled: CompiledAudience, salt: string): SQL {
-      return sql`select ${customers.id} as id, ${controlPositionSql(salt, customers.id)} as place from ${customers} where ${compiled.where}`;
+      return sql`select ${customers.id} as id, ${controlDigestSql(salt, customers.id)} as digest from ${customers} where ${compiled.where}`;
     },
 
     /**
