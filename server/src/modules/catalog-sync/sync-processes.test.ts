@@ -44,12 +44,12 @@ describe('sync across processes', () => {
       name: 'Xiva', system_type: 'xiva', base_url: `${sim.url}/api`, api_version: 'v5', auth: { type: 'jwt', username: XIVA_DEFAULT_CREDENTIALS.email, secret: XIVA_DEFAULT_CREDENTIALS.password },
       default_currency: null, timeout_ms: 5000, max_retries: 3, rate_limit_per_minute: 0, is_active: true, sync_frequency: 'daily', sync_interval_days: null, sync_cron: null, full_sync_every: 1, retire_guard_percent: 20,
     });
-    // Pages of 100: the run commits a batch of about 1,000 items every ten pages or so.
+    // Pages of 100, each 120 ms late: the run commits what it holds about every half second.
     await database.executeSql(`update external_systems set options = '{"page_size": 100}'::jsonb where id = $1`, [system.id]);
     if (!serverUrl) await database.close();
 
     const run = spawnChild(['sync', system.id], url ? { DATABASE_URL: url } : { DATA_DIR: dir! });
-    // Kill it once a batch is committed, while it reads the pages of the next one.
+    // Kill it once batches are committed, while it reads the pages of the next one.
     for (let i = 0; i < 1200; i++) {
       const read = run.lines.filter((l) => l.startsWith('PROGRESS')).map((l) => Number(l.split(' ')[1])).at(-1) ?? 0;
       if (read >= 1000) break;

@@ -24,6 +24,11 @@ const RETIRE_BATCH = 500;
  * look-up, progress) dominate at a hundred rows.
  */
 const WRITE_BATCH = 1000;
+/**
+ * A slow source's pages are written as they come once the last write is this old: the run's
+ * progress keeps moving and a failure loses little. A fast source fills a batch well within it.
+ */
+const WRITE_INTERVAL_MS = 500;
 
 export interface SyncEngineDeps {
   runs: Pick<SyncRunsRepository, 'claim' | 'findById' | 'update' | 'isCancelRequested' | 'lastSucceededStart'>;
@@ -184,7 +189,8 @@ export function createSyncEngine(deps: SyncEngineDeps) {
 
   /**
    * Reads the source page by page and writes the pages in batches of about WRITE_BATCH items (a
-   * source may serve small pages; a transaction per small page costs more than its rows). Progress
+   * source may serve small pages; a transaction per small page costs more than its rows), or what
+   * is held when the last write is WRITE_INTERVAL_MS old (a slow source). Progress
    * is saved after each batch is committed, so what the run row says was read is written; pages
    * held for a batch when the run fails or is cancelled are neither written nor counted (the next
    * run reads them again). A cancellation stops the run between pages.
@@ -198,11 +204,13 @@ export function createSyncEngine(deps: SyncEngineDeps) {
     });
     let held: ConnectorPage[] = [];
     let heldItems = 0;
+    let lastWrite = Date.now();
     const flush = async () => {
       const pages = held;
       held = [];
       heldItems = 0;
       await takePages(ctx, pages);
+      lastWrite = Date.now();
       if (await runs.isCancelRequested(run.id)) abort.abort(new CancelledError('cancelled by a user'));
       if (abort.signal.aborted) throw abort.signal.reason;
       await saveProgress(ctx);
@@ -217,7 +225,7 @@ export function createSyncEngine(deps: SyncEngineDeps) {
       try {
         held.push(step.value);
         heldItems += step.value.items.length + step.value.errors.length;
-        if (heldItems >= WRITE_BATCH) await flush();
+        if (heldItems >= WRITE_BATCH || Date.now() - lastWrite >= WRITE_INTERVAL_MS) await flush();
         else if (abort.signal.aborted) throw abort.signal.reason;
       } catch (err) {
         // Stop the reader's request in flight (it would otherwise run on after the run failed).
@@ -415,7 +423,7 @@ export function createSyncEngine(deps: SyncEngineDeps) {
   async function recordFailure(ctx: RunContext, err: unknown): Promise<void> {
     const { run, system, abort } = ctx;
     const cancelled = err instanceof CancelledError || abort.signal.reason instanceof CancelledError;
-    const message = cancelled ? 'Cancelled by a user; what was read so far is kept, nothing was retired.' : describeUpstreamError(err, ctx.redactor);
+    const message = cancelled ? 'Cancelled by a user; the batches written so far are kept, nothing was retired.' : describeUpstreamError(err, ctx.redactor);
     const stopReason: SyncStopReason | null = cancelled ? 'cancelled' : null;
     await saveProgress(ctx, { status: cancelled ? 'cancelled' : 'failed', stopReason, finishedAt: new Date().toISOString(), error: message }).catch(() => undefined);
     await systems.update(system.id, { lastRunAt: new Date().toISOString() }).catch(() => undefined);
