@@ -651,7 +651,7 @@ export async function run(args: string[]): Promise<void> {
       const top = await database.executeSql(`select product_id from ml_scores where run_id = $1 and product_id is not null group by product_id order by count(*) filter (where score >= 0.4) desc, count(*) desc limit 1`, [last.runId]);
       await database.executeSql('analyze');
       const preview = await benchAudiencePreview(database, { offer: String(top.rows[0]!.product_id), propensityRun: last.runId, riskRun, runs: opts.runs, label: 'scale.audience' });
-      console.log(`scale.audience.preview subscribers=${int(opts.subscribers)} audience=${int(preview.audience)} preview p95=${int(preview.previewP95)}ms compiled/hand=${f2(preview.compiledP95 / preview.handP95)} (target <= 1.5)`);
+      console.log(`scale.audience.preview subscribers=${int(opts.subscribers)} audience=${int(preview.audience)} preview p95=${int(preview.previewP95)}ms preview/hand=${f2(preview.previewP95 / preview.handP95)} (target <= 1.5) | funnel alone/hand=${f2(preview.compiledP95 / preview.handP95)}`);
       rss.endPhase('audience');
     }
 
