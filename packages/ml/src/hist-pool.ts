@@ -501,11 +501,6 @@ export class HistBuilder {
     }
   }
 
-  /** the bin of feature f of the row at position i */
-  bin(i: number, f: number): number {
-    return this.rows.u8[4 * this.rows.layout.W * i + f]!;
-  }
-
   /**
    * Stable partition of all positions: the rows at positions i with keep[i] = 1 first; returns
    * their count. (Row sampling: the sampled rows form the root's range.)
