@@ -33,7 +33,7 @@ const WRITE_INTERVAL_MS = 500;
 export interface SyncEngineDeps {
   runs: Pick<SyncRunsRepository, 'claim' | 'findById' | 'update' | 'isCancelRequested' | 'lastSucceededStart'>;
   systems: Pick<ExternalSystemsRepository, 'findById' | 'update'>;
-  syncProducts: Pick<SyncProductsRepository, 'countLive' | 'liveExternalIds'>;
+  syncProducts: Pick<SyncProductsRepository, 'countLive' | 'liveExternalIds' | 'refreshStatistics'>;
   /** Each batch of products (written or retired) commits together with its catalog changes. */
   uow: UnitOfWork<{ syncProducts: Pick<SyncProductsRepository, 'findStates' | 'insertSource' | 'upsertSource' | 'retire'>; runs: Pick<SyncRunsRepository, 'insertChanges'> }>;
   connectors: ConnectorRegistry;
@@ -260,6 +260,8 @@ export function createSyncEngine(deps: SyncEngineDeps) {
       ctx.log('batch write failed; retrying item by item', { error: (err as Error).message }, 'warn');
       for (const it of fresh) await writeAlone(ctx, it, positions.get(it.externalId) ?? ctx.tally.itemsRead);
     }
+    // The next batch's look-up is planned on these statistics (see refreshStatistics).
+    await syncProducts.refreshStatistics(fresh.length);
   }
 
   /**

@@ -11,6 +11,7 @@ import {
 import { orderingColumn } from '../../db/ordering.js';
 import { containsText } from '../../db/text-search.js';
 import { paged } from '../../db/unit-of-work.js';
+import { analyzeIfStale } from '../../db/statistics.js';
 import { productOnSale, subscriberInSegment, subscriberInValueBand, subscriberValueAtLeast, subscriberValueAtMost } from '../audience/audience.sql.js';
 
 export type CustomerRow = typeof customers.$inferSelect;
@@ -411,24 +412,10 @@ export function createCustomersRepository(db: DbOrTx) {
 
     /**
      * Fresh planner statistics for the table an import wrote `written` rows into (see
-     * `IMPORT_TABLES`), when they are stale: never taken, or the import wrote a tenth of the rows
-     * they counted, or the table has grown by a tenth since (imports of a large base in many
-     * calls). Autovacuum would get there in its own time (PGlite has none); a preview or launch
-     * planned before it would take a table of a million subscribers for the empty one it was
-     * (nested loops, unhashed score sets). Returns whether it analyzed.
+     * `IMPORT_TABLES`), when they are stale (`analyzeIfStale`): a preview or launch planned before
+     * would take a table of a million subscribers for the empty one it was. Returns whether it analyzed.
      */
-    async refreshStatistics(table: CustomerImportTable, written: number): Promise<boolean> {
-      const name = IMPORT_TABLES[table];
-      const [state] = rowsOf<{ stale: boolean }>(
-        await db.execute(sql`
-          select c.reltuples < 0 or c.relpages = 0 or ${written}::float8 >= ${STALE_SHARE}::float8 * c.reltuples
-            or pg_relation_size(c.oid) >= (1 + ${STALE_SHARE}::float8) * c.relpages * current_setting('block_size')::float8 as stale
-          from pg_class c where c.oid = ${name}::regclass`),
-      );
-      if (state && !state.stale) return false;
-      await db.execute(sql.raw(`analyze ${name}`));
-      return true;
-    },
+    refreshStatistics: (table: CustomerImportTable, written: number): Promise<boolean> => analyzeIfStale(db, IMPORT_TABLES[table], written, STALE_SHARE),
 
     upsertCustomers: (rows: readonly CustomerImportRow[]) =>
       bulkUpsert(db, 'customers', ['id'], rows, [
