@@ -63,6 +63,7 @@ export function createAudiencePreview(db: DbOrTx) {
       salt, controlShare: input.controlShare, riskAtMost: compiled.defaultRiskAtMost, campaigns: running.map((k) => k.id),
       // No campaign_response run: nothing to look up for the expected responders.
       withResponse: (await freshnessOf('campaign_response')).hasRun,
+      sampleSize: SAMPLE_SIZE,
       // The offer's own cap, else the product's (device instalments, postpaid upgrades carry one).
       offers: input.offers.map((o) => ({ productId: o.product_id, cap: o.max_default_risk ?? productCaps.get(o.product_id) ?? null })),
     };
@@ -76,7 +77,7 @@ export function createAudiencePreview(db: DbOrTx) {
     const expectedRow = figures.expected;
     const wanted = Math.min(SAMPLE_SIZE, groups.size);
     const tier = figures.sampleTiers.find((t) => t.length >= wanted);
-    const sampleIds = tier !== undefined ? tier.slice(0, SAMPLE_SIZE)
+    const sampleIds = tier !== undefined ? tier
       : await repo.sampleIds(compiled.cut ? repo.previewMembers() : repo.membersOf(compiled, salt), SAMPLE_SIZE);
     const sampleRows = await repo.sample(sampleIds, { salt, controlShare: input.controlShare, offerProductIds: offerIds, leaves: compiled.leaves });
 

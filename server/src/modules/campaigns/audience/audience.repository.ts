@@ -33,6 +33,8 @@ export interface MemberFiguresOptions {
   campaigns: readonly string[];
   /** Whether campaign_response has a run to read the expected responders from. */
   withResponse: boolean;
+  /** How many members the sample shows. */
+  sampleSize: number;
 }
 
 export interface MemberFigures {
@@ -43,7 +45,7 @@ export interface MemberFigures {
   offers: { sellable: number; sellableTreated: number; over: number; overTreated: number }[];
   /** Sums of the treated members' latest active campaign_response scores and uplifts (null without any). */
   expected: { responders: number | null; incremental: number | null; withUplift: number; scored: number };
-  /** Per tier of `SAMPLE_TIERS`: its members, by sample spread. */
+  /** Per tier of `SAMPLE_TIERS`: its first members by sample spread, at most `sampleSize`. */
   sampleTiers: string[][];
   /** Per running campaign (in `campaigns` order): how many members are in its snapshot. */
   overlap: number[];
@@ -118,7 +120,9 @@ function memberFiguresSql(rows: SQL, o: MemberFiguresOptions, member: { is: SQL;
     }),
     sql`sum(m.response[1]) filter (where ${treated}) as responders`, sql`sum(m.response[2]) filter (where ${treated}) as incremental`,
     sql`count(m.response[2]) filter (where ${treated})::int as with_uplift`, sql`count(m.response[1]) filter (where ${treated})::int as scored`,
-    ...SAMPLE_TIERS.map((j, i) => sql`array_agg(m.id order by ${spread}, m.id) filter (where ${spreadBelowSql(sql`m.digest`, j)}) as ${sql.identifier(`tier${i}`)}`),
+    // Each tier's first members, up to the sample's size (not thousands of ids to send).
+    ...SAMPLE_TIERS.map((j, i) => sql`(array_agg(m.id order by ${spread}, m.id) filter (where ${spreadBelowSql(sql`m.digest`, j)}))[1:${o.sampleSize}::int]
+      as ${sql.identifier(`tier${i}`)}`),
     ...o.campaigns.map((k, i) => sql`count(*) filter (where m.digest is not null and exists (select 1 from ${campaignMembers} cm
       where cm.campaign_id = ${k}::uuid and cm.customer_id = m.id))::int as ${sql.identifier(`k${i}`)}`),
   ];
