@@ -610,6 +610,26 @@ export class HistBuilder {
   }
 
   /**
+   * Writes a split at `at` of a job list as the kernels read it (begin, end, feature, last left bin,
+   * missing-left flag, offset of its categorical left set in catSets or -1), its set into the next
+   * free slot of catSets; returns the slots used so far.
+   */
+  private packSplit(jobs: Int32Array | Float64Array, at: number, s: PartitionJob, setsUsed: number): number {
+    jobs[at] = s.begin;
+    jobs[at + 1] = s.end;
+    jobs[at + 2] = s.feature;
+    jobs[at + 3] = s.thrBin;
+    jobs[at + 4] = s.defaultLeft ? 1 : 0;
+    if (!s.catSet) {
+      jobs[at + 5] = -1;
+      return setsUsed;
+    }
+    this.catSets.set(s.catSet, 8 * setsUsed);
+    jobs[at + 5] = 8 * setsUsed;
+    return setsUsed + 1;
+  }
+
+  /**
    * Stable in-place partition of each node's position range by its split (the records move);
    * returns per job the first position of the right child.
    */
@@ -623,15 +643,7 @@ export class HistBuilder {
     let rows = 0;
     for (let j = 0; j < nJobs; j++) {
       const s = splits[j]!;
-      pj[6 * j] = s.begin;
-      pj[6 * j + 1] = s.end;
-      pj[6 * j + 2] = s.feature;
-      pj[6 * j + 3] = s.thrBin;
-      pj[6 * j + 4] = s.defaultLeft ? 1 : 0;
-      if (s.catSet) {
-        this.catSets.set(s.catSet, 8 * nSets);
-        pj[6 * j + 5] = 8 * nSets++;
-      } else pj[6 * j + 5] = -1;
+      nSets = this.packSplit(pj, 6 * j, s, nSets);
       rows += s.end - s.begin;
     }
     const { u8, u32, tmp, layout } = this.rows;
@@ -681,15 +693,7 @@ export class HistBuilder {
     let nSets = 0;
     for (let j = 0; j < nS; j++) {
       const s = splits[j]!;
-      sj[8 * j] = s.begin;
-      sj[8 * j + 1] = s.end;
-      sj[8 * j + 2] = s.feature;
-      sj[8 * j + 3] = s.thrBin;
-      sj[8 * j + 4] = s.defaultLeft ? 1 : 0;
-      if (s.catSet) {
-        this.catSets.set(s.catSet, 8 * nSets);
-        sj[8 * j + 5] = 8 * nSets++;
-      } else sj[8 * j + 5] = -1;
+      nSets = this.packSplit(sj, 8 * j, s, nSets);
       sj[8 * j + 6] = s.leftValue;
       sj[8 * j + 7] = s.rightValue;
       rows += s.end - s.begin;
