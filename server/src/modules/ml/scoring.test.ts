@@ -12,6 +12,7 @@ import type { SyntheticData } from '../customers/synthetic.js';
 import { createFeaturesRepository } from './features/features.repository.js';
 import { mlScorePartitionJob } from './ml.jobs.js';
 import { loadSynthetic } from './ml.fixtures.js';
+import { stopScoringThread } from './scoring/batch-scorer.js';
 import { createMlRepository } from './ml.repository.js';
 
 const SNAPSHOT = '2026-09-01';
@@ -229,7 +230,9 @@ describe('batch scoring in partitions shared by instances, candidates pruned by 
       expect(await runOf('payment_default_risk', run.id)).toMatchObject({ status: 'running', scored: members.length, partitions_done: 1 });
 
       // Partition 2 cannot load its model on any attempt: retried (the job throws) until the last, which fails the run.
+      // (An instance keeps loaded versions between partitions; this one has not loaded it yet.)
       await t.database.db.execute(sql`update ml_model_versions set artifact = jsonb_set(artifact, '{formatVersion}', '99') where id = ${crashed!.run.modelVersionId}::uuid`);
+      stopScoringThread();
       try {
         for (let attempt = 1; attempt < 3; attempt++) await expect(scoring.scorePartition(run.id, 1)).rejects.toThrow(/artifact format/);
         expect(await scoring.scorePartition(run.id, 1)).toMatchObject({ status: 'failed' });

@@ -20,10 +20,16 @@ import { stabilityOf, toRun } from '../ml.mapper.js';
 import type { MlRepository, ModelVersionRow, ScoringPartitionRow, ScoringRunRow } from '../ml.repository.js';
 import type { RegistryService } from '../registry.service.js';
 import { startBatchScorer, type BatchScorer } from './batch-scorer.js';
-import { noStages, type BatchPage, type BatchRun, type BatchStages } from './score-batch.js';
+import { noStages, type BatchPage, type BatchResult, type BatchRun, type BatchStages } from './score-batch.js';
 
 /** Subscribers read and scored per page (one statement of facts, one COPY of rows). */
 const SCORE_BATCH = 100;
+/**
+ * Pages sent to the scoring thread ahead of the one being written: with two, the thread starts the
+ * next page as soon as it answers one, instead of waiting for its rows to be written (~1 s of 8 per
+ * partition of 2,000 subscribers in bench scale).
+ */
+const PAGES_AHEAD = 2;
 /** Largest partition by default: a few minutes of one instance, so a retry redoes little (ML_SCORING_PARTITION_SIZE). */
 export const PARTITION_SIZE = 10_000;
 /** Smallest partition the size choice goes down to (each partition pays its worker start and model load). */
@@ -149,7 +155,8 @@ export function createScoringRun(deps: ScoringRunDeps) {
     const today = todayUtc(new Date(toIso(run.startedAt)!));
     const times: PartitionTimes = { scored: 0, ms: 0, stages: noStages(), readMs: 0, writeMs: 0 };
     const started = performance.now();
-    const readPage = async (after: string | null): Promise<(BatchPage & { lastId: string }) | null> => {
+    type ReadPage = BatchPage & { lastId: string };
+    const readPage = async (after: string | null): Promise<ReadPage | null> => {
       const t = performance.now();
       const ids = await features.scorableIdsAfter(today, { after, upTo: part.lastId, limit: SCORE_BATCH, segment: run.segment });
       if (ids.length === 0) return null;
@@ -161,22 +168,33 @@ export function createScoringRun(deps: ScoringRunDeps) {
       times.readMs += performance.now() - t;
       return { facts, bills, candidates, lastId: ids.at(-1)! };
     };
-    // The next page is read while the worker scores this one.
-    let next = readPage(part.afterId);
-    for (let page = await next; page; page = await next) {
-      const scoring = scorer.score({ facts: page.facts, bills: page.bills, candidates: page.candidates });
-      next = readPage(page.lastId);
-      next.catch(() => undefined); // awaited on the next turn; a failure there ends the attempt then
-      const { rows, psiCounts, stages } = await scoring;
+    // The worker always has the next page waiting (PAGES_AHEAD at it), and the page after is read
+    // meanwhile: it never idles while a page is written or read.
+    const ahead: { page: BatchPage; result: Promise<BatchResult> }[] = [];
+    let next: Promise<ReadPage | null> | null = readPage(part.afterId);
+    for (;;) {
+      while (next && ahead.length < PAGES_AHEAD) {
+        const page: ReadPage | null = await next;
+        next = page ? readPage(page.lastId) : null;
+        next?.catch(() => undefined); // awaited on a later turn; a failure there ends the attempt then
+        if (!page) break;
+        const scored = { facts: page.facts, bills: page.bills, candidates: page.candidates };
+        const result = scorer.score(scored);
+        result.catch(() => undefined); // awaited in order below
+        ahead.push({ page: scored, result });
+      }
+      const head = ahead.shift();
+      if (!head) break;
+      const { rows, psiCounts, stages } = await head.result;
       const t = performance.now();
-      if (!(await ml.writePartitionScores(run.id, part.index, part.attempts, rows, page.facts.length))) {
-        await next.catch(() => undefined);
+      if (!(await ml.writePartitionScores(run.id, part.index, part.attempts, rows, head.page.facts.length))) {
+        await next?.catch(() => undefined);
         throw new Superseded();
       }
       times.writeMs += performance.now() - t;
       for (let b = 0; b < psiCounts.length; b++) counts[b]! += psiCounts[b]!;
       for (const k of STAGES) times.stages[k] += stages[k];
-      times.scored += page.facts.length;
+      times.scored += head.page.facts.length;
     }
     times.ms = performance.now() - started;
     return times;
