@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../../../../test/helpers.js';
 import type { SyntheticData } from '../../customers/synthetic.js';
 import { buildCatalog } from '../../customers/synthetic.catalog.js';
-import { ColumnBuilder, customerRow, CUSTOMER_FEATURES, featureDefs, productRow, type CustomerFacts, type ProductInfo } from './features.js';
+import { ColumnBuilder, customerRow, CUSTOMER_FEATURES, featureDefs, productRow, productRows, type CustomerFacts, type ProductInfo } from './features.js';
 import { createFeaturesRepository, type FeaturesRepository } from './features.repository.js';
 import { catalogForGenerator, loadSynthetic } from '../ml.fixtures.js';
 
@@ -60,6 +60,24 @@ describe('features as of a snapshot', () => {
       compared++;
     }
     expect(compared).toBe(400);
+  });
+
+  it("are the same rows when a subscriber's products are built together (productRows, batch scoring)", async () => {
+    const facts = await repo.customerFacts(ids, SNAPSHOT);
+    // The facts as stored, and with what the generator rarely makes: no data usage, brands and allowances as text.
+    const odd = products.map((p, i) => (i % 3 === 0 ? { ...p, features: { ...p.features, brand: ' Acme ', data_gb: '5', voice_minutes: '-1' } } : p));
+    let pairs = 0;
+    for (const f of [...facts, ...facts.slice(0, 20).map((x) => ({ ...x, data3m: null }))]) {
+      for (const list of [products, odd]) {
+        const together = productRows(f, list);
+        // once more: each product's own features come from the first call's cache
+        expect(productRows(f, list)).toEqual(together);
+        expect(together, f.id).toEqual(list.map((p) => productRow(f, p)));
+        pairs += list.length;
+      }
+    }
+    expect(facts.some((f) => f.purchases.length > 0 && f.held.length > 0)).toBe(true);
+    expect(pairs).toBeGreaterThan(400 * products.length);
   });
 
   it('leave what cannot be computed missing, never 0', async () => {
