@@ -29,8 +29,11 @@ export function rankProducts(model: LoadedModel, f: CustomerFacts, offerable: re
     missing.forEach((c, i) => all.set(c.id, fresh[i]!));
     scores = all;
   }
-  return candidates.map((c) => ({ product: c, propensity: scores.get(c.id)! })).sort((a, b) => b.propensity - a.propensity || (a.product.id < b.product.id ? -1 : 1));
+  return candidates.map((c) => ({ product: c, propensity: scores.get(c.id)! })).sort(byPropensity);
 }
+
+/** Highest propensity first, ties by product id. */
+export const byPropensity = (a: ProductScore, b: ProductScore): number => b.propensity - a.propensity || (a.product.id < b.product.id ? -1 : 1);
 
 /** P(buys at least one) = 1 - prod(1 - p_j), reading the products' purchases as independent. */
 export const anyPurchase = (scores: ProductScore[]) => 1 - scores.reduce((none, s) => none * (1 - s.propensity), 1);

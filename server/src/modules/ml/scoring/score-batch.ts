@@ -8,7 +8,7 @@ import { psiBinOf } from '@lyra/ml';
 import { customerRow, modelRow, productRows, type BillFact, type CustomerFacts, type OfferFact, type ProductInfo } from '../features/features.js';
 import type { NewScoreRow } from '../ml.repository.js';
 import type { LoadedModel } from './loaded-model.js';
-import { anyPurchase, rankProducts } from './product-ranking.js';
+import { anyPurchase, byPropensity, rankProducts, type ProductScore } from './product-ranking.js';
 
 /** Nice value of the batch scoring thread (0 normal, 19 lowest): scoring yields the CPU to the API's requests. */
 export const SCORING_NICE = 10;
@@ -161,14 +161,20 @@ function scorePropensity(model: LoadedModel, run: BatchRun, page: BatchPage, row
   const common = { modelName: model.name, modelVersionId: model.id, version: model.version, scoredAt: run.scoredAt, runId: run.runId, campaignId: null };
   let reasonsMs = 0;
   for (const { f, base, candidates, scored, sampled, start } of plans) {
-    const known = new Map<string, number>();
-    for (let i = 0; i < scored.length; i++) {
-      const p = scores[start + i]!;
-      known.set(scored[i]!.id, p);
-      if (sampled) count(p);
+    let ranked: ProductScore[];
+    if (sampled) {
+      const known = new Map<string, number>();
+      for (let i = 0; i < scored.length; i++) {
+        const p = scores[start + i]!;
+        known.set(scored[i]!.id, p);
+        count(p);
+      }
+      // Sorted only: every candidate's score is known.
+      ranked = rankProducts(model, f, candidates, known);
+    } else {
+      // The candidates were scored themselves, in order (held products already left out): rankProducts' ranking without its look-ups.
+      ranked = candidates.map((product, i) => ({ product, propensity: scores[start + i]! })).sort(byPropensity);
     }
-    // Sorted only: every candidate's score is known.
-    const ranked = rankProducts(model, f, candidates, known);
     const top = ranked.slice(0, TOP_PRODUCTS);
     // The stored top offers' reasons, explained together (one walk of the trees for the subscriber's rows).
     const t = performance.now();
