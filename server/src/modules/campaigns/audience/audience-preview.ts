@@ -75,10 +75,7 @@ export function createAudiencePreview(db: DbOrTx) {
       return { product_id: o.product_id, eligible: f.sellable - f.over, eligible_treated: f.sellableTreated - f.overTreated, excluded_by_default_risk: f.over };
     });
     const expectedRow = figures.expected;
-    const wanted = Math.min(SAMPLE_SIZE, groups.size);
-    const tier = figures.sampleTiers.find((t) => t.length >= wanted);
-    const sampleIds = tier !== undefined ? tier
-      : await repo.sampleIds(compiled.cut ? repo.previewMembers() : repo.membersOf(compiled, salt), SAMPLE_SIZE);
+    const sampleIds = figures.sample ?? (groups.size === 0 ? [] : await repo.sampleIds(compiled.cut ? repo.previewMembers() : repo.membersOf(compiled, salt), SAMPLE_SIZE));
     const sampleRows = await repo.sample(sampleIds, { salt, controlShare: input.controlShare, offerProductIds: offerIds, leaves: compiled.leaves });
 
     const funnel = compiled.steps.map((s, i) => ({ step: s.step, label: s.label, remaining: counts[i]! }));

@@ -45,8 +45,8 @@ export interface MemberFigures {
   offers: { sellable: number; sellableTreated: number; over: number; overTreated: number }[];
   /** Sums of the treated members' latest active campaign_response scores and uplifts (null without any). */
   expected: { responders: number | null; incremental: number | null; withUplift: number; scored: number };
-  /** Per tier of `SAMPLE_TIERS`: its first members by sample spread, at most `sampleSize`. */
-  sampleTiers: string[][];
+  /** The members with the lowest sample spread, at most `sampleSize` (fewer only when the audience is); null when no tier holds them (`SAMPLE_TIERS`). */
+  sample: string[] | null;
   /** Per running campaign (in `campaigns` order): how many members are in its snapshot. */
   overlap: number[];
 }
@@ -63,12 +63,23 @@ function sampleSpreadSql(digest: SQL): SQL {
 }
 
 /**
- * The sample comes from the members with the lowest spread, gathered in sorted tiers (spread below
- * 2^-7, below 2^-2) rather than by sorting every member: a tier with at least as many members as the
- * sample holds its lowest ones. Only an audience too small for either (under ~80 members) reads
- * its sample again (`sampleIds`).
+ * The sample comes from the members with the lowest spread, gathered (unordered) in tiers: spread
+ * below 2^-7, below 2^-2. A tier with at least as many members as the sample holds its lowest ones,
+ * so only the smallest such tier is sorted, by each of its members' spread from a digest computed
+ * again (a few hundred members of an audience of 100,000) rather than sorting every member or every
+ * tier. Only an audience too small for either (under ~80 members) reads its sample again (`sampleIds`).
  */
 const SAMPLE_TIERS = [7, 2] as const;
+
+/**
+ * The first `n` ids of the smallest tier (unordered id arrays, smallest first) holding at least
+ * `wanted` of them, in sample order; null when none does.
+ */
+function firstOfTierSql(tiers: readonly SQL[], wanted: SQL, n: number, salt: string): SQL {
+  const chosen = sql`case ${sql.join(tiers.map((t) => sql`when cardinality(${t}) >= ${wanted} then ${t}`), sql` `)} end`;
+  const spread = sampleSpreadSql(controlDigestSql(salt, sql`t.id`));
+  return sql`(select (array_agg(t.id order by ${spread}, t.id))[1:${n}::int] from unnest(${chosen}) as t(id))`;
+}
 
 /**
  * Spread below 2^-j (j <= 12), from two bytes of the digest: the top j bits of the spread's 33 are
@@ -106,7 +117,6 @@ function memberFiguresSql(rows: SQL, o: MemberFiguresOptions, member: { is: SQL;
 
   const control = digestInControlSql(sql`m.digest`, o.controlShare);
   const treated = sql`not ${control}`;
-  const spread = sampleSpreadSql(sql`m.digest`);
   const columns: SQL[] = [
     sql`count(m.digest)::int as size`, sql`count(*) filter (where ${control})::int as control`,
     ...o.offers.flatMap((_, j) => {
@@ -120,9 +130,9 @@ function memberFiguresSql(rows: SQL, o: MemberFiguresOptions, member: { is: SQL;
     }),
     sql`sum(m.response[1]) filter (where ${treated}) as responders`, sql`sum(m.response[2]) filter (where ${treated}) as incremental`,
     sql`count(m.response[2]) filter (where ${treated})::int as with_uplift`, sql`count(m.response[1]) filter (where ${treated})::int as scored`,
-    // Each tier's first members, up to the sample's size (not thousands of ids to send).
-    ...SAMPLE_TIERS.map((j, i) => sql`(array_agg(m.id order by ${spread}, m.id) filter (where ${spreadBelowSql(sql`m.digest`, j)}))[1:${o.sampleSize}::int]
-      as ${sql.identifier(`tier${i}`)}`),
+    // The sample's members, from the tier that serves (not thousands of ids to send).
+    sql`${firstOfTierSql(SAMPLE_TIERS.map((j) => sql`array_agg(m.id) filter (where ${spreadBelowSql(sql`m.digest`, j)})`),
+      sql`least(${o.sampleSize}::int, count(m.digest))`, o.sampleSize, o.salt)} as sample`,
     ...o.campaigns.map((k, i) => sql`count(*) filter (where m.digest is not null and exists (select 1 from ${campaignMembers} cm
       where cm.campaign_id = ${k}::uuid and cm.customer_id = m.id))::int as ${sql.identifier(`k${i}`)}`),
   ];
@@ -142,7 +152,7 @@ function readFigures(row: Record<string, unknown>, o: MemberFiguresOptions): Mem
     treated: size - n('control'),
     offers: o.offers.map((_, j) => ({ sellable: n(`s${j}`), sellableTreated: n(`st${j}`), over: n(`o${j}`), overTreated: n(`ot${j}`) })),
     expected: { responders: maybe('responders'), incremental: maybe('incremental'), withUplift: n('with_uplift'), scored: n('scored') },
-    sampleTiers: SAMPLE_TIERS.map((_, i) => (row[`tier${i}`] as string[] | null) ?? []),
+    sample: (row.sample as string[] | null) ?? null,
     overlap: o.campaigns.map((_, i) => n(`k${i}`)),
   };
 }
