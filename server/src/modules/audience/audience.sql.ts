@@ -64,7 +64,7 @@ export const productOpenToSegment = (segment: string): SQL => sql`(cardinality($
 
 /**
  * The product columns the subscriber-side rules read: by default the `products` table's; a query
- * about one known product may pass its values instead (`oneProductColumns`).
+ * about one known product may pass its values instead (`productColumnsOf`).
  */
 export interface ProductColumns {
   /** `productSellableNow` of the product. */
@@ -79,16 +79,37 @@ const productsTable: ProductColumns = {
   minCustomerValue: products.minCustomerValue, maxCustomerValue: products.maxCustomerValue,
 };
 
-/**
- * The columns of the product `productId`, each read once per statement (an uncorrelated sub-select
- * is an init plan): a statement over many subscribers tests them against one product without
- * joining it to every row. A product that does not exist reads as nulls: sellable to nobody.
- */
-export function oneProductColumns(productId: string): ProductColumns {
-  const pick = (column: SQLWrapper) => sql`(select ${column} from ${products} where ${products.id} = ${productId}::uuid)`;
+/** One product's columns as `productColumnValuesSql` reads them. */
+export interface ProductColumnValues {
+  sellableNow: boolean;
+  currency: string;
+  targetSegments: string[];
+  /** Decimal text, or null: unbounded. */
+  minCustomerValue: string | null;
+  maxCustomerValue: string | null;
+}
+
+/** The select list reading a product's `ProductColumnValues` (as sellable_now, currency, target_segments, min_customer_value, max_customer_value). */
+export const productColumnValuesSql = sql`${productSellableNow} as sellable_now, ${products.currency} as currency, ${products.targetSegments} as target_segments,
+  ${products.minCustomerValue}::text as min_customer_value, ${products.maxCustomerValue}::text as max_customer_value`;
+
+export function productColumnValuesOf(row: Record<string, unknown>): ProductColumnValues {
+  const decimal = (v: unknown) => (v === null || v === undefined ? null : String(v));
   return {
-    sellableNow: pick(productSellableNow), currency: pick(products.currency), targetSegments: pick(products.targetSegments),
-    minCustomerValue: pick(products.minCustomerValue), maxCustomerValue: pick(products.maxCustomerValue),
+    sellableNow: row.sellable_now === true, currency: String(row.currency), targetSegments: (row.target_segments as string[] | null) ?? [],
+    minCustomerValue: decimal(row.min_customer_value), maxCustomerValue: decimal(row.max_customer_value),
+  };
+}
+
+/**
+ * One product's columns as values read just before (`productColumnValuesSql`): a statement over
+ * many subscribers tests them against one product without joining it to every row, and the planner
+ * folds what they settle (no segment targeted, an open value range) out of the per-row test.
+ */
+export function productColumnsOf(v: ProductColumnValues): ProductColumns {
+  return {
+    sellableNow: sql`${v.sellableNow}::boolean`, currency: sql`${v.currency}::text`, targetSegments: sql`${sql.param(v.targetSegments)}::text[]`,
+    minCustomerValue: sql`${v.minCustomerValue}::numeric`, maxCustomerValue: sql`${v.maxCustomerValue}::numeric`,
   };
 }
 
@@ -105,7 +126,7 @@ export const productWithinCustomerValue = (value: string | SQLWrapper, product: 
  * The product can be offered to the subscriber now: sellable now, in the subscriber's currency,
  * open to one of its segments, and its value range holds the subscriber's value (what the
  * recommendations and batch scoring offer: features.repository `offerableProductIds`).
- * `product`: the `products` table's columns, or one product's (`oneProductColumns`).
+ * `product`: the `products` table's columns, or one product's (`productColumnsOf`).
  */
 export const productSellableTo = (subscriber: SubscriberColumns = customers, product: ProductColumns = productsTable): SQL =>
   sql`(${product.sellableNow} and ${product.currency} = ${subscriber.currency}

@@ -46,6 +46,9 @@ describe('audience preview', () => {
     const sold = await t.database.executeSql(`select product_id as id, count(*) as n from customer_holdings group by product_id order by count(*) desc, product_id limit 2`);
     offerA = String(sold.rows[0]!.id);
     offerB = String(sold.rows[1]!.id);
+    // Offer B is open to some segments and a value range only: the per-offer counts test them.
+    await t.database.executeSql(`update products set target_segments = (select array_agg(distinct s) from (select unnest(segments) as s from customers limit 2000) x where s <> 'do_not_contact'),
+      min_customer_value = (select percentile_cont(0.2) within group (order by customer_value) from customers), max_customer_value = null where id = $1`, [offerB]);
     dataType = String((await t.database.executeSql(`select product_type as t from products where id = $1`, [offerA])).rows[0]!.t);
 
     const rng = new Rng(5);

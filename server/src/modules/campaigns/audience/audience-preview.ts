@@ -48,9 +48,9 @@ export function createAudiencePreview(db: DbOrTx) {
 
   async function previewOn(repo: AudienceRepository, input: AudiencePreviewInput): Promise<AudiencePreview> {
     const offerIds = input.offers.map((o) => o.product_id);
-    // The products' own risk caps, for the offers without one; a product not there is refused.
-    const productCaps = await repo.productRiskCaps(offerIds);
-    const unknown = input.offers.flatMap((o, i) => (productCaps.has(o.product_id) ? [] : [[`offers.${i}.product_id`, ['no such product']] as [string, string[]]]));
+    // The products' own risk caps (for the offers without one) and availability; a product not there is refused.
+    const offered = await repo.offeredProducts(offerIds);
+    const unknown = input.offers.flatMap((o, i) => (offered.has(o.product_id) ? [] : [[`offers.${i}.product_id`, ['no such product']] as [string, string[]]]));
     if (unknown.length > 0) throw AppError.validation(Object.fromEntries(unknown), 'An offered product does not exist');
 
     const salt = input.salt ?? PREVIEW_SALT;
@@ -65,7 +65,7 @@ export function createAudiencePreview(db: DbOrTx) {
       withResponse: (await freshnessOf('campaign_response')).hasRun,
       sampleSize: SAMPLE_SIZE,
       // The offer's own cap, else the product's (device instalments, postpaid upgrades carry one).
-      offers: input.offers.map((o) => ({ productId: o.product_id, cap: o.max_default_risk ?? productCaps.get(o.product_id) ?? null })),
+      offers: input.offers.map((o) => ({ product: offered.get(o.product_id)!.columns, cap: o.max_default_risk ?? offered.get(o.product_id)!.cap ?? null })),
     };
     // Without a cut, one scan answers everything; a cut ranks the whole audience before any count.
     const { counts, figures } = compiled.cut ? await repo.evaluateInto(compiled, opts) : await repo.evaluateAll(compiled, opts);

@@ -1,7 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { rowsOf, type DbOrTx } from '../../../db/client.js';
 import { campaignMembers, campaigns, customers, mlScores, products } from '../../../db/schema/index.js';
-import { latestActiveScoringRun, oneProductColumns, productSellableTo, scoreFreshness, subscriberScore } from '../../audience/audience.sql.js';
+import { latestActiveScoringRun, productColumnsOf, productColumnValuesOf, productColumnValuesSql, productSellableTo, scoreFreshness, subscriberScore, type ProductColumnValues } from '../../audience/audience.sql.js';
 import { assignGroupSql, controlDigestSql, digestInControlSql } from '../control-group.js';
 import { audienceMembersOfPassedSql, type AudienceLeaf, type AudienceStep, type CompiledAudience } from './audience.compiler.js';
 
@@ -25,8 +25,8 @@ function funnelCounts(steps: readonly AudienceStep[], alias = 'f'): SQL {
 export interface MemberFiguresOptions {
   salt: string;
   controlShare: number;
-  /** Per offer: the product and its risk cap (null: none). */
-  offers: readonly { productId: string; cap: number | null }[];
+  /** Per offer: the product's availability columns (`offeredProducts`) and its risk cap (null: none). */
+  offers: readonly { product: ProductColumnValues; cap: number | null }[];
   /** A bound every member's default risk keeps (`CompiledAudience.defaultRiskAtMost`), or null. */
   riskAtMost: number | null;
   /** The running campaigns to count the overlap with. */
@@ -94,14 +94,14 @@ function spreadBelowSql(digest: SQL, j: number): SQL {
  * reads) with `extra` columns beside: group sizes, per-offer availability and risk caps, expected
  * responders, sample tiers and overlap. What each member needs is computed once, only for members
  * (`member.is`), in one fenced layer (`offset 0`): its control digest (`member.digest`), whether each
- * offer is sellable to it (the one availability rule against the product's own columns, read once),
+ * offer is sellable to it (the one availability rule against the product's own columns, read before),
  * whether its default risk is over each cap, and its campaign_response score and uplift (a look-up by
  * the (run, customer) index).
  */
 function memberFiguresSql(rows: SQL, o: MemberFiguresOptions, member: { is: SQL; digest: SQL }, extra: SQL | null): SQL {
   const subscriber = { id: sql`r.id`, segments: sql`r.segments`, customerValue: sql`r.customer_value`, currency: sql`r.currency` };
   const facts = o.offers.map((offer, j) => {
-    const sellable = sql`case when ${member.is} then ${productSellableTo(subscriber, oneProductColumns(offer.productId))} end as ${sql.identifier(`sellable${j}`)}`;
+    const sellable = sql`case when ${member.is} then ${productSellableTo(subscriber, productColumnsOf(offer.product))} end as ${sql.identifier(`sellable${j}`)}`;
     // A default-risk run stores one row per subscriber, without a product: those over the cap are
     // one range of the (run, product, score) index, up to the bound the members already keep; none
     // at all when the cap is at or above it. Hashed once, probed per member.
@@ -228,12 +228,12 @@ export function createAudienceRepository(db: DbOrTx) {
       return { counts: compiled.steps.map((_, i) => Number(row[`n${i}`])), figures };
     },
 
-    /** The offered products that exist, each with its maximum default risk (null: none). */
-    async productRiskCaps(ids: readonly string[]): Promise<Map<string, number | null>> {
+    /** The offered products that exist, each with its maximum default risk (null: none) and its availability columns. */
+    async offeredProducts(ids: readonly string[]): Promise<Map<string, { cap: number | null; columns: ProductColumnValues }>> {
       if (ids.length === 0) return new Map();
-      const rows = rowsOf<{ id: string; cap: number | null }>(await db.execute(sql`select ${products.id} as id, ${products.maxDefaultRisk}::float8 as cap
+      const rows = rowsOf<Record<string, unknown>>(await db.execute(sql`select ${products.id} as id, ${products.maxDefaultRisk}::float8 as cap, ${productColumnValuesSql}
         from ${products} where ${products.id} = any(${sql.param([...ids])}::uuid[])`));
-      return new Map(rows.map((r) => [r.id, r.cap === null ? null : Number(r.cap)]));
+      return new Map(rows.map((r) => [String(r.id), { cap: r.cap === null ? null : Number(r.cap), columns: productColumnValuesOf(r) }]));
     },
 
     /** Every running campaign but `except`, by name. */
