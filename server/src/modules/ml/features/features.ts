@@ -323,57 +323,7 @@ function heldData(f: CustomerFacts): number {
 /** Product features and how the product relates to the subscriber (propensity and campaign offers). */
 export function productRow(f: CustomerFacts, p: ProductInfo | null): Row {
   if (!p) return Object.fromEntries(PRODUCT_FEATURES.map((d) => [d.name, null]));
-  const monthly = monthlyPrice(p);
-  const data = allowance(p.features, 'data_gb');
-  const voice = allowance(p.features, 'voice_minutes');
-  let p90 = 0;
-  let p365 = 0;
-  let cat365 = 0;
-  let type365 = 0;
-  for (const x of f.purchases) {
-    if (x.productId === p.id) {
-      p365++;
-      if (x.daysAgo < 90) p90++;
-    }
-    if (x.category === p.category) cat365++;
-    if (x.productType === p.productType) type365++;
-  }
-  let holds = 0;
-  let sameType = 0;
-  for (const h of f.held) {
-    if (h.productId === p.id) holds = 1;
-    if (h.productType === p.productType) sameType++;
-  }
-  const value = f.customerValue;
-  const inRange =
-    value === null ? null : (p.minCustomerValue === null || p.minCustomerValue <= value) && (p.maxCustomerValue === null || p.maxCustomerValue >= value) ? 1 : 0;
-  const brand = typeof p.features.brand === 'string' && p.features.brand.trim() ? p.features.brand.trim().toLowerCase() : null;
-  return {
-    product_type: p.productType,
-    product_category: p.category || null,
-    product_cycle: p.billingCycle,
-    product_recurring: p.recurring ? 1 : 0,
-    product_brand: brand,
-    product_price: p.price,
-    product_monthly_price: round(monthly, 4),
-    product_price_to_spend: round(ratio(monthly, f.spend3m)),
-    product_data_gb: data,
-    product_voice_min: voice,
-    product_sms: allowance(p.features, 'sms'),
-    product_data_to_usage: data === null ? null : round(ratio(data, f.data3m)),
-    // How much of the data the subscriber uses beyond their allowances the product would cover.
-    product_data_to_gap: data === null || f.data3m === null ? null : round(ratio(data, f.data3m - heldData(f))),
-    product_voice_to_usage: voice === null ? null : round(ratio(voice, f.voice3m)),
-    holds_product: holds,
-    holds_same_type: sameType,
-    product_purchases_90d: p90,
-    product_purchases_365d: p365,
-    category_purchases_365d: cat365,
-    type_purchases_365d: type365,
-    product_targeted: p.targetSegments.length > 0 ? 1 : 0,
-    segment_match: p.targetSegments.some((s) => f.segments.includes(s)) ? 1 : 0,
-    within_value_range: inRange,
-  };
+  return productRows(f, [p])[0]!;
 }
 
 /** The features of a product alone, worked out once per product object (batch scoring pairs it with every subscriber). */
