@@ -65,7 +65,10 @@ export function createAudiencePreview(db: DbOrTx) {
       withResponse: (await freshnessOf('campaign_response')).hasRun,
       sampleSize: SAMPLE_SIZE,
       // The offer's own cap, else the product's (device instalments, postpaid upgrades carry one).
-      offers: input.offers.map((o) => ({ product: offered.get(o.product_id)!.columns, cap: o.max_default_risk ?? offered.get(o.product_id)!.cap ?? null })),
+      offers: input.offers.map((o) => {
+        const product = offered.get(o.product_id)!;
+        return { product: product.columns, cap: o.max_default_risk ?? product.cap ?? null };
+      }),
     };
     // Without a cut, one scan answers everything; a cut ranks the whole audience before any count.
     const { counts, figures } = compiled.cut ? await repo.evaluateInto(compiled, opts) : await repo.evaluateAll(compiled, opts);

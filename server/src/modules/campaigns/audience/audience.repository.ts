@@ -77,8 +77,9 @@ const SAMPLE_TIERS = [7, 2] as const;
  */
 function firstOfTierSql(tiers: readonly SQL[], wanted: SQL, n: number, salt: string): SQL {
   const chosen = sql`case ${sql.join(tiers.map((t) => sql`when cardinality(${t}) >= ${wanted} then ${t}`), sql` `)} end`;
-  const spread = sampleSpreadSql(controlDigestSql(salt, sql`t.id`));
-  return sql`(select (array_agg(t.id order by ${spread}, t.id))[1:${n}::int] from unnest(${chosen}) as t(id))`;
+  // Each member's digest computed once (the fence keeps the spread's five reads of it from each hashing again).
+  const digests = sql`select u.id, ${controlDigestSql(salt, sql`u.id`)} as digest from unnest(${chosen}) as u(id) offset 0`;
+  return sql`(select (array_agg(t.id order by ${sampleSpreadSql(sql`t.digest`)}, t.id))[1:${n}::int] from (${digests}) t)`;
 }
 
 /**
