@@ -29,6 +29,11 @@ export interface AudienceStep {
   step: string;
   label: string;
   where: SQL;
+  /**
+   * The subscribers it selects are found through an index (a segment rule: any or all of a list,
+   * the segments' GIN index) rather than by testing every subscriber.
+   */
+  indexed?: true;
 }
 
 /** A leaf rule anywhere in the definition, for the reasons a sample subscriber qualifies. */
@@ -154,7 +159,9 @@ export function compileAudience(def: AudienceDefinition, ctx: AudienceContext): 
   const leaves: AudienceLeaf[] = [];
   const notApplied: string[] = [];
   const steps: AudienceStep[] = [{ step: 'base', label: 'active subscribers', where: subscriberActive }];
-  def.rules.forEach((node, i) => steps.push({ step: `rules.${i}`, ...compileNode(node, `rules.${i}`, ctx, models, leaves) }));
+  def.rules.forEach((node, i) => steps.push({
+    step: `rules.${i}`, ...compileNode(node, `rules.${i}`, ctx, models, leaves), ...(node.kind === 'segments' && node.match !== 'none' && { indexed: true as const }),
+  }));
   const ex = def.exclusions;
   if (ex.do_not_contact) steps.push({ step: 'exclusions.do_not_contact', label: `not in the ${DO_NOT_CONTACT_SEGMENT} segment`, where: not(subscriberInSegment(DO_NOT_CONTACT_SEGMENT)) });
   if (ex.subscriber_ids !== undefined && ex.subscriber_ids.length > 0) {

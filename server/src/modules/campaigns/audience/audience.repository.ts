@@ -10,15 +10,33 @@ import { audienceMembersOfPassedSql, type AudienceLeaf, type AudienceStep, type 
  * and stops at the first that holds, so a step is evaluated only for the rows that passed the ones
  * before it, as an AND chain would: a subscriber outside the segment never probes the score sets.
  * Read it through a fence (`offset 0`, a materialized CTE): pulled up into each count's filter, the
- * planner would evaluate the chain once per step (4 x slower at 100,000 subscribers).
+ * planner would evaluate the chain once per step (4 x slower at 100,000 subscribers). `known`: a
+ * step the scan already applied (its rows all pass it), not tested again.
  */
-function passedStepsSql(steps: readonly AudienceStep[]): SQL {
-  return sql`case ${sql.join(steps.map((s, i) => sql`when not coalesce(${s.where}, false) then ${sql.raw(String(i))}`), sql` `)} else ${sql.raw(String(steps.length))} end`;
+function passedStepsSql(steps: readonly AudienceStep[], known?: number): SQL {
+  const tests = steps.flatMap((s, i) => (i === known ? [] : [sql`when not coalesce(${s.where}, false) then ${sql.raw(String(i))}`]));
+  return sql`case ${sql.join(tests, sql` `)} else ${sql.raw(String(steps.length))} end`;
 }
 
-/** `n<i>`: the rows of `alias` that passed more than i steps, i.e. remain after step i. */
-function funnelCounts(steps: readonly AudienceStep[], alias = 'f'): SQL {
-  return sql.join(steps.map((_, i) => sql`count(*) filter (where ${sql.identifier(alias)}.passed > ${sql.raw(String(i))})::int as ${sql.identifier(`n${i}`)}`), sql`, `);
+/** `n<i>`: the rows of `alias` that passed more than i steps, i.e. remain after step i, for each i from `from`. */
+function funnelCounts(steps: readonly AudienceStep[], alias = 'f', from = 0): SQL[] {
+  return steps.flatMap((_, i) => (i < from ? [] : [sql`count(*) filter (where ${sql.identifier(alias)}.passed > ${sql.raw(String(i))})::int as ${sql.identifier(`n${i}`)}`]));
+}
+
+/**
+ * The funnel's scan of customers, fenced (alias `f`: `columns` and `passed`, see `passedStepsSql`),
+ * and the funnel's counts over it (`n0`...). When the first rule is indexed (a segment rule), the
+ * scan reads only the subscribers it selects, through the index, as a hand-written query would: one
+ * who fails it passes no later step, so every count after it is the same over these rows. The base
+ * count (active subscribers), the only one over everybody, is then a count of its own.
+ */
+function funnelScan(steps: readonly AudienceStep[], columns: readonly SQL[]): { scan: SQL; counts: SQL[] } {
+  const rows = sql.join([...columns, sql`${passedStepsSql(steps, steps[1]?.indexed ? 1 : undefined)} as passed`], sql`, `);
+  if (steps.length < 2 || !steps[1]!.indexed) return { scan: sql`(select ${rows} from ${customers} offset 0) f`, counts: funnelCounts(steps) };
+  return {
+    scan: sql`(select ${rows} from ${customers} where ${steps[1]!.where} offset 0) f`,
+    counts: [sql`(select count(*)::int from ${customers} where ${steps[0]!.where}) as n0`, ...funnelCounts(steps, 'f', 1)],
+  };
 }
 
 /** What the preview counts over its members besides their number. */
@@ -91,35 +109,32 @@ function spreadBelowSql(digest: SQL, j: number): SQL {
 }
 
 /**
- * One aggregate over `rows` (`id, currency, segments, customer_value` and whatever `member.digest`
- * reads) with `extra` columns beside: group sizes, per-offer availability and risk caps, expected
- * responders, sample tiers and overlap. What each member needs is computed once, only for members
- * (`member.is`), in one fenced layer (`offset 0`): its control digest (`member.digest`), whether each
- * offer is sellable to it (the one availability rule against the product's own columns, read before),
- * whether its default risk is over each cap, and its campaign_response score and uplift (a look-up by
- * the (run, customer) index).
+ * One aggregate over `rows`, the members (`id` and whatever `member` reads): group sizes, per-offer
+ * availability and risk caps, expected responders, sample tiers and overlap. What each member needs
+ * is computed once, in one fenced layer (`offset 0`): its control digest (`member.digest`), whether
+ * each offer is sellable to it (`member.sellable`: the one availability rule, against the product's
+ * own columns read before), whether its default risk is over each cap, and its campaign_response
+ * score and uplift (a look-up by the (run, customer) index).
  */
-function memberFiguresSql(rows: SQL, o: MemberFiguresOptions, member: { is: SQL; digest: SQL }, extra: SQL | null): SQL {
-  const subscriber = { id: sql`r.id`, segments: sql`r.segments`, customerValue: sql`r.customer_value`, currency: sql`r.currency` };
+function memberFiguresSql(rows: SQL, o: MemberFiguresOptions, member: { digest: SQL; sellable(offer: number): SQL }): SQL {
   const facts = o.offers.map((offer, j) => {
-    const sellable = sql`case when ${member.is} then ${productSellableTo(subscriber, productColumnsOf(offer.product))} end as ${sql.identifier(`sellable${j}`)}`;
     // A default-risk run stores one row per subscriber, without a product: those over the cap are
     // one range of the (run, product, score) index, up to the bound the members already keep; none
     // at all when the cap is at or above it. Hashed once, probed per member.
     const over = offer.cap === null || (o.riskAtMost !== null && offer.cap >= o.riskAtMost) ? sql`false`
-      : sql`case when ${member.is} then r.id in (select s.customer_id from ${mlScores} s
+      : sql`r.id in (select s.customer_id from ${mlScores} s
           where s.run_id = ${latestActiveScoringRun('payment_default_risk')} and s.product_id is null and s.score > ${offer.cap}::float8
-            ${o.riskAtMost === null ? sql`` : sql`and s.score <= ${o.riskAtMost}::float8`}) end`;
-    return sql`, ${sellable}, ${over} as ${sql.identifier(`over${j}`)}`;
+            ${o.riskAtMost === null ? sql`` : sql`and s.score <= ${o.riskAtMost}::float8`})`;
+    return sql`, ${member.sellable(j)} as ${sql.identifier(`sellable${j}`)}, ${over} as ${sql.identifier(`over${j}`)}`;
   });
-  const response = !o.withResponse ? sql`null::float8[] as response` : sql`case when ${member.is} then (select array[max(s.score), max(s.uplift)]::float8[] from ${mlScores} s
-    where s.run_id = ${latestActiveScoringRun('campaign_response')} and s.customer_id = r.id) end as response`;
-  const layer = sql`select r.id, ${member.digest} as digest ${sql.join(facts, sql``)}, ${response} ${extra === null ? sql`` : sql`, r.passed`} from (${rows}) r offset 0`;
+  const response = !o.withResponse ? sql`` : sql`, (select array[max(s.score), max(s.uplift)]::float8[] from ${mlScores} s
+    where s.run_id = ${latestActiveScoringRun('campaign_response')} and s.customer_id = r.id) as response`;
+  const layer = sql`select r.id, ${member.digest} as digest ${sql.join(facts, sql``)} ${response} from (${rows}) r offset 0`;
 
   const control = digestInControlSql(sql`m.digest`, o.controlShare);
   const treated = sql`not ${control}`;
   const columns: SQL[] = [
-    sql`count(m.digest)::int as size`, sql`count(*) filter (where ${control})::int as control`,
+    sql`count(*)::int as size`, sql`count(*) filter (where ${control})::int as control`,
     ...o.offers.flatMap((_, j) => {
       const [sellable, over] = [sql.identifier(`sellable${j}`), sql.identifier(`over${j}`)];
       return [
@@ -129,16 +144,29 @@ function memberFiguresSql(rows: SQL, o: MemberFiguresOptions, member: { is: SQL;
         sql`count(*) filter (where m.${sellable} and m.${over} and ${treated})::int as ${sql.identifier(`ot${j}`)}`,
       ];
     }),
-    sql`sum(m.response[1]) filter (where ${treated}) as responders`, sql`sum(m.response[2]) filter (where ${treated}) as incremental`,
-    sql`count(m.response[2]) filter (where ${treated})::int as with_uplift`, sql`count(m.response[1]) filter (where ${treated})::int as scored`,
+    // No campaign_response run: nothing to add up.
+    ...(o.withResponse
+      ? [sql`sum(m.response[1]) filter (where ${treated}) as responders`, sql`sum(m.response[2]) filter (where ${treated}) as incremental`,
+        sql`count(m.response[2]) filter (where ${treated})::int as with_uplift`, sql`count(m.response[1]) filter (where ${treated})::int as scored`]
+      : [sql`null::float8 as responders`, sql`null::float8 as incremental`, sql`0 as with_uplift`, sql`0 as scored`]),
     // The sample's members, from the tier that serves (not thousands of ids to send).
     sql`${firstOfTierSql(SAMPLE_TIERS.map((j) => sql`array_agg(m.id) filter (where ${spreadBelowSql(sql`m.digest`, j)})`),
-      sql`least(${o.sampleSize}::int, count(m.digest))`, o.sampleSize, o.salt)} as sample`,
-    ...o.campaigns.map((k, i) => sql`count(*) filter (where m.digest is not null and exists (select 1 from ${campaignMembers} cm
+      // count(m.id), not count(*): inside the sub-select that would count its own rows.
+      sql`least(${o.sampleSize}::int, count(m.id))`, o.sampleSize, o.salt)} as sample`,
+    ...o.campaigns.map((k, i) => sql`count(*) filter (where exists (select 1 from ${campaignMembers} cm
       where cm.campaign_id = ${k}::uuid and cm.customer_id = m.id))::int as ${sql.identifier(`k${i}`)}`),
   ];
-  return sql`select ${sql.join(columns, sql`, `)} ${extra === null ? sql`` : sql`, ${extra}`} from (${layer}) m`;
+  return sql`select ${sql.join(columns, sql`, `)} from (${layer}) m`;
 }
+
+/** The subscriber columns the offers' availability reads, as the funnel's scan carries them. */
+const SUBSCRIBER_COLUMNS = [sql`${customers.id} as id`, sql`${customers.currency} as currency`, sql`${customers.segments} as segments`, sql`${customers.customerValue} as customer_value`];
+
+/** Those columns of the relation `alias`, as the availability rule reads a subscriber. */
+const subscriberOf = (alias: string) => {
+  const column = (name: string) => sql`${sql.identifier(alias)}.${sql.identifier(name)}`;
+  return { id: column('id'), currency: column('currency'), segments: column('segments'), customerValue: column('customer_value') };
+};
 
 /** The members `evaluateInto` keeps for the rest of its transaction. */
 const PREVIEW_MEMBERS = sql`select id, currency, segments, customer_value, digest from audience_preview_members`;
@@ -169,7 +197,8 @@ export function createAudienceRepository(db: DbOrTx) {
      */
     async funnel(steps: readonly AudienceStep[]): Promise<number[]> {
       if (steps.length === 0) return [];
-      const row = await one<Record<string, number>>(sql`select ${funnelCounts(steps)} from (select ${passedStepsSql(steps)} as passed from ${customers} offset 0) f`);
+      const { scan, counts } = funnelScan(steps, []);
+      const row = await one<Record<string, number>>(sql`select ${sql.join(counts, sql`, `)} from ${scan}`);
       return steps.map((_, i) => Number(row[`n${i}`]));
     },
 
@@ -187,18 +216,25 @@ export function createAudienceRepository(db: DbOrTx) {
     },
 
     /**
-     * The funnel and everything the preview counts over its members, in one scan of customers: each
-     * subscriber's passed steps computed once (see `passedStepsSql`), then for those who passed them
-     * all their control digest and the facts the counts read (`memberFigures`). For an audience
+     * The funnel and everything the preview counts over its members, in one scan of customers (see
+     * `funnelScan`): each subscriber's passed steps computed once, the funnel counted, and those who
+     * passed every step gathered (their ids, and whether each offer is sellable to them) into arrays
+     * the members' figures (`memberFiguresSql`) then read. So the figures' work and their many
+     * aggregates are done for the members only, not for every row of the scan. For an audience
      * without a cut (a cut ranks the whole audience first: see `evaluateInto`).
      */
     async evaluateAll(compiled: CompiledAudience, opts: MemberFiguresOptions): Promise<{ counts: number[]; figures: MemberFigures }> {
       const all = sql.raw(String(compiled.steps.length));
-      const passed = sql`select ${customers.id} as id, ${customers.currency} as currency, ${customers.segments} as segments,
-        ${customers.customerValue} as customer_value, ${passedStepsSql(compiled.steps)} as passed from ${customers} offset 0`;
-      const isMember = sql`r.passed = ${all}`;
-      const member = { is: isMember, digest: sql`case when ${isMember} then ${controlDigestSql(opts.salt, sql`r.id`)} end` };
-      const row = await one<Record<string, unknown>>(memberFiguresSql(passed, opts, member, funnelCounts(compiled.steps, 'm')));
+      const { scan, counts } = funnelScan(compiled.steps, SUBSCRIBER_COLUMNS);
+      const gather = (expr: SQL, name: string) => sql`array_agg(${expr}) filter (where f.passed = ${all}) as ${sql.identifier(name)}`;
+      const sellable = opts.offers.map((_, j) => `sellable${j}`);
+      const gathered = sql`select ${sql.join([...counts, gather(sql`f.id`, 'ids'),
+        ...opts.offers.map((o, j) => gather(productSellableTo(subscriberOf('f'), productColumnsOf(o.product)), sellable[j]!))], sql`, `)} from ${scan}`;
+      const members = sql`select * from unnest(${sql.join(['ids', ...sellable].map((a) => sql`x.${sql.identifier(a)}`), sql`, `)})
+        as u(${sql.join(['id', ...sellable].map((c) => sql.identifier(c)), sql`, `)})`;
+      const figures = memberFiguresSql(members, opts, { digest: controlDigestSql(opts.salt, sql`r.id`), sellable: (j) => sql`r.${sql.identifier(sellable[j]!)}` });
+      const row = await one<Record<string, unknown>>(sql`select ${sql.join(compiled.steps.map((_, i) => sql`x.${sql.identifier(`n${i}`)}`), sql`, `)}, m.*
+        from (${gathered}) x cross join lateral (${figures}) m`);
       return { counts: compiled.steps.map((_, i) => Number(row[`n${i}`])), figures: readFigures(row, opts) };
     },
 
@@ -215,17 +251,18 @@ export function createAudienceRepository(db: DbOrTx) {
       // Segments travel as their text form (an array of arrays must be rectangular), read back as text[].
       const all = sql.raw(String(compiled.steps.length));
       const gathered = (expr: SQL, name: string) => sql`array_agg(${expr}) filter (where f.passed = ${all}) as ${sql.identifier(name)}`;
-      const row = await one<Record<string, number>>(sql`with c as materialized (select ${funnelCounts(compiled.steps)},
+      const { scan, counts } = funnelScan(compiled.steps, SUBSCRIBER_COLUMNS);
+      const row = await one<Record<string, number>>(sql`with c as materialized (select ${sql.join(counts, sql`, `)},
             ${gathered(sql`f.id`, 'ids')}, ${gathered(sql`f.currency`, 'currencies')}, ${gathered(sql`f.segments::text`, 'segment_lists')},
             ${gathered(sql`f.customer_value`, 'customer_values')}
-          from (select ${customers.id} as id, ${customers.currency} as currency, ${customers.segments} as segments, ${customers.customerValue} as customer_value,
-            ${passedStepsSql(compiled.steps)} as passed from ${customers} offset 0) f),
+          from ${scan}),
           passed_rows as (select u.id, ${all} as passed, u.currency, u.segment_list::text[] as segments, u.customer_value
             from c, unnest(c.ids, c.currencies, c.segment_lists, c.customer_values) as u(id, currency, segment_list, customer_value)),
           kept as (insert into audience_preview_members (id, digest, currency, segments, customer_value)
             select m.id, m.digest, m.currency, m.segments, m.customer_value from (${chosen}) m)
         select ${sql.join(compiled.steps.map((_, i) => sql.identifier(`n${i}`)), sql`, `)} from c`);
-      const figures = readFigures(await one<Record<string, unknown>>(memberFiguresSql(PREVIEW_MEMBERS, opts, { is: sql`true`, digest: sql`r.digest` }, null)), opts);
+      const sellableTo = (j: number) => productSellableTo(subscriberOf('r'), productColumnsOf(opts.offers[j]!.product));
+      const figures = readFigures(await one<Record<string, unknown>>(memberFiguresSql(PREVIEW_MEMBERS, opts, { digest: sql`r.digest`, sellable: sellableTo })), opts);
       return { counts: compiled.steps.map((_, i) => Number(row[`n${i}`])), figures };
     },
 
