@@ -39,6 +39,11 @@ function funnelScan(steps: readonly AudienceStep[], columns: readonly SQL[]): { 
   };
 }
 
+/** `expr` of the funnel scan's rows (`funnelScan`) that passed every step, gathered into one array named `name`. */
+function gatheredOfMembers(steps: readonly AudienceStep[], expr: SQL, name: string): SQL {
+  return sql`array_agg(${expr}) filter (where f.passed = ${sql.raw(String(steps.length))}) as ${sql.identifier(name)}`;
+}
+
 /** What the preview counts over its members besides their number. */
 export interface MemberFiguresOptions {
   salt: string;
@@ -224,9 +229,8 @@ export function createAudienceRepository(db: DbOrTx) {
      * without a cut (a cut ranks the whole audience first: see `evaluateInto`).
      */
     async evaluateAll(compiled: CompiledAudience, opts: MemberFiguresOptions): Promise<{ counts: number[]; figures: MemberFigures }> {
-      const all = sql.raw(String(compiled.steps.length));
       const { scan, counts } = funnelScan(compiled.steps, SUBSCRIBER_COLUMNS);
-      const gather = (expr: SQL, name: string) => sql`array_agg(${expr}) filter (where f.passed = ${all}) as ${sql.identifier(name)}`;
+      const gather = (expr: SQL, name: string) => gatheredOfMembers(compiled.steps, expr, name);
       const sellable = opts.offers.map((_, j) => `sellable${j}`);
       const gathered = sql`select ${sql.join([...counts, gather(sql`f.id`, 'ids'),
         ...opts.offers.map((o, j) => gather(productSellableTo(subscriberOf('f'), productColumnsOf(o.product)), sellable[j]!))], sql`, `)} from ${scan}`;
@@ -250,7 +254,7 @@ export function createAudienceRepository(db: DbOrTx) {
       const chosen = audienceMembersOfPassedSql(compiled, opts, sql`passed_rows`, ['currency', 'segments', 'customer_value']);
       // Segments travel as their text form (an array of arrays must be rectangular), read back as text[].
       const all = sql.raw(String(compiled.steps.length));
-      const gathered = (expr: SQL, name: string) => sql`array_agg(${expr}) filter (where f.passed = ${all}) as ${sql.identifier(name)}`;
+      const gathered = (expr: SQL, name: string) => gatheredOfMembers(compiled.steps, expr, name);
       const { scan, counts } = funnelScan(compiled.steps, SUBSCRIBER_COLUMNS);
       const row = await one<Record<string, number>>(sql`with c as materialized (select ${sql.join(counts, sql`, `)},
             ${gathered(sql`f.id`, 'ids')}, ${gathered(sql`f.currency`, 'currencies')}, ${gathered(sql`f.segments::text`, 'segment_lists')},
