@@ -333,23 +333,67 @@ interface Server {
   label: string;
   url: string;
   child: ChildProcess;
+  /** What the server's scoring partitions reported (their job log lines' times), since the last take. */
+  takePartitions(): PartitionTimes[];
   stop(): Promise<void>;
+}
+
+/** A partition's times as its job log line gives them (scoring-run.ts, describeTimes), in seconds. */
+interface PartitionTimes {
+  subscribers: number;
+  wall: number;
+  rows: number;
+  predict: number;
+  rank: number;
+  reasons: number;
+  reading: number;
+  writing: number;
+}
+
+const PARTITION_LINE = /job ml-score-partition succeeded .*?([\d,]+) subscribers in ([\d.]+)s; worker: feature rows ([\d.]+)s, predict ([\d.]+)s, ranking ([\d.]+)s, reasons ([\d.]+)s; reading ([\d.]+)s \(beside the worker\), writing ([\d.]+)s/;
+
+function partitionTimesOf(line: string): PartitionTimes | null {
+  const m = PARTITION_LINE.exec(line);
+  if (!m) return null;
+  const [subscribers, wall, rows, predict, rank, reasons, reading, writing] = m.slice(1).map((x) => Number(x!.replaceAll(',', '')));
+  return { subscribers: subscribers!, wall: wall!, rows: rows!, predict: predict!, rank: rank!, reasons: reasons!, reading: reading!, writing: writing! };
+}
+
+/** "where the time went" of one run: its partitions' times summed over every instance. */
+function describePartitions(parts: PartitionTimes[], wallMs: number, instances: number): string {
+  const sum = (k: keyof PartitionTimes) => parts.reduce((n, p) => n + p[k], 0);
+  const worker = sum('rows') + sum('predict') + sum('rank') + sum('reasons');
+  const s = (x: number) => `${f1(x)}s`;
+  return `partitions=${parts.length} subscribers=${int(sum('subscribers'))} partition wall ${s(sum('wall'))} | scoring thread: feature rows ${s(sum('rows'))}, predict ${s(sum('predict'))}, ranking ${s(sum('rank'))}, reasons ${s(sum('reasons'))}`
+    + ` = ${s(worker)}, busy ${f1((100 * worker) / (instances * wallMs / 1000))}% of the run's wall per instance | API thread: reading ${s(sum('reading'))} (beside the thread), writing ${s(sum('writing'))}`;
 }
 
 async function startServer(label: string, db: BenchDb, rss: RssMonitor): Promise<Server> {
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
-    ...process.env, PORT: String(port), HOST: '127.0.0.1', JOBS: '1', DEMO: '0', SIMULATORS: '0', LOG_LEVEL: 'warn',
+    ...process.env, PORT: String(port), HOST: '127.0.0.1', JOBS: '1', DEMO: '0', SIMULATORS: '0',
+    // info: the scoring partitions' job lines say where their time went (the bench sums them).
+    LOG_LEVEL: 'info',
     DATA_DIR: db.url ? path.join(db.dataDir, label) : path.join(db.dataDir, 'db'), LYRA_SECRET_KEY: SECRET_KEY,
   };
   delete env.DATABASE_URL;
   if (db.url) env.DATABASE_URL = db.url;
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'server/src/main.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
+  let partial = '';
+  let partitions: PartitionTimes[] = [];
   const keep = (d: Buffer) => {
     log = (log + d.toString()).slice(-4000);
   };
-  child.stdout!.on('data', keep);
+  child.stdout!.on('data', (d: Buffer) => {
+    keep(d);
+    const lines = (partial + d.toString()).split('\n');
+    partial = lines.pop()!;
+    for (const line of lines) {
+      const p = line.includes('ml-score-partition') ? partitionTimesOf(line) : null;
+      if (p) partitions.push(p);
+    }
+  });
   child.stderr!.on('data', keep);
   let exited: number | null = null;
   child.once('exit', (code) => (exited = code ?? -1));
@@ -371,6 +415,11 @@ async function startServer(label: string, db: BenchDb, rss: RssMonitor): Promise
   rss.track(label, child.pid!);
   return {
     label, url, child,
+    takePartitions() {
+      const taken = partitions;
+      partitions = [];
+      return taken;
+    },
     async stop() {
       rss.untrack(label);
       if (exited !== null) return;
@@ -440,6 +489,7 @@ interface ScoringFigures {
   listMs: number[];
   /** The same requests just before the run: what the machine's own load (other processes) gives. */
   idleMs: number[];
+  partitions: PartitionTimes[];
 }
 
 /** Product-list requests sampled while the machine is otherwise as it is, before a run. */
@@ -467,6 +517,7 @@ async function scoreOnce(servers: Server[], token: string): Promise<ScoringFigur
     idleMs.push(await timeList(servers[i % servers.length]!, token));
     await sleep(100);
   }
+  for (const s of servers) s.takePartitions();
   const t0 = performance.now();
   const run = await call<RunAnswer>('POST', `/ml/models/${MODEL}/score/`, {});
   let done: RunAnswer | null = null;
@@ -503,7 +554,14 @@ async function scoreOnce(servers: Server[], token: string): Promise<ScoringFigur
   if (samplerError) throw samplerError;
   const wallMs = performance.now() - t0;
   const serverMs = Date.parse(done.finished_at!) - Date.parse(done.created_at);
-  return { instances: servers.length, runId: run.id, scored: done.scored ?? 0, wallMs, serverMs, listMs, idleMs };
+  // The last partition's log line follows its run's end (it refreshes the scores' statistics first).
+  const partitions: PartitionTimes[] = [];
+  const scored = done.scored ?? 0;
+  for (const until = Date.now() + 30_000; Date.now() < until; await sleep(250)) {
+    partitions.push(...servers.flatMap((s) => s.takePartitions()));
+    if (partitions.reduce((n, p) => n + p.subscribers, 0) >= scored) break;
+  }
+  return { instances: servers.length, runId: run.id, scored, wallMs, serverMs, listMs, idleMs, partitions };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -641,6 +699,7 @@ export async function run(args: string[]): Promise<void> {
       if (pairs.xgb) line += ` | xgboost(1t) ${int(pairs.xgb.rate)} pairs/s ratio=${f2(pairRate / pairs.xgb.rate)} (target >= 0.8)`;
       if (one && r.instances > 1) line += ` | speed-up vs one=${f2(one.wallMs / r.wallMs)} (target >= 1.7)`;
       console.log(line);
+      console.log(`scale.score.stages instances=${r.instances} ${describePartitions(r.partitions, r.wallMs, r.instances)}`);
       console.log(`scale.api.during-scoring instances=${r.instances} GET /products/ n=${r.listMs.length} p50=${f1(pct(r.listMs, 0.5))}ms p99=${f1(pct(r.listMs, 0.99))}ms max=${f1(Math.max(...r.listMs))}ms (target p99 < 100ms on PostgreSQL)`
         + ` | before the run, same requests: n=${r.idleMs.length} p50=${f1(pct(r.idleMs, 0.5))}ms p99=${f1(pct(r.idleMs, 0.99))}ms max=${f1(Math.max(...r.idleMs))}ms`);
     }
