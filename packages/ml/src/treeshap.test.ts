@@ -104,9 +104,10 @@ function expectFastEqualsExact(m: GbdtModel, ds: Dataset, rows: number): void {
     }
     expect(Math.abs(sum - raw[r]!)).toBeLessThan(1e-9);
   }
-  // Rows explained together (as batch scoring explains a subscriber's top offers): the same values, bit for bit.
+  // Rows explained together (as batch scoring explains a page's top offers; all of them at once
+  // crosses treeShapRows' chunks of 256 rows): the same values, bit for bit.
   const xs = Array.from({ length: rows }, (_, r) => Float64Array.from(cols, (c) => c[r]!));
-  for (const size of [2, 5, 7]) {
+  for (const size of [2, 5, 7, rows]) {
     for (let r = 0; r < rows; r += size) {
       const group = xs.slice(r, r + size);
       treeShapRows(m, group).forEach((phi, i) => expect(phi).toEqual(treeShapEncoded(m, group[i]!).contributions));

@@ -167,6 +167,26 @@ describe('batch scoring in partitions shared by instances, candidates pruned by 
     const one = scorable.find((id) => id !== held.customer)!;
     const predicted = await post<{ propensity: number }>(`${API}/ml/predict/`, { model: 'propensity_to_buy', customer_id: one });
     expect(predicted.body.propensity).toBeCloseTo(after.find((r) => r.customer_id === one && r.product_id === null)!.score, 12);
+    // Each stored top offer carries its own reasons (a page's offers are explained together), and the
+    // any-product row its best offer's: the same as one product's prediction.
+    type Reason = { feature: string; contribution: number };
+    const sameReasons = (stored: unknown, single: Reason[]) => {
+      const s = stored as Reason[];
+      expect(s.map((r) => r.feature)).toEqual(single.map((r) => r.feature));
+      s.forEach((r, i) => expect(r.contribution).toBeCloseTo(single[i]!.contribution, 12));
+    };
+    for (const customer of scorable.filter((id) => id !== held.customer).slice(0, 3)) {
+      const own = after.filter((r) => r.customer_id === customer);
+      const offers = own.filter((r) => r.product_id !== null).sort((a, b) => b.score - a.score);
+      expect(offers.length).toBeGreaterThan(1);
+      for (const offer of offers) {
+        const single = await post<{ propensity: number; reasons: Reason[] }>(`${API}/ml/predict/`, { model: 'propensity_to_buy', customer_id: customer, product_id: offer.product_id });
+        expect(single.body.propensity).toBeCloseTo(offer.score, 12);
+        expect(single.body.reasons.length).toBeGreaterThan(0);
+        sameReasons(offer.reasons, single.body.reasons);
+      }
+      sameReasons(own.find((r) => r.product_id === null)!.reasons, offers[0]!.reasons as Reason[]);
+    }
     const recommended = await get<{ results: { product_id: string }[] }>(`${API}/customers/${capped.customer}/recommended-products/?limit=100`);
     expect(recommended.results.map((r) => r.product_id)).not.toContain(capped.product);
     const page = await get<CustomerScoreList>(`${API}/customers/${capped.customer}/scores/`);
