@@ -40,7 +40,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -173,6 +173,28 @@ class RssMonitor {
     clearInterval(this.timer);
   }
 }
+
+/** CPU seconds a process has used (user + system, /proc/<pid>/stat), null when it is gone. */
+function cpuSecondsOf(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+
+/** Busy CPU seconds of the whole machine, every core (/proc/stat: all but idle and iowait). */
+function machineBusySeconds(): number {
+  const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = cpu;
+  return (user! + nice! + system! + irq! + softirq! + steal!) / CLOCK_TICKS;
+}
+
+/** Linux's USER_HZ, the unit of /proc's CPU times. */
+const CLOCK_TICKS = 100;
 
 // ---------------------------------------------------------------------------------------------
 // The database: a throwaway one in a PostgreSQL server, or a PGlite directory
@@ -490,6 +512,8 @@ interface ScoringFigures {
   /** The same requests just before the run: what the machine's own load (other processes) gives. */
   idleMs: number[];
   partitions: PartitionTimes[];
+  /** CPU seconds over the run: the scoring servers' processes, and the whole machine (the database's server, this bench...). */
+  cpu: { servers: number; machine: number };
 }
 
 /** Product-list requests sampled while the machine is otherwise as it is, before a run. */
@@ -518,6 +542,8 @@ async function scoreOnce(servers: Server[], token: string): Promise<ScoringFigur
     await sleep(100);
   }
   for (const s of servers) s.takePartitions();
+  const cpuOfServers = () => servers.reduce((n, s) => n + (cpuSecondsOf(s.child.pid!) ?? 0), 0);
+  const cpu0 = { servers: cpuOfServers(), machine: machineBusySeconds() };
   const t0 = performance.now();
   const run = await call<RunAnswer>('POST', `/ml/models/${MODEL}/score/`, {});
   let done: RunAnswer | null = null;
@@ -553,6 +579,7 @@ async function scoreOnce(servers: Server[], token: string): Promise<ScoringFigur
   }
   if (samplerError) throw samplerError;
   const wallMs = performance.now() - t0;
+  const cpu = { servers: cpuOfServers() - cpu0.servers, machine: machineBusySeconds() - cpu0.machine };
   const serverMs = Date.parse(done.finished_at!) - Date.parse(done.created_at);
   // The last partition's log line follows its run's end (it refreshes the scores' statistics first).
   const partitions: PartitionTimes[] = [];
@@ -561,7 +588,7 @@ async function scoreOnce(servers: Server[], token: string): Promise<ScoringFigur
     partitions.push(...servers.flatMap((s) => s.takePartitions()));
     if (partitions.reduce((n, p) => n + p.subscribers, 0) >= scored) break;
   }
-  return { instances: servers.length, runId: run.id, scored, wallMs, serverMs, listMs, idleMs, partitions };
+  return { instances: servers.length, runId: run.id, scored, wallMs, serverMs, listMs, idleMs, partitions, cpu };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -700,6 +727,8 @@ export async function run(args: string[]): Promise<void> {
       if (one && r.instances > 1) line += ` | speed-up vs one=${f2(one.wallMs / r.wallMs)} (target >= 1.7)`;
       console.log(line);
       console.log(`scale.score.stages instances=${r.instances} ${describePartitions(r.partitions, r.wallMs, r.instances)}`);
+      const cores = (x: number) => f2(x / (r.wallMs / 1000));
+      console.log(`scale.score.cpu instances=${r.instances} server processes ${f1(r.cpu.servers)}s (${cores(r.cpu.servers)} cores on average), whole machine ${f1(r.cpu.machine)}s (${cores(r.cpu.machine)} of ${availableParallelism()} cores: the database server, this bench and anything else running)`);
       console.log(`scale.api.during-scoring instances=${r.instances} GET /products/ n=${r.listMs.length} p50=${f1(pct(r.listMs, 0.5))}ms p99=${f1(pct(r.listMs, 0.99))}ms max=${f1(Math.max(...r.listMs))}ms (target p99 < 100ms on PostgreSQL)`
         + ` | before the run, same requests: n=${r.idleMs.length} p50=${f1(pct(r.idleMs, 0.5))}ms p99=${f1(pct(r.idleMs, 0.99))}ms max=${f1(Math.max(...r.idleMs))}ms`);
     }
