@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- scale [--subscribers 1000000] [--offers 500] [--database-url postgres://...] [--pglite]
  *   [--instances 1,2] [--chunk 5000] [--history-months 12] [--max-rows 200000] [--pair-subscribers 2000] [--runs 10]
- *   [--phases import,score]`
+ *   [--phases import,score] [--keep] [--reuse postgres://...]`
  *
  * Operator scale (issue 12), every figure beside its target:
  *  1. N synthetic subscribers with their history generated and written through Lyra's import
@@ -32,6 +32,10 @@
  *
  * `--phases import` runs phase 1 alone (the import beside COPY, per table); the default is every phase
  * (`score` is 2 to 5, which need the imported subscribers).
+ *
+ * `--keep` leaves the database (PostgreSQL: it prints the URL) with its trained version; `--reuse <URL>`
+ * scores a kept PostgreSQL database again without importing or training (its active version scores,
+ * so runs before and after a change compare on the same trees).
  *
  * PostgreSQL (default: TEST_DATABASE_URL, else the local cluster CI uses): a throwaway database is
  * created in that server and dropped at the end. `--pglite`: a PGlite directory, one server at a time
@@ -94,6 +98,10 @@ interface Options {
   pairSubscribers: number;
   runs: number;
   phases: Set<Phase>;
+  /** Leave the database (and its trained version) for `reuse`. */
+  keep: boolean;
+  /** A PostgreSQL database a `--keep` run left: no import (its subscribers and catalog), its active version scores. */
+  reuse: string | null;
 }
 
 const PHASES = ['import', 'score'] as const;
@@ -110,7 +118,9 @@ function options(args: string[]): Options {
   const phases = (arg(args, 'phases') ?? PHASES.join(',')).split(',').map((p) => p.trim()).filter(Boolean);
   const unknown = phases.filter((p) => !(PHASES as readonly string[]).includes(p));
   if (unknown.length || phases.length === 0) throw new Error(`--phases takes a comma-separated list of ${PHASES.join(', ')} (got ${unknown.join(', ') || 'none'})`);
-  if (!phases.includes('import')) throw new Error('--phases: scoring needs the imported subscribers; include import');
+  const reuse = arg(args, 'reuse') ?? null;
+  if (reuse !== null && !/^postgres(ql)?:\/\//.test(reuse)) throw new Error('--reuse takes the PostgreSQL URL a --keep run printed');
+  if (!phases.includes('import') && reuse === null) throw new Error('--phases: scoring needs the imported subscribers; include import (or --reuse a kept database)');
   return {
     subscribers: num('subscribers', 1_000_000),
     offers: num('offers', 500),
@@ -121,7 +131,9 @@ function options(args: string[]): Options {
     maxRows: num('max-rows', 200_000),
     pairSubscribers: num('pair-subscribers', 2000),
     runs: num('runs', 10),
-    phases: new Set(phases as Phase[]),
+    phases: new Set(reuse === null ? (phases as Phase[]) : ['score']),
+    keep: args.includes('--keep'),
+    reuse,
   };
 }
 
@@ -208,13 +220,23 @@ interface BenchDb {
   dispose(): Promise<void>;
 }
 
-async function benchDb(databaseUrl: string | null): Promise<BenchDb> {
+async function benchDb(databaseUrl: string | null, opts: Pick<Options, 'keep' | 'reuse'>): Promise<BenchDb> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'lyra-bench-scale-'));
+  if (opts.reuse) {
+    return {
+      kind: 'postgres', url: opts.reuse, dataDir,
+      open: () => openDatabase({ databaseUrl: opts.reuse!, dataDir: null }),
+      dispose: async () => rmSync(dataDir, { recursive: true, force: true }),
+    };
+  }
   if (!databaseUrl) {
     return {
       kind: 'pglite', url: null, dataDir,
       open: () => openDatabase({ databaseUrl: undefined, dataDir: path.join(dataDir, 'db') }),
-      dispose: async () => rmSync(dataDir, { recursive: true, force: true }),
+      dispose: async () => {
+        if (opts.keep) console.log(`scale: the PGlite database is kept in ${path.join(dataDir, 'db')}`);
+        else rmSync(dataDir, { recursive: true, force: true });
+      },
     };
   }
   const name = `lyra_bench_scale_${process.pid}_${Date.now().toString(36)}`;
@@ -231,6 +253,11 @@ async function benchDb(databaseUrl: string | null): Promise<BenchDb> {
     kind: 'postgres', url: url.toString(), dataDir,
     open: () => openDatabase({ databaseUrl: url.toString(), dataDir: null }),
     dispose: async () => {
+      if (opts.keep) {
+        rmSync(dataDir, { recursive: true, force: true });
+        console.log(`scale: the database is kept: npm run bench -- scale --reuse ${url.toString()} (drop database ${name} when done)`);
+        return;
+      }
       const c = new pg.Client({ connectionString: databaseUrl });
       await c.connect();
       try {
@@ -665,7 +692,7 @@ async function comparePairs(database: Database, opts: Options): Promise<PairFigu
 export async function run(args: string[]): Promise<void> {
   const opts = options(args);
   const rss = new RssMonitor();
-  const db = await benchDb(opts.databaseUrl);
+  const db = await benchDb(opts.databaseUrl, opts);
   const servers: Server[] = [];
   const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
   console.log(`scale: ${int(opts.subscribers)} subscribers, ${opts.offers} offers, ${db.kind}${db.url ? ` (database ${new URL(db.url).pathname.slice(1)})` : ''}; load average ${load()}`);
@@ -673,21 +700,30 @@ export async function run(args: string[]): Promise<void> {
   try {
     await runMigrations(database);
     const container = createContainer(database, { sessionTtlHours: 24 });
-    // The offer catalog, straight into the table (the sync is another benchmark's subject).
-    await createProductsRepository(database.db).insertMany(syntheticProducts(opts.offers, 12));
-    rss.endPhase('setup');
+    let imp: ImportFigures | null = null;
+    if (opts.reuse) {
+      opts.subscribers = Number((await database.executeSql('select count(*)::int as n from customers')).rows[0]!.n);
+      console.log(`scale: reusing a kept database: ${int(opts.subscribers)} subscribers, no import`);
+    } else {
+      // The offer catalog, straight into the table (the sync is another benchmark's subject).
+      await createProductsRepository(database.db).insertMany(syntheticProducts(opts.offers, 12));
+      rss.endPhase('setup');
 
-    // 1. Import beside COPY
-    const imp = await importSubscribers(database, container, opts, rss);
-    for (const [table, t] of Object.entries(imp.byTable)) {
-      console.log(`  ${table.padEnd(10)} rows=${int(t.rows).padStart(12)} import=${f1(t.importMs / 1000)}s copy=${f1(t.constrainedMs / 1000)}s ratio=${f2(t.importMs / t.constrainedMs)} | copy into plain tables=${f1(t.copyMs / 1000)}s (import/that=${f2(t.importMs / t.copyMs)}), with keys and indexes but no foreign keys=${f1(t.indexedMs / 1000)}s`);
+      // 1. Import beside COPY
+      imp = await importSubscribers(database, container, opts, rss);
+      for (const [table, t] of Object.entries(imp.byTable)) {
+        console.log(`  ${table.padEnd(10)} rows=${int(t.rows).padStart(12)} import=${f1(t.importMs / 1000)}s copy=${f1(t.constrainedMs / 1000)}s ratio=${f2(t.importMs / t.constrainedMs)} | copy into plain tables=${f1(t.copyMs / 1000)}s (import/that=${f2(t.importMs / t.copyMs)}), with keys and indexes but no foreign keys=${f1(t.indexedMs / 1000)}s`);
+      }
+      console.log(`scale.import subscribers=${int(imp.subscribers)} rows=${int(imp.rows)} import=${f1(imp.importMs / 1000)}s copy=${f1(imp.constrainedMs / 1000)}s ratio=${f2(imp.importMs / imp.constrainedMs)} (target <= 2; COPY into tables of Lyra's schema: keys, indexes, foreign keys)`
+        + ` | copy into plain tables (no keys, no indexes) ${f1(imp.copyMs / 1000)}s (import/that=${f2(imp.importMs / imp.copyMs)}), with keys and indexes but no foreign keys ${f1(imp.indexedMs / 1000)}s (import/that=${f2(imp.importMs / imp.indexedMs)}) | generation+import+copies ${f1(imp.totalMs / 1000)}s | ${int(imp.subscribers / (imp.importMs / 1000))} subscribers/s imported | load ${load()}`);
+      if (!opts.phases.has('score')) return;
+      await container.users.create(SYSTEM_ACTOR, { email: USER.email, name: 'Scale bench', password: USER.password, role: 'admin', is_active: true });
     }
-    console.log(`scale.import subscribers=${int(imp.subscribers)} rows=${int(imp.rows)} import=${f1(imp.importMs / 1000)}s copy=${f1(imp.constrainedMs / 1000)}s ratio=${f2(imp.importMs / imp.constrainedMs)} (target <= 2; COPY into tables of Lyra's schema: keys, indexes, foreign keys)`
-      + ` | copy into plain tables (no keys, no indexes) ${f1(imp.copyMs / 1000)}s (import/that=${f2(imp.importMs / imp.copyMs)}), with keys and indexes but no foreign keys ${f1(imp.indexedMs / 1000)}s (import/that=${f2(imp.importMs / imp.indexedMs)}) | generation+import+copies ${f1(imp.totalMs / 1000)}s | ${int(imp.subscribers / (imp.importMs / 1000))} subscribers/s imported | load ${load()}`);
-    if (!opts.phases.has('score')) return;
-
-    await container.users.create(SYSTEM_ACTOR, { email: USER.email, name: 'Scale bench', password: USER.password, role: 'admin', is_active: true });
     const { token } = await container.auth.login(USER.email, USER.password, null, 'bench');
+    // A kept database's active version scores again: the same trees, so runs compare.
+    const active = opts.reuse
+      ? (await database.executeSql(`select version from ml_model_versions where model_name = $1 and is_active`, [MODEL])).rows[0]
+      : undefined;
     if (db.kind === 'pglite') {
       // PGlite belongs to one process: the server opens it now.
       await database.close();
@@ -697,9 +733,12 @@ export async function run(args: string[]): Promise<void> {
     // 2 + 3. Training, then scoring by one and two instances, the product list sampled meanwhile
     const runs: ScoringFigures[] = [];
     servers.push(await startServer('server1', db, rss));
-    const trained = await trainModel(servers[0]!, token, opts.maxRows);
-    console.log(`scale.train propensity v${trained.version} trained on a sample (max_rows=${int(opts.maxRows)}) in ${f1(trained.ms / 1000)}s and active`);
-    rss.endPhase('train');
+    if (active) console.log(`scale.train propensity v${String(active.version)}, the kept database's active version`);
+    else {
+      const trained = await trainModel(servers[0]!, token, opts.maxRows);
+      console.log(`scale.train propensity v${trained.version} trained on a sample (max_rows=${int(opts.maxRows)}) in ${f1(trained.ms / 1000)}s and active`);
+      rss.endPhase('train');
+    }
     for (const n of opts.instances) {
       if (n > 1 && db.kind === 'pglite') {
         console.log(`scale.score instances=${n} skipped: PGlite is one process's database`);
@@ -747,7 +786,7 @@ export async function run(args: string[]): Promise<void> {
     }
 
     // 5. Projections at the measured rates
-    const importRate = imp.subscribers / (imp.importMs / 1000);
+    const importRate = imp ? imp.subscribers / (imp.importMs / 1000) : undefined;
     const rate = new Map(runs.map((r) => [r.instances, r.scored / (r.wallMs / 1000)]));
     const r1 = rate.get(1);
     const r2 = rate.get(2);
