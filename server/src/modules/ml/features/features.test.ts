@@ -1,3 +1,4 @@
+import type { Column } from '@lyra/ml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../../../../test/helpers.js';
 import type { SyntheticData } from '../../customers/synthetic.js';
@@ -78,6 +79,25 @@ describe('features as of a snapshot', () => {
     }
     expect(facts.some((f) => f.purchases.length > 0 && f.held.length > 0)).toBe(true);
     expect(pairs).toBeGreaterThan(400 * products.length);
+  });
+
+  it("are the same columns when a page's pairs go straight into the builder (addProductPairs, batch scoring)", async () => {
+    const facts = await repo.customerFacts(ids, SNAPSHOT);
+    const defs = featureDefs('propensity', PRE);
+    const rows = new ColumnBuilder(defs, 1024);
+    const pairs = new ColumnBuilder(defs, 1024);
+    for (const f of facts) {
+      const own = products.filter((p) => p.currency === f.currency);
+      rows.addGroup([customerRow(f, PRE)], productRows(f, own));
+      pairs.addProductPairs([customerRow(f, PRE)], f, own);
+    }
+    expect(pairs.rows).toBeGreaterThan(400 * 0.9 * products.length);
+    // Compared as bytes: toEqual walks ~100k rows x 74 columns one element at a time.
+    const bytes = (c: Column) => {
+      const a = c.kind === 'numeric' ? c.values : c.codes;
+      return { name: c.name, vocabulary: c.kind === 'categorical' ? c.vocabulary : null, bytes: Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64') };
+    };
+    expect(pairs.columns().map(bytes)).toEqual(rows.columns().map(bytes));
   });
 
   it('leave what cannot be computed missing, never 0', async () => {

@@ -179,13 +179,75 @@ const PAYMENTS: readonly FeatureDef[] = [
 /** Every subscriber feature customerRow computes (segments come on top, per the fitted vocabulary). */
 export const CUSTOMER_FEATURES: readonly FeatureDef[] = [...PROFILE, cat('region'), ...USAGE, ...HOLDINGS, ...PURCHASES, ...CONTACTS, ...PAYMENTS];
 
-export const PRODUCT_FEATURES: readonly FeatureDef[] = [
-  cat('product_type'), cat('product_category'), cat('product_cycle'), num('product_recurring'), cat('product_brand'),
-  num('product_price'), num('product_monthly_price'), num('product_price_to_spend'),
-  num('product_data_gb'), num('product_voice_min'), num('product_sms'), num('product_data_to_usage'), num('product_data_to_gap'), num('product_voice_to_usage'),
-  num('holds_product'), num('holds_same_type'), num('product_purchases_90d'), num('product_purchases_365d'),
-  num('category_purchases_365d'), num('type_purchases_365d'), num('product_targeted'), num('segment_match'), num('within_value_range'),
+type FeatureValue = Row[string];
+
+/** What a product's features are worked out from, once per product object (batch scoring pairs it with every subscriber). */
+interface ProductOwn {
+  monthly: number | null;
+  data: number | null;
+  voice: number | null;
+  sms: number | null;
+  brand: string | null;
+}
+
+/** What a subscriber's product features are worked out from, once for all their products: their purchase and holding tallies. */
+interface SubscriberSide {
+  f: CustomerFacts;
+  bought: Map<string, number>;
+  bought90: Map<string, number>;
+  byCategory: Map<string, number>;
+  byType: Map<string, number>;
+  heldIds: Set<string>;
+  heldByType: Map<string, number>;
+  /** Data used over 3 months minus the data allowance held (null without usage). */
+  gap: number | null;
+}
+
+/**
+ * A product feature: of the product alone (the same for every subscriber, so batch scoring encodes
+ * it once per product) or of the product as it relates to the subscriber. productRows and
+ * ColumnBuilder.addProductPairs both compute a pair's features from these, and only from these.
+ */
+type ProductFeature = FeatureDef &
+  ({ of: 'product'; value: (p: ProductInfo, own: ProductOwn) => FeatureValue } | { of: 'pair'; value: (s: SubscriberSide, p: ProductInfo, own: ProductOwn) => FeatureValue });
+
+const alone = (def: FeatureDef, value: (p: ProductInfo, own: ProductOwn) => FeatureValue): ProductFeature => ({ ...def, of: 'product', value });
+const pair = (def: FeatureDef, value: (s: SubscriberSide, p: ProductInfo, own: ProductOwn) => FeatureValue): ProductFeature => ({ ...def, of: 'pair', value });
+
+const PRODUCT_FEATURE_VALUES: readonly ProductFeature[] = [
+  alone(cat('product_type'), (p) => p.productType),
+  alone(cat('product_category'), (p) => p.category || null),
+  alone(cat('product_cycle'), (p) => p.billingCycle),
+  alone(num('product_recurring'), (p) => (p.recurring ? 1 : 0)),
+  alone(cat('product_brand'), (_, own) => own.brand),
+  alone(num('product_price'), (p) => p.price),
+  alone(num('product_monthly_price'), (_, own) => round(own.monthly, 4)),
+  pair(num('product_price_to_spend'), (s, _, own) => round(ratio(own.monthly, s.f.spend3m))),
+  alone(num('product_data_gb'), (_, own) => own.data),
+  alone(num('product_voice_min'), (_, own) => own.voice),
+  alone(num('product_sms'), (_, own) => own.sms),
+  pair(num('product_data_to_usage'), (s, _, own) => (own.data === null ? null : round(ratio(own.data, s.f.data3m)))),
+  pair(num('product_data_to_gap'), (s, _, own) => (own.data === null || s.gap === null ? null : round(ratio(own.data, s.gap)))),
+  pair(num('product_voice_to_usage'), (s, _, own) => (own.voice === null ? null : round(ratio(own.voice, s.f.voice3m)))),
+  pair(num('holds_product'), (s, p) => (s.heldIds.has(p.id) ? 1 : 0)),
+  pair(num('holds_same_type'), (s, p) => s.heldByType.get(p.productType) ?? 0),
+  pair(num('product_purchases_90d'), (s, p) => s.bought90.get(p.id) ?? 0),
+  pair(num('product_purchases_365d'), (s, p) => s.bought.get(p.id) ?? 0),
+  pair(num('category_purchases_365d'), (s, p) => s.byCategory.get(p.category) ?? 0),
+  pair(num('type_purchases_365d'), (s, p) => s.byType.get(p.productType) ?? 0),
+  alone(num('product_targeted'), (p) => (p.targetSegments.length > 0 ? 1 : 0)),
+  pair(num('segment_match'), (s, p) => (p.targetSegments.some((x) => s.f.segments.includes(x)) ? 1 : 0)),
+  pair(num('within_value_range'), (s, p) => {
+    const value = s.f.customerValue;
+    if (value === null) return null;
+    return (p.minCustomerValue === null || p.minCustomerValue <= value) && (p.maxCustomerValue === null || p.maxCustomerValue >= value) ? 1 : 0;
+  }),
 ];
+const PRODUCT_FEATURE_BY_NAME = new Map(PRODUCT_FEATURE_VALUES.map((x) => [x.name, x]));
+
+export const PRODUCT_FEATURES: readonly FeatureDef[] = PRODUCT_FEATURE_VALUES.map(({ name, kind }) => ({ name, kind }));
+/** Every product feature missing (a campaign contact without a product). */
+const NO_PRODUCT_ROW: Readonly<Row> = Object.fromEntries(PRODUCT_FEATURES.map((d) => [d.name, null]));
 
 export const OFFER_FEATURES: readonly FeatureDef[] = [...PRODUCT_FEATURES, cat('channel'), num('contacted')];
 export const BILL_FEATURES: readonly FeatureDef[] = [num('bill_amount'), num('bill_to_spend_3m'), num('bill_terms_days')];
@@ -322,18 +384,10 @@ function heldData(f: CustomerFacts): number {
 
 /** Product features and how the product relates to the subscriber (propensity and campaign offers). */
 export function productRow(f: CustomerFacts, p: ProductInfo | null): Row {
-  if (!p) return Object.fromEntries(PRODUCT_FEATURES.map((d) => [d.name, null]));
+  if (!p) return { ...NO_PRODUCT_ROW };
   return productRows(f, [p])[0]!;
 }
 
-/** The features of a product alone, worked out once per product object (batch scoring pairs it with every subscriber). */
-interface ProductOwn {
-  monthly: number | null;
-  data: number | null;
-  voice: number | null;
-  sms: number | null;
-  brand: string | null;
-}
 const productOwn = new WeakMap<ProductInfo, ProductOwn>();
 function ownOf(p: ProductInfo): ProductOwn {
   let own = productOwn.get(p);
@@ -347,59 +401,35 @@ function ownOf(p: ProductInfo): ProductOwn {
 
 const bump = <K>(m: Map<K, number>, k: K) => m.set(k, (m.get(k) ?? 0) + 1);
 
+function subscriberSide(f: CustomerFacts): SubscriberSide {
+  const s: SubscriberSide = { f, bought: new Map(), bought90: new Map(), byCategory: new Map(), byType: new Map(), heldIds: new Set(), heldByType: new Map(), gap: null };
+  for (const x of f.purchases) {
+    bump(s.bought, x.productId);
+    if (x.daysAgo < 90) bump(s.bought90, x.productId);
+    bump(s.byCategory, x.category);
+    bump(s.byType, x.productType);
+  }
+  for (const h of f.held) {
+    s.heldIds.add(h.productId);
+    bump(s.heldByType, h.productType);
+  }
+  s.gap = f.data3m === null ? null : f.data3m - heldData(f);
+  return s;
+}
+
 /**
  * productRow(f, p) for each of `products`, the same rows: the subscriber's purchase and holding
  * counts are tallied once for all of them (productRow walks the purchases and holdings per
  * product, ~250 times a subscriber in batch scoring) and each product's own features once per product.
  */
 export function productRows(f: CustomerFacts, products: readonly ProductInfo[]): Row[] {
-  const bought = new Map<string, number>();
-  const bought90 = new Map<string, number>();
-  const byCategory = new Map<string, number>();
-  const byType = new Map<string, number>();
-  for (const x of f.purchases) {
-    bump(bought, x.productId);
-    if (x.daysAgo < 90) bump(bought90, x.productId);
-    bump(byCategory, x.category);
-    bump(byType, x.productType);
-  }
-  const heldIds = new Set<string>();
-  const heldByType = new Map<string, number>();
-  for (const h of f.held) {
-    heldIds.add(h.productId);
-    bump(heldByType, h.productType);
-  }
-  const gap = f.data3m === null ? null : f.data3m - heldData(f);
-  const value = f.customerValue;
+  const side = subscriberSide(f);
   return products.map((p): Row => {
-    const { monthly, data, voice, sms, brand } = ownOf(p);
-    const inRange =
-      value === null ? null : (p.minCustomerValue === null || p.minCustomerValue <= value) && (p.maxCustomerValue === null || p.maxCustomerValue >= value) ? 1 : 0;
-    return {
-      product_type: p.productType,
-      product_category: p.category || null,
-      product_cycle: p.billingCycle,
-      product_recurring: p.recurring ? 1 : 0,
-      product_brand: brand,
-      product_price: p.price,
-      product_monthly_price: round(monthly, 4),
-      product_price_to_spend: round(ratio(monthly, f.spend3m)),
-      product_data_gb: data,
-      product_voice_min: voice,
-      product_sms: sms,
-      product_data_to_usage: data === null ? null : round(ratio(data, f.data3m)),
-      product_data_to_gap: data === null || gap === null ? null : round(ratio(data, gap)),
-      product_voice_to_usage: voice === null ? null : round(ratio(voice, f.voice3m)),
-      holds_product: heldIds.has(p.id) ? 1 : 0,
-      holds_same_type: heldByType.get(p.productType) ?? 0,
-      product_purchases_90d: bought90.get(p.id) ?? 0,
-      product_purchases_365d: bought.get(p.id) ?? 0,
-      category_purchases_365d: byCategory.get(p.category) ?? 0,
-      type_purchases_365d: byType.get(p.productType) ?? 0,
-      product_targeted: p.targetSegments.length > 0 ? 1 : 0,
-      segment_match: p.targetSegments.some((s) => f.segments.includes(s)) ? 1 : 0,
-      within_value_range: inRange,
-    };
+    const own = ownOf(p);
+    // Copied from a row of every key: filled by name, an empty object would turn into a slow dictionary past a dozen keys.
+    const row: Row = { ...NO_PRODUCT_ROW };
+    for (const x of PRODUCT_FEATURE_VALUES) row[x.name] = x.of === 'product' ? x.value(p, own) : x.value(side, p, own);
+    return row;
   });
 }
 
@@ -464,6 +494,12 @@ export class ColumnBuilder {
   private readonly values: (Float64Array | null)[];
   private readonly codes: (Int32Array | null)[];
   private readonly vocab: (Map<string, number> | null)[];
+  /** addProductPairs: per definition, the product feature computing it; per product slot, its own inputs and (per definition of the product alone) its value or code. */
+  private readonly productFeatures: (ProductFeature | undefined)[];
+  private readonly productSlots = new Map<ProductInfo, number>();
+  private readonly productOwns: ProductOwn[] = [];
+  private readonly productEncoded: (number[] | undefined)[];
+  private slots = new Int32Array(0);
 
   constructor(
     readonly defs: readonly FeatureDef[],
@@ -473,6 +509,8 @@ export class ColumnBuilder {
     this.values = defs.map((d) => (d.kind === 'numeric' ? new Float64Array(this.cap) : null));
     this.codes = defs.map((d) => (d.kind === 'categorical' ? new Int32Array(this.cap) : null));
     this.vocab = defs.map((d) => (d.kind === 'categorical' ? new Map<string, number>() : null));
+    this.productFeatures = defs.map((d) => PRODUCT_FEATURE_BY_NAME.get(d.name));
+    this.productEncoded = defs.map(() => undefined);
   }
 
   get rows(): number {
@@ -539,6 +577,77 @@ export class ColumnBuilder {
         else codes![start + i] = this.code(k, x);
       }
     }
+  }
+
+  /**
+   * A subscriber's pairs with each of `products` (batch scoring): the same rows as
+   * addGroup(shared, productRows(f, products)), written straight into the columns. A product
+   * feature's column is computed by its definition (PRODUCT_FEATURE_VALUES, resolved once per
+   * builder), not read back by name from a Row per pair, and one of the product alone is encoded
+   * once per product: a page has ~250 products and ~25,000 pairs.
+   */
+  addProductPairs(shared: readonly Row[], f: CustomerFacts, products: readonly ProductInfo[]): void {
+    const count = products.length;
+    if (count === 0) return;
+    while (this.n + count > this.cap) this.grow();
+    const start = this.n;
+    this.n = start + count;
+    const side = subscriberSide(f);
+    const slots = this.slotsOf(products);
+    const owns = this.productOwns;
+    const defs = this.defs;
+    for (let k = 0; k < defs.length; k++) {
+      const name = defs[k]!.name;
+      let v: Row[string] | undefined;
+      for (let j = 0; v === undefined && j < shared.length; j++) v = shared[j]![name];
+      const values = this.values[k];
+      const codes = this.codes[k];
+      if (v !== undefined) {
+        if (values) values.fill(this.numeric(v), start, start + count);
+        else codes!.fill(this.code(k, v), start, start + count);
+        continue;
+      }
+      const x = this.productFeatures[k];
+      if (!x) {
+        // Not a product feature either: missing, as in a Row without it.
+        if (values) values.fill(NaN, start, start + count);
+        else codes!.fill(-1, start, start + count);
+      } else if (x.of === 'pair') {
+        for (let i = 0; i < count; i++) {
+          const value = x.value(side, products[i]!, owns[slots[i]!]!);
+          if (values) values[start + i] = this.numeric(value);
+          else codes![start + i] = this.code(k, value);
+        }
+      } else {
+        // Encoded at a product's first pair in this column, as addGroup would: a vocabulary keeps its order.
+        const encoded = (this.productEncoded[k] ??= []);
+        const column = values ?? codes!;
+        for (let i = 0; i < count; i++) {
+          const slot = slots[i]!;
+          let e = encoded[slot];
+          if (e === undefined) {
+            const value = x.value(products[i]!, owns[slot]!);
+            encoded[slot] = e = values ? this.numeric(value) : this.code(k, value);
+          }
+          column[start + i] = e;
+        }
+      }
+    }
+  }
+
+  /** Each product's slot in this builder (productOwns, productEncoded), given at its first pair. */
+  private slotsOf(products: readonly ProductInfo[]): Int32Array {
+    if (this.slots.length < products.length) this.slots = new Int32Array(products.length);
+    for (let i = 0; i < products.length; i++) {
+      const p = products[i]!;
+      let slot = this.productSlots.get(p);
+      if (slot === undefined) {
+        this.productSlots.set(p, (slot = this.productOwns.length));
+        this.productOwns.push(ownOf(p));
+      }
+      this.slots[i] = slot;
+    }
+    return this.slots;
   }
 
   private numeric(v: Row[string] | undefined): number {

@@ -8,7 +8,9 @@ import {
   calibratorFromJSON, Dataset, explainRow, explainRows, GbdtModel, sigmoid, TLearner,
   type Calibrator, type CalibratorJson, type Column, type GbdtModelJson, type LogisticModelJson, type Reason, type Row, type ScorecardJson, type TLearnerJson,
 } from '@lyra/ml';
-import { ColumnBuilder, featureDefs, mergeParts, type FeatureDef, type FeaturePreprocessing, type ModelFeatureSet, type RowParts } from '../features/features.js';
+import {
+  ColumnBuilder, featureDefs, mergeParts, type CustomerFacts, type FeatureDef, type FeaturePreprocessing, type ModelFeatureSet, type ProductInfo, type RowParts,
+} from '../features/features.js';
 import type { ModelVersionRow } from '../ml.repository.js';
 
 /** What a version stores in its `artifact` column. */
@@ -87,10 +89,9 @@ export class LoadedModel {
     else b.add(...parts);
   }
 
-
-  /** Rows sharing parts (a subscriber's features, each with one product's): see ColumnBuilder.addGroup. */
-  addRows(b: ColumnBuilder, shared: Row, own: readonly Row[]): void {
-    b.addGroup(this.hasOverrides ? [this.artifact.scoringOverrides, shared] : [shared], own);
+  /** A subscriber's rows with each of `products`, `base` their customerRow (scoring overrides first): see ColumnBuilder.addProductPairs. */
+  addProductPairs(b: ColumnBuilder, f: CustomerFacts, base: Row, products: readonly ProductInfo[]): void {
+    b.addProductPairs(this.hasOverrides ? [this.artifact.scoringOverrides, base] : [base], f, products);
   }
 
   /** Calibrated probabilities of the builder's rows, in the order they were added. */

@@ -6,7 +6,7 @@
  */
 import { psiBinOf } from '@lyra/ml';
 import type { Row } from '@lyra/ml';
-import { customerRow, modelRow, productRows, type BillFact, type CustomerFacts, type OfferFact, type ProductInfo } from '../features/features.js';
+import { customerRow, modelRow, type BillFact, type CustomerFacts, type OfferFact, type ProductInfo } from '../features/features.js';
 import type { NewScoreRow } from '../ml.repository.js';
 import type { LoadedModel } from './loaded-model.js';
 import { anyPurchase, byPropensity, rankProducts, type ProductScore } from './product-ranking.js';
@@ -151,8 +151,8 @@ function scorePropensity(model: LoadedModel, run: BatchRun, page: BatchPage, row
     pairs += scored.length;
   }
   const b = model.rowsBuilder(pairs);
-  // Column-wise: a subscriber's features are filled down their columns once for all their pairs.
-  for (const plan of plans) model.addRows(b, plan.base, productRows(plan.f, plan.scored));
+  // Column-wise: a subscriber's features are filled down their columns once for all their pairs, each product's own once per product.
+  for (const plan of plans) model.addProductPairs(b, plan.f, plan.base, plan.scored);
   const t1 = performance.now();
   const scores = model.scoreRows(b);
   const t2 = performance.now();
