@@ -37,3 +37,25 @@ export const byPropensity = (a: ProductScore, b: ProductScore): number => b.prop
 
 /** P(buys at least one) = 1 - prod(1 - p_j), reading the products' purchases as independent. */
 export const anyPurchase = (scores: ProductScore[]) => 1 - scores.reduce((none, s) => none * (1 - s.propensity), 1);
+
+/**
+ * rankProducts' first `k` and anyPurchase of them all, for candidates whose scores are known
+ * (`scores[i]` is candidates[i]'s), without sorting every candidate: batch scoring keeps 5 of ~250.
+ * The same products in the same order, and the same any-product score to the bit (its factors are
+ * taken highest first, as anyPurchase takes a ranking's: equal scores are equal factors).
+ */
+export function topProducts(candidates: readonly ProductInfo[], scores: ArrayLike<number>, k: number): { top: ProductScore[]; any: number } {
+  const top: ProductScore[] = [];
+  for (let i = 0; k > 0 && i < candidates.length; i++) {
+    const s = { product: candidates[i]!, propensity: scores[i]! };
+    if (top.length === k && byPropensity(s, top[k - 1]!) >= 0) continue;
+    let at = Math.min(top.length, k - 1);
+    while (at > 0 && byPropensity(s, top[at - 1]!) < 0) at--;
+    if (top.length === k) top.pop();
+    top.splice(at, 0, s);
+  }
+  const ascending = Float64Array.from({ length: candidates.length }, (_, i) => scores[i]!).sort();
+  let none = 1;
+  for (let i = ascending.length - 1; i >= 0; i--) none *= 1 - ascending[i]!;
+  return { top, any: 1 - none };
+}

@@ -9,7 +9,7 @@ import type { Row } from '@lyra/ml';
 import { customerRow, modelRow, type BillFact, type CustomerFacts, type OfferFact, type ProductInfo } from '../features/features.js';
 import type { NewScoreRow } from '../ml.repository.js';
 import type { LoadedModel } from './loaded-model.js';
-import { anyPurchase, byPropensity, rankProducts, type ProductScore } from './product-ranking.js';
+import { anyPurchase, rankProducts, topProducts, type ProductScore } from './product-ranking.js';
 
 /** Nice value of the batch scoring thread (0 normal, 19 lowest): scoring yields the CPU to the API's requests. */
 export const SCORING_NICE = 10;
@@ -160,10 +160,10 @@ function scorePropensity(model: LoadedModel, run: BatchRun, page: BatchPage, row
   stages.predict += t2 - t1;
 
   const common = { modelName: model.name, modelVersionId: model.id, version: model.version, scoredAt: run.scoredAt, runId: run.runId, campaignId: null };
-  const ranking: { f: CustomerFacts; ranked: ProductScore[]; top: ProductScore[] }[] = [];
+  const ranking: { f: CustomerFacts; any: number; top: ProductScore[] }[] = [];
   const explained: Row[] = [];
   for (const { f, base, candidates, scored, sampled, start } of plans) {
-    let ranked: ProductScore[];
+    let ranked: { any: number; top: ProductScore[] };
     if (sampled) {
       const known = new Map<string, number>();
       for (let i = 0; i < scored.length; i++) {
@@ -172,13 +172,14 @@ function scorePropensity(model: LoadedModel, run: BatchRun, page: BatchPage, row
         count(p);
       }
       // Sorted only: every candidate's score is known.
-      ranked = rankProducts(model, f, candidates, known);
+      const all = rankProducts(model, f, candidates, known);
+      ranked = { any: anyPurchase(all), top: all.slice(0, TOP_PRODUCTS) };
     } else {
-      // The candidates were scored themselves, in order (held products already left out): rankProducts' ranking without its look-ups.
-      ranked = candidates.map((product, i) => ({ product, propensity: scores[start + i]! })).sort(byPropensity);
+      // The candidates were scored themselves, in order (held products already left out): rankProducts' top offers without its look-ups or a sort of them all.
+      ranked = topProducts(candidates, scores.subarray(start, start + candidates.length), TOP_PRODUCTS);
     }
-    const top = ranked.slice(0, TOP_PRODUCTS);
-    ranking.push({ f, ranked, top });
+    const { top } = ranked;
+    ranking.push({ f, any: ranked.any, top });
     for (const s of top) explained.push(modelRow(f, pre, { set: 'propensity', product: s.product }, base));
   }
   const t3 = performance.now();
@@ -186,9 +187,9 @@ function scorePropensity(model: LoadedModel, run: BatchRun, page: BatchPage, row
   const reasons = model.reasonsOfRows(explained) as unknown as Reasons[];
   const t4 = performance.now();
   let at = 0;
-  for (const { f, ranked, top } of ranking) {
+  for (const { f, any, top } of ranking) {
     // The any-product row carries the top offer's reasons.
-    rows.push({ ...common, customerId: f.id, productId: null, score: anyPurchase(ranked), reasons: top.length > 0 ? reasons[at]! : [] });
+    rows.push({ ...common, customerId: f.id, productId: null, score: any, reasons: top.length > 0 ? reasons[at]! : [] });
     for (const s of top) rows.push({ ...common, customerId: f.id, productId: s.product.id, score: s.propensity, reasons: reasons[at++]! });
   }
   stages.reasons += t4 - t3;
