@@ -9,7 +9,7 @@ import {
   type Calibrator, type CalibratorJson, type Column, type GbdtModelJson, type LogisticModelJson, type Reason, type Row, type ScorecardJson, type TLearnerJson,
 } from '@lyra/ml';
 import {
-  ColumnBuilder, featureDefs, mergeParts, type CustomerFacts, type FeatureDef, type FeaturePreprocessing, type ModelFeatureSet, type ProductInfo, type RowParts,
+  ColumnBuilder, featureDefs, mergeParts, SpareColumns, type CustomerFacts, type FeatureDef, type FeaturePreprocessing, type ModelFeatureSet, type ProductInfo, type RowParts,
 } from '../features/features.js';
 import type { ModelVersionRow } from '../ml.repository.js';
 
@@ -39,6 +39,8 @@ export class LoadedModel {
   readonly anyThresholds: Thresholds | null;
   /** Whether scoring sets some features to fixed values (a response is scored for a contact). */
   private readonly hasOverrides: boolean;
+  /** The last scored rows' column arrays, for the next rowsBuilder (batch scoring scores page after page). */
+  private readonly spareColumns = new SpareColumns();
 
   constructor(
     readonly id: string,
@@ -80,7 +82,7 @@ export class LoadedModel {
 
   /** Typed feature columns for `rows` rows of this model, filled by addRow and scored by scoreRows in one pass. */
   rowsBuilder(rows: number): ColumnBuilder {
-    return new ColumnBuilder(this.defs, rows);
+    return new ColumnBuilder(this.defs, rows, this.spareColumns);
   }
 
   /** One row, as scoring sees it (the version's scoring overrides first, when it has any). */
@@ -96,8 +98,11 @@ export class LoadedModel {
 
   /** Calibrated probabilities of the builder's rows, in the order they were added. */
   scoreRows(b: ColumnBuilder): Float64Array {
-    if (b.rows === 0) return new Float64Array(0);
-    return this.scoreColumns(b.columns());
+    const columns = b.columns();
+    const scores = b.rows === 0 ? new Float64Array(0) : this.scoreColumns(columns);
+    // The columns were seen by the trees only: their arrays can hold the next page's rows.
+    b.release();
+    return scores;
   }
 
   /** Calibrated probabilities of rows given as the builder's columns (ColumnBuilder.columns()). */
