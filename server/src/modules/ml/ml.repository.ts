@@ -338,7 +338,11 @@ export function createMlRepository(db: DbOrTx) {
     // -------------------------------------------------------------------------------------------
     // Scores
 
-    /** Per model, the subscriber's rows of the newest scoring (the overall score and, for propensity, its top products). */
+    /**
+     * Per model, the subscriber's rows (the overall score and, for propensity, its top products) of
+     * the newest succeeded run of the active version that scored them: the scores audiences target
+     * by, not a run still writing, one that failed part-way, or one of a version since replaced.
+     */
     async latestScores(customerId: string): Promise<ScoreWithCutsRow[]> {
       const result = await db.execute(sql`
         select s.id, s.customer_id as "customerId", s.model_name as "modelName", s.model_version_id as "modelVersionId", s.version,
@@ -347,8 +351,10 @@ export function createMlRepository(db: DbOrTx) {
         from ${mlScores} s
         join ${mlModelVersions} v on v.id = s.model_version_id
         join (
-          select distinct on (model_name) model_name, run_id from ${mlScores}
-          where customer_id = ${customerId} order by model_name, scored_at desc, id desc
+          select distinct on (ls.model_name) ls.model_name, ls.run_id from ${mlScores} ls
+          join ${mlScoringRuns} r on r.id = ls.run_id and r.status = 'succeeded'
+          join ${mlModelVersions} av on av.id = r.model_version_id and av.is_active
+          where ls.customer_id = ${customerId} order by ls.model_name, r.finished_at desc, r.id desc
         ) latest on latest.model_name = s.model_name and latest.run_id = s.run_id
         where s.customer_id = ${customerId}
         order by s.model_name, s.product_id nulls first, s.score desc, s.id`);

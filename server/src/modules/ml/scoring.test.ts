@@ -191,6 +191,26 @@ describe('batch scoring in partitions shared by instances, candidates pruned by 
     expect(recommended.results.map((r) => r.product_id)).not.toContain(capped.product);
     const page = await get<CustomerScoreList>(`${API}/customers/${capped.customer}/scores/`);
     expect(page.results.filter((s) => s.model === 'propensity_to_buy').every((s) => s.run_id === second.id)).toBe(true);
+
+    // The subscriber's scores are those audiences target by: newer rows of a run still writing, or of
+    // a succeeded run of a version that is not the active one, are not shown as theirs.
+    const repo = createMlRepository(t.database.db);
+    const active = (await repo.activeRef('propensity_to_buy'))!;
+    const replaced = await repo.insertVersion({ modelName: 'propensity_to_buy', status: 'ready', algorithm: 'gbdt', hyperParameters: {}, seed: 1, progress: { stage: 'done', iteration: 0, total: 0 }, createdBy: 'test' });
+    const now = new Date(Date.now() + 60_000).toISOString();
+    const running = await repo.insertRun({ modelName: 'propensity_to_buy', modelVersionId: active.id, version: active.version, status: 'running', requestedBy: 'test', startedAt: now });
+    const ofReplaced = await repo.insertRun({ modelName: 'propensity_to_buy', modelVersionId: replaced.id, version: replaced.version, status: 'succeeded', requestedBy: 'test', startedAt: now, finishedAt: now });
+    try {
+      for (const run of [running, ofReplaced]) {
+        await t.database.db.execute(sql`insert into ml_scores (customer_id, model_name, model_version_id, version, score, scored_at, run_id)
+          values (${capped.customer}, 'propensity_to_buy', ${run.modelVersionId}::uuid, ${run.version}, 0.99, ${now}, ${run.id}::uuid)`);
+      }
+      const shown = await get<CustomerScoreList>(`${API}/customers/${capped.customer}/scores/`);
+      expect(shown).toEqual(page);
+    } finally {
+      await t.database.db.execute(sql`delete from ml_model_versions where id = ${replaced.id}::uuid`);
+      await t.database.db.execute(sql`delete from ml_scoring_runs where id = ${running.id}::uuid`);
+    }
   });
 
   it.skipIf(!process.env.TEST_DATABASE_URL)('two instances on two connections share a run: every subscriber once, the same scores as one instance', async () => {
