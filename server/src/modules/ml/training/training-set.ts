@@ -143,15 +143,17 @@ export async function buildTrainingSet(features: FeaturesRepository, spec: Model
         const bought = await features.purchasesBetween(batch.map((f) => f.id), labelFrom, labelTo);
         for (const [k, f] of batch.entries()) {
           if (k % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop();
-          const base = customerRow(f, pre);
+          const admitted: ProductInfo[] = [];
           for (const p of byCurrency.get(f.currency) ?? []) {
             const y = bought.has(`${f.id}|${p.id}`) ? 1 : 0;
             if (!kept(y)) continue;
-            out.builder.add(...modelParts(f, pre, { set: 'propensity', product: p }, base));
+            admitted.push(p);
             out.labels.push(y);
             out.keys.push(`${f.id}|${p.id}`);
             out.groups.push(out.subscribers);
           }
+          // The rows modelParts gives each pair, written straight into the columns as batch scoring does.
+          out.builder.addProductPairs([customerRow(f, pre)], f, admitted);
           out.subscribers++;
         }
         done += batch.length;
