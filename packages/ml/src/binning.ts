@@ -167,8 +167,8 @@ export function numericBinPadded(p: Float64Array, x: number): number {
  * (numbers in a text column and vice versa) by converting values, because CSV
  * type inference can differ between a training extract and a scoring extract.
  */
-export function columnModelValues(spec: FeatureSpec, col: Column | undefined, n: number): Float64Array {
-  const out = new Float64Array(n).fill(NaN);
+export function columnModelValues(spec: FeatureSpec, col: Column | undefined, n: number, into?: Float64Array): Float64Array {
+  const out = (into ? into.subarray(0, n) : new Float64Array(n)).fill(NaN);
   if (!col) return out; // absent column: missing for every row, never zero
   if (spec.kind === 'numeric') {
     if (col.kind === 'numeric') out.set(col.values);

@@ -89,6 +89,10 @@ describe('GBDT on data with known probabilities', () => {
     expect(differs).toBe(true);
     // unseen category behaves as missing
     expect(model.predictRowRaw({ ...row, plan: 'never-seen' })).toBe(model.predictRowRaw({ ...row, plan: null }));
+    // In a batch too, right after one that had the column (its encoded values are kept for the next call, not read again).
+    model.predictRaw(d.test);
+    const batch = model.predictRaw(d.test.dropColumns(['plan']));
+    for (let i = 0; i < 100; i++) expect(batch[i]).toBe(model.predictRowRaw({ ...d.test.row(i), plan: null }));
   });
 });
 

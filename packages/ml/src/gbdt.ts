@@ -724,6 +724,24 @@ function treeDepth(t: GbdtTreeJson): number {
 // Model
 // ---------------------------------------------------------------------------
 
+/**
+ * Batch predictions of up to this many rows encode their columns into arrays kept by the thread
+ * (predictScratch) rather than fresh ones: a scoring page (~25,000 pairs) encodes ~15 categorical
+ * columns of 200 KB, and under the server's allocator settings (scripts/start.mjs: arrays over 128
+ * KB get a mapping of their own) each fresh one is mapped, zeroed and unmapped again, ~13 % of
+ * predict's time on the scale bench's pages. Larger calls (training's evaluation sets) allocate, so
+ * what a thread keeps is bounded: its models' encoded (categorical) columns of at most 64k rows,
+ * ~3 MB for the propensity model's pages.
+ */
+const PREDICT_SCRATCH_ROWS = 65_536;
+const scratchArrays: Float64Array[] = [];
+/** The thread's scratch array `i`, at least `size` long (its contents are left over from the last call). */
+function predictScratch(i: number, size: number): Float64Array {
+  let a = scratchArrays[i];
+  if (!a || a.length < size) scratchArrays[i] = a = new Float64Array(size);
+  return a;
+}
+
 export class GbdtModel {
   readonly forest: FlatForest;
   readonly featureNames: string[];
@@ -797,12 +815,18 @@ export class GbdtModel {
    * is the one of predictRowRaw, so both give bit-identical scores.
    */
   predictRaw(ds: Dataset, nTrees = this.forest.nTrees): Float64Array {
-    const cols = this.encodeColumns(ds);
     const n = ds.nRows;
     const F = this.nFeat;
-    const out = new Float64Array(n).fill(this.json.baseScore);
     const B = 256;
-    const xb = new Float64Array(B * F);
+    const reuse = n <= PREDICT_SCRATCH_ROWS;
+    const cols = this.json.features.map((s, f) => {
+      const c = ds.column(s.name);
+      // numeric columns are used as they are: no copy
+      if (s.kind === 'numeric' && c?.kind === 'numeric') return c.values;
+      return columnModelValues(s, c, n, reuse ? predictScratch(f, n) : undefined);
+    });
+    const out = new Float64Array(n).fill(this.json.baseScore);
+    const xb = reuse ? predictScratch(F, B * F) : new Float64Array(B * F);
     const fo = this.forest;
     for (let start = 0; start < n; start += B) {
       const bn = Math.min(B, n - start);
