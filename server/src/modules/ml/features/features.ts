@@ -597,16 +597,10 @@ export class ColumnBuilder {
     this.n = end;
     const defs = this.defs;
     for (let k = 0; k < defs.length; k++) {
+      if (this.fillShared(k, shared, start, end)) continue;
       const name = defs[k]!.name;
-      let v: Row[string] | undefined;
-      for (let j = 0; v === undefined && j < shared.length; j++) v = shared[j]![name];
       const values = this.values[k];
       const codes = this.codes[k];
-      if (v !== undefined) {
-        if (values) values.fill(this.numeric(v), start, end);
-        else codes!.fill(this.code(k, v), start, end);
-        continue;
-      }
       for (let i = 0; i < count; i++) {
         const x = own[i]![name];
         if (values) values[start + i] = this.numeric(x);
@@ -633,16 +627,9 @@ export class ColumnBuilder {
     const owns = this.productOwns;
     const defs = this.defs;
     for (let k = 0; k < defs.length; k++) {
-      const name = defs[k]!.name;
-      let v: Row[string] | undefined;
-      for (let j = 0; v === undefined && j < shared.length; j++) v = shared[j]![name];
+      if (this.fillShared(k, shared, start, start + count)) continue;
       const values = this.values[k];
       const codes = this.codes[k];
-      if (v !== undefined) {
-        if (values) values.fill(this.numeric(v), start, start + count);
-        else codes!.fill(this.code(k, v), start, start + count);
-        continue;
-      }
       const x = this.productFeatures[k];
       if (!x) {
         // Not a product feature either: missing, as in a Row without it.
@@ -669,6 +656,18 @@ export class ColumnBuilder {
         }
       }
     }
+  }
+
+  /** Rows [start, end) of column k filled with the first shared part's value of its feature; false when no part has it. */
+  private fillShared(k: number, shared: readonly Row[], start: number, end: number): boolean {
+    const name = this.defs[k]!.name;
+    let v: Row[string] | undefined;
+    for (let j = 0; v === undefined && j < shared.length; j++) v = shared[j]![name];
+    if (v === undefined) return false;
+    const values = this.values[k];
+    if (values) values.fill(this.numeric(v), start, end);
+    else this.codes[k]!.fill(this.code(k, v), start, end);
+    return true;
   }
 
   /** Each product's slot in this builder (productOwns, productEncoded), given at its first pair. */
