@@ -83,6 +83,8 @@ const STORED_IN: Record<CustomerImportTable, string> = {
 const f1 = (x: number) => (Number.isNaN(x) ? 'n/a' : x.toFixed(1));
 const f2 = (x: number) => (Number.isNaN(x) ? 'n/a' : x.toFixed(2));
 const int = (x: number) => Math.round(x).toLocaleString('en-US');
+/** Milliseconds as seconds; NaN (a COPY --constrained-copy-only leaves out) as "not run". */
+const secs = (ms: number) => (Number.isNaN(ms) ? 'not run' : `${f1(ms / 1000)}s`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function arg(args: string[], name: string): string | undefined {
@@ -726,10 +728,10 @@ export async function run(args: string[]): Promise<void> {
       // 1. Import beside COPY
       imp = await importSubscribers(database, container, opts, rss);
       for (const [table, t] of Object.entries(imp.byTable)) {
-        console.log(`  ${table.padEnd(10)} rows=${int(t.rows).padStart(12)} import=${f1(t.importMs / 1000)}s copy=${f1(t.constrainedMs / 1000)}s ratio=${f2(t.importMs / t.constrainedMs)} | copy into plain tables=${f1(t.copyMs / 1000)}s (import/that=${f2(t.importMs / t.copyMs)}), with keys and indexes but no foreign keys=${f1(t.indexedMs / 1000)}s`);
+        console.log(`  ${table.padEnd(10)} rows=${int(t.rows).padStart(12)} import=${f1(t.importMs / 1000)}s copy=${f1(t.constrainedMs / 1000)}s ratio=${f2(t.importMs / t.constrainedMs)} | copy into plain tables=${secs(t.copyMs)} (import/that=${f2(t.importMs / t.copyMs)}), with keys and indexes but no foreign keys=${secs(t.indexedMs)}`);
       }
       console.log(`scale.import subscribers=${int(imp.subscribers)} rows=${int(imp.rows)} import=${f1(imp.importMs / 1000)}s copy=${f1(imp.constrainedMs / 1000)}s ratio=${f2(imp.importMs / imp.constrainedMs)} (target <= 2; COPY into tables of Lyra's schema: keys, indexes, foreign keys)`
-        + ` | copy into plain tables (no keys, no indexes) ${f1(imp.copyMs / 1000)}s (import/that=${f2(imp.importMs / imp.copyMs)}), with keys and indexes but no foreign keys ${f1(imp.indexedMs / 1000)}s (import/that=${f2(imp.importMs / imp.indexedMs)}) | generation+import+copies ${f1(imp.totalMs / 1000)}s | ${int(imp.subscribers / (imp.importMs / 1000))} subscribers/s imported | load ${load()}`);
+        + ` | copy into plain tables (no keys, no indexes) ${secs(imp.copyMs)} (import/that=${f2(imp.importMs / imp.copyMs)}), with keys and indexes but no foreign keys ${secs(imp.indexedMs)} (import/that=${f2(imp.importMs / imp.indexedMs)}) | generation+import+copies ${f1(imp.totalMs / 1000)}s | ${int(imp.subscribers / (imp.importMs / 1000))} subscribers/s imported | load ${load()}`);
       if (!opts.phases.has('score')) return;
       await container.users.create(SYSTEM_ACTOR, { email: USER.email, name: 'Scale bench', password: USER.password, role: 'admin', is_active: true });
     }
