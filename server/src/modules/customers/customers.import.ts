@@ -238,7 +238,7 @@ const sourceLabel = (p: ProductCandidate) => p.systemName ?? (p.externalSystemId
 /** Reference look-ups: on the database for a file already refused, inside the write's transaction otherwise. */
 type Lookups = Pick<CustomersRepository, 'customerCurrencies' | 'billCurrencies' | 'productsByIds' | 'productsByExternalIds' | 'systemNames'>;
 /** Outside the write's transaction, once it committed. */
-type Maintenance = Pick<CustomersRepository, 'refreshStatistics'>;
+type Maintenance = Pick<CustomersRepository, 'refreshStatistics' | 'compactStatusCounts'>;
 type Upserts = Pick<CustomersRepository, 'upsertCustomers' | 'upsertHoldings' | 'upsertUsage' | 'upsertBills' | 'upsertPayments' | 'upsertPurchases' | 'upsertContacts'>;
 /** The writes of one table, run once every reference resolved. */
 type Upsert = (to: Upserts) => Promise<UpsertCounts>;
@@ -483,6 +483,7 @@ export function createCustomersImport(deps: {
     // A bulk load ends with fresh statistics for its table (the next preview plans on them).
     const rows = written.created + written.updated;
     if (rows >= ANALYZE_AFTER_ROWS) await lookups.refreshStatistics(table, rows);
+    if (table === 'customers') await lookups.compactStatusCounts();
     if (table === 'customers' && deps.segments) {
       // The managed list gains the segments these subscribers carry (no other table carries any).
       const names = new Set<string>();

@@ -417,6 +417,15 @@ export function createCustomersRepository(db: DbOrTx) {
      */
     refreshStatistics: (table: CustomerImportTable, written: number): Promise<boolean> => analyzeIfStale(db, IMPORT_TABLES[table], written, STALE_SHARE),
 
+    /**
+     * Folds the per-statement rows of `customer_status_counts` (migration 0018) into one per status.
+     * Rows other transactions have not committed yet are not seen, so not deleted: they add on top.
+     */
+    async compactStatusCounts(): Promise<void> {
+      await db.execute(sql`with gone as (delete from customer_status_counts returning status, n)
+        insert into customer_status_counts (status, n) select status, sum(n) from gone group by status having sum(n) <> 0`);
+    },
+
     upsertCustomers: (rows: readonly CustomerImportRow[]) =>
       bulkUpsert(db, 'customers', ['id'], rows, [
         col('id', 'text', (r) => r.id),

@@ -2,7 +2,7 @@ import { and, not, or, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { DO_NOT_CONTACT_SEGMENT, type AudienceDefinition, type AudienceNode, type AudienceRule } from '@lyra/contracts';
 import { customers, mlScores } from '../../../db/schema/index.js';
 import {
-  latestActiveScoringRun, numericWithin, subscriberActive, subscriberContactedWithin, subscriberDevice, subscriberHolds, subscriberIdIn,
+  activeSubscriberCount, latestActiveScoringRun, numericWithin, subscriberActive, subscriberContactedWithin, subscriberDevice, subscriberHolds, subscriberIdIn,
   subscriberInAllSegments, subscriberInAnySegment, subscriberInRunningCampaign, subscriberInNoSegment, subscriberInRegion, subscriberInSegment, subscriberInValueBand,
   subscriberLateBills, subscriberOnPlan, subscriberScoreAtLeast, subscriberScoreAtMost, subscriberScoreInTopPercent, subscriberTenureAtLeast,
   subscriberTenureAtMost, subscriberUpliftAtLeast, subscriberUsage, subscriberValueAtLeast, subscriberValueAtMost, type ProductSelector,
@@ -34,6 +34,8 @@ export interface AudienceStep {
    * the segments' GIN index) rather than by testing every subscriber.
    */
   indexed?: true;
+  /** How many subscribers it selects, counted apart from the funnel's scan (the base: `activeSubscriberCount`). */
+  count?: SQL;
 }
 
 /** A leaf rule anywhere in the definition, for the reasons a sample subscriber qualifies. */
@@ -158,7 +160,7 @@ export function compileAudience(def: AudienceDefinition, ctx: AudienceContext): 
   const models = new Set<string>();
   const leaves: AudienceLeaf[] = [];
   const notApplied: string[] = [];
-  const steps: AudienceStep[] = [{ step: 'base', label: 'active subscribers', where: subscriberActive }];
+  const steps: AudienceStep[] = [{ step: 'base', label: 'active subscribers', where: subscriberActive, count: activeSubscriberCount }];
   def.rules.forEach((node, i) => steps.push({
     step: `rules.${i}`, ...compileNode(node, `rules.${i}`, ctx, models, leaves), ...(node.kind === 'segments' && node.match !== 'none' && { indexed: true as const }),
   }));

@@ -28,14 +28,15 @@ function funnelCounts(steps: readonly AudienceStep[], alias = 'f', from = 0): SQ
  * and the funnel's counts over it (`n0`...). When the first rule is indexed (a segment rule), the
  * scan reads only the subscribers it selects, through the index, as a hand-written query would: one
  * who fails it passes no later step, so every count after it is the same over these rows. The base
- * count (active subscribers), the only one over everybody, is then a count of its own.
+ * count (active subscribers), the only one over everybody, is then a count of its own (the step's
+ * kept `count` when it has one).
  */
 function funnelScan(steps: readonly AudienceStep[], columns: readonly SQL[]): { scan: SQL; counts: SQL[] } {
   const rows = sql.join([...columns, sql`${passedStepsSql(steps, steps[1]?.indexed ? 1 : undefined)} as passed`], sql`, `);
   if (steps.length < 2 || !steps[1]!.indexed) return { scan: sql`(select ${rows} from ${customers} offset 0) f`, counts: funnelCounts(steps) };
   return {
     scan: sql`(select ${rows} from ${customers} where ${steps[1]!.where} offset 0) f`,
-    counts: [sql`(select count(*)::int from ${customers} where ${steps[0]!.where}) as n0`, ...funnelCounts(steps, 'f', 1)],
+    counts: [sql`${steps[0]!.count ?? sql`(select count(*)::int from ${customers} where ${steps[0]!.where})`} as n0`, ...funnelCounts(steps, 'f', 1)],
   };
 }
 
