@@ -118,13 +118,31 @@ function* cellsOf<T>(rows: readonly T[], columns: readonly BulkColumn<T>[]): Gen
 }
 
 /**
+ * Whether the table holds any of the rows' keys already: probed through the key's unique index, a
+ * slice of rows at a time, stopping at the first found. A COPY that met one would stop there with a
+ * unique violation, which PostgreSQL logs as an ERROR: a DBA would see errors for every routine
+ * re-import, and the rows up to it would have been written for nothing.
+ */
+async function anyKeyExists<T>(db: DbOrTx, table: string, key: readonly BulkColumn<T>[], rows: readonly T[]): Promise<boolean> {
+  const names = sql.join(key.map((c) => ident(c.name)), sql`, `);
+  const match = sql.join(key.map((c) => sql`t.${ident(c.name)} = k.${ident(c.name)}`), sql` and `);
+  for (let start = 0; start < rows.length; start += WRITE_BATCH) {
+    const slice = rows.slice(start, start + WRITE_BATCH);
+    const keys = sql.join(key.map((c) => sql`${sql.param(slice.map((r) => c.pick(r)))}::${sql.raw(c.type)}[]`), sql`, `);
+    const found = rowsOf(await db.execute(sql`select 1 from unnest(${keys}) as k(${names}) where exists (select 1 from ${ident(table)} t where ${match}) limit 1`));
+    if (found.length > 0) return true;
+  }
+  return false;
+}
+
+/**
  * Writes the rows by key (no two rows of one call share a key: the import refuses duplicates).
  *
  * A bulk load brings new keys: the rows are COPYed straight into the table, in a savepoint, so
  * they cost what a COPY into a table with these keys, indexes and foreign keys costs; `insert ...
  * on conflict` checks every key a second time and a staging table writes every row twice. When a
- * key exists already (a re-sent file, or a row another transaction just committed), the COPY stops
- * at its first unique violation, its savepoint is rolled back and the rows take the upsert: COPY
+ * key exists already (a re-sent file: `anyKeyExists`; or a row another transaction committed since,
+ * at which the COPY stops, its savepoint rolled back), the rows take the upsert: COPY
  * into a staging table, then one `insert ... on conflict do update` that rewrites only the rows
  * whose values changed (an unchanged row keeps its version and `updated_at`, and costs no index
  * entries). Every row given is counted: created when its key was new, updated otherwise.
@@ -132,11 +150,14 @@ function* cellsOf<T>(rows: readonly T[], columns: readonly BulkColumn<T>[]): Gen
 async function bulkUpsert<T>(db: DbOrTx, table: string, key: string[], rows: readonly T[], columns: BulkColumn<T>[]): Promise<UpsertCounts> {
   if (rows.length === 0) return { created: 0, updated: 0 };
   const copyColumns = columns.map((c) => ({ name: c.name, type: c.type }));
-  try {
-    await copyRows(db, table, copyColumns, cellsOf(rows, columns));
-    return { created: rows.length, updated: 0 };
-  } catch (err) {
-    if (pgErrorCode(err) !== PG_UNIQUE_VIOLATION) throw err;
+  if (!(await anyKeyExists(db, table, columns.filter((c) => key.includes(c.name)), rows))) {
+    try {
+      await copyRows(db, table, copyColumns, cellsOf(rows, columns));
+      return { created: rows.length, updated: 0 };
+    } catch (err) {
+      // A key another transaction committed since the probe.
+      if (pgErrorCode(err) !== PG_UNIQUE_VIOLATION) throw err;
+    }
   }
   let created = 0;
   const names = sql.join(columns.map((c) => ident(c.name)), sql`, `);
