@@ -34,8 +34,15 @@ export function startModuleWorker(callerUrl: string, name: string): Worker {
   if (!fromSource) return new Worker(url);
   // Node 20 does not hand a thread's module hooks to its workers and tsx skips --import in them:
   // the worker registers tsx itself through its API, then imports the entry.
-  return new Worker(`import(${JSON.stringify(tsxApiUrl())}).then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); });`, {
-    eval: true,
-    execArgv: withoutTsx(process.execArgv),
-  });
+  const code = `import(${JSON.stringify(tsxApiUrl())}).then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); });`;
+  const execArgv = withoutTsx(process.execArgv);
+  try {
+    return new Worker(code, { eval: true, execArgv });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw err;
+    // V8's and other process-wide flags (--expose-gc, --max-old-space-size=...) hold for every thread
+    // already, yet a worker given them explicitly refuses to start; Node's message lists them.
+    const refused = String((err as Error).message).replace(/^[^:]*:/, '').split(',').map((f) => f.trim()).filter(Boolean);
+    return new Worker(code, { eval: true, execArgv: execArgv.filter((a) => !refused.includes(a)) });
+  }
 }
