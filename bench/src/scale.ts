@@ -439,12 +439,12 @@ async function startServer(label: string, db: BenchDb, rss: RssMonitor): Promise
   };
   delete env.DATABASE_URL;
   if (db.url) env.DATABASE_URL = db.url;
-  // With `npm start`'s allocator settings (scripts/start.mjs: large arrays mapped and unmapped on
-  // free), which change what scoring's allocations cost; from the sources through tsx rather than
-  // the compiled build (the same code once compiled by V8). Not its --expose-gc: a worker thread
-  // started from the sources is handed the parent's flags, and Node refuses that one in a worker.
+  // With `npm start`'s allocator settings and flags (scripts/start.mjs: large arrays mapped and
+  // unmapped on free, which changes what scoring's allocations cost; --expose-gc for the heap release
+  // after background jobs), from the sources through tsx rather than the compiled build (the same
+  // code once compiled by V8).
   for (const [name, value] of Object.entries({ MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072' })) env[name] ??= value;
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'server/src/main.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(ROOT, 'server/src/main.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   let partial = '';
   let partitions: PartitionTimes[] = [];
