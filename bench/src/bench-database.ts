@@ -5,6 +5,34 @@ import path from 'node:path';
 import pg from 'pg';
 import { openPglite, openPostgres, type Database } from '@lyra/server/db/client';
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Drops a benchmark's database on the server of `serverUrl`. A plain DROP stops the autovacuum
+ * workers in it by itself; `with (force)` would also have to terminate them, which a role that is
+ * not a superuser (nor in pg_signal_backend) may not do. Sessions of the bench's own (a server
+ * process just stopped) may take a moment to go: retried, and forced only as the last resort.
+ */
+export async function dropBenchDatabase(serverUrl: string, name: string): Promise<void> {
+  const c = new pg.Client({ connectionString: serverUrl });
+  await c.connect();
+  try {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await c.query(`drop database if exists ${name}`);
+        return;
+      } catch (err) {
+        // 55006: the database is being accessed by other users
+        if ((err as { code?: string }).code !== '55006' || attempt >= 20) break;
+        await sleep(500);
+      }
+    }
+    await c.query(`drop database if exists ${name} with (force)`);
+  } finally {
+    await c.end();
+  }
+}
+
 /**
  * A database of the benchmark's own: PGlite in a temporary directory, or a new database on the
  * PostgreSQL server `serverUrl` names (the database in the URL is never written), dropped (or
@@ -43,7 +71,7 @@ export async function benchDatabase(serverUrl: string | undefined, opts: { prefi
     async dispose() {
       await database.close();
       if (keep) console.log(`${opts.prefix}: database ${name} kept`);
-      else await admin(`drop database if exists ${name} with (force)`);
+      else await dropBenchDatabase(serverUrl, name);
     },
   };
 }

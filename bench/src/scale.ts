@@ -64,6 +64,7 @@ import { createMlRepository } from '@lyra/server/modules/ml/ml.repository';
 import { loadModel, type LoadedModel } from '@lyra/server/modules/ml/scoring/loaded-model';
 import { buildTrainingSet } from '@lyra/server/modules/ml/training/training-set';
 import { createProductsRepository } from '@lyra/server/modules/products/products.repository';
+import { dropBenchDatabase } from './bench-database.js';
 import { benchAudiencePreview, insertRiskScores } from './campaigns.js';
 import { syntheticProducts } from './catalog-data.js';
 import { hasXgboost, xgbOnPairs } from './xgb-pairs.js';
@@ -266,12 +267,9 @@ async function benchDb(databaseUrl: string | null, opts: Pick<Options, 'keep' | 
         console.log(`scale: the database is kept: npm run bench -- scale --reuse ${url.toString()} (drop database ${name} when done)`);
         return;
       }
-      const c = new pg.Client({ connectionString: databaseUrl });
-      await c.connect();
       try {
-        await c.query(`drop database if exists ${name} with (force)`);
+        await dropBenchDatabase(databaseUrl, name);
       } finally {
-        await c.end();
         rmSync(dataDir, { recursive: true, force: true });
       }
     },
