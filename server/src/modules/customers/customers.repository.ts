@@ -117,22 +117,26 @@ function* cellsOf<T>(rows: readonly T[], columns: readonly BulkColumn<T>[]): Gen
   for (const r of rows) yield columns.map((c) => c.pick(r));
 }
 
+/** Keys `seemsResent` probes at most: a few milliseconds, whatever the load's size. */
+const PROBE_KEYS = 1_000;
+
 /**
- * Whether the table holds any of the rows' keys already: probed through the key's unique index, a
- * slice of rows at a time, stopping at the first found. A COPY that met one would stop there with a
- * unique violation, which PostgreSQL logs as an ERROR: a DBA would see errors for every routine
- * re-import, and the rows up to it would have been written for nothing.
+ * Whether the load looks like one the table has seen: any of up to PROBE_KEYS of its keys, spread
+ * evenly over its rows, already in the table (probed through the key's unique index). A COPY that
+ * met an existing key would stop there with a unique violation, which PostgreSQL logs as an ERROR:
+ * a DBA would see errors for every routine re-import (a daily full file of subscribers, a month of
+ * usage sent again), and the rows up to it would have been written for nothing. Every key of a load
+ * of new ones probed cost half of inserting its rows (PostgreSQL: 1.1 s for 466,000 payment keys,
+ * 2.1 s to insert them). A file with only a few existing keys among many new ones may slip past the
+ * sample: it then takes the COPY's fallback, and its one violation is logged.
  */
-async function anyKeyExists<T>(db: DbOrTx, table: string, key: readonly BulkColumn<T>[], rows: readonly T[]): Promise<boolean> {
+async function seemsResent<T>(db: DbOrTx, table: string, key: readonly BulkColumn<T>[], rows: readonly T[]): Promise<boolean> {
+  const step = Math.max(1, Math.floor(rows.length / PROBE_KEYS));
+  const sample = rows.filter((_, i) => i % step === 0).slice(0, PROBE_KEYS);
   const names = sql.join(key.map((c) => ident(c.name)), sql`, `);
   const match = sql.join(key.map((c) => sql`t.${ident(c.name)} = k.${ident(c.name)}`), sql` and `);
-  for (let start = 0; start < rows.length; start += WRITE_BATCH) {
-    const slice = rows.slice(start, start + WRITE_BATCH);
-    const keys = sql.join(key.map((c) => sql`${sql.param(slice.map((r) => c.pick(r)))}::${sql.raw(c.type)}[]`), sql`, `);
-    const found = rowsOf(await db.execute(sql`select 1 from unnest(${keys}) as k(${names}) where exists (select 1 from ${ident(table)} t where ${match}) limit 1`));
-    if (found.length > 0) return true;
-  }
-  return false;
+  const keys = sql.join(key.map((c) => sql`${sql.param(sample.map((r) => c.pick(r)))}::${sql.raw(c.type)}[]`), sql`, `);
+  return rowsOf(await db.execute(sql`select 1 from unnest(${keys}) as k(${names}) where exists (select 1 from ${ident(table)} t where ${match}) limit 1`)).length > 0;
 }
 
 /**
@@ -141,8 +145,8 @@ async function anyKeyExists<T>(db: DbOrTx, table: string, key: readonly BulkColu
  * A bulk load brings new keys: the rows are COPYed straight into the table, in a savepoint, so
  * they cost what a COPY into a table with these keys, indexes and foreign keys costs; `insert ...
  * on conflict` checks every key a second time and a staging table writes every row twice. When a
- * key exists already (a re-sent file: `anyKeyExists`; or a row another transaction committed since,
- * at which the COPY stops, its savepoint rolled back), the rows take the upsert: COPY
+ * key exists already (a re-sent file: `seemsResent`; else at the COPY's first existing key, which
+ * stops it and rolls its savepoint back), the rows take the upsert: COPY
  * into a staging table, then one `insert ... on conflict do update` that rewrites only the rows
  * whose values changed (an unchanged row keeps its version and `updated_at`, and costs no index
  * entries). Every row given is counted: created when its key was new, updated otherwise.
@@ -150,12 +154,12 @@ async function anyKeyExists<T>(db: DbOrTx, table: string, key: readonly BulkColu
 async function bulkUpsert<T>(db: DbOrTx, table: string, key: string[], rows: readonly T[], columns: BulkColumn<T>[]): Promise<UpsertCounts> {
   if (rows.length === 0) return { created: 0, updated: 0 };
   const copyColumns = columns.map((c) => ({ name: c.name, type: c.type }));
-  if (!(await anyKeyExists(db, table, columns.filter((c) => key.includes(c.name)), rows))) {
+  if (!(await seemsResent(db, table, columns.filter((c) => key.includes(c.name)), rows))) {
     try {
       await copyRows(db, table, copyColumns, cellsOf(rows, columns));
       return { created: rows.length, updated: 0 };
     } catch (err) {
-      // A key another transaction committed since the probe.
+      // A key the sample did not hold, or one another transaction committed since the probe.
       if (pgErrorCode(err) !== PG_UNIQUE_VIOLATION) throw err;
     }
   }

@@ -435,6 +435,21 @@ describe('customers API', () => {
     expect(await stored('T-AONP', 'customer_purchases')).toBe(n);
   });
 
+  it('writes a load whose existing keys its sampled probe misses: the straight COPY falls back to the upsert', async () => {
+    // 2,500 rows: the probe reads every second row's key (at most 1,000), and only odd rows exist already.
+    const n = 2_500;
+    const line = (i: number, name: string) => `T-MIX${String(i).padStart(5, '0')},96653${String(i).padStart(7, '0')},${name},active,low,10,SAR,prepaid,2024-01-01`;
+    const header = 'id,msisdn,name,status,value_band,customer_value,currency,plan_type,activation_date';
+    const odd = Array.from({ length: n }, (_, i) => i).filter((i) => i % 2 === 1);
+    const first = await post('import/', CSV, [header, ...odd.map((i) => line(i, 'Before'))].join('\n'));
+    expect(first.body).toMatchObject({ imported: true, created: odd.length, updated: 0 });
+    const all = await post('import/', CSV, [header, ...Array.from({ length: n }, (_, i) => line(i, 'After'))].join('\n'));
+    expect(all.status, JSON.stringify(all.body)).toBe(200);
+    expect(all.body).toMatchObject({ imported: true, created: n - odd.length, updated: odd.length, total_rows: n });
+    const names = (await t.database.executeSql(`select name, count(*)::int as n from customers where id like 'T-MIX%' group by name`)).rows;
+    expect(names).toEqual([{ name: 'After', n }]);
+  });
+
   it('rewrites only the rows a re-sent file changes, and counts every row it matched as updated', async () => {
     const row = (id: string, name: string) => ({ id, msisdn: '966500007001', name, status: 'active', value_band: 'low', customer_value: '10', currency: 'SAR', plan_type: 'prepaid', activation_date: '2024-01-01' });
     const versions = async () => new Map((await t.database.executeSql(
