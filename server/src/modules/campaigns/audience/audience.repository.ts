@@ -6,16 +6,19 @@ import { assignGroupSql, controlDigestSql, digestInControlSql } from '../control
 import { audienceMembersOfPassedSql, type AudienceLeaf, type AudienceStep, type CompiledAudience } from './audience.compiler.js';
 
 /**
- * How many steps a subscriber passes before the first it fails. A CASE tests its branches in order
- * and stops at the first that holds, so a step is evaluated only for the rows that passed the ones
- * before it, as an AND chain would: a subscriber outside the segment never probes the score sets.
+ * How many steps a subscriber passes before the first it fails: `case when <step 0> then (case when
+ * <step 1> then ... else 1 end) else 0 end`. A CASE evaluates a branch only when its test holds, so
+ * a step is evaluated only for the rows that passed the ones before it, as an AND chain would: a
+ * subscriber outside the segment never probes the score sets. A step that is null (unknown) fails,
+ * as in a WHERE. Nested rather than `when not coalesce(<step>, false) then i ...`: one test per step
+ * and row, no NOT and COALESCE around it (2 % of a preview at a million subscribers).
  * Read it through a fence (`offset 0`, a materialized CTE): pulled up into each count's filter, the
  * planner would evaluate the chain once per step (4 x slower at 100,000 subscribers). `known`: a
  * step the scan already applied (its rows all pass it), not tested again.
  */
 function passedStepsSql(steps: readonly AudienceStep[], known?: number): SQL {
-  const tests = steps.flatMap((s, i) => (i === known ? [] : [sql`when not coalesce(${s.where}, false) then ${sql.raw(String(i))}`]));
-  return sql`case ${sql.join(tests, sql` `)} else ${sql.raw(String(steps.length))} end`;
+  return steps.reduceRight<SQL>((passedRest, s, i) => (i === known ? passedRest : sql`case when ${s.where} then ${passedRest} else ${sql.raw(String(i))} end`),
+    sql.raw(String(steps.length)));
 }
 
 /** `n<i>`: the rows of `alias` that passed more than i steps, i.e. remain after step i, for each i from `from`. */
