@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- scale [--subscribers 1000000] [--offers 500] [--database-url postgres://...] [--pglite]
  *   [--instances 1,2] [--chunk 5000] [--history-months 12] [--max-rows 200000] [--pair-subscribers 2000] [--runs 10]
- *   [--phases import,score] [--constrained-copy-only] [--keep] [--reuse postgres://...]`
+ *   [--phases import,score] [--constrained-copy-only | --no-copy] [--keep] [--reuse postgres://...]`
  *
  * Operator scale (issue 12), every figure beside its target:
  *  1. N synthetic subscribers with their history generated and written through Lyra's import
@@ -32,6 +32,8 @@
  *
  * `--constrained-copy-only` leaves out the two informative COPYs of phase 1 (plain tables, no foreign
  * keys): at a million subscribers each costs some ten minutes, and the target compares with the third.
+ * `--no-copy` leaves out all three (twenty minutes at a million): a run for the scoring figures, whose
+ * import line then prints no ratio.
  *
  * `--phases import` runs phase 1 alone (the import beside COPY, per table); the default is every phase
  * (`score` is 2 to 5, which need the imported subscribers).
@@ -106,6 +108,8 @@ interface Options {
   phases: Set<Phase>;
   /** Only the COPY the import's target compares with (into tables with Lyra's keys, indexes and foreign keys), not the two informative ones. */
   constrainedCopyOnly: boolean;
+  /** No COPY beside the import at all (`--no-copy`). */
+  noCopy: boolean;
   /** Leave the database (and its trained version) for `reuse`. */
   keep: boolean;
   /** A PostgreSQL database a `--keep` run left: no import (its subscribers and catalog), its active version scores. */
@@ -141,6 +145,7 @@ function options(args: string[]): Options {
     runs: num('runs', 10),
     phases: new Set(reuse === null ? (phases as Phase[]) : ['score']),
     constrainedCopyOnly: args.includes('--constrained-copy-only'),
+    noCopy: args.includes('--no-copy'),
     keep: args.includes('--keep'),
     reuse,
   };
@@ -334,7 +339,7 @@ async function importSubscribers(database: Database, container: Container, opts:
       const rows = parsed.map((r) => columns.map((c) => r[c.name] as never));
       let tCopy = NaN;
       let tIndexed = NaN;
-      if (!opts.constrainedCopyOnly) {
+      if (!opts.constrainedCopyOnly && !opts.noCopy) {
         const t1 = performance.now();
         await copyRows(database.db, `bench_copy_${STORED_IN[table]}`, columns, rows);
         tCopy = performance.now() - t1;
@@ -342,9 +347,12 @@ async function importSubscribers(database: Database, container: Container, opts:
         await copyRows(database.db, `bench_indexed_${STORED_IN[table]}`, columns, rows);
         tIndexed = performance.now() - t2;
       }
-      const t3 = performance.now();
-      await copyRows(database.db, `bench_fk_${STORED_IN[table]}`, columns, rows);
-      const tConstrained = performance.now() - t3;
+      let tConstrained = NaN;
+      if (!opts.noCopy) {
+        const t3 = performance.now();
+        await copyRows(database.db, `bench_fk_${STORED_IN[table]}`, columns, rows);
+        tConstrained = performance.now() - t3;
+      }
       importMs += tImport;
       copyMs += tCopy;
       indexedMs += tIndexed;
@@ -727,9 +735,9 @@ export async function run(args: string[]): Promise<void> {
       // 1. Import beside COPY
       imp = await importSubscribers(database, container, opts, rss);
       for (const [table, t] of Object.entries(imp.byTable)) {
-        console.log(`  ${table.padEnd(10)} rows=${int(t.rows).padStart(12)} import=${f1(t.importMs / 1000)}s copy=${f1(t.constrainedMs / 1000)}s ratio=${f2(t.importMs / t.constrainedMs)} | copy into plain tables=${secs(t.copyMs)} (import/that=${f2(t.importMs / t.copyMs)}), with keys and indexes but no foreign keys=${secs(t.indexedMs)}`);
+        console.log(`  ${table.padEnd(10)} rows=${int(t.rows).padStart(12)} import=${f1(t.importMs / 1000)}s copy=${secs(t.constrainedMs)} ratio=${f2(t.importMs / t.constrainedMs)} | copy into plain tables=${secs(t.copyMs)} (import/that=${f2(t.importMs / t.copyMs)}), with keys and indexes but no foreign keys=${secs(t.indexedMs)}`);
       }
-      console.log(`scale.import subscribers=${int(imp.subscribers)} rows=${int(imp.rows)} import=${f1(imp.importMs / 1000)}s copy=${f1(imp.constrainedMs / 1000)}s ratio=${f2(imp.importMs / imp.constrainedMs)} (target <= 2; COPY into tables of Lyra's schema: keys, indexes, foreign keys)`
+      console.log(`scale.import subscribers=${int(imp.subscribers)} rows=${int(imp.rows)} import=${f1(imp.importMs / 1000)}s copy=${secs(imp.constrainedMs)} ratio=${f2(imp.importMs / imp.constrainedMs)} (target <= 2; COPY into tables of Lyra's schema: keys, indexes, foreign keys)`
         + ` | copy into plain tables (no keys, no indexes) ${secs(imp.copyMs)} (import/that=${f2(imp.importMs / imp.copyMs)}), with keys and indexes but no foreign keys ${secs(imp.indexedMs)} (import/that=${f2(imp.importMs / imp.indexedMs)}) | generation+import+copies ${f1(imp.totalMs / 1000)}s | ${int(imp.subscribers / (imp.importMs / 1000))} subscribers/s imported | load ${load()}`);
       if (!opts.phases.has('score')) return;
       await container.users.create(SYSTEM_ACTOR, { email: USER.email, name: 'Scale bench', password: USER.password, role: 'admin', is_active: true });
