@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- scale [--subscribers 1000000] [--offers 500] [--database-url postgres://...] [--pglite]
  *   [--instances 1,2] [--chunk 5000] [--history-months 12] [--max-rows 200000] [--pair-subscribers 2000] [--runs 10]
- *   [--phases import,score] [--constrained-copy-only | --no-copy] [--keep] [--reuse postgres://...]`
+ *   [--phases import,score] [--constrained-copy-only | --no-copy] [--pin] [--keep] [--reuse postgres://...]`
  *
  * Operator scale (issue 12), every figure beside its target:
  *  1. N synthetic subscribers with their history generated and written through Lyra's import
@@ -35,6 +35,11 @@
  * `--no-copy` leaves out all three (twenty minutes at a million): a run for the scoring figures, whose
  * import line then prints no ratio.
  *
+ * `--pin` runs each scoring server on a core of its own (`taskset`, every thread; server k on core
+ * k - 1), as instances on machines of their own would be, while PostgreSQL and this bench run on any:
+ * on a machine of two cores, one instance left free takes ~1.5 of them (its scoring thread, its API
+ * thread reading and writing, PostgreSQL), which leaves a second little to add. Training is not pinned.
+ *
  * `--phases import` runs phase 1 alone (the import beside COPY, per table); the default is every phase
  * (`score` is 2 to 5, which need the imported subscribers).
  *
@@ -46,7 +51,7 @@
  * created in that server and dropped at the end. `--pglite`: a PGlite directory, one server at a time
  * (PGlite is one process's), so the two-instance run is skipped.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -110,6 +115,8 @@ interface Options {
   constrainedCopyOnly: boolean;
   /** No COPY beside the import at all (`--no-copy`). */
   noCopy: boolean;
+  /** Each scoring server on a core of its own (`--pin`). */
+  pin: boolean;
   /** Leave the database (and its trained version) for `reuse`. */
   keep: boolean;
   /** A PostgreSQL database a `--keep` run left: no import (its subscribers and catalog), its active version scores. */
@@ -146,6 +153,7 @@ function options(args: string[]): Options {
     phases: new Set(reuse === null ? (phases as Phase[]) : ['score']),
     constrainedCopyOnly: args.includes('--constrained-copy-only'),
     noCopy: args.includes('--no-copy'),
+    pin: args.includes('--pin'),
     keep: args.includes('--keep'),
     reuse,
   };
@@ -373,7 +381,7 @@ async function importSubscribers(database: Database, container: Container, opts:
     onProgress: (p) => {
       if (Date.now() - lastPrint < 30_000 && p.done < p.total) return;
       lastPrint = Date.now();
-      console.log(`  ... ${int(p.done)}/${int(p.total)} subscribers, ${int(p.rows)} rows, ${f1(p.elapsedMs / 1000)}s (import ${f1(importMs / 1000)}s, copy ${f1(constrainedMs / 1000)}s)`);
+      console.log(`  ... ${int(p.done)}/${int(p.total)} subscribers, ${int(p.rows)} rows, ${f1(p.elapsedMs / 1000)}s (import ${f1(importMs / 1000)}s, copy ${secs(constrainedMs)})`);
     },
   });
   rss.endPhase('import');
@@ -433,6 +441,11 @@ function describePartitions(parts: PartitionTimes[], wallMs: number, instances: 
   const s = (x: number) => `${f1(x)}s`;
   return `partitions=${parts.length} subscribers=${int(sum('subscribers'))} partition wall ${s(sum('wall'))} | scoring thread: feature rows ${s(sum('rows'))}, predict ${s(sum('predict'))}, ranking ${s(sum('rank'))}, reasons ${s(sum('reasons'))}`
     + ` = ${s(worker)}, busy ${f1((100 * worker) / (instances * wallMs / 1000))}% of the run's wall per instance | API thread: reading ${s(sum('reading'))} (beside the thread), writing ${s(sum('writing'))}`;
+}
+
+/** Every thread of the server, and those it starts later, on this core alone. */
+function pinToCore(server: Server, core: number): void {
+  execFileSync('taskset', ['--all-tasks', '--cpu-list', '--pid', String(core), String(server.child.pid)], { stdio: 'ignore' });
 }
 
 async function startServer(label: string, db: BenchDb, rss: RssMonitor): Promise<Server> {
@@ -768,6 +781,7 @@ export async function run(args: string[]): Promise<void> {
         continue;
       }
       while (servers.length < n) servers.push(await startServer(`server${servers.length + 1}`, db, rss));
+      if (opts.pin) servers.slice(0, n).forEach((s, k) => pinToCore(s, k % availableParallelism()));
       const r = await scoreOnce(servers.slice(0, n), token);
       runs.push(r);
       // At once (the pair figures follow once the servers are stopped): a long run shows what it measured so far.
@@ -784,7 +798,7 @@ export async function run(args: string[]): Promise<void> {
     const candidates = pairs.pairsPerSubscriber;
     for (const r of runs) {
       const pairRate = (r.scored * candidates) / (r.wallMs / 1000);
-      let line = `scale.score instances=${r.instances} subscribers=${int(r.scored)} candidates/subscriber=${f1(candidates)} (sample mean, of ${pairs.pool} on sale) wall=${f1(r.wallMs / 1000)}s (run created->finished ${f1(r.serverMs / 1000)}s) ${int(r.scored / (r.wallMs / 1000))} subscribers/s ${int(pairRate)} pairs/s`;
+      let line = `scale.score instances=${r.instances}${opts.pin ? ' (each on a core of its own)' : ''} subscribers=${int(r.scored)} candidates/subscriber=${f1(candidates)} (sample mean, of ${pairs.pool} on sale) wall=${f1(r.wallMs / 1000)}s (run created->finished ${f1(r.serverMs / 1000)}s) ${int(r.scored / (r.wallMs / 1000))} subscribers/s ${int(pairRate)} pairs/s`;
       if (pairs.xgb) line += ` | xgboost(1t) ${int(pairs.xgb.rate)} pairs/s ratio=${f2(pairRate / pairs.xgb.rate)} (target >= 0.8)`;
       if (one && r.instances > 1) line += ` | speed-up vs one=${f2(one.wallMs / r.wallMs)} (target >= 1.7)`;
       console.log(line);
