@@ -142,6 +142,38 @@ describe('TreeSHAP', () => {
     expectFastEqualsExact(m, ds, 60);
   });
 
+  it('rows sharing features (a subscriber\'s offers) add a leaf on those features once per run: the same values, bit for bit however chunked', () => {
+    const ds = mixedDataset(4000, 3, 21);
+    const m = trainGbdtSync(ds, { nTrees: 30, maxDepth: 3, learningRate: 0.3, minChildWeight: 0.1, seed: 4 });
+    // x0 and x1 are the subscriber's (shared by their rows), x2 and the category the offer's
+    const shared = Uint8Array.from(m.featureNames, (name) => (name === 'x0' || name === 'x1' ? 1 : 0));
+    const fo = m.forest;
+    const onSharedOnly = (nd: number): boolean => fo.feature[nd]! < 0 ? true : shared[fo.feature[nd]!] === 1 && onSharedOnly(fo.left[nd]!) && onSharedOnly(fo.left[nd]! + 1);
+    const sharedSubtrees = Array.from(fo.roots).filter((root) => fo.feature[root]! >= 0 && shared[fo.feature[root]!] === 1 && !onSharedOnly(root)).length;
+    expect(sharedSubtrees).toBeGreaterThan(0); // trees that split on shared features first, then on the offer's
+    const cols = m.encodeColumns(ds);
+    const at = (r: number) => Float64Array.from(cols, (c) => c[r]!);
+    // 60 subscribers x 5 offers: the shared columns of row s, the others of five other rows (missing values among them)
+    const xs: Float64Array[] = [];
+    for (let s = 0; s < 60; s++) {
+      for (let o = 0; o < 5; o++) {
+        const x = at(1000 + 7 * s + o);
+        shared.forEach((isShared, f) => { if (isShared) x[f] = at(s)[f]!; });
+        xs.push(x);
+      }
+    }
+    // a row in the middle of a run that differs in one shared feature: a run of its own, not its neighbours'
+    xs[12]![m.featureNames.indexOf('x1')] = xs[12]![m.featureNames.indexOf('x1')]! + 0.37;
+    const together = treeShapRows(m, xs, shared);
+    xs.forEach((x, r) => {
+      const alone = treeShapEncoded(m, x).contributions;
+      together[r]!.forEach((v, f) => expect(Math.abs(v - alone[f]!)).toBeLessThan(1e-12));
+    });
+    for (const size of [1, 3, 5, 7]) {
+      for (let r = 0; r < xs.length; r += size) treeShapRows(m, xs.slice(r, r + size), shared).forEach((phi, i) => expect(phi).toEqual(together[r + i]));
+    }
+  });
+
   it('contributions + bias add up to the raw score for every row', () => {
     const { dataset } = syntheticBinary({ rows: 5000, features: 10, seed: 8 });
     const m = trainGbdtSync(dataset, { nTrees: 40, maxDepth: 6, seed: 1 });

@@ -267,6 +267,14 @@ export function featureDefs(set: ModelFeatureSet, pre: FeaturePreprocessing): Fe
   return [...PROFILE, ...SPEND, num('holdings_count'), num('holdings_device'), num('months_since_device'), ...PAYMENTS, ...BILL_FEATURES];
 }
 
+/**
+ * The features of a row that describe its subject (the product, the campaign offer or the bill), not
+ * the subscriber: the rest of a subscriber's rows are the same whatever the subject (their customerRow).
+ */
+export function subjectFeatures(set: ModelFeatureSet): ReadonlySet<string> {
+  return new Set((set === 'propensity' ? PRODUCT_FEATURES : set === 'response' ? OFFER_FEATURES : BILL_FEATURES).map((d) => d.name));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Values
 

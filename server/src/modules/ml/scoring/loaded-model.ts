@@ -9,7 +9,7 @@ import {
   type Calibrator, type CalibratorJson, type Column, type GbdtModelJson, type LogisticModelJson, type Reason, type Row, type ScorecardJson, type TLearnerJson,
 } from '@lyra/ml';
 import {
-  ColumnBuilder, featureDefs, mergeParts, SpareColumns, type CustomerFacts, type FeatureDef, type FeaturePreprocessing, type ModelFeatureSet, type ProductInfo, type RowParts,
+  ColumnBuilder, featureDefs, mergeParts, SpareColumns, subjectFeatures, type CustomerFacts, type FeatureDef, type FeaturePreprocessing, type ModelFeatureSet, type ProductInfo, type RowParts,
 } from '../features/features.js';
 import type { ModelVersionRow } from '../ml.repository.js';
 
@@ -41,6 +41,8 @@ export class LoadedModel {
   private readonly hasOverrides: boolean;
   /** The last scored rows' column arrays, for the next rowsBuilder (batch scoring scores page after page). */
   private readonly spareColumns = new SpareColumns();
+  /** Per GBDT feature, 1 for the subscriber's own (not the subject's): what a subscriber's rows share (see reasonsOfRows). */
+  private readonly subscriberFeatures: Uint8Array;
 
   constructor(
     readonly id: string,
@@ -57,6 +59,8 @@ export class LoadedModel {
     this.thresholds = metrics.thresholds;
     this.anyThresholds = metrics.any_product?.thresholds ?? null;
     this.hasOverrides = Object.keys(artifact.scoringOverrides).length > 0;
+    const subject = subjectFeatures(artifact.featureSet);
+    this.subscriberFeatures = Uint8Array.from(this.gbdt.featureNames, (name) => (subject.has(name) ? 0 : 1));
   }
 
   get pre(): FeaturePreprocessing {
@@ -117,7 +121,8 @@ export class LoadedModel {
 
   /** reasons() of several rows, explained together (one walk of the trees for all: a subscriber's top offers). */
   reasonsOfRows(rows: readonly Row[], k = 5): MlReason[][] {
-    return explainRows(this.gbdt, rows.map((r) => this.prepared(r)), k).map((reasons) => reasons.map(toMlReason));
+    // A subscriber's consecutive rows (their top offers) walk the leaves that split on their own features once (treeShapRows).
+    return explainRows(this.gbdt, rows.map((r) => this.prepared(r)), k, this.subscriberFeatures).map((reasons) => reasons.map(toMlReason));
   }
 
   /** p(respond | contacted) - p(respond | not contacted) from the T-learner; null without a control group. */
