@@ -809,7 +809,7 @@ export async function run(args: string[]): Promise<void> {
         + ` | before the run, same requests: n=${r.idleMs.length} p50=${f1(pct(r.idleMs, 0.5))}ms p99=${f1(pct(r.idleMs, 0.99))}ms max=${f1(Math.max(...r.idleMs))}ms`);
     }
     console.log(`scale.pairs matrix ${int(pairs.pairRows)} rows x ${pairs.features} features (${int(opts.pairSubscribers)} subscribers x ${f1(candidates)} candidates of ${pairs.pool} on sale): lyra predict alone (1 thread, this process, one pass as batch scoring) ${int(pairs.lyraComputeRate)} rows/s`
-      + (pairs.xgb ? ` | xgboost ${pairs.xgb.version} (1t, ${pairs.xgb.trees} trees as ours, trained on the same ${int(pairs.xgb.trainRows)} rows, ${pairs.xgb.categorical}) ${int(pairs.xgb.rate)} rows/s (cpu ${int(pairs.xgb.cpuRate)}) | lyra predict alone / xgboost=${f2(pairs.lyraComputeRate / pairs.xgb.rate)}` : ' | XGBoost not available in /usr/bin/python3'));
+      + (pairs.xgb ? ` | xgboost ${pairs.xgb.version} (1t, ${pairs.xgb.trees} trees as ours, trained on the same ${int(pairs.xgb.trainRows)} rows, ${pairs.xgb.categorical}) ${int(pairs.xgb.rate)} rows/s (cpu ${int(pairs.xgb.cpuRate)}) | lyra predict alone / xgboost=${f2(pairs.lyraComputeRate / pairs.xgb.rate)}` : ' | XGBoost not available in /usr/bin/python3, so no ratio (Debian: apt-get install python3-xgboost)'));
 
     // 4. The campaigns benchmark's audience preview on these subscribers and the last run's scores
     const last = runs.at(-1);
@@ -827,9 +827,9 @@ export async function run(args: string[]): Promise<void> {
     const rate = new Map(runs.map((r) => [r.instances, r.scored / (r.wallMs / 1000)]));
     const r1 = rate.get(1);
     const r2 = rate.get(2);
-    if (r1) {
-      // Four instances: the measured two-instance speed-up applied once more (no measurement of four).
-      const r4 = r2 ? r2 * (r2 / r1) : undefined;
+    if (r1 || r2) {
+      // Four instances: the measured two-instance speed-up applied once more (no measurement of four, nor of it without one).
+      const r4 = r1 && r2 ? r2 * (r2 / r1) : undefined;
       for (const target of [10_000_000, 20_000_000]) {
         const h = (r: number | undefined) => (r ? `${f1(target / r / 3600)}h` : 'n/a');
         console.log(`scale.projection subscribers=${int(target)} scoring: 1 instance ${h(r1)}, 2 instances ${h(r2)}, 4 instances ${h(r4)} (speed-up per doubling as measured) | import (one process) ${h(importRate)}`);
