@@ -34,7 +34,8 @@ export interface ReadOutcome {
   logs: string[];
 }
 
-export async function readAll(connector: Connector, opts: Partial<ReadOptions> = {}): Promise<ReadOutcome> {
+/** `afterPage`: called once each page has been taken (its number, from 1), before the next is asked for. */
+export async function readAll(connector: Connector, opts: Partial<ReadOptions> = {}, afterPage?: (page: number) => void): Promise<ReadOutcome> {
   const logs: string[] = [];
   const gen = connector.read({ mode: 'full', cursor: null, lookbackMs: 5 * 60_000, signal: new AbortController().signal, log: (m) => logs.push(m), ...opts });
   const out: Omit<ReadOutcome, 'result'> = { latest: new Map(), emissions: [], errors: [], pages: [], logs };
@@ -46,6 +47,7 @@ export async function readAll(connector: Connector, opts: Partial<ReadOptions> =
       out.emissions.push(it);
       out.latest.set(it.externalId, it);
     }
+    afterPage?.(out.pages.length);
     step = await gen.next();
   }
   return { ...out, result: step.value };
