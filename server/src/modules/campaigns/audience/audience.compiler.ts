@@ -4,8 +4,8 @@ import { customers, mlScores } from '../../../db/schema/index.js';
 import {
   activeSubscriberCount, latestActiveScoringRun, numericWithin, subscriberActive, subscriberContactedWithin, subscriberDevice, subscriberHolds, subscriberIdIn,
   subscriberInAllSegments, subscriberInAnySegment, subscriberInRunningCampaign, subscriberInNoSegment, subscriberInRegion, subscriberInSegment, subscriberInValueBand,
-  subscriberLateBills, subscriberOnPlan, subscriberScoreAtLeast, subscriberScoreAtMost, subscriberScoreInTopPercent, subscriberTenureAtLeast,
-  subscriberTenureAtMost, subscriberUpliftAtLeast, subscriberUsage, subscriberValueAtLeast, subscriberValueAtMost, type ProductSelector,
+  subscriberLateBills, subscriberOnPlan, scoreAtLeast, scoreAtMost, subscriberScoreInTopPercent, subscriberTenureAtLeast,
+  subscriberTenureAtMost, upliftAtLeast, subscriberUsage, subscriberValueAtLeast, subscriberValueAtMost, type ProductSelector, type ScoreTest,
 } from '../../audience/audience.sql.js';
 import { assignGroupSql, controlDigestSql } from '../control-group.js';
 
@@ -36,6 +36,8 @@ export interface AudienceStep {
   indexed?: true;
   /** How many subscribers it selects, counted apart from the funnel's scan (the base: `activeSubscriberCount`). */
   count?: SQL;
+  /** The step is one comparison of a score: the funnel may test it by probes rather than by a hashed set (`ScoreTest`). */
+  score?: ScoreTest;
 }
 
 /** A leaf rule anywhere in the definition, for the reasons a sample subscriber qualifies. */
@@ -67,8 +69,11 @@ export interface CompiledAudience {
 
 const joinList = (xs: readonly string[]) => xs.join(', ');
 
-/** A rule's condition, its wording, and the models it reads. */
-function compileRule(rule: AudienceRule, ctx: AudienceContext, models: Set<string>): { where: SQL; label: string } {
+/** A rule that is one comparison of a score: its condition, and the test it comes from. */
+const scoreOnly = (test: ScoreTest) => ({ where: test.where, score: test });
+
+/** A rule's condition, its wording, the models it reads, and the score test it is (when one). */
+function compileRule(rule: AudienceRule, ctx: AudienceContext, models: Set<string>): { where: SQL; label: string; score?: ScoreTest } {
   switch (rule.kind) {
     case 'segments': {
       const where = rule.match === 'any' ? (rule.segments.length === 1 ? subscriberInSegment(rule.segments[0]!) : subscriberInAnySegment(rule.segments))
@@ -121,22 +126,25 @@ function compileRule(rule: AudienceRule, ctx: AudienceContext, models: Set<strin
       models.add('propensity_to_buy');
       const productIds = rule.product_id !== undefined ? [rule.product_id] : ctx.offerProductIds;
       const one = (product: string) => rule.min !== undefined
-        ? subscriberScoreAtLeast('propensity_to_buy', rule.min, { product })
+        ? scoreAtLeast('propensity_to_buy', rule.min, { product }).where
         : subscriberScoreInTopPercent('propensity_to_buy', rule.top_percent!, { product });
       // No offer yet (an audience drafted before its offers): nobody qualifies, rather than everybody.
       const where = productIds.length === 0 ? sql`false` : or(...productIds.map(one))!;
       const target = rule.product_id !== undefined ? `product ${rule.product_id}` : 'an offered product';
-      return { where, label: `propensity for ${target} ${rule.min !== undefined ? `≥ ${rule.min}` : `in the top ${rule.top_percent}%`}` };
+      const label = `propensity for ${target} ${rule.min !== undefined ? `≥ ${rule.min}` : `in the top ${rule.top_percent}%`}`;
+      if (productIds.length === 1 && rule.min !== undefined) return { ...scoreOnly(scoreAtLeast('propensity_to_buy', rule.min, { product: productIds[0]! })), label };
+      return { where, label };
     }
     case 'default_risk':
       models.add('payment_default_risk');
-      return { where: subscriberScoreAtMost('payment_default_risk', rule.max), label: `payment default risk ≤ ${rule.max}` };
+      // One row per subscriber, without a product: the run's range of the (run, product, score) index.
+      return { ...scoreOnly(scoreAtMost('payment_default_risk', rule.max, { product: null })), label: `payment default risk ≤ ${rule.max}` };
     case 'response':
       models.add('campaign_response');
-      return { where: subscriberScoreAtLeast('campaign_response', rule.min), label: `campaign response ≥ ${rule.min}` };
+      return { ...scoreOnly(scoreAtLeast('campaign_response', rule.min)), label: `campaign response ≥ ${rule.min}` };
     case 'uplift':
       models.add('campaign_response');
-      return { where: subscriberUpliftAtLeast(rule.min), label: `uplift ≥ ${rule.min}` };
+      return { ...scoreOnly(upliftAtLeast(rule.min)), label: `uplift ≥ ${rule.min}` };
   }
 }
 
@@ -145,10 +153,10 @@ function rangeText(min: string | number | undefined, max: string | number | unde
   return min !== undefined ? `≥ ${min}` : `≤ ${max}`;
 }
 
-function compileNode(node: AudienceNode, path: string, ctx: AudienceContext, models: Set<string>, leaves: AudienceLeaf[]): { where: SQL; label: string } {
+function compileNode(node: AudienceNode, path: string, ctx: AudienceContext, models: Set<string>, leaves: AudienceLeaf[]): { where: SQL; label: string; score?: ScoreTest } {
   if (node.kind !== 'group') {
     const compiled = compileRule(node, ctx, models);
-    leaves.push({ path, ...compiled, wholeStep: /^rules\.\d+$/.test(path) });
+    leaves.push({ path, where: compiled.where, label: compiled.label, wholeStep: /^rules\.\d+$/.test(path) });
     return compiled;
   }
   const parts = node.rules.map((r, i) => compileNode(r, `${path}.rules.${i}`, ctx, models, leaves));
