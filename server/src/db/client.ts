@@ -80,8 +80,18 @@ export async function openPglite(dataDir: string | null, opts: { loadDataDir?: B
   };
 }
 
+/**
+ * Every session of Lyra's pool: UTC, and no JIT. Lyra's statements are many small ones, and the
+ * planner's cost of some exceeds `jit_above_cost` by far without their work doing so: a scoring
+ * page's offerable products (100 subscribers x 500 products, a correlated default-risk test per
+ * pair) is costed at ~570,000, so PostgreSQL 15 spent 256 ms compiling it (inlining, optimizing)
+ * to run it in 12 ms, on every page. The statements that are large (an audience preview over a
+ * million subscribers) never earned their compilation back either.
+ */
+const SESSION_OPTIONS = '-c TimeZone=UTC -c jit=off';
+
 export async function openPostgres(url: string, poolSize = 10): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, options: '-c TimeZone=UTC' });
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, options: SESSION_OPTIONS });
   pool.on('error', () => undefined); // idle-client errors surface on the next query
   const db = drizzlePg(pool, { schema }) as unknown as Db;
   return {

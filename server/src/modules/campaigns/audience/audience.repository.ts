@@ -255,16 +255,15 @@ export function createAudienceRepository(db: DbOrTx, opts: { probeWhenReachingBe
     },
 
     /**
-     * For this transaction only: room for the score sets the rules probe as hashed subplans, and no
-     * JIT. A set the planner expects to outgrow work_mem is not hashed but scanned again for every
-     * subscriber (a plain subplan: quadratic). At the default 4 MB that cliff lies between 200,000
-     * and 1,000,000 subscribers (a propensity set of 420,000 ids); 128 MB holds sets of a few
-     * million ids. JIT compiles each of these one-off statements for 0.1 to 0.6 s at a million
-     * rows and never earns it back within one preview.
+     * For this transaction only: room for the score sets the rules probe as hashed subplans. A set
+     * the planner expects to outgrow work_mem is not hashed but scanned again for every subscriber
+     * (a plain subplan: quadratic). At the default 4 MB that cliff lies between 200,000 and
+     * 1,000,000 subscribers (a propensity set of 420,000 ids); 128 MB holds sets of a few million
+     * ids. (No JIT either, as in every session of Lyra's: see openPostgres. It compiled each of
+     * these one-off statements for 0.1 to 0.6 s at a million rows and never earned it back.)
      */
     async roomForScoreSets(): Promise<void> {
       await db.execute(sql`set local work_mem = '128MB'`);
-      await db.execute(sql`set local jit = off`);
     },
 
     /**
