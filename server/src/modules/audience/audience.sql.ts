@@ -162,7 +162,7 @@ export interface ScoreScope {
  * range scan of the run rather than a look-up per subscriber.
  */
 export function subscriberScoreAbove(model: string, min: number, scope: ScoreScope = {}): SQL {
-  return scoreTest(model, sql`> ${min}::float8`, scope).where;
+  return scoreTest(model, [sql`> ${min}::float8`], scope).where;
 }
 
 // -------------------------------------------------------------------------------------------------
@@ -319,21 +319,27 @@ export interface ScoreTest {
   set: SQL;
 }
 
-function scoreTest(model: string, comparison: SQL, scope: ScoreScope, column: 'score' | 'uplift' = 'score'): ScoreTest {
+/** `comparisons`: each applied to the score (`> x`, `<= y`...), all of them holding. */
+function scoreTest(model: string, comparisons: SQL[], scope: ScoreScope, column: 'score' | 'uplift' = 'score'): ScoreTest {
   const value = column === 'score' ? mlScores.score : mlScores.uplift;
   const set = sql`select ${mlScores.customerId} from ${mlScores}
-    where ${mlScores.runId} = ${latestActiveScoringRun(model)} ${scoreProduct(scope)} and ${value} ${comparison}`;
+    where ${mlScores.runId} = ${latestActiveScoringRun(model)} ${scoreProduct(scope)} ${sql.join(comparisons.map((c) => sql` and ${value} ${c}`), sql``)}`;
   // A scalar sub-select with a limit: never turned into a hashed set, whatever the planner expects.
   const probe = sql`(select true from ${mlScores} s where s.run_id = ${latestActiveScoringRun(model)}
-    and s.customer_id = ${scope.subscriber ?? customers.id} ${scoreProduct(scope, sql`s.product_id`)} and s.${sql.raw(column)} ${comparison} limit 1)`;
+    and s.customer_id = ${scope.subscriber ?? customers.id} ${scoreProduct(scope, sql`s.product_id`)}
+    ${sql.join(comparisons.map((c) => sql` and s.${sql.raw(column)} ${c}`), sql``)} limit 1)`;
   return { where: sql`${scope.subscriber ?? customers.id} in (${set})`, probe, set };
 }
 
+/** The latest active score of model M is above `above` and, unless null, at most `atMost`. */
+export const scoreWithin = (model: string, above: number, atMost: number | null, scope: ScoreScope = {}): ScoreTest =>
+  scoreTest(model, atMost === null ? [sql`> ${above}::float8`] : [sql`> ${above}::float8`, sql`<= ${atMost}::float8`], scope);
+
 /** The latest active score of model M is at least / at most x (a subscriber without one qualifies for neither). */
-export const scoreAtLeast = (model: string, min: number, scope: ScoreScope = {}): ScoreTest => scoreTest(model, sql`>= ${min}::float8`, scope);
-export const scoreAtMost = (model: string, max: number, scope: ScoreScope = {}): ScoreTest => scoreTest(model, sql`<= ${max}::float8`, scope);
+export const scoreAtLeast = (model: string, min: number, scope: ScoreScope = {}): ScoreTest => scoreTest(model, [sql`>= ${min}::float8`], scope);
+export const scoreAtMost = (model: string, max: number, scope: ScoreScope = {}): ScoreTest => scoreTest(model, [sql`<= ${max}::float8`], scope);
 /** The latest active uplift (campaign_response's T-learner) is at least x. */
-export const upliftAtLeast = (min: number, scope: ScoreScope = {}): ScoreTest => scoreTest('campaign_response', sql`>= ${min}::float8`, scope, 'uplift');
+export const upliftAtLeast = (min: number, scope: ScoreScope = {}): ScoreTest => scoreTest('campaign_response', [sql`>= ${min}::float8`], scope, 'uplift');
 
 /**
  * Among the subscribers the latest active run of M scored (for the product in scope), in the best

@@ -25,9 +25,9 @@ describe('audience preview', () => {
   let offerB: string;
   let dataType: string;
   let runs: Record<'propensity' | 'risk' | 'response', string>;
-  const preview = (audience: AudienceDefinitionInput, extra: { control_share?: number; offers?: { product_id: string; max_default_risk?: number }[]; cost_per_contact?: string; budget?: { amount?: string; contacts?: number } } = {}) => {
+  const preview = (audience: AudienceDefinitionInput, extra: { control_share?: number; offers?: { product_id: string; max_default_risk?: number }[]; cost_per_contact?: string; budget?: { amount?: string; contacts?: number }; probeWhenReachingBelow?: number } = {}) => {
     const req = AudiencePreviewRequest.parse({ audience, offers: extra.offers ?? [{ product_id: offerA }, { product_id: offerB }], control_share: extra.control_share ?? 0.1, ...(extra.budget && { budget: extra.budget }), ...(extra.cost_per_contact && { cost_per_contact: extra.cost_per_contact }) });
-    return createAudiencePreview(t.database.db).preview({
+    return createAudiencePreview(t.database.db, extra.probeWhenReachingBelow === undefined ? {} : { probeWhenReachingBelow: extra.probeWhenReachingBelow }).preview({
       audience: req.audience, offers: req.offers, controlShare: req.control_share,
       ...(req.budget && { budget: req.budget }), ...(req.cost_per_contact !== undefined && { costPerContact: req.cost_per_contact }),
     });
@@ -218,13 +218,19 @@ describe('audience preview', () => {
       where c.id = any($1::text[]) and p.currency = c.currency and (p.target_segments = '{}' or p.target_segments && c.segments)
         and (p.min_customer_value is null or p.min_customer_value <= c.customer_value) and (p.max_customer_value is null or p.max_customer_value >= c.customer_value)
         and exists (select 1 from ml_scores s where s.run_id = $4 and s.customer_id = c.id and s.score > $3)`, [members, offerA, cap, runs.risk]);
-    for (const cap of [0.3, 0.6, 0.9]) {
-      const p = await preview(audience, { offers: [{ product_id: offerA, max_default_risk: cap }] });
-      expect(p.size).toBe(members.length);
-      const expected = await over(cap);
-      expect(p.offers[0]!.excluded_by_default_risk, `cap ${cap}`).toBe(expected);
-      if (cap === 0.3) expect(expected).toBeGreaterThan(0);
-      else expect(expected).toBe(0);
+    // The cap tested by hashing the scores over it, by a probe per member, and as the estimates
+    // choose; the audience as it is and cut (a cut as large as the audience keeps every member).
+    for (const probeWhenReachingBelow of [0, Infinity, undefined]) {
+      for (const cap of [0.3, 0.6, 0.9]) {
+        const expected = await over(cap);
+        for (const cut of [undefined, { by: 'response' as const, top: members.length }]) {
+          const p = await preview({ ...audience, ...(cut && { cut }) }, { offers: [{ product_id: offerA, max_default_risk: cap }], ...(probeWhenReachingBelow !== undefined && { probeWhenReachingBelow }) });
+          expect(p.size).toBe(members.length);
+          expect(p.offers[0]!.excluded_by_default_risk, `cap ${cap}, probes below ${probeWhenReachingBelow}, cut ${cut !== undefined}`).toBe(expected);
+        }
+        if (cap === 0.3) expect(expected).toBeGreaterThan(0);
+        else expect(expected).toBe(0);
+      }
     }
   });
 

@@ -41,10 +41,10 @@ function decimalLe(a: string, b: string): boolean {
  * treated and who is held out (the same hash a launch uses, so exact), what each offer reaches,
  * who they are, what to expect and what it costs, and whether the scores it leans on are current.
  */
-export function createAudiencePreview(db: DbOrTx) {
+export function createAudiencePreview(db: DbOrTx, repository: Parameters<typeof createAudienceRepository>[1] = {}) {
   // Read-only, but in a transaction: its settings (room for the score sets) hold for its statements
   // only, and an audience with a cut is evaluated once into a temporary table dropped at the end.
-  const preview = (input: AudiencePreviewInput): Promise<AudiencePreview> => db.transaction((tx) => previewOn(createAudienceRepository(tx), input));
+  const preview = (input: AudiencePreviewInput): Promise<AudiencePreview> => db.transaction((tx) => previewOn(createAudienceRepository(tx, repository), input));
 
   async function previewOn(repo: AudienceRepository, input: AudiencePreviewInput): Promise<AudiencePreview> {
     const offerIds = input.offers.map((o) => o.product_id);
@@ -138,7 +138,7 @@ export function createAudiencePreview(db: DbOrTx) {
    * the preview's (room for the score sets, in one transaction).
    */
   const funnel = (input: Pick<AudiencePreviewInput, 'audience' | 'offers' | 'excludeCampaignId'>): Promise<number[]> => db.transaction(async (tx) => {
-    const repo = createAudienceRepository(tx);
+    const repo = createAudienceRepository(tx, repository);
     const compiled = compileAudience(input.audience, { offerProductIds: input.offers.map((o) => o.product_id), ...(input.excludeCampaignId !== undefined && { campaignId: input.excludeCampaignId }) });
     await repo.roomForScoreSets();
     return repo.funnel(compiled.steps);

@@ -1,7 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { rowsOf, type DbOrTx } from '../../../db/client.js';
 import { campaignMembers, campaigns, customers, mlScores, products } from '../../../db/schema/index.js';
-import { latestActiveScoringRun, productColumnsOf, productColumnValuesOf, productColumnValuesSql, productSellableTo, scoreFreshness, subscriberScore, type ProductColumnValues } from '../../audience/audience.sql.js';
+import { latestActiveScoringRun, productColumnsOf, productColumnValuesOf, productColumnValuesSql, productSellableTo, scoreFreshness, scoreWithin, subscriberScore, type ProductColumnValues, type ScoreTest } from '../../audience/audience.sql.js';
 import { assignGroupSql, controlDigestSql, digestInControlSql } from '../control-group.js';
 import { audienceMembersOfPassedSql, type AudienceLeaf, type AudienceStep, type CompiledAudience } from './audience.compiler.js';
 
@@ -125,17 +125,8 @@ function spreadBelowSql(digest: SQL, j: number): SQL {
  * own columns read before), whether its default risk is over each cap, and its campaign_response
  * score and uplift (a look-up by the (run, customer) index).
  */
-function memberFiguresSql(rows: SQL, o: MemberFiguresOptions, member: { digest: SQL; sellable(offer: number): SQL }): SQL {
-  const facts = o.offers.map((offer, j) => {
-    // A default-risk run stores one row per subscriber, without a product: those over the cap are
-    // one range of the (run, product, score) index, up to the bound the members already keep; none
-    // at all when the cap is at or above it. Hashed once, probed per member.
-    const over = offer.cap === null || (o.riskAtMost !== null && offer.cap >= o.riskAtMost) ? sql`false`
-      : sql`r.id in (select s.customer_id from ${mlScores} s
-          where s.run_id = ${latestActiveScoringRun('payment_default_risk')} and s.product_id is null and s.score > ${offer.cap}::float8
-            ${o.riskAtMost === null ? sql`` : sql`and s.score <= ${o.riskAtMost}::float8`})`;
-    return sql`, ${member.sellable(j)} as ${sql.identifier(`sellable${j}`)}, ${over} as ${sql.identifier(`over${j}`)}`;
-  });
+function memberFiguresSql(rows: SQL, o: MemberFiguresOptions, member: { digest: SQL; sellable(offer: number): SQL; over(offer: number): SQL }): SQL {
+  const facts = o.offers.map((_, j) => sql`, ${member.sellable(j)} as ${sql.identifier(`sellable${j}`)}, ${member.over(j)} as ${sql.identifier(`over${j}`)}`);
   const response = !o.withResponse ? sql`` : sql`, (select array[max(s.score), max(s.uplift)]::float8[] from ${mlScores} s
     where s.run_id = ${latestActiveScoringRun('campaign_response')} and s.customer_id = r.id) as response`;
   const layer = sql`select r.id, ${member.digest} as digest ${sql.join(facts, sql``)} ${response} from (${rows}) r offset 0`;
@@ -166,6 +157,18 @@ function memberFiguresSql(rows: SQL, o: MemberFiguresOptions, member: { digest: 
       where cm.campaign_id = ${k}::uuid and cm.customer_id = m.id))::int as ${sql.identifier(`k${i}`)}`),
   ];
   return sql`select ${sql.join(columns, sql`, `)} from (${layer}) m`;
+}
+
+/**
+ * Whether member `r` is over offer j's risk cap, or null when the cap excludes nobody. A default-risk
+ * run stores one row per subscriber, without a product: those over the cap are one range of the
+ * (run, product, score) index, up to the bound the members already keep (none at all when the cap
+ * is at or above it).
+ */
+function overCapTest(o: MemberFiguresOptions, j: number): ScoreTest | null {
+  const cap = o.offers[j]!.cap;
+  if (cap === null || (o.riskAtMost !== null && cap >= o.riskAtMost)) return null;
+  return scoreWithin('payment_default_risk', cap, o.riskAtMost, { product: null, subscriber: sql`r.id` });
 }
 
 /** The subscriber columns the offers' availability reads, as the funnel's scan carries them. */
@@ -219,6 +222,13 @@ export function createAudienceRepository(db: DbOrTx, opts: { probeWhenReachingBe
     return parsed[0].Plan['Plan Rows'];
   };
 
+  /** Whether `count` subscribers tested against `test` should probe it rather than hash the scores passing it. */
+  const probes = async (count: () => Promise<number>, test: ScoreTest): Promise<boolean> => {
+    if (probeBelow <= 0) return false;
+    if (probeBelow === Infinity) return true;
+    return (await count()) < (await estimatedRows(test.set)) * probeBelow;
+  };
+
   /**
    * The steps as the funnel's scan tests them. A score step is a hashed set of every score that
    * passes it, built before the scan, unless few subscribers are expected to reach it (the steps
@@ -229,17 +239,26 @@ export function createAudienceRepository(db: DbOrTx, opts: { probeWhenReachingBe
   const funnelSteps = async (steps: readonly AudienceStep[]): Promise<AudienceStep[]> => {
     const tested: AudienceStep[] = [];
     for (const step of steps) {
-      if (step.score !== undefined && tested.length > 0 && probeBelow > 0) {
-        const reaching = probeBelow === Infinity ? 0 : await estimatedRows(sql`select 1 from ${customers} where ${sql.join(tested.map((t) => sql`(${t.where})`), sql` and `)}`);
-        const passing = probeBelow === Infinity ? 1 : await estimatedRows(step.score.set);
-        if (reaching < passing * probeBelow) {
-          tested.push({ ...step, where: step.score.probe });
-          continue;
-        }
-      }
-      tested.push(step);
+      const reaching = () => estimatedRows(sql`select 1 from ${customers} where ${sql.join(tested.map((t) => sql`(${t.where})`), sql` and `)}`);
+      tested.push(step.score !== undefined && tested.length > 0 && (await probes(reaching, step.score)) ? { ...step, where: step.score.probe } : step);
     }
     return tested;
+  };
+
+  /**
+   * Per offer, how a member (`r.id`) is tested against its risk cap: as the funnel's score steps, by
+   * a probe per member when the members (as estimated from `steps`, at most `limit`) are few beside
+   * the scores in the cap's range, else by hashing those scores (`false`: the cap excludes nobody).
+   */
+  const overCapTests = async (steps: readonly AudienceStep[], o: MemberFiguresOptions, limit?: number): Promise<SQL[]> => {
+    let members: number | undefined;
+    const count = async () => (members ??= Math.min(limit ?? Infinity, await estimatedRows(sql`select 1 from ${customers} where ${sql.join(steps.map((t) => sql`(${t.where})`), sql` and `)}`)));
+    const tests: SQL[] = [];
+    for (const [j] of o.offers.entries()) {
+      const test = overCapTest(o, j);
+      tests.push(test === null ? sql`false` : (await probes(count, test)) ? test.probe : test.where);
+    }
+    return tests;
   };
 
   return {
@@ -275,14 +294,16 @@ export function createAudienceRepository(db: DbOrTx, opts: { probeWhenReachingBe
      * without a cut (a cut ranks the whole audience first: see `evaluateInto`).
      */
     async evaluateAll(compiled: CompiledAudience, opts: MemberFiguresOptions): Promise<{ counts: number[]; figures: MemberFigures }> {
-      const { scan, counts } = funnelScan(await funnelSteps(compiled.steps), SUBSCRIBER_COLUMNS);
+      const steps = await funnelSteps(compiled.steps);
+      const overs = await overCapTests(steps, opts);
+      const { scan, counts } = funnelScan(steps, SUBSCRIBER_COLUMNS);
       const gather = (expr: SQL, name: string) => gatheredOfMembers(compiled.steps, expr, name);
       const sellable = opts.offers.map((_, j) => `sellable${j}`);
       const gathered = sql`select ${sql.join([...counts, gather(sql`f.id`, 'ids'),
         ...opts.offers.map((o, j) => gather(productSellableTo(subscriberOf('f'), productColumnsOf(o.product)), sellable[j]!))], sql`, `)} from ${scan}`;
       const members = sql`select * from unnest(${sql.join(['ids', ...sellable].map((a) => sql`x.${sql.identifier(a)}`), sql`, `)})
         as u(${sql.join(['id', ...sellable].map((c) => sql.identifier(c)), sql`, `)})`;
-      const figures = memberFiguresSql(members, opts, { digest: controlDigestSql(opts.salt, sql`r.id`), sellable: (j) => sql`r.${sql.identifier(sellable[j]!)}` });
+      const figures = memberFiguresSql(members, opts, { digest: controlDigestSql(opts.salt, sql`r.id`), sellable: (j) => sql`r.${sql.identifier(sellable[j]!)}`, over: (j) => overs[j]! });
       const row = await one<Record<string, unknown>>(sql`select ${sql.join(compiled.steps.map((_, i) => sql`x.${sql.identifier(`n${i}`)}`), sql`, `)}, m.*
         from (${gathered}) x cross join lateral (${figures}) m`);
       return { counts: compiled.steps.map((_, i) => Number(row[`n${i}`])), figures: readFigures(row, opts) };
@@ -301,7 +322,9 @@ export function createAudienceRepository(db: DbOrTx, opts: { probeWhenReachingBe
       // Segments travel as their text form (an array of arrays must be rectangular), read back as text[].
       const all = sql.raw(String(compiled.steps.length));
       const gathered = (expr: SQL, name: string) => gatheredOfMembers(compiled.steps, expr, name);
-      const { scan, counts } = funnelScan(await funnelSteps(compiled.steps), SUBSCRIBER_COLUMNS);
+      const steps = await funnelSteps(compiled.steps);
+      const overs = await overCapTests(steps, opts, compiled.cut?.top);
+      const { scan, counts } = funnelScan(steps, SUBSCRIBER_COLUMNS);
       const row = await one<Record<string, number>>(sql`with c as materialized (select ${sql.join(counts, sql`, `)},
             ${gathered(sql`f.id`, 'ids')}, ${gathered(sql`f.currency`, 'currencies')}, ${gathered(sql`f.segments::text`, 'segment_lists')},
             ${gathered(sql`f.customer_value`, 'customer_values')}
@@ -312,7 +335,7 @@ export function createAudienceRepository(db: DbOrTx, opts: { probeWhenReachingBe
             select m.id, m.digest, m.currency, m.segments, m.customer_value from (${chosen}) m)
         select ${sql.join(compiled.steps.map((_, i) => sql.identifier(`n${i}`)), sql`, `)} from c`);
       const sellableTo = (j: number) => productSellableTo(subscriberOf('r'), productColumnsOf(opts.offers[j]!.product));
-      const figures = readFigures(await one<Record<string, unknown>>(memberFiguresSql(PREVIEW_MEMBERS, opts, { digest: sql`r.digest`, sellable: sellableTo })), opts);
+      const figures = readFigures(await one<Record<string, unknown>>(memberFiguresSql(PREVIEW_MEMBERS, opts, { digest: sql`r.digest`, sellable: sellableTo, over: (j) => overs[j]! })), opts);
       return { counts: compiled.steps.map((_, i) => Number(row[`n${i}`])), figures };
     },
 
