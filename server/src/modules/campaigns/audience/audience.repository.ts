@@ -222,6 +222,10 @@ export function createAudienceRepository(db: DbOrTx, opts: { probeWhenReachingBe
     return parsed[0].Plan['Plan Rows'];
   };
 
+  /** The planner's estimate of the subscribers passing every one of `steps`. */
+  const estimatedPassing = (steps: readonly AudienceStep[]): Promise<number> =>
+    estimatedRows(sql`select 1 from ${customers} where ${sql.join(steps.map((t) => sql`(${t.where})`), sql` and `)}`);
+
   /** Whether `count` subscribers tested against `test` should probe it rather than hash the scores passing it. */
   const probes = async (count: () => Promise<number>, test: ScoreTest): Promise<boolean> => {
     if (probeBelow <= 0) return false;
@@ -239,8 +243,7 @@ export function createAudienceRepository(db: DbOrTx, opts: { probeWhenReachingBe
   const funnelSteps = async (steps: readonly AudienceStep[]): Promise<AudienceStep[]> => {
     const tested: AudienceStep[] = [];
     for (const step of steps) {
-      const reaching = () => estimatedRows(sql`select 1 from ${customers} where ${sql.join(tested.map((t) => sql`(${t.where})`), sql` and `)}`);
-      tested.push(step.score !== undefined && tested.length > 0 && (await probes(reaching, step.score)) ? { ...step, where: step.score.probe } : step);
+      tested.push(step.score !== undefined && tested.length > 0 && (await probes(() => estimatedPassing(tested), step.score)) ? { ...step, where: step.score.probe } : step);
     }
     return tested;
   };
@@ -252,9 +255,9 @@ export function createAudienceRepository(db: DbOrTx, opts: { probeWhenReachingBe
    */
   const overCapTests = async (steps: readonly AudienceStep[], o: MemberFiguresOptions, limit?: number): Promise<SQL[]> => {
     let members: number | undefined;
-    const count = async () => (members ??= Math.min(limit ?? Infinity, await estimatedRows(sql`select 1 from ${customers} where ${sql.join(steps.map((t) => sql`(${t.where})`), sql` and `)}`)));
+    const count = async () => (members ??= Math.min(limit ?? Infinity, await estimatedPassing(steps)));
     const tests: SQL[] = [];
-    for (const [j] of o.offers.entries()) {
+    for (let j = 0; j < o.offers.length; j++) {
       const test = overCapTest(o, j);
       tests.push(test === null ? sql`false` : (await probes(count, test)) ? test.probe : test.where);
     }
