@@ -25,7 +25,7 @@
 import { AudienceDefinition, type AudiencePreview } from '@lyra/contracts';
 import { sql } from 'drizzle-orm';
 import { rowsOf, runMigrations, type Database } from '@lyra/server/db/client';
-import { createAudiencePreview } from '@lyra/server/modules/campaigns/audience/audience-preview';
+import { createAudiencePreview, PREVIEW_SLICES } from '@lyra/server/modules/campaigns/audience/audience-preview';
 import { createContainer } from '@lyra/server/container';
 import { createMlRepository } from '@lyra/server/modules/ml/ml.repository';
 import { benchDatabase, loadAverage } from './bench-database.js';
@@ -147,7 +147,7 @@ export async function benchAudiencePreview(
         and c.id in (select customer_id from ml_scores where run_id = ${propensityRun}::uuid and product_id = ${offer}::uuid and score >= 0.4)
         and c.id in (select customer_id from ml_scores where run_id = ${riskRun}::uuid and score <= 0.5)`))[0]!.n);
   });
-  const preview = createAudiencePreview(database.db);
+  const preview = createAudiencePreview(database.db, database.helpers ? { slicing: { db: database.helpers, slices: PREVIEW_SLICES } } : {});
   const offers = [{ product_id: offer, max_default_risk: 0.4 }];
 
   const [h, c, p] = await timeInRounds([hand, () => preview.funnel({ audience, offers }), () => preview.preview({ audience, offers, controlShare: 0.1 })], runs);

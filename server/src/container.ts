@@ -21,7 +21,7 @@ import { createSyncEngine, type SyncEngineDeps } from './modules/catalog-sync/sy
 import { createSyncService } from './modules/catalog-sync/sync.service.js';
 import { createCampaignsRepository } from './modules/campaigns/campaigns.repository.js';
 import { createCampaignsService } from './modules/campaigns/campaigns.service.js';
-import { createAudiencePreview } from './modules/campaigns/audience/audience-preview.js';
+import { createAudiencePreview, PREVIEW_SLICES } from './modules/campaigns/audience/audience-preview.js';
 import { createCampaignPreview } from './modules/campaigns/audience/campaign-preview.js';
 import { createLaunchRepository } from './modules/campaigns/launch/launch.repository.js';
 import { createLaunchService } from './modules/campaigns/launch/launch.service.js';
@@ -134,7 +134,7 @@ export function createContainer(database: Database, opts: ContainerOptions) {
     uow: createUnitOfWork(db, (h) => ({ results: createResultsRepository(h), audit: createAuditRepository(h) })), log,
   });
   const campaigns = createCampaignsService({ campaigns: campaignsRepos.campaigns, uow: campaignsUow, products, segments, uplift: campaignResults, log });
-  const audiences = createAudiencePreview(db);
+  const audiences = createAudiencePreview(db, database.helpers ? { slicing: { db: database.helpers, slices: PREVIEW_SLICES } } : {});
   const campaignPreview = createCampaignPreview({ campaigns: campaignsRepos.campaigns, audiences });
   // Launch: each page of the snapshot and contacts in one transaction with the campaign row locked; the request queues its job in its transaction.
   const launchOn = (h: DbOrTx) => ({ campaigns: createCampaignsRepository(h), launch: createLaunchRepository(h), audit: createAuditRepository(h), jobs: queueOn(h) });

@@ -32,6 +32,13 @@ export interface Database {
   executeSql(text: string, values?: unknown[]): Promise<SqlResult>;
   /** The PostgreSQL URL when on a server (pg-boss then uses its own pool). */
   url: string | undefined;
+  /**
+   * On a server: a small pool of its own for work one request splits across connections (the
+   * slices of an audience preview). A request holding a connection of the main pool waits only for
+   * these, which are never held while waiting for another: so no number of such requests at once
+   * can leave every one of them waiting. Null on PGlite (one connection).
+   */
+  helpers: Db | null;
   close(): Promise<void>;
 }
 
@@ -67,6 +74,7 @@ export async function openPglite(dataDir: string | null, opts: { loadDataDir?: B
     kind: 'pglite',
     db,
     url: undefined,
+    helpers: null,
     async executeSql(text, values) {
       if (values && values.length > 0) return { rows: (await client.query<Record<string, unknown>>(text, values)).rows };
       const results = await client.exec(text);
@@ -90,21 +98,30 @@ export async function openPglite(dataDir: string | null, opts: { loadDataDir?: B
  */
 const SESSION_OPTIONS = '-c TimeZone=UTC -c jit=off';
 
+/** Connections of the helpers' pool (Database.helpers): two previews split in two at once. */
+const HELPER_POOL_SIZE = 2;
+
 export async function openPostgres(url: string, poolSize = 10): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, options: SESSION_OPTIONS });
-  pool.on('error', () => undefined); // idle-client errors surface on the next query
+  const open = (max: number) => {
+    const p = new pg.Pool({ connectionString: url, max, options: SESSION_OPTIONS });
+    p.on('error', () => undefined); // idle-client errors surface on the next query
+    return p;
+  };
+  const pool = open(poolSize);
+  const helperPool = open(HELPER_POOL_SIZE);
   const db = drizzlePg(pool, { schema }) as unknown as Db;
   return {
     kind: 'postgres',
     db,
     url,
+    helpers: drizzlePg(helperPool, { schema }) as unknown as Db,
     async executeSql(text, values) {
       const r = await pool.query(text, values as unknown[] | undefined);
       const last = Array.isArray(r) ? r.at(-1) : r;
       return { rows: (last?.rows ?? []) as Record<string, unknown>[] };
     },
     async close() {
-      await pool.end();
+      await Promise.all([pool.end(), helperPool.end()]);
     },
   };
 }

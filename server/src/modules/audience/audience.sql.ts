@@ -317,6 +317,11 @@ export interface ScoreTest {
   probe: SQL;
   /** The scores passing the comparison (`customer_id` of each), for an estimate of their number. */
   set: SQL;
+  /**
+   * `where` for the subscribers of one slice of ids only (`within`: a condition on an id column):
+   * the set keeps that slice's scores, so a query split by subscriber id hashes each score once.
+   */
+  whereWithin(within: (id: SQLWrapper) => SQL): SQL;
 }
 
 /** `comparisons`: each applied to the score (`> x`, `<= y`...), all of them holding. */
@@ -328,7 +333,8 @@ function scoreTest(model: string, comparisons: SQL[], scope: ScoreScope, column:
   const probe = sql`(select true from ${mlScores} s where s.run_id = ${latestActiveScoringRun(model)}
     and s.customer_id = ${scope.subscriber ?? customers.id} ${scoreProduct(scope, sql`s.product_id`)}
     ${sql.join(comparisons.map((c) => sql` and s.${sql.raw(column)} ${c}`), sql``)} limit 1)`;
-  return { where: sql`${scope.subscriber ?? customers.id} in (${set})`, probe, set };
+  const subscriber = scope.subscriber ?? customers.id;
+  return { where: sql`${subscriber} in (${set})`, probe, set, whereWithin: (within) => sql`${subscriber} in (${set} and ${within(mlScores.customerId)})` };
 }
 
 /** The latest active score of model M is above `above` and, unless null, at most `atMost`. */

@@ -1,4 +1,4 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { rowsOf, type DbOrTx } from '../../../db/client.js';
 import { campaignMembers, campaigns, customers, mlScores, products } from '../../../db/schema/index.js';
 import { latestActiveScoringRun, productColumnsOf, productColumnValuesOf, productColumnValuesSql, productSellableTo, scoreFreshness, scoreWithin, subscriberScore, type ProductColumnValues, type ScoreTest } from '../../audience/audience.sql.js';
@@ -34,13 +34,79 @@ function funnelCounts(steps: readonly AudienceStep[], alias = 'f', from = 0): SQ
  * count (active subscribers), the only one over everybody, is then a count of its own (the step's
  * kept `count` when it has one).
  */
-function funnelScan(steps: readonly AudienceStep[], columns: readonly SQL[]): { scan: SQL; counts: SQL[] } {
+function funnelScan(steps: readonly AudienceStep[], columns: readonly SQL[], slice?: IdSlice): { scan: SQL; counts: SQL[] } {
   const rows = sql.join([...columns, sql`${passedStepsSql(steps, steps[1]?.indexed ? 1 : undefined)} as passed`], sql`, `);
-  if (steps.length < 2 || !steps[1]!.indexed) return { scan: sql`(select ${rows} from ${customers} offset 0) f`, counts: funnelCounts(steps) };
-  return {
-    scan: sql`(select ${rows} from ${customers} where ${steps[1]!.where} offset 0) f`,
-    counts: [sql`${steps[0]!.count ?? sql`(select count(*)::int from ${customers} where ${steps[0]!.where})`} as n0`, ...funnelCounts(steps, 'f', 1)],
+  const inSlice = slice === undefined ? undefined : sliceTest(slice)(customers.id);
+  const where = (...conditions: (SQL | undefined)[]) => {
+    const present = conditions.filter((c): c is SQL => c !== undefined);
+    return present.length === 0 ? sql`` : sql`where ${sql.join(present.map((c) => sql`(${c})`), sql` and `)}`;
   };
+  if (steps.length < 2 || !steps[1]!.indexed) return { scan: sql`(select ${rows} from ${customers} ${where(inSlice)} offset 0) f`, counts: funnelCounts(steps) };
+  // The base counted apart: its kept count (over every subscriber) in the first slice only.
+  const kept = steps[0]!.count;
+  const base = kept === undefined ? sql`(select count(*)::int from ${customers} ${where(steps[0]!.where, inSlice)})` : slice === undefined || slice.first ? kept : sql`0`;
+  return {
+    scan: sql`(select ${rows} from ${customers} ${where(steps[1]!.where, inSlice)} offset 0) f`,
+    counts: [sql`${base} as n0`, ...funnelCounts(steps, 'f', 1)],
+  };
+}
+
+/**
+ * One slice of the subscribers by id: `from` <= id < `to` (null: unbounded). A preview over many
+ * subscribers is evaluated in slices on several connections at once (see the preview service), each
+ * slice's figures then added up. `first`: the slice that carries the counts kept over everybody.
+ */
+export interface IdSlice {
+  from: string | null;
+  to: string | null;
+  first: boolean;
+}
+
+/** The condition that an id column is in the slice. */
+function sliceTest(slice: IdSlice): (id: SQLWrapper) => SQL {
+  return (id) => {
+    const bounds = [
+      ...(slice.from === null ? [] : [sql`${id} >= ${slice.from}::text`]),
+      ...(slice.to === null ? [] : [sql`${id} < ${slice.to}::text`]),
+    ];
+    return bounds.length === 0 ? sql`true` : sql.join(bounds, sql` and `);
+  };
+}
+
+/** The slices between `bounds` (ascending ids): the first from nothing up to the first bound, the last from the last bound on. */
+export function idSlices(bounds: readonly string[]): IdSlice[] {
+  return [null, ...bounds].map((from, i) => ({ from, to: bounds[i] ?? null, first: i === 0 }));
+}
+
+/**
+ * The figures of the slices of one audience added up: what the whole audience would answer, but for
+ * the sample, which is every slice's own (null when any slice had none: see SAMPLE_TIERS) for the
+ * caller to choose from again, and sums of scores added in another order (equal up to rounding).
+ */
+export function mergeSliceFigures(parts: readonly { counts: number[]; figures: MemberFigures }[]): { counts: number[]; figures: MemberFigures } {
+  const [head, ...rest] = parts;
+  if (!head) throw new Error('no slice to merge');
+  const add = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : a + b);
+  return rest.reduce((acc, { counts, figures: f }) => ({
+    counts: acc.counts.map((n, i) => n + counts[i]!),
+    figures: {
+      size: acc.figures.size + f.size,
+      treated: acc.figures.treated + f.treated,
+      control: acc.figures.control + f.control,
+      offers: acc.figures.offers.map((o, j) => {
+        const p = f.offers[j]!;
+        return { sellable: o.sellable + p.sellable, sellableTreated: o.sellableTreated + p.sellableTreated, over: o.over + p.over, overTreated: o.overTreated + p.overTreated };
+      }),
+      expected: {
+        responders: add(acc.figures.expected.responders, f.expected.responders),
+        incremental: add(acc.figures.expected.incremental, f.expected.incremental),
+        withUplift: acc.figures.expected.withUplift + f.expected.withUplift,
+        scored: acc.figures.expected.scored + f.expected.scored,
+      },
+      sample: acc.figures.sample === null || f.sample === null ? null : [...acc.figures.sample, ...f.sample],
+      overlap: acc.figures.overlap.map((n, i) => n + f.overlap[i]!),
+    },
+  }), head);
 }
 
 /** `expr` of the funnel scan's rows (`funnelScan`) that passed every step, gathered into one array named `name`. */
@@ -240,10 +306,14 @@ export function createAudienceRepository(db: DbOrTx, opts: { probeWhenReachingBe
    * instead (`ScoreTest.probe`). The same subscribers pass either way; a narrow audience at a
    * million subscribers no longer hashes 450,000 default-risk scores for 5,000 subscribers.
    */
-  const funnelSteps = async (steps: readonly AudienceStep[]): Promise<AudienceStep[]> => {
+  const funnelSteps = async (steps: readonly AudienceStep[], slice?: IdSlice): Promise<AudienceStep[]> => {
     const tested: AudienceStep[] = [];
     for (const step of steps) {
-      tested.push(step.score !== undefined && tested.length > 0 && (await probes(() => estimatedPassing(tested), step.score)) ? { ...step, where: step.score.probe } : step);
+      const score = step.score;
+      if (score === undefined) tested.push(step);
+      else if (tested.length > 0 && (await probes(() => estimatedPassing(tested), score))) tested.push({ ...step, where: score.probe });
+      // A slice's hashed set holds the slice's scores only.
+      else tested.push(slice === undefined ? step : { ...step, where: score.whereWithin(sliceTest(slice)) });
     }
     return tested;
   };
@@ -253,13 +323,13 @@ export function createAudienceRepository(db: DbOrTx, opts: { probeWhenReachingBe
    * a probe per member when the members (as estimated from `steps`, at most `limit`) are few beside
    * the scores in the cap's range, else by hashing those scores (`false`: the cap excludes nobody).
    */
-  const overCapTests = async (steps: readonly AudienceStep[], o: MemberFiguresOptions, limit?: number): Promise<SQL[]> => {
+  const overCapTests = async (steps: readonly AudienceStep[], o: MemberFiguresOptions, limit?: number, slice?: IdSlice): Promise<SQL[]> => {
     let members: number | undefined;
     const count = async () => (members ??= Math.min(limit ?? Infinity, await estimatedPassing(steps)));
     const tests: SQL[] = [];
     for (let j = 0; j < o.offers.length; j++) {
       const test = overCapTest(o, j);
-      tests.push(test === null ? sql`false` : (await probes(count, test)) ? test.probe : test.where);
+      tests.push(test === null ? sql`false` : (await probes(count, test)) ? test.probe : slice === undefined ? test.where : test.whereWithin(sliceTest(slice)));
     }
     return tests;
   };
@@ -269,9 +339,9 @@ export function createAudienceRepository(db: DbOrTx, opts: { probeWhenReachingBe
      * How many subscribers remain after each step (steps AND-ed in order), in one scan of customers
      * (see `passedStepsSql`).
      */
-    async funnel(steps: readonly AudienceStep[]): Promise<number[]> {
+    async funnel(steps: readonly AudienceStep[], slice?: IdSlice): Promise<number[]> {
       if (steps.length === 0) return [];
-      const { scan, counts } = funnelScan(await funnelSteps(steps), []);
+      const { scan, counts } = funnelScan(await funnelSteps(steps, slice), [], slice);
       const row = await one<Record<string, number>>(sql`select ${sql.join(counts, sql`, `)} from ${scan}`);
       return steps.map((_, i) => Number(row[`n${i}`]));
     },
@@ -296,10 +366,10 @@ export function createAudienceRepository(db: DbOrTx, opts: { probeWhenReachingBe
      * aggregates are done for the members only, not for every row of the scan. For an audience
      * without a cut (a cut ranks the whole audience first: see `evaluateInto`).
      */
-    async evaluateAll(compiled: CompiledAudience, opts: MemberFiguresOptions): Promise<{ counts: number[]; figures: MemberFigures }> {
-      const steps = await funnelSteps(compiled.steps);
-      const overs = await overCapTests(steps, opts);
-      const { scan, counts } = funnelScan(steps, SUBSCRIBER_COLUMNS);
+    async evaluateAll(compiled: CompiledAudience, opts: MemberFiguresOptions, slice?: IdSlice): Promise<{ counts: number[]; figures: MemberFigures }> {
+      const steps = await funnelSteps(compiled.steps, slice);
+      const overs = await overCapTests(steps, opts, undefined, slice);
+      const { scan, counts } = funnelScan(steps, SUBSCRIBER_COLUMNS, slice);
       const gather = (expr: SQL, name: string) => gatheredOfMembers(compiled.steps, expr, name);
       const sellable = opts.offers.map((_, j) => `sellable${j}`);
       const gathered = sql`select ${sql.join([...counts, gather(sql`f.id`, 'ids'),
@@ -340,6 +410,39 @@ export function createAudienceRepository(db: DbOrTx, opts: { probeWhenReachingBe
       const sellableTo = (j: number) => productSellableTo(subscriberOf('r'), productColumnsOf(opts.offers[j]!.product));
       const figures = readFigures(await one<Record<string, unknown>>(memberFiguresSql(PREVIEW_MEMBERS, opts, { digest: sql`r.digest`, sellable: sellableTo, over: (j) => overs[j]! })), opts);
       return { counts: compiled.steps.map((_, i) => Number(row[`n${i}`])), figures };
+    },
+
+    /**
+     * Ids that cut the subscribers into `slices` slices of about equal size (ascending), from the
+     * planner's histogram of customer ids; null when the table is estimated under `minRows` or has
+     * no histogram yet (never analysed): then nothing is split.
+     */
+    async sliceBounds(slices: number, minRows: number): Promise<string[] | null> {
+      if (slices < 2) return null;
+      const row = rowsOf<{ estimated: number; bounds: string[] | null }>(await db.execute(sql`select c.reltuples::float8 as estimated, s.histogram_bounds::text::text[] as bounds
+        from pg_class c left join pg_stats s on s.schemaname = current_schema() and s.tablename = 'customers' and s.attname = 'id'
+        where c.oid = to_regclass('customers')`))[0];
+      if (!row || Number(row.estimated) < minRows || !row.bounds || row.bounds.length < slices + 1) return null;
+      const bounds = row.bounds;
+      const cut = [...new Set(Array.from({ length: slices - 1 }, (_, i) => bounds[Math.round(((i + 1) * (bounds.length - 1)) / slices)]!))];
+      return cut.length === slices - 1 ? cut : null;
+    },
+
+    /** This transaction's snapshot, for others to read the same data (`importSnapshot`); it lasts while this transaction does. */
+    async exportSnapshot(): Promise<string> {
+      return String((await one<{ id: string }>(sql`select pg_export_snapshot() as id`)).id);
+    },
+
+    /** Read what the exporting transaction reads (the first statement of a repeatable-read transaction). */
+    async importSnapshot(id: string): Promise<void> {
+      // SET takes no parameter: the id is checked to be the server's own form before it is spelt out.
+      if (!/^[0-9A-F]+-[0-9A-F]+-[0-9]+$/i.test(id)) throw new Error(`not a snapshot id: ${id}`);
+      await db.execute(sql.raw(`set transaction snapshot '${id}'`));
+    },
+
+    /** These subscriber ids with their control digests, as `sampleIds` reads members. */
+    idsWithDigests(ids: readonly string[], salt: string): SQL {
+      return sql`select u.id, ${controlDigestSql(salt, sql`u.id`)} as digest from unnest(${sql.param([...ids])}::text[]) as u(id)`;
     },
 
     /** The offered products that exist, each with its maximum default risk (null: none) and its availability columns. */
