@@ -126,7 +126,7 @@ export function createAudiencePreview(db: DbOrTx, opts: Parameters<typeof create
         return { product: product.columns, cap: o.max_default_risk ?? product.cap ?? null };
       }),
     };
-    // Without a cut, one scan answers everything; a cut ranks the whole audience before any count.
+    // Without a cut, one scan answers everything (one per slice); a cut ranks the whole audience before any count.
     const { counts, figures } = compiled.cut ? await repo.evaluateInto(compiled, opts) : await evaluateAll(repo, compiled, opts);
     const groups = { size: figures.size, treated: figures.treated, control: figures.control };
     const offers = input.offers.map((o, j) => {
@@ -190,7 +190,7 @@ export function createAudiencePreview(db: DbOrTx, opts: Parameters<typeof create
   }
 
   /**
-   * The funnel alone (the count after each step, no members kept): one scan, on the same terms as
+   * The funnel alone (the count after each step, no members kept): one scan (per slice), on the same terms as
    * the preview's (room for the score sets, in one transaction).
    */
   const funnel = (input: Pick<AudiencePreviewInput, 'audience' | 'offers' | 'excludeCampaignId'>): Promise<number[]> => inTransaction(async (repo) => {
