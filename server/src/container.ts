@@ -61,6 +61,8 @@ export interface ContainerOptions extends Pick<AppConfig, 'sessionTtlHours'> {
   jobs?: Jobs;
   /** Largest partition of a batch scoring run (scoring-run.ts PARTITION_SIZE by default; runs aim at 8 partitions or more). */
   mlScoringPartitionSize?: number;
+  /** On PostgreSQL, previews of a subscriber table from this many rows are split in slices (audience-preview.ts SLICE_FROM_ROWS by default; tests set 0). */
+  previewSliceFromRows?: number;
 }
 
 /** Repositories and services wired once; HTTP routes, jobs and CLIs all use the same ones. */
@@ -134,7 +136,9 @@ export function createContainer(database: Database, opts: ContainerOptions) {
     uow: createUnitOfWork(db, (h) => ({ results: createResultsRepository(h), audit: createAuditRepository(h) })), log,
   });
   const campaigns = createCampaignsService({ campaigns: campaignsRepos.campaigns, uow: campaignsUow, products, segments, uplift: campaignResults, log });
-  const audiences = createAudiencePreview(db, database.helpers ? { slicing: { db: database.helpers, slices: PREVIEW_SLICES } } : {});
+  const audiences = createAudiencePreview(db, database.helpers
+    ? { slicing: { db: database.helpers, slices: PREVIEW_SLICES, ...(opts.previewSliceFromRows !== undefined && { minRows: opts.previewSliceFromRows }) } }
+    : {});
   const campaignPreview = createCampaignPreview({ campaigns: campaignsRepos.campaigns, audiences });
   // Launch: each page of the snapshot and contacts in one transaction with the campaign row locked; the request queues its job in its transaction.
   const launchOn = (h: DbOrTx) => ({ campaigns: createCampaignsRepository(h), launch: createLaunchRepository(h), audit: createAuditRepository(h), jobs: queueOn(h) });
