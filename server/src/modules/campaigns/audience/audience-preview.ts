@@ -94,7 +94,13 @@ export function createAudiencePreview(db: DbOrTx, opts: Parameters<typeof create
 
   /** The funnel's counts and the members' figures of an audience without a cut (see evaluateAll), split when large. */
   async function evaluateAll(repo: AudienceRepository, compiled: CompiledAudience, figures: Parameters<AudienceRepository['evaluateAll']>[1]) {
-    const parts = await perSlice(repo, (r, slice) => r.evaluateAll(compiled, figures, slice));
+    const parts = await perSlice(repo, async (r, slice) => {
+      const part = await r.evaluateAll(compiled, figures, slice);
+      if (slice === undefined || part.figures.sample !== null) return part;
+      // A slice with too few members for the sample tiers reads its own again, over its slice only.
+      const sample = part.figures.size === 0 ? [] : await r.sampleIds(r.membersOf(compiled, figures.salt, slice), figures.sampleSize);
+      return { ...part, figures: { ...part.figures, sample } };
+    });
     if (parts.length === 1) return parts[0]!;
     const merged = mergeSliceFigures(parts);
     // Each slice's sample holds its lowest members: the audience's lowest are among them.

@@ -476,9 +476,10 @@ export function createAudienceRepository(db: DbOrTx, opts: { probeWhenReachingBe
       return PREVIEW_MEMBERS;
     },
 
-    /** The members' rows of a preview, as `sampleIds` reads them: the audience evaluated again, with digests. */
-    membersOf(compiled: CompiledAudience, salt: string): SQL {
-      return sql`select ${customers.id} as id, ${controlDigestSql(salt, customers.id)} as digest from ${customers} where ${compiled.where}`;
+    /** The members' rows of a preview (of one slice of subscribers), as `sampleIds` reads them: the audience evaluated again, with digests. */
+    membersOf(compiled: CompiledAudience, salt: string, slice?: IdSlice): SQL {
+      return sql`select ${customers.id} as id, ${controlDigestSql(salt, customers.id)} as digest from ${customers}
+        where ${compiled.where} ${slice === undefined ? sql`` : sql`and ${sliceTest(slice)(customers.id)}`}`;
     },
 
     /**
