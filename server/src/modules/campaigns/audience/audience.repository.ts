@@ -1,4 +1,4 @@
-import { sql, type SQL, type SQLWrapper } from 'drizzle-orm';
+import { and, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { rowsOf, type DbOrTx } from '../../../db/client.js';
 import { campaignMembers, campaigns, customers, mlScores, products } from '../../../db/schema/index.js';
 import { latestActiveScoringRun, productColumnsOf, productColumnValuesOf, productColumnValuesSql, productSellableTo, scoreFreshness, scoreWithin, subscriberScore, type ProductColumnValues, type ScoreTest } from '../../audience/audience.sql.js';
@@ -38,8 +38,8 @@ function funnelScan(steps: readonly AudienceStep[], columns: readonly SQL[], sli
   const rows = sql.join([...columns, sql`${passedStepsSql(steps, steps[1]?.indexed ? 1 : undefined)} as passed`], sql`, `);
   const inSlice = slice === undefined ? undefined : sliceTest(slice)(customers.id);
   const where = (...conditions: (SQL | undefined)[]) => {
-    const present = conditions.filter((c): c is SQL => c !== undefined);
-    return present.length === 0 ? sql`` : sql`where ${sql.join(present.map((c) => sql`(${c})`), sql` and `)}`;
+    const all = and(...conditions);
+    return all === undefined ? sql`` : sql`where ${all}`;
   };
   if (steps.length < 2 || !steps[1]!.indexed) return { scan: sql`(select ${rows} from ${customers} ${where(inSlice)} offset 0) f`, counts: funnelCounts(steps) };
   // The base counted apart: its kept count (over every subscriber) in the first slice only.
@@ -64,13 +64,7 @@ export interface IdSlice {
 
 /** The condition that an id column is in the slice. */
 function sliceTest(slice: IdSlice): (id: SQLWrapper) => SQL {
-  return (id) => {
-    const bounds = [
-      ...(slice.from === null ? [] : [sql`${id} >= ${slice.from}::text`]),
-      ...(slice.to === null ? [] : [sql`${id} < ${slice.to}::text`]),
-    ];
-    return bounds.length === 0 ? sql`true` : sql.join(bounds, sql` and `);
-  };
+  return (id) => and(slice.from === null ? undefined : sql`${id} >= ${slice.from}::text`, slice.to === null ? undefined : sql`${id} < ${slice.to}::text`) ?? sql`true`;
 }
 
 /** The slices between `bounds` (ascending ids): the first from nothing up to the first bound, the last from the last bound on. */
