@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- scale [--subscribers 1000000] [--offers 500] [--database-url postgres://...] [--pglite]
- *   [--instances 1,2] [--chunk 5000] [--history-months 12] [--max-rows 200000] [--pair-subscribers 2000] [--runs 10]
+ *   [--instances 1,2] [--chunk 5000] [--history-months 12] [--max-rows 200000] [--pair-subscribers 2000] [--runs 20]
  *   [--phases import,score] [--constrained-copy-only | --no-copy] [--pin] [--keep] [--reuse postgres://...]`
  *
  * Operator scale (issue 12), every figure beside its target:
@@ -149,7 +149,7 @@ function options(args: string[]): Options {
     historyMonths: history ? Number(history) : undefined,
     maxRows: num('max-rows', 200_000),
     pairSubscribers: num('pair-subscribers', 2000),
-    runs: num('runs', 10),
+    runs: num('runs', 20),
     phases: new Set(reuse === null ? (phases as Phase[]) : ['score']),
     constrainedCopyOnly: args.includes('--constrained-copy-only'),
     noCopy: args.includes('--no-copy'),
