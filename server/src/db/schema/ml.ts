@@ -103,7 +103,9 @@ export const mlScores = pgTable(
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     customerId: text('customer_id').notNull().references(() => customers.id, { onDelete: 'cascade' }),
     modelName: text('model_name').notNull(),
-    modelVersionId: uuid('model_version_id').notNull().references(() => mlModelVersions.id, { onDelete: 'cascade' }),
+    // No foreign key: a score's version is its run's (a run is deleted with its version, and its scores
+    // with it by the trigger of migration 0019); see run_id.
+    modelVersionId: uuid('model_version_id').notNull(),
     version: integer('version').notNull(),
     productId: uuid('product_id').references(() => products.id, { onDelete: 'cascade' }),
     campaignId: text('campaign_id'),
@@ -111,7 +113,11 @@ export const mlScores = pgTable(
     uplift: doublePrecision('uplift'),
     reasons: jsonb('reasons').$type<Record<string, unknown>[]>().notNull().default(sql`'[]'::jsonb`),
     scoredAt: ts('scored_at').notNull(),
-    runId: uuid('run_id').notNull().references(() => mlScoringRuns.id, { onDelete: 'cascade' }),
+    // No foreign key (migration 0019): a scoring page holds its partition's row locked while it writes
+    // (ml.repository lockAttempt), so its run cannot go meanwhile, and the per-row check of ~700 rows
+    // a page cost ~5 ms of the database's CPU a page with model_version_id's (bench scale). Deleting a
+    // run deletes its scores (trigger ml_scoring_runs_delete_scores), as the cascade did.
+    runId: uuid('run_id').notNull(),
   },
   (t) => [
     index('ml_scores_customer_idx').on(t.customerId, t.modelName, t.scoredAt),

@@ -1,8 +1,9 @@
 import { and, asc, inArray, sql, type SQL } from 'drizzle-orm';
 import { rowsOf, type DbOrTx } from '../../../db/client.js';
 import { TtlCache } from '../../../lib/versioned-cache.js';
-import { campaignContacts, customerBills, customerPayments, customerPurchases, customers, customerUsage, products } from '../../../db/schema/index.js';
-import { productOnSale, productSellableTo, subscriberInSegment, subscriberOverRiskCap } from '../../audience/audience.sql.js';
+import { campaignContacts, customerBills, customerPayments, customerPurchases, customers, customerUsage, mlScores, products } from '../../../db/schema/index.js';
+import { latestActiveScoringRun, productOnSale, productSellableNow, productSellableTo, subscriberInSegment, subscriberOverRiskCap } from '../../audience/audience.sql.js';
+import type { OfferTaker, SellableProduct } from '../../audience/sellable-to.js';
 import type { BillFact, CustomerFacts, HeldFact, ProductInfo, PurchaseFact } from './features.js';
 
 /**
@@ -272,6 +273,42 @@ export function createFeaturesRepository(db: DbOrTx) {
           group by ${customers.id}`),
       );
       return new Map(rows.map((r) => [r.customer_id, r.product_ids.split(',')]));
+    },
+
+    /**
+     * The products sellable now (`productSellableNow`) with the columns the subscriber side of the
+     * availability rule reads (`sellableToRule`), by id: what batch scoring prunes its pairs against.
+     */
+    async sellableNowForRule(): Promise<SellableProduct[]> {
+      const rows = rowsOf<{ id: string; currency: string; target_segments: (string | null)[]; min_customer_value: string | null; max_customer_value: string | null; max_default_risk: number | null }>(
+        await db.execute(sql`
+          select ${products.id}::text as id, ${products.currency} as currency, ${products.targetSegments} as target_segments,
+            ${products.minCustomerValue}::text as min_customer_value, ${products.maxCustomerValue}::text as max_customer_value,
+            ${products.maxDefaultRisk}::float8 as max_default_risk
+          from ${products} where ${productSellableNow} order by ${products.id}`),
+      );
+      return rows.map((r) => ({
+        id: r.id, currency: r.currency, targetSegments: r.target_segments, minCustomerValue: r.min_customer_value, maxCustomerValue: r.max_customer_value,
+        maxDefaultRisk: r.max_default_risk === null ? null : Number(r.max_default_risk),
+      }));
+    },
+
+    /**
+     * These subscribers as the availability rule reads them (`sellableToRule`): currency, segments,
+     * exact value, and their highest score in the latest active default-risk run (what
+     * `subscriberOverRiskCap` tests a cap against). Unknown ids are left out.
+     */
+    async offerTakers(ids: string[]): Promise<OfferTaker[]> {
+      if (ids.length === 0) return [];
+      const rows = rowsOf<{ id: string; currency: string; segments: (string | null)[]; customer_value: string; default_risk: number | null }>(
+        await db.execute(sql`
+          select c.id, c.currency, c.segments, c.customer_value::text as customer_value,
+            (select max(rs.score) from ${mlScores} rs where rs.run_id = ${latestActiveScoringRun('payment_default_risk')} and rs.customer_id = c.id) as default_risk
+          from ${customers} c where c.id = any(${sql.param(ids)}::text[]) order by c.id`),
+      );
+      return rows.map((r) => ({
+        id: r.id, currency: r.currency, segments: r.segments, customerValue: r.customer_value, defaultRisk: r.default_risk === null ? null : Number(r.default_risk),
+      }));
     },
 
     /** How many of the subscribers active before S hold each segment (to fit the segment features). */

@@ -8,6 +8,7 @@ import { psiBinOf } from '@lyra/ml';
 import type { Row } from '@lyra/ml';
 import { customerRow, modelRow, type BillFact, type CustomerFacts, type OfferFact, type ProductInfo } from '../features/features.js';
 import type { NewScoreRow } from '../ml.repository.js';
+import { sellableToRule, type OfferTaker, type SellableProduct } from '../../audience/sellable-to.js';
 import type { LoadedModel } from './loaded-model.js';
 import { anyPurchase, rankProducts, topProducts, type ProductScore } from './product-ranking.js';
 
@@ -24,6 +25,8 @@ export interface BatchRun {
   campaignId: string | null;
   /** propensity: every product on sale (the PSI sample's pool, as in training); the candidates are among them. */
   sellable: ProductInfo[];
+  /** propensity: the products sellable now, as the availability rule reads them (read with the run's partition). */
+  offerable: SellableProduct[];
   /** campaign_response: the offer scored. */
   offer: OfferFact | null;
   /** Cut points of the version's training scores (the PSI's bins); null when it has none. */
@@ -36,8 +39,8 @@ export interface BatchPage {
   facts: CustomerFacts[];
   /** payment_default_risk: each subscriber's current bill, if any. */
   bills: Map<string, BillFact> | null;
-  /** propensity: per subscriber, the ids of the products that may be offered to them now (the availability rule). */
-  candidates: Map<string, string[]> | null;
+  /** propensity: the page's subscribers as the availability rule reads them (their candidates are the products it lets through). */
+  takers: OfferTaker[] | null;
 }
 
 export interface BatchResult {
@@ -71,6 +74,12 @@ export function inPsiSample(id: string, rate: number): boolean {
 }
 
 const productIndexes = new WeakMap<ProductInfo[], Map<string, ProductInfo>>();
+const rules = new WeakMap<SellableProduct[], ReturnType<typeof sellableToRule>>();
+function ruleOf(products: SellableProduct[]): ReturnType<typeof sellableToRule> {
+  let rule = rules.get(products);
+  if (!rule) rules.set(products, (rule = sellableToRule(products)));
+  return rule;
+}
 function indexOf(products: ProductInfo[]): Map<string, ProductInfo> {
   let index = productIndexes.get(products);
   if (!index) productIndexes.set(products, (index = new Map(products.map((p) => [p.id, p]))));
@@ -134,6 +143,8 @@ export function scoreBatch(model: LoadedModel, run: BatchRun, page: BatchPage): 
 function scorePropensity(model: LoadedModel, run: BatchRun, page: BatchPage, rows: NewScoreRow[], count: (p: number) => void, stages: BatchStages): void {
   const t0 = performance.now();
   const byId = indexOf(run.sellable);
+  const offerableTo = ruleOf(run.offerable);
+  const takers = new Map((page.takers ?? []).map((t) => [t.id, t]));
   const pre = model.pre;
   type Plan = { f: CustomerFacts; base: ReturnType<typeof customerRow>; candidates: ProductInfo[]; scored: ProductInfo[]; sampled: boolean; start: number };
   const plans: Plan[] = [];
@@ -141,7 +152,8 @@ function scorePropensity(model: LoadedModel, run: BatchRun, page: BatchPage, row
   for (const f of page.facts) {
     const held = new Set(f.held.map((h) => h.productId));
     const candidates: ProductInfo[] = [];
-    for (const id of page.candidates?.get(f.id) ?? []) {
+    const taker = takers.get(f.id);
+    for (const { id } of taker ? offerableTo(taker) : []) {
       const p = byId.get(id);
       if (p && !held.has(id)) candidates.push(p);
     }

@@ -73,7 +73,7 @@ export interface ScoringRunDeps {
   ml: Pick<MlRepository, 'findRun' | 'findVersionById' | 'listRuns' | 'claimPartition' | 'writePartitionScores' | 'failPartition' | 'refreshScoreStatistics'>;
   features: Pick<
     FeaturesRepository,
-    'scorableIdsAfter' | 'scorableRanges' | 'customerFacts' | 'currentBills' | 'sellableProducts' | 'campaignOffer' | 'productsByIds' | 'latestOfferCampaign' | 'offerableProductIds'
+    'scorableIdsAfter' | 'scorableRanges' | 'customerFacts' | 'currentBills' | 'sellableProducts' | 'campaignOffer' | 'productsByIds' | 'latestOfferCampaign' | 'sellableNowForRule' | 'offerTakers'
   >;
   registry: Pick<RegistryService, 'activeModel'>;
   /** A run's row and its job are written together: a run never exists without its job; so are partitions and theirs. */
@@ -140,6 +140,9 @@ export function createScoringRun(deps: ScoringRunDeps) {
       scoredAt: toIso(run.startedAt)!,
       campaignId: run.campaignId,
       sellable: propensity ? await features.sellableProducts() : [],
+      // Read once per partition (a few minutes of one instance at most): a product withdrawn meanwhile is
+      // left out from the next partition on, and a campaign launch applies the rule again in any case.
+      offerable: propensity ? await features.sellableNowForRule() : [],
       offer: version.modelName === 'campaign_response' ? await offerFor({ features }, run.campaignId ?? undefined) : null,
       psiCuts: ref ? ref.cuts : null,
       psiSampleRate: run.total > 0 ? Math.min(1, PSI_SUBSCRIBERS / run.total) : 1,
@@ -160,13 +163,13 @@ export function createScoringRun(deps: ScoringRunDeps) {
       const t = performance.now();
       const ids = await features.scorableIdsAfter(today, { after, upTo: part.lastId, limit: SCORE_BATCH, segment: run.segment });
       if (ids.length === 0) return null;
-      const [facts, bills, candidates] = await Promise.all([
+      const [facts, bills, takers] = await Promise.all([
         features.customerFacts(ids, today),
         version.modelName === 'payment_default_risk' ? features.currentBills(ids, today) : null,
-        version.modelName === 'propensity_to_buy' ? features.offerableProductIds(ids) : null,
+        version.modelName === 'propensity_to_buy' ? features.offerTakers(ids) : null,
       ]);
       times.readMs += performance.now() - t;
-      return { facts, bills, candidates, lastId: ids.at(-1)! };
+      return { facts, bills, takers, lastId: ids.at(-1)! };
     };
     // The worker always has the next page waiting (PAGES_AHEAD at it), and the page after is read
     // meanwhile: it never idles while a page is written or read.
@@ -178,7 +181,7 @@ export function createScoringRun(deps: ScoringRunDeps) {
         next = page ? readPage(page.lastId) : null;
         next?.catch(() => undefined); // awaited on a later turn; a failure there ends the attempt then
         if (!page) break;
-        const scored = { facts: page.facts, bills: page.bills, candidates: page.candidates };
+        const scored = { facts: page.facts, bills: page.bills, takers: page.takers };
         const result = scorer.score(scored);
         result.catch(() => undefined); // awaited in order below
         ahead.push({ page: scored, result });
