@@ -74,6 +74,7 @@ import { createProductsRepository } from '@lyra/server/modules/products/products
 import { dropBenchDatabase } from './bench-database.js';
 import { benchAudiencePreview, insertRiskScores } from './campaigns.js';
 import { syntheticProducts } from './catalog-data.js';
+import { predictSideBySide } from './predict-side-by-side.js';
 import { hasXgboost, xgbOnPairs } from './xgb-pairs.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -665,6 +666,8 @@ interface PairFigures {
   pairRows: number;
   features: number;
   lyraComputeRate: number;
+  /** Lyra's predict on the matrix in a worker thread alone, and in each of two at once (rows/s). */
+  sideBySide: { alone: number; each: number };
   xgb: { rate: number; cpuRate: number; trees: number; trainRows: number; version: string; categorical: string } | null;
 }
 
@@ -705,7 +708,8 @@ async function comparePairs(database: Database, opts: Options): Promise<PairFigu
     model.scoreColumns(pairs);
     best = Math.min(best, performance.now() - t);
   }
-  const figures: PairFigures = { pool: sellable.length, pairsPerSubscriber: pairRows / Math.max(1, ids.length), pairRows, features: defs.length, lyraComputeRate: pairRows / (best / 1000), xgb: null };
+  const sideBySide = await predictSideBySide(row, pairs, pairRows);
+  const figures: PairFigures = { pool: sellable.length, pairsPerSubscriber: pairRows / Math.max(1, ids.length), pairRows, features: defs.length, lyraComputeRate: pairRows / (best / 1000), sideBySide, xgb: null };
   if (!hasXgboost()) return figures;
 
   // XGBoost's model: the same training rows the version learnt from (same snapshot, seed and row cap).
@@ -800,14 +804,20 @@ export async function run(args: string[]): Promise<void> {
       const pairRate = (r.scored * candidates) / (r.wallMs / 1000);
       let line = `scale.score instances=${r.instances}${opts.pin ? ' (each on a core of its own)' : ''} subscribers=${int(r.scored)} candidates/subscriber=${f1(candidates)} (sample mean, of ${pairs.pool} on sale) wall=${f1(r.wallMs / 1000)}s (run created->finished ${f1(r.serverMs / 1000)}s) ${int(r.scored / (r.wallMs / 1000))} subscribers/s ${int(pairRate)} pairs/s`;
       if (pairs.xgb) line += ` | xgboost(1t) ${int(pairs.xgb.rate)} pairs/s ratio=${f2(pairRate / pairs.xgb.rate)} (target >= 0.8)`;
-      if (one && r.instances > 1) line += ` | speed-up vs one=${f2(one.wallMs / r.wallMs)} (target >= 1.7)`;
+      if (one && r.instances > 1) {
+        line += ` | speed-up vs one=${f2(one.wallMs / r.wallMs)} (target >= 1.7; two of Lyra's predicts side by side on this machine each run at ${f2(pairs.sideBySide.each / pairs.sideBySide.alone)} x one alone: scale.machine)`;
+      }
       console.log(line);
       console.log(`scale.score.stages instances=${r.instances} ${describePartitions(r.partitions, r.wallMs, r.instances)}`);
       const cores = (x: number) => f2(x / (r.wallMs / 1000));
-      console.log(`scale.score.cpu instances=${r.instances} server processes ${f1(r.cpu.servers)}s (${cores(r.cpu.servers)} cores on average), whole machine ${f1(r.cpu.machine)}s (${cores(r.cpu.machine)} of ${availableParallelism()} cores: the database server, this bench and anything else running)`);
+      console.log(`scale.score.cpu instances=${r.instances} server processes ${f1(r.cpu.servers)}s (${cores(r.cpu.servers)} cores on average), whole machine ${f1(r.cpu.machine)}s (${cores(r.cpu.machine)} of ${availableParallelism()} cores: the database server, this bench and anything else running)`
+        + (one && r.instances > 1 ? `; the same subscribers took ${f2(r.cpu.machine / one.cpu.machine)} x the machine's CPU of one instance's run` : ''));
       console.log(`scale.api.during-scoring instances=${r.instances} GET /products/ n=${r.listMs.length} p50=${f1(pct(r.listMs, 0.5))}ms p99=${f1(pct(r.listMs, 0.99))}ms max=${f1(Math.max(...r.listMs))}ms (target p99 < 100ms on PostgreSQL)`
         + ` | before the run, same requests: n=${r.idleMs.length} p50=${f1(pct(r.idleMs, 0.5))}ms p99=${f1(pct(r.idleMs, 0.99))}ms max=${f1(Math.max(...r.idleMs))}ms`);
     }
+    const side = pairs.sideBySide;
+    console.log(`scale.machine lyra's predict of that matrix in worker threads: one alone ${int(side.alone)} rows/s; two at once ${int(side.each)} rows/s each = ${f2(side.each / side.alone)} x alone`
+      + ` (the ${availableParallelism()} cores share caches and memory bandwidth: what two instances' scoring threads lose beside each other on this machine, whatever else runs)`);
     console.log(`scale.pairs matrix ${int(pairs.pairRows)} rows x ${pairs.features} features (${int(opts.pairSubscribers)} subscribers x ${f1(candidates)} candidates of ${pairs.pool} on sale): lyra predict alone (1 thread, this process, one pass as batch scoring) ${int(pairs.lyraComputeRate)} rows/s`
       + (pairs.xgb ? ` | xgboost ${pairs.xgb.version} (1t, ${pairs.xgb.trees} trees as ours, trained on the same ${int(pairs.xgb.trainRows)} rows, ${pairs.xgb.categorical}) ${int(pairs.xgb.rate)} rows/s (cpu ${int(pairs.xgb.cpuRate)}) | lyra predict alone / xgboost=${f2(pairs.lyraComputeRate / pairs.xgb.rate)}` : ' | XGBoost not available in /usr/bin/python3, so no ratio (Debian: apt-get install python3-xgboost)'));
 

@@ -26,23 +26,23 @@ function withoutTsx(argv: string[]): string[] {
 /**
  * Starts the worker thread module `name` (without extension) that sits next to the calling module
  * `callerUrl` (its import.meta.url). Lyra runs from TypeScript sources (tsx, vitest), so a .ts worker
- * gets tsx's hooks; compiled JavaScript runs as it is.
+ * gets tsx's hooks; compiled JavaScript runs as it is. `options.workerData` is the worker's `workerData`.
  */
-export function startModuleWorker(callerUrl: string, name: string): Worker {
+export function startModuleWorker(callerUrl: string, name: string, options: { workerData?: unknown } = {}): Worker {
   const fromSource = callerUrl.endsWith('.ts');
   const url = new URL(`./${name}.${fromSource ? 'ts' : 'js'}`, callerUrl);
-  if (!fromSource) return new Worker(url);
+  if (!fromSource) return new Worker(url, options);
   // Node 20 does not hand a thread's module hooks to its workers and tsx skips --import in them:
   // the worker registers tsx itself through its API, then imports the entry.
   const code = `import(${JSON.stringify(tsxApiUrl())}).then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); });`;
   const execArgv = withoutTsx(process.execArgv);
   try {
-    return new Worker(code, { eval: true, execArgv });
+    return new Worker(code, { ...options, eval: true, execArgv });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw err;
     // V8's and other process-wide flags (--expose-gc, --max-old-space-size=...) hold for every thread
     // already, yet a worker given them explicitly refuses to start; Node's message lists them.
     const refused = String((err as Error).message).replace(/^[^:]*:/, '').split(',').map((f) => f.trim()).filter(Boolean);
-    return new Worker(code, { eval: true, execArgv: execArgv.filter((a) => !refused.includes(a)) });
+    return new Worker(code, { ...options, eval: true, execArgv: execArgv.filter((a) => !refused.includes(a)) });
   }
 }
