@@ -125,7 +125,8 @@ export const productWithinCustomerValue = (value: string | SQLWrapper, product: 
 /**
  * The product can be offered to the subscriber now: sellable now, in the subscriber's currency,
  * open to one of its segments, and its value range holds the subscriber's value (what the
- * recommendations and batch scoring offer: features.repository `offerableProductIds`).
+ * recommendations offer: features.repository `offerableProductIds`). Batch scoring applies its JS
+ * twin, `sellableToRule` (sellable-to.ts), which must change with it (sellable-to.test.ts compares them).
  * `product`: the `products` table's columns, or one product's (`productColumnsOf`).
  */
 export const productSellableTo = (subscriber: SubscriberColumns = customers, product: ProductColumns = productsTable): SQL =>
@@ -276,7 +277,7 @@ export const subscriberContactedWithin = (days: number, except?: string): SQL =>
  * Above an offer's maximum default risk (`cap`, a float8 expression; no cap, nobody is): the
  * subscriber's latest active payment_default_risk score exceeds it. Probed per subscriber through
  * the (run, customer) index, so a page of a launch costs its own rows only. `subscriber`: the
- * subscriber's id column (the `customers` table's by default).
+ * subscriber's id column (the `customers` table's by default). Its JS twin is in `sellableToRule`.
  */
 export const subscriberOverRiskCap = (cap: SQL, subscriber: SQLWrapper = customers.id): SQL => sql`(${cap} is not null and exists (
   select 1 from ${mlScores} rs where rs.run_id = ${latestActiveScoringRun('payment_default_risk')}
