@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { createSecretBox, keyFromString, loadOrCreateKey } from './secrets.js';
 
 describe('secret box', () => {
@@ -20,6 +20,7 @@ describe('secret box', () => {
   });
   it('creates a private key file on first start and reuses it', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'lyra-key-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const first = loadOrCreateKey({ secretKey: undefined, dataDir: dir });
     const second = loadOrCreateKey({ secretKey: undefined, dataDir: dir });
     expect(first.key.equals(second.key)).toBe(true);

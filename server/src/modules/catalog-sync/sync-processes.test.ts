@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +36,8 @@ describe('sync across processes', () => {
     cleanup.push(() => sim.close());
     // PGlite lives in one process at a time: the parent closes it while the child syncs.
     const dir = serverUrl ? null : mkdtempSync(path.join(tmpdir(), 'lyra-crash-'));
+    // Pushed first, so it runs last (after the database is closed); 65 MB a run otherwise stay in /tmp.
+    if (dir) cleanup.push(async () => rmSync(dir, { recursive: true, force: true }));
     let database: Database = serverUrl ? await createTestDatabase() : await openPglite(dir);
     if (!serverUrl) await runMigrations(database);
     const url = serverUrl ? (database as Database & { url: string }).url : undefined;
