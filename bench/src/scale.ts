@@ -69,12 +69,13 @@ import { createFeaturesRepository } from '@lyra/server/modules/ml/features/featu
 import { MODEL_SPECS } from '@lyra/server/modules/ml/ml.models';
 import { createMlRepository } from '@lyra/server/modules/ml/ml.repository';
 import { loadModel, type LoadedModel } from '@lyra/server/modules/ml/scoring/loaded-model';
+import type { BatchPage, BatchRun } from '@lyra/server/modules/ml/scoring/score-batch';
 import { buildTrainingSet } from '@lyra/server/modules/ml/training/training-set';
 import { createProductsRepository } from '@lyra/server/modules/products/products.repository';
 import { dropBenchDatabase } from './bench-database.js';
 import { benchAudiencePreview, insertRiskScores } from './campaigns.js';
 import { syntheticProducts } from './catalog-data.js';
-import { predictSideBySide } from './predict-side-by-side.js';
+import { scoringSideBySide } from './scoring-side-by-side.js';
 import { hasXgboost, xgbOnPairs } from './xgb-pairs.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -83,6 +84,8 @@ const MODEL = 'propensity_to_buy';
 const USER = { email: 'bench-scale@lyra.local', password: 'bench-scale-password-1' };
 const SECRET_KEY = 'bench-scale-secret-key-not-for-production';
 const MB = 1024 * 1024;
+/** Pages the side-by-side scoring measures (scale.machine): a few seconds a round on two cores. */
+const SIDE_BY_SIDE_PAGES = 5;
 /** Import table -> the table Lyra stores it in. */
 const STORED_IN: Record<CustomerImportTable, string> = {
   customers: 'customers', holdings: 'customer_holdings', usage: 'customer_usage', bills: 'customer_bills',
@@ -666,8 +669,8 @@ interface PairFigures {
   pairRows: number;
   features: number;
   lyraComputeRate: number;
-  /** Lyra's predict on the matrix in a worker thread alone, and in each of two at once (rows/s). */
-  sideBySide: { alone: number; each: number };
+  /** Pages of these subscribers scored as the scoring thread does, by a worker thread alone and by each of two at once (ms a round). */
+  sideBySide: { pages: number; alone: number; each: number };
   xgb: { rate: number; cpuRate: number; trees: number; trainRows: number; version: string; categorical: string } | null;
 }
 
@@ -686,9 +689,11 @@ async function comparePairs(database: Database, opts: Options): Promise<PairFigu
   const byId = new Map(sellable.map((p) => [p.id, p]));
   const ids = await features.scorableIdsAfter(today, { after: null, limit: opts.pairSubscribers, segment: null });
   const plans: { f: CustomerFacts; candidates: ProductInfo[] }[] = [];
+  const pages: BatchPage[] = [];
   for (let i = 0; i < ids.length; i += 100) {
     const page = ids.slice(i, i + 100);
-    const [facts, offerable] = await Promise.all([features.customerFacts(page, today), features.offerableProductIds(page)]);
+    const [facts, offerable, takers] = await Promise.all([features.customerFacts(page, today), features.offerableProductIds(page), features.offerTakers(page)]);
+    if (pages.length < SIDE_BY_SIDE_PAGES) pages.push({ facts, bills: null, takers });
     for (const f of facts) {
       const held = new Set(f.held.map((h) => h.productId));
       plans.push({ f, candidates: (offerable.get(f.id) ?? []).filter((id) => !held.has(id)).map((id) => byId.get(id)).filter((p): p is ProductInfo => p !== undefined) });
@@ -708,7 +713,11 @@ async function comparePairs(database: Database, opts: Options): Promise<PairFigu
     model.scoreColumns(pairs);
     best = Math.min(best, performance.now() - t);
   }
-  const sideBySide = await predictSideBySide(row, pairs, pairRows);
+  // The rows are not written anywhere: the run is only what scoreBatch reads.
+  const run: BatchRun = {
+    runId: '00000000-0000-0000-0000-000000000000', scoredAt: new Date().toISOString(), campaignId: null, sellable, offerable: await features.sellableNowForRule(), offer: null, psiCuts: null, psiSampleRate: 0,
+  };
+  const sideBySide = { pages: pages.length, ...(await scoringSideBySide(row, run, pages)) };
   const figures: PairFigures = { pool: sellable.length, pairsPerSubscriber: pairRows / Math.max(1, ids.length), pairRows, features: defs.length, lyraComputeRate: pairRows / (best / 1000), sideBySide, xgb: null };
   if (!hasXgboost()) return figures;
 
@@ -805,7 +814,7 @@ export async function run(args: string[]): Promise<void> {
       let line = `scale.score instances=${r.instances}${opts.pin ? ' (each on a core of its own)' : ''} subscribers=${int(r.scored)} candidates/subscriber=${f1(candidates)} (sample mean, of ${pairs.pool} on sale) wall=${f1(r.wallMs / 1000)}s (run created->finished ${f1(r.serverMs / 1000)}s) ${int(r.scored / (r.wallMs / 1000))} subscribers/s ${int(pairRate)} pairs/s`;
       if (pairs.xgb) line += ` | xgboost(1t) ${int(pairs.xgb.rate)} pairs/s ratio=${f2(pairRate / pairs.xgb.rate)} (target >= 0.8)`;
       if (one && r.instances > 1) {
-        line += ` | speed-up vs one=${f2(one.wallMs / r.wallMs)} (target >= 1.7; two of Lyra's predicts side by side on this machine each run at ${f2(pairs.sideBySide.each / pairs.sideBySide.alone)} x one alone: scale.machine)`;
+        line += ` | speed-up vs one=${f2(one.wallMs / r.wallMs)} (target >= 1.7; two scoring threads side by side on this machine each run at ${f2(pairs.sideBySide.alone / pairs.sideBySide.each)} x one alone: scale.machine)`;
       }
       console.log(line);
       console.log(`scale.score.stages instances=${r.instances} ${describePartitions(r.partitions, r.wallMs, r.instances)}`);
@@ -816,8 +825,8 @@ export async function run(args: string[]): Promise<void> {
         + ` | before the run, same requests: n=${r.idleMs.length} p50=${f1(pct(r.idleMs, 0.5))}ms p99=${f1(pct(r.idleMs, 0.99))}ms max=${f1(Math.max(...r.idleMs))}ms`);
     }
     const side = pairs.sideBySide;
-    console.log(`scale.machine lyra's predict of that matrix in worker threads: one alone ${int(side.alone)} rows/s; two at once ${int(side.each)} rows/s each = ${f2(side.each / side.alone)} x alone`
-      + ` (the ${availableParallelism()} cores share caches and memory bandwidth: what two instances' scoring threads lose beside each other on this machine, whatever else runs)`);
+    console.log(`scale.machine ${side.pages} pages of 100 of these subscribers scored as the scoring thread does (feature rows, trees, ranking, reasons), in worker threads: one alone ${f1(side.alone)} ms a round;`
+      + ` two at once ${f1(side.each)} ms each = ${f2(side.alone / side.each)} x the speed alone (the ${availableParallelism()} cores share caches and memory bandwidth: what two instances' scoring threads lose beside each other on this machine, whatever else runs)`);
     console.log(`scale.pairs matrix ${int(pairs.pairRows)} rows x ${pairs.features} features (${int(opts.pairSubscribers)} subscribers x ${f1(candidates)} candidates of ${pairs.pool} on sale): lyra predict alone (1 thread, this process, one pass as batch scoring) ${int(pairs.lyraComputeRate)} rows/s`
       + (pairs.xgb ? ` | xgboost ${pairs.xgb.version} (1t, ${pairs.xgb.trees} trees as ours, trained on the same ${int(pairs.xgb.trainRows)} rows, ${pairs.xgb.categorical}) ${int(pairs.xgb.rate)} rows/s (cpu ${int(pairs.xgb.cpuRate)}) | lyra predict alone / xgboost=${f2(pairs.lyraComputeRate / pairs.xgb.rate)}` : ' | XGBoost not available in /usr/bin/python3, so no ratio (Debian: apt-get install python3-xgboost)'));
 
