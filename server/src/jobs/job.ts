@@ -26,6 +26,11 @@ export interface JobDeclaration<P> {
   readonly cron?: string;
   /** At most one queued or active job per key (pg-boss singleton). */
   singletonKey?(payload: P): string;
+  /**
+   * Among the queue's waiting jobs, higher first (pg-boss priority, an integer). Without it they are
+   * taken by creation time, then id: jobs sent in one transaction come in no particular order.
+   */
+  priority?(payload: P): number;
 }
 
 export const defineJob = <P>(declaration: JobDeclaration<P>): JobDeclaration<P> => declaration;

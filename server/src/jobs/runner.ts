@@ -56,6 +56,7 @@ export async function openJobs(database: Database, declarations: readonly JobDec
         return boss.send(job.name, data, {
           retryLimit: job.retry.limit, retryDelay: job.retry.delaySeconds, expireInHours: job.expireInHours,
           ...(job.singletonKey && { singletonKey: job.singletonKey(payload) }),
+          ...(job.priority && { priority: job.priority(payload) }),
           db: sqlExecutorOf(handle),
         });
       },

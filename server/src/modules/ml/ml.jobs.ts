@@ -42,6 +42,8 @@ export const mlScorePartitionJob = defineJob({
   retry: { limit: 3, delaySeconds: 30 },
   expireInHours: 2,
   singletonKey: (p) => `${p.runId}:${p.index}`,
+  // In index order: a run's partitions are sent in one transaction, and its last ones are its smallest (mergeRanges).
+  priority: (p) => -p.index,
 });
 
 export const ML_JOBS = [mlTrainJob, mlScoreJob, mlScorePartitionJob];

@@ -98,6 +98,9 @@ describe('batch scoring in partitions shared by instances, candidates pruned by 
     const partitions = await createMlRepository(t.database.db).listPartitions(run.id);
     expect(partitions.map((p) => p.index)).toEqual([...Array(parts).keys()]);
     expect(partitions.every((p) => p.status === 'succeeded' && p.attempts === 1 && p.worker)).toBe(true);
+    // One instance takes them in index order (their jobs' priority), so a run's small last partitions come last.
+    const starts = partitions.map((p) => Date.parse(p.startedAt!));
+    expect(starts).toEqual([...starts].sort((a, b) => a - b));
     expect(partitions[0]!.afterId).toBeNull();
     expect(partitions.at(-1)!.lastId).toBeNull();
     for (let i = 1; i < parts; i++) expect(partitions[i]!.afterId).toBe(partitions[i - 1]!.lastId);

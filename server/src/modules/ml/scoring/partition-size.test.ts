@@ -28,21 +28,33 @@ describe('the size of a scoring run\'s partitions', () => {
   it('cuts a base of a few partitions\' worth into several partitions per instance, not two of the largest size', () => {
     const parts = partitionsOf(20_000, PARTITION_SIZE);
     expect(parts.length).toBeGreaterThanOrEqual(TARGET_PARTITIONS);
-    expect(parts.map((p) => p.subscribers)).toEqual(Array(10).fill(2_000));
+    expect(parts.map((p) => p.subscribers)).toEqual([...Array(9).fill(2_000), 1_000, 1_000]);
     // 18,838 (the scale benchmark's scorable subscribers): 9 of 2,000 and the rest.
     expect(partitionsOf(18_838, PARTITION_SIZE).map((p) => p.subscribers)).toEqual([...Array(9).fill(2_000), 838]);
   });
 
   it('never goes above the configured size nor below 1,000 subscribers', () => {
     const big = partitionsOf(1_000_000, PARTITION_SIZE);
-    expect(big).toHaveLength(100);
-    expect(big.every((p) => p.subscribers === PARTITION_SIZE)).toBe(true);
+    expect(big.map((p) => p.subscribers)).toEqual([...Array(99).fill(PARTITION_SIZE), 5_000, 3_000, 1_000, 1_000]);
     // A configured size that is not a multiple of the fine ranges is never exceeded.
     expect(Math.max(...partitionsOf(100_000, 2_500).map((p) => p.subscribers))).toBe(2_000);
     // A small base gets fewer partitions rather than tiny ones.
     expect(partitionsOf(5_000, PARTITION_SIZE).map((p) => p.subscribers)).toEqual(Array(5).fill(1_000));
     expect(partitionsOf(700, PARTITION_SIZE).map((p) => p.subscribers)).toEqual([700]);
     expect(partitionsOf(0, PARTITION_SIZE)).toEqual([]);
+  });
+
+  it('cuts the last partition\'s worth, with what the full ones leave over, in halves down to one fine range', () => {
+    // The scale benchmark's 94,390 scorable subscribers: 8 of 10,000, then 15 fine ranges in halves.
+    expect(partitionsOf(94_390, PARTITION_SIZE).map((p) => p.subscribers)).toEqual([...Array(8).fill(10_000), 8_000, 4_000, 2_000, 390]);
+    for (const total of [3_000, 12_345, 47_001, 250_000]) {
+      const sizes = partitionsOf(total, PARTITION_SIZE).map((p) => p.subscribers);
+      const full = Math.max(...sizes);
+      const tail = sizes.slice(sizes.lastIndexOf(full) + 1);
+      // After the full partitions, each at most half what was left, the last one fine range or less.
+      expect(tail.every((n, i) => i === 0 || n <= tail[i - 1]!), `${total}: ${sizes.join(' ')}`).toBe(true);
+      expect(sizes.at(-1)).toBeLessThanOrEqual(MIN_PARTITION_SIZE);
+    }
   });
 
   it('takes a configured size below 1,000 as it is', () => {

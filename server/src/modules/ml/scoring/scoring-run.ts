@@ -45,15 +45,25 @@ export const TARGET_PARTITIONS = 8;
  * the same size but the last): the fine ranges merged into partitions of about total / TARGET_PARTITIONS
  * subscribers, but no fewer than `min` and no more than `max`. `min` and `max` are multiples of the fine
  * ranges' size, which is min(MIN_PARTITION_SIZE, max).
+ *
+ * The last partition's worth (with what the others leave over) is cut in halves, down to one fine
+ * range: the run ends when its last partition does, and an instance that finishes its full ones
+ * early takes these small ones while another still scores its last full one. Partitions are taken in
+ * index order (mlScorePartitionJob's priority), so the small ones come last. With two instances on
+ * 100,000 subscribers, equal partitions left one instance idle for ~13 s of a 146 s run.
  */
 export function mergeRanges<R extends { lastId: string; subscribers: number }>(fine: readonly R[], fineSize: number, max: number): { lastId: string; subscribers: number }[] {
   const total = fine.reduce((n, r) => n + r.subscribers, 0);
   const wanted = Math.min(max, Math.max(fineSize, Math.ceil(total / TARGET_PARTITIONS)));
   // Whole fine ranges per partition, rounded down so that there are at least TARGET_PARTITIONS when the size allows.
   const per = Math.max(1, Math.floor(wanted / fineSize));
+  const full = Math.floor(Math.max(0, fine.length - per) / per);
+  const sizes: number[] = Array<number>(full).fill(per);
+  for (let left = fine.length - full * per; left > 0; left -= sizes.at(-1)!) sizes.push(Math.ceil(left / 2));
   const out: { lastId: string; subscribers: number }[] = [];
-  for (let i = 0; i < fine.length; i += per) {
-    const group = fine.slice(i, i + per);
+  let at = 0;
+  for (const size of sizes) {
+    const group = fine.slice(at, (at += size));
     out.push({ lastId: group.at(-1)!.lastId, subscribers: group.reduce((n, r) => n + r.subscribers, 0) });
   }
   return out;
