@@ -23,7 +23,10 @@
  *     thread) predicting those subscribers' pair matrix as the model's own row builder makes it, its
  *     model trained on the version's training rows (rebuilt with the same snapshot, seed and row
  *     cap) with the same number of trees and depth. Targets: ≥ 0.8 × XGBoost; two instances ≥ 1.7 ×
- *     one. Also printed: Lyra's predict alone on that matrix (one pass, this process).
+ *     one. Also printed: Lyra's predict alone on that matrix (one pass, this process), and
+ *     `scale.machine`: a few pages of these subscribers scored as the scoring thread does, by one
+ *     worker thread alone and by two at once (what two scoring threads lose beside each other on
+ *     this machine's cores, whatever else runs).
  *  3. p99 of the product list (authenticated) sampled while each run scores. Target < 100 ms (PostgreSQL).
  *  4. The campaigns benchmark's audience preview on these subscribers and their real propensity scores
  *     (default-risk scores inserted directly, as that benchmark does).

@@ -60,7 +60,7 @@ export function sellableToRule(products: readonly SellableProduct[]): (taker: Of
     max: p.maxCustomerValue === null ? -1 : rankOf.get(p.maxCustomerValue)!,
     segments: p.targetSegments.filter((s): s is string => s !== null),
   }));
-  /** How many bounds are below the value (strictly, or or equal). */
+  /** How many bounds are below the value: strictly below, or at or below it with `orEqual`. */
   const place = (value: string, orEqual: boolean): number => {
     let lo = 0;
     let hi = bounds.length;
