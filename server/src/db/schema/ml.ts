@@ -111,7 +111,8 @@ export const mlScores = pgTable(
     campaignId: text('campaign_id'),
     score: doublePrecision('score').notNull(),
     uplift: doublePrecision('uplift'),
-    reasons: jsonb('reasons').$type<Record<string, unknown>[]>().notNull().default(sql`'[]'::jsonb`),
+    // [feature, value, contribution] triples (modules/ml/scoring/stored-reasons.ts); older rows hold objects.
+    reasons: jsonb('reasons').$type<unknown[]>().notNull().default(sql`'[]'::jsonb`),
     scoredAt: ts('scored_at').notNull(),
     // No foreign key (migration 0019): a scoring page holds its partition's row locked while it writes
     // (ml.repository lockAttempt), so its run cannot go meanwhile, and the per-row check of ~700 rows

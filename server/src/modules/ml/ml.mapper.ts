@@ -1,8 +1,9 @@
 import type {
-  CustomerScore, MlDataSnapshot, MlHeadline, MlMetrics, MlModelName, MlModelVersion, MlModelVersionSummary, MlProgress, MlReason, MlScoringRun, MlStability,
+  CustomerScore, MlDataSnapshot, MlHeadline, MlMetrics, MlModelName, MlModelVersion, MlModelVersionSummary, MlProgress, MlScoringRun, MlStability,
 } from '@lyra/contracts';
 import { toIso } from '../../lib/time.js';
 import type { ModelVersionRow, ScoreWithCutsRow, ScoringRunRow, VersionSummaryRow } from './ml.repository.js';
+import { fromStoredReasons } from './scoring/stored-reasons.js';
 
 /** The documented PSI bands: < 0.1 stable, 0.1-0.25 watch, > 0.25 retrain. */
 export function stabilityOf(psi: number): MlStability {
@@ -83,7 +84,7 @@ export function toCustomerScore(r: ScoreWithCutsRow): CustomerScore {
     score: r.score,
     level: !cuts ? 'low' : r.score >= cuts.high ? 'high' : r.score >= cuts.medium ? 'medium' : 'low',
     uplift: r.uplift,
-    reasons: r.reasons as unknown as MlReason[],
+    reasons: fromStoredReasons(r.reasons),
     scored_at: toIso(r.scoredAt as string | Date),
     run_id: r.runId,
   };

@@ -13,6 +13,7 @@ import { createFeaturesRepository } from './features/features.repository.js';
 import { mlScorePartitionJob } from './ml.jobs.js';
 import { loadSynthetic } from './ml.fixtures.js';
 import { stopScoringThread } from './scoring/batch-scorer.js';
+import { fromStoredReasons } from './scoring/stored-reasons.js';
 import { createMlRepository } from './ml.repository.js';
 
 const SNAPSHOT = '2026-09-01';
@@ -172,11 +173,15 @@ describe('batch scoring in partitions shared by instances, candidates pruned by 
     expect(predicted.body.propensity).toBeCloseTo(after.find((r) => r.customer_id === one && r.product_id === null)!.score, 12);
     // Each stored top offer carries its own reasons (a page's offers are explained together), and the
     // any-product row its best offer's: the same as one product's prediction.
-    type Reason = { feature: string; contribution: number };
+    // Stored as [feature, value, contribution] triples, the contribution to 6 significant digits.
+    type Reason = { feature: string; contribution: number; direction: string; value: unknown };
     const sameReasons = (stored: unknown, single: Reason[]) => {
-      const s = stored as Reason[];
+      expect((stored as unknown[]).every((r) => Array.isArray(r) && r.length === 3)).toBe(true);
+      const s = fromStoredReasons(stored);
       expect(s.map((r) => r.feature)).toEqual(single.map((r) => r.feature));
-      s.forEach((r, i) => expect(r.contribution).toBeCloseTo(single[i]!.contribution, 12));
+      expect(s.map((r) => r.value)).toEqual(single.map((r) => r.value));
+      expect(s.map((r) => r.direction)).toEqual(single.map((r) => r.direction));
+      s.forEach((r, i) => expect(Math.abs(r.contribution - single[i]!.contribution)).toBeLessThanOrEqual(Math.abs(single[i]!.contribution) * 5e-6));
     };
     for (const customer of scorable.filter((id) => id !== held.customer).slice(0, 3)) {
       const own = after.filter((r) => r.customer_id === customer);
@@ -188,12 +193,17 @@ describe('batch scoring in partitions shared by instances, candidates pruned by 
         expect(single.body.reasons.length).toBeGreaterThan(0);
         sameReasons(offer.reasons, single.body.reasons);
       }
-      sameReasons(own.find((r) => r.product_id === null)!.reasons, offers[0]!.reasons as Reason[]);
+      expect(own.find((r) => r.product_id === null)!.reasons).toEqual(offers[0]!.reasons);
     }
     const recommended = await get<{ results: { product_id: string }[] }>(`${API}/customers/${capped.customer}/recommended-products/?limit=100`);
     expect(recommended.results.map((r) => r.product_id)).not.toContain(capped.product);
     const page = await get<CustomerScoreList>(`${API}/customers/${capped.customer}/scores/`);
     expect(page.results.filter((s) => s.model === 'propensity_to_buy').every((s) => s.run_id === second.id)).toBe(true);
+    // The API answers the stored triples as reasons with their direction.
+    for (const s of page.results.filter((x) => x.model === 'propensity_to_buy')) {
+      expect(s.reasons.length).toBeGreaterThan(0);
+      for (const r of s.reasons) expect(r.direction).toBe(r.contribution > 0 ? 'increases' : 'decreases');
+    }
 
     // The subscriber's scores are those audiences target by: newer rows of a run still writing, or of
     // a succeeded run of a version that is not the active one, are not shown as theirs.

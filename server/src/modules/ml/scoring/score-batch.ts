@@ -10,6 +10,7 @@ import { customerRow, modelRow, type BillFact, type CustomerFacts, type OfferFac
 import type { NewScoreRow } from '../ml.repository.js';
 import { sellableToRule, type OfferTaker, type SellableProduct } from '../../audience/sellable-to.js';
 import type { LoadedModel } from './loaded-model.js';
+import { toStoredReasons, type StoredReason } from './stored-reasons.js';
 import { anyPurchase, rankProducts, topProducts, type ProductScore } from './product-ranking.js';
 
 /** Nice value of the batch scoring thread (0 normal, 19 lowest): scoring yields the CPU to the API's requests. */
@@ -60,8 +61,6 @@ export interface BatchStages {
 }
 export const noStages = (): BatchStages => ({ rows: 0, predict: 0, rank: 0, reasons: 0 });
 
-type Reasons = Record<string, unknown>[];
-
 /**
  * Whether a subscriber is in a run's propensity PSI sample: a seeded hash of the id (FNV-1a) below
  * the rate, so the sample is the same whichever partition or instance scores the subscriber.
@@ -109,7 +108,7 @@ export function scoreBatch(model: LoadedModel, run: BatchRun, page: BatchPage): 
       const p = model.score(row);
       count(p);
       const t = performance.now();
-      const reasons = model.reasons(row) as unknown as Reasons;
+      const reasons = toStoredReasons(model.reasons(row));
       stages.reasons += performance.now() - t;
       rows.push({ ...common, customerId: f.id, productId: offer.product?.id ?? null, campaignId: run.campaignId, score: p, uplift: model.upliftOf(row), reasons });
     }
@@ -121,7 +120,7 @@ export function scoreBatch(model: LoadedModel, run: BatchRun, page: BatchPage): 
       // Subscribers without a bill are scored but are not the population the model learnt from.
       if (bill) count(p);
       const t = performance.now();
-      const reasons = model.reasons(row) as unknown as Reasons;
+      const reasons = toStoredReasons(model.reasons(row));
       stages.reasons += performance.now() - t;
       rows.push({ ...common, customerId: f.id, productId: null, campaignId: null, score: p, reasons });
     }
@@ -196,7 +195,7 @@ function scorePropensity(model: LoadedModel, run: BatchRun, page: BatchPage, row
   }
   const t3 = performance.now();
   // The page's stored top offers explained together: the trees are walked once for many rows (see treeShapRows).
-  const reasons = model.reasonsOfRows(explained) as unknown as Reasons[];
+  const reasons: StoredReason[][] = model.reasonsOfRows(explained).map(toStoredReasons);
   const t4 = performance.now();
   let at = 0;
   for (const { f, any, top } of ranking) {
