@@ -1,8 +1,9 @@
 import { and, asc, count, desc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
-import { copyRows, type CopyValue, type StagingColumn } from '../../db/bulk-copy.js';
+import { copyEncoded } from '../../db/bulk-copy.js';
 import { rowsOf, type DbOrTx } from '../../db/client.js';
 import { paged } from '../../db/unit-of-work.js';
 import { mlModelVersions, mlScores, mlScoringPartitions, mlScoringRuns } from '../../db/schema/ml.js';
+import { SCORE_COLUMNS, type EncodedScores } from './scores-copy.js';
 
 export type ModelVersionRow = typeof mlModelVersions.$inferSelect;
 export type NewModelVersionRow = typeof mlModelVersions.$inferInsert;
@@ -13,21 +14,6 @@ type Cuts = { high: number; medium: number } | null;
 /** A stored score with the cut points of the version that made it (for its level). */
 export type ScoreWithCutsRow = ScoreRow & { thresholds: Cuts; anyThresholds: Cuts };
 export type NewScoreRow = typeof mlScores.$inferInsert;
-
-/** The columns a scoring writes (the id is the table's sequence), and each one's value in a new score row. */
-const scoreCopy: { column: StagingColumn; value: (r: NewScoreRow) => CopyValue }[] = [
-  { column: { name: 'customer_id', type: 'text' }, value: (r) => r.customerId },
-  { column: { name: 'model_name', type: 'text' }, value: (r) => r.modelName },
-  { column: { name: 'model_version_id', type: 'uuid' }, value: (r) => r.modelVersionId },
-  { column: { name: 'version', type: 'integer' }, value: (r) => r.version },
-  { column: { name: 'product_id', type: 'uuid' }, value: (r) => r.productId },
-  { column: { name: 'campaign_id', type: 'text' }, value: (r) => r.campaignId },
-  { column: { name: 'score', type: 'double precision' }, value: (r) => r.score },
-  { column: { name: 'uplift', type: 'double precision' }, value: (r) => r.uplift },
-  { column: { name: 'reasons', type: 'jsonb' }, value: (r) => r.reasons ?? [] },
-  { column: { name: 'scored_at', type: 'timestamptz' }, value: (r) => r.scoredAt },
-  { column: { name: 'run_id', type: 'uuid' }, value: (r) => r.runId },
-];
 
 /** Version columns without the (large) serialized model, for lists and status reads. */
 const versionSummary = {
@@ -267,10 +253,10 @@ export function createMlRepository(db: DbOrTx) {
      * holds the partition's row: false, and nothing written, when a newer attempt has claimed the
      * partition since (this one was presumed dead and retried) or the run has ended.
      */
-    async writePartitionScores(runId: string, index: number, attempt: number, rows: NewScoreRow[], subscribers: number): Promise<boolean> {
+    async writePartitionScores(runId: string, index: number, attempt: number, scores: EncodedScores, subscribers: number): Promise<boolean> {
       return db.transaction(async (tx) => {
         if (!(await lockAttempt(tx, runId, index, attempt))) return false;
-        if (rows.length > 0) await copyRows(tx, 'ml_scores', scoreCopy.map((c) => c.column), rows.map((r) => scoreCopy.map((c) => c.value(r))));
+        if (scores.rows > 0) await copyEncoded(tx, 'ml_scores', SCORE_COLUMNS, scores.text);
         await tx
           .update(mlScoringPartitions)
           .set({ scored: sql`${mlScoringPartitions.scored} + ${subscribers}::int` })

@@ -15,6 +15,7 @@ import { loadSynthetic } from './ml.fixtures.js';
 import { stopScoringThread } from './scoring/batch-scorer.js';
 import { fromStoredReasons } from './scoring/stored-reasons.js';
 import { createMlRepository } from './ml.repository.js';
+import { encodeScores } from './scores-copy.js';
 
 const SNAPSHOT = '2026-09-01';
 const API = '/api/loyalty/v1';
@@ -267,9 +268,9 @@ describe('batch scoring in partitions shared by instances, candidates pruned by 
       // Attempt 1 writes a page and dies; the job's retry (attempt 2) replaces what it wrote.
       const crashed = await repo.claimPartition(run.id, 0, 'crashed-instance', 3);
       expect(crashed!.partition.attempts).toBe(1);
-      const stray = members.slice(0, 3).map((customerId) => ({
+      const stray = encodeScores(members.slice(0, 3).map((customerId) => ({
         customerId, modelName: 'payment_default_risk', modelVersionId: crashed!.run.modelVersionId, version: crashed!.run.version, score: 0.5, scoredAt: new Date().toISOString(), runId: run.id,
-      }));
+      })));
       expect(await repo.writePartitionScores(run.id, 0, 1, stray, 3)).toBe(true);
       expect(await scoring.scorePartition(run.id, 0)).toMatchObject({ status: 'succeeded' });
       // The first attempt wakes up: its writes are refused; the job delivered again finds the partition done.

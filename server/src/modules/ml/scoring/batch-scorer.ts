@@ -1,10 +1,14 @@
 import type { Worker } from 'node:worker_threads';
 import { startModuleWorker } from '../../../lib/module-worker.js';
 import type { ModelVersionRow } from '../ml.repository.js';
+import type { EncodedScores } from '../scores-copy.js';
 import type { BatchPage, BatchResult, BatchRun } from './score-batch.js';
 
 /** The version fields the worker loads the model from. */
 export type ScoringVersion = Pick<ModelVersionRow, 'id' | 'modelName' | 'version' | 'status' | 'artifact' | 'metrics'>;
+
+/** A page as the scoring thread answers it: its rows encoded for ml_scores' COPY (scores-copy.ts), the rest of scoreBatch's result as it is. */
+export type ScoredPage = Omit<BatchResult, 'rows'> & { scores: EncodedScores };
 
 export type BatchScorerRequest =
   /** A scorer (one partition) of a version: the whole version when the thread does not hold it yet, else its id. */
@@ -15,12 +19,12 @@ export type BatchScorerRequest =
   | { type: 'drop'; versionId: string };
 export type BatchScorerReply =
   | { type: 'ready'; scorer: number }
-  | { type: 'page'; id: number; result: BatchResult }
+  | { type: 'page'; id: number; result: ScoredPage }
   | { type: 'error'; scorer: number | null; id: number | null; message: string };
 
 export interface BatchScorer {
   /** Scores one page; pages may be sent while earlier ones are still being scored (they are scored in order). */
-  score(page: BatchPage): Promise<BatchResult>;
+  score(page: BatchPage): Promise<ScoredPage>;
   close(): Promise<void>;
 }
 
@@ -37,7 +41,7 @@ const MODELS_KEPT = 2;
  */
 const IDLE_MS = 10_000;
 
-type Pending = { scorer: number; resolve: (r: BatchResult) => void; reject: (e: Error) => void };
+type Pending = { scorer: number; resolve: (r: ScoredPage) => void; reject: (e: Error) => void };
 
 /**
  * One scoring worker thread of this process (score-batch.worker.ts), shared by the partitions the
@@ -164,7 +168,7 @@ export async function startBatchScorer(version: ScoringVersion, run: BatchRun): 
       if (t.failure) return Promise.reject(t.failure);
       if (closed) return Promise.reject(new Error('scoring worker: the scorer is closed'));
       const id = nextPage++;
-      return new Promise<BatchResult>((resolve, reject) => {
+      return new Promise<ScoredPage>((resolve, reject) => {
         t.pending.set(id, { scorer, resolve, reject });
         t.worker.postMessage({ type: 'page', scorer, id, page } satisfies BatchScorerRequest);
       });

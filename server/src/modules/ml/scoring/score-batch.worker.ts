@@ -1,11 +1,13 @@
 /**
  * Worker thread entry of batch scoring (started by batch-scorer.ts), shared by the partitions an
  * instance scores: keeps the versions' models it was sent (by id, until told to drop one), and
- * answers each page of subscriber facts with its score rows and PSI counts (score-batch.ts).
+ * answers each page of subscriber facts with its score rows, encoded for their COPY, and PSI counts
+ * (score-batch.ts, scores-copy.ts).
  */
 import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import type { BatchScorerReply, BatchScorerRequest } from './batch-scorer.js';
+import { encodeScores } from '../scores-copy.js';
 import { loadModel, type LoadedModel } from './loaded-model.js';
 import { SCORING_NICE, scoreBatch, type BatchRun } from './score-batch.js';
 
@@ -45,8 +47,9 @@ port.on('message', (msg: BatchScorerRequest) => {
       case 'page': {
         const s = scorers.get(msg.scorer);
         if (!s) throw new Error('scoring worker: a page arrived for a scorer that is not open');
-        const result = scoreBatch(s.model, s.run, msg.page);
-        port.postMessage({ type: 'page', id: msg.id, result } satisfies BatchScorerReply, [result.psiCounts.buffer as ArrayBuffer]);
+        const { rows, ...result } = scoreBatch(s.model, s.run, msg.page);
+        const scored = { ...result, scores: encodeScores(rows) };
+        port.postMessage({ type: 'page', id: msg.id, result: scored } satisfies BatchScorerReply, [result.psiCounts.buffer as ArrayBuffer]);
         return;
       }
       case 'close':

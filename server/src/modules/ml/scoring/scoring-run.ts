@@ -19,8 +19,8 @@ import { mlScoreJob, mlScorePartitionJob } from '../ml.jobs.js';
 import { stabilityOf, toRun } from '../ml.mapper.js';
 import type { MlRepository, ModelVersionRow, ScoringPartitionRow, ScoringRunRow } from '../ml.repository.js';
 import type { RegistryService } from '../registry.service.js';
-import { startBatchScorer, type BatchScorer } from './batch-scorer.js';
-import { noStages, type BatchPage, type BatchResult, type BatchRun, type BatchStages } from './score-batch.js';
+import { startBatchScorer, type BatchScorer, type ScoredPage } from './batch-scorer.js';
+import { noStages, type BatchPage, type BatchRun, type BatchStages } from './score-batch.js';
 
 /** Subscribers read and scored per page (one statement of facts, one COPY of rows). */
 const SCORE_BATCH = 100;
@@ -183,7 +183,7 @@ export function createScoringRun(deps: ScoringRunDeps) {
     };
     // The worker always has the next page waiting (PAGES_AHEAD at it), and the page after is read
     // meanwhile: it never idles while a page is written or read.
-    const ahead: { page: BatchPage; result: Promise<BatchResult> }[] = [];
+    const ahead: { page: BatchPage; result: Promise<ScoredPage> }[] = [];
     let next: Promise<ReadPage | null> | null = readPage(part.afterId);
     for (;;) {
       while (next && ahead.length < PAGES_AHEAD) {
@@ -198,9 +198,9 @@ export function createScoringRun(deps: ScoringRunDeps) {
       }
       const head = ahead.shift();
       if (!head) break;
-      const { rows, psiCounts, stages } = await head.result;
+      const { scores, psiCounts, stages } = await head.result;
       const t = performance.now();
-      if (!(await ml.writePartitionScores(run.id, part.index, part.attempts, rows, head.page.facts.length))) {
+      if (!(await ml.writePartitionScores(run.id, part.index, part.attempts, scores, head.page.facts.length))) {
         await next?.catch(() => undefined);
         throw new Superseded();
       }
