@@ -1,7 +1,5 @@
 import { sql } from 'drizzle-orm';
 import { bigserial, boolean, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { customers } from './customers.js';
-import { products } from './products.js';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'string' });
 
@@ -101,13 +99,17 @@ export const mlScores = pgTable(
   'ml_scores',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    customerId: text('customer_id').notNull().references(() => customers.id, { onDelete: 'cascade' }),
+    // No foreign key (migration 0020), nor on product_id: a scoring page locks its subscribers and
+    // products once (ml.repository writePartitionScores) instead of the keys' check of each of its
+    // ~600 rows, which cost ~5 ms of the database's CPU a page (bench scale). Deleting a subscriber
+    // or a product deletes their scores (triggers customers_delete_scores, products_delete_scores).
+    customerId: text('customer_id').notNull(),
     modelName: text('model_name').notNull(),
     // No foreign key: a score's version is its run's (a run is deleted with its version, and its scores
     // with it by the trigger of migration 0019); see run_id.
     modelVersionId: uuid('model_version_id').notNull(),
     version: integer('version').notNull(),
-    productId: uuid('product_id').references(() => products.id, { onDelete: 'cascade' }),
+    productId: uuid('product_id'),
     campaignId: text('campaign_id'),
     score: doublePrecision('score').notNull(),
     uplift: doublePrecision('uplift'),

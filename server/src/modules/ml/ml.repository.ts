@@ -2,7 +2,9 @@ import { and, asc, count, desc, eq, inArray, isNotNull, sql } from 'drizzle-orm'
 import { copyEncoded } from '../../db/bulk-copy.js';
 import { rowsOf, type DbOrTx } from '../../db/client.js';
 import { paged } from '../../db/unit-of-work.js';
+import { customers } from '../../db/schema/customers.js';
 import { mlModelVersions, mlScores, mlScoringPartitions, mlScoringRuns } from '../../db/schema/ml.js';
+import { products } from '../../db/schema/products.js';
 import { SCORE_COLUMNS, type EncodedScores } from './scores-copy.js';
 
 export type ModelVersionRow = typeof mlModelVersions.$inferSelect;
@@ -256,7 +258,18 @@ export function createMlRepository(db: DbOrTx) {
     async writePartitionScores(runId: string, index: number, attempt: number, scores: EncodedScores, subscribers: number): Promise<boolean> {
       return db.transaction(async (tx) => {
         if (!(await lockAttempt(tx, runId, index, attempt))) return false;
-        if (scores.rows > 0) await copyEncoded(tx, 'ml_scores', SCORE_COLUMNS, scores.text);
+        if (scores.rows > 0) {
+          // What the subscriber and product keys did row by row (migration 0020): neither can be
+          // deleted until the rows naming them are committed, and rows naming one already gone fail.
+          const [held] = rowsOf<{ customers: number; products: number }>(await tx.execute(sql`
+            with c as (select 1 from ${customers} where ${customers.id} = any(${sql.param(scores.customers)}::text[]) for key share),
+              p as (select 1 from ${products} where ${products.id} = any(${sql.param(scores.products)}::uuid[]) for key share)
+            select (select count(*) from c)::int as customers, (select count(*) from p)::int as products`));
+          if (held!.customers < scores.customers.length || held!.products < scores.products.length) {
+            throw new Error(`scores not written: ${scores.customers.length - held!.customers} of the page's subscribers and ${scores.products.length - held!.products} of its products were deleted meanwhile`);
+          }
+          await copyEncoded(tx, 'ml_scores', SCORE_COLUMNS, scores.text);
+        }
         await tx
           .update(mlScoringPartitions)
           .set({ scored: sql`${mlScoringPartitions.scored} + ${subscribers}::int` })

@@ -2,11 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
 import { createTestDatabase } from '../../../test/helpers.js';
 import { rowsOf, type Database } from '../../db/client.js';
-import { customers, mlModelVersions, mlScores, mlScoringRuns, products } from '../../db/schema/index.js';
+import { customers, mlModelVersions, mlScores, mlScoringPartitions, mlScoringRuns, products } from '../../db/schema/index.js';
+import { createMlRepository } from './ml.repository.js';
+import { encodeScores } from './scores-copy.js';
 
 /**
- * Scores go with what they belong to: their run (a trigger since migration 0019 dropped the run and
- * version keys), their run's version, their subscriber and their product (foreign keys).
+ * Scores go with what they belong to: their run and its version (triggers since migration 0019
+ * dropped the run and version keys), their subscriber and their product (triggers since migration
+ * 0020 dropped those keys; a scoring page locks them once instead, and fails when one is gone).
  */
 describe('ml_scores follow their runs, versions, subscribers and products', () => {
   let database: Database & { dispose(): Promise<void> };
@@ -60,5 +63,47 @@ describe('ml_scores follow their runs, versions, subscribers and products', () =
     await database.db.delete(products).where(eq(products.id, product.id));
     expect(await count(sql`product_id is not null`)).toBe(0);
     expect(await count()).toBe(6);
+  });
+
+  it('a truncate of products deletes the product scores; of subscribers, every score', async () => {
+    await seed();
+    await database.db.execute(sql`truncate products cascade`);
+    expect(await count(sql`product_id is not null`)).toBe(0);
+    expect(await count()).toBe(9);
+    await seed();
+    await database.db.execute(sql`truncate customers cascade`);
+    expect(await count()).toBe(0);
+  });
+
+  it('a scoring page is written only while its subscribers and products exist, and keeps them until it commits', async () => {
+    const { product, v1 } = await seed();
+    const db = database.db;
+    const [run] = await db.insert(mlScoringRuns).values({ modelName: v1.modelName, modelVersionId: v1.id, version: v1.version, status: 'running', requestedBy: 'test' }).returning();
+    await db.insert(mlScoringPartitions).values({ runId: run!.id, index: 0, afterId: null, lastId: null, subscribers: 2, status: 'running', attempts: 1 });
+    const page = (customerIds: string[], productId: string | null) => encodeScores(customerIds.map((customerId) => ({
+      customerId, productId, modelName: v1.modelName, modelVersionId: v1.id, version: v1.version, runId: run!.id, score: 0.25, scoredAt: new Date().toISOString(),
+    })));
+    const repo = createMlRepository(db);
+    const ofRun = sql`run_id = ${run!.id}::uuid`;
+    expect(await repo.writePartitionScores(run!.id, 0, 1, page(['C1', 'C2'], product.id), 2)).toBe(true);
+    expect(await count(ofRun)).toBe(2);
+    // A subscriber or a product deleted before the page is written: nothing of the page is written.
+    await expect(repo.writePartitionScores(run!.id, 0, 1, page(['C1', 'C9'], product.id), 2)).rejects.toThrow(/1 of the page's subscribers and 0 of its products were deleted/);
+    await expect(repo.writePartitionScores(run!.id, 0, 1, page(['C1'], '00000000-0000-4000-8000-000000000000'), 1)).rejects.toThrow(/0 of the page's subscribers and 1 of its products/);
+    expect(await count(ofRun)).toBe(2);
+    // Locked as the keys locked them: a delete (on another connection of the pool) waits for the
+    // page's transaction. PostgreSQL only: PGlite has one connection.
+    if (database.kind === 'postgres') {
+      let deleted = false;
+      let deleting: Promise<unknown> | null = null;
+      await db.transaction(async (tx) => {
+        await createMlRepository(tx).writePartitionScores(run!.id, 0, 1, page(['C3'], product.id), 1);
+        deleting = db.delete(products).where(eq(products.id, product.id)).then(() => (deleted = true));
+        await new Promise((r) => setTimeout(r, 300));
+        expect(deleted).toBe(false);
+      });
+      await deleting;
+      expect(await count(sql`product_id is not null`)).toBe(0);
+    }
   });
 });

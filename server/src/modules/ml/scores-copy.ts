@@ -24,12 +24,23 @@ const scoreCopy: { column: StagingColumn; value: (r: NewScoreRow) => CopyValue }
 
 export const SCORE_COLUMNS: readonly StagingColumn[] = scoreCopy.map((c) => c.column);
 
-/** Score rows encoded for ml_scores' COPY: how many, and their text (in chunks). */
+/**
+ * Score rows encoded for ml_scores' COPY: how many, their text (in chunks), and the subscribers and
+ * products they name (each once), which the write locks as their keys would have.
+ */
 export interface EncodedScores {
   rows: number;
   text: string[];
+  customers: string[];
+  products: string[];
 }
 
 export function encodeScores(rows: readonly NewScoreRow[]): EncodedScores {
-  return { rows: rows.length, text: [...copyText(SCORE_COLUMNS, rows.map((r) => scoreCopy.map((c) => c.value(r))))] };
+  const customers = new Set<string>();
+  const products = new Set<string>();
+  for (const r of rows) {
+    customers.add(r.customerId);
+    if (r.productId != null) products.add(r.productId);
+  }
+  return { rows: rows.length, text: [...copyText(SCORE_COLUMNS, rows.map((r) => scoreCopy.map((c) => c.value(r))))], customers: [...customers], products: [...products] };
 }
