@@ -17,6 +17,34 @@ import type { BillFact, CustomerFacts, HeldFact, ProductInfo, PurchaseFact } fro
 const scorable = (asOf: string, segment: string | null): SQL =>
   and(sql`${customers.activationDate} < ${asOf}::date`, sql`${customers.status} <> 'churned'`, segment ? subscriberInSegment(segment) : undefined)!;
 
+/** A page of scorable subscribers: by id after `after`, at most `upTo` (a partition's range; null: unbounded). */
+interface ScorablePage {
+  after: string | null;
+  upTo?: string | null;
+  limit: number;
+  segment: string | null;
+}
+const scorablePage = (asOf: string, page: ScorablePage): SQL => {
+  const where: SQL[] = [scorable(asOf, page.segment)];
+  if (page.after !== null) where.push(sql`${customers.id} > ${page.after}`);
+  if (page.upTo != null) where.push(sql`${customers.id} <= ${page.upTo}`);
+  return and(...where)!;
+};
+
+/**
+ * Subscribers as the availability rule reads them (`sellableToRule`): currency, segments, exact
+ * value, and their highest score in the latest active default-risk run (what `subscriberOverRiskCap`
+ * tests a cap against).
+ */
+const takerSelect = sql`
+  select ${customers.id} as id, ${customers.currency} as currency, ${customers.segments} as segments, ${customers.customerValue}::text as customer_value,
+    (select max(rs.score) from ${mlScores} rs where rs.run_id = ${latestActiveScoringRun('payment_default_risk')} and rs.customer_id = ${customers.id}) as default_risk
+  from ${customers}`;
+type TakerRow = { id: string; currency: string; segments: (string | null)[]; customer_value: string; default_risk: number | null };
+const toTaker = (r: TakerRow): OfferTaker => ({
+  id: r.id, currency: r.currency, segments: r.segments, customerValue: r.customer_value, defaultRisk: r.default_risk === null ? null : Number(r.default_risk),
+});
+
 /** Midnight UTC of a day, whatever the session's time zone. */
 const startOf = (day: string) => sql`((${day}::date)::timestamp at time zone 'UTC')`;
 
@@ -224,12 +252,18 @@ export function createFeaturesRepository(db: DbOrTx) {
      * A page of scorable subscribers (active before S, not churned; optionally in a segment), by id
      * after `after`, and at most `upTo` (a partition's range; null: unbounded).
      */
-    async scorableIdsAfter(asOf: string, page: { after: string | null; upTo?: string | null; limit: number; segment: string | null }): Promise<string[]> {
-      const where: SQL[] = [scorable(asOf, page.segment)];
-      if (page.after !== null) where.push(sql`${customers.id} > ${page.after}`);
-      if (page.upTo != null) where.push(sql`${customers.id} <= ${page.upTo}`);
-      const rows = await db.select({ id: customers.id }).from(customers).where(and(...where)).orderBy(asc(customers.id)).limit(page.limit);
+    async scorableIdsAfter(asOf: string, page: ScorablePage): Promise<string[]> {
+      const rows = await db.select({ id: customers.id }).from(customers).where(scorablePage(asOf, page)).orderBy(asc(customers.id)).limit(page.limit);
       return rows.map((r) => r.id);
+    },
+
+    /**
+     * scorableIdsAfter's page as offerTakers reads its subscribers, in one statement (a propensity
+     * scoring page reads both).
+     */
+    async scorableTakersAfter(asOf: string, page: ScorablePage): Promise<OfferTaker[]> {
+      const rows = rowsOf<TakerRow>(await db.execute(sql`${takerSelect} where ${scorablePage(asOf, page)} order by ${customers.id} limit ${page.limit}::int`));
+      return rows.map(toTaker);
     },
 
     async countScorable(asOf: string, opts: { segment: string | null }): Promise<number> {
@@ -293,22 +327,11 @@ export function createFeaturesRepository(db: DbOrTx) {
       }));
     },
 
-    /**
-     * These subscribers as the availability rule reads them (`sellableToRule`): currency, segments,
-     * exact value, and their highest score in the latest active default-risk run (what
-     * `subscriberOverRiskCap` tests a cap against). Unknown ids are left out.
-     */
+    /** These subscribers as the availability rule reads them (takerSelect), by id; unknown ids are left out. */
     async offerTakers(ids: string[]): Promise<OfferTaker[]> {
       if (ids.length === 0) return [];
-      const rows = rowsOf<{ id: string; currency: string; segments: (string | null)[]; customer_value: string; default_risk: number | null }>(
-        await db.execute(sql`
-          select c.id, c.currency, c.segments, c.customer_value::text as customer_value,
-            (select max(rs.score) from ${mlScores} rs where rs.run_id = ${latestActiveScoringRun('payment_default_risk')} and rs.customer_id = c.id) as default_risk
-          from ${customers} c where c.id = any(${sql.param(ids)}::text[]) order by c.id`),
-      );
-      return rows.map((r) => ({
-        id: r.id, currency: r.currency, segments: r.segments, customerValue: r.customer_value, defaultRisk: r.default_risk === null ? null : Number(r.default_risk),
-      }));
+      const rows = rowsOf<TakerRow>(await db.execute(sql`${takerSelect} where ${customers.id} = any(${sql.param(ids)}::text[]) order by ${customers.id}`));
+      return rows.map(toTaker);
     },
 
     /** How many of the subscribers active before S hold each segment (to fit the segment features). */

@@ -83,7 +83,7 @@ export interface ScoringRunDeps {
   ml: Pick<MlRepository, 'findRun' | 'findVersionById' | 'listRuns' | 'claimPartition' | 'writePartitionScores' | 'failPartition' | 'refreshScoreStatistics'>;
   features: Pick<
     FeaturesRepository,
-    'scorableIdsAfter' | 'scorableRanges' | 'customerFacts' | 'currentBills' | 'sellableProducts' | 'campaignOffer' | 'productsByIds' | 'latestOfferCampaign' | 'sellableNowForRule' | 'offerTakers'
+    'scorableIdsAfter' | 'scorableRanges' | 'customerFacts' | 'currentBills' | 'sellableProducts' | 'campaignOffer' | 'productsByIds' | 'latestOfferCampaign' | 'sellableNowForRule' | 'scorableTakersAfter'
   >;
   registry: Pick<RegistryService, 'activeModel'>;
   /** A run's row and its job are written together: a run never exists without its job; so are partitions and theirs. */
@@ -171,12 +171,14 @@ export function createScoringRun(deps: ScoringRunDeps) {
     type ReadPage = BatchPage & { lastId: string };
     const readPage = async (after: string | null): Promise<ReadPage | null> => {
       const t = performance.now();
-      const ids = await features.scorableIdsAfter(today, { after, upTo: part.lastId, limit: SCORE_BATCH, segment: run.segment });
+      const range = { after, upTo: part.lastId, limit: SCORE_BATCH, segment: run.segment };
+      // Propensity reads its page's subscribers with what the availability rule needs of them, in one statement.
+      const takers = version.modelName === 'propensity_to_buy' ? await features.scorableTakersAfter(today, range) : null;
+      const ids = takers ? takers.map((t) => t.id) : await features.scorableIdsAfter(today, range);
       if (ids.length === 0) return null;
-      const [facts, bills, takers] = await Promise.all([
+      const [facts, bills] = await Promise.all([
         features.customerFacts(ids, today),
         version.modelName === 'payment_default_risk' ? features.currentBills(ids, today) : null,
-        version.modelName === 'propensity_to_buy' ? features.offerTakers(ids) : null,
       ]);
       times.readMs += performance.now() - t;
       return { facts, bills, takers, lastId: ids.at(-1)! };
