@@ -73,6 +73,7 @@ import { MODEL_SPECS } from '@lyra/server/modules/ml/ml.models';
 import { createMlRepository } from '@lyra/server/modules/ml/ml.repository';
 import { loadModel, type LoadedModel } from '@lyra/server/modules/ml/scoring/loaded-model';
 import type { BatchPage, BatchRun } from '@lyra/server/modules/ml/scoring/score-batch';
+import { SCORE_BATCH } from '@lyra/server/modules/ml/scoring/scoring-run';
 import { buildTrainingSet } from '@lyra/server/modules/ml/training/training-set';
 import { createProductsRepository } from '@lyra/server/modules/products/products.repository';
 import { dropBenchDatabase } from './bench-database.js';
@@ -87,8 +88,8 @@ const MODEL = 'propensity_to_buy';
 const USER = { email: 'bench-scale@lyra.local', password: 'bench-scale-password-1' };
 const SECRET_KEY = 'bench-scale-secret-key-not-for-production';
 const MB = 1024 * 1024;
-/** Pages the side-by-side scoring measures (scale.machine): a few seconds a round on two cores. */
-const SIDE_BY_SIDE_PAGES = 5;
+/** Pages the side-by-side scoring measures (scale.machine), of batch scoring's size: a few seconds a round on two cores. */
+const SIDE_BY_SIDE_PAGES = 3;
 /** Import table -> the table Lyra stores it in. */
 const STORED_IN: Record<CustomerImportTable, string> = {
   customers: 'customers', holdings: 'customer_holdings', usage: 'customer_usage', bills: 'customer_bills',
@@ -693,8 +694,8 @@ async function comparePairs(database: Database, opts: Options): Promise<PairFigu
   const ids = await features.scorableIdsAfter(today, { after: null, limit: opts.pairSubscribers, segment: null });
   const plans: { f: CustomerFacts; candidates: ProductInfo[] }[] = [];
   const pages: BatchPage[] = [];
-  for (let i = 0; i < ids.length; i += 100) {
-    const page = ids.slice(i, i + 100);
+  for (let i = 0; i < ids.length; i += SCORE_BATCH) {
+    const page = ids.slice(i, i + SCORE_BATCH);
     const [facts, offerable, takers] = await Promise.all([features.customerFacts(page, today), features.offerableProductIds(page), features.offerTakers(page)]);
     if (pages.length < SIDE_BY_SIDE_PAGES) pages.push({ facts, bills: null, takers });
     for (const f of facts) {
@@ -828,7 +829,7 @@ export async function run(args: string[]): Promise<void> {
         + ` | before the run, same requests: n=${r.idleMs.length} p50=${f1(pct(r.idleMs, 0.5))}ms p99=${f1(pct(r.idleMs, 0.99))}ms max=${f1(Math.max(...r.idleMs))}ms`);
     }
     const side = pairs.sideBySide;
-    console.log(`scale.machine ${side.pages} pages of 100 of these subscribers scored as the scoring thread does (feature rows, trees, ranking, reasons), in worker threads: one alone ${f1(side.alone)} ms a round;`
+    console.log(`scale.machine ${side.pages} pages of ${SCORE_BATCH} of these subscribers scored as the scoring thread does (feature rows, trees, ranking, reasons), in worker threads: one alone ${f1(side.alone)} ms a round;`
       + ` two at once ${f1(side.each)} ms each = ${f2(side.alone / side.each)} x the speed alone (the ${availableParallelism()} cores share caches and memory bandwidth: what two instances' scoring threads lose beside each other on this machine, whatever else runs)`);
     console.log(`scale.pairs matrix ${int(pairs.pairRows)} rows x ${pairs.features} features (${int(opts.pairSubscribers)} subscribers x ${f1(candidates)} candidates of ${pairs.pool} on sale): lyra predict alone (1 thread, this process, one pass as batch scoring) ${int(pairs.lyraComputeRate)} rows/s`
       + (pairs.xgb ? ` | xgboost ${pairs.xgb.version} (1t, ${pairs.xgb.trees} trees as ours, trained on the same ${int(pairs.xgb.trainRows)} rows, ${pairs.xgb.categorical}) ${int(pairs.xgb.rate)} rows/s (cpu ${int(pairs.xgb.cpuRate)}) | lyra predict alone / xgboost=${f2(pairs.lyraComputeRate / pairs.xgb.rate)}` : ' | XGBoost not available in /usr/bin/python3, so no ratio (Debian: apt-get install python3-xgboost)'));
