@@ -89,7 +89,7 @@ const USER = { email: 'bench-scale@lyra.local', password: 'bench-scale-password-
 const SECRET_KEY = 'bench-scale-secret-key-not-for-production';
 const MB = 1024 * 1024;
 /** Pages the side-by-side scoring measures (scale.machine), of batch scoring's size: a few seconds a round on two cores. */
-const SIDE_BY_SIDE_PAGES = 3;
+const SIDE_BY_SIDE_PAGES = 5;
 /** Import table -> the table Lyra stores it in. */
 const STORED_IN: Record<CustomerImportTable, string> = {
   customers: 'customers', holdings: 'customer_holdings', usage: 'customer_usage', bills: 'customer_bills',

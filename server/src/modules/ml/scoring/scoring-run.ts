@@ -23,13 +23,11 @@ import { startBatchScorer, type BatchScorer, type ScoredPage } from './batch-sco
 import { noStages, type BatchPage, type BatchRun, type BatchStages } from './score-batch.js';
 
 /**
- * Subscribers read and scored per page (one statement of facts, one COPY of rows). A page's
- * statements, transaction and messages between threads cost about the same whatever its size:
- * pages of 200 rather than 100 took ~3.6 ms less of the API thread and ~1.3 ms less of the
- * database's CPU per 100 subscribers (bench scale, 1M subscribers), and the scoring thread's time
- * per subscriber did not change (~50,000 pairs a page; its columns are reused from page to page).
+ * Subscribers read and scored per page (one statement of facts, one COPY of rows). Pages of 200
+ * were tried: ~3.6 ms less of the API thread per 100 subscribers, but no gain in a run's wall or in
+ * the machine's CPU (bench scale), and ~60 MB more held by a scoring instance.
  */
-export const SCORE_BATCH = 200;
+export const SCORE_BATCH = 100;
 /**
  * Pages sent to the scoring thread ahead of the one being written: with two, the thread starts the
  * next page as soon as it answers one, instead of waiting for its rows to be written (~1 s of 8 per
