@@ -10,44 +10,34 @@ ALTER TABLE "ml_scores" DROP CONSTRAINT "ml_scores_customer_id_customers_id_fk";
 ALTER TABLE "ml_scores" DROP CONSTRAINT "ml_scores_product_id_products_id_fk";
 
 --> statement-breakpoint
-CREATE OR REPLACE FUNCTION "ml_scores_of_deleted_customers"() RETURNS trigger LANGUAGE plpgsql AS $$
+-- One pair of functions for both: the trigger's argument names the scores' column that refers to
+-- the table (a fixed identifier of this migration, quoted by format's %I).
+CREATE OR REPLACE FUNCTION "ml_scores_of_deleted_subjects"() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  DELETE FROM "ml_scores" WHERE "customer_id" IN (SELECT "id" FROM "deleted_customers");
+  EXECUTE format('DELETE FROM "ml_scores" WHERE %I IN (SELECT "id" FROM "deleted_subjects")', TG_ARGV[0]);
+  RETURN NULL;
+END $$;
+--> statement-breakpoint
+CREATE OR REPLACE FUNCTION "ml_scores_of_truncated_subjects"() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE format('DELETE FROM "ml_scores" WHERE %I IS NOT NULL', TG_ARGV[0]);
   RETURN NULL;
 END $$;
 --> statement-breakpoint
 CREATE TRIGGER "customers_delete_scores"
   AFTER DELETE ON "customers"
-  REFERENCING OLD TABLE AS "deleted_customers"
-  FOR EACH STATEMENT EXECUTE FUNCTION "ml_scores_of_deleted_customers"();
---> statement-breakpoint
-CREATE OR REPLACE FUNCTION "ml_scores_of_truncated_customers"() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  DELETE FROM "ml_scores";
-  RETURN NULL;
-END $$;
+  REFERENCING OLD TABLE AS "deleted_subjects"
+  FOR EACH STATEMENT EXECUTE FUNCTION "ml_scores_of_deleted_subjects"('customer_id');
 --> statement-breakpoint
 CREATE TRIGGER "customers_truncate_scores"
   AFTER TRUNCATE ON "customers"
-  FOR EACH STATEMENT EXECUTE FUNCTION "ml_scores_of_truncated_customers"();
---> statement-breakpoint
-CREATE OR REPLACE FUNCTION "ml_scores_of_deleted_products"() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  DELETE FROM "ml_scores" WHERE "product_id" IN (SELECT "id" FROM "deleted_products");
-  RETURN NULL;
-END $$;
+  FOR EACH STATEMENT EXECUTE FUNCTION "ml_scores_of_truncated_subjects"('customer_id');
 --> statement-breakpoint
 CREATE TRIGGER "products_delete_scores"
   AFTER DELETE ON "products"
-  REFERENCING OLD TABLE AS "deleted_products"
-  FOR EACH STATEMENT EXECUTE FUNCTION "ml_scores_of_deleted_products"();
---> statement-breakpoint
-CREATE OR REPLACE FUNCTION "ml_scores_of_truncated_products"() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  DELETE FROM "ml_scores" WHERE "product_id" IS NOT NULL;
-  RETURN NULL;
-END $$;
+  REFERENCING OLD TABLE AS "deleted_subjects"
+  FOR EACH STATEMENT EXECUTE FUNCTION "ml_scores_of_deleted_subjects"('product_id');
 --> statement-breakpoint
 CREATE TRIGGER "products_truncate_scores"
   AFTER TRUNCATE ON "products"
-  FOR EACH STATEMENT EXECUTE FUNCTION "ml_scores_of_truncated_products"();
+  FOR EACH STATEMENT EXECUTE FUNCTION "ml_scores_of_truncated_subjects"('product_id');
