@@ -72,8 +72,8 @@ import { createFeaturesRepository } from '@lyra/server/modules/ml/features/featu
 import { MODEL_SPECS } from '@lyra/server/modules/ml/ml.models';
 import { createMlRepository } from '@lyra/server/modules/ml/ml.repository';
 import { loadModel, type LoadedModel } from '@lyra/server/modules/ml/scoring/loaded-model';
+import type { BatchPage, BatchRun } from '@lyra/server/modules/ml/scoring/score-batch';
 import { SCORE_BATCH } from '@lyra/server/modules/ml/scoring/scoring-run';
-import { EXPLAIN_PAGES, type BatchPage, type BatchRun } from '@lyra/server/modules/ml/scoring/score-batch';
 import { buildTrainingSet } from '@lyra/server/modules/ml/training/training-set';
 import { createProductsRepository } from '@lyra/server/modules/products/products.repository';
 import { dropBenchDatabase } from './bench-database.js';
@@ -88,8 +88,8 @@ const MODEL = 'propensity_to_buy';
 const USER = { email: 'bench-scale@lyra.local', password: 'bench-scale-password-1' };
 const SECRET_KEY = 'bench-scale-secret-key-not-for-production';
 const MB = 1024 * 1024;
-/** Pages the side-by-side scoring measures (scale.machine), of batch scoring's size, one group the thread explains together: a few seconds a round on two cores. */
-const SIDE_BY_SIDE_PAGES = EXPLAIN_PAGES;
+/** Pages the side-by-side scoring measures (scale.machine), of batch scoring's size: a few seconds a round on two cores. */
+const SIDE_BY_SIDE_PAGES = 5;
 /** Import table -> the table Lyra stores it in. */
 const STORED_IN: Record<CustomerImportTable, string> = {
   customers: 'customers', holdings: 'customer_holdings', usage: 'customer_usage', bills: 'customer_bills',

@@ -5,7 +5,7 @@ import type { BatchPage, BatchRun } from '@lyra/server/modules/ml/scoring/score-
 
 /**
  * What two scoring threads cost each other on this machine: the same pages scored as a batch
- * scoring thread does (`scorePageGroup`: feature rows, trees, ranking, then TreeSHAP reasons; the rows encoded for their COPY) by one worker
+ * scoring thread does (`scoreBatch`: feature rows, trees, ranking, TreeSHAP reasons; the rows encoded for their COPY) by one worker
  * thread alone, then by two started together. Two instances' scoring threads on a machine of two
  * cores share its caches and memory bandwidth, so a page may take longer beside another however
  * idle the rest of the machine is. Answers ms per round of the pages alone, and of each of two.

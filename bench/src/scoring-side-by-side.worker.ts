@@ -7,21 +7,18 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { ScoringVersion } from '@lyra/server/modules/ml/scoring/batch-scorer';
 import { loadModel } from '@lyra/server/modules/ml/scoring/loaded-model';
 import { encodeScores } from '@lyra/server/modules/ml/scores-copy';
-import { EXPLAIN_PAGES, scorePageGroup, type BatchPage, type BatchRun } from '@lyra/server/modules/ml/scoring/score-batch';
+import { scoreBatch, type BatchPage, type BatchRun } from '@lyra/server/modules/ml/scoring/score-batch';
 
 const port = parentPort;
 if (!port) throw new Error('scoring-side-by-side.worker must run in a worker thread');
 const { version, run, pages, rounds } = workerData as { version: ScoringVersion; run: BatchRun; pages: BatchPage[]; rounds: number };
 const model = loadModel(version);
-// As the scoring thread answers pages (score-batch.worker.ts): in groups of EXPLAIN_PAGES, trees
-// before reasons, each page's rows encoded for their COPY.
-const scoreAll = () => {
-  for (let at = 0; at < pages.length; at += EXPLAIN_PAGES) for (const { rows } of scorePageGroup(model, run, pages.slice(at, at + EXPLAIN_PAGES))) encodeScores(rows);
-};
-scoreAll();
+// As the scoring thread answers a page (score-batch.worker.ts): its rows encoded for their COPY.
+const score = (page: BatchPage) => encodeScores(scoreBatch(model, run, page).rows);
+for (const page of pages) score(page);
 port.on('message', () => {
   const t = performance.now();
-  for (let r = 0; r < rounds; r++) scoreAll();
+  for (let r = 0; r < rounds; r++) for (const page of pages) score(page);
   port.postMessage((performance.now() - t) / rounds);
 });
 port.postMessage('ready');

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import type { CustomerScoreList, MlModelVersion, MlScoringRun } from '@lyra/contracts';
@@ -13,10 +12,7 @@ import type { SyntheticData } from '../customers/synthetic.js';
 import { createFeaturesRepository } from './features/features.repository.js';
 import { mlScorePartitionJob } from './ml.jobs.js';
 import { loadSynthetic } from './ml.fixtures.js';
-import { startBatchScorer, stopScoringThread } from './scoring/batch-scorer.js';
-import { loadModel } from './scoring/loaded-model.js';
-import { EXPLAIN_PAGES, scoreBatch, type BatchPage, type BatchRun } from './scoring/score-batch.js';
-import type { CustomerFacts } from './features/features.js';
+import { stopScoringThread } from './scoring/batch-scorer.js';
 import { fromStoredReasons } from './scoring/stored-reasons.js';
 import { createMlRepository } from './ml.repository.js';
 import { encodeScores } from './scores-copy.js';
@@ -251,49 +247,6 @@ describe('batch scoring in partitions shared by instances, candidates pruned by 
     } finally {
       await jobs2?.stop();
       await database2?.close();
-    }
-  });
-
-  it('the scoring thread answers propensity pages in groups, each as scored alone; the last ones on a flush; a page that fails fails alone', async () => {
-    const features = createFeaturesRepository(t.database.db);
-    const repo = createMlRepository(t.database.db);
-    const [active] = rowsOf<{ id: string }>(await t.database.db.execute(sql`select id from ml_model_versions where model_name = 'propensity_to_buy' and is_active`));
-    const version = (await repo.findVersionById(active!.id))!;
-    const today = todayUtc(new Date());
-    const run: BatchRun = {
-      runId: randomUUID(), scoredAt: new Date().toISOString(), campaignId: null, sellable: await features.sellableProducts(),
-      offerable: await features.sellableNowForRule(), offer: null, psiCuts: null, psiSampleRate: 0,
-    };
-    // Page 1 fails (the thread answers page 0 before its error), then two whole groups, then pages that only the flush answers.
-    const pages: BatchPage[] = [];
-    for (let after: string | null = null; pages.length < 2 + 2 * EXPLAIN_PAGES + 2; ) {
-      const takers = await features.scorableTakersAfter(today, { after, limit: 15, segment: null });
-      after = takers.at(-1)!.id;
-      pages.push({ facts: await features.customerFacts(takers.map((x) => x.id), today), bills: null, takers });
-    }
-    const broken = 1;
-    const sent = pages.map((page, i) => (i === broken ? { ...page, facts: [{ id: 'not-facts' } as CustomerFacts] } : page));
-    const scorer = await startBatchScorer(version, run);
-    try {
-      // A page the thread holds back would hang the partition: the bound turns that into a failure naming it.
-      const answers = sent.map((page, i) => Promise.race([
-        scorer.score(page),
-        new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`page ${i} was never answered`)), 120_000).unref()),
-      ]));
-      for (const a of answers) a.catch(() => undefined);
-      scorer.flush();
-      const model = loadModel(version);
-      for (const [i, page] of pages.entries()) {
-        if (i === broken) {
-          await expect(answers[i]).rejects.toThrow(/Cannot read properties of undefined/);
-          continue;
-        }
-        const { scores } = await answers[i]!;
-        expect(scores.rows).toBeGreaterThan(page.facts.length);
-        expect(scores).toEqual(encodeScores(scoreBatch(model, run, page).rows));
-      }
-    } finally {
-      await scorer.close();
     }
   });
 

@@ -14,8 +14,6 @@ export type BatchScorerRequest =
   /** A scorer (one partition) of a version: the whole version when the thread does not hold it yet, else its id. */
   | { type: 'open'; scorer: number; version: ScoringVersion | { id: string }; run: BatchRun }
   | { type: 'page'; scorer: number; id: number; page: BatchPage }
-  /** The scorer sends no more pages for now: the thread answers every page it holds. */
-  | { type: 'flush'; scorer: number }
   | { type: 'close'; scorer: number }
   /** The thread lets go of a version's model (the client keeps the thread's models bounded). */
   | { type: 'drop'; versionId: string };
@@ -25,14 +23,8 @@ export type BatchScorerReply =
   | { type: 'error'; scorer: number | null; id: number | null; message: string };
 
 export interface BatchScorer {
-  /**
-   * Scores one page; pages may be sent while earlier ones are still being scored (they are scored
-   * in order). The thread answers propensity pages EXPLAIN_PAGES at a time (score-batch.ts): send
-   * that many ahead, or `flush`, before waiting for one.
-   */
+  /** Scores one page; pages may be sent while earlier ones are still being scored (they are scored in order). */
   score(page: BatchPage): Promise<ScoredPage>;
-  /** Asks the thread to answer every page sent so far (the last of a partition's pages are sent). */
-  flush(): void;
   close(): Promise<void>;
 }
 
@@ -180,9 +172,6 @@ export async function startBatchScorer(version: ScoringVersion, run: BatchRun): 
         t.pending.set(id, { scorer, resolve, reject });
         t.worker.postMessage({ type: 'page', scorer, id, page } satisfies BatchScorerRequest);
       });
-    },
-    flush() {
-      if (!closed && !t.failure) t.worker.postMessage({ type: 'flush', scorer } satisfies BatchScorerRequest);
     },
     async close() {
       if (closed) return;

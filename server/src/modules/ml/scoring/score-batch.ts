@@ -85,48 +85,19 @@ function indexOf(products: ProductInfo[]): Map<string, ProductInfo> {
   return index;
 }
 
-/**
- * Propensity pages the scoring thread scores (trees, ranking) before it explains their top offers
- * (TreeSHAP) and answers them. Two scoring threads on the two cores of the bench's machine each ran
- * at 0.93–0.96 × the speed of one alone when each page was explained as soon as it was ranked, at
- * 0.98–1.0 × when five pages' trees came before their reasons (the forest's walk and TreeSHAP's
- * tables take turns in the cores' caches five times less often); one thread alone ran as fast either way.
- */
-export const EXPLAIN_PAGES = 5;
-
-/** A page scored up to its reasons: `explain` adds them and answers the page's result. */
-export interface RankedPage {
-  explain(): BatchResult;
-}
-
-/** Scores one page: its score rows with their reasons, and its PSI counts. */
 export function scoreBatch(model: LoadedModel, run: BatchRun, page: BatchPage): BatchResult {
-  return rankPage(model, run, page).explain();
-}
-
-/** Pages scored as the scoring thread scores a group of them: every page's trees first, then every page's reasons. */
-export function scorePageGroup(model: LoadedModel, run: BatchRun, pages: BatchPage[]): BatchResult[] {
-  return pages.map((page) => rankPage(model, run, page)).map((ranked) => ranked.explain());
-}
-
-/**
- * Scores one page but the propensity top offers' reasons, which `explain` adds (the scoring thread
- * explains EXPLAIN_PAGES ranked pages together). The other models' pages are scored whole here:
- * one row per subscriber, each explained as it is scored.
- */
-export function rankPage(model: LoadedModel, run: BatchRun, page: BatchPage): RankedPage {
+  const rows: NewScoreRow[] = [];
   const stages = noStages();
   const cuts = run.psiCuts;
   const psiCounts = new Float64Array(cuts ? cuts.length + 1 : 0);
   const count = (p: number) => {
     if (cuts) psiCounts[psiBinOf(cuts, p)]!++;
   };
-  if (model.name === 'propensity_to_buy') {
-    const ranked = rankPropensity(model, run, page, count, stages);
-    return { explain: () => ({ rows: explainPropensity(model, run, ranked, stages), psiCounts, stages }) };
-  }
-  const rows: NewScoreRow[] = [];
   const common = { modelName: model.name, modelVersionId: model.id, version: model.version, scoredAt: run.scoredAt, runId: run.runId };
+  if (model.name === 'propensity_to_buy') {
+    scorePropensity(model, run, page, rows, count, stages);
+    return { rows, psiCounts, stages };
+  }
   // One row per subscriber: feature rows and scores are timed together, reasons apart.
   const t0 = performance.now();
   if (model.name === 'campaign_response') {
@@ -155,14 +126,7 @@ export function rankPage(model: LoadedModel, run: BatchRun, page: BatchPage): Ra
     }
   }
   stages.predict = performance.now() - t0 - stages.reasons;
-  const result = { rows, psiCounts, stages };
-  return { explain: () => result };
-}
-
-/** A propensity page ranked: each subscriber's any-product score and top offers, and the top offers' feature rows in that order. */
-interface RankedPropensity {
-  ranking: { f: CustomerFacts; any: number; top: ProductScore[] }[];
-  explained: Row[];
+  return { rows, psiCounts, stages };
 }
 
 /**
@@ -175,7 +139,7 @@ interface RankedPropensity {
  * of a bounded seeded sample (inPsiSample) are scored against that whole pool too and counted; their
  * candidates' scores are taken from it. Scoring everybody against the pool would cost the pruning.
  */
-function rankPropensity(model: LoadedModel, run: BatchRun, page: BatchPage, count: (p: number) => void, stages: BatchStages): RankedPropensity {
+function scorePropensity(model: LoadedModel, run: BatchRun, page: BatchPage, rows: NewScoreRow[], count: (p: number) => void, stages: BatchStages): void {
   const t0 = performance.now();
   const byId = indexOf(run.sellable);
   const offerableTo = ruleOf(run.offerable);
@@ -206,7 +170,8 @@ function rankPropensity(model: LoadedModel, run: BatchRun, page: BatchPage, coun
   stages.rows += t1 - t0;
   stages.predict += t2 - t1;
 
-  const ranking: RankedPropensity['ranking'] = [];
+  const common = { modelName: model.name, modelVersionId: model.id, version: model.version, scoredAt: run.scoredAt, runId: run.runId, campaignId: null };
+  const ranking: { f: CustomerFacts; any: number; top: ProductScore[] }[] = [];
   const explained: Row[] = [];
   for (const { f, base, candidates, scored, sampled, start } of plans) {
     let ranked: { any: number; top: ProductScore[] };
@@ -228,24 +193,16 @@ function rankPropensity(model: LoadedModel, run: BatchRun, page: BatchPage, coun
     ranking.push({ f, any: ranked.any, top });
     for (const s of top) explained.push(modelRow(f, pre, { set: 'propensity', product: s.product }, base));
   }
-  stages.rank += performance.now() - t2;
-  return { ranking, explained };
-}
-
-/** A ranked propensity page's score rows: its stored top offers explained together (the trees are walked once for many rows, see treeShapRows). */
-function explainPropensity(model: LoadedModel, run: BatchRun, { ranking, explained }: RankedPropensity, stages: BatchStages): NewScoreRow[] {
-  const t0 = performance.now();
+  const t3 = performance.now();
+  // The page's stored top offers explained together: the trees are walked once for many rows (see treeShapRows).
   const reasons: StoredReason[][] = model.reasonsOfRows(explained).map(toStoredReasons);
-  const t1 = performance.now();
-  const common = { modelName: model.name, modelVersionId: model.id, version: model.version, scoredAt: run.scoredAt, runId: run.runId, campaignId: null };
-  const rows: NewScoreRow[] = [];
+  const t4 = performance.now();
   let at = 0;
   for (const { f, any, top } of ranking) {
     // The any-product row carries the top offer's reasons.
     rows.push({ ...common, customerId: f.id, productId: null, score: any, reasons: top.length > 0 ? reasons[at]! : [] });
     for (const s of top) rows.push({ ...common, customerId: f.id, productId: s.product.id, score: s.propensity, reasons: reasons[at++]! });
   }
-  stages.reasons += t1 - t0;
-  stages.rank += performance.now() - t1;
-  return rows;
+  stages.reasons += t4 - t3;
+  stages.rank += t3 - t2 + (performance.now() - t4);
 }

@@ -20,7 +20,7 @@ import { stabilityOf, toRun } from '../ml.mapper.js';
 import type { MlRepository, ModelVersionRow, ScoringPartitionRow, ScoringRunRow } from '../ml.repository.js';
 import type { RegistryService } from '../registry.service.js';
 import { startBatchScorer, type BatchScorer, type ScoredPage } from './batch-scorer.js';
-import { EXPLAIN_PAGES, noStages, type BatchPage, type BatchRun, type BatchStages } from './score-batch.js';
+import { noStages, type BatchPage, type BatchRun, type BatchStages } from './score-batch.js';
 
 /**
  * Subscribers read and scored per page (one statement of facts, one COPY of rows). Pages of 200
@@ -29,12 +29,11 @@ import { EXPLAIN_PAGES, noStages, type BatchPage, type BatchRun, type BatchStage
  */
 export const SCORE_BATCH = 100;
 /**
- * Pages sent to the scoring thread ahead of the one being written. The thread answers propensity
- * pages in groups of EXPLAIN_PAGES, so a group is always sent whole; and two more, so that the thread
- * goes on with the next pages as soon as it answers a group, instead of waiting for its rows to be
- * written (~1 s of 8 per partition of 2,000 subscribers in bench scale).
+ * Pages sent to the scoring thread ahead of the one being written: with two, the thread starts the
+ * next page as soon as it answers one, instead of waiting for its rows to be written (~1 s of 8 per
+ * partition of 2,000 subscribers in bench scale).
  */
-const PAGES_AHEAD = EXPLAIN_PAGES + 2;
+const PAGES_AHEAD = 2;
 /** Largest partition by default: a few minutes of one instance, so a retry redoes little (ML_SCORING_PARTITION_SIZE). */
 export const PARTITION_SIZE = 10_000;
 /** Smallest partition the size choice goes down to (each partition pays its worker start and model load). */
@@ -188,7 +187,7 @@ export function createScoringRun(deps: ScoringRunDeps) {
       times.readMs += performance.now() - t;
       return { facts, bills, takers, lastId: ids.at(-1)! };
     };
-    // The worker always has the next pages waiting (PAGES_AHEAD at it), and the page after is read
+    // The worker always has the next page waiting (PAGES_AHEAD at it), and the page after is read
     // meanwhile: it never idles while a page is written or read.
     const ahead: { page: BatchPage; result: Promise<ScoredPage> }[] = [];
     let next: Promise<ReadPage | null> | null = readPage(part.afterId);
@@ -197,11 +196,7 @@ export function createScoringRun(deps: ScoringRunDeps) {
         const page: ReadPage | null = await next;
         next = page ? readPage(page.lastId) : null;
         next?.catch(() => undefined); // awaited on a later turn; a failure there ends the attempt then
-        if (!page) {
-          // The partition's last pages: the thread answers them without waiting for a whole group.
-          scorer.flush();
-          break;
-        }
+        if (!page) break;
         const scored = { facts: page.facts, bills: page.bills, takers: page.takers };
         const result = scorer.score(scored);
         result.catch(() => undefined); // awaited in order below
