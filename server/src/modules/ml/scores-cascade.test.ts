@@ -56,13 +56,18 @@ describe('ml_scores follow their runs, versions, subscribers and products', () =
     expect(await count()).toBe(0);
   });
 
-  it('deleting a subscriber or a product deletes their scores', async () => {
-    const { product } = await seed();
+  it('deleting a subscriber or a product deletes their scores, in every run, and no other product\'s', async () => {
+    const { product, runs } = await seed();
+    const [other] = await database.db.insert(products).values({ externalSystem: 'manual', externalProductId: 'P2', name: 'P2', productType: 'data', currency: 'SAR', price: '2.00' }).returning();
+    await database.db.insert(mlScores).values(runs.map((r) => ({
+      customerId: 'C2', productId: other!.id, modelName: r.modelName, modelVersionId: r.modelVersionId, version: r.version, runId: r.id, score: 0.25, scoredAt: new Date().toISOString(),
+    })));
     await database.db.delete(customers).where(eq(customers.id, 'C1'));
     expect(await count(sql`customer_id = 'C1'`)).toBe(0);
     await database.db.delete(products).where(eq(products.id, product.id));
-    expect(await count(sql`product_id is not null`)).toBe(0);
-    expect(await count()).toBe(6);
+    expect(await count(sql`product_id = ${product.id}::uuid`)).toBe(0);
+    expect(await count(sql`product_id = ${other!.id}::uuid`)).toBe(3);
+    expect(await count()).toBe(9);
   });
 
   it('a truncate of products deletes the product scores; of subscribers, every score', async () => {
