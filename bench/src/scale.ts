@@ -818,7 +818,10 @@ export async function run(args: string[]): Promise<void> {
       let line = `scale.score instances=${r.instances}${opts.pin ? ' (each on a core of its own)' : ''} subscribers=${int(r.scored)} candidates/subscriber=${f1(candidates)} (sample mean, of ${pairs.pool} on sale) wall=${f1(r.wallMs / 1000)}s (run created->finished ${f1(r.serverMs / 1000)}s) ${int(r.scored / (r.wallMs / 1000))} subscribers/s ${int(pairRate)} pairs/s`;
       if (pairs.xgb) line += ` | xgboost(1t) ${int(pairs.xgb.rate)} pairs/s ratio=${f2(pairRate / pairs.xgb.rate)} (target >= 0.8)`;
       if (one && r.instances > 1) {
-        line += ` | speed-up vs one=${f2(one.wallMs / r.wallMs)} (target >= 1.7; two scoring threads side by side on this machine each run at ${f2(pairs.sideBySide.alone / pairs.sideBySide.each)} x one alone: scale.machine)`;
+        // What the machine allows: a run takes about the same CPU whatever the instances (scale.score.cpu), so N instances finish at best when all its cores are busy.
+        const oneBusy = one.cpu.machine / (one.wallMs / 1000);
+        line += ` | speed-up vs one=${f2(one.wallMs / r.wallMs)} (target >= 1.7; two scoring threads side by side on this machine each run at ${f2(pairs.sideBySide.alone / pairs.sideBySide.each)} x one alone: scale.machine;`
+          + ` about ${f2(Math.min(r.instances, availableParallelism() / oneBusy))} at most here, as one instance's run keeps ${f2(oneBusy)} of the ${availableParallelism()} cores busy with its scoring thread, API thread, the database and this bench)`;
       }
       console.log(line);
       console.log(`scale.score.stages instances=${r.instances} ${describePartitions(r.partitions, r.wallMs, r.instances)}`);
