@@ -29,13 +29,13 @@ describe('the size of a scoring run\'s partitions', () => {
     const parts = partitionsOf(20_000, PARTITION_SIZE);
     expect(parts.length).toBeGreaterThanOrEqual(TARGET_PARTITIONS);
     expect(parts.map((p) => p.subscribers)).toEqual([...Array(9).fill(2_000), 1_000, 1_000]);
-    // 18,838 (the scale benchmark's scorable subscribers): 9 of 2,000 and the rest.
-    expect(partitionsOf(18_838, PARTITION_SIZE).map((p) => p.subscribers)).toEqual([...Array(9).fill(2_000), 838]);
+    // 18,838 (the scale benchmark's scorable subscribers at 20,000): 8 of 2,000, and the tail's three fine ranges one by one.
+    expect(partitionsOf(18_838, PARTITION_SIZE).map((p) => p.subscribers)).toEqual([...Array(8).fill(2_000), 1_000, 1_000, 838]);
   });
 
   it('never goes above the configured size nor below 1,000 subscribers', () => {
     const big = partitionsOf(1_000_000, PARTITION_SIZE);
-    expect(big.map((p) => p.subscribers)).toEqual([...Array(99).fill(PARTITION_SIZE), 5_000, 3_000, 1_000, 1_000]);
+    expect(big.map((p) => p.subscribers)).toEqual([...Array(99).fill(PARTITION_SIZE), 3_000, 2_000, 2_000, 1_000, 1_000, 1_000]);
     // A configured size that is not a multiple of the fine ranges is never exceeded.
     expect(Math.max(...partitionsOf(100_000, 2_500).map((p) => p.subscribers))).toBe(2_000);
     // A small base gets fewer partitions rather than tiny ones.
@@ -44,14 +44,19 @@ describe('the size of a scoring run\'s partitions', () => {
     expect(partitionsOf(0, PARTITION_SIZE)).toEqual([]);
   });
 
-  it('cuts the last partition\'s worth, with what the full ones leave over, in halves down to one fine range', () => {
-    // The scale benchmark's 94,390 scorable subscribers: 8 of 10,000, then 15 fine ranges in halves.
-    expect(partitionsOf(94_390, PARTITION_SIZE).map((p) => p.subscribers)).toEqual([...Array(8).fill(10_000), 8_000, 4_000, 2_000, 390]);
+  it('cuts the last partition\'s worth, with what the full ones leave over, into quarters of what is left down to one fine range', () => {
+    // The scale benchmark's 94,390 scorable subscribers: 8 of 10,000, then 15 fine ranges (the last of 390) in shrinking pieces.
+    expect(partitionsOf(94_390, PARTITION_SIZE).map((p) => p.subscribers)).toEqual([...Array(8).fill(10_000), 4_000, 3_000, 2_000, 2_000, 1_000, 1_000, 1_000, 390]);
     for (const total of [3_000, 12_345, 47_001, 250_000]) {
       const sizes = partitionsOf(total, PARTITION_SIZE).map((p) => p.subscribers);
       const full = Math.max(...sizes);
       const tail = sizes.slice(sizes.lastIndexOf(full) + 1);
-      // After the full partitions, each at most half what was left, the last one fine range or less.
+      // After the full partitions, each piece at most a quarter of what was left (in fine ranges, rounded up), the last one fine range or less.
+      let left = tail.reduce((n, x) => n + x, 0);
+      for (const piece of tail) {
+        expect(piece, `${total}: ${sizes.join(' ')}`).toBeLessThanOrEqual(Math.ceil(left / MIN_PARTITION_SIZE / 4) * MIN_PARTITION_SIZE);
+        left -= piece;
+      }
       expect(tail.every((n, i) => i === 0 || n <= tail[i - 1]!), `${total}: ${sizes.join(' ')}`).toBe(true);
       expect(sizes.at(-1)).toBeLessThanOrEqual(MIN_PARTITION_SIZE);
     }

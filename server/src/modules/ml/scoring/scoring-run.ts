@@ -50,12 +50,22 @@ export const TARGET_PARTITIONS = 8;
  * subscribers, but no fewer than `min` and no more than `max`. `min` and `max` are multiples of the fine
  * ranges' size, which is min(MIN_PARTITION_SIZE, max).
  *
- * The last partition's worth (with what the others leave over) is cut in halves, down to one fine
- * range: the run ends when its last partition does, and an instance that finishes its full ones
- * early takes these small ones while another still scores its last full one. Partitions are taken in
- * index order (mlScorePartitionJob's priority), so the small ones come last. With two instances on
- * 100,000 subscribers, equal partitions left one instance idle for ~13 s of a 146 s run.
+ * The last partition's worth (with what the others leave over) is cut into shrinking pieces, each a
+ * quarter of what is left (TAIL_SHARE), down to one fine range: the run ends when its last partition
+ * does, and an instance that finishes its full ones early takes these small ones while another still
+ * scores a larger one. Partitions are taken in index order (mlScorePartitionJob's priority), so the
+ * small ones come last. With two instances on 100,000 subscribers, equal partitions left one
+ * instance idle for ~13 s of a 146 s run.
  */
+/**
+ * The share of what is left that each piece of a run's tail takes (mergeRanges). Halves left one of
+ * two instances idle for ~4 s at the end of the scale bench's run (94,390 subscribers: one instance
+ * scored a piece of 8,000 while the other took 4,000, 2,000 and 390). Quarters end two instances
+ * within ~1 s of each other there, and four within ~5 s instead of ~50 s, for four more partitions
+ * (a partition's claim and start cost ~0.2 s): replayed with the bench's partition times.
+ */
+const TAIL_SHARE = 4;
+
 export function mergeRanges<R extends { lastId: string; subscribers: number }>(fine: readonly R[], fineSize: number, max: number): { lastId: string; subscribers: number }[] {
   const total = fine.reduce((n, r) => n + r.subscribers, 0);
   const wanted = Math.min(max, Math.max(fineSize, Math.ceil(total / TARGET_PARTITIONS)));
@@ -63,7 +73,7 @@ export function mergeRanges<R extends { lastId: string; subscribers: number }>(f
   const per = Math.max(1, Math.floor(wanted / fineSize));
   const full = Math.floor(Math.max(0, fine.length - per) / per);
   const sizes: number[] = Array<number>(full).fill(per);
-  for (let left = fine.length - full * per; left > 0; left -= sizes.at(-1)!) sizes.push(Math.ceil(left / 2));
+  for (let left = fine.length - full * per; left > 0; left -= sizes.at(-1)!) sizes.push(Math.ceil(left / TAIL_SHARE));
   const out: { lastId: string; subscribers: number }[] = [];
   let at = 0;
   for (const size of sizes) {
