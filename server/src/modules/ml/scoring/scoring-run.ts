@@ -45,6 +45,15 @@ export const MIN_PARTITION_SIZE = 1_000;
 export const TARGET_PARTITIONS = 8;
 
 /**
+ * The share of what is left that each piece of a run's tail takes (mergeRanges). Halves left one of
+ * two instances idle for ~4 s at the end of the scale bench's run (94,390 subscribers: one instance
+ * scored a piece of 8,000 while the other took 4,000, 2,000 and 390). Quarters end two instances
+ * within ~1 s of each other there, and four within ~5 s instead of ~50 s, for four more partitions
+ * (simulated at the bench's ~350 subscribers/s an instance and ~0.25 s to claim and start a partition).
+ */
+const TAIL_SHARE = 4;
+
+/**
  * A run's partitions from its scorable subscribers cut into fine ranges (consecutive, in id order, each of
  * the same size but the last): the fine ranges merged into partitions of about total / TARGET_PARTITIONS
  * subscribers, but no fewer than `min` and no more than `max`. `min` and `max` are multiples of the fine
@@ -57,15 +66,6 @@ export const TARGET_PARTITIONS = 8;
  * small ones come last. With two instances on 100,000 subscribers, equal partitions left one
  * instance idle for ~13 s of a 146 s run.
  */
-/**
- * The share of what is left that each piece of a run's tail takes (mergeRanges). Halves left one of
- * two instances idle for ~4 s at the end of the scale bench's run (94,390 subscribers: one instance
- * scored a piece of 8,000 while the other took 4,000, 2,000 and 390). Quarters end two instances
- * within ~1 s of each other there, and four within ~5 s instead of ~50 s, for four more partitions
- * (simulated at the bench's ~350 subscribers/s an instance and ~0.25 s to claim and start a partition).
- */
-const TAIL_SHARE = 4;
-
 export function mergeRanges<R extends { lastId: string; subscribers: number }>(fine: readonly R[], fineSize: number, max: number): { lastId: string; subscribers: number }[] {
   const total = fine.reduce((n, r) => n + r.subscribers, 0);
   const wanted = Math.min(max, Math.max(fineSize, Math.ceil(total / TARGET_PARTITIONS)));
