@@ -55,7 +55,7 @@
  * (PGlite is one process's), so the two-instance run is skipped.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -226,6 +226,35 @@ function cpuSecondsOf(pid: number): number | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * CPU seconds of every PostgreSQL process of this machine (by command name), with what its ended
+ * backends used (counted in their parent's cutime and cstime once reaped): the database's share of a
+ * run. Zero without a local PostgreSQL server (PGlite runs in the server's process).
+ */
+function postgresCpuSeconds(): number {
+  let ticks = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // ended meanwhile
+    }
+    if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== 'postgres') continue;
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime, stime, cutime, cstime: the 12th to 15th fields after the command.
+    ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+  }
+  return ticks / CLOCK_TICKS;
+}
+
+/** CPU seconds of this bench's process so far. */
+function benchCpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
 }
 
 /** Busy CPU seconds of the whole machine, every core (/proc/stat: all but idle and iowait). */
@@ -584,7 +613,7 @@ interface ScoringFigures {
   idleMs: number[];
   partitions: PartitionTimes[];
   /** CPU seconds over the run: the scoring servers' processes, and the whole machine (the database's server, this bench...). */
-  cpu: { servers: number; machine: number };
+  cpu: { servers: number; postgres: number; bench: number; machine: number };
 }
 
 /** Product-list requests sampled while the machine is otherwise as it is, before a run. */
@@ -614,7 +643,7 @@ async function scoreOnce(servers: Server[], token: string): Promise<ScoringFigur
   }
   for (const s of servers) s.takePartitions();
   const cpuOfServers = () => servers.reduce((n, s) => n + (cpuSecondsOf(s.child.pid!) ?? 0), 0);
-  const cpu0 = { servers: cpuOfServers(), machine: machineBusySeconds() };
+  const cpu0 = { servers: cpuOfServers(), postgres: postgresCpuSeconds(), bench: benchCpuSeconds(), machine: machineBusySeconds() };
   const t0 = performance.now();
   const run = await call<RunAnswer>('POST', `/ml/models/${MODEL}/score/`, {});
   let done: RunAnswer | null = null;
@@ -650,7 +679,9 @@ async function scoreOnce(servers: Server[], token: string): Promise<ScoringFigur
   }
   if (samplerError) throw samplerError;
   const wallMs = performance.now() - t0;
-  const cpu = { servers: cpuOfServers() - cpu0.servers, machine: machineBusySeconds() - cpu0.machine };
+  const cpu = {
+    servers: cpuOfServers() - cpu0.servers, postgres: postgresCpuSeconds() - cpu0.postgres, bench: benchCpuSeconds() - cpu0.bench, machine: machineBusySeconds() - cpu0.machine,
+  };
   const serverMs = Date.parse(done.finished_at!) - Date.parse(done.created_at);
   // The last partition's log line follows its run's end (it refreshes the scores' statistics first).
   const partitions: PartitionTimes[] = [];
@@ -826,7 +857,8 @@ export async function run(args: string[]): Promise<void> {
       console.log(line);
       console.log(`scale.score.stages instances=${r.instances} ${describePartitions(r.partitions, r.wallMs, r.instances)}`);
       const cores = (x: number) => f2(x / (r.wallMs / 1000));
-      console.log(`scale.score.cpu instances=${r.instances} server processes ${f1(r.cpu.servers)}s (${cores(r.cpu.servers)} cores on average), whole machine ${f1(r.cpu.machine)}s (${cores(r.cpu.machine)} of ${availableParallelism()} cores: the database server, this bench and anything else running)`
+      console.log(`scale.score.cpu instances=${r.instances} server processes ${f1(r.cpu.servers)}s (${cores(r.cpu.servers)} cores on average), whole machine ${f1(r.cpu.machine)}s (${cores(r.cpu.machine)} of ${availableParallelism()} cores)`
+        + ` = servers + PostgreSQL's processes ${f1(r.cpu.postgres)}s + this bench ${f1(r.cpu.bench)}s + the rest ${f1(r.cpu.machine - r.cpu.servers - r.cpu.postgres - r.cpu.bench)}s (the kernel, anything else running)`
         + (one && r.instances > 1 ? `; the same subscribers took ${f2(r.cpu.machine / one.cpu.machine)} x the machine's CPU of one instance's run` : ''));
       console.log(`scale.api.during-scoring instances=${r.instances} GET /products/ n=${r.listMs.length} p50=${f1(pct(r.listMs, 0.5))}ms p99=${f1(pct(r.listMs, 0.99))}ms max=${f1(Math.max(...r.listMs))}ms (target p99 < 100ms on PostgreSQL)`
         + ` | before the run, same requests: n=${r.idleMs.length} p50=${f1(pct(r.idleMs, 0.5))}ms p99=${f1(pct(r.idleMs, 0.99))}ms max=${f1(Math.max(...r.idleMs))}ms`);
