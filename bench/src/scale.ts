@@ -216,16 +216,47 @@ class RssMonitor {
   }
 }
 
-/** CPU seconds a process has used (user + system, /proc/<pid>/stat), null when it is gone. */
-function cpuSecondsOf(pid: number): number | null {
+/** CPU seconds (user + system) in a /proc stat file, null when its process or thread is gone. */
+function cpuSecondsIn(statFile: string): number | null {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(statFile, 'utf8');
     // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
   } catch {
     return null;
   }
+}
+
+/** CPU seconds a process has used, null when it is gone. */
+const cpuSecondsOf = (pid: number): number | null => cpuSecondsIn(`/proc/${pid}/stat`);
+
+/** CPU seconds each thread of a process has used so far, by thread id (Node names them all "node"). */
+function threadCpuSeconds(pid: number): Map<number, number> {
+  const threads = new Map<number, number>();
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return threads;
+  }
+  for (const tid of tids) {
+    const s = cpuSecondsIn(`/proc/${pid}/task/${tid}/stat`);
+    if (s !== null) threads.set(Number(tid), s);
+  }
+  return threads;
+}
+
+/**
+ * A server's CPU over a run by thread: its main thread (the API's event loop), its busiest other
+ * thread (the scoring thread, which lives across a run's partitions), and the rest (V8's garbage
+ * collection and compiler helpers, libuv's pool). A thread that ended during the run counts in none.
+ */
+function threadSplit(pid: number, before: Map<number, number>): { main: number; scoring: number; other: number } {
+  const deltas = [...threadCpuSeconds(pid)].map(([tid, s]) => ({ tid, s: s - (before.get(tid) ?? 0) }));
+  const main = deltas.find((d) => d.tid === pid)?.s ?? 0;
+  const others = deltas.filter((d) => d.tid !== pid).sort((a, b) => b.s - a.s);
+  return { main, scoring: others[0]?.s ?? 0, other: others.slice(1).reduce((n, d) => n + d.s, 0) };
 }
 
 /**
@@ -612,8 +643,11 @@ interface ScoringFigures {
   /** The same requests just before the run: what the machine's own load (other processes) gives. */
   idleMs: number[];
   partitions: PartitionTimes[];
-  /** CPU seconds over the run: the scoring servers' processes, and the whole machine (the database's server, this bench...). */
-  cpu: { servers: number; postgres: number; bench: number; machine: number };
+  /**
+   * CPU seconds over the run: the scoring servers' processes (and their threads, summed over servers),
+   * PostgreSQL's processes, this bench, and the whole machine.
+   */
+  cpu: { servers: number; threads: { main: number; scoring: number; other: number }; postgres: number; bench: number; machine: number };
 }
 
 /** Product-list requests sampled while the machine is otherwise as it is, before a run. */
@@ -643,6 +677,7 @@ async function scoreOnce(servers: Server[], token: string): Promise<ScoringFigur
   }
   for (const s of servers) s.takePartitions();
   const cpuOfServers = () => servers.reduce((n, s) => n + (cpuSecondsOf(s.child.pid!) ?? 0), 0);
+  const threads0 = servers.map((s) => threadCpuSeconds(s.child.pid!));
   const cpu0 = { servers: cpuOfServers(), postgres: postgresCpuSeconds(), bench: benchCpuSeconds(), machine: machineBusySeconds() };
   const t0 = performance.now();
   const run = await call<RunAnswer>('POST', `/ml/models/${MODEL}/score/`, {});
@@ -679,7 +714,15 @@ async function scoreOnce(servers: Server[], token: string): Promise<ScoringFigur
   }
   if (samplerError) throw samplerError;
   const wallMs = performance.now() - t0;
+  const threads = { main: 0, scoring: 0, other: 0 };
+  servers.forEach((s, i) => {
+    const split = threadSplit(s.child.pid!, threads0[i]!);
+    threads.main += split.main;
+    threads.scoring += split.scoring;
+    threads.other += split.other;
+  });
   const cpu = {
+    threads,
     servers: cpuOfServers() - cpu0.servers, postgres: postgresCpuSeconds() - cpu0.postgres, bench: benchCpuSeconds() - cpu0.bench, machine: machineBusySeconds() - cpu0.machine,
   };
   const serverMs = Date.parse(done.finished_at!) - Date.parse(done.created_at);
@@ -857,7 +900,7 @@ export async function run(args: string[]): Promise<void> {
       console.log(line);
       console.log(`scale.score.stages instances=${r.instances} ${describePartitions(r.partitions, r.wallMs, r.instances)}`);
       const cores = (x: number) => f2(x / (r.wallMs / 1000));
-      console.log(`scale.score.cpu instances=${r.instances} server processes ${f1(r.cpu.servers)}s (${cores(r.cpu.servers)} cores on average), whole machine ${f1(r.cpu.machine)}s (${cores(r.cpu.machine)} of ${availableParallelism()} cores)`
+      console.log(`scale.score.cpu instances=${r.instances} server processes ${f1(r.cpu.servers)}s (${cores(r.cpu.servers)} cores on average: scoring threads ${f1(r.cpu.threads.scoring)}s, main threads ${f1(r.cpu.threads.main)}s, other threads ${f1(r.cpu.threads.other)}s), whole machine ${f1(r.cpu.machine)}s (${cores(r.cpu.machine)} of ${availableParallelism()} cores)`
         + ` = servers + PostgreSQL's processes ${f1(r.cpu.postgres)}s + this bench ${f1(r.cpu.bench)}s + the rest ${f1(r.cpu.machine - r.cpu.servers - r.cpu.postgres - r.cpu.bench)}s (the kernel, anything else running)`
         + (one && r.instances > 1 ? `; the same subscribers took ${f2(r.cpu.machine / one.cpu.machine)} x the machine's CPU of one instance's run` : ''));
       console.log(`scale.api.during-scoring instances=${r.instances} GET /products/ n=${r.listMs.length} p50=${f1(pct(r.listMs, 0.5))}ms p99=${f1(pct(r.listMs, 0.99))}ms max=${f1(Math.max(...r.listMs))}ms (target p99 < 100ms on PostgreSQL)`
