@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- scale [--subscribers 1000000] [--offers 500] [--database-url postgres://...] [--pglite]
  *   [--instances 1,2] [--chunk 5000] [--history-months 12] [--max-rows 200000] [--pair-subscribers 2000] [--runs 20]
- *   [--phases import,score] [--constrained-copy-only | --no-copy] [--pin] [--keep] [--reuse postgres://...]`
+ *   [--phases import,score] [--constrained-copy-only | --no-copy] [--layouts shared,pinned | --pin] [--keep] [--reuse postgres://...]`
  *
  * Operator scale (issue 12), every figure beside its target:
  *  1. N synthetic subscribers with their history generated and written through Lyra's import
@@ -17,7 +17,7 @@
  *  2. A propensity version trained (a sample: `--max-rows`) and activated through the API of a
  *     started server, then batch scoring of every subscriber against the `--offers` catalog,
  *     requested through the API and worked by server processes started with JOBS=1 on the same
- *     database: one instance, then two. Subscriber × candidate pairs per second (candidates: the
+ *     database: one instance, then two, in each layout (below). Subscriber × candidate pairs per second (candidates: the
  *     products the availability rule lets be offered to a subscriber, minus those held; their mean
  *     measured on `--pair-subscribers` of the same subscribers) beside XGBoost (/usr/bin/python3, one
  *     thread) predicting those subscribers' pair matrix as the model's own row builder makes it, its
@@ -38,10 +38,15 @@
  * `--no-copy` leaves out all three (twenty minutes at a million): a run for the scoring figures, whose
  * import line then prints no ratio.
  *
- * `--pin` runs each scoring server on a core of its own (`taskset`, every thread; server k on core
- * k - 1), as instances on machines of their own would be, while PostgreSQL and this bench run on any:
- * on a machine of two cores, one instance left free takes ~1.5 of them (its scoring thread, its API
- * thread reading and writing, PostgreSQL), which leaves a second little to add. Training is not pinned.
+ * The scoring runs are measured in two layouts (`--layouts`, both by default), each with one and with
+ * two instances, and each layout's speed-up is two instances' rate against one instance's in it:
+ *  - `shared`: the servers run where the kernel puts them. One instance alone may then use both cores:
+ *    its scoring thread takes one, and its API thread, V8's helper threads, PostgreSQL and this bench
+ *    take ~0.17 of the other, which a second instance's run has to share.
+ *  - `pinned`: each scoring server on a core of its own (`taskset`, every thread; server k on core
+ *    k - 1), as instances on machines of their own are: one instance gets one core as each of two
+ *    does, while PostgreSQL and this bench run on either core (they are shared in both runs).
+ * `--pin` is `--layouts pinned`. Training is not pinned.
  *
  * `--phases import` runs phase 1 alone (the import beside COPY, per table); the default is every phase
  * (`score` is 2 to 5, which need the imported subscribers).
@@ -123,8 +128,8 @@ interface Options {
   constrainedCopyOnly: boolean;
   /** No COPY beside the import at all (`--no-copy`). */
   noCopy: boolean;
-  /** Each scoring server on a core of its own (`--pin`). */
-  pin: boolean;
+  /** The layouts the scoring runs are measured in (`--layouts`; `--pin` is pinned alone). */
+  layouts: Layout[];
   /** Leave the database (and its trained version) for `reuse`. */
   keep: boolean;
   /** A PostgreSQL database a `--keep` run left: no import (its subscribers and catalog), its active version scores. */
@@ -132,6 +137,10 @@ interface Options {
 }
 
 const PHASES = ['import', 'score'] as const;
+/** Where the scoring servers run: where the kernel puts them, or each on a core of its own. */
+const LAYOUTS = ['shared', 'pinned'] as const;
+type Layout = (typeof LAYOUTS)[number];
+const LAYOUT_LABEL: Record<Layout, string> = { shared: 'sharing the cores', pinned: 'each on a core of its own' };
 type Phase = (typeof PHASES)[number];
 
 function options(args: string[]): Options {
@@ -145,6 +154,9 @@ function options(args: string[]): Options {
   const phases = (arg(args, 'phases') ?? PHASES.join(',')).split(',').map((p) => p.trim()).filter(Boolean);
   const unknown = phases.filter((p) => !(PHASES as readonly string[]).includes(p));
   if (unknown.length || phases.length === 0) throw new Error(`--phases takes a comma-separated list of ${PHASES.join(', ')} (got ${unknown.join(', ') || 'none'})`);
+  const layouts = (args.includes('--pin') ? 'pinned' : (arg(args, 'layouts') ?? LAYOUTS.join(','))).split(',').map((l) => l.trim()).filter(Boolean);
+  const unknownLayouts = layouts.filter((l) => !(LAYOUTS as readonly string[]).includes(l));
+  if (unknownLayouts.length || layouts.length === 0) throw new Error(`--layouts takes a comma-separated list of ${LAYOUTS.join(', ')} (got ${unknownLayouts.join(', ') || 'none'})`);
   const reuse = arg(args, 'reuse') ?? null;
   if (reuse !== null && !/^postgres(ql)?:\/\//.test(reuse)) throw new Error('--reuse takes the PostgreSQL URL a --keep run printed');
   if (!phases.includes('import') && reuse === null) throw new Error('--phases: scoring needs the imported subscribers; include import (or --reuse a kept database)');
@@ -161,7 +173,7 @@ function options(args: string[]): Options {
     phases: new Set(reuse === null ? (phases as Phase[]) : ['score']),
     constrainedCopyOnly: args.includes('--constrained-copy-only'),
     noCopy: args.includes('--no-copy'),
-    pin: args.includes('--pin'),
+    layouts: [...new Set(layouts as Layout[])],
     keep: args.includes('--keep'),
     reuse,
   };
@@ -511,9 +523,9 @@ function describePartitions(parts: PartitionTimes[], wallMs: number, instances: 
     + ` = ${s(worker)}, busy ${f1((100 * worker) / (instances * wallMs / 1000))}% of the run's wall per instance | API thread: reading ${s(sum('reading'))} (beside the thread), writing ${s(sum('writing'))}`;
 }
 
-/** Every thread of the server, and those it starts later, on this core alone. */
-function pinToCore(server: Server, core: number): void {
-  execFileSync('taskset', ['--all-tasks', '--cpu-list', '--pid', String(core), String(server.child.pid)], { stdio: 'ignore' });
+/** Every thread of the server, and those it starts later, on these cores alone (`0-1`: any of two). */
+function pinToCores(server: Server, cores: string): void {
+  execFileSync('taskset', ['--all-tasks', '--cpu-list', '--pid', cores, String(server.child.pid)], { stdio: 'ignore' });
 }
 
 async function startServer(label: string, db: BenchDb, rss: RssMonitor): Promise<Server> {
@@ -634,6 +646,7 @@ interface RunAnswer {
 }
 
 interface ScoringFigures {
+  layout: Layout;
   instances: number;
   runId: string;
   scored: number;
@@ -668,7 +681,7 @@ const pct = (xs: number[], q: number) => {
 };
 
 /** One scoring run requested through the API, the product list sampled (one client) until it ends. */
-async function scoreOnce(servers: Server[], token: string): Promise<ScoringFigures> {
+async function scoreOnce(servers: Server[], token: string, layout: Layout): Promise<ScoringFigures> {
   const call = api(servers[0]!.url, token);
   const idleMs: number[] = [];
   for (let i = 0; i < IDLE_SAMPLES; i++) {
@@ -733,7 +746,7 @@ async function scoreOnce(servers: Server[], token: string): Promise<ScoringFigur
     partitions.push(...servers.flatMap((s) => s.takePartitions()));
     if (partitions.reduce((n, p) => n + p.subscribers, 0) >= scored) break;
   }
-  return { instances: servers.length, runId: run.id, scored, wallMs, serverMs, listMs, idleMs, partitions, cpu };
+  return { layout, instances: servers.length, runId: run.id, scored, wallMs, serverMs, listMs, idleMs, partitions, cpu };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -866,18 +879,21 @@ export async function run(args: string[]): Promise<void> {
       console.log(`scale.train propensity v${trained.version} trained on a sample (max_rows=${int(opts.maxRows)}) in ${f1(trained.ms / 1000)}s and active`);
       rss.endPhase('train');
     }
-    for (const n of opts.instances) {
-      if (n > 1 && db.kind === 'pglite') {
-        console.log(`scale.score instances=${n} skipped: PGlite is one process's database`);
-        continue;
+    const everyCore = `0-${availableParallelism() - 1}`;
+    for (const layout of opts.layouts) {
+      for (const n of opts.instances) {
+        if (n > 1 && db.kind === 'pglite') {
+          console.log(`scale.score instances=${n} skipped: PGlite is one process's database`);
+          continue;
+        }
+        while (servers.length < n) servers.push(await startServer(`server${servers.length + 1}`, db, rss));
+        servers.forEach((s, k) => pinToCores(s, layout === 'pinned' ? String(k % availableParallelism()) : everyCore));
+        const r = await scoreOnce(servers.slice(0, n), token, layout);
+        runs.push(r);
+        // At once (the pair figures follow once the servers are stopped): a long run shows what it measured so far.
+        console.log(`  scored by ${n} instance(s) ${LAYOUT_LABEL[layout]}: ${int(r.scored)} subscribers in ${f1(r.wallMs / 1000)}s = ${int(r.scored / (r.wallMs / 1000))} subscribers/s; product list during the run p99=${f1(pct(r.listMs, 0.99))}ms (n=${r.listMs.length}); load ${load()}`);
+        rss.endPhase(`score-${n}${layout === 'pinned' ? '-pinned' : ''}`);
       }
-      while (servers.length < n) servers.push(await startServer(`server${servers.length + 1}`, db, rss));
-      if (opts.pin) servers.slice(0, n).forEach((s, k) => pinToCore(s, k % availableParallelism()));
-      const r = await scoreOnce(servers.slice(0, n), token);
-      runs.push(r);
-      // At once (the pair figures follow once the servers are stopped): a long run shows what it measured so far.
-      console.log(`  scored by ${n} instance(s): ${int(r.scored)} subscribers in ${f1(r.wallMs / 1000)}s = ${int(r.scored / (r.wallMs / 1000))} subscribers/s; product list during the run p99=${f1(pct(r.listMs, 0.99))}ms (n=${r.listMs.length}); load ${load()}`);
-      rss.endPhase(`score-${n}`);
     }
     for (const s of servers.splice(0)) await s.stop();
 
@@ -885,25 +901,29 @@ export async function run(args: string[]): Promise<void> {
     database ??= await db.open();
     const pairs = await comparePairs(database, opts);
     rss.endPhase('xgboost');
-    const one = runs.find((r) => r.instances === 1);
     const candidates = pairs.pairsPerSubscriber;
     for (const r of runs) {
+      const one = runs.find((o) => o.instances === 1 && o.layout === r.layout);
       const pairRate = (r.scored * candidates) / (r.wallMs / 1000);
-      let line = `scale.score instances=${r.instances}${opts.pin ? ' (each on a core of its own)' : ''} subscribers=${int(r.scored)} candidates/subscriber=${f1(candidates)} (sample mean, of ${pairs.pool} on sale) wall=${f1(r.wallMs / 1000)}s (run created->finished ${f1(r.serverMs / 1000)}s) ${int(r.scored / (r.wallMs / 1000))} subscribers/s ${int(pairRate)} pairs/s`;
+      const tag = `instances=${r.instances} layout=${r.layout}`;
+      let line = `scale.score ${tag} (${LAYOUT_LABEL[r.layout]}) subscribers=${int(r.scored)} candidates/subscriber=${f1(candidates)} (sample mean, of ${pairs.pool} on sale) wall=${f1(r.wallMs / 1000)}s (run created->finished ${f1(r.serverMs / 1000)}s) ${int(r.scored / (r.wallMs / 1000))} subscribers/s ${int(pairRate)} pairs/s`;
       if (pairs.xgb) line += ` | xgboost(1t) ${int(pairs.xgb.rate)} pairs/s ratio=${f2(pairRate / pairs.xgb.rate)} (target >= 0.8)`;
       if (one && r.instances > 1) {
         // What the machine allows: a run takes about the same CPU whatever the instances (scale.score.cpu), so N instances finish at best when all its cores are busy.
         const oneBusy = one.cpu.machine / (one.wallMs / 1000);
         line += ` | speed-up vs one=${f2(one.wallMs / r.wallMs)} (target >= 1.7; two scoring threads side by side on this machine each run at ${f2(pairs.sideBySide.alone / pairs.sideBySide.each)} x one alone: scale.machine;`
-          + ` about ${f2(Math.min(r.instances, availableParallelism() / oneBusy))} at most here, as one instance's run keeps ${f2(oneBusy)} of the ${availableParallelism()} cores busy with its scoring thread, API thread, the database and this bench)`;
+          + ` about ${f2(Math.min(r.instances, availableParallelism() / oneBusy))} at most here, as one instance's run keeps ${f2(oneBusy)} of the ${availableParallelism()} cores busy with its scoring thread, API thread, the database and this bench`
+          + (r.layout === 'pinned'
+            ? '; one instance had one core, as each of two had: instances on machines of their own, with PostgreSQL and this bench on either core in both runs)'
+            : '; one instance could use both cores, which two instances share)');
       }
       console.log(line);
-      console.log(`scale.score.stages instances=${r.instances} ${describePartitions(r.partitions, r.wallMs, r.instances)}`);
+      console.log(`scale.score.stages ${tag} ${describePartitions(r.partitions, r.wallMs, r.instances)}`);
       const cores = (x: number) => f2(x / (r.wallMs / 1000));
-      console.log(`scale.score.cpu instances=${r.instances} server processes ${f1(r.cpu.servers)}s (${cores(r.cpu.servers)} cores on average: scoring threads ${f1(r.cpu.threads.scoring)}s, main threads ${f1(r.cpu.threads.main)}s, other threads ${f1(r.cpu.threads.other)}s), whole machine ${f1(r.cpu.machine)}s (${cores(r.cpu.machine)} of ${availableParallelism()} cores)`
+      console.log(`scale.score.cpu ${tag} server processes ${f1(r.cpu.servers)}s (${cores(r.cpu.servers)} cores on average: scoring threads ${f1(r.cpu.threads.scoring)}s, main threads ${f1(r.cpu.threads.main)}s, other threads ${f1(r.cpu.threads.other)}s), whole machine ${f1(r.cpu.machine)}s (${cores(r.cpu.machine)} of ${availableParallelism()} cores)`
         + ` = servers + PostgreSQL's processes ${f1(r.cpu.postgres)}s + this bench ${f1(r.cpu.bench)}s + the rest ${f1(r.cpu.machine - r.cpu.servers - r.cpu.postgres - r.cpu.bench)}s (the kernel, anything else running)`
         + (one && r.instances > 1 ? `; the same subscribers took ${f2(r.cpu.machine / one.cpu.machine)} x the machine's CPU of one instance's run` : ''));
-      console.log(`scale.api.during-scoring instances=${r.instances} GET /products/ n=${r.listMs.length} p50=${f1(pct(r.listMs, 0.5))}ms p99=${f1(pct(r.listMs, 0.99))}ms max=${f1(Math.max(...r.listMs))}ms (target p99 < 100ms on PostgreSQL)`
+      console.log(`scale.api.during-scoring ${tag} GET /products/ n=${r.listMs.length} p50=${f1(pct(r.listMs, 0.5))}ms p99=${f1(pct(r.listMs, 0.99))}ms max=${f1(Math.max(...r.listMs))}ms (target p99 < 100ms on PostgreSQL)`
         + ` | before the run, same requests: n=${r.idleMs.length} p50=${f1(pct(r.idleMs, 0.5))}ms p99=${f1(pct(r.idleMs, 0.99))}ms max=${f1(Math.max(...r.idleMs))}ms`);
     }
     const side = pairs.sideBySide;
@@ -925,15 +945,16 @@ export async function run(args: string[]): Promise<void> {
 
     // 5. Projections at the measured rates
     const importRate = imp ? imp.subscribers / (imp.importMs / 1000) : undefined;
-    const rate = new Map(runs.map((r) => [r.instances, r.scored / (r.wallMs / 1000)]));
-    const r1 = rate.get(1);
-    const r2 = rate.get(2);
-    if (r1 || r2) {
+    for (const layout of opts.layouts) {
+      const rate = new Map(runs.filter((r) => r.layout === layout).map((r) => [r.instances, r.scored / (r.wallMs / 1000)]));
+      const r1 = rate.get(1);
+      const r2 = rate.get(2);
+      if (!r1 && !r2) continue;
       // Four instances: the measured two-instance speed-up applied once more (no measurement of four, nor of it without one).
       const r4 = r1 && r2 ? r2 * (r2 / r1) : undefined;
       for (const target of [10_000_000, 20_000_000]) {
         const h = (r: number | undefined) => (r ? `${f1(target / r / 3600)}h` : 'n/a');
-        console.log(`scale.projection subscribers=${int(target)} scoring: 1 instance ${h(r1)}, 2 instances ${h(r2)}, 4 instances ${h(r4)} (speed-up per doubling as measured) | import (one process) ${h(importRate)}`);
+        console.log(`scale.projection subscribers=${int(target)} layout=${layout} scoring: 1 instance ${h(r1)}, 2 instances ${h(r2)}, 4 instances ${h(r4)} (speed-up per doubling as measured) | import (one process) ${h(importRate)}`);
       }
     }
     console.log(`scale: load average at the end ${load()}`);
