@@ -886,6 +886,8 @@ export async function run(args: string[]): Promise<void> {
           console.log(`scale.score instances=${n} skipped: PGlite is one process's database`);
           continue;
         }
+        // A server left from the layout before would take partitions too (every server works jobs): only n run.
+        while (servers.length > n) await servers.pop()!.stop();
         while (servers.length < n) servers.push(await startServer(`server${servers.length + 1}`, db, rss));
         servers.forEach((s, k) => pinToCores(s, layout === 'pinned' ? String(k % availableParallelism()) : everyCore));
         const r = await scoreOnce(servers.slice(0, n), token, layout);
