@@ -137,11 +137,11 @@ interface Options {
 }
 
 const PHASES = ['import', 'score'] as const;
+type Phase = (typeof PHASES)[number];
 /** Where the scoring servers run: where the kernel puts them, or each on a core of its own. */
 const LAYOUTS = ['shared', 'pinned'] as const;
 type Layout = (typeof LAYOUTS)[number];
 const LAYOUT_LABEL: Record<Layout, string> = { shared: 'sharing the cores', pinned: 'each on a core of its own' };
-type Phase = (typeof PHASES)[number];
 
 function options(args: string[]): Options {
   const num = (name: string, dflt: number) => {
@@ -228,16 +228,25 @@ class RssMonitor {
   }
 }
 
-/** CPU seconds (user + system) in a /proc stat file, null when its process or thread is gone. */
-function cpuSecondsIn(statFile: string): number | null {
+/**
+ * A /proc stat file's command name and the fields after it (utime, stime, cutime and cstime are the
+ * 12th to 15th), null when its process or thread is gone.
+ */
+function procStat(statFile: string): { command: string; fields: string[] } | null {
+  let stat: string;
   try {
-    const stat = readFileSync(statFile, 'utf8');
-    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+    stat = readFileSync(statFile, 'utf8');
   } catch {
     return null;
   }
+  // The command is in parentheses and may itself hold spaces or parentheses: the last ")" ends it.
+  return { command: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), fields: stat.slice(stat.lastIndexOf(')') + 2).split(' ') };
+}
+
+/** CPU seconds (user + system) in a /proc stat file, null when its process or thread is gone. */
+function cpuSecondsIn(statFile: string): number | null {
+  const stat = procStat(statFile);
+  return stat ? (Number(stat.fields[11]) + Number(stat.fields[12])) / CLOCK_TICKS : null;
 }
 
 /** CPU seconds a process has used, null when it is gone. */
@@ -280,16 +289,10 @@ function postgresCpuSeconds(): number {
   let ticks = 0;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue; // ended meanwhile
-    }
-    if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== 'postgres') continue;
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // utime, stime, cutime, cstime: the 12th to 15th fields after the command.
-    ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+    const stat = procStat(`/proc/${entry}/stat`);
+    if (stat?.command !== 'postgres') continue;
+    const f = stat.fields;
+    ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
   }
   return ticks / CLOCK_TICKS;
 }
