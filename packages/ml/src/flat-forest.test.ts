@@ -123,6 +123,29 @@ describe('FlatForest block scorer', () => {
     );
   });
 
+  it('walks numeric splits alone through bin sets once there are several trees per feature, as the float walk would', () => {
+    fc.assert(
+      fc.property(fc.integer(), fc.integer({ min: 1, max: 70 }), (seed, n) => {
+        const rng = new Rng(seed);
+        const cats = [0, 0, 0];
+        const shallow = () => randomTree(rng, cats, 1 + rng.int(6));
+        const few = new FlatForest(Array.from({ length: 3 }, shallow));
+        const many = new FlatForest(Array.from({ length: 12 + rng.int(30) }, shallow));
+        // fewer trees than 4 per feature tested: the float walk; at least that many: bin sets
+        expect(few.walksBinSets).toBe(false);
+        expect(many.walksBinSets).toBe(true);
+        const shape = { nFeat: 3, cats, trees: [] };
+        for (const fo of [few, many]) {
+          const rows = randomRows(new Rng(seed ^ 0x85ebca6b), shape, n);
+          const got = new Float64Array(n);
+          fo.scoreBlock(rows, n, 3, got, 0);
+          expect(Array.from(got)).toEqual(Array.from(referenceRaw(fo, rows, 3, n, 0)));
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('equals the reference walk when a feature has more thresholds than bins (no bin sets)', () => {
     // 300 stumps on feature 0, each at its own threshold, and a categorical split on feature 1
     const stump = (t: number): GbdtTreeJson => ({
