@@ -1352,6 +1352,8 @@ class Trainer {
     let best: Split | null = null;
     let bestGain = minGain;
     const fStride = BINS_PER_FEATURE * S;
+    const plain = !this.constrained && !withCount;
+    const lam = p.lambda;
     for (let f = 0; f < nFeat; f++) {
       if (!this.active[f]) continue;
       const o = base + f * fStride;
@@ -1367,6 +1369,85 @@ class Trainer {
       const Gm = hist[o]!;
       const Hm = hist[o + 1]!;
       const Cm = withCount ? hist[o + 2]! : 0;
+      if (plain && !this.isCat[f]) {
+        // the common case (numeric feature, no monotone bounds, no leaf size) without the general
+        // candidate function: the same arithmetic in the same order, so the same splits, in half the time
+        let last = 0;
+        for (let b = nb - 1; b >= 1; b--) {
+          if (hist[o + b * 2 + 1]! > 0) {
+            last = b;
+            break;
+          }
+        }
+        if (last === 0) continue; // only missing values in this node
+        let fThr = -1;
+        let fDefaultLeft = false;
+        let fGL = 0;
+        let fHL = 0;
+        let fGR = 0;
+        let fHR = 0;
+        let GL = 0;
+        let HL = 0;
+        for (let t = 1; t < last; t++) {
+          const h = hist[o + t * 2 + 1]!;
+          if (h === 0) continue; // empty bin: same partition as the previous threshold
+          GL += hist[o + t * 2]!;
+          HL += h;
+          // missing values right
+          const GR = Gt - GL;
+          const HR = Ht - HL;
+          if (HL >= mcw && HR >= mcw && HL > 0 && HR > 0) {
+            const g = (GL * GL) / (HL + lam) + (GR * GR) / (HR + lam) - parentScore;
+            if (g > bestGain) {
+              bestGain = g;
+              fThr = t;
+              fDefaultLeft = false;
+              fGL = GL;
+              fHL = HL;
+              fGR = GR;
+              fHR = HR;
+            }
+          }
+          if (Hm > 0) {
+            // missing values left
+            const gl = GL + Gm;
+            const hl = HL + Hm;
+            const gr = Gt - GL - Gm;
+            const hr = Ht - HL - Hm;
+            if (hl >= mcw && hr >= mcw && hl > 0 && hr > 0) {
+              const g = (gl * gl) / (hl + lam) + (gr * gr) / (hr + lam) - parentScore;
+              if (g > bestGain) {
+                bestGain = g;
+                fThr = t;
+                fDefaultLeft = true;
+                fGL = gl;
+                fHL = hl;
+                fGR = gr;
+                fHR = hr;
+              }
+            }
+          }
+        }
+        if (Hm > 0) {
+          // "is missing" split: every value left, missing right (threshold +Infinity)
+          const gl = Gt - Gm;
+          const hl = Ht - Hm;
+          if (hl >= mcw && Hm >= mcw && hl > 0) {
+            const g = (gl * gl) / (hl + lam) + (Gm * Gm) / (Hm + lam) - parentScore;
+            if (g > bestGain) {
+              bestGain = g;
+              fThr = nb - 1;
+              fDefaultLeft = false;
+              fGL = gl;
+              fHL = hl;
+              fGR = Gm;
+              fHR = Hm;
+            }
+          }
+        }
+        if (fThr >= 0) best = mkSplit(bestGain, f, fThr, fDefaultLeft, null, fGL, fHL, fGR, fHR);
+        continue;
+      }
       const mc = this.mono[f]!;
       const { lo, hi } = node;
       // evaluates one candidate; returns the gain or -Infinity

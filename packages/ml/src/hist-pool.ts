@@ -15,6 +15,8 @@
  * Parallelism splits the *features* between threads, never the rows: every bin
  * sum is then accumulated by one thread in row order, so the result is
  * bit-identical for any thread count (a model must not depend on the machine).
+ * Which thread takes which features follows the threads' measured times
+ * (rebalanceFeatureBounds): features do not cost alike.
  *
  * Partitions and score/gradient updates split every row range into one piece per
  * thread instead (a piece's rows are independent of the others'; the pieces of a
@@ -81,7 +83,27 @@ export function buildHistogramsKernel(
           hist[d] = hist[d]! + g;
           hist[d + 1] = hist[d + 1]! + h;
         }
-        for (; f < f1; f++, p++, o += 512) {
+        // the last one to three features in one step too (a loop of single features was measured
+        // slower: a chunk of 15 features took as long as one of 16)
+        const rest = f1 - f;
+        if (rest === 3) {
+          const a = o + (u8[p]! << 1);
+          const b = o + 512 + (u8[p + 1]! << 1);
+          const c = o + 1024 + (u8[p + 2]! << 1);
+          hist[a] = hist[a]! + g;
+          hist[a + 1] = hist[a + 1]! + h;
+          hist[b] = hist[b]! + g;
+          hist[b + 1] = hist[b + 1]! + h;
+          hist[c] = hist[c]! + g;
+          hist[c + 1] = hist[c + 1]! + h;
+        } else if (rest === 2) {
+          const a = o + (u8[p]! << 1);
+          const b = o + 512 + (u8[p + 1]! << 1);
+          hist[a] = hist[a]! + g;
+          hist[a + 1] = hist[a + 1]! + h;
+          hist[b] = hist[b]! + g;
+          hist[b + 1] = hist[b + 1]! + h;
+        } else if (rest === 1) {
           const a = o + (u8[p]! << 1);
           hist[a] = hist[a]! + g;
           hist[a + 1] = hist[a + 1]! + h;
@@ -106,10 +128,18 @@ export function buildHistogramsKernel(
 /**
  * Stable partition of node ranges, piece `part` of `nParts` of every range (so threads share one
  * job list). pjobs[6j..6j+5] = begin, end, feature, last left bin, missing-left flag, offset of the
- * categorical left set in catSets (-1 for a numeric split). The records (W words each) of rows going
- * left are moved down in place from the piece's start, those going right to tmp at the same
- * positions; counts[j*nParts+part] receives the piece's left count (mergePartition puts the pieces
- * together). Written without closures, helpers or imports: it is also the worker's code.
+ * categorical left set in catSets (-1 for a numeric split); counts[j*nParts+part] receives the
+ * piece's left count. The records (W words each) land so that mergeKernel can put every piece's
+ * rows in place in parallel, without a serial move:
+ * - the first piece keeps its left rows in place, packed from its start, and writes its right rows
+ *   to tmp from its start;
+ * - the last piece (walked backwards) keeps its right rows in place, packed against its end, and
+ *   writes its left rows to tmp, packed against its end;
+ * - a piece between writes its left rows to tmp from its start and its right rows to tmp from its
+ *   end backwards (so in reverse order).
+ * The node's left rows then run from the first piece's, in place, and its right rows end with the
+ * last piece's, in place; everything between is copied from tmp. One piece is the first piece.
+ * Written without closures, helpers or imports: it is also the worker's code.
  */
 export function partitionKernel(
   u8: Uint8Array,
@@ -124,6 +154,8 @@ export function partitionKernel(
   nParts: number,
 ): void {
   const W4 = 4 * W;
+  const first = part === 0;
+  const last = part === nParts - 1;
   for (let j = 0; j < nJobs; j++) {
     const begin = pjobs[6 * j]!;
     const len = pjobs[6 * j + 1]! - begin;
@@ -133,55 +165,124 @@ export function partitionKernel(
     const t = pjobs[6 * j + 3]!;
     const dl = pjobs[6 * j + 4]!;
     const co = pjobs[6 * j + 5]!;
-    let l = pb * W;
-    let rc = pb * W;
-    for (let i = pb, q = pb * W, p = pb * W4 + feat; i < pe; i++, q += W, p += W4) {
-      const b = u8[p]!;
-      let goLeft: number;
-      if (b === 0) goLeft = dl;
-      else if (co >= 0) goLeft = (catSets[co + (b >>> 5)]! >>> (b & 31)) & 1;
-      else goLeft = +(b <= t);
-      // W is even: two words a step (measured 2x faster than one)
-      if (goLeft === 1) {
-        if (l !== q) {
+    // W is even: two words a step (measured 2x faster than one)
+    if (first) {
+      let l = pb * W;
+      let rc = pb * W;
+      for (let i = pb, q = pb * W, p = pb * W4 + feat; i < pe; i++, q += W, p += W4) {
+        const b = u8[p]!;
+        const goLeft = b === 0 ? dl : co >= 0 ? (catSets[co + (b >>> 5)]! >>> (b & 31)) & 1 : +(b <= t);
+        if (goLeft === 1) {
+          if (l !== q) {
+            for (let k = 0; k < W; k += 2) {
+              u32[l + k] = u32[q + k]!;
+              u32[l + k + 1] = u32[q + k + 1]!;
+            }
+          }
+          l += W;
+        } else {
           for (let k = 0; k < W; k += 2) {
-            u32[l + k] = u32[q + k]!;
-            u32[l + k + 1] = u32[q + k + 1]!;
+            tmp[rc + k] = u32[q + k]!;
+            tmp[rc + k + 1] = u32[q + k + 1]!;
+          }
+          rc += W;
+        }
+      }
+      counts[j * nParts + part] = l / W - pb;
+    } else if (last) {
+      // backwards: a right row lands at or after the place it was read from, and every place
+      // after it has been read already
+      let r = pe * W;
+      let lt = pe * W;
+      for (let i = pe - 1, q = (pe - 1) * W, p = (pe - 1) * W4 + feat; i >= pb; i--, q -= W, p -= W4) {
+        const b = u8[p]!;
+        const goLeft = b === 0 ? dl : co >= 0 ? (catSets[co + (b >>> 5)]! >>> (b & 31)) & 1 : +(b <= t);
+        if (goLeft === 1) {
+          lt -= W;
+          for (let k = 0; k < W; k += 2) {
+            tmp[lt + k] = u32[q + k]!;
+            tmp[lt + k + 1] = u32[q + k + 1]!;
+          }
+        } else {
+          r -= W;
+          if (r !== q) {
+            for (let k = 0; k < W; k += 2) {
+              u32[r + k] = u32[q + k]!;
+              u32[r + k + 1] = u32[q + k + 1]!;
+            }
           }
         }
-        l += W;
-      } else {
-        for (let k = 0; k < W; k += 2) {
-          tmp[rc + k] = u32[q + k]!;
-          tmp[rc + k + 1] = u32[q + k + 1]!;
-        }
-        rc += W;
       }
+      counts[j * nParts + part] = pe - lt / W;
+    } else {
+      let l = pb * W;
+      let rc = pe * W;
+      for (let i = pb, q = pb * W, p = pb * W4 + feat; i < pe; i++, q += W, p += W4) {
+        const b = u8[p]!;
+        const goLeft = b === 0 ? dl : co >= 0 ? (catSets[co + (b >>> 5)]! >>> (b & 31)) & 1 : +(b <= t);
+        if (goLeft === 1) {
+          for (let k = 0; k < W; k += 2) {
+            tmp[l + k] = u32[q + k]!;
+            tmp[l + k + 1] = u32[q + k + 1]!;
+          }
+          l += W;
+        } else {
+          rc -= W;
+          for (let k = 0; k < W; k += 2) {
+            tmp[rc + k] = u32[q + k]!;
+            tmp[rc + k + 1] = u32[q + k + 1]!;
+          }
+        }
+      }
+      counts[j * nParts + part] = l / W - pb;
     }
-    counts[j * nParts + part] = l / W - pb;
   }
 }
 
 /**
- * Second half of a partition split between threads: piece `part` copies its rows going right from
- * tmp to their place behind every piece's rows going left and the right rows of the pieces before
- * it (the left rows are already in place: HistBuilder.partition moves them first). Written
- * without closures, helpers or imports: it is also the worker's code.
+ * Second half of a partition split between threads (after every piece's partitionKernel): piece
+ * `part` copies the rows partitionKernel left in tmp to their places. The node's left rows are,
+ * in order, every piece's left rows; its right rows every piece's right rows. The places written
+ * are neither the first piece's left rows nor the last piece's right rows (already in place), nor
+ * another piece's places: the pieces run side by side. Written without closures, helpers or
+ * imports: it is also the worker's code.
  */
-export function mergeRightKernel(u32: Uint32Array, tmp: Uint32Array, W: number, pjobs: Int32Array, nJobs: number, counts: Int32Array, part: number, nParts: number): void {
+export function mergeKernel(u32: Uint32Array, tmp: Uint32Array, W: number, pjobs: Int32Array, nJobs: number, counts: Int32Array, part: number, nParts: number): void {
+  const first = part === 0;
+  const last = part === nParts - 1;
   for (let j = 0; j < nJobs; j++) {
     const begin = pjobs[6 * j]!;
     const len = pjobs[6 * j + 1]! - begin;
-    let pos = begin;
-    for (let p = 0; p < nParts; p++) pos += counts[j * nParts + p]!;
-    for (let p = 0; p < part; p++) {
-      const n = Math.floor((len * (p + 1)) / nParts) - Math.floor((len * p) / nParts);
-      pos += n - counts[j * nParts + p]!;
+    let leftBefore = 0;
+    let rightBefore = 0;
+    let allLeft = 0;
+    for (let p = 0; p < nParts; p++) {
+      const c = counts[j * nParts + p]!;
+      allLeft += c;
+      if (p < part) {
+        leftBefore += c;
+        rightBefore += Math.floor((len * (p + 1)) / nParts) - Math.floor((len * p) / nParts) - c;
+      }
     }
     const pb = begin + Math.floor((len * part) / nParts);
     const pe = begin + Math.floor((len * (part + 1)) / nParts);
-    const r = pe - pb - counts[j * nParts + part]!;
-    if (r > 0) u32.set(tmp.subarray(pb * W, (pb + r) * W), pos * W);
+    const l = counts[j * nParts + part]!;
+    const r = pe - pb - l;
+    const rightAt = (begin + allLeft + rightBefore) * W;
+    if (first) {
+      if (r > 0) u32.set(tmp.subarray(pb * W, (pb + r) * W), rightAt);
+    } else if (last) {
+      if (l > 0) u32.set(tmp.subarray((pe - l) * W, pe * W), (begin + leftBefore) * W);
+    } else {
+      if (l > 0) u32.set(tmp.subarray(pb * W, (pb + l) * W), (begin + leftBefore) * W);
+      // the right rows were written backwards from the piece's end
+      for (let k = 0, src = (pe - 1) * W, dst = rightAt; k < r; k++, src -= W, dst += W) {
+        for (let w = 0; w < W; w += 2) {
+          u32[dst + w] = tmp[src + w]!;
+          u32[dst + w + 1] = tmp[src + w + 1]!;
+        }
+      }
+    }
   }
 }
 
@@ -286,7 +387,7 @@ var __name = (f) => f;
 const kernel = ${buildHistogramsKernel.toString()};
 const partitionKernel = ${partitionKernel.toString()};
 const updateKernel = ${updateKernel.toString()};
-const mergeRightKernel = ${mergeRightKernel.toString()};
+const mergeKernel = ${mergeKernel.toString()};
 const d = workerData;
 const ctrl = new Int32Array(d.ctrl);
 const u8 = new Uint8Array(d.rows);
@@ -300,6 +401,8 @@ const catSets = new Uint32Array(d.catSets);
 const counts = new Int32Array(d.counts);
 const ujobs = new Float64Array(d.ujobs);
 const sjobs = new Float64Array(d.sjobs);
+const bounds = new Int32Array(d.bounds);
+const histMs = new Float64Array(d.histMs);
 let hist = new Float64Array(d.hist);
 let poolVer = 0;
 let gen = Atomics.load(ctrl, ${C_GEN});
@@ -319,11 +422,13 @@ for (;;) {
         hist = new Float64Array(m.message.hist);
         poolVer = m.message.version;
       }
-      kernel(u8, f32, d.W, d.gOff, d.nFeat, hist, jobs, nJobs, d.f0, d.f1, Atomics.load(ctrl, ${C_WITHCOUNT}));
+      const t0 = performance.now();
+      kernel(u8, f32, d.W, d.gOff, d.nFeat, hist, jobs, nJobs, Atomics.load(bounds, d.part), Atomics.load(bounds, d.part + 1), Atomics.load(ctrl, ${C_WITHCOUNT}));
+      histMs[d.part] = performance.now() - t0;
     } else if (cmd === ${CMD_PARTITION}) {
       partitionKernel(u8, u32, tmp, d.W, pjobs, nJobs, catSets, counts, d.part, d.nParts);
     } else if (cmd === ${CMD_MERGE}) {
-      mergeRightKernel(u32, tmp, d.W, pjobs, nJobs, counts, d.part, d.nParts);
+      mergeKernel(u32, tmp, d.W, pjobs, nJobs, counts, d.part, d.nParts);
     } else if (cmd === ${CMD_UPDATE}) {
       updateKernel(u8, f32, f64, d.W, d.gOff, d.rOff, d.yByte, ujobs, nJobs, sjobs, Atomics.load(ctrl, ${C_NSJOBS}), catSets, counts, d.part, d.nParts);
     }
@@ -336,12 +441,38 @@ for (;;) {
 `;
 }
 
-/** Splits features into contiguous chunks, one per thread. */
-function featureChunks(nFeat: number, nThreads: number): Array<[number, number]> {
-  const t = Math.max(1, Math.min(nThreads, nFeat));
-  const out: Array<[number, number]> = [];
-  for (let k = 0; k < t; k++) out.push([Math.floor((k * nFeat) / t), Math.floor(((k + 1) * nFeat) / t)]);
-  return out;
+/**
+ * Parallel histogram builds between two looks at the threads' times (HistBuilder.rebalance):
+ * about four trees of depth 6.
+ */
+const REBALANCE_EVERY_BUILDS = 24;
+
+/**
+ * Moves a feature from a thread's chunk to its neighbour's wherever that evens out their measured
+ * histogram times: features do not cost alike (a feature with few distinct bins adds into the
+ * same few places row after row, which is slower), and a thread may share its core with other
+ * work. busyMs[k] is thread k's time over the same builds, bounds[k]..bounds[k+1] its features;
+ * every chunk keeps at least one. Any chunks give the same histograms (each feature is still
+ * summed by one thread in row order).
+ */
+export function rebalanceFeatureBounds(bounds: Int32Array, busyMs: Float64Array): void {
+  const t = busyMs.length;
+  for (let k = 0; k + 1 < t; k++) {
+    const nA = bounds[k + 1]! - bounds[k]!;
+    const nB = bounds[k + 2]! - bounds[k + 1]!;
+    const a = busyMs[k]!;
+    const b = busyMs[k + 1]!;
+    // moving one feature moves about its chunk's mean cost; it pays when the gap is larger
+    if (a - b > a / nA && nA > 1) {
+      bounds[k + 1] = bounds[k + 1]! - 1;
+      busyMs[k] = a - a / nA;
+      busyMs[k + 1] = b + a / nA;
+    } else if (b - a > b / nB && nB > 1) {
+      bounds[k + 1] = bounds[k + 1]! + 1;
+      busyMs[k] = a + b / nB;
+      busyMs[k + 1] = b - b / nB;
+    }
+  }
 }
 
 /**
@@ -423,7 +554,15 @@ export class HistBuilder {
   private readonly workers: Worker[] = [];
   private readonly ports: MessagePort[] = [];
   private poolVer = 0;
-  private readonly chunks: Array<[number, number]>;
+  /** threads taking part (this one and the workers) */
+  private readonly nParts: number;
+  /** thread k builds the histograms of features bounds[k]..bounds[k+1] (moved by rebalance) */
+  private readonly bounds: Int32Array;
+  /** each thread's time in its last histogram build (ms), written by the thread */
+  private readonly histMs: Float64Array;
+  /** each thread's histogram time since the last rebalance */
+  private readonly histBusyMs: Float64Array;
+  private buildsSinceRebalance = 0;
   private readonly nRows: number;
 
   private constructor(
@@ -435,8 +574,8 @@ export class HistBuilder {
   ) {
     this.histSize = nFeat * 256 * (withCount ? 3 : 2);
     this.nRows = nRows;
-    this.chunks = featureChunks(nFeat, nThreads);
-    const shared = this.chunks.length > 1;
+    this.nParts = Math.max(1, Math.min(nThreads, nFeat));
+    const shared = this.nParts > 1;
     const alloc = (bytes: number): ArrayBufferLike => (shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
     const layout = recordLayout(nFeat);
     const buf = alloc(4 * layout.W * nRows);
@@ -454,15 +593,19 @@ export class HistBuilder {
     this.jobs = new Int32Array(alloc(4 * 3 * MAX_JOBS));
     this.pjobs = new Int32Array(alloc(4 * 6 * MAX_JOBS));
     this.catSets = new Uint32Array(alloc(4 * PARTITION_SET_WORDS));
-    this.counts = new Int32Array(alloc(4 * MAX_JOBS * this.chunks.length));
+    this.counts = new Int32Array(alloc(4 * MAX_JOBS * this.nParts));
     this.ujobs = new Float64Array(alloc(8 * 3 * MAX_LEAVES));
     this.sjobs = new Float64Array(alloc(8 * 8 * MAX_JOBS));
     this.ctrl = shared ? new Int32Array(new SharedArrayBuffer(64)) : null;
+    this.bounds = new Int32Array(alloc(4 * (this.nParts + 1)));
+    for (let k = 0; k <= this.nParts; k++) this.bounds[k] = Math.floor((k * nFeat) / this.nParts);
+    this.histMs = new Float64Array(alloc(8 * this.nParts));
+    this.histBusyMs = new Float64Array(this.nParts);
   }
 
   static async create(nRows: number, nFeat: number, withCount: boolean, nThreads: number, initialSlots = 64): Promise<HistBuilder> {
     const b = new HistBuilder(nRows, nFeat, withCount, nThreads, initialSlots);
-    if (b.chunks.length > 1) await b.startWorkers();
+    if (b.nParts > 1) await b.startWorkers();
     return b;
   }
 
@@ -472,7 +615,7 @@ export class HistBuilder {
   }
 
   get threads(): number {
-    return this.chunks.length;
+    return this.nParts;
   }
 
   /**
@@ -527,8 +670,7 @@ export class HistBuilder {
     const src = workerSource();
     const ready: Array<Promise<void>> = [];
     const { rows } = this;
-    for (let k = 1; k < this.chunks.length; k++) {
-      const [f0, f1] = this.chunks[k]!;
+    for (let k = 1; k < this.nParts; k++) {
       const { port1, port2 } = new MessageChannel();
       const w = new Worker(src, {
         eval: true,
@@ -548,10 +690,10 @@ export class HistBuilder {
           sjobs: this.sjobs.buffer,
           hist: this.hist.buffer,
           nFeat: this.nFeat,
-          f0,
-          f1,
+          bounds: this.bounds.buffer,
+          histMs: this.histMs.buffer,
           part: k,
-          nParts: this.chunks.length,
+          nParts: this.nParts,
           port: port2,
         },
         transferList: [port2],
@@ -575,7 +717,7 @@ export class HistBuilder {
     if (need <= this.hist.length) return;
     let cap = this.hist.length / this.histSize;
     while (cap < nSlots) cap *= 2;
-    const shared = this.chunks.length > 1;
+    const shared = this.nParts > 1;
     const buf = shared ? new SharedArrayBuffer(8 * this.histSize * cap) : new ArrayBuffer(8 * this.histSize * cap);
     const next = new Float64Array(buf);
     next.set(this.hist);
@@ -604,9 +746,21 @@ export class HistBuilder {
     const ctrl = this.ctrl!;
     Atomics.store(ctrl, C_WITHCOUNT, wc);
     this.dispatch(CMD_HIST, nJobs, () => {
-      const [f0, f1] = this.chunks[0]!;
-      buildHistogramsKernel(u8, f32, layout.W, layout.gOff, this.nFeat, this.hist, this.jobs, nJobs, f0, f1, wc);
+      const t0 = performance.now();
+      buildHistogramsKernel(u8, f32, layout.W, layout.gOff, this.nFeat, this.hist, this.jobs, nJobs, this.bounds[0]!, this.bounds[1]!, wc);
+      this.histMs[0] = performance.now() - t0;
     });
+    for (let k = 0; k < this.nParts; k++) this.histBusyMs[k] = this.histBusyMs[k]! + this.histMs[k]!;
+    if (++this.buildsSinceRebalance >= REBALANCE_EVERY_BUILDS) {
+      rebalanceFeatureBounds(this.bounds, this.histBusyMs);
+      this.histBusyMs.fill(0);
+      this.buildsSinceRebalance = 0;
+    }
+  }
+
+  /** the threads' feature chunks as they are now (thread k: bounds[k]..bounds[k+1]) */
+  get featureBounds(): number[] {
+    return Array.from(this.bounds);
   }
 
   /**
@@ -648,28 +802,18 @@ export class HistBuilder {
     }
     const { u8, u32, tmp, layout } = this.rows;
     const W = layout.W;
-    const nParts = this.parallel(rows) ? this.chunks.length : 1;
+    const nParts = this.parallel(rows) ? this.nParts : 1;
     const run = (): void => partitionKernel(u8, u32, tmp, W, pj, nJobs, this.catSets, this.counts, 0, nParts);
     if (nParts === 1) run();
     else this.dispatch(CMD_PARTITION, nJobs, run);
-    // pieces -> [left of piece 0, left of piece 1, ..., right of piece 0, right of piece 1, ...]:
-    // the left rows first, in order (a piece's rows may land where the next piece's still are),
-    // then each piece's right rows, which land on places no longer read: one thread a piece
-    for (let j = 0; j < nJobs; j++) {
-      const begin = pj[6 * j]!;
-      const len = pj[6 * j + 1]! - begin;
-      let pos = begin;
-      for (let p = 0; p < nParts; p++) {
-        const pb = begin + Math.floor((len * p) / nParts);
-        const l = this.counts[j * nParts + p]!;
-        if (pos !== pb) u32.copyWithin(pos * W, pb * W, (pb + l) * W);
-        pos += l;
-      }
-      mids[j] = pos;
-    }
-    const merge = (): void => mergeRightKernel(u32, tmp, W, pj, nJobs, this.counts, 0, nParts);
+    const merge = (): void => mergeKernel(u32, tmp, W, pj, nJobs, this.counts, 0, nParts);
     if (nParts === 1) merge();
     else this.dispatch(CMD_MERGE, nJobs, merge);
+    for (let j = 0; j < nJobs; j++) {
+      let mid = pj[6 * j]!;
+      for (let p = 0; p < nParts; p++) mid += this.counts[j * nParts + p]!;
+      mids[j] = mid;
+    }
     return mids;
   }
 
@@ -699,7 +843,7 @@ export class HistBuilder {
       rows += s.end - s.begin;
     }
     const { u8, f32, f64, layout } = this.rows;
-    const nParts = this.parallel(rows) ? this.chunks.length : 1;
+    const nParts = this.parallel(rows) ? this.nParts : 1;
     const run = (): void =>
       updateKernel(u8, f32, f64, layout.W, layout.gOff, layout.rOff, layout.yByte, this.ujobs, nJobs, sj, nS, this.catSets, this.counts, 0, nParts);
     if (nParts === 1) run();
@@ -712,7 +856,7 @@ export class HistBuilder {
   }
 
   private parallel(rows: number): boolean {
-    return this.chunks.length > 1 && rows >= MIN_PARALLEL_ROWS;
+    return this.nParts > 1 && rows >= MIN_PARALLEL_ROWS;
   }
 
   /** Wakes the workers for one command, runs the calling thread's share, waits for them. */
