@@ -30,6 +30,8 @@ const EnvSchema = z.object({
   TRUST_PROXY: z.string().trim().default(''),
   /** Largest partition of a batch scoring run, in subscribers (runs aim at 8 or more partitions of at least 1,000). */
   ML_SCORING_PARTITION_SIZE: z.coerce.number().int().min(1).max(1_000_000).optional(),
+  /** Succeeded scoring runs per model whose scores are kept (older ones no reader takes are deleted after each run). */
+  ML_SCORE_RUNS_KEPT: z.coerce.number().int().min(1).max(1000).optional(),
   /** Bearer token for GET /metrics; long enough not to be guessed. */
   METRICS_TOKEN: z.string().trim().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
   /** A port of its own for /metrics (then never served on PORT). */
@@ -61,6 +63,7 @@ export interface AppConfig {
   trustProxy: boolean | number | string[];
   /** Largest partition of a batch scoring run (scoring-run.ts PARTITION_SIZE when unset). */
   mlScoringPartitionSize: number | undefined;
+  mlScoreRunsKept: number | undefined;
   /** GET /metrics: the bearer token it asks for, and its own port and interface (default HOST) if any. */
   metricsToken: string | undefined;
   metricsPort: number | undefined;
@@ -96,6 +99,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     trustedOrigins: e.TRUSTED_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     mlScoringPartitionSize: e.ML_SCORING_PARTITION_SIZE,
+    mlScoreRunsKept: e.ML_SCORE_RUNS_KEPT,
     metricsToken: e.METRICS_TOKEN,
     metricsPort: e.METRICS_PORT,
     metricsHost: e.METRICS_HOST ?? e.HOST,

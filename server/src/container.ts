@@ -61,6 +61,8 @@ export interface ContainerOptions extends Pick<AppConfig, 'sessionTtlHours'> {
   jobs?: Jobs;
   /** Largest partition of a batch scoring run (scoring-run.ts PARTITION_SIZE by default; runs aim at 8 partitions or more). */
   mlScoringPartitionSize?: number;
+  /** Succeeded scoring runs per model whose scores are kept (SCORE_RUNS_KEPT by default). */
+  mlScoreRunsKept?: number;
   /** On PostgreSQL, previews of a subscriber table from this many rows are split in slices (audience-preview.ts SLICE_FROM_ROWS by default; tests set 0). */
   previewSliceFromRows?: number;
 }
@@ -116,6 +118,7 @@ export function createContainer(database: Database, opts: ContainerOptions) {
     ml: mlRepo, features: mlFeatures, registry: mlRegistry, uow: mlUow,
     worker: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
     ...(opts.mlScoringPartitionSize !== undefined && { partitionSize: opts.mlScoringPartitionSize }),
+    ...(opts.mlScoreRunsKept !== undefined && { scoreRunsKept: opts.mlScoreRunsKept }),
   });
   const ml: MlServices = {
     registry: mlRegistry,

@@ -29,6 +29,7 @@ async function main() {
   const container = createContainer(database, {
     sessionTtlHours: config.sessionTtlHours, secrets: createSecretBox(key.key), log, jobs,
     ...(config.mlScoringPartitionSize !== undefined && { mlScoringPartitionSize: config.mlScoringPartitionSize }),
+    ...(config.mlScoreRunsKept !== undefined && { mlScoreRunsKept: config.mlScoreRunsKept }),
   });
 
   const admin = await container.users.ensureInitialAdmin(SYSTEM_ACTOR, config.adminEmail, config.adminPassword);

@@ -277,6 +277,8 @@ export const MlScoringRun = z.object({
   created_at: z.string(),
   started_at: z.string().nullable(),
   finished_at: z.string().nullable(),
+  /** When the run's scores were deleted: newer runs took their place (ML_SCORE_RUNS_KEPT); the run's figures stay. */
+  scores_deleted_at: z.string().nullable(),
 });
 export type MlScoringRun = z.infer<typeof MlScoringRun>;
 export const MlScoringRunList = z.object({ count: z.number().int(), results: z.array(MlScoringRun) });

@@ -64,6 +64,11 @@ export const mlScoringRuns = pgTable(
     createdAt: ts('created_at').notNull().defaultNow(),
     startedAt: ts('started_at'),
     finishedAt: ts('finished_at'),
+    /**
+     * When the run's scores were deleted to keep ml_scores to the model's newest runs (the run's
+     * record stays: who asked, when, how many, its PSI); see MlRepository.deleteOldScores.
+     */
+    scoresDeletedAt: ts('scores_deleted_at'),
   },
   (t) => [index('ml_scoring_runs_model_idx').on(t.modelName, t.createdAt), index('ml_scoring_runs_version_idx').on(t.modelVersionId, t.finishedAt)],
 );

@@ -139,11 +139,13 @@ export const productSellableTo = (subscriber: SubscriberColumns = customers, pro
 /**
  * The id of model M's latest active scoring run: the newest succeeded run of the version active now
  * (null when none). A run over one segment scored only that segment: its scores are the latest.
+ * A run whose scores were deleted (MlRepository.deleteOldScores: a version activated again after
+ * newer runs of others) is not one: the version has no scores until it is scored again.
  */
 export const latestActiveScoringRun = (model: string): SQL => sql`(
   select r.id from ${mlScoringRuns} r
   where r.model_version_id = (select v.id from ${mlModelVersions} v where v.model_name = ${model} and v.is_active)
-    and r.status = 'succeeded'
+    and r.status = 'succeeded' and r.scores_deleted_at is null
   order by r.finished_at desc, r.id desc limit 1)`;
 
 export interface ScoreScope {

@@ -70,6 +70,7 @@ export function toRun(r: ScoringRunRow): MlScoringRun {
     created_at: toIso(r.createdAt),
     started_at: toIso(r.startedAt),
     finished_at: toIso(r.finishedAt),
+    scores_deleted_at: toIso(r.scoresDeletedAt),
   };
 }
 

@@ -196,6 +196,45 @@ export function createMlRepository(db: DbOrTx) {
       await db.execute(sql`vacuum (analyze) ${mlScores}`);
     },
 
+    /**
+     * Deletes the scores of model M's runs that no reader takes any more, and marks those runs (their
+     * records stay). Readers take the newest succeeded run of the active version (audiences), or per
+     * subscriber the newest succeeded run of it that scored them (a run over one segment scores only
+     * that segment: older runs hold everyone else's latest scores). So a run's scores go only when
+     * it finished before the newest succeeded run of the active version over the whole base, and it
+     * is not one of the `keep` newest succeeded runs of the model (kept for a look back, and for a
+     * version activated again). Scores of failed runs before that run go too. Runs still queued or
+     * running are never touched; the runs deleted are locked, so two instances do not both delete them.
+     */
+    async deleteOldScores(model: string, keep: number): Promise<{ runId: string; version: number; status: string; rows: number }[]> {
+      const doomed = rowsOf<{ id: string; version: number; status: string }>(await db.execute(sql`
+        with whole_base as (
+          select r.finished_at, r.id from ${mlScoringRuns} r
+          join ${mlModelVersions} v on v.id = r.model_version_id and v.is_active
+          where r.model_name = ${model} and r.status = 'succeeded' and r.segment is null and r.scores_deleted_at is null
+          order by r.finished_at desc, r.id desc limit 1),
+        kept as (
+          select r.id from ${mlScoringRuns} r
+          where r.model_name = ${model} and r.status = 'succeeded' and r.scores_deleted_at is null
+          order by r.finished_at desc, r.id desc limit ${keep}::int)
+        select r.id, r.version, r.status from ${mlScoringRuns} r, whole_base w
+        where r.model_name = ${model} and r.status in ('succeeded', 'failed') and r.scores_deleted_at is null
+          and r.id not in (select id from kept) and (r.finished_at, r.id) < (w.finished_at, w.id)
+        order by r.finished_at, r.id
+        for update of r skip locked`));
+      const out: { runId: string; version: number; status: string; rows: number }[] = [];
+      for (const run of doomed) {
+        // counted first (an index-only range of the run): a delete returning its rows would hold them all
+        const [counted] = rowsOf<{ rows: number }>(await db.execute(sql`select count(*)::int as rows from ${mlScores} where ${mlScores.runId} = ${run.id}::uuid`));
+        await db.execute(sql`delete from ${mlScores} where ${mlScores.runId} = ${run.id}::uuid`);
+        out.push({ runId: run.id, version: run.version, status: run.status, rows: counted!.rows });
+      }
+      if (doomed.length > 0) {
+        await db.update(mlScoringRuns).set({ scoresDeletedAt: sql`now()` }).where(inArray(mlScoringRuns.id, doomed.map((r) => r.id)));
+      }
+      return out;
+    },
+
     async failRun(id: string, error: string): Promise<void> {
       await db.update(mlScoringRuns).set({ status: 'failed', error, finishedAt: sql`now()` }).where(and(eq(mlScoringRuns.id, id), inArray(mlScoringRuns.status, ['queued', 'running'])));
     },
@@ -351,7 +390,7 @@ export function createMlRepository(db: DbOrTx) {
         join ${mlModelVersions} v on v.id = s.model_version_id
         join (
           select distinct on (ls.model_name) ls.model_name, ls.run_id from ${mlScores} ls
-          join ${mlScoringRuns} r on r.id = ls.run_id and r.status = 'succeeded'
+          join ${mlScoringRuns} r on r.id = ls.run_id and r.status = 'succeeded' and r.scores_deleted_at is null
           join ${mlModelVersions} av on av.id = r.model_version_id and av.is_active
           where ls.customer_id = ${customerId} order by ls.model_name, r.finished_at desc, r.id desc
         ) latest on latest.model_name = s.model_name and latest.run_id = s.run_id

@@ -308,4 +308,35 @@ describe('batch scoring in partitions shared by instances, candidates pruned by 
       await t.jobs!.work(jobWorkers(t.container).filter((w) => w.job.name === mlScorePartitionJob.name), { pollingIntervalSeconds: 0.5 });
     }
   });
+
+  it('a finished run deletes the scores no reader takes any more, beyond the newest runs kept, each in the audit log', async () => {
+    const MODEL = 'payment_default_risk';
+    // the runs so far (the tests above) and three more over the whole base
+    for (let k = 0; k < 3; k++) expect((await score(MODEL)).status).toBe('succeeded');
+    const newest = await score(MODEL);
+    expect(newest.status).toBe('succeeded');
+    expect(newest.scores_deleted_at).toBeNull();
+    const runs = rowsOf<{ id: string; status: string; rows: number; deleted: boolean }>(await t.database.db.execute(sql`
+      select r.id, r.status, (select count(*)::int from ml_scores s where s.run_id = r.id) as rows, r.scores_deleted_at is not null as deleted
+      from ml_scoring_runs r where r.model_name = ${MODEL} order by r.finished_at desc nulls first, r.id desc`));
+    const succeeded = runs.filter((r) => r.status === 'succeeded');
+    expect(succeeded.length).toBeGreaterThan(4);
+    // the 3 newest succeeded runs (SCORE_RUNS_KEPT) keep their scores; every older run lost them and says so
+    const kept = succeeded.slice(0, 3);
+    expect(kept[0]!.id).toBe(newest.id);
+    for (const r of kept) expect(r).toMatchObject({ deleted: false, rows: scorable.length });
+    const older = runs.filter((r) => r.status !== 'running' && r.status !== 'queued' && !kept.includes(r));
+    expect(older.length).toBeGreaterThan(1);
+    for (const r of older) expect(r, r.id).toMatchObject({ deleted: true, rows: 0 });
+    const oldRun = await runOf(MODEL, older[0]!.id);
+    expect(oldRun.scores_deleted_at).toEqual(expect.stringMatching(/^\d{4}-\d{2}-\d{2}T.*Z$/));
+    expect(oldRun.scored).toBeGreaterThan(0); // its figures stay
+    const audit = await get<{ results: { action: string; entity_id: string; actor_email: string; before: { model: string; rows: number } }[] }>(`${API}/audit-log/?entity_type=ml_scores&limit=100`);
+    const audited = new Map(audit.results.filter((e) => e.action === 'delete').map((e) => [e.entity_id, e]));
+    for (const r of older) expect(audited.get(r.id), r.id).toMatchObject({ actor_email: 'system', before: { model: MODEL } });
+    expect(audited.get(older.find((r) => r.status === 'succeeded')!.id)!.before.rows).toBe(scorable.length);
+    // a customer's page still shows the newest run's scores
+    const scores = await get<CustomerScoreList>(`${API}/customers/${scorable[0]}/scores/`);
+    expect(scores.results.find((x) => x.model === MODEL)).toMatchObject({ run_id: newest.id });
+  });
 });

@@ -12,7 +12,8 @@ import type { UnitOfWork } from '../../../db/unit-of-work.js';
 import type { JobQueue } from '../../../jobs/job.js';
 import { AppError } from '../../../lib/errors.js';
 import { todayUtc, toIso } from '../../../lib/time.js';
-import type { Actor } from '../../auth/permissions.js';
+import type { AuditRepository } from '../../audit/audit.repository.js';
+import { SYSTEM_ACTOR, type Actor } from '../../auth/permissions.js';
 import type { FeaturesRepository } from '../features/features.repository.js';
 import { offerFor } from '../features/offers.js';
 import { mlScoreJob, mlScorePartitionJob } from '../ml.jobs.js';
@@ -102,21 +103,34 @@ export interface ScoringRunDeps {
   registry: Pick<RegistryService, 'activeModel'>;
   /** A run's row and its job are written together: a run never exists without its job; so are partitions and theirs. */
   uow: UnitOfWork<{
-    ml: Pick<MlRepository, 'insertRun' | 'claimRun' | 'insertPartitions' | 'finishRun' | 'completePartition' | 'partitionPsiCounts'>;
+    ml: Pick<MlRepository, 'insertRun' | 'claimRun' | 'insertPartitions' | 'finishRun' | 'completePartition' | 'partitionPsiCounts' | 'deleteOldScores'>;
     jobs: JobQueue;
+    audit: Pick<AuditRepository, 'record'>;
   }>;
   /**
    * Largest partition (PARTITION_SIZE by default). A run is cut into about TARGET_PARTITIONS partitions
    * of at least min(MIN_PARTITION_SIZE, this) subscribers and at most this (see mergeRanges).
    */
   partitionSize?: number;
+  /**
+   * Succeeded runs per model whose scores are kept at least (SCORE_RUNS_KEPT by default); a finished
+   * run deletes older runs' scores beyond these that no reader takes (MlRepository.deleteOldScores).
+   */
+  scoreRunsKept?: number;
   /** This instance, as partitions record who worked them. */
   worker?: string;
   clock?: () => Date;
 }
 
-/** A finished run of at least this many subscribers refreshes the scores' planner statistics. */
+/** A finished run of at least this many subscribers (or deleting as many scores) refreshes the scores' planner statistics. */
 const ANALYZE_AFTER_SCORED = 10_000;
+
+/**
+ * Succeeded runs of a model whose scores are kept by default (ML_SCORE_RUNS_KEPT): nightly runs of a
+ * 10-million base write ~60 million rows each, which nothing reads once a newer run of the whole base
+ * succeeded; a few stay for a look back and for a version activated again.
+ */
+export const SCORE_RUNS_KEPT = 3;
 
 export type ScoringOutcome = { status: 'succeeded' | 'failed' | 'skipped'; detail: string };
 
@@ -150,6 +164,7 @@ export function createScoringRun(deps: ScoringRunDeps) {
   const { ml, features, registry, uow } = deps;
   const now = deps.clock ?? (() => new Date());
   const partitionSize = deps.partitionSize ?? PARTITION_SIZE;
+  const scoreRunsKept = deps.scoreRunsKept ?? SCORE_RUNS_KEPT;
   const worker = deps.worker ?? 'lyra';
 
   /** The version's PSI reference (its training scores' deciles); null when it has none. */
@@ -235,21 +250,53 @@ export function createScoringRun(deps: ScoringRunDeps) {
    */
   async function completePartition(run: ScoringRunRow, part: ScoringPartitionRow, counts: number[] | null, ref: PsiReference | null): Promise<string> {
     let runScored = 0;
+    let runFinished = false;
     const detail = await uow.transaction(async (tx) => {
       const r = await tx.ml.completePartition(run.id, part.index, part.attempts, counts);
       if (!r) throw new Superseded();
       if (r.done < r.total) return `partition ${part.index + 1}/${r.total} done`;
       runScored = r.scored;
+      runFinished = true;
       const summed = ref ? new Float64Array(ref.cuts.length + 1) : null;
       if (summed) for (const c of await tx.ml.partitionPsiCounts(run.id)) c.forEach((x, b) => (summed[b]! += x));
       const drift = ref && summed && summed.some((x) => x > 0) ? psiFromCounts(ref, summed) : null;
       await tx.ml.finishRun(run.id, { scored: r.scored, psi: drift ? drift.psi : null, psiBins: drift ? psiBinsOf(drift.bins) : null });
       return `partition ${part.index + 1}/${r.total} done; run finished: ${r.scored} subscribers scored${drift ? `, psi=${drift.psi.toFixed(4)} (${stabilityOf(drift.psi)})` : ''}`;
     });
+    if (!runFinished) return detail;
+    const older = await deleteOldScores(run.modelName);
     // Audiences and customer pages are planned on ml_scores' statistics, which PGlite (no
-    // autovacuum) would otherwise keep from before a run of a large base.
-    if (runScored >= ANALYZE_AFTER_SCORED) await ml.refreshScoreStatistics();
-    return detail;
+    // autovacuum) would otherwise keep from before a run of a large base; the vacuum also frees
+    // the rows of the runs whose scores were deleted.
+    if (runScored >= ANALYZE_AFTER_SCORED || older.rows >= ANALYZE_AFTER_SCORED) await ml.refreshScoreStatistics();
+    return detail + older.detail;
+  }
+
+  /**
+   * After a run finished: the scores of the model's runs no reader takes any more go, each run's
+   * deletion in the audit log. A failure leaves them for the next run to delete (the run itself
+   * succeeded): the detail says so.
+   */
+  async function deleteOldScores(model: string): Promise<{ rows: number; detail: string }> {
+    try {
+      const deleted = await uow.transaction(async (tx) => {
+        const runs = await tx.ml.deleteOldScores(model, scoreRunsKept);
+        for (const r of runs) {
+          await tx.audit.record(SYSTEM_ACTOR, {
+            action: 'delete',
+            entityType: 'ml_scores',
+            entityId: r.runId,
+            before: { model, version: r.version, run_status: r.status, rows: r.rows },
+            after: { reason: `older than the active version's newest run over the whole base, beyond the ${scoreRunsKept} newest runs kept` },
+          });
+        }
+        return runs;
+      });
+      const rows = deleted.reduce((n, r) => n + r.rows, 0);
+      return { rows, detail: deleted.length === 0 ? '' : `; scores of ${deleted.length} older run(s) deleted (${rows.toLocaleString('en-US')} rows)` };
+    } catch (e) {
+      return { rows: 0, detail: `; older runs' scores not deleted this time (${e instanceof Error ? e.message : String(e)})` };
+    }
   }
 
   /** The `ml-score` job: claims a queued run and queues its partitions (a run without subscribers finishes at once). */

@@ -1,0 +1,1 @@
+ALTER TABLE "ml_scoring_runs" ADD COLUMN "scores_deleted_at" timestamp with time zone;
